@@ -1,0 +1,129 @@
+/* edgert C API: the stable ABI.
+ *
+ * Conventions
+ * - Every object is an opaque handle created by an ert_*_create/load function
+ *   and released by the matching ert_*_delete function, which accepts NULL.
+ * - Functions that can fail return ert_status (ERT_OK == 0). The message of the
+ *   last failure on a handle is returned by ert_model_error / ert_interpreter_error
+ *   (owned by the handle, valid until the next call on it); failures that occur
+ *   before a handle exists write their message to an optional caller buffer.
+ * - A failed call leaves the handle usable.
+ * - No exceptions cross this boundary; no C++ types appear in it.
+ * - Threading: a model may be shared by interpreters on different threads; an
+ *   interpreter must be used by one thread at a time.
+ */
+#ifndef EDGERT_EDGERT_H_
+#define EDGERT_EDGERT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define ERT_API __declspec(dllexport)
+#else
+#define ERT_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ERT_ABI_VERSION 1
+
+typedef enum {
+  ERT_OK = 0,
+  ERT_INVALID_ARGUMENT = 1,
+  ERT_INVALID_MODEL = 2,
+  ERT_UNSUPPORTED = 3,
+  ERT_OUT_OF_MEMORY = 4,
+  ERT_IO_ERROR = 5,
+  ERT_RUNTIME_ERROR = 6,
+} ert_status;
+
+typedef enum {
+  ERT_F32 = 0,
+  ERT_F16 = 1,
+  ERT_BF16 = 2,
+  ERT_I8 = 3,
+  ERT_U8 = 4,
+  ERT_I16 = 5,
+  ERT_I32 = 6,
+  ERT_I64 = 7,
+  ERT_BOOL = 8,
+} ert_dtype;
+
+#define ERT_MAX_RANK 8
+
+typedef struct ert_model ert_model;             /* immutable, shareable across threads */
+typedef struct ert_interpreter ert_interpreter; /* one thread at a time */
+
+/* Tensor description; pointers are owned by the interpreter and valid until it
+ * re-plans (after a resize) or is deleted. */
+typedef struct {
+  const char* name;
+  ert_dtype dtype;
+  int32_t rank;
+  int32_t dims[ERT_MAX_RANK];
+  void* data;          /* inputs: write here before invoke; outputs: read after */
+  size_t bytes;
+  int32_t quantized;   /* 1 when scale/zero_point apply */
+  float scale;         /* first (or only) scale */
+  int32_t zero_point;  /* first (or only) zero point */
+} ert_tensor_info;
+
+typedef struct {
+  size_t arena_bytes;       /* activation arena */
+  size_t arena_lower_bound; /* peak sum of simultaneously live tensors */
+  size_t persistent_bytes;  /* op state, prepacked weights */
+  size_t constant_bytes;    /* weights used in place from the model */
+} ert_memory_info;
+
+typedef struct {
+  int32_t struct_size;  /* sizeof(ert_interpreter_options), for ABI growth */
+  int32_t num_threads;  /* 0 or 1: single-threaded */
+} ert_interpreter_options;
+
+ERT_API int32_t ert_abi_version(void);
+ERT_API const char* ert_version_string(void);
+ERT_API const char* ert_status_name(ert_status status);
+ERT_API const char* ert_dtype_name(ert_dtype dtype);
+
+/* Loads and verifies a model. On failure *out is NULL and, when error_buf is not
+ * NULL, a NUL-terminated message is written there (truncated to error_buf_size). */
+ERT_API ert_status ert_model_load_file(const char* path, ert_model** out, char* error_buf, size_t error_buf_size);
+/* copy == 0: zero-copy; the caller keeps data alive and unchanged until
+ * ert_model_delete (and until every interpreter using the model is deleted). */
+ERT_API ert_status ert_model_load_buffer(const void* data, size_t size, int copy, ert_model** out, char* error_buf,
+                                         size_t error_buf_size);
+/* The model stays alive while interpreters created from it exist. */
+ERT_API void ert_model_delete(ert_model* model);
+ERT_API int32_t ert_model_num_inputs(const ert_model* model);
+ERT_API int32_t ert_model_num_outputs(const ert_model* model);
+ERT_API int32_t ert_model_num_ops(const ert_model* model);
+
+/* options may be NULL. The interpreter holds a reference to the model. */
+ERT_API ert_status ert_interpreter_create(ert_model* model, const ert_interpreter_options* options,
+                                          ert_interpreter** out, char* error_buf, size_t error_buf_size);
+ERT_API void ert_interpreter_delete(ert_interpreter* interp);
+/* Message of the last failed call on interp ("" if none). */
+ERT_API const char* ert_interpreter_error(const ert_interpreter* interp);
+/* Caller-supplied activation arena (64-byte aligned; outlives interp). */
+ERT_API ert_status ert_interpreter_use_arena(ert_interpreter* interp, void* buffer, size_t size);
+ERT_API ert_status ert_interpreter_resize_input(ert_interpreter* interp, int32_t index, const int32_t* dims,
+                                               int32_t rank);
+/* Shape inference, kernel selection and memory planning. */
+ERT_API ert_status ert_interpreter_prepare(ert_interpreter* interp);
+/* Runs the model; prepares first when needed. Performs no heap allocation once prepared. */
+ERT_API ert_status ert_interpreter_invoke(ert_interpreter* interp);
+ERT_API int32_t ert_interpreter_num_inputs(const ert_interpreter* interp);
+ERT_API int32_t ert_interpreter_num_outputs(const ert_interpreter* interp);
+/* Valid after a successful prepare. */
+ERT_API ert_status ert_interpreter_input(ert_interpreter* interp, int32_t index, ert_tensor_info* info);
+ERT_API ert_status ert_interpreter_output(ert_interpreter* interp, int32_t index, ert_tensor_info* info);
+ERT_API ert_status ert_interpreter_memory(ert_interpreter* interp, ert_memory_info* info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGERT_EDGERT_H_ */

@@ -1,0 +1,50 @@
+// Shared implementation of the element-wise binary reference kernels
+// (ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM): numpy broadcasting, BinaryOptions
+// fused activation, float32 / int32 / int8 / uint8.
+//
+// Semantics (see elementwise_binary.cc for the details):
+// - f32: plain IEEE arithmetic; DIV by zero gives inf/nan as IEEE says.
+//   MAXIMUM is `a > b ? a : b`, MINIMUM is `a < b ? a : b` (TFLite's functors),
+//   so a NaN first operand yields the second operand.
+// - i32: ADD/SUB/MUL wrap around modulo 2^32 (no undefined behaviour);
+//   DIV truncates toward zero like C++ / TFLite, x / 0 = 0 and
+//   INT32_MIN / -1 = INT32_MIN. The fused activation clamps in the integer
+//   domain (RELU [0, max], RELU6 [0, 6], RELU_N1_TO_1 [-1, 1]).
+// - i8/u8 (per-tensor quantized inputs and output, all the same dtype):
+//   ADD/SUB: TFLite's reference quantized add (left_shift 20, input
+//            multipliers s_i / (2 * max(s1, s2)), output multiplier
+//            2 * max(s1, s2) / (2^20 * s_out)). SUB is ADD with input 2's
+//            multiplier negated, exactly as TFLite's sub.cc does.
+//   MUL:     multiplier s1 * s2 / s_out on (q1 - zp1) * (q2 - zp2).
+//   MAXIMUM/MINIMUM: each input is requantized to the output's parameters
+//            with a fixed-point multiplier s_i / s_out (exact identity when the
+//            parameters are equal, which is TFLite's requirement), then the
+//            max/min is taken. Different parameters are therefore supported.
+//   DIV:     goes through double precision:
+//            q = zp_out + round((q1 - zp1) / (q2 - zp2) * s1 / (s2 * s_out)),
+//            rounding half away from zero, then clamped. A zero divisor
+//            (q2 == zp2) gives +/-infinity, i.e. the top/bottom of the
+//            activation range, and 0/0 gives the real value 0 (zp_out).
+#pragma once
+
+#include <string>
+
+#include "runtime/kernel_api.h"
+
+namespace edgert {
+namespace ref {
+
+// "[1,7,5,3]" for messages (prepare only: it allocates).
+std::string ElementwiseShapeString(const Shape& s);
+// Checks that t (i8/u8/i16) has valid per-tensor quantization: present, one
+// scale, finite positive scale, zero point inside the type's range. `role`
+// names the tensor in the message ("input", "alpha", "output").
+Status ElementwiseCheckPerTensorQuant(const KernelContext* ctx, const Tensor* t, const char* role);
+
+enum class BinaryOpKind { kAdd, kSub, kMul, kDiv, kMaximum, kMinimum };
+
+Status PrepareElementwiseBinary(KernelContext* ctx, BinaryOpKind kind);
+Status EvalElementwiseBinary(KernelContext* ctx);
+
+}  // namespace ref
+}  // namespace edgert

@@ -1,0 +1,105 @@
+#include "kernels/common/shape_util.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace edgert {
+
+ShapeText ShapeToString(const Shape& s) {
+  ShapeText t;
+  size_t pos = 0;
+  t.text[pos++] = '[';
+  for (int i = 0; i < s.rank && pos < sizeof(t.text) - 16; ++i) {
+    const int n = std::snprintf(t.text + pos, sizeof(t.text) - pos, i ? ",%d" : "%d", static_cast<int>(s.dims[i]));
+    if (n > 0) pos += static_cast<size_t>(n);
+  }
+  if (pos > sizeof(t.text) - 2) pos = sizeof(t.text) - 2;
+  t.text[pos++] = ']';
+  t.text[pos] = '\0';
+  return t;
+}
+
+bool SameQuantization(const Tensor& a, const Tensor& b) {
+  if (a.quant.count != b.quant.count) return false;
+  if (a.quant.count == 0) return true;
+  if (a.quant.count > 1 && a.quant.axis != b.quant.axis) return false;
+  for (int i = 0; i < a.quant.count; ++i) {
+    if (a.quant.scale[i] != b.quant.scale[i]) return false;
+    if (a.quant.zero_point[i] != b.quant.zero_point[i]) return false;
+  }
+  return true;
+}
+
+Status CheckPassThrough(const KernelContext* ctx, const Tensor* in, const Tensor* out) {
+  if (out->dtype != in->dtype)
+    return ctx->InvalidModel("output '%s' has dtype %s, but input '%s' has dtype %s; they must match", out->name,
+                             DTypeName(out->dtype), in->name, DTypeName(in->dtype));
+  if (!SameQuantization(*in, *out)) {
+    if (in->quant.count == 1 && out->quant.count == 1)
+      return ctx->Unsupported(
+          "output '%s' quantization (scale %g, zero point %d) differs from input '%s' (scale %g, zero point %d); "
+          "this op does not requantize",
+          out->name, static_cast<double>(out->quant.scale[0]), out->quant.zero_point[0], in->name,
+          static_cast<double>(in->quant.scale[0]), in->quant.zero_point[0]);
+    return ctx->Unsupported("output '%s' quantization differs from input '%s' (%d vs %d scales); this op does not "
+                            "requantize",
+                            out->name, in->name, out->quant.count, in->quant.count);
+  }
+  return Status::Ok();
+}
+
+void ElementStrides(const Shape& s, int64_t strides[kMaxRank]) {
+  int64_t st = 1;
+  for (int i = s.rank - 1; i >= 0; --i) {
+    strides[i] = st;
+    st *= s.dims[i];
+  }
+}
+
+namespace {
+
+template <size_t N>
+void StridedCopyN(const uint8_t* in, uint8_t* out, const StridedView& v) {
+  const int64_t total = v.NumElements();
+  if (total == 0) return;
+  if (v.rank == 0) {
+    std::memcpy(out, in + v.in_offset * static_cast<int64_t>(N), N);
+    return;
+  }
+  int64_t index[kMaxRank] = {};
+  int64_t offset = v.in_offset;
+  const int last = v.rank - 1;
+  const int64_t inner = v.count[last];
+  const int64_t inner_step = v.step[last];
+  for (int64_t done = 0; done < total; done += inner) {
+    // Innermost dimension: a simple strided row.
+    int64_t o = offset;
+    for (int64_t k = 0; k < inner; ++k, o += inner_step) {
+      std::memcpy(out, in + o * static_cast<int64_t>(N), N);
+      out += N;
+    }
+    // Advance the outer dimensions like an odometer.
+    for (int d = last - 1; d >= 0; --d) {
+      offset += v.step[d];
+      if (++index[d] < v.count[d]) break;
+      offset -= v.step[d] * v.count[d];
+      index[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+void StridedCopy(const void* in, void* out, size_t element_size, const StridedView& view) {
+  const uint8_t* src = static_cast<const uint8_t*>(in);
+  uint8_t* dst = static_cast<uint8_t*>(out);
+  switch (element_size) {
+    case 1: StridedCopyN<1>(src, dst, view); break;
+    case 2: StridedCopyN<2>(src, dst, view); break;
+    case 4: StridedCopyN<4>(src, dst, view); break;
+    case 8: StridedCopyN<8>(src, dst, view); break;
+    default: break;
+  }
+}
+
+}  // namespace edgert

@@ -1,0 +1,66 @@
+// DEPTH_TO_SPACE (NHWC, TFLite/DCR order): [N,H,W,C] -> [N,H*b,W*b,C/(b*b)] with
+//   out[n, h*b + by, w*b + bx, c] = in[n, h, w, (by*b + bx) * C/(b*b) + c].
+// Any dtype (moved by element size).
+#include "kernels/common/shape_util.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace edgert {
+namespace ref {
+namespace {
+
+struct DepthToSpaceState {
+  StridedView view;
+};
+
+}  // namespace
+
+static Status Prepare(KernelContext* ctx) {
+  const Tensor* in = ctx->input(0);
+  Tensor* out = ctx->output(0);
+  if (in == nullptr || out == nullptr) return ctx->InvalidModel("DEPTH_TO_SPACE needs a data input and an output");
+  EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
+  const auto* opts = ctx->options<schema::SpaceDepthOptions>();
+  if (opts == nullptr) return ctx->InvalidModel("missing SpaceDepthOptions");
+  if (in->shape.rank != 4)
+    return ctx->InvalidModel("input '%s' must be 4-D NHWC, but has shape %s", in->name,
+                             ShapeToString(in->shape).text);
+  const int b = opts->block_size();
+  if (b < 1 || b > 65535) return ctx->InvalidModel("block_size %d must be >= 1", b);
+  const int64_t n = in->shape.dims[0], h = in->shape.dims[1], w = in->shape.dims[2], c = in->shape.dims[3];
+  const int64_t bb = static_cast<int64_t>(b) * b;
+  if (c % bb != 0)
+    return ctx->InvalidModel("channels %lld of input '%s' %s are not divisible by block_size^2 = %lld",
+                             static_cast<long long>(c), in->name, ShapeToString(in->shape).text,
+                             static_cast<long long>(bb));
+  const int64_t oc = c / bb;
+  if (h * b > INT32_MAX || w * b > INT32_MAX) return ctx->InvalidModel("output is too large");
+
+  auto* s = ctx->NewState<DepthToSpaceState>();
+  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  // Output walked as [n, h, by, w, bx, c].
+  StridedView& v = s->view;
+  v.rank = 6;
+  const int64_t counts[6] = {n, h, b, w, b, oc};
+  const int64_t steps[6] = {h * w * c, w * c, b * oc, c, oc, 1};
+  for (int i = 0; i < 6; ++i) {
+    v.count[i] = counts[i];
+    v.step[i] = steps[i];
+  }
+  v.in_offset = 0;
+  return ctx->SetOutputShape(0, Shape{static_cast<int32_t>(n), static_cast<int32_t>(h * b),
+                                      static_cast<int32_t>(w * b), static_cast<int32_t>(oc)});
+}
+
+static Status Eval(KernelContext* ctx) {
+  const Tensor* in = ctx->input(0);
+  StridedCopy(in->data, ctx->output(0)->data, DTypeSize(in->dtype), ctx->state<DepthToSpaceState>()->view);
+  return Status::Ok();
+}
+
+const OpKernel* Register_DEPTH_TO_SPACE() {
+  static const OpKernel kernel = {"DEPTH_TO_SPACE/reference", Prepare, Eval, kNoFlags};
+  return &kernel;
+}
+
+}  // namespace ref
+}  // namespace edgert

@@ -1,0 +1,386 @@
+#include "runtime/interpreter.h"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <map>
+
+namespace edgert {
+
+// ---------------------------------------------------------------- KernelContext
+
+int KernelContext::num_inputs() const { return static_cast<int>(interp_->model_->nodes()[node_].inputs.size()); }
+int KernelContext::num_outputs() const { return static_cast<int>(interp_->model_->nodes()[node_].outputs.size()); }
+
+const Tensor* KernelContext::input(int i) const {
+  const auto& in = interp_->model_->nodes()[node_].inputs;
+  if (i < 0 || i >= static_cast<int>(in.size()) || in[i] < 0) return nullptr;
+  return &interp_->tensors_[in[i]];
+}
+
+Tensor* KernelContext::output(int i) {
+  const auto& out = interp_->model_->nodes()[node_].outputs;
+  if (i < 0 || i >= static_cast<int>(out.size())) return nullptr;
+  return &interp_->tensors_[out[i]];
+}
+
+const schema::Operator* KernelContext::op() const { return interp_->model_->nodes()[node_].op; }
+const char* KernelContext::node_label() const { return interp_->model_->nodes()[node_].label.c_str(); }
+
+Status KernelContext::SetOutputShape(int i, const Shape& shape) {
+  Tensor* t = output(i);
+  if (t == nullptr) return InvalidModel("kernel set the shape of output %d, which does not exist", i);
+  if (shape.rank < 0 || shape.rank > kMaxRank) return InvalidModel("output %d rank %d is out of range", i, shape.rank);
+  uint64_t elements = 1;
+  for (int d = 0; d < shape.rank; ++d) {
+    if (shape.dims[d] < 0) return InvalidModel("output %d '%s' would have negative dimension %d", i, t->name, shape.dims[d]);
+    if (shape.dims[d] != 0 && elements > (uint64_t{1} << 40) / static_cast<uint64_t>(shape.dims[d]))
+      return InvalidModel("output %d '%s' would be larger than 1 TiB", i, t->name);
+    elements *= static_cast<uint64_t>(shape.dims[d]);
+  }
+  t->shape = shape;
+  t->bytes = static_cast<size_t>(elements * DTypeSize(t->dtype));
+  return Status::Ok();
+}
+
+void* KernelContext::AllocatePersistent(size_t bytes) { return interp_->AllocatePersistent(bytes); }
+
+Status KernelContext::RequestScratch(size_t bytes, int* index) {
+  auto& ns = interp_->nodes_[node_];
+  ns.scratch_sizes.push_back(bytes);
+  *index = static_cast<int>(ns.scratch_sizes.size()) - 1;
+  return Status::Ok();
+}
+
+void* KernelContext::scratch(int index) const { return interp_->nodes_[node_].scratch[index]; }
+
+static std::string FormatV(const char* fmt, va_list ap) {
+  char buf[1024];
+  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  return buf;
+}
+
+Status KernelContext::Error(StatusCode code, const char* fmt, ...) const {
+  va_list ap;
+  va_start(ap, fmt);
+  std::string msg = FormatV(fmt, ap);
+  va_end(ap);
+  return Status(code, "op " + std::to_string(node_) + " " + node_label() + ": " + msg);
+}
+
+Status KernelContext::InvalidModel(const char* fmt, ...) const {
+  va_list ap;
+  va_start(ap, fmt);
+  std::string msg = FormatV(fmt, ap);
+  va_end(ap);
+  return Status(StatusCode::kInvalidModel, "op " + std::to_string(node_) + " " + node_label() + ": " + msg);
+}
+
+Status KernelContext::Unsupported(const char* fmt, ...) const {
+  va_list ap;
+  va_start(ap, fmt);
+  std::string msg = FormatV(fmt, ap);
+  va_end(ap);
+  return Status(StatusCode::kUnsupported, "op " + std::to_string(node_) + " " + node_label() + ": " + msg);
+}
+
+// ---------------------------------------------------------------- Interpreter
+
+Interpreter::Interpreter(std::shared_ptr<const Model> model, const OpResolver* resolver, InterpreterOptions options)
+    : model_(std::move(model)), resolver_(resolver), options_(options) {
+  if (options_.num_threads < 1) options_.num_threads = 1;
+  for (int32_t t : model_->inputs()) input_shapes_.push_back(model_->tensors()[t].shape);
+  tensors_.resize(model_->tensors().size());
+  ResetTensors();
+}
+
+Interpreter::~Interpreter() {
+  FreePersistent();
+  std::free(owned_arena_);
+}
+
+void* Interpreter::AllocatePersistent(size_t bytes) {
+  const size_t n = AlignUp(bytes == 0 ? 1 : bytes, kArenaAlignment);
+  void* p = std::aligned_alloc(kArenaAlignment, n);
+  if (p == nullptr) return nullptr;
+  std::memset(p, 0, n);
+  persistent_blocks_.push_back(p);
+  persistent_bytes_ += n;
+  return p;
+}
+
+void Interpreter::FreePersistent() {
+  for (void* p : persistent_blocks_) std::free(p);
+  persistent_blocks_.clear();
+  persistent_bytes_ = 0;
+}
+
+Status Interpreter::UseArena(void* buffer, size_t size) {
+  if (buffer == nullptr) return Status::Error(StatusCode::kInvalidArgument, "arena buffer is null");
+  if (reinterpret_cast<uintptr_t>(buffer) % kArenaAlignment != 0)
+    return Status::Error(StatusCode::kInvalidArgument, "arena buffer must be %zu-byte aligned", kArenaAlignment);
+  user_arena_ = buffer;
+  user_arena_size_ = size;
+  prepared_ = false;
+  return Status::Ok();
+}
+
+Status Interpreter::ResizeInput(int input_index, const Shape& shape) {
+  if (input_index < 0 || input_index >= num_inputs())
+    return Status::Error(StatusCode::kInvalidArgument, "input index %d is out of range (model has %d inputs)",
+                         input_index, num_inputs());
+  if (shape.rank < 0 || shape.rank > kMaxRank)
+    return Status::Error(StatusCode::kInvalidArgument, "rank %d is out of range (at most %d)", shape.rank, kMaxRank);
+  uint64_t elements = 1;
+  for (int d = 0; d < shape.rank; ++d) {
+    if (shape.dims[d] < 0)
+      return Status::Error(StatusCode::kInvalidArgument, "dimension %d of input %d is negative (%d)", d, input_index,
+                           shape.dims[d]);
+    if (shape.dims[d] != 0 && elements > (uint64_t{1} << 40) / static_cast<uint64_t>(shape.dims[d]))
+      return Status::Error(StatusCode::kInvalidArgument, "input %d shape is too large", input_index);
+    elements *= static_cast<uint64_t>(shape.dims[d]);
+  }
+  if (input_shapes_[input_index] == shape) return Status::Ok();
+  input_shapes_[input_index] = shape;
+  prepared_ = false;
+  return Status::Ok();
+}
+
+void Interpreter::ResetTensors() {
+  const auto& infos = model_->tensors();
+  for (size_t i = 0; i < infos.size(); ++i) {
+    const TensorInfo& info = infos[i];
+    Tensor& t = tensors_[i];
+    t.dtype = info.dtype;
+    t.shape = info.shape;
+    t.name = info.name.c_str();
+    t.is_constant = info.is_constant();
+    t.data = const_cast<void*>(info.const_data);
+    t.quant = QuantParams();
+    if (!info.scale.empty()) {
+      t.quant.scale = info.scale.data();
+      t.quant.zero_point = info.zero_point.data();
+      t.quant.count = static_cast<int>(info.scale.size());
+      t.quant.axis = info.quant_axis;
+    }
+    t.bytes = static_cast<size_t>(t.shape.NumElements()) * DTypeSize(t.dtype);
+  }
+  for (size_t i = 0; i < input_shapes_.size(); ++i) {
+    Tensor& t = tensors_[model_->inputs()[i]];
+    t.shape = input_shapes_[i];
+    t.bytes = static_cast<size_t>(t.shape.NumElements()) * DTypeSize(t.dtype);
+  }
+}
+
+Status Interpreter::Prepare() {
+  if (prepared_) return Status::Ok();
+  ResetTensors();
+  Status s = PrepareNodes();
+  if (s.ok()) s = PlanMemory();
+  if (!s.ok()) {
+    // Leave the interpreter usable: a later Prepare (e.g. after fixing the input
+    // shape) starts again from the model.
+    FreePersistent();
+    steps_.clear();
+    return s;
+  }
+  prepared_ = true;
+  return Status::Ok();
+}
+
+Status Interpreter::PrepareNodes() {
+  FreePersistent();
+  const auto& nodes = model_->nodes();
+  nodes_.assign(nodes.size(), NodeState());
+  contexts_.clear();
+  contexts_.reserve(nodes.size());
+  steps_.clear();
+
+  // Resolve every node first so the error lists all missing ops at once.
+  std::map<std::string, int> missing;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const NodeInfo& n = nodes[i];
+    const char* custom = n.op->custom_code() ? n.op->custom_code()->c_str() : nullptr;
+    nodes_[i].kernel = resolver_->Find(n.type, custom);
+    if (nodes_[i].kernel == nullptr) {
+      std::string name = n.type == schema::OpType_CUSTOM ? std::string("CUSTOM:") + (custom ? custom : "?")
+                                                         : OpTypeName(n.type);
+      ++missing[name];
+    }
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& kv : missing) {
+      if (!list.empty()) list += ", ";
+      list += kv.first + " x" + std::to_string(kv.second);
+    }
+    return Status(StatusCode::kUnsupported, "no kernel for " + std::to_string(missing.size()) +
+                                                " op type(s) used by the model: " + list);
+  }
+
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    contexts_.push_back(KernelContext(this, static_cast<int>(i)));
+    KernelContext& ctx = contexts_.back();
+    EDGERT_RETURN_IF_ERROR(nodes_[i].kernel->prepare(&ctx));
+    nodes_[i].state = ctx.state_;
+    steps_.push_back(Step{Step::Kind::kCpuKernel, static_cast<int>(i), nodes_[i].kernel});
+  }
+  return Status::Ok();
+}
+
+Status Interpreter::PlanMemory() {
+  const auto& nodes = model_->nodes();
+  const int num_nodes = static_cast<int>(nodes.size());
+  const int last_step = num_nodes > 0 ? num_nodes - 1 : 0;
+  const size_t nt = tensors_.size();
+
+  // Lifetimes of activation tensors. Subgraph inputs and outputs stay live for
+  // the whole invoke, so inputs can be re-read and outputs read after it.
+  std::vector<int> first(nt, std::numeric_limits<int>::max()), last(nt, -1);
+  auto touch = [&](int t, int step) {
+    first[t] = std::min(first[t], step);
+    last[t] = std::max(last[t], step);
+  };
+  for (int32_t t : model_->inputs()) {
+    touch(t, 0);
+    touch(t, last_step);
+  }
+  for (int32_t t : model_->outputs()) {
+    if (!tensors_[t].is_constant) touch(t, last_step);
+  }
+  for (int i = 0; i < num_nodes; ++i) {
+    for (int32_t t : nodes[i].inputs)
+      if (t >= 0 && !tensors_[t].is_constant) touch(t, i);
+    for (int32_t t : nodes[i].outputs) touch(t, i);
+  }
+
+  // Reshape-like outputs share their input's memory (or point at its constant data).
+  std::vector<int> alias(nt, -1);
+  auto root = [&](int t) {
+    while (alias[t] >= 0) t = alias[t];
+    return t;
+  };
+  for (int i = 0; i < num_nodes; ++i) {
+    if (!(nodes_[i].kernel->flags & kOutputMayAliasInput0) || nodes[i].inputs.empty() || nodes[i].inputs[0] < 0) continue;
+    const int in = nodes[i].inputs[0], out = nodes[i].outputs[0];
+    if (tensors_[in].bytes != tensors_[out].bytes) continue;
+    if (tensors_[in].is_constant) {
+      alias[out] = in;
+      continue;
+    }
+    const int r = root(in);
+    alias[out] = r;
+    first[r] = std::min(first[r], first[out]);
+    last[r] = std::max(last[r], last[out]);
+  }
+
+  GreedyBySizePlanner planner;
+  std::vector<int> buffer_of(nt, -1);
+  memory_ = MemoryReport();
+
+  // An ahead-of-time plan from the file is used when it is valid for these shapes.
+  bool use_stored = false;
+  if (options_.use_stored_plan && model_->has_memory_plan()) {
+    const auto* plan = model_->fb()->memory_plan();
+    std::vector<PlannedBuffer> check;
+    std::string why;
+    bool ok = true;
+    for (size_t t = 0; t < nt && ok; ++t) {
+      if (last[t] < 0 || tensors_[t].is_constant || alias[t] >= 0) continue;
+      const int64_t off = plan->offsets()->Get(static_cast<flatbuffers::uoffset_t>(t));
+      if (off < 0) {
+        ok = false;
+        why = "tensor '" + std::string(tensors_[t].name) + "' has no offset";
+        break;
+      }
+      check.push_back(PlannedBuffer{tensors_[t].bytes, first[t], last[t], off});
+    }
+    if (ok && !PlanIsValid(check, static_cast<size_t>(plan->arena_size()), &why)) ok = false;
+    if (ok) {
+      use_stored = true;
+      for (size_t t = 0; t < nt; ++t) {
+        if (last[t] < 0 || tensors_[t].is_constant || alias[t] >= 0) continue;
+        buffer_of[t] = planner.AddFixedBuffer(tensors_[t].bytes, first[t], last[t],
+                                              static_cast<size_t>(plan->offsets()->Get(static_cast<flatbuffers::uoffset_t>(t))));
+      }
+    } else {
+      memory_.plan_note = "stored memory plan not used: " + why;
+    }
+  }
+  if (!use_stored) {
+    for (size_t t = 0; t < nt; ++t) {
+      if (last[t] < 0 || tensors_[t].is_constant || alias[t] >= 0) continue;
+      buffer_of[t] = planner.AddBuffer(tensors_[t].bytes, first[t], last[t]);
+    }
+  }
+  for (int i = 0; i < num_nodes; ++i) {
+    nodes_[i].first_scratch_buffer = -1;
+    for (size_t k = 0; k < nodes_[i].scratch_sizes.size(); ++k) {
+      const int id = planner.AddBuffer(nodes_[i].scratch_sizes[k], i, i);
+      if (k == 0) nodes_[i].first_scratch_buffer = id;
+    }
+  }
+  EDGERT_RETURN_IF_ERROR(planner.Plan());
+  const size_t needed = planner.arena_size();
+
+  uint8_t* arena;
+  if (user_arena_ != nullptr) {
+    if (user_arena_size_ < needed)
+      return Status::Error(StatusCode::kInvalidArgument, "the caller's arena is %zu bytes; this model needs %zu",
+                           user_arena_size_, needed);
+    arena = static_cast<uint8_t*>(user_arena_);
+  } else {
+    if (owned_arena_size_ < needed || owned_arena_ == nullptr) {
+      std::free(owned_arena_);
+      owned_arena_ = nullptr;
+      owned_arena_size_ = 0;
+      void* p = std::aligned_alloc(kArenaAlignment, std::max<size_t>(needed, kArenaAlignment));
+      if (p == nullptr) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate a %zu-byte arena", needed);
+      owned_arena_ = p;
+      owned_arena_size_ = needed;
+    }
+    arena = static_cast<uint8_t*>(owned_arena_);
+  }
+
+  for (size_t t = 0; t < nt; ++t)
+    if (buffer_of[t] >= 0) tensors_[t].data = arena + planner.offset(buffer_of[t]);
+  for (size_t t = 0; t < nt; ++t)
+    if (alias[t] >= 0) tensors_[t].data = tensors_[root(static_cast<int>(t))].data;
+  for (int i = 0; i < num_nodes; ++i) {
+    auto& ns = nodes_[i];
+    ns.scratch.resize(ns.scratch_sizes.size());
+    for (size_t k = 0; k < ns.scratch_sizes.size(); ++k)
+      ns.scratch[k] = arena + planner.offset(ns.first_scratch_buffer + static_cast<int>(k));
+  }
+
+  memory_.arena_bytes = needed;
+  memory_.arena_lower_bound = ArenaLowerBound(planner.buffers());
+  memory_.persistent_bytes = persistent_bytes_;
+  memory_.stored_plan_used = use_stored;
+  for (const auto& info : model_->tensors()) memory_.constant_bytes += info.const_bytes;
+  return Status::Ok();
+}
+
+Status Interpreter::Invoke() {
+  if (!prepared_) EDGERT_RETURN_IF_ERROR(Prepare());
+  for (const Step& step : steps_) {
+    KernelContext& ctx = contexts_[step.node];
+    Status s = step.kernel->eval(&ctx);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+std::string Interpreter::DescribePlan() const {
+  std::string out;
+  for (const Step& s : steps_) {
+    out += "step " + std::to_string(&s - steps_.data()) + ": " + model_->nodes()[s.node].label + " -> " +
+           s.kernel->name + "\n";
+  }
+  return out;
+}
+
+}  // namespace edgert

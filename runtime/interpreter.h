@@ -1,0 +1,113 @@
+// The interpreter: prepare (shape inference, kernel choice, op state, memory
+// plan) once, then invoke any number of times without touching the heap.
+//
+// One Model may back several Interpreters, each on its own thread; an
+// Interpreter itself is not thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/kernel_api.h"
+#include "runtime/model.h"
+#include "runtime/op_resolver.h"
+#include "runtime/planner.h"
+
+namespace edgert {
+
+struct InterpreterOptions {
+  int num_threads = 1;
+  // Use the model's stored memory plan when it is valid for the current shapes.
+  bool use_stored_plan = true;
+};
+
+// One entry of the execution plan. Today every step runs one node with a CPU
+// kernel; a delegate step will run a compiled subgraph covering several nodes
+// (its partition is decided in prepare, and steps keep the node order).
+struct Step {
+  enum class Kind { kCpuKernel };
+  Kind kind = Kind::kCpuKernel;
+  int node = 0;
+  const OpKernel* kernel = nullptr;
+};
+
+struct MemoryReport {
+  size_t arena_bytes = 0;        // planned activation arena
+  size_t arena_lower_bound = 0;  // peak sum of simultaneously live buffers
+  size_t persistent_bytes = 0;   // op state and prepacked weights
+  size_t constant_bytes = 0;     // model constants (mapped, not copied)
+  bool stored_plan_used = false;
+  std::string plan_note;         // why a stored plan was not used, if one exists
+};
+
+class Interpreter {
+ public:
+  Interpreter(std::shared_ptr<const Model> model, const OpResolver* resolver, InterpreterOptions options = {});
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  // Caller-supplied arena (64-byte aligned, outlives the interpreter). It is
+  // used from the next prepare on; prepare fails if it is too small.
+  Status UseArena(void* buffer, size_t size);
+  // Changes an input's shape; the next Prepare (or Invoke) re-plans once.
+  Status ResizeInput(int input_index, const Shape& shape);
+  // Shape inference, kernel choice, op state and memory plan. A no-op when
+  // nothing changed since the last successful prepare.
+  Status Prepare();
+  // Runs the plan. Prepares first if needed (the only case in which it allocates).
+  Status Invoke();
+
+  int num_inputs() const { return static_cast<int>(model_->inputs().size()); }
+  int num_outputs() const { return static_cast<int>(model_->outputs().size()); }
+  // Valid after a successful Prepare; data pointers change when it re-plans.
+  Tensor* input(int i) { return &tensors_[model_->inputs()[i]]; }
+  Tensor* output(int i) { return &tensors_[model_->outputs()[i]]; }
+  const Tensor* output(int i) const { return &tensors_[model_->outputs()[i]]; }
+  Tensor* tensor(int index) { return &tensors_[index]; }
+  int num_tensors() const { return static_cast<int>(tensors_.size()); }
+
+  const Model& model() const { return *model_; }
+  const std::vector<Step>& plan() const { return steps_; }
+  const MemoryReport& memory() const { return memory_; }
+  // Which kernel runs each node, one line per node.
+  std::string DescribePlan() const;
+  int num_threads() const { return options_.num_threads; }
+
+ private:
+  friend class KernelContext;
+  struct NodeState {
+    const OpKernel* kernel = nullptr;
+    void* state = nullptr;
+    std::vector<size_t> scratch_sizes;
+    std::vector<void*> scratch;
+    int first_scratch_buffer = 0;
+  };
+
+  Status PrepareNodes();
+  Status PlanMemory();
+  void ResetTensors();
+  void* AllocatePersistent(size_t bytes);
+  void FreePersistent();
+
+  std::shared_ptr<const Model> model_;
+  const OpResolver* resolver_;
+  InterpreterOptions options_;
+  std::vector<Tensor> tensors_;
+  std::vector<Shape> input_shapes_;  // current shape of each subgraph input
+  std::vector<NodeState> nodes_;
+  std::vector<KernelContext> contexts_;
+  std::vector<Step> steps_;
+  std::vector<void*> persistent_blocks_;
+  size_t persistent_bytes_ = 0;
+  void* owned_arena_ = nullptr;
+  size_t owned_arena_size_ = 0;
+  void* user_arena_ = nullptr;
+  size_t user_arena_size_ = 0;
+  bool prepared_ = false;
+  MemoryReport memory_;
+};
+
+}  // namespace edgert

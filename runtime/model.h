@@ -1,0 +1,84 @@
+// A loaded, verified, immutable model. Several interpreters (on several
+// threads) may share one Model.
+//
+// Loading treats every file as hostile: the FlatBuffers verifier runs first,
+// then semantic validation (indices, sizes with overflow checks, segment
+// bounds, op arity and options, topological order). Constant data is used in
+// place (zero-copy) from the mapped file or the caller's buffer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgert_generated.h"
+#include "runtime/status.h"
+#include "runtime/tensor.h"
+
+namespace edgert {
+
+constexpr uint32_t kFormatVersion = 1;
+constexpr size_t kSegmentAlignment = 64;
+
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::kF32;
+  Shape shape;
+  std::vector<float> scale;        // quantization; empty when not quantized
+  std::vector<int32_t> zero_point;
+  int quant_axis = 0;
+  const void* const_data = nullptr;  // constant tensors only
+  size_t const_bytes = 0;
+  bool is_constant() const { return const_data != nullptr || segment >= 0; }
+  int segment = -1;
+};
+
+struct NodeInfo {
+  schema::OpType type;
+  std::vector<int32_t> inputs;   // -1: omitted optional input
+  std::vector<int32_t> outputs;
+  const schema::Operator* op;    // options, custom code
+  std::string label;             // "CONV_2D 'name'" or "CONV_2D #3", for messages
+};
+
+class Model {
+ public:
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // Maps the file read-only.
+  static Status LoadFile(const std::string& path, std::shared_ptr<const Model>* out);
+  // copy == false: zero-copy; the caller keeps `data` alive and unchanged for
+  // the model's lifetime (a buffer not 64-byte aligned is copied once anyway).
+  static Status LoadBuffer(const void* data, size_t size, bool copy, std::shared_ptr<const Model>* out);
+
+  const schema::Model* fb() const { return fb_; }
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const std::vector<NodeInfo>& nodes() const { return nodes_; }
+  const std::vector<int32_t>& inputs() const { return inputs_; }
+  const std::vector<int32_t>& outputs() const { return outputs_; }
+  size_t file_size() const { return size_; }
+  // True when the file stores a memory plan with one entry per tensor.
+  bool has_memory_plan() const;
+  // Metadata value for key, or nullptr.
+  const char* metadata(const char* key) const;
+
+ private:
+  Model() = default;
+  Status Validate();
+  Status ValidateTensor(int index, const schema::Tensor* t);
+  Status ValidateNode(int index, const schema::Operator* op, std::vector<int>* producer);
+
+  const uint8_t* base_ = nullptr;
+  size_t size_ = 0;
+  void* mapped_ = nullptr;     // munmap on destruction
+  void* owned_ = nullptr;      // free on destruction
+  const schema::Model* fb_ = nullptr;
+  std::vector<TensorInfo> tensors_;
+  std::vector<NodeInfo> nodes_;
+  std::vector<int32_t> inputs_, outputs_;
+};
+
+}  // namespace edgert

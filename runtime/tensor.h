@@ -1,0 +1,75 @@
+// Tensor: what kernels see. Shapes are small fixed arrays; nothing here allocates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+
+#include "runtime/dtype.h"
+
+namespace edgert {
+
+constexpr int kMaxRank = 8;
+
+struct Shape {
+  int rank = 0;
+  int32_t dims[kMaxRank] = {};
+
+  Shape() = default;
+  Shape(std::initializer_list<int32_t> d) {
+    for (int32_t v : d) dims[rank++] = v;
+  }
+  static Shape FromArray(const int32_t* d, int n) {
+    Shape s;
+    s.rank = n;
+    for (int i = 0; i < n; ++i) s.dims[i] = d[i];
+    return s;
+  }
+  int32_t operator[](int i) const { return dims[i]; }
+  int32_t& operator[](int i) { return dims[i]; }
+  // Product of dims; shapes are validated so this cannot overflow int64.
+  int64_t NumElements() const {
+    int64_t n = 1;
+    for (int i = 0; i < rank; ++i) n *= dims[i];
+    return n;
+  }
+  // Product of dims in [begin, end).
+  int64_t Product(int begin, int end) const {
+    int64_t n = 1;
+    for (int i = begin; i < end; ++i) n *= dims[i];
+    return n;
+  }
+  bool operator==(const Shape& o) const {
+    if (rank != o.rank) return false;
+    for (int i = 0; i < rank; ++i)
+      if (dims[i] != o.dims[i]) return false;
+    return true;
+  }
+  bool operator!=(const Shape& o) const { return !(*this == o); }
+};
+
+// real = scale * (q - zero_point). count == 1: per tensor; count > 1: per channel along axis.
+struct QuantParams {
+  const float* scale = nullptr;
+  const int32_t* zero_point = nullptr;
+  int count = 0;
+  int axis = 0;
+  bool per_channel() const { return count > 1; }
+};
+
+struct Tensor {
+  DType dtype = DType::kF32;
+  Shape shape;
+  void* data = nullptr;
+  size_t bytes = 0;
+  QuantParams quant;      // count == 0 when the tensor is not quantized
+  bool is_constant = false;
+  const char* name = "";
+
+  int64_t NumElements() const { return shape.NumElements(); }
+  bool is_quantized() const { return quant.count > 0; }
+  template <typename T> T* data_as() { return static_cast<T*>(data); }
+  template <typename T> const T* data_as() const { return static_cast<const T*>(data); }
+};
+
+}  // namespace edgert

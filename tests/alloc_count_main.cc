@@ -1,0 +1,106 @@
+// Proves that Invoke performs no heap allocation. This binary replaces the
+// global allocation functions with counting versions (C++ new/delete and the
+// C allocator), then runs a model that exercises many op types.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "runtime/builder.h"
+#include "runtime/interpreter.h"
+#include "runtime/op_resolver.h"
+#include "tools/demo_model.h"
+#include "tools/inputs.h"
+
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* __libc_memalign(size_t, size_t);
+void __libc_free(void*);
+}
+
+static std::atomic<long> g_allocs{0};
+
+extern "C" {
+void* malloc(size_t n) {
+  ++g_allocs;
+  return __libc_malloc(n);
+}
+void* calloc(size_t a, size_t b) {
+  ++g_allocs;
+  return __libc_calloc(a, b);
+}
+void* realloc(void* p, size_t n) {
+  ++g_allocs;
+  return __libc_realloc(p, n);
+}
+void* aligned_alloc(size_t a, size_t n) {
+  ++g_allocs;
+  return __libc_memalign(a, n);
+}
+int posix_memalign(void** out, size_t a, size_t n) {
+  ++g_allocs;
+  *out = __libc_memalign(a, n);
+  return *out ? 0 : 12;
+}
+void free(void* p) { __libc_free(p); }
+}
+
+void* operator new(size_t n) {
+  void* p = malloc(n == 0 ? 1 : n);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void* operator new[](size_t n) { return operator new(n); }
+void* operator new(size_t n, std::align_val_t a) {
+  void* p = aligned_alloc(static_cast<size_t>(a), (n + static_cast<size_t>(a) - 1) / static_cast<size_t>(a) * static_cast<size_t>(a));
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void* operator new[](size_t n, std::align_val_t a) { return operator new(n, a); }
+void operator delete(void* p) noexcept { free(p); }
+void operator delete[](void* p) noexcept { free(p); }
+void operator delete(void* p, size_t) noexcept { free(p); }
+void operator delete[](void* p, size_t) noexcept { free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { free(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { free(p); }
+
+using namespace edgert;
+
+static long AllocationsDuring(Interpreter& interp) {
+  const long before = g_allocs.load();
+  Status s = interp.Invoke();
+  const long after = g_allocs.load();
+  REQUIRE(s.ok());
+  return after - before;
+}
+
+TEST_CASE("the allocation counter sees allocations", "[alloc]") {
+  const long before = g_allocs.load();
+  std::vector<int>* v = new std::vector<int>(100);
+  delete v;
+  void* p = std::malloc(10);
+  std::free(p);
+  REQUIRE(g_allocs.load() - before >= 3);
+}
+
+TEST_CASE("invoke of the demo MobileNet performs zero heap allocations", "[alloc]") {
+  const std::vector<uint8_t> file = BuildDemoMobileNet(64, 10);
+  std::shared_ptr<const Model> model;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &model).ok());
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  Interpreter interp(model, &resolver);
+  const long before_prepare = g_allocs.load();
+  REQUIRE(interp.Prepare().ok());
+  REQUIRE(g_allocs.load() > before_prepare);  // prepare allocates; invoke must not
+  FeedInputs(interp, {});
+  REQUIRE(AllocationsDuring(interp) == 0);
+  REQUIRE(AllocationsDuring(interp) == 0);
+}

@@ -1,0 +1,304 @@
+// Interpreter: prepare/invoke, re-planning on resize, arenas, stored plans,
+// sharing a model across threads, error recovery, and random-graph planning.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "kernels/reference/reference_kernels.h"
+#include "runtime/builder.h"
+#include "runtime/interpreter.h"
+#include "tests/test_models.h"
+
+using namespace edgert;
+using edgert::testing::BuildAddReluReshape;
+
+namespace {
+
+std::shared_ptr<const Model> LoadModel(const std::vector<uint8_t>& f) {
+  std::shared_ptr<const Model> m;
+  Status s = Model::LoadBuffer(f.data(), f.size(), true, &m);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  return m;
+}
+
+void AddBasic(OpResolver* r) {
+  r->Add(schema::OpType_ADD, ref::Register_ADD());
+  r->Add(schema::OpType_SUB, ref::Register_SUB());
+  r->Add(schema::OpType_RELU, ref::Register_RELU());
+  r->Add(schema::OpType_RESHAPE, ref::Register_RESHAPE());
+}
+
+void Fill(Tensor* t, float start) {
+  for (int64_t i = 0; i < t->NumElements(); ++i) t->data_as<float>()[i] = start + 0.25f * static_cast<float>(i % 13) - 1.f;
+}
+
+float Expected(float x, int channel) { return std::max(0.f, x + (channel == 0 ? 0.5f : -1.f)); }
+
+// A custom op that copies its input and counts prepares.
+int g_prepare_count = 0;
+Status CountingPrepare(KernelContext* ctx) {
+  ++g_prepare_count;
+  return ctx->SetOutputShape(0, ctx->input(0)->shape);
+}
+Status CopyEval(KernelContext* ctx) {
+  std::memcpy(ctx->output(0)->data, ctx->input(0)->data, ctx->input(0)->bytes);
+  return Status::Ok();
+}
+const OpKernel kCounting = {"COUNTING_COPY", CountingPrepare, CopyEval, kNoFlags};
+
+}  // namespace
+
+TEST_CASE("prepare and invoke compute the graph; reshape aliases its input", "[interpreter]") {
+  auto model = LoadModel(BuildAddReluReshape());
+  OpResolver r;
+  AddBasic(&r);
+  Interpreter it(model, &r);
+  REQUIRE(it.Prepare().ok());
+  Fill(it.input(0), 0.f);
+  REQUIRE(it.Invoke().ok());
+  const Tensor* y = it.output(0);
+  REQUIRE(y->shape == Shape({1, 32}));
+  for (int i = 0; i < 32; ++i) REQUIRE(y->data_as<float>()[i] == Expected(it.input(0)->data_as<float>()[i], i % 2));
+  REQUIRE(it.tensor(3)->data == it.tensor(4)->data);  // relu output and reshape output share memory
+  REQUIRE(it.memory().arena_bytes >= it.memory().arena_lower_bound);
+  REQUIRE(it.memory().arena_lower_bound > 0);
+  REQUIRE(it.DescribePlan().find("ADD 'add' -> ADD/reference") != std::string::npos);
+}
+
+TEST_CASE("resizing an input re-plans once; unchanged shapes cost nothing", "[interpreter]") {
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {2, 3});
+  const int y = b.AddTensor("y", DType::kF32, {2, 3});
+  b.AddCustomOp("COUNTING_COPY", {x}, {y});
+  b.MarkOutput(y);
+  auto model = LoadModel(b.Finish());
+  OpResolver r;
+  r.AddCustom("COUNTING_COPY", &kCounting);
+  Interpreter it(model, &r);
+  g_prepare_count = 0;
+  REQUIRE(it.Invoke().ok());
+  REQUIRE(it.Invoke().ok());
+  REQUIRE(g_prepare_count == 1);
+  REQUIRE(it.ResizeInput(0, Shape({2, 3})).ok());
+  REQUIRE(it.Invoke().ok());
+  REQUIRE(g_prepare_count == 1);
+  REQUIRE(it.ResizeInput(0, Shape({5, 7})).ok());
+  REQUIRE(it.ResizeInput(0, Shape({4, 7})).ok());
+  REQUIRE(it.Invoke().ok());
+  REQUIRE(it.Invoke().ok());
+  REQUIRE(g_prepare_count == 2);
+  REQUIRE(it.output(0)->shape == Shape({4, 7}));
+  REQUIRE(it.output(0)->bytes == 4 * 7 * 4);
+  REQUIRE_FALSE(it.ResizeInput(3, Shape({1})).ok());
+  REQUIRE_FALSE(it.ResizeInput(0, Shape({-1})).ok());
+}
+
+TEST_CASE("a failed prepare leaves the interpreter usable", "[interpreter]") {
+  auto model = LoadModel(BuildAddReluReshape());
+  OpResolver r;
+  AddBasic(&r);
+  Interpreter it(model, &r);
+  REQUIRE(it.ResizeInput(0, Shape({1, 4, 4, 3})).ok());  // [.,3] does not broadcast with the constant [2]
+  Status s = it.Invoke();
+  REQUIRE_FALSE(s.ok());
+  REQUIRE(s.message().find("ADD 'add'") != std::string::npos);
+  REQUIRE(it.ResizeInput(0, Shape({2, 4, 4, 2})).ok());
+  REQUIRE(it.Prepare().ok());
+  Fill(it.input(0), 1.f);
+  REQUIRE(it.Invoke().ok());
+  REQUIRE(it.output(0)->shape == Shape({1, 64}));
+  REQUIRE(it.output(0)->data_as<float>()[63] == Expected(it.input(0)->data_as<float>()[63], 1));
+}
+
+TEST_CASE("missing kernels are listed with counts", "[interpreter]") {
+  auto model = LoadModel(BuildAddReluReshape());
+  OpResolver r;
+  r.Add(schema::OpType_RESHAPE, ref::Register_RESHAPE());
+  Interpreter it(model, &r);
+  Status s = it.Prepare();
+  REQUIRE(s.code() == StatusCode::kUnsupported);
+  REQUIRE(s.message().find("ADD x1") != std::string::npos);
+  REQUIRE(s.message().find("RELU x1") != std::string::npos);
+}
+
+TEST_CASE("a caller-supplied arena is used, and a small one is refused", "[interpreter]") {
+  auto model = LoadModel(BuildAddReluReshape());
+  OpResolver r;
+  AddBasic(&r);
+  Interpreter it(model, &r);
+  alignas(64) static uint8_t small[64];
+  REQUIRE(it.UseArena(small, sizeof(small)).ok());
+  Status s = it.Prepare();
+  REQUIRE(s.code() == StatusCode::kInvalidArgument);
+  REQUIRE(s.message().find("needs") != std::string::npos);
+  alignas(64) static uint8_t big[4096];
+  REQUIRE(it.UseArena(big, sizeof(big)).ok());
+  REQUIRE(it.Prepare().ok());
+  const uint8_t* p = static_cast<const uint8_t*>(it.input(0)->data);
+  REQUIRE(p >= big);
+  REQUIRE(p < big + sizeof(big));
+  Fill(it.input(0), 0.f);
+  REQUIRE(it.Invoke().ok());
+  REQUIRE(it.output(0)->data_as<float>()[5] == Expected(it.input(0)->data_as<float>()[5], 1));
+  REQUIRE_FALSE(it.UseArena(big + 1, 100).ok());  // misaligned
+}
+
+TEST_CASE("a stored memory plan is used when valid and recomputed when not", "[interpreter]") {
+  OpResolver r;
+  AddBasic(&r);
+  {
+    auto model = LoadModel(BuildAddReluReshape(/*with_plan=*/true));
+    Interpreter it(model, &r);
+    REQUIRE(it.Prepare().ok());
+    REQUIRE(it.memory().stored_plan_used);
+    Fill(it.input(0), 0.f);
+    REQUIRE(it.Invoke().ok());
+    REQUIRE(it.output(0)->data_as<float>()[7] == Expected(it.input(0)->data_as<float>()[7], 1));
+  }
+  {
+    // The plan no longer fits once the input grows: it must be recomputed, not trusted.
+    auto model = LoadModel(BuildAddReluReshape(/*with_plan=*/true));
+    Interpreter it(model, &r);
+    REQUIRE(it.ResizeInput(0, Shape({3, 4, 4, 2})).ok());
+    REQUIRE(it.Prepare().ok());
+    REQUIRE_FALSE(it.memory().stored_plan_used);
+    REQUIRE(it.memory().plan_note.find("not used") != std::string::npos);
+  }
+  {
+    ModelBuilder b;  // overlapping offsets for x and sum, which are live together
+    const int x = b.AddInput("x", DType::kF32, {4});
+    const int c = b.AddConstant<float>("c", DType::kF32, {4}, std::vector<float>{1, 2, 3, 4});
+    const int s = b.AddTensor("s", DType::kF32, {4});
+    b.AddOp(schema::OpType_ADD, {x, c}, {s}, schema::OpOptions_BinaryOptions, schema::CreateBinaryOptions(b.fbb()).Union());
+    b.MarkOutput(s);
+    b.SetMemoryPlan(64, {0, -1, 0});
+    auto model = LoadModel(b.Finish());
+    Interpreter it(model, &r);
+    REQUIRE(it.Prepare().ok());
+    REQUIRE_FALSE(it.memory().stored_plan_used);
+    REQUIRE(it.input(0)->data != it.output(0)->data);
+  }
+}
+
+TEST_CASE("interpreters on several threads share one model", "[interpreter]") {
+  auto model = LoadModel(BuildAddReluReshape());
+  OpResolver r;
+  AddBasic(&r);
+  std::vector<int> ok(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Interpreter it(model, &r);
+      if (!it.Prepare().ok()) return;
+      bool good = true;
+      for (int rep = 0; rep < 200 && good; ++rep) {
+        Fill(it.input(0), static_cast<float>(t + rep));
+        if (!it.Invoke().ok()) good = false;
+        for (int i = 0; i < 32 && good; ++i)
+          good = it.output(0)->data_as<float>()[i] == Expected(it.input(0)->data_as<float>()[i], i % 2);
+      }
+      ok[t] = good ? 1 : 0;
+    });
+  }
+  for (auto& th : threads) th.join();
+  REQUIRE(ok == std::vector<int>{1, 1, 1, 1});
+}
+
+TEST_CASE("random graphs: planned tensors never overlap while live, and results match a naive evaluation",
+          "[interpreter][planner]") {
+  std::mt19937 rng(7);
+  OpResolver r;
+  AddBasic(&r);
+  for (int trial = 0; trial < 60; ++trial) {
+    ModelBuilder b;
+    const int n = 1 + static_cast<int>(rng() % 50);  // elements per tensor
+    const int num_inputs = 1 + static_cast<int>(rng() % 3);
+    std::vector<int> avail;  // tensors usable as inputs
+    std::vector<std::vector<float>> value;  // naive values per tensor id
+    std::vector<int> tensor_ids;
+    auto push = [&](int id, std::vector<float> v) {
+      if (static_cast<int>(value.size()) <= id) value.resize(id + 1);
+      value[id] = std::move(v);
+      avail.push_back(id);
+    };
+    std::vector<std::vector<float>> feeds;
+    for (int i = 0; i < num_inputs; ++i) {
+      const int id = b.AddInput("in" + std::to_string(i), DType::kF32, {n});
+      std::vector<float> v(n);
+      for (float& f : v) f = static_cast<float>(static_cast<int>(rng() % 200) - 100) / 8.f;
+      feeds.push_back(v);
+      push(id, v);
+    }
+    const int num_ops = 1 + static_cast<int>(rng() % 25);
+    std::vector<int> consumed(1000, 0);
+    for (int k = 0; k < num_ops; ++k) {
+      const int a = avail[rng() % avail.size()], c = avail[rng() % avail.size()];
+      const int y = b.AddTensor("t" + std::to_string(k), DType::kF32, {n});
+      std::vector<float> v(n);
+      switch (rng() % 4) {
+        case 0:
+          b.AddOp(schema::OpType_ADD, {a, c}, {y}, schema::OpOptions_BinaryOptions, schema::CreateBinaryOptions(b.fbb()).Union());
+          for (int i = 0; i < n; ++i) v[i] = value[a][i] + value[c][i];
+          break;
+        case 1:
+          b.AddOp(schema::OpType_SUB, {a, c}, {y}, schema::OpOptions_BinaryOptions, schema::CreateBinaryOptions(b.fbb()).Union());
+          for (int i = 0; i < n; ++i) v[i] = value[a][i] - value[c][i];
+          break;
+        case 2:
+          b.AddOp(schema::OpType_RELU, {a}, {y});
+          for (int i = 0; i < n; ++i) v[i] = std::max(0.f, value[a][i]);
+          break;
+        default:
+          b.AddOp(schema::OpType_RESHAPE, {a}, {y}, schema::OpOptions_ReshapeOptions,
+                  schema::CreateReshapeOptions(b.fbb(), b.fbb().CreateVector(std::vector<int32_t>{n})).Union());
+          v = value[a];
+      }
+      push(y, v);
+    }
+    // Outputs: the last tensor plus a random earlier one.
+    const int out1 = avail.back();
+    const int out2 = avail[rng() % avail.size()];
+    b.MarkOutput(out1);
+    if (out2 != out1) b.MarkOutput(out2);
+    auto model = LoadModel(b.Finish());
+    Interpreter it(model, &r);
+    REQUIRE(it.Prepare().ok());
+
+    // Every pair of activation tensors whose lifetimes overlap occupies disjoint memory
+    // unless one is a reshape alias of the other.
+    const auto& nodes = model->nodes();
+    const int nt = it.num_tensors();
+    std::vector<int> first(nt, 1 << 30), last(nt, -1);
+    for (int t : model->inputs()) { first[t] = 0; last[t] = static_cast<int>(nodes.size()) - 1; }
+    for (int t : model->outputs()) last[t] = static_cast<int>(nodes.size()) - 1;
+    std::vector<int> alias_root(nt);
+    for (int t = 0; t < nt; ++t) alias_root[t] = t;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      for (int t : nodes[i].inputs) { first[t] = std::min(first[t], static_cast<int>(i)); last[t] = std::max(last[t], static_cast<int>(i)); }
+      for (int t : nodes[i].outputs) { first[t] = std::min(first[t], static_cast<int>(i)); last[t] = std::max(last[t], static_cast<int>(i)); }
+      if (nodes[i].type == schema::OpType_RESHAPE) alias_root[nodes[i].outputs[0]] = alias_root[nodes[i].inputs[0]];
+    }
+    for (int a = 0; a < nt; ++a) {
+      for (int c = a + 1; c < nt; ++c) {
+        if (last[a] < 0 || last[c] < 0 || alias_root[a] == alias_root[c]) continue;
+        if (first[a] > last[c] || first[c] > last[a]) continue;
+        const uint8_t* pa = static_cast<const uint8_t*>(it.tensor(a)->data);
+        const uint8_t* pc = static_cast<const uint8_t*>(it.tensor(c)->data);
+        const bool disjoint = pa + it.tensor(a)->bytes <= pc || pc + it.tensor(c)->bytes <= pa;
+        INFO("trial " << trial << " tensors " << a << " and " << c);
+        REQUIRE(disjoint);
+      }
+    }
+    for (int i = 0; i < num_inputs; ++i) std::memcpy(it.input(i)->data, feeds[i].data(), n * sizeof(float));
+    REQUIRE(it.Invoke().ok());
+    REQUIRE(it.Invoke().ok());  // a second run on the same inputs gives the same result
+    for (int o = 0; o < it.num_outputs(); ++o) {
+      const int id = model->outputs()[o];
+      for (int i = 0; i < n; ++i) REQUIRE(it.output(o)->data_as<float>()[i] == value[id][i]);
+    }
+    REQUIRE(it.memory().arena_bytes >= it.memory().arena_lower_bound);
+  }
+}

@@ -1,0 +1,303 @@
+// LAYER_NORM: f32 and i8/u8 (through float) against a naive double-precision layer norm.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/reference/reference_kernels.h"
+#include "tests/op_test.h"
+
+namespace edgert {
+namespace {
+
+using testing::OpTest;
+
+Shape ToShape(const std::vector<int32_t>& v) { return Shape::FromArray(v.data(), static_cast<int>(v.size())); }
+
+std::vector<float> RandomFloats(size_t n, float lo, float hi, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+size_t Count(const std::vector<int32_t>& shape) {
+  size_t n = 1;
+  for (int32_t d : shape) n *= static_cast<size_t>(d);
+  return n;
+}
+
+// Index into a gamma/beta of shape `g` for flat index k of the normalized dims `norm`
+// (numpy broadcasting, right-aligned; dims of size 1 repeat).
+size_t AffineIndex(size_t k, const std::vector<int32_t>& norm, const std::vector<int32_t>& g) {
+  size_t index = 0, g_stride = 1;
+  for (int d = static_cast<int>(norm.size()) - 1; d >= 0; --d) {
+    const size_t i = k % norm[d];
+    k /= norm[d];
+    const int gd = d - static_cast<int>(norm.size()) + static_cast<int>(g.size());
+    if (gd < 0) continue;
+    if (g[gd] != 1) index += i * g_stride;
+    g_stride *= g[gd];
+  }
+  return index;
+}
+
+struct Affine {
+  std::vector<int32_t> shape;
+  std::vector<float> values;  // empty: omitted
+};
+
+std::vector<double> NaiveLayerNorm(const std::vector<double>& x, const std::vector<int32_t>& shape, int axis,
+                                   double eps, const Affine& gamma, const Affine& beta) {
+  const std::vector<int32_t> norm(shape.begin() + axis, shape.end());
+  const size_t count = Count(norm), outer = x.size() / count;
+  std::vector<double> y(x.size());
+  for (size_t o = 0; o < outer; ++o) {
+    double sum = 0, sum_sq = 0;
+    for (size_t k = 0; k < count; ++k) sum += x[o * count + k];
+    const double mean = sum / count;
+    for (size_t k = 0; k < count; ++k) sum_sq += (x[o * count + k] - mean) * (x[o * count + k] - mean);
+    const double var = sum_sq / count;
+    for (size_t k = 0; k < count; ++k) {
+      double v = (x[o * count + k] - mean) / std::sqrt(var + eps);
+      if (!gamma.values.empty()) v *= gamma.values[AffineIndex(k, norm, gamma.shape)];
+      if (!beta.values.empty()) v += beta.values[AffineIndex(k, norm, beta.shape)];
+      y[o * count + k] = v;
+    }
+  }
+  return y;
+}
+
+void SetOptions(OpTest& t, int axis, float epsilon) {
+  t.SetOptions(schema::OpOptions_LayerNormOptions, schema::CreateLayerNormOptions(t.fbb(), axis, epsilon).Union());
+}
+
+// Adds gamma and beta as constants (or graph inputs when as_inputs), or omits them.
+void AddAffine(OpTest& t, const Affine& gamma, const Affine& beta, bool as_inputs) {
+  for (const Affine* a : {&gamma, &beta}) {
+    if (a->values.empty()) {
+      t.OmitInput();
+    } else if (as_inputs) {
+      t.Input<float>(a->shape, a->values);
+    } else {
+      t.Const<float>(a->shape, a->values);
+    }
+  }
+}
+
+void CheckFloat(const std::vector<int32_t>& shape, int axis, float eps, const Affine& gamma, const Affine& beta,
+                uint32_t seed, bool affine_as_inputs = false) {
+  INFO("axis " << axis << " eps " << eps << " gamma rank " << gamma.shape.size() << " beta rank "
+                << beta.shape.size());
+  const std::vector<float> x = RandomFloats(Count(shape), -3, 5, seed);
+  OpTest t(schema::OpType_LAYER_NORM);
+  t.Input<float>(shape, x);
+  AddAffine(t, gamma, beta, affine_as_inputs);
+  t.Output(DType::kF32);
+  SetOptions(t, axis, eps);
+  const Status s = t.Run(ref::Register_LAYER_NORM());
+  INFO(s.message());
+  REQUIRE(s.ok());
+  REQUIRE(t.OutputShape(0) == ToShape(shape));
+  const std::vector<float> y = t.OutputData<float>(0);
+  const int a = axis < 0 ? axis + static_cast<int>(shape.size()) : axis;
+  const std::vector<double> want = NaiveLayerNorm(std::vector<double>(x.begin(), x.end()), shape, a, eps, gamma, beta);
+  size_t bad = 0, first = 0;
+  for (size_t i = 0; i < y.size(); ++i)
+    if (!(std::fabs(y[i] - want[i]) <= 1e-5 + 1e-5 * std::fabs(want[i])) && bad++ == 0) first = i;
+  INFO("mismatches " << bad << ", first at " << first << ": got " << y[first] << " want " << want[first]);
+  CHECK(bad == 0);
+}
+
+TEST_CASE("LAYER_NORM f32 over the last axis with gamma and beta", "[kernels][layer_norm]") {
+  const Affine gamma{{5}, RandomFloats(5, 0.5f, 2, 1)};
+  const Affine beta{{5}, RandomFloats(5, -1, 1, 2)};
+  CheckFloat({2, 7, 5}, -1, 1e-5f, gamma, beta, 3);
+  CheckFloat({2, 7, 5}, 2, 1e-5f, gamma, beta, 4);
+  const Affine gamma17{{17}, RandomFloats(17, -2, 2, 5)};
+  const Affine beta17{{17}, RandomFloats(17, -1, 1, 6)};
+  CheckFloat({3, 17}, -1, 1e-3f, gamma17, beta17, 7);
+  CheckFloat({17}, 0, 1e-5f, gamma17, beta17, 8);
+}
+
+TEST_CASE("LAYER_NORM f32 over several axes with broadcast gamma and beta", "[kernels][layer_norm]") {
+  // Data [3, 4, 5], normalized dims [4, 5].
+  CheckFloat({3, 4, 5}, 1, 1e-5f, Affine{{4, 5}, RandomFloats(20, 0.5f, 2, 11)}, Affine{{4, 5}, RandomFloats(20, -1, 1, 12)}, 13);
+  CheckFloat({3, 4, 5}, -2, 1e-5f, Affine{{4, 1}, RandomFloats(4, 0.5f, 2, 14)}, Affine{{5}, RandomFloats(5, -1, 1, 15)}, 16);
+  // Extra leading dims of size 1 and a scalar.
+  CheckFloat({3, 4, 5}, 1, 1e-5f, Affine{{1, 1, 4, 5}, RandomFloats(20, 0.5f, 2, 17)}, Affine{{}, {0.25f}}, 18);
+  // Normalizing everything ([1, 7, 5, 3], axis 0) with a per-channel gamma.
+  CheckFloat({1, 7, 5, 3}, 0, 1e-5f, Affine{{3}, {0.5f, 1.5f, -2.f}}, Affine{{1, 5, 1}, RandomFloats(5, -1, 1, 19)}, 20);
+  // gamma and beta fed at run time rather than constant.
+  CheckFloat({2, 6, 4}, -1, 1e-5f, Affine{{4}, RandomFloats(4, 0.5f, 2, 21)}, Affine{{1, 4}, RandomFloats(4, -1, 1, 22)}, 23,
+             /*affine_as_inputs=*/true);
+}
+
+TEST_CASE("LAYER_NORM f32 with gamma or beta omitted", "[kernels][layer_norm]") {
+  CheckFloat({4, 9}, -1, 1e-5f, Affine{}, Affine{}, 31);
+  CheckFloat({4, 9}, -1, 1e-5f, Affine{}, Affine{{9}, RandomFloats(9, -1, 1, 32)}, 33);
+  CheckFloat({4, 9}, -1, 1e-5f, Affine{{9}, RandomFloats(9, -1, 1, 34)}, Affine{}, 35);
+
+  // Data only (one input): each row has mean 0 and variance ~1.
+  const std::vector<float> x = RandomFloats(4 * 9, -3, 5, 36);
+  OpTest t(schema::OpType_LAYER_NORM);
+  t.Input<float>({4, 9}, x);
+  t.Output(DType::kF32);
+  SetOptions(t, -1, 0.f);
+  REQUIRE(t.Run(ref::Register_LAYER_NORM()).ok());
+  const std::vector<float> y = t.OutputData<float>(0);
+  for (int r = 0; r < 4; ++r) {
+    double sum = 0, sum_sq = 0;
+    for (int k = 0; k < 9; ++k) {
+      sum += y[r * 9 + k];
+      sum_sq += double(y[r * 9 + k]) * y[r * 9 + k];
+    }
+    CHECK(std::fabs(sum / 9) < 1e-6);
+    CHECK(sum_sq / 9 == Approx(1.0).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("LAYER_NORM f32 epsilon", "[kernels][layer_norm]") {
+  // A constant row normalizes to 0, leaving beta.
+  OpTest t(schema::OpType_LAYER_NORM);
+  t.Input<float>({2, 3}, {4.f, 4.f, 4.f, 1.f, 2.f, 3.f});
+  t.Const<float>({3}, {2.f, 2.f, 2.f});
+  t.Const<float>({3}, {0.5f, -1.f, 7.f});
+  t.Output(DType::kF32);
+  SetOptions(t, -1, 1e-5f);
+  REQUIRE(t.Run(ref::Register_LAYER_NORM()).ok());
+  const std::vector<float> y = t.OutputData<float>(0);
+  CHECK(y[0] == 0.5f);
+  CHECK(y[1] == -1.f);
+  CHECK(y[2] == 7.f);
+  // Row 2: mean 2, variance 2/3.
+  const double inv = 1 / std::sqrt(2.0 / 3 + 1e-5);
+  CHECK(y[3] == Approx(-2 * inv + 0.5));
+  CHECK(y[4] == Approx(-1.0));
+  CHECK(y[5] == Approx(2 * inv + 7));
+  // A large epsilon is honoured (the naive reference uses it too).
+  CheckFloat({3, 8}, -1, 10.f, Affine{}, Affine{}, 41);
+}
+
+// i8/u8 go through float: dequantize, normalize, quantize with round half away from zero.
+// The kernel multiplies by 1/sqrt(var + eps) where this divides by sqrt(var + eps), so a
+// result may differ by 1 step next to a rounding boundary; most must match exactly.
+template <typename T>
+void CheckQuant(const std::vector<int32_t>& shape, int axis, float in_scale, int32_t in_zp, float out_scale,
+                int32_t out_zp, const Affine& gamma, const Affine& beta, uint32_t seed) {
+  INFO("axis " << axis << " in " << in_scale << "/" << in_zp << " out " << out_scale << "/" << out_zp);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> dist(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+  std::vector<T> x(Count(shape));
+  for (T& v : x) v = static_cast<T>(dist(rng));
+  OpTest t(schema::OpType_LAYER_NORM);
+  t.Input<T>(shape, x, QuantSpec::PerTensor(in_scale, in_zp));
+  AddAffine(t, gamma, beta, false);
+  t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
+  SetOptions(t, axis, 1e-5f);
+  const Status s = t.Run(ref::Register_LAYER_NORM());
+  INFO(s.message());
+  REQUIRE(s.ok());
+  REQUIRE(t.OutputShape(0) == ToShape(shape));
+  const std::vector<T> y = t.OutputData<T>(0);
+  std::vector<double> real;
+  for (T q : x) real.push_back(static_cast<double>(in_scale) * (static_cast<int32_t>(q) - in_zp));
+  const int a = axis < 0 ? axis + static_cast<int>(shape.size()) : axis;
+  const std::vector<double> want = NaiveLayerNorm(real, shape, a, 1e-5, gamma, beta);
+  size_t bad = 0, off_by_one = 0, first = 0, saturated = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    double w = std::round(want[i] / out_scale) + out_zp;
+    w = std::min<double>(std::max<double>(w, std::numeric_limits<T>::min()), std::numeric_limits<T>::max());
+    if (w == std::numeric_limits<T>::min() || w == std::numeric_limits<T>::max()) ++saturated;
+    const int diff = std::abs(static_cast<int>(y[i]) - static_cast<int>(w));
+    if (diff == 1) ++off_by_one;
+    if (diff > 1 && bad++ == 0) first = i;
+  }
+  INFO("errors > 1 step " << bad << ", first at " << first << "; off by one " << off_by_one);
+  CHECK(bad == 0);
+  CHECK(off_by_one * 50 <= y.size());
+  CHECK(saturated * 10 <= y.size());  // the scales keep most results in range
+}
+
+TEST_CASE("LAYER_NORM i8 and u8 through float", "[kernels][layer_norm]") {
+  const Affine gamma{{17}, RandomFloats(17, 0.5f, 1.5f, 51)};
+  const Affine beta{{17}, RandomFloats(17, -0.5f, 0.5f, 52)};
+  CheckQuant<int8_t>({2, 3, 17}, -1, 0.05f, -3, 0.02f, 5, gamma, beta, 53);
+  CheckQuant<uint8_t>({2, 3, 17}, -1, 0.1f, 120, 0.015f, 128, gamma, beta, 54);
+  CheckQuant<int8_t>({4, 3, 5}, 1, 0.2f, 0, 0.025f, 0, Affine{{3, 1}, {1.f, 0.5f, 1.25f}}, Affine{}, 55);
+  CheckQuant<uint8_t>({6, 10}, -1, 0.03f, 0, 0.02f, 128, Affine{}, Affine{}, 56);
+}
+
+// ---------------------------------------------------------------- bad input
+
+Status RunBad(const std::vector<int32_t>& shape, int axis, float eps, const Affine& gamma, const Affine& beta) {
+  OpTest t(schema::OpType_LAYER_NORM);
+  t.Input<float>(shape, std::vector<float>(Count(shape), 1.f));
+  AddAffine(t, gamma, beta, false);
+  t.Output(DType::kF32);
+  SetOptions(t, axis, eps);
+  return t.Run(ref::Register_LAYER_NORM());
+}
+
+TEST_CASE("LAYER_NORM rejects gamma and beta that do not broadcast", "[kernels][layer_norm]") {
+  Status s = RunBad({2, 3, 5}, -1, 1e-5f, Affine{{4}, std::vector<float>(4, 1.f)}, Affine{});
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("gamma") && Catch::Contains("[4]") && Catch::Contains("[5]"));
+  // [3, 5] is not within the normalized dims [5] (axis -1).
+  s = RunBad({2, 3, 5}, -1, 1e-5f, Affine{}, Affine{{3, 5}, std::vector<float>(15, 1.f)});
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("beta") && Catch::Contains("broadcast"));
+}
+
+TEST_CASE("LAYER_NORM rejects a bad axis or epsilon", "[kernels][layer_norm]") {
+  Status s = RunBad({2, 3, 5}, 3, 1e-5f, Affine{}, Affine{});
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("axis 3"));
+  s = RunBad({2, 3, 5}, -4, 1e-5f, Affine{}, Affine{});
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("axis -4"));
+  s = RunBad({2, 3, 5}, -1, -1.f, Affine{}, Affine{});
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("epsilon"));
+}
+
+TEST_CASE("LAYER_NORM rejects unsupported dtypes", "[kernels][layer_norm]") {
+  {
+    OpTest t(schema::OpType_LAYER_NORM);
+    t.Input<float>({2, 4}, std::vector<float>(8, 1.f));
+    t.Const<int8_t>({4}, {1, 2, 3, 4}, QuantSpec::PerTensor(0.1f, 0));
+    t.Output(DType::kF32);
+    SetOptions(t, -1, 1e-5f);
+    const Status s = t.Run(ref::Register_LAYER_NORM());
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == StatusCode::kUnsupported);
+    CHECK_THAT(s.message(), Catch::Contains("gamma") && Catch::Contains("i8"));
+  }
+  {
+    OpTest t(schema::OpType_LAYER_NORM);
+    t.Input<int32_t>({2, 4}, std::vector<int32_t>(8, 1));
+    t.Output(DType::kI32);
+    SetOptions(t, -1, 1e-5f);
+    const Status s = t.Run(ref::Register_LAYER_NORM());
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == StatusCode::kUnsupported);
+    CHECK_THAT(s.message(), Catch::Contains("i32"));
+  }
+  {
+    OpTest t(schema::OpType_LAYER_NORM);
+    t.Input<int8_t>({2, 4}, std::vector<int8_t>(8, 1), QuantSpec::PerTensor(0.1f, 0));
+    t.Output(DType::kF32);
+    SetOptions(t, -1, 1e-5f);
+    const Status s = t.Run(ref::Register_LAYER_NORM());
+    REQUIRE_FALSE(s.ok());
+    CHECK_THAT(s.message(), Catch::Contains("must match"));
+  }
+}
+
+}  // namespace
+}  // namespace edgert

@@ -1,0 +1,182 @@
+// TRANSPOSE: compared with a naive gather written here: for every output
+// coordinate o, the input coordinate is i[perm[d]] = o[d].
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "kernels/reference/reference_kernels.h"
+#include "tests/op_test.h"
+
+namespace edgert {
+namespace {
+
+using testing::OpTest;
+using Dims = std::vector<int32_t>;
+
+Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
+
+int64_t Count(const Dims& d) {
+  int64_t n = 1;
+  for (int32_t v : d) n *= v;
+  return n;
+}
+
+template <typename T>
+std::vector<T> NaiveTranspose(const std::vector<T>& x, const Dims& in, const std::vector<int>& perm) {
+  const int rank = static_cast<int>(in.size());
+  Dims out(rank);
+  for (int d = 0; d < rank; ++d) out[d] = in[perm[d]];
+  std::vector<T> y(x.size());
+  std::vector<int64_t> o(rank, 0), i(rank, 0);
+  for (int64_t k = 0; k < Count(out); ++k) {
+    int64_t rem = k;
+    for (int d = rank - 1; d >= 0; --d) {
+      o[d] = rem % out[d];
+      rem /= out[d];
+    }
+    for (int d = 0; d < rank; ++d) i[perm[d]] = o[d];
+    int64_t flat = 0;
+    for (int d = 0; d < rank; ++d) flat = flat * in[d] + i[d];
+    y[k] = x[flat];
+  }
+  return y;
+}
+
+template <typename T>
+Status RunTranspose(const std::vector<T>& x, const Dims& shape, const std::vector<int>& perm, DType dt,
+                    std::vector<T>* y, Dims* out_shape, const QuantSpec& q = {}) {
+  OpTest t(schema::OpType_TRANSPOSE);
+  t.Input(dt, shape, x.data(), x.size() * sizeof(T), q);
+  t.Const<int32_t>({static_cast<int32_t>(perm.size())}, std::vector<int32_t>(perm.begin(), perm.end()));
+  t.Output(dt, q);
+  const Status st = t.Run(ref::Register_TRANSPOSE());
+  if (st.ok()) {
+    *y = t.OutputData<T>(0);
+    *out_shape = ShapeDims(t.OutputShape(0));
+  }
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("TRANSPOSE float, every permutation of a 4-D tensor", "[kernels][transpose]") {
+  const Dims shape = {1, 7, 5, 3};
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-5.f, 5.f);
+  std::vector<float> x(static_cast<size_t>(Count(shape)));
+  for (auto& v : x) v = dist(rng);
+  std::vector<int> perm = {0, 1, 2, 3};
+  int tested = 0;
+  do {
+    std::vector<float> y;
+    Dims out;
+    REQUIRE(RunTranspose<float>(x, shape, perm, DType::kF32, &y, &out).ok());
+    for (int d = 0; d < 4; ++d) CHECK(out[d] == shape[perm[d]]);
+    CHECK(y == NaiveTranspose(x, shape, perm));
+    ++tested;
+  } while (std::next_permutation(perm.begin(), perm.end()));
+  CHECK(tested == 24);
+}
+
+TEST_CASE("TRANSPOSE other ranks and dtypes", "[kernels][transpose]") {
+  std::mt19937 rng(12);
+  {  // rank 6, int8 quantized (values pass through)
+    const Dims shape = {2, 3, 1, 4, 2, 3};
+    std::vector<int8_t> x(static_cast<size_t>(Count(shape)));
+    for (auto& v : x) v = static_cast<int8_t>(rng());
+    const std::vector<int> perm = {5, 3, 0, 4, 2, 1};
+    std::vector<int8_t> y;
+    Dims out;
+    REQUIRE(RunTranspose<int8_t>(x, shape, perm, DType::kI8, &y, &out, QuantSpec::PerTensor(0.1f, 7)).ok());
+    CHECK(out == (Dims{3, 4, 2, 2, 1, 3}));
+    CHECK(y == NaiveTranspose(x, shape, perm));
+  }
+  {  // rank 2 uint8 with 17 columns
+    const Dims shape = {9, 17};
+    std::vector<uint8_t> x(static_cast<size_t>(Count(shape)));
+    for (auto& v : x) v = static_cast<uint8_t>(rng());
+    std::vector<uint8_t> y;
+    Dims out;
+    REQUIRE(RunTranspose<uint8_t>(x, shape, {1, 0}, DType::kU8, &y, &out).ok());
+    CHECK(out == (Dims{17, 9}));
+    CHECK(y == NaiveTranspose(x, shape, {1, 0}));
+  }
+  {  // int64 and int16 (f16 bit patterns) rank 3
+    const Dims shape = {3, 5, 2};
+    std::vector<int64_t> x(static_cast<size_t>(Count(shape)));
+    for (auto& v : x) v = static_cast<int64_t>(rng()) << 20;
+    std::vector<int64_t> y;
+    Dims out;
+    REQUIRE(RunTranspose<int64_t>(x, shape, {2, 0, 1}, DType::kI64, &y, &out).ok());
+    CHECK(y == NaiveTranspose(x, shape, {2, 0, 1}));
+    std::vector<uint16_t> h(static_cast<size_t>(Count(shape)));
+    for (auto& v : h) v = static_cast<uint16_t>(rng());
+    std::vector<uint16_t> yh;
+    REQUIRE(RunTranspose<uint16_t>(h, shape, {1, 2, 0}, DType::kF16, &yh, &out).ok());
+    CHECK(out == (Dims{5, 2, 3}));
+    CHECK(yh == NaiveTranspose(h, shape, {1, 2, 0}));
+  }
+  {  // bool, identity permutation of rank 1
+    std::vector<uint8_t> b = {1, 0, 0, 1, 1};
+    std::vector<uint8_t> y;
+    Dims out;
+    REQUIRE(RunTranspose<uint8_t>(b, {5}, {0}, DType::kBool, &y, &out).ok());
+    CHECK(y == b);
+  }
+  {  // an empty dimension
+    std::vector<float> x;
+    std::vector<float> y;
+    Dims out;
+    REQUIRE(RunTranspose<float>(x, {2, 0, 3}, {2, 1, 0}, DType::kF32, &y, &out).ok());
+    CHECK(out == (Dims{3, 0, 2}));
+  }
+}
+
+TEST_CASE("TRANSPOSE perm given as i64", "[kernels][transpose]") {
+  OpTest t(schema::OpType_TRANSPOSE);
+  t.Input<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  t.Const<int64_t>({2}, {1, 0});
+  t.Output(DType::kF32);
+  REQUIRE(t.Run(ref::Register_TRANSPOSE()).ok());
+  CHECK(t.OutputData<float>(0) == std::vector<float>{1, 4, 2, 5, 3, 6});
+}
+
+TEST_CASE("TRANSPOSE rejects bad permutations", "[kernels][transpose]") {
+  const std::vector<float> x(24, 1.f);
+  std::vector<float> y;
+  Dims out;
+  Status st = RunTranspose<float>(x, {2, 3, 4}, {0, 1, 1}, DType::kF32, &y, &out);
+  CHECK_FALSE(st.ok());
+  CHECK_THAT(st.message(), Catch::Contains("permutation"));
+  st = RunTranspose<float>(x, {2, 3, 4}, {0, 1}, DType::kF32, &y, &out);
+  CHECK_FALSE(st.ok());
+  CHECK_THAT(st.message(), Catch::Contains("rank"));
+  st = RunTranspose<float>(x, {2, 3, 4}, {0, 3, 1}, DType::kF32, &y, &out);
+  CHECK_FALSE(st.ok());
+  CHECK_THAT(st.message(), Catch::Contains("out of range"));
+  st = RunTranspose<float>(x, {2, 3, 4}, {0, -1, 1}, DType::kF32, &y, &out);
+  CHECK_FALSE(st.ok());
+  {
+    OpTest t(schema::OpType_TRANSPOSE);
+    t.Input<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+    t.Input<int32_t>({2}, {1, 0});
+    t.Output(DType::kF32);
+    st = t.Run(ref::Register_TRANSPOSE());
+    CHECK_FALSE(st.ok());
+    CHECK_THAT(st.message(), Catch::Contains("constant"));
+  }
+  {
+    OpTest t(schema::OpType_TRANSPOSE);
+    t.Input<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+    t.Const<int32_t>({2}, {1, 0});
+    t.Output(DType::kI8, QuantSpec::PerTensor(1.f, 0));
+    st = t.Run(ref::Register_TRANSPOSE());
+    CHECK_FALSE(st.ok());
+    CHECK_THAT(st.message(), Catch::Contains("dtype"));
+  }
+}
+
+}  // namespace edgert

@@ -1,0 +1,102 @@
+// The C API and the RAII C++ header over it.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "edgert/edgert.h"
+#include "edgert/edgert.hpp"
+#include "tests/test_models.h"
+
+using edgert::testing::BuildAddReluReshape;
+
+TEST_CASE("C API: load, prepare, invoke, read outputs and memory figures", "[c_api]") {
+  const auto f = BuildAddReluReshape();
+  char err[256] = {0};
+  ert_model* model = nullptr;
+  REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, err, sizeof(err)) == ERT_OK);
+  REQUIRE(ert_model_num_inputs(model) == 1);
+  REQUIRE(ert_model_num_ops(model) == 3);
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1};
+  ert_interpreter* it = nullptr;
+  REQUIRE(ert_interpreter_create(model, &opts, &it, err, sizeof(err)) == ERT_OK);
+  ert_model_delete(model);  // the interpreter keeps the model alive
+  REQUIRE(ert_interpreter_prepare(it) == ERT_OK);
+  ert_tensor_info in;
+  REQUIRE(ert_interpreter_input(it, 0, &in) == ERT_OK);
+  REQUIRE(std::string(in.name) == "x");
+  REQUIRE(in.rank == 4);
+  REQUIRE(in.bytes == 32 * sizeof(float));
+  float* x = static_cast<float*>(in.data);
+  for (int i = 0; i < 32; ++i) x[i] = static_cast<float>(i) - 10.f;
+  REQUIRE(ert_interpreter_invoke(it) == ERT_OK);
+  ert_tensor_info out;
+  REQUIRE(ert_interpreter_output(it, 0, &out) == ERT_OK);
+  REQUIRE(out.rank == 2);
+  REQUIRE(out.dims[1] == 32);
+  const float* y = static_cast<const float*>(out.data);
+  for (int i = 0; i < 32; ++i) REQUIRE(y[i] == std::max(0.f, x[i] + (i % 2 == 0 ? 0.5f : -1.f)));
+  ert_memory_info mem;
+  REQUIRE(ert_interpreter_memory(it, &mem) == ERT_OK);
+  REQUIRE(mem.arena_bytes >= mem.arena_lower_bound);
+  REQUIRE(mem.constant_bytes == 8);
+
+  // Errors carry messages and leave the interpreter usable.
+  REQUIRE(ert_interpreter_output(it, 5, &out) == ERT_INVALID_ARGUMENT);
+  REQUIRE(std::string(ert_interpreter_error(it)).find("out of range") != std::string::npos);
+  const int32_t bad_dims[4] = {1, 4, 4, 3};
+  REQUIRE(ert_interpreter_resize_input(it, 0, bad_dims, 4) == ERT_OK);
+  REQUIRE(ert_interpreter_invoke(it) == ERT_INVALID_MODEL);
+  REQUIRE(std::string(ert_interpreter_error(it)).find("ADD") != std::string::npos);
+  const int32_t good_dims[4] = {1, 4, 4, 2};
+  REQUIRE(ert_interpreter_resize_input(it, 0, good_dims, 4) == ERT_OK);
+  REQUIRE(ert_interpreter_invoke(it) == ERT_OK);
+  REQUIRE(std::string(ert_interpreter_error(it)).empty());
+  ert_interpreter_delete(it);
+  ert_interpreter_delete(nullptr);
+  ert_model_delete(nullptr);
+}
+
+TEST_CASE("C API: load failures report a message and no handle", "[c_api]") {
+  char err[256] = {0};
+  ert_model* model = reinterpret_cast<ert_model*>(0x1);
+  REQUIRE(ert_model_load_file("/nonexistent/model.ert", &model, err, sizeof(err)) == ERT_IO_ERROR);
+  REQUIRE(model == nullptr);
+  REQUIRE(std::string(err).find("/nonexistent/model.ert") != std::string::npos);
+  const char junk[64] = "this is not a model at all, just some bytes..";
+  REQUIRE(ert_model_load_buffer(junk, sizeof(junk), 0, &model, err, sizeof(err)) == ERT_INVALID_MODEL);
+  REQUIRE(model == nullptr);
+  REQUIRE(std::string(err).size() > 10);
+  REQUIRE(ert_model_load_buffer(junk, sizeof(junk), 0, nullptr, nullptr, 0) == ERT_INVALID_ARGUMENT);
+  REQUIRE(std::string(ert_status_name(ERT_UNSUPPORTED)) == "unsupported");
+  REQUIRE(std::string(ert_dtype_name(ERT_I8)) == "i8");
+  REQUIRE(ert_abi_version() == ERT_ABI_VERSION);
+}
+
+TEST_CASE("C++ header: RAII handles over the C API", "[c_api]") {
+  const auto f = BuildAddReluReshape();
+  ert::Model model;
+  REQUIRE(ert::Model::LoadBuffer(f.data(), f.size(), true, &model).ok());
+  ert::Interpreter it;
+  REQUIRE(ert::Interpreter::Create(model, 1, &it).ok());
+  REQUIRE(it.ResizeInput(0, {2, 4, 4, 2}).ok());
+  ert_tensor_info in;
+  REQUIRE(it.Input(0, &in).ok());
+  REQUIRE(in.bytes == 64 * sizeof(float));
+  std::memset(in.data, 0, in.bytes);
+  REQUIRE(it.Invoke().ok());
+  ert_tensor_info out;
+  REQUIRE(it.Output(0, &out).ok());
+  REQUIRE(out.dims[1] == 64);
+  REQUIRE(static_cast<const float*>(out.data)[0] == 0.5f);
+  ert::Result r = it.ResizeInput(0, {1, 4, 4, 5});
+  REQUIRE(r.ok());
+  r = it.Invoke();
+  REQUIRE_FALSE(r.ok());
+  REQUIRE(r.message.find("ADD") != std::string::npos);
+  ert::Model bad;
+  r = ert::Model::LoadFile("/nonexistent.ert", &bad);
+  REQUIRE(r.status == ERT_IO_ERROR);
+  REQUIRE_FALSE(static_cast<bool>(bad));
+}

@@ -1,0 +1,13 @@
+// A MobileNetV2-style float32 classifier built in code (deterministic random
+// weights): the default model of the tools until real models are imported.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace edgert {
+
+// Input [1, size, size, 3] float32 -> output [1, classes] probabilities.
+std::vector<uint8_t> BuildDemoMobileNet(int input_size = 128, int classes = 1000);
+
+}  // namespace edgert

@@ -1,0 +1,134 @@
+// edgert-bench MODEL [--threads N] [--runs N] [--warmup N] [--input NAME=file.npy ...] [--json]
+// Load time, first-run time, latency percentiles and memory of one model.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "runtime/interpreter.h"
+#include "tools/inputs.h"
+
+using namespace edgert;
+
+static int Usage() {
+  std::fprintf(stderr,
+               "usage: edgert-bench MODEL.ert [--threads N] [--runs N] [--warmup N] [--input NAME=file.npy ...] [--json]\n"
+               "  --runs N     timed invocations (default 50)\n"
+               "  --warmup N   untimed invocations after the first run (default 5)\n"
+               "  --json       print one JSON object instead of text\n");
+  return 2;
+}
+
+static double Ms(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+static double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double idx = p * (v.size() - 1);
+  const size_t lo = static_cast<size_t>(idx);
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (idx - lo);
+}
+
+int main(int argc, char** argv) {
+  std::string model_path;
+  int runs = 50, warmup = 5;
+  bool json = false;
+  InterpreterOptions options;
+  std::vector<std::pair<std::string, std::string>> inputs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--threads" && i + 1 < argc) options.num_threads = std::atoi(argv[++i]);
+    else if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--warmup" && i + 1 < argc) warmup = std::max(0, std::atoi(argv[++i]));
+    else if (a == "--json") json = true;
+    else if (a == "--input" && i + 1 < argc) {
+      std::pair<std::string, std::string> p;
+      if (!ParseInputArg(argv[++i], &p)) return Usage();
+      inputs.push_back(p);
+    } else if (a == "-h" || a == "--help") {
+      Usage();
+      return 0;
+    } else if (!a.empty() && a[0] != '-' && model_path.empty()) model_path = a;
+    else return Usage();
+  }
+  if (model_path.empty()) return Usage();
+
+  auto t0 = std::chrono::steady_clock::now();
+  std::shared_ptr<const Model> model;
+  Status s = Model::LoadFile(model_path, &model);
+  auto t1 = std::chrono::steady_clock::now();
+  if (!s.ok()) {
+    std::fprintf(stderr, "edgert-bench: %s\n", s.message().c_str());
+    return 1;
+  }
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  Interpreter interp(model, &resolver, options);
+  std::vector<std::vector<uint8_t>> data;
+  s = LoadInputs(interp, inputs, &data);
+  if (s.ok()) s = interp.Prepare();
+  auto t2 = std::chrono::steady_clock::now();
+  if (!s.ok()) {
+    std::fprintf(stderr, "edgert-bench: %s\n", s.message().c_str());
+    return 1;
+  }
+  FeedInputs(interp, data);
+  auto t3 = std::chrono::steady_clock::now();
+  s = interp.Invoke();
+  auto t4 = std::chrono::steady_clock::now();
+  if (!s.ok()) {
+    std::fprintf(stderr, "edgert-bench: %s\n", s.message().c_str());
+    return 1;
+  }
+  for (int i = 0; i < warmup && s.ok(); ++i) s = interp.Invoke();
+  std::vector<double> times;
+  times.reserve(runs);
+  for (int i = 0; i < runs && s.ok(); ++i) {
+    auto a = std::chrono::steady_clock::now();
+    s = interp.Invoke();
+    times.push_back(Ms(a, std::chrono::steady_clock::now()));
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "edgert-bench: %s\n", s.message().c_str());
+    return 1;
+  }
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const MemoryReport& m = interp.memory();
+  const double load_ms = Ms(t0, t1), prepare_ms = Ms(t1, t2), first_ms = Ms(t3, t4);
+  const double median = Percentile(times, 0.5), p90 = Percentile(times, 0.9);
+  const double mn = *std::min_element(times.begin(), times.end());
+  const long peak_kb = ru.ru_maxrss;
+  if (json) {
+    std::printf(
+        "{\"model\": \"%s\", \"ops\": %zu, \"threads\": %d, \"runs\": %d, \"load_ms\": %.3f, \"prepare_ms\": %.3f, "
+        "\"first_run_ms\": %.3f, \"median_ms\": %.3f, \"p90_ms\": %.3f, \"min_ms\": %.3f, \"arena_bytes\": %zu, "
+        "\"arena_lower_bound_bytes\": %zu, \"persistent_bytes\": %zu, \"constant_bytes\": %zu, \"model_file_bytes\": "
+        "%zu, \"stored_plan_used\": %s, \"peak_rss_kb\": %ld}\n",
+        model_path.c_str(), model->nodes().size(), interp.num_threads(), runs, load_ms, prepare_ms, first_ms, median,
+        p90, mn, m.arena_bytes, m.arena_lower_bound, m.persistent_bytes, m.constant_bytes, model->file_size(),
+        m.stored_plan_used ? "true" : "false", peak_kb);
+  } else {
+    std::printf("model:            %s (%zu ops, %.2f MB file)\n", model_path.c_str(), model->nodes().size(),
+                model->file_size() / 1e6);
+    std::printf("threads:          %d\n", interp.num_threads());
+    std::printf("load:             %.3f ms\n", load_ms);
+    std::printf("prepare:          %.3f ms\n", prepare_ms);
+    std::printf("first run:        %.3f ms\n", first_ms);
+    std::printf("latency (%d runs): median %.3f ms, p90 %.3f ms, min %.3f ms\n", runs, median, p90, mn);
+    std::printf("arena:            %zu bytes (lower bound %zu, %.1f%% above)\n", m.arena_bytes, m.arena_lower_bound,
+                m.arena_lower_bound ? 100.0 * (double(m.arena_bytes) / m.arena_lower_bound - 1.0) : 0.0);
+    std::printf("persistent:       %zu bytes; constants %zu bytes (used in place)\n", m.persistent_bytes,
+                m.constant_bytes);
+    if (!m.plan_note.empty()) std::printf("plan:             %s\n", m.plan_note.c_str());
+    std::printf("peak RSS:         %.1f MB\n", peak_kb / 1024.0);
+  }
+  return 0;
+}

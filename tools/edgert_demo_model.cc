@@ -1,0 +1,28 @@
+// edgert-demo-model OUT.ert [--size N]: writes the built-in demo classifier.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "tools/demo_model.h"
+
+int main(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') {
+    std::fprintf(stderr, "usage: edgert-demo-model OUT.ert [--size N]\n");
+    return 2;
+  }
+  int size = 128;
+  for (int i = 2; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--size") size = std::atoi(argv[++i]);
+  if (size < 32 || size > 1024) {
+    std::fprintf(stderr, "edgert-demo-model: --size must be in [32, 1024]\n");
+    return 2;
+  }
+  const auto bytes = edgert::BuildDemoMobileNet(size);
+  FILE* f = std::fopen(argv[1], "wb");
+  if (f == nullptr || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size() || std::fclose(f) != 0) {
+    std::fprintf(stderr, "edgert-demo-model: cannot write %s\n", argv[1]);
+    return 1;
+  }
+  std::printf("wrote %s (%zu bytes, input [1,%d,%d,3] f32)\n", argv[1], bytes.size(), size, size);
+  return 0;
+}
