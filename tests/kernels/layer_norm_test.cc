@@ -186,7 +186,8 @@ TEST_CASE("LAYER_NORM f32 epsilon", "[kernels][layer_norm]") {
 
 // i8/u8 go through float: dequantize, normalize, quantize with round half away from zero.
 // The kernel multiplies by 1/sqrt(var + eps) where this divides by sqrt(var + eps), so a
-// result may differ by 1 step next to a rounding boundary; most must match exactly.
+// result may differ by 1 step, but only within 0.01 step of a rounding boundary; everywhere
+// else they must agree exactly.
 template <typename T>
 void CheckQuant(const std::vector<int32_t>& shape, int axis, float in_scale, int32_t in_zp, float out_scale,
                 int32_t out_zp, const Affine& gamma, const Affine& beta, uint32_t seed) {
@@ -215,12 +216,13 @@ void CheckQuant(const std::vector<int32_t>& shape, int axis, float in_scale, int
     w = std::min<double>(std::max<double>(w, std::numeric_limits<T>::min()), std::numeric_limits<T>::max());
     if (w == std::numeric_limits<T>::min() || w == std::numeric_limits<T>::max()) ++saturated;
     const int diff = std::abs(static_cast<int>(y[i]) - static_cast<int>(w));
+    const double exact = want[i] / out_scale;
+    const bool near_tie = std::fabs(exact - std::floor(exact) - 0.5) < 0.01;
     if (diff == 1) ++off_by_one;
-    if (diff > 1 && bad++ == 0) first = i;
+    if ((diff > 1 || (diff == 1 && !near_tie)) && bad++ == 0) first = i;
   }
-  INFO("errors > 1 step " << bad << ", first at " << first << "; off by one " << off_by_one);
+  INFO("mismatches (> 1 step, or 1 step away from a tie) " << bad << ", first at " << first << "; off by one " << off_by_one);
   CHECK(bad == 0);
-  CHECK(off_by_one * 50 <= y.size());
   CHECK(saturated * 10 <= y.size());  // the scales keep most results in range
 }
 

@@ -93,8 +93,9 @@ void CheckFloat(const std::vector<int32_t>& shape, const std::vector<float>& x, 
 }
 
 // Quantized: the kernel sums float table entries and rounds in float, the naive version
-// is exact double arithmetic followed by round half away from zero, so results may differ
-// by 1 step where the exact value lies close to a rounding boundary; most must match exactly.
+// is double arithmetic followed by round half away from zero, so results may differ by 1
+// step, but only where the exact value lies within 0.01 step of a rounding boundary;
+// everywhere else they must agree exactly.
 template <typename T>
 void CheckQuant(const std::vector<int32_t>& shape, float beta, int axis, float in_scale, int32_t in_zp,
                 float out_scale, int32_t out_zp, uint32_t seed) {
@@ -120,12 +121,13 @@ void CheckQuant(const std::vector<int32_t>& shape, float beta, int axis, float i
     double w = std::round(p[i] / out_scale) + out_zp;
     w = std::min<double>(std::max<double>(w, std::numeric_limits<T>::min()), std::numeric_limits<T>::max());
     const int diff = std::abs(static_cast<int>(y[i]) - static_cast<int>(w));
+    const double exact = p[i] / out_scale;
+    const bool near_tie = std::fabs(exact - std::floor(exact) - 0.5) < 0.01;
     if (diff == 1) ++off_by_one;
-    if (diff > 1 && bad++ == 0) first = i;
+    if ((diff > 1 || (diff == 1 && !near_tie)) && bad++ == 0) first = i;
   }
-  INFO("errors > 1 step " << bad << ", first at " << first << "; off by one " << off_by_one);
+  INFO("mismatches (> 1 step, or 1 step away from a tie) " << bad << ", first at " << first << "; off by one " << off_by_one);
   CHECK(bad == 0);
-  CHECK(off_by_one * 50 <= y.size());  // at most 2%
 }
 
 TEST_CASE("SOFTMAX f32 along the last axis", "[kernels][softmax]") {

@@ -1,0 +1,334 @@
+// DEPTHWISE_CONV_2D: the reference kernel against a naive depthwise convolution
+// written here (output channel c*M + m reads input channel c with weights
+// [1,KH,KW,C*M]); double accumulation for float, int64 accumulation plus
+// TFLite's fixed-point requantization for i8/u8 (which must match exactly).
+// Quantized outputs are also checked to be within one step of the real-valued
+// result computed in double (the fixed-point multiplier legitimately rounds).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/common/quant.h"
+#include "kernels/reference/reference_kernels.h"
+#include "tests/op_test.h"
+
+namespace edgert {
+namespace {
+
+using testing::OpTest;
+
+struct DwCase {
+  int n = 1, h = 1, w = 1, c = 1, mult = 1, kh = 1, kw = 1;
+  int sh = 1, sw = 1, dh = 1, dw = 1;
+  schema::Padding padding = schema::Padding_SAME;
+  std::vector<int32_t> pads;
+  schema::Activation act = schema::Activation_NONE;
+  bool bias = true;
+};
+
+DwCase D(int n, int h, int w, int c, int mult, int kh, int kw, int sh = 1, int sw = 1, int dh = 1, int dw = 1,
+         schema::Padding padding = schema::Padding_SAME, std::vector<int32_t> pads = {},
+         schema::Activation act = schema::Activation_NONE, bool bias = true) {
+  DwCase d;
+  d.n = n, d.h = h, d.w = w, d.c = c, d.mult = mult, d.kh = kh, d.kw = kw, d.sh = sh, d.sw = sw, d.dh = dh,
+  d.dw = dw;
+  d.padding = padding, d.pads = pads, d.act = act, d.bias = bias;
+  return d;
+}
+
+const std::vector<DwCase> kCases = {
+    // n, h, w, c, mult, kh, kw, stride h/w, dilation h/w, padding, pads, activation, bias
+    D(1, 7, 5, 3, 1, 3, 3),
+    D(2, 9, 11, 3, 2, 3, 2, 2, 2, 2, 2, schema::Padding_VALID, {}, schema::Activation_RELU6),
+    D(1, 8, 7, 17, 1, 2, 3, 2, 1, 1, 2, schema::Padding_EXPLICIT, {1, 2, 0, 3}, schema::Activation_RELU, false),
+    D(1, 6, 6, 1, 5, 5, 3, 1, 2, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU_N1_TO_1),
+    D(2, 5, 4, 4, 3, 1, 1),
+    D(1, 3, 3, 2, 2, 5, 5),  // kernel larger than input (SAME)
+};
+
+void Geometry(const DwCase& c, bool height, int* out, int* before) {
+  const int in = height ? c.h : c.w, k = height ? c.kh : c.kw, s = height ? c.sh : c.sw, d = height ? c.dh : c.dw;
+  const int eff = (k - 1) * d + 1;
+  if (c.padding == schema::Padding_SAME) {
+    *out = (in + s - 1) / s;
+    *before = std::max((*out - 1) * s + eff - in, 0) / 2;
+  } else if (c.padding == schema::Padding_VALID) {
+    *out = (in - eff) / s + 1;
+    *before = 0;
+  } else {
+    const int pb = height ? c.pads[0] : c.pads[1], pa = height ? c.pads[2] : c.pads[3];
+    *out = (in + pb + pa - eff) / s + 1;
+    *before = pb;
+  }
+}
+
+// Naive depthwise convolution; `term(x_index, w_index)` gives one product, accumulated as Acc.
+template <typename Acc, typename Term>
+std::vector<Acc> Naive(const DwCase& c, int* oh, int* ow, Term term) {
+  int pt, pl;
+  Geometry(c, true, oh, &pt);
+  Geometry(c, false, ow, &pl);
+  const int oc_n = c.c * c.mult;
+  std::vector<Acc> y;
+  for (int n = 0; n < c.n; ++n)
+    for (int oy = 0; oy < *oh; ++oy)
+      for (int ox = 0; ox < *ow; ++ox)
+        for (int ic = 0; ic < c.c; ++ic)
+          for (int m = 0; m < c.mult; ++m) {
+            const int oc = ic * c.mult + m;
+            Acc acc = 0;
+            for (int ky = 0; ky < c.kh; ++ky)
+              for (int kx = 0; kx < c.kw; ++kx) {
+                const int iy = oy * c.sh - pt + ky * c.dh, ix = ox * c.sw - pl + kx * c.dw;
+                if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+                acc += term(((static_cast<size_t>(n) * c.h + iy) * c.w + ix) * c.c + ic,
+                            (static_cast<size_t>(ky) * c.kw + kx) * oc_n + oc);
+              }
+            y.push_back(acc);
+          }
+  return y;
+}
+
+flatbuffers::Offset<void> Options(OpTest& t, const DwCase& c) {
+  flatbuffers::Offset<flatbuffers::Vector<int32_t>> pads = 0;
+  if (!c.pads.empty()) pads = t.fbb().CreateVector(c.pads);
+  return schema::CreateDepthwiseConv2DOptions(t.fbb(), c.padding, c.sh, c.sw, c.dh, c.dw, c.act, pads, c.mult)
+      .Union();
+}
+
+double ClampAct(double v, schema::Activation act) {
+  switch (act) {
+    case schema::Activation_RELU: return std::max(v, 0.0);
+    case schema::Activation_RELU6: return std::min(std::max(v, 0.0), 6.0);
+    case schema::Activation_RELU_N1_TO_1: return std::min(std::max(v, -1.0), 1.0);
+    default: return v;
+  }
+}
+
+template <typename T>
+std::vector<T> RandomInts(std::mt19937& rng, size_t n, int lo, int hi) {
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<T> v(n);
+  for (T& x : v) x = static_cast<T>(d(rng));
+  return v;
+}
+
+void RunFloatCase(const DwCase& c, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  const int oc_n = c.c * c.mult;
+  std::vector<float> x(static_cast<size_t>(c.n) * c.h * c.w * c.c), w(static_cast<size_t>(c.kh) * c.kw * oc_n),
+      b(c.bias ? oc_n : 0);
+  for (float& v : x) v = d(rng);
+  for (float& v : w) v = d(rng);
+  for (float& v : b) v = d(rng);
+  OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
+  t.Input<float>({c.n, c.h, c.w, c.c}, x);
+  t.Const<float>({1, c.kh, c.kw, oc_n}, w);
+  if (c.bias)
+    t.Const<float>({oc_n}, b);
+  else
+    t.OmitInput();
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
+  const Status s = t.Run(ref::Register_DEPTHWISE_CONV_2D());
+  INFO(s.message());
+  REQUIRE(s.ok());
+  int oh, ow;
+  const auto want = Naive<double>(c, &oh, &ow, [&](size_t i, size_t j) { return static_cast<double>(x[i]) * w[j]; });
+  REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, oc_n}));
+  const auto got = t.OutputData<float>(0);
+  REQUIRE(got.size() == want.size());
+  int bad = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double e = ClampAct(want[i] + (c.bias ? b[i % oc_n] : 0.0), c.act);
+    if (std::fabs(got[i] - e) > 1e-5 + 1e-5 * std::fabs(e) && bad++ == 0)
+      FAIL_CHECK("element " << i << ": got " << got[i] << ", want " << e);
+  }
+  CHECK(bad == 0);
+}
+
+template <typename T>
+void RunQuantCase(const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp) {
+  std::mt19937 rng(seed);
+  const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
+  const bool s8 = std::is_same<T, int8_t>::value;
+  const int oc_n = c.c * c.mult;
+  const float in_scale = 0.021f;
+  const int32_t in_zp = s8 ? 7 : 140;
+  std::vector<float> w_scale(per_channel ? oc_n : 1);
+  std::uniform_real_distribution<float> sd(0.005f, 0.03f);
+  for (float& s : w_scale) s = sd(rng);
+  double mean_ws = 0;
+  for (float s : w_scale) mean_ws += s / w_scale.size();
+  const float out_scale = static_cast<float>(in_scale * mean_ws * 60.0 * std::sqrt(c.kh * c.kw));
+  const int32_t out_zp = s8 ? -3 : 100;
+  const auto x = RandomInts<T>(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c, qmin, qmax);
+  const auto w = RandomInts<T>(rng, static_cast<size_t>(c.kh) * c.kw * oc_n, s8 ? -127 : 0, qmax);
+  const auto b = c.bias ? RandomInts<int32_t>(rng, oc_n, -2000, 2000) : std::vector<int32_t>();
+
+  OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
+  t.Input<T>({c.n, c.h, c.w, c.c}, x, QuantSpec::PerTensor(in_scale, in_zp));
+  t.Const<T>({1, c.kh, c.kw, oc_n}, w,
+             QuantSpec{w_scale, std::vector<int64_t>(w_scale.size(), w_zp), per_channel ? 3 : 0});
+  if (c.bias) {
+    QuantSpec bq;
+    for (float s : w_scale) bq.scale.push_back(in_scale * s);
+    bq.zero_point.assign(w_scale.size(), 0);
+    t.Const<int32_t>({oc_n}, b, bq);
+  } else {
+    t.OmitInput();
+  }
+  t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
+  t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
+  const Status s = t.Run(ref::Register_DEPTHWISE_CONV_2D());
+  INFO(s.message());
+  REQUIRE(s.ok());
+
+  int oh, ow;
+  const auto acc = Naive<int64_t>(c, &oh, &ow, [&](size_t i, size_t j) {
+    return static_cast<int64_t>(static_cast<int>(x[i]) - in_zp) * (static_cast<int>(w[j]) - w_zp);
+  });
+  REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, oc_n}));
+  auto quant = [&](double v) { return static_cast<int>(std::round(v / out_scale)) + out_zp; };
+  int lo = qmin, hi = qmax;
+  if (c.act == schema::Activation_RELU) lo = std::max(qmin, quant(0));
+  if (c.act == schema::Activation_RELU6) lo = std::max(qmin, quant(0)), hi = std::min(qmax, quant(6));
+  if (c.act == schema::Activation_RELU_N1_TO_1) lo = std::max(qmin, quant(-1)), hi = std::min(qmax, quant(1));
+  const auto got = t.OutputData<T>(0);
+  REQUIRE(got.size() == acc.size());
+  int bad = 0, far = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const int oc = static_cast<int>(i % oc_n);
+    const double ws = w_scale[per_channel ? oc : 0];
+    const int64_t a = acc[i] + (c.bias ? b[oc] : 0);
+    int32_t mult;
+    int shift;
+    QuantizeMultiplier(static_cast<double>(in_scale) * ws / out_scale, &mult, &shift);
+    const int want = std::min(std::max(MultiplyByQuantizedMultiplier(static_cast<int32_t>(a), mult, shift) + out_zp, lo), hi);
+    if (got[i] != want && bad++ == 0) FAIL_CHECK("element " << i << ": got " << +got[i] << ", want " << want);
+    const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(a), c.act);
+    const double rq = std::min<double>(std::max<double>(std::round(real / out_scale) + out_zp, qmin), qmax);
+    if (std::fabs(rq - got[i]) > 1) ++far;
+  }
+  CHECK(bad == 0);
+  CHECK(far == 0);
+}
+
+TEST_CASE("DEPTHWISE_CONV_2D float matches naive depthwise convolution", "[kernels][depthwise_conv_2d]") {
+  uint32_t seed = 10;
+  for (const DwCase& c : kCases) {
+    INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " mult " << c.mult << " k" << c.kh << "x"
+                 << c.kw << " padding " << c.padding);
+    RunFloatCase(c, seed++);
+  }
+}
+
+TEST_CASE("DEPTHWISE_CONV_2D int8 per-channel", "[kernels][depthwise_conv_2d]") {
+  uint32_t seed = 20;
+  for (const DwCase& c : kCases) {
+    INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " mult " << c.mult);
+    RunQuantCase<int8_t>(c, seed++, true, 0);
+  }
+}
+
+TEST_CASE("DEPTHWISE_CONV_2D int8 per-tensor", "[kernels][depthwise_conv_2d]") {
+  RunQuantCase<int8_t>(kCases[1], 30, false, 0);
+  RunQuantCase<int8_t>(kCases[3], 31, false, 0);
+}
+
+TEST_CASE("DEPTHWISE_CONV_2D uint8 per-tensor asymmetric", "[kernels][depthwise_conv_2d]") {
+  uint32_t seed = 40;
+  for (const DwCase& c : kCases) {
+    INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " mult " << c.mult);
+    RunQuantCase<uint8_t>(c, seed++, false, 131);
+  }
+}
+
+TEST_CASE("DEPTHWISE_CONV_2D small exact example", "[kernels][depthwise_conv_2d]") {
+  // Two channels, multiplier 1, 2x2 VALID window on a 2x3 image: channel 0 weights 1, channel 1 weights -1.
+  OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
+  t.Input<float>({1, 2, 3, 2}, {1, 10, 2, 20, 3, 30, 4, 40, 5, 50, 6, 60});
+  t.Const<float>({1, 2, 2, 2}, {1, -1, 1, -1, 1, -1, 1, -1});
+  t.OmitInput();
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions,
+               schema::CreateDepthwiseConv2DOptions(t.fbb(), schema::Padding_VALID).Union());
+  REQUIRE(t.Run(ref::Register_DEPTHWISE_CONV_2D()).ok());
+  CHECK(t.OutputShape(0) == Shape({1, 1, 2, 2}));
+  CHECK(t.OutputData<float>(0) == std::vector<float>({12, -120, 16, -160}));
+}
+
+bool Contains(const std::string& s, const char* word) { return s.find(word) != std::string::npos; }
+
+Status RunBad(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& w_shape, int mult,
+              const std::vector<int32_t>& b_shape = {}, int dilation = 1, DType in_type = DType::kF32) {
+  OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
+  size_t in_n = 1, w_n = 1, b_n = 1;
+  for (int d : in_shape) in_n *= d;
+  for (int d : w_shape) w_n *= d;
+  for (int d : b_shape) b_n *= d;
+  if (in_type == DType::kU8)
+    t.Input<uint8_t>(in_shape, std::vector<uint8_t>(in_n, 1), QuantSpec::PerTensor(0.5f, 0));
+  else
+    t.Input<float>(in_shape, std::vector<float>(in_n, 1.f));
+  t.Const<float>(w_shape, std::vector<float>(w_n, 1.f));
+  if (b_shape.empty())
+    t.OmitInput();
+  else
+    t.Const<float>(b_shape, std::vector<float>(b_n, 0.f));
+  t.Output(in_type, in_type == DType::kU8 ? QuantSpec::PerTensor(0.5f, 0) : QuantSpec());
+  t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions,
+               schema::CreateDepthwiseConv2DOptions(t.fbb(), schema::Padding_SAME, 1, 1, dilation, dilation,
+                                                    schema::Activation_NONE, 0, mult)
+                   .Union());
+  return t.Run(ref::Register_DEPTHWISE_CONV_2D());
+}
+
+TEST_CASE("DEPTHWISE_CONV_2D rejects bad models with useful messages", "[kernels][depthwise_conv_2d]") {
+  Status s = RunBad({1, 5, 5, 3}, {1, 3, 3, 5}, 2);
+  CHECK(s.code() == StatusCode::kInvalidModel);
+  CHECK(Contains(s.message(), "depth_multiplier"));
+
+  s = RunBad({1, 5, 5, 3}, {1, 3, 3, 3}, 0);
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "depth_multiplier"));
+
+  s = RunBad({1, 5, 5, 3}, {2, 3, 3, 3}, 1);
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "[1,KH,KW"));
+
+  s = RunBad({1, 5, 5, 3}, {1, 3, 3, 3}, 1, {4});
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "bias"));
+
+  s = RunBad({1, 5, 5, 3}, {1, 3, 3, 3}, 1, {}, 0);
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "dilation"));
+
+  s = RunBad({1, 5, 5, 3}, {1, 3, 3, 3}, 1, {}, 1, DType::kU8);  // u8 input with f32 weights
+  CHECK(s.code() == StatusCode::kUnsupported);
+  CHECK(Contains(s.message(), "u8"));
+  CHECK(Contains(s.message(), "f32"));
+}
+
+TEST_CASE("DEPTHWISE_CONV_2D rejects per-channel scales on the wrong axis", "[kernels][depthwise_conv_2d]") {
+  OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
+  t.Input<int8_t>({1, 4, 4, 2}, std::vector<int8_t>(32, 1), QuantSpec::PerTensor(0.1f, 0));
+  t.Const<int8_t>({1, 2, 2, 2}, std::vector<int8_t>(8, 1), QuantSpec{{0.1f, 0.2f}, {0, 0}, 1});
+  t.OmitInput();
+  t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
+  t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, schema::CreateDepthwiseConv2DOptions(t.fbb()).Union());
+  const Status s = t.Run(ref::Register_DEPTHWISE_CONV_2D());
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "axis"));
+}
+
+}  // namespace
+}  // namespace edgert

@@ -1,0 +1,273 @@
+// PAD: hand-computed numpy.pad cases for each mode, plus random shapes compared
+// with a naive implementation written here (mirror positions found by walking
+// back and forth, not by a closed formula).
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/reference/reference_kernels.h"
+#include "tests/op_test.h"
+
+namespace edgert {
+namespace {
+
+using testing::OpTest;
+using Dims = std::vector<int32_t>;
+
+Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
+
+int64_t Count(const Dims& d) {
+  int64_t n = 1;
+  for (int32_t v : d) n *= v;
+  return n;
+}
+
+// Source index for position j (relative to the data start) in a dimension of
+// size n, or -1 for the constant; mirror modes bounce off the ends step by step.
+int64_t SourceIndex(int64_t j, int64_t n, schema::PadMode mode) {
+  if (j >= 0 && j < n) return j;
+  if (mode == schema::PadMode_CONSTANT) return -1;
+  if (mode == schema::PadMode_EDGE) return j < 0 ? 0 : n - 1;
+  // Walk from the nearest end outwards, mirroring.
+  const bool sym = mode == schema::PadMode_SYMMETRIC;
+  int64_t pos = j < 0 ? 0 : n - 1;
+  int dir = j < 0 ? 1 : -1;  // direction of travel inside the data while moving away
+  int64_t steps = j < 0 ? -j : j - (n - 1);
+  if (sym) --steps;  // the edge element is repeated once
+  for (int64_t s = 0; s < steps; ++s) pos += dir;
+  return pos;
+}
+
+template <typename T>
+std::vector<T> NaivePad(const std::vector<T>& x, const Dims& in, const std::vector<int>& pads, schema::PadMode mode,
+                        T value, Dims* out_shape) {
+  const int rank = static_cast<int>(in.size());
+  out_shape->resize(rank);
+  for (int d = 0; d < rank; ++d) (*out_shape)[d] = in[d] + pads[2 * d] + pads[2 * d + 1];
+  std::vector<T> y;
+  std::vector<int64_t> o(rank);
+  for (int64_t k = 0; k < Count(*out_shape); ++k) {
+    int64_t rem = k;
+    for (int d = rank - 1; d >= 0; --d) {
+      o[d] = rem % (*out_shape)[d];
+      rem /= (*out_shape)[d];
+    }
+    int64_t flat = 0;
+    bool pad = false;
+    for (int d = 0; d < rank; ++d) {
+      const int64_t src = SourceIndex(o[d] - pads[2 * d], in[d], mode);
+      if (src < 0) pad = true;
+      flat = flat * in[d] + src;
+    }
+    y.push_back(pad ? value : x[flat]);
+  }
+  return y;
+}
+
+template <typename T>
+Status RunPad(const std::vector<T>& x, const Dims& shape, DType dt, const std::vector<int>& pads, schema::PadMode mode,
+              const T* value, std::vector<T>* y, Dims* out, const QuantSpec& q = {}, bool pads_i64 = false) {
+  OpTest t(schema::OpType_PAD);
+  t.Input(dt, shape, x.data(), x.size() * sizeof(T), q);
+  const int32_t rank = static_cast<int32_t>(shape.size());
+  if (pads_i64)
+    t.Const<int64_t>({rank, 2}, std::vector<int64_t>(pads.begin(), pads.end()));
+  else
+    t.Const<int32_t>({rank, 2}, std::vector<int32_t>(pads.begin(), pads.end()));
+  if (value) t.Const(dt, {}, value, sizeof(T), q);
+  t.Output(dt, q);
+  t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb(), mode).Union());
+  const Status st = t.Run(ref::Register_PAD());
+  if (st.ok()) {
+    *y = t.OutputData<T>(0);
+    *out = ShapeDims(t.OutputShape(0));
+  }
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("PAD numpy examples for every mode", "[kernels][pad]") {
+  const std::vector<float> x = {1, 2, 3, 4, 5};
+  std::vector<float> y;
+  Dims out;
+  REQUIRE(RunPad<float>(x, {5}, DType::kF32, {2, 3}, schema::PadMode_CONSTANT, nullptr, &y, &out).ok());
+  CHECK(y == std::vector<float>{0, 0, 1, 2, 3, 4, 5, 0, 0, 0});
+  const float v = -7.5f;
+  REQUIRE(RunPad<float>(x, {5}, DType::kF32, {2, 3}, schema::PadMode_CONSTANT, &v, &y, &out).ok());
+  CHECK(y == std::vector<float>{v, v, 1, 2, 3, 4, 5, v, v, v});
+  REQUIRE(RunPad<float>(x, {5}, DType::kF32, {2, 3}, schema::PadMode_REFLECT, nullptr, &y, &out).ok());
+  CHECK(y == std::vector<float>{3, 2, 1, 2, 3, 4, 5, 4, 3, 2});
+  REQUIRE(RunPad<float>(x, {5}, DType::kF32, {2, 3}, schema::PadMode_SYMMETRIC, nullptr, &y, &out).ok());
+  CHECK(y == std::vector<float>{2, 1, 1, 2, 3, 4, 5, 5, 4, 3});
+  REQUIRE(RunPad<float>(x, {5}, DType::kF32, {2, 3}, schema::PadMode_EDGE, nullptr, &y, &out).ok());
+  CHECK(y == std::vector<float>{1, 1, 1, 2, 3, 4, 5, 5, 5, 5});
+  // Negative padding crops.
+  REQUIRE(RunPad<float>(x, {5}, DType::kF32, {-1, 2}, schema::PadMode_CONSTANT, nullptr, &y, &out).ok());
+  CHECK(y == std::vector<float>{2, 3, 4, 5, 0, 0});
+  REQUIRE(RunPad<float>(x, {5}, DType::kF32, {1, -3}, schema::PadMode_REFLECT, nullptr, &y, &out).ok());
+  CHECK(y == std::vector<float>{2, 1, 2});
+}
+
+TEST_CASE("PAD float random shapes and modes", "[kernels][pad]") {
+  std::mt19937 rng(41);
+  std::uniform_real_distribution<float> dist(-4.f, 4.f);
+  const schema::PadMode modes[] = {schema::PadMode_CONSTANT, schema::PadMode_REFLECT, schema::PadMode_SYMMETRIC,
+                                   schema::PadMode_EDGE};
+  const Dims shapes[] = {{1, 7, 5, 3}, {2, 3, 4}, {17}, {3, 1, 2, 2, 3}};
+  for (const Dims& shape : shapes) {
+    std::vector<float> x(static_cast<size_t>(Count(shape)));
+    for (auto& v : x) v = dist(rng);
+    for (schema::PadMode mode : modes) {
+      for (int iter = 0; iter < 4; ++iter) {
+        std::vector<int> pads;
+        for (int32_t n : shape) {
+          const int limit = mode == schema::PadMode_REFLECT ? n - 1 : (mode == schema::PadMode_SYMMETRIC ? n : 4);
+          pads.push_back(static_cast<int>(rng() % (limit + 1)));
+          pads.push_back(static_cast<int>(rng() % (limit + 1)));
+        }
+        const float value = mode == schema::PadMode_CONSTANT && iter % 2 ? 2.25f : 0.f;
+        std::vector<float> y;
+        Dims out, expected_shape;
+        const Status st = RunPad<float>(x, shape, DType::kF32, pads, mode, iter % 2 ? &value : nullptr, &y, &out,
+                                        {}, iter == 3);
+        REQUIRE(st.ok());
+        const std::vector<float> expected = NaivePad(x, shape, pads, mode, value, &expected_shape);
+        CHECK(out == expected_shape);
+        CHECK(y == expected);
+      }
+    }
+  }
+}
+
+TEST_CASE("PAD quantized default is the zero point", "[kernels][pad]") {
+  std::mt19937 rng(42);
+  const Dims shape = {1, 3, 4, 2};
+  const std::vector<int> pads = {0, 0, 1, 2, 2, 1, 0, 1};
+  {
+    std::vector<int8_t> x(static_cast<size_t>(Count(shape)));
+    for (auto& v : x) v = static_cast<int8_t>(rng());
+    std::vector<int8_t> y;
+    Dims out, es;
+    REQUIRE(RunPad<int8_t>(x, shape, DType::kI8, pads, schema::PadMode_CONSTANT, nullptr, &y, &out,
+                           QuantSpec::PerTensor(0.05f, -17))
+                .ok());
+    CHECK(y == NaivePad<int8_t>(x, shape, pads, schema::PadMode_CONSTANT, -17, &es));
+    // An explicit value in the same quantization.
+    const int8_t v = 100;
+    REQUIRE(RunPad<int8_t>(x, shape, DType::kI8, pads, schema::PadMode_CONSTANT, &v, &y, &out,
+                           QuantSpec::PerTensor(0.05f, -17))
+                .ok());
+    CHECK(y == NaivePad<int8_t>(x, shape, pads, schema::PadMode_CONSTANT, 100, &es));
+  }
+  {
+    std::vector<uint8_t> x(static_cast<size_t>(Count(shape)));
+    for (auto& v : x) v = static_cast<uint8_t>(rng());
+    std::vector<uint8_t> y;
+    Dims out, es;
+    REQUIRE(RunPad<uint8_t>(x, shape, DType::kU8, pads, schema::PadMode_CONSTANT, nullptr, &y, &out,
+                            QuantSpec::PerTensor(0.5f, 131))
+                .ok());
+    CHECK(y == NaivePad<uint8_t>(x, shape, pads, schema::PadMode_CONSTANT, 131, &es));
+    REQUIRE(RunPad<uint8_t>(x, shape, DType::kU8, pads, schema::PadMode_SYMMETRIC, nullptr, &y, &out,
+                            QuantSpec::PerTensor(0.5f, 131))
+                .ok());
+    CHECK(y == NaivePad<uint8_t>(x, shape, pads, schema::PadMode_SYMMETRIC, 0, &es));
+  }
+}
+
+TEST_CASE("PAD other dtypes by element size", "[kernels][pad]") {
+  std::mt19937 rng(43);
+  const Dims shape = {3, 5};
+  const std::vector<int> pads = {1, 2, 3, 0};
+  {
+    std::vector<int64_t> x(15);
+    for (auto& v : x) v = static_cast<int64_t>(rng()) << 16;
+    const int64_t value = -(int64_t{1} << 40);
+    std::vector<int64_t> y;
+    Dims out, es;
+    REQUIRE(RunPad<int64_t>(x, shape, DType::kI64, pads, schema::PadMode_CONSTANT, &value, &y, &out).ok());
+    CHECK(y == NaivePad<int64_t>(x, shape, pads, schema::PadMode_CONSTANT, value, &es));
+  }
+  {
+    std::vector<uint16_t> x(15);  // f16 bit patterns
+    for (auto& v : x) v = static_cast<uint16_t>(rng());
+    const uint16_t one = FloatToHalf(1.0f);
+    std::vector<uint16_t> y;
+    Dims out, es;
+    REQUIRE(RunPad<uint16_t>(x, shape, DType::kF16, pads, schema::PadMode_CONSTANT, &one, &y, &out).ok());
+    CHECK(y == NaivePad<uint16_t>(x, shape, pads, schema::PadMode_CONSTANT, one, &es));
+    REQUIRE(RunPad<uint16_t>(x, shape, DType::kF16, pads, schema::PadMode_EDGE, nullptr, &y, &out).ok());
+    CHECK(y == NaivePad<uint16_t>(x, shape, pads, schema::PadMode_EDGE, 0, &es));
+  }
+  {
+    std::vector<uint8_t> x(15);
+    for (auto& v : x) v = static_cast<uint8_t>(rng() & 1);
+    std::vector<uint8_t> y;
+    Dims out, es;
+    REQUIRE(RunPad<uint8_t>(x, shape, DType::kBool, pads, schema::PadMode_REFLECT, nullptr, &y, &out).ok());
+    CHECK(y == NaivePad<uint8_t>(x, shape, pads, schema::PadMode_REFLECT, 0, &es));
+  }
+}
+
+TEST_CASE("PAD rejects bad paddings and values", "[kernels][pad]") {
+  const std::vector<float> x(12, 1.f);
+  std::vector<float> y;
+  Dims out;
+  Status st = RunPad<float>(x, {3, 4}, DType::kF32, {0, 3, 0, 0}, schema::PadMode_REFLECT, nullptr, &y, &out);
+  CHECK_FALSE(st.ok());
+  CHECK_THAT(st.message(), Catch::Contains("REFLECT"));
+  st = RunPad<float>(x, {3, 4}, DType::kF32, {0, 4, 0, 0}, schema::PadMode_SYMMETRIC, nullptr, &y, &out);
+  CHECK_FALSE(st.ok());
+  CHECK_THAT(st.message(), Catch::Contains("SYMMETRIC"));
+  st = RunPad<float>(x, {3, 4}, DType::kF32, {-2, -2, 0, 0}, schema::PadMode_CONSTANT, nullptr, &y, &out);
+  CHECK_FALSE(st.ok());
+  CHECK_THAT(st.message(), Catch::Contains("output size"));
+  {  // paddings of the wrong shape
+    OpTest t(schema::OpType_PAD);
+    t.Input<float>({3, 4}, x);
+    t.Const<int32_t>({4}, {1, 1, 1, 1});
+    t.Output(DType::kF32);
+    t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb()).Union());
+    st = t.Run(ref::Register_PAD());
+    CHECK_FALSE(st.ok());
+    CHECK_THAT(st.message(), Catch::Contains("[2,2]"));
+  }
+  {  // paddings must be constant
+    OpTest t(schema::OpType_PAD);
+    t.Input<float>({3, 4}, x);
+    t.Input<int32_t>({2, 2}, {1, 1, 1, 1});
+    t.Output(DType::kF32);
+    t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb()).Union());
+    st = t.Run(ref::Register_PAD());
+    CHECK_FALSE(st.ok());
+    CHECK_THAT(st.message(), Catch::Contains("constant"));
+  }
+  {  // value of another dtype
+    OpTest t(schema::OpType_PAD);
+    t.Input<float>({3, 4}, x);
+    t.Const<int32_t>({2, 2}, {1, 1, 1, 1});
+    t.Const<int32_t>({}, {5});
+    t.Output(DType::kF32);
+    t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb()).Union());
+    st = t.Run(ref::Register_PAD());
+    CHECK_FALSE(st.ok());
+    CHECK_THAT(st.message(), Catch::Contains("dtype"));
+  }
+  {  // value with different quantization
+    OpTest t(schema::OpType_PAD);
+    t.Input<int8_t>({2, 2}, {1, 2, 3, 4}, QuantSpec::PerTensor(0.5f, 1));
+    t.Const<int32_t>({2, 2}, {1, 1, 1, 1});
+    t.Const<int8_t>({}, {5}, QuantSpec::PerTensor(0.25f, 1));
+    t.Output(DType::kI8, QuantSpec::PerTensor(0.5f, 1));
+    t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb()).Union());
+    st = t.Run(ref::Register_PAD());
+    CHECK_FALSE(st.ok());
+    CHECK_THAT(st.message(), Catch::Contains("quantization"));
+  }
+}
+
+}  // namespace edgert
