@@ -106,7 +106,8 @@ std::vector<uint8_t> ModelBuilder::Finish() {
   if (!segments_.empty()) {
     schema::GetMutableSizePrefixedModel(file.data())->mutate_data_offset(data_offset);
     for (size_t i = 0; i < segments_.size(); ++i)
-      std::memcpy(file.data() + data_offset + segs[i].offset(), segments_[i].data(), segments_[i].size());
+      if (!segments_[i].empty())
+        std::memcpy(file.data() + data_offset + segs[i].offset(), segments_[i].data(), segments_[i].size());
   }
   return file;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cpu_features.h"
 #include "runtime/interpreter.h"
 #include "tools/inputs.h"
 
@@ -111,13 +112,16 @@ int main(int argc, char** argv) {
         "{\"model\": \"%s\", \"ops\": %zu, \"threads\": %d, \"runs\": %d, \"load_ms\": %.3f, \"prepare_ms\": %.3f, "
         "\"first_run_ms\": %.3f, \"median_ms\": %.3f, \"p90_ms\": %.3f, \"min_ms\": %.3f, \"arena_bytes\": %zu, "
         "\"arena_lower_bound_bytes\": %zu, \"persistent_bytes\": %zu, \"constant_bytes\": %zu, \"model_file_bytes\": "
-        "%zu, \"stored_plan_used\": %s, \"peak_rss_kb\": %ld}\n",
+        "%zu, \"stored_plan_used\": %s, \"peak_rss_kb\": %ld, \"cpu\": \"%s\", \"isa\": \"%s\"}\n",
         model_path.c_str(), model->nodes().size(), interp.num_threads(), runs, load_ms, prepare_ms, first_ms, median,
         p90, mn, m.arena_bytes, m.arena_lower_bound, m.persistent_bytes, m.constant_bytes, model->file_size(),
-        m.stored_plan_used ? "true" : "false", peak_kb);
+        m.stored_plan_used ? "true" : "false", peak_kb, GetCpuFeatures().name.c_str(),
+        GetCpuFeatures().Describe().c_str());
   } else {
     std::printf("model:            %s (%zu ops, %.2f MB file)\n", model_path.c_str(), model->nodes().size(),
                 model->file_size() / 1e6);
+    std::printf("cpu:              %s (%d cores; %s)\n", GetCpuFeatures().name.c_str(), GetCpuFeatures().cores,
+                GetCpuFeatures().Describe().c_str());
     std::printf("threads:          %d\n", interp.num_threads());
     std::printf("load:             %.3f ms\n", load_ms);
     std::printf("prepare:          %.3f ms\n", prepare_ms);

@@ -16,10 +16,12 @@
 //            2 * max(s1, s2) / (2^20 * s_out)). SUB is ADD with input 2's
 //            multiplier negated, exactly as TFLite's sub.cc does.
 //   MUL:     multiplier s1 * s2 / s_out on (q1 - zp1) * (q2 - zp2).
-//   MAXIMUM/MINIMUM: each input is requantized to the output's parameters
-//            with a fixed-point multiplier s_i / s_out (exact identity when the
-//            parameters are equal, which is TFLite's requirement), then the
-//            max/min is taken. Different parameters are therefore supported.
+//   MAXIMUM/MINIMUM: TFLite requires equal parameters and compares raw values;
+//            here each input is requantized to the output's parameters instead
+//            (zp_out + MultiplyByQuantizedMultiplier((q - zp) << 20,
+//            s_i / (s_out * 2^20))), then the max/min is taken. With equal
+//            parameters this is exactly the raw input (TFLite's result); with
+//            different parameters it is round-to-nearest of the real value.
 //   DIV:     goes through double precision:
 //            q = zp_out + round((q1 - zp1) / (q2 - zp2) * s1 / (s2 * s_out)),
 //            rounding half away from zero, then clamped. A zero divisor

@@ -13,7 +13,7 @@ namespace edgert {
 // shift may be positive (left) or negative (right). real_multiplier == 0 gives 0, 0.
 void QuantizeMultiplier(double real_multiplier, int32_t* multiplier, int* shift);
 
-// round(a * b / 2^31) with ties away from zero, saturating the one overflow case.
+// round(a * b / 2^31), ties rounded toward +infinity as TFLite does; saturates the one overflow case.
 int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b);
 // round(x / 2^exponent), ties away from zero. 0 <= exponent <= 31.
 int32_t RoundingDivideByPOT(int32_t x, int exponent);

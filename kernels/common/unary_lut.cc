@@ -62,7 +62,7 @@ void BuildUnaryLut(const Tensor& input, const Tensor& output, UnaryRealFn f, con
     }
     lut->undefined[index] = 0;
     // std::round: half away from zero. Clamp in double so infinities saturate.
-    double v = std::nearbyint(y / out_scale) + out_zp;
+    double v = std::round(y / out_scale) + out_zp;
     v = v < out_min ? out_min : (v > out_max ? out_max : v);
     lut->table[index] = static_cast<uint8_t>(static_cast<int32_t>(v));
   }

@@ -44,6 +44,8 @@ static Status Prepare(KernelContext* ctx) {
   if (ws[0] < 1 || ws[1] < 1 || ws[2] < 1 || ws[3] < 1)
     return ctx->InvalidModel("weights '%s' shape %s has an empty dimension", weights->name,
                              ShapeToString(ws, b1, sizeof(b1)));
+  if (is[3] < 1)
+    return ctx->InvalidModel("input '%s' has no channels (shape %s)", input->name, ShapeToString(is, b1, sizeof(b1)));
   if (is[3] % ws[3] != 0)
     return ctx->InvalidModel("input '%s' channels %d (shape %s) are not a multiple of weights '%s' in-channels %d "
                              "(shape %s)",

@@ -25,7 +25,7 @@ static Status Prepare(KernelContext* ctx) {
     return ctx->InvalidModel("input '%s' must be 4-D NHWC, but has shape %s", in->name,
                              ShapeToString(in->shape).text);
   const int b = opts->block_size();
-  if (b < 1 || b > 65535) return ctx->InvalidModel("block_size %d must be >= 1", b);
+  if (b < 1 || b > 65535) return ctx->InvalidModel("block_size %d must be in [1, 65535]", b);
   const int64_t n = in->shape.dims[0], h = in->shape.dims[1], w = in->shape.dims[2], c = in->shape.dims[3];
   const int64_t bb = static_cast<int64_t>(b) * b;
   if (c % bb != 0)

@@ -211,7 +211,8 @@ void RunQuantCase(const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp
     int32_t mult;
     int shift;
     QuantizeMultiplier(static_cast<double>(in_scale) * ws / out_scale, &mult, &shift);
-    const int want = std::min(std::max(MultiplyByQuantizedMultiplier(static_cast<int32_t>(a), mult, shift) + out_zp, lo), hi);
+    const int want =
+        std::min(std::max(MultiplyByQuantizedMultiplier(static_cast<int32_t>(a), mult, shift) + out_zp, lo), hi);
     if (got[i] != want && bad++ == 0) FAIL_CHECK("element " << i << ": got " << +got[i] << ", want " << want);
     const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(a), c.act);
     const double rq = std::min<double>(std::max<double>(std::round(real / out_scale) + out_zp, qmin), qmax);

@@ -131,8 +131,8 @@ std::string Describe(const TcCase& c) {
 void RunFloatCase(const TcCase& c, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> x(static_cast<size_t>(c.n) * c.h * c.w * c.cin), w(static_cast<size_t>(c.cout) * c.kh * c.kw * c.cin),
-      b(c.bias ? c.cout : 0);
+  std::vector<float> x(static_cast<size_t>(c.n) * c.h * c.w * c.cin);
+  std::vector<float> w(static_cast<size_t>(c.cout) * c.kh * c.kw * c.cin), b(c.bias ? c.cout : 0);
   for (float& v : x) v = d(rng);
   for (float& v : w) v = d(rng);
   for (float& v : b) v = d(rng);

@@ -1,0 +1,22 @@
+// The CPU's features, detected once (cpuinfo) and shared by kernel selection.
+#pragma once
+
+#include <string>
+
+namespace edgert {
+
+struct CpuFeatures {
+  std::string name;         // processor package name, e.g. "AMD EPYC 7B12"
+  int cores = 1;
+  // x86
+  bool sse4_1 = false, avx2 = false, fma3 = false, f16c = false, avx512f = false, avx512vnni = false;
+  // arm
+  bool neon = false, neon_dot = false, neon_fp16 = false;
+  // Space-separated list of the flags above that are set.
+  std::string Describe() const;
+};
+
+// Detected on first use; later calls return the same object (thread-safe).
+const CpuFeatures& GetCpuFeatures();
+
+}  // namespace edgert

@@ -1,0 +1,233 @@
+// BATCH_MATMUL: the reference kernel against a naive batched matmul written
+// here, with the batch broadcast done by explicit multi-index arithmetic
+// (double for float; int64 plus TFLite's fixed-point requantization for i8/u8,
+// which must match exactly and be within one step of the real-valued result).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/common/quant.h"
+#include "kernels/reference/reference_kernels.h"
+#include "tests/op_test.h"
+
+namespace edgert {
+namespace {
+
+using testing::OpTest;
+
+size_t Count(const std::vector<int32_t>& shape) {
+  size_t n = 1;
+  for (int d : shape) n *= d;
+  return n;
+}
+
+struct BmmCase {
+  std::vector<int32_t> x_shape, y_shape;
+  bool adj_x, adj_y;
+  std::vector<int32_t> want_shape;
+};
+
+const std::vector<BmmCase> kCases = {
+    {{3, 5}, {5, 4}, false, false, {3, 4}},
+    {{2, 3, 5}, {2, 5, 4}, false, false, {2, 3, 4}},
+    {{2, 5, 3}, {2, 4, 5}, true, true, {2, 3, 4}},
+    {{2, 3, 5}, {2, 4, 5}, false, true, {2, 3, 4}},
+    {{2, 5, 3}, {2, 5, 4}, true, false, {2, 3, 4}},
+    {{2, 1, 3, 7}, {1, 3, 7, 2}, false, false, {2, 3, 3, 2}},  // both sides broadcast
+    {{3, 2, 6}, {6, 5}, false, false, {3, 2, 5}},                // rank-2 rhs broadcast over batch
+    {{4, 1}, {2, 3, 1, 5}, false, false, {2, 3, 4, 5}},          // K = 1, rank-2 lhs
+    {{1, 1, 17, 3}, {2, 1, 3, 17}, true, true, {2, 1, 3, 3}},
+};
+
+// Naive: for each output batch multi-index, map to each input's batch index
+// (right-aligned, size-1 dims broadcast) and do the matmul with explicit transposes.
+template <typename Acc, typename Term>
+std::vector<Acc> Naive(const BmmCase& c, Term term) {
+  const auto& xs = c.x_shape;
+  const auto& ys = c.y_shape;
+  const auto& os = c.want_shape;
+  const int orank = static_cast<int>(os.size());
+  const int xr = static_cast<int>(xs.size()), yr = static_cast<int>(ys.size());
+  const int m = os[orank - 2], n = os[orank - 1];
+  const int k = c.adj_x ? xs[xr - 2] : xs[xr - 1];
+  size_t batches = 1;
+  for (int d = 0; d < orank - 2; ++d) batches *= os[d];
+  std::vector<Acc> out;
+  for (size_t bi = 0; bi < batches; ++bi) {
+    // Multi-index of this output batch.
+    std::vector<int> idx(orank - 2);
+    size_t rest = bi;
+    for (int d = orank - 3; d >= 0; --d) {
+      idx[d] = static_cast<int>(rest % os[d]);
+      rest /= os[d];
+    }
+    auto flat = [&](const std::vector<int32_t>& s) {
+      const int r = static_cast<int>(s.size());
+      size_t off = 0;
+      for (int d = 0; d < r - 2; ++d) {
+        const int od = d + (orank - r);
+        off = off * s[d] + (s[d] == 1 ? 0 : idx[od]);
+      }
+      return off;
+    };
+    const size_t xb = flat(xs) * xs[xr - 2] * xs[xr - 1], yb = flat(ys) * ys[yr - 2] * ys[yr - 1];
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) {
+        Acc acc = 0;
+        for (int p = 0; p < k; ++p) {
+          const size_t xi = c.adj_x ? static_cast<size_t>(p) * m + i : static_cast<size_t>(i) * k + p;
+          const size_t yi = c.adj_y ? static_cast<size_t>(j) * k + p : static_cast<size_t>(p) * n + j;
+          acc += term(xb + xi, yb + yi);
+        }
+        out.push_back(acc);
+      }
+  }
+  return out;
+}
+
+Shape ToShape(const std::vector<int32_t>& v) { return Shape::FromArray(v.data(), static_cast<int>(v.size())); }
+
+TEST_CASE("BATCH_MATMUL float matches naive batched matmul", "[kernels][batch_matmul]") {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  for (const BmmCase& c : kCases) {
+    INFO("case " << &c - kCases.data());
+    std::vector<float> x(Count(c.x_shape)), y(Count(c.y_shape));
+    for (float& v : x) v = d(rng);
+    for (float& v : y) v = d(rng);
+    OpTest t(schema::OpType_BATCH_MATMUL);
+    t.Input<float>(c.x_shape, x);
+    t.Input<float>(c.y_shape, y);
+    t.Output(DType::kF32);
+    t.SetOptions(schema::OpOptions_BatchMatMulOptions,
+                 schema::CreateBatchMatMulOptions(t.fbb(), c.adj_x, c.adj_y).Union());
+    const Status s = t.Run(ref::Register_BATCH_MATMUL());
+    INFO(s.message());
+    REQUIRE(s.ok());
+    REQUIRE(t.OutputShape(0) == ToShape(c.want_shape));
+    const auto want = Naive<double>(c, [&](size_t i, size_t j) { return static_cast<double>(x[i]) * y[j]; });
+    const auto got = t.OutputData<float>(0);
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      INFO("element " << i);
+      REQUIRE(std::fabs(got[i] - want[i]) <= 1e-5 + 1e-5 * std::fabs(want[i]));
+    }
+  }
+}
+
+template <typename T>
+void RunQuant(uint32_t seed, int32_t x_zp, int32_t y_zp, int32_t out_zp) {
+  std::mt19937 rng(seed);
+  const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
+  std::uniform_int_distribution<int> qd(qmin, qmax);
+  for (const BmmCase& c : kCases) {
+    INFO("case " << &c - kCases.data());
+    const int k = c.adj_x ? c.x_shape[c.x_shape.size() - 2] : c.x_shape.back();
+    const float xs = 0.02f, ys = 0.03f;
+    const float os = static_cast<float>(xs * ys * 60.0 * std::sqrt(k) * 1.2);
+    std::vector<T> x(Count(c.x_shape)), y(Count(c.y_shape));
+    for (T& v : x) v = static_cast<T>(qd(rng));
+    for (T& v : y) v = static_cast<T>(qd(rng));
+    OpTest t(schema::OpType_BATCH_MATMUL);
+    t.Input<T>(c.x_shape, x, QuantSpec::PerTensor(xs, x_zp));
+    t.Const<T>(c.y_shape, y, QuantSpec::PerTensor(ys, y_zp));
+    t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(os, out_zp));
+    t.SetOptions(schema::OpOptions_BatchMatMulOptions,
+                 schema::CreateBatchMatMulOptions(t.fbb(), c.adj_x, c.adj_y).Union());
+    const Status s = t.Run(ref::Register_BATCH_MATMUL());
+    INFO(s.message());
+    REQUIRE(s.ok());
+    REQUIRE(t.OutputShape(0) == ToShape(c.want_shape));
+    const auto acc = Naive<int64_t>(c, [&](size_t i, size_t j) {
+      return static_cast<int64_t>(static_cast<int>(x[i]) - x_zp) * (static_cast<int>(y[j]) - y_zp);
+    });
+    int32_t mult;
+    int shift;
+    QuantizeMultiplier(static_cast<double>(xs) * ys / os, &mult, &shift);
+    const auto got = t.OutputData<T>(0);
+    REQUIRE(got.size() == acc.size());
+    int bad = 0, far = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      const int want =
+          std::min(std::max(MultiplyByQuantizedMultiplier(static_cast<int32_t>(acc[i]), mult, shift) + out_zp, qmin),
+                   qmax);
+      if (got[i] != want && bad++ == 0) FAIL_CHECK("element " << i << ": got " << +got[i] << ", want " << want);
+      const double rq = std::min<double>(
+          std::max<double>(std::round(static_cast<double>(xs) * ys * acc[i] / os) + out_zp, qmin), qmax);
+      if (std::fabs(rq - got[i]) > 1) ++far;
+    }
+    CHECK(bad == 0);
+    CHECK(far == 0);
+  }
+}
+
+TEST_CASE("BATCH_MATMUL int8 per-tensor", "[kernels][batch_matmul]") {
+  RunQuant<int8_t>(11, 0, 0, 0);
+  RunQuant<int8_t>(12, -7, 3, 9);
+}
+
+TEST_CASE("BATCH_MATMUL uint8 per-tensor", "[kernels][batch_matmul]") { RunQuant<uint8_t>(13, 128, 120, 131); }
+
+TEST_CASE("BATCH_MATMUL small exact example", "[kernels][batch_matmul]") {
+  OpTest t(schema::OpType_BATCH_MATMUL);
+  t.Input<float>({2, 2}, {1, 2, 3, 4});
+  t.Input<float>({2, 2}, {5, 6, 7, 8});
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_BatchMatMulOptions, schema::CreateBatchMatMulOptions(t.fbb(), false, true).Union());
+  REQUIRE(t.Run(ref::Register_BATCH_MATMUL()).ok());
+  // x * y^T
+  CHECK(t.OutputData<float>(0) == std::vector<float>({17, 23, 39, 53}));
+}
+
+bool Contains(const std::string& s, const char* word) { return s.find(word) != std::string::npos; }
+
+Status RunBad(const std::vector<int32_t>& xs, const std::vector<int32_t>& ys, bool adj_x, bool adj_y,
+              DType ytype = DType::kF32) {
+  OpTest t(schema::OpType_BATCH_MATMUL);
+  t.Input<float>(xs, std::vector<float>(Count(xs), 1.f));
+  if (ytype == DType::kI8)
+    t.Input<int8_t>(ys, std::vector<int8_t>(Count(ys), 1), QuantSpec::PerTensor(0.1f, 0));
+  else
+    t.Input<float>(ys, std::vector<float>(Count(ys), 1.f));
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_BatchMatMulOptions, schema::CreateBatchMatMulOptions(t.fbb(), adj_x, adj_y).Union());
+  return t.Run(ref::Register_BATCH_MATMUL());
+}
+
+TEST_CASE("BATCH_MATMUL rejects bad models with useful messages", "[kernels][batch_matmul]") {
+  Status s = RunBad({2, 3, 5}, {2, 4, 5}, false, false);
+  CHECK(s.code() == StatusCode::kInvalidModel);
+  CHECK(Contains(s.message(), "inner"));
+
+  s = RunBad({2, 3, 5}, {3, 5, 4}, false, false);
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "broadcast"));
+
+  s = RunBad({5}, {5, 4}, false, false);
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "rank"));
+
+  s = RunBad({3, 5}, {5, 4}, false, false, DType::kI8);
+  CHECK(s.code() == StatusCode::kUnsupported);
+  CHECK(Contains(s.message(), "dtype"));
+}
+
+TEST_CASE("BATCH_MATMUL int8 requires quantization parameters", "[kernels][batch_matmul]") {
+  OpTest t(schema::OpType_BATCH_MATMUL);
+  t.Input<int8_t>({2, 2}, {1, 2, 3, 4}, QuantSpec::PerTensor(0.1f, 0));
+  t.Input<int8_t>({2, 2}, {1, 2, 3, 4});
+  t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
+  t.SetOptions(schema::OpOptions_BatchMatMulOptions, schema::CreateBatchMatMulOptions(t.fbb()).Union());
+  const Status s = t.Run(ref::Register_BATCH_MATMUL());
+  CHECK(s.code() == StatusCode::kInvalidModel);
+  CHECK(Contains(s.message(), "quantization"));
+}
+
+}  // namespace
+}  // namespace edgert

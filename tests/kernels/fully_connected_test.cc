@@ -1,0 +1,259 @@
+// FULLY_CONNECTED: the reference kernel against a naive y[b][o] = sum_i x[b][i] * W[o][i] + bias[o]
+// written here (double for float; int64 plus TFLite's fixed-point requantization for
+// i8/u8, which must match exactly and be within one step of the real-valued result).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/common/quant.h"
+#include "kernels/reference/reference_kernels.h"
+#include "tests/op_test.h"
+
+namespace edgert {
+namespace {
+
+using testing::OpTest;
+
+double ClampAct(double v, schema::Activation act) {
+  switch (act) {
+    case schema::Activation_RELU: return std::max(v, 0.0);
+    case schema::Activation_RELU6: return std::min(std::max(v, 0.0), 6.0);
+    case schema::Activation_RELU_N1_TO_1: return std::min(std::max(v, -1.0), 1.0);
+    default: return v;
+  }
+}
+
+template <typename T>
+std::vector<T> RandomInts(std::mt19937& rng, size_t n, int lo, int hi) {
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<T> v(n);
+  for (T& x : v) x = static_cast<T>(d(rng));
+  return v;
+}
+
+size_t Count(const std::vector<int32_t>& shape) {
+  size_t n = 1;
+  for (int d : shape) n *= d;
+  return n;
+}
+
+struct FcCase {
+  std::vector<int32_t> in_shape;
+  int out, in;
+  bool keep_num_dims;
+  schema::Activation act;
+  bool bias;
+  std::vector<int32_t> want_shape;
+};
+
+const std::vector<FcCase> kCases = {
+    {{3, 7}, 5, 7, false, schema::Activation_NONE, true, {3, 5}},
+    {{2, 3, 4}, 6, 4, false, schema::Activation_RELU, true, {6, 6}},
+    {{2, 3, 4}, 6, 4, true, schema::Activation_RELU6, false, {2, 3, 6}},
+    {{1, 17}, 1, 17, false, schema::Activation_NONE, true, {1, 1}},
+    {{4, 2, 6}, 3, 12, false, schema::Activation_RELU_N1_TO_1, true, {4, 3}},  // flattened across dims
+    {{5}, 2, 5, true, schema::Activation_NONE, true, {2}},
+    {{1, 2, 1, 33}, 9, 33, true, schema::Activation_NONE, true, {1, 2, 1, 9}},
+};
+
+void RunFloatCase(const FcCase& c, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  std::vector<float> x(Count(c.in_shape)), w(static_cast<size_t>(c.out) * c.in), b(c.bias ? c.out : 0);
+  for (float& v : x) v = d(rng);
+  for (float& v : w) v = d(rng);
+  for (float& v : b) v = d(rng);
+  OpTest t(schema::OpType_FULLY_CONNECTED);
+  t.Input<float>(c.in_shape, x);
+  t.Const<float>({c.out, c.in}, w);
+  if (c.bias)
+    t.Const<float>({c.out}, b);
+  else
+    t.OmitInput();
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_FullyConnectedOptions,
+               schema::CreateFullyConnectedOptions(t.fbb(), c.act, c.keep_num_dims).Union());
+  const Status s = t.Run(ref::Register_FULLY_CONNECTED());
+  INFO(s.message());
+  REQUIRE(s.ok());
+  REQUIRE(t.OutputShape(0) == Shape::FromArray(c.want_shape.data(), static_cast<int>(c.want_shape.size())));
+  const auto got = t.OutputData<float>(0);
+  const size_t rows = x.size() / c.in;
+  REQUIRE(got.size() == rows * c.out);
+  for (size_t r = 0; r < rows; ++r)
+    for (int o = 0; o < c.out; ++o) {
+      double acc = c.bias ? b[o] : 0.0;
+      for (int i = 0; i < c.in; ++i) acc += static_cast<double>(x[r * c.in + i]) * w[static_cast<size_t>(o) * c.in + i];
+      const double e = ClampAct(acc, c.act);
+      INFO("row " << r << " unit " << o);
+      REQUIRE(std::fabs(got[r * c.out + o] - e) <= 1e-5 + 1e-5 * std::fabs(e));
+    }
+}
+
+template <typename T>
+void RunQuantCase(const FcCase& c, uint32_t seed, bool per_channel, int32_t w_zp) {
+  std::mt19937 rng(seed);
+  const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
+  const bool s8 = std::is_same<T, int8_t>::value;
+  const float in_scale = 0.05f;
+  const int32_t in_zp = s8 ? 3 : 117;
+  std::vector<float> w_scale(per_channel ? c.out : 1);
+  std::uniform_real_distribution<float> sd(0.003f, 0.02f);
+  for (float& s : w_scale) s = sd(rng);
+  double mean_ws = 0;
+  for (float s : w_scale) mean_ws += s / w_scale.size();
+  const float out_scale = static_cast<float>(in_scale * mean_ws * 60.0 * std::sqrt(c.in));
+  const int32_t out_zp = s8 ? -6 : 125;
+  const auto x = RandomInts<T>(rng, Count(c.in_shape), qmin, qmax);
+  const auto w = RandomInts<T>(rng, static_cast<size_t>(c.out) * c.in, s8 ? -127 : 0, qmax);
+  const auto b = c.bias ? RandomInts<int32_t>(rng, c.out, -4000, 4000) : std::vector<int32_t>();
+
+  OpTest t(schema::OpType_FULLY_CONNECTED);
+  t.Input<T>(c.in_shape, x, QuantSpec::PerTensor(in_scale, in_zp));
+  t.Const<T>({c.out, c.in}, w, QuantSpec{w_scale, std::vector<int64_t>(w_scale.size(), w_zp), 0});
+  if (c.bias) {
+    QuantSpec bq;
+    for (float s : w_scale) bq.scale.push_back(in_scale * s);
+    bq.zero_point.assign(w_scale.size(), 0);
+    t.Const<int32_t>({c.out}, b, bq);
+  } else {
+    t.OmitInput();
+  }
+  t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
+  t.SetOptions(schema::OpOptions_FullyConnectedOptions,
+               schema::CreateFullyConnectedOptions(t.fbb(), c.act, c.keep_num_dims).Union());
+  const Status s = t.Run(ref::Register_FULLY_CONNECTED());
+  INFO(s.message());
+  REQUIRE(s.ok());
+  REQUIRE(t.OutputShape(0) == Shape::FromArray(c.want_shape.data(), static_cast<int>(c.want_shape.size())));
+
+  auto quant = [&](double v) { return static_cast<int>(std::round(v / out_scale)) + out_zp; };
+  int lo = qmin, hi = qmax;
+  if (c.act == schema::Activation_RELU) lo = std::max(qmin, quant(0));
+  if (c.act == schema::Activation_RELU6) lo = std::max(qmin, quant(0)), hi = std::min(qmax, quant(6));
+  if (c.act == schema::Activation_RELU_N1_TO_1) lo = std::max(qmin, quant(-1)), hi = std::min(qmax, quant(1));
+  const auto got = t.OutputData<T>(0);
+  const size_t rows = x.size() / c.in;
+  REQUIRE(got.size() == rows * c.out);
+  int bad = 0, far = 0;
+  for (size_t r = 0; r < rows; ++r)
+    for (int o = 0; o < c.out; ++o) {
+      int64_t acc = c.bias ? b[o] : 0;
+      for (int i = 0; i < c.in; ++i)
+        acc += static_cast<int64_t>(static_cast<int>(x[r * c.in + i]) - in_zp) *
+               (static_cast<int>(w[static_cast<size_t>(o) * c.in + i]) - w_zp);
+      const double ws = w_scale[per_channel ? o : 0];
+      int32_t mult;
+      int shift;
+      QuantizeMultiplier(static_cast<double>(in_scale) * ws / out_scale, &mult, &shift);
+      const int want =
+          std::min(std::max(MultiplyByQuantizedMultiplier(static_cast<int32_t>(acc), mult, shift) + out_zp, lo), hi);
+      const int g = got[r * c.out + o];
+      if (g != want && bad++ == 0) FAIL_CHECK("row " << r << " unit " << o << ": got " << g << ", want " << want);
+      const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(acc), c.act);
+      const double rq = std::min<double>(std::max<double>(std::round(real / out_scale) + out_zp, qmin), qmax);
+      if (std::fabs(rq - g) > 1) ++far;
+    }
+  CHECK(bad == 0);
+  CHECK(far == 0);
+}
+
+TEST_CASE("FULLY_CONNECTED float matches naive matmul", "[kernels][fully_connected]") {
+  uint32_t seed = 1;
+  for (const FcCase& c : kCases) {
+    INFO("case " << &c - kCases.data());
+    RunFloatCase(c, seed++);
+  }
+}
+
+TEST_CASE("FULLY_CONNECTED int8 per-channel and per-tensor", "[kernels][fully_connected]") {
+  uint32_t seed = 10;
+  for (const FcCase& c : kCases) {
+    INFO("case " << &c - kCases.data());
+    RunQuantCase<int8_t>(c, seed++, true, 0);
+    RunQuantCase<int8_t>(c, seed++, false, 0);
+  }
+}
+
+TEST_CASE("FULLY_CONNECTED uint8 per-tensor asymmetric", "[kernels][fully_connected]") {
+  uint32_t seed = 30;
+  for (const FcCase& c : kCases) {
+    INFO("case " << &c - kCases.data());
+    RunQuantCase<uint8_t>(c, seed++, false, 128);
+  }
+}
+
+TEST_CASE("FULLY_CONNECTED weights fed at run time", "[kernels][fully_connected]") {
+  OpTest t(schema::OpType_FULLY_CONNECTED);
+  t.Input<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  t.Input<float>({2, 3}, {1, 0, -1, 0.5f, 0.5f, 0.5f});
+  t.Const<float>({2}, {10, 20});
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_FullyConnectedOptions, schema::CreateFullyConnectedOptions(t.fbb()).Union());
+  REQUIRE(t.Run(ref::Register_FULLY_CONNECTED()).ok());
+  CHECK(t.OutputShape(0) == Shape({2, 2}));
+  CHECK(t.OutputData<float>(0) == std::vector<float>({8, 23, 8, 27.5f}));
+}
+
+bool Contains(const std::string& s, const char* word) { return s.find(word) != std::string::npos; }
+
+Status RunBad(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& w_shape,
+              const std::vector<int32_t>& b_shape, bool keep, DType btype = DType::kF32) {
+  OpTest t(schema::OpType_FULLY_CONNECTED);
+  t.Input<float>(in_shape, std::vector<float>(Count(in_shape), 1.f));
+  t.Const<float>(w_shape, std::vector<float>(Count(w_shape), 1.f));
+  if (b_shape.empty())
+    t.OmitInput();
+  else if (btype == DType::kI32)
+    t.Const<int32_t>(b_shape, std::vector<int32_t>(Count(b_shape), 1));
+  else
+    t.Const<float>(b_shape, std::vector<float>(Count(b_shape), 1.f));
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_FullyConnectedOptions,
+               schema::CreateFullyConnectedOptions(t.fbb(), schema::Activation_NONE, keep).Union());
+  return t.Run(ref::Register_FULLY_CONNECTED());
+}
+
+TEST_CASE("FULLY_CONNECTED rejects bad models with useful messages", "[kernels][fully_connected]") {
+  Status s = RunBad({3, 7}, {5, 6}, {}, false);
+  CHECK(s.code() == StatusCode::kInvalidModel);
+  CHECK(Contains(s.message(), "multiple"));
+
+  s = RunBad({3, 2, 3}, {5, 6}, {}, true);  // 6 elements per row but the last dim is 3
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "keep_num_dims"));
+
+  s = RunBad({3, 7}, {5, 7, 1}, {}, false);
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "[O,I]"));
+
+  s = RunBad({3, 7}, {5, 7}, {7}, false);
+  CHECK(!s.ok());
+  CHECK(Contains(s.message(), "bias"));
+
+  s = RunBad({3, 7}, {5, 7}, {5}, false, DType::kI32);
+  CHECK(s.code() == StatusCode::kUnsupported);
+  CHECK(Contains(s.message(), "bias"));
+  CHECK(Contains(s.message(), "i32"));
+}
+
+TEST_CASE("FULLY_CONNECTED rejects per-channel uint8 weights", "[kernels][fully_connected]") {
+  OpTest t(schema::OpType_FULLY_CONNECTED);
+  t.Input<uint8_t>({1, 2}, {1, 2}, QuantSpec::PerTensor(0.1f, 128));
+  t.Const<uint8_t>({2, 2}, {1, 2, 3, 4}, QuantSpec{{0.1f, 0.2f}, {0, 0}, 0});
+  t.OmitInput();
+  t.Output(DType::kU8, QuantSpec::PerTensor(0.1f, 128));
+  t.SetOptions(schema::OpOptions_FullyConnectedOptions, schema::CreateFullyConnectedOptions(t.fbb()).Union());
+  const Status s = t.Run(ref::Register_FULLY_CONNECTED());
+  CHECK(s.code() == StatusCode::kUnsupported);
+  CHECK(Contains(s.message(), "per-channel"));
+}
+
+}  // namespace
+}  // namespace edgert
