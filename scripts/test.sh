@@ -20,5 +20,5 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest -j"$JOBS" --output-on-failure -R '^unit:')
 # A short libFuzzer run of the loader, seeded with valid models.
 mkdir -p build-asan/fuzz-corpus
-./build/bin/edgert-demo-model build-asan/fuzz-corpus/demo.ert --size 32 >/dev/null
-./build-asan/bin/edgert_load_fuzzer build-asan/fuzz-corpus -runs=3000 -max_len=300000 -rss_limit_mb=4096 2>&1 | tail -n 3
+./build/bin/edgert-demo-model build-asan/fuzz-corpus/tiny.ert --tiny >/dev/null
+./build-asan/bin/edgert_load_fuzzer build-asan/fuzz-corpus -runs=20000 -rss_limit_mb=4096 2>&1 | tail -n 3

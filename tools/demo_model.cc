@@ -65,6 +65,28 @@ class NetBuilder {
   int id_ = 0;
 };
 
+// Final 1x1 conv, global average pool, flatten, fully connected and softmax.
+void AddClassifierHead(ModelBuilder* bp, NetBuilder* nbp, int x, int c, int h, int head, int classes) {
+  ModelBuilder& b = *bp;
+  NetBuilder& nb = *nbp;
+  x = nb.Conv(x, c, head, 1, 1, h, schema::Activation_RELU6, &h);
+  const int pooled = b.AddTensor("pool", DType::kF32, {1, 1, 1, head});
+  b.AddOp(schema::OpType_AVERAGE_POOL_2D, {x}, {pooled}, schema::OpOptions_Pool2DOptions,
+          schema::CreatePool2DOptions(b.fbb(), schema::Padding_VALID, 1, 1, h, h).Union(), "pool");
+  const int flat = b.AddTensor("flatten", DType::kF32, {1, head});
+  b.AddOp(schema::OpType_RESHAPE, {pooled}, {flat}, schema::OpOptions_ReshapeOptions,
+          schema::CreateReshapeOptions(b.fbb(), b.fbb().CreateVector(std::vector<int32_t>{1, head})).Union(), "flatten");
+  const int fw = b.AddConstant("fc/w", DType::kF32, {classes, head}, nb.Random(static_cast<size_t>(classes) * head, 0.05f));
+  const int fb = b.AddConstant("fc/b", DType::kF32, {classes}, nb.Random(classes, 0.01f));
+  const int logits = b.AddTensor("logits", DType::kF32, {1, classes});
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {flat, fw, fb}, {logits}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union(), "fc");
+  const int probs = b.AddTensor("probs", DType::kF32, {1, classes});
+  b.AddOp(schema::OpType_SOFTMAX, {logits}, {probs}, schema::OpOptions_SoftmaxOptions,
+          schema::CreateSoftmaxOptions(b.fbb()).Union(), "softmax");
+  b.MarkOutput(probs);
+}
+
 }  // namespace
 
 std::vector<uint8_t> BuildDemoMobileNet(int input_size, int classes) {
@@ -93,22 +115,24 @@ std::vector<uint8_t> BuildDemoMobileNet(int input_size, int classes) {
       c = st.c;
     }
   }
-  x = nb.Conv(x, c, 512, 1, 1, h, schema::Activation_RELU6, &h);
-  const int pooled = b.AddTensor("pool", DType::kF32, {1, 1, 1, 512});
-  b.AddOp(schema::OpType_AVERAGE_POOL_2D, {x}, {pooled}, schema::OpOptions_Pool2DOptions,
-          schema::CreatePool2DOptions(b.fbb(), schema::Padding_VALID, 1, 1, h, h).Union(), "pool");
-  const int flat = b.AddTensor("flatten", DType::kF32, {1, 512});
-  b.AddOp(schema::OpType_RESHAPE, {pooled}, {flat}, schema::OpOptions_ReshapeOptions,
-          schema::CreateReshapeOptions(b.fbb(), b.fbb().CreateVector(std::vector<int32_t>{1, 512})).Union(), "flatten");
-  const int fw = b.AddConstant("fc/w", DType::kF32, {classes, 512}, nb.Random(static_cast<size_t>(classes) * 512, 0.05f));
-  const int fb = b.AddConstant("fc/b", DType::kF32, {classes}, nb.Random(classes, 0.01f));
-  const int logits = b.AddTensor("logits", DType::kF32, {1, classes});
-  b.AddOp(schema::OpType_FULLY_CONNECTED, {flat, fw, fb}, {logits}, schema::OpOptions_FullyConnectedOptions,
-          schema::CreateFullyConnectedOptions(b.fbb()).Union(), "fc");
-  const int probs = b.AddTensor("probs", DType::kF32, {1, classes});
-  b.AddOp(schema::OpType_SOFTMAX, {logits}, {probs}, schema::OpOptions_SoftmaxOptions,
-          schema::CreateSoftmaxOptions(b.fbb()).Union(), "softmax");
-  b.MarkOutput(probs);
+  AddClassifierHead(&b, &nb, x, c, h, 512, classes);
+  return b.Finish();
+}
+
+std::vector<uint8_t> BuildTinyDemoNet() {
+  ModelBuilder b;
+  NetBuilder nb(&b);
+  b.SetDescription("tiny demo network");
+  int h = 8;
+  int x = b.AddInput("image", DType::kF32, {1, h, h, 3});
+  x = nb.Conv(x, 3, 8, 3, 2, h, schema::Activation_NONE, &h);
+  x = nb.Unary(schema::OpType_HARD_SWISH, x, {1, h, h, 8});
+  const int in = x;
+  int hh = h;
+  int y = nb.Depthwise(x, 8, 1, hh, &hh);
+  y = nb.Conv(y, 8, 8, 1, 1, hh, schema::Activation_NONE, &hh);
+  x = nb.Add(in, y, {1, hh, hh, 8});
+  AddClassifierHead(&b, &nb, x, 8, h, 16, 4);
   return b.Finish();
 }
 

@@ -122,7 +122,8 @@ int main(int argc, char** argv) {
                 model->file_size() / 1e6);
     std::printf("cpu:              %s (%d cores; %s)\n", GetCpuFeatures().name.c_str(), GetCpuFeatures().cores,
                 GetCpuFeatures().Describe().c_str());
-    std::printf("threads:          %d\n", interp.num_threads());
+    std::printf("threads:          %d%s\n", interp.num_threads(),
+                interp.num_threads() > 1 ? " (requested; the reference kernels run on one thread)" : "");
     std::printf("load:             %.3f ms\n", load_ms);
     std::printf("prepare:          %.3f ms\n", prepare_ms);
     std::printf("first run:        %.3f ms\n", first_ms);

@@ -1,25 +1,10 @@
 #include "kernels/common/conv_util.h"
 
 #include <cmath>
-#include <cstdio>
+
+#include "kernels/common/shape_util.h"
 
 namespace edgert {
-
-const char* ShapeToString(const Shape& s, char* buf, size_t size) {
-  if (size == 0) return buf;
-  size_t n = 0;
-  auto append = [&](const char* fmt, int v) {
-    if (n + 1 >= size) return;
-    const int w = std::snprintf(buf + n, size - n, fmt, v);
-    if (w > 0) n += static_cast<size_t>(w);
-    if (n >= size) n = size - 1;
-  };
-  buf[0] = '\0';
-  append("[", 0);
-  for (int i = 0; i < s.rank; ++i) append(i == 0 ? "%d" : ",%d", s.dims[i]);
-  append("]", 0);
-  return buf;
-}
 
 Status CheckPerTensorQuant(const KernelContext* ctx, const Tensor* t, const char* role) {
   if (!t->is_quantized())
@@ -53,11 +38,9 @@ Status PrepareConvQuant(KernelContext* ctx, const Tensor* input, const Tensor* w
     if (bias->dtype != want)
       return ctx->Unsupported("bias '%s' is %s; with %s input it must be %s", bias->name, DTypeName(bias->dtype),
                               DTypeName(t), DTypeName(want));
-    if (bias->shape.rank != 1 || bias->shape.dims[0] != channels) {
-      char buf[96];
+    if (bias->shape.rank != 1 || bias->shape.dims[0] != channels)
       return ctx->InvalidModel("bias '%s' has shape %s; expected [%d] (one value per output channel)", bias->name,
-                               ShapeToString(bias->shape, buf, sizeof(buf)), channels);
-    }
+                               ShapeToString(bias->shape).text, channels);
   }
   if (t == DType::kF32) {
     ActivationRangeFloat(activation, &p->float_min, &p->float_max);
@@ -130,7 +113,32 @@ Status PrepareConvQuant(KernelContext* ctx, const Tensor* input, const Tensor* w
   return Status::Ok();
 }
 
-Status ReadExplicitPads(const KernelContext* ctx, const flatbuffers::Vector<int32_t>* pads, int out[4]) {
+Status GetConvTensors(KernelContext* ctx, const Tensor** input, const Tensor** weights, const Tensor** bias,
+                      Tensor** output) {
+  if (ctx->num_inputs() < 2 || ctx->num_inputs() > 3 || ctx->num_outputs() != 1)
+    return ctx->InvalidModel("expects 2 or 3 inputs and 1 output; got %d and %d", ctx->num_inputs(),
+                             ctx->num_outputs());
+  *input = ctx->input(0);
+  *weights = ctx->input(1);
+  *bias = ctx->input(2);
+  *output = ctx->output(0);
+  if (*input == nullptr || *weights == nullptr) return ctx->InvalidModel("input and weights are required");
+  if (*output == nullptr) return ctx->InvalidModel("output is missing");
+  return Status::Ok();
+}
+
+Status CheckNHWC(const KernelContext* ctx, const Tensor* input) {
+  if (input->shape.rank != 4)
+    return ctx->InvalidModel("input '%s' must be rank 4 (NHWC); got shape %s", input->name,
+                             ShapeToString(input->shape).text);
+  return Status::Ok();
+}
+
+Status ReadPadding(const KernelContext* ctx, schema::Padding padding, const flatbuffers::Vector<int32_t>* pads,
+                   int out[4]) {
+  for (int i = 0; i < 4; ++i) out[i] = 0;
+  if (padding == schema::Padding_SAME || padding == schema::Padding_VALID) return Status::Ok();
+  if (padding != schema::Padding_EXPLICIT) return ctx->InvalidModel("unknown padding %d", static_cast<int>(padding));
   if (pads == nullptr || pads->size() != 4)
     return ctx->InvalidModel("EXPLICIT padding needs pads [top, left, bottom, right]; got %u values",
                              pads == nullptr ? 0u : pads->size());
@@ -141,9 +149,9 @@ Status ReadExplicitPads(const KernelContext* ctx, const flatbuffers::Vector<int3
   return Status::Ok();
 }
 
-Status ComputeWindow2D(const KernelContext* ctx, schema::Padding padding, const flatbuffers::Vector<int32_t>* pads,
-                       int in_h, int in_w, int filter_h, int filter_w, int stride_h, int stride_w, int dilation_h,
-                       int dilation_w, WindowGeometry* gh, WindowGeometry* gw) {
+Status PrepareWindow2D(const KernelContext* ctx, const Shape& in, schema::Padding padding,
+                       const flatbuffers::Vector<int32_t>* pads, int filter_h, int filter_w, int stride_h,
+                       int stride_w, int dilation_h, int dilation_w, Window2D* w) {
   if (stride_h < 1 || stride_w < 1)
     return ctx->InvalidModel("strides must be >= 1; got stride_h %d, stride_w %d", stride_h, stride_w);
   if (dilation_h < 1 || dilation_w < 1)
@@ -155,18 +163,29 @@ Status ComputeWindow2D(const KernelContext* ctx, schema::Padding padding, const 
   if (eff_h > (1 << 30) || eff_w > (1 << 30))
     return ctx->InvalidModel("dilated filter %lldx%lld is too large", static_cast<long long>(eff_h),
                              static_cast<long long>(eff_w));
-  int p[4] = {0, 0, 0, 0};
-  if (padding == schema::Padding_EXPLICIT) {
-    EDGERT_RETURN_IF_ERROR(ReadExplicitPads(ctx, pads, p));
-  } else if (padding != schema::Padding_SAME && padding != schema::Padding_VALID) {
-    return ctx->InvalidModel("unknown padding %d", static_cast<int>(padding));
-  }
-  if (!ComputeWindow(padding, in_h, filter_h, stride_h, dilation_h, p[0], p[2], gh) ||
-      !ComputeWindow(padding, in_w, filter_w, stride_w, dilation_w, p[1], p[3], gw))
+  int p[4];
+  EDGERT_RETURN_IF_ERROR(ReadPadding(ctx, padding, pads, p));
+  WindowGeometry gh, gw;
+  if (!ComputeWindow(padding, in[1], filter_h, stride_h, dilation_h, p[0], p[2], &gh) ||
+      !ComputeWindow(padding, in[2], filter_w, stride_w, dilation_w, p[1], p[3], &gw))
     return ctx->InvalidModel("padding %s with input %dx%d, filter %dx%d, strides %dx%d, dilations %dx%d, "
                              "pads [%d,%d,%d,%d] gives an empty output",
-                             schema::EnumNamePadding(padding), in_h, in_w, filter_h, filter_w, stride_h, stride_w,
+                             schema::EnumNamePadding(padding), in[1], in[2], filter_h, filter_w, stride_h, stride_w,
                              dilation_h, dilation_w, p[0], p[1], p[2], p[3]);
+  w->batches = in[0];
+  w->in_h = in[1];
+  w->in_w = in[2];
+  w->in_c = in[3];
+  w->out_h = gh.out;
+  w->out_w = gw.out;
+  w->filter_h = filter_h;
+  w->filter_w = filter_w;
+  w->stride_h = stride_h;
+  w->stride_w = stride_w;
+  w->dilation_h = dilation_h;
+  w->dilation_w = dilation_w;
+  w->pad_top = gh.pad_before;
+  w->pad_left = gw.pad_before;
   return Status::Ok();
 }
 
@@ -178,11 +197,8 @@ Status PreparePool2D(KernelContext* ctx, Pool2DParams* p) {
   const auto* opt = ctx->options<schema::Pool2DOptions>();
   if (input == nullptr || output == nullptr) return ctx->InvalidModel("input or output is missing");
   if (opt == nullptr) return ctx->InvalidModel("missing Pool2DOptions");
-  char b1[96];
+  EDGERT_RETURN_IF_ERROR(CheckNHWC(ctx, input));
   const Shape& is = input->shape;
-  if (is.rank != 4)
-    return ctx->InvalidModel("input '%s' must be rank 4 (NHWC); got shape %s", input->name,
-                             ShapeToString(is, b1, sizeof(b1)));
   const DType t = input->dtype;
   if ((t != DType::kF32 && t != DType::kI8 && t != DType::kU8) || output->dtype != t)
     return ctx->Unsupported("unsupported dtype combination: input '%s' %s, output '%s' %s (supported: f32, i8, u8, "
@@ -191,30 +207,16 @@ Status PreparePool2D(KernelContext* ctx, Pool2DParams* p) {
   const schema::Activation act = opt->activation();
   if (act < schema::Activation_MIN || act > schema::Activation_MAX)
     return ctx->InvalidModel("unknown fused activation %d", static_cast<int>(act));
-  WindowGeometry gh, gw;
-  EDGERT_RETURN_IF_ERROR(ComputeWindow2D(ctx, opt->padding(), opt->pads(), is[1], is[2], opt->filter_h(),
-                                         opt->filter_w(), opt->stride_h(), opt->stride_w(), 1, 1, &gh, &gw));
-  if (opt->padding() == schema::Padding_EXPLICIT) {
-    int pads[4];
-    EDGERT_RETURN_IF_ERROR(ReadExplicitPads(ctx, opt->pads(), pads));
-    if (pads[0] >= opt->filter_h() || pads[2] >= opt->filter_h() || pads[1] >= opt->filter_w() ||
-        pads[3] >= opt->filter_w())
-      return ctx->InvalidModel("pads [%d,%d,%d,%d] must be smaller than the filter %dx%d", pads[0], pads[1], pads[2],
-                               pads[3], opt->filter_h(), opt->filter_w());
-  }
+  EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), opt->filter_h(), opt->filter_w(),
+                                         opt->stride_h(), opt->stride_w(), 1, 1, &p->window));
+  // The pads are valid here and the filter is at least 1x1, so SAME and VALID (zero pads) always pass.
+  int pads[4];
+  EDGERT_RETURN_IF_ERROR(ReadPadding(ctx, opt->padding(), opt->pads(), pads));
+  if (pads[0] >= opt->filter_h() || pads[2] >= opt->filter_h() || pads[1] >= opt->filter_w() ||
+      pads[3] >= opt->filter_w())
+    return ctx->InvalidModel("pads [%d,%d,%d,%d] must be smaller than the filter %dx%d", pads[0], pads[1], pads[2],
+                             pads[3], opt->filter_h(), opt->filter_w());
   p->type = t;
-  p->batches = is[0];
-  p->in_h = is[1];
-  p->in_w = is[2];
-  p->channels = is[3];
-  p->out_h = gh.out;
-  p->out_w = gw.out;
-  p->filter_h = opt->filter_h();
-  p->filter_w = opt->filter_w();
-  p->stride_h = opt->stride_h();
-  p->stride_w = opt->stride_w();
-  p->pad_top = gh.pad_before;
-  p->pad_left = gw.pad_before;
   p->count_include_pad = opt->count_include_pad();
   if (t == DType::kF32) {
     ActivationRangeFloat(act, &p->float_min, &p->float_max);
@@ -230,7 +232,7 @@ Status PreparePool2D(KernelContext* ctx, Pool2DParams* p) {
     p->zero_point = zi;
     ActivationRangeQuantized(act, t, output->quant.scale[0], zo, &p->act_min, &p->act_max);
   }
-  return ctx->SetOutputShape(0, Shape{is[0], gh.out, gw.out, is[3]});
+  return ctx->SetOutputShape(0, Shape{is[0], p->window.out_h, p->window.out_w, is[3]});
 }
 
 }  // namespace edgert

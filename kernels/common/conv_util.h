@@ -1,10 +1,14 @@
-// Shared prepare-time helpers of the conv-like reference kernels (CONV_2D,
-// DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED) and the 2-D pools:
-// dtype/quantization validation, per-output-channel requantization
-// parameters, and window geometry from Padding + explicit pads.
+// Shared pieces of the conv-like reference kernels (CONV_2D,
+// DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED) and the 2-D pools.
+// Prepare: tensor/dtype/quantization validation, per-output-channel
+// requantization parameters, and window geometry from Padding + explicit pads.
+// Eval: the f32/i8/u8 dispatch and the per-output-value loops (accumulation,
+// bias, fused activation, requantization), so that each op file keeps only its
+// own geometry and its tap iteration.
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "edgert_generated.h"
 #include "kernels/common/quant.h"
@@ -29,6 +33,12 @@ struct ConvQuantParams {
   int32_t* weight_zp = nullptr;
 };
 
+// The tensors of a conv-like op: input 0, weights 1, optional bias 2, output 0.
+// Checks the arity (2 or 3 inputs, 1 output) and that input, weights and
+// output are present; *bias is null when omitted.
+Status GetConvTensors(KernelContext* ctx, const Tensor** input, const Tensor** weights, const Tensor** bias,
+                      Tensor** output);
+
 // Validates the dtypes of input/weights/bias/output of a conv-like op and their
 // quantization, and fills `p`.
 //   f32: input, weights, output f32; bias f32.
@@ -46,22 +56,148 @@ Status PrepareConvQuant(KernelContext* ctx, const Tensor* input, const Tensor* w
 // in-range zero point. `role` names it in messages ("input", "output").
 Status CheckPerTensorQuant(const KernelContext* ctx, const Tensor* t, const char* role);
 
-// Window geometry of a 2-D sliding-window op. `pads` is the options' pads
-// vector ([top, left, bottom, right], only read for EXPLICIT). Validates
-// strides, dilations, filter size, pads, and that the output is non-empty.
-Status ComputeWindow2D(const KernelContext* ctx, schema::Padding padding, const flatbuffers::Vector<int32_t>* pads,
-                       int in_h, int in_w, int filter_h, int filter_w, int stride_h, int stride_w, int dilation_h,
-                       int dilation_w, WindowGeometry* gh, WindowGeometry* gw);
+// Checks `input` is rank 4 (NHWC).
+Status CheckNHWC(const KernelContext* ctx, const Tensor* input);
 
-// Reads EXPLICIT pads [top, left, bottom, right] (non-negative, exactly 4).
-Status ReadExplicitPads(const KernelContext* ctx, const flatbuffers::Vector<int32_t>* pads, int out[4]);
+// The pads [top, left, bottom, right] of a window op: for EXPLICIT, read from
+// the options' `pads` (exactly 4, non-negative); zeros for SAME and VALID; any
+// other padding is rejected.
+Status ReadPadding(const KernelContext* ctx, schema::Padding padding, const flatbuffers::Vector<int32_t>* pads,
+                   int out[4]);
 
-// Geometry and output parameters of AVERAGE_POOL_2D / MAX_POOL_2D.
+// Geometry of a 2-D sliding-window op on an NHWC input: output pixel
+// (b, oy, ox) sees input rows oy * stride_h - pad_top + ky * dilation_h, ky in
+// [0, filter_h), and likewise columns.
+struct Window2D {
+  int batches = 0, in_h = 0, in_w = 0, in_c = 0;
+  int out_h = 0, out_w = 0;
+  int filter_h = 0, filter_w = 0;
+  int stride_h = 0, stride_w = 0, dilation_h = 0, dilation_w = 0;
+  int pad_top = 0, pad_left = 0;
+  int64_t out_pixels() const { return static_cast<int64_t>(batches) * out_h * out_w; }
+};
+
+// Validates strides, dilations, filter size, padding and pads, and that the
+// output is non-empty; fills `w` for the NHWC input shape `in`.
+Status PrepareWindow2D(const KernelContext* ctx, const Shape& in, schema::Padding padding,
+                       const flatbuffers::Vector<int32_t>* pads, int filter_h, int filter_w, int stride_h,
+                       int stride_w, int dilation_h, int dilation_w, Window2D* w);
+
+// Batch, row and column of the NHWC pixel index (b * h + y) * w + x.
+struct PixelPos {
+  int64_t b;
+  int y, x;
+};
+inline PixelPos SplitPixel(int64_t pixel, int h, int w) {
+  return {pixel / w / h, static_cast<int>(pixel / w % h), static_cast<int>(pixel % w)};
+}
+
+// Calls fn(ky, kx, in_pixel) for each filter tap (ky, kx) of output pixel
+// `out_pixel` (an index into [batches, out_h, out_w]) that lies inside the
+// input; in_pixel = (b * in_h + y) * in_w + x, so channel c of that input
+// pixel is element in_pixel * in_c + c.
+template <typename Fn>
+inline void ForEachWindowTap(const Window2D& w, int64_t out_pixel, Fn fn) {
+  const PixelPos o = SplitPixel(out_pixel, w.out_h, w.out_w);
+  const int64_t y0 = static_cast<int64_t>(o.y) * w.stride_h - w.pad_top;
+  const int64_t x0 = static_cast<int64_t>(o.x) * w.stride_w - w.pad_left;
+  for (int ky = 0; ky < w.filter_h; ++ky) {
+    const int64_t y = y0 + static_cast<int64_t>(ky) * w.dilation_h;
+    if (y < 0 || y >= w.in_h) continue;
+    for (int kx = 0; kx < w.filter_w; ++kx) {
+      const int64_t x = x0 + static_cast<int64_t>(kx) * w.dilation_w;
+      if (x < 0 || x >= w.in_w) continue;
+      fn(ky, kx, (o.b * w.in_h + y) * w.in_w + x);
+    }
+  }
+}
+
+// Calls fn(T()) with T the C++ type of `type` (float, int8_t or uint8_t); any
+// other type is Unsupported. For eval's dtype switch: fn is a generic lambda
+// taking `auto type_tag` and using T = decltype(type_tag).
+template <typename Fn>
+Status DispatchF32I8U8(KernelContext* ctx, DType type, Fn fn) {
+  switch (type) {
+    case DType::kF32: fn(float()); break;
+    case DType::kI8: fn(int8_t()); break;
+    case DType::kU8: fn(uint8_t()); break;
+    default: return ctx->Unsupported("dtype %s", DTypeName(type));
+  }
+  return Status::Ok();
+}
+
+// Final step of a quantized conv-like output: saturates the 64-bit accumulator
+// to int32 (TFLite accumulates in int32; the result matches whenever it does not
+// overflow), requantizes, adds the output zero point and clamps.
+inline int32_t RequantizeAcc(int64_t acc, int32_t multiplier, int shift, int32_t output_zp, int32_t lo, int32_t hi) {
+  if (acc > INT32_MAX) acc = INT32_MAX;
+  if (acc < INT32_MIN) acc = INT32_MIN;
+  const int64_t v =
+      static_cast<int64_t>(MultiplyByQuantizedMultiplier(static_cast<int32_t>(acc), multiplier, shift)) + output_zp;
+  return static_cast<int32_t>(v < lo ? lo : (v > hi ? hi : v));
+}
+
+namespace conv_detail {
+
+// out[pixel, oc] = activation(sum of in[i] * w[j] over taps + bias[oc]).
+template <typename Taps>
+void FloatOutputs(const ConvQuantParams& q, int64_t pixels, int channels, const Taps& taps, const float* in,
+                  const float* w, const float* bias, float* out) {
+  for (int64_t pixel = 0; pixel < pixels; ++pixel)
+    for (int oc = 0; oc < channels; ++oc) {
+      float acc = 0.f;
+      taps(pixel, oc, [&](int64_t i, int64_t j) { acc += in[i] * w[j]; });
+      if (bias != nullptr) acc += bias[oc];
+      *out++ = ApplyActivation(acc, q.float_min, q.float_max);
+    }
+}
+
+// out[pixel, oc] = requantized(sum of (in[i] - input_zp) * (w[j] - weight_zp[oc]) over taps + bias[oc]).
+template <typename T, typename Taps>
+void QuantOutputs(const ConvQuantParams& q, int64_t pixels, int channels, const Taps& taps, const T* in, const T* w,
+                  const int32_t* bias, T* out) {
+  for (int64_t pixel = 0; pixel < pixels; ++pixel)
+    for (int oc = 0; oc < channels; ++oc) {
+      int64_t acc = 0;
+      const int32_t wzp = q.weight_zp[oc];
+      taps(pixel, oc, [&](int64_t i, int64_t j) {
+        acc += static_cast<int64_t>(static_cast<int32_t>(in[i]) - q.input_zp) * (static_cast<int32_t>(w[j]) - wzp);
+      });
+      if (bias != nullptr) acc += bias[oc];
+      *out++ = static_cast<T>(RequantizeAcc(acc, q.multiplier[oc], q.shift[oc], q.output_zp, q.act_min, q.act_max));
+    }
+}
+
+}  // namespace conv_detail
+
+// Eval of a conv-like op (input 0, weights 1, optional bias 2, output 0) whose
+// output is `pixels` x `channels` values in memory order. For output value
+// (pixel, oc), taps(pixel, oc, fn) must call fn(input_index, weight_index)
+// once per product to accumulate. This does the dtype dispatch on q.type, the
+// accumulation (float, or int64 of (x - input_zp) * (w - weight_zp[oc])), the
+// bias, and the fused activation clamp (float) or requantization (i8/u8). It
+// does not allocate.
+template <typename Taps>
+Status EvalConvLike(KernelContext* ctx, const ConvQuantParams& q, int64_t pixels, int channels, const Taps& taps) {
+  const Tensor* input = ctx->input(0);
+  const Tensor* weights = ctx->input(1);
+  const Tensor* bias = ctx->input(2);
+  Tensor* output = ctx->output(0);
+  return DispatchF32I8U8(ctx, q.type, [&](auto type_tag) {
+    using T = decltype(type_tag);
+    if constexpr (std::is_same<T, float>::value)
+      conv_detail::FloatOutputs(q, pixels, channels, taps, input->data_as<float>(), weights->data_as<float>(),
+                                bias ? bias->data_as<float>() : nullptr, output->data_as<float>());
+    else
+      conv_detail::QuantOutputs<T>(q, pixels, channels, taps, input->data_as<T>(), weights->data_as<T>(),
+                                   bias ? bias->data_as<int32_t>() : nullptr, output->data_as<T>());
+  });
+}
+
+// Parameters of AVERAGE_POOL_2D / MAX_POOL_2D.
 struct Pool2DParams {
   DType type = DType::kF32;  // of input and output: f32, i8 or u8
-  int batches = 0, in_h = 0, in_w = 0, channels = 0;
-  int out_h = 0, out_w = 0, filter_h = 0, filter_w = 0;
-  int stride_h = 0, stride_w = 0, pad_top = 0, pad_left = 0;
+  Window2D window;           // dilations 1; in_c is the channel count of input and output
   bool count_include_pad = false;
   float float_min = 0.f, float_max = 0.f;
   int32_t zero_point = 0, act_min = 0, act_max = 0;  // quantized: shared by input and output
@@ -74,18 +210,21 @@ struct Pool2DParams {
 // window overlaps the input.
 Status PreparePool2D(KernelContext* ctx, Pool2DParams* p);
 
-// "[1,7,5,3]" into buf, for messages.
-const char* ShapeToString(const Shape& s, char* buf, size_t size);
-
-// Final step of a quantized conv-like output: saturates the 64-bit accumulator
-// to int32 (TFLite accumulates in int32; the result matches whenever it does not
-// overflow), requantizes, adds the output zero point and clamps.
-inline int32_t RequantizeAcc(int64_t acc, int32_t multiplier, int shift, int32_t output_zp, int32_t lo, int32_t hi) {
-  if (acc > INT32_MAX) acc = INT32_MAX;
-  if (acc < INT32_MIN) acc = INT32_MIN;
-  const int64_t v =
-      static_cast<int64_t>(MultiplyByQuantizedMultiplier(static_cast<int32_t>(acc), multiplier, shift)) + output_zp;
-  return static_cast<int32_t>(v < lo ? lo : (v > hi ? hi : v));
+// Eval of a 2-D pool: with T the type of p.type (float, int8_t or uint8_t),
+// writes out[pixel, c] = value(in, pixel, c) for every output pixel and
+// channel in memory order; `value` is called as value(const T* in, int64_t
+// pixel, int c) and returns the output value as T. It does not allocate.
+template <typename ValueFn>
+Status EvalPool2D(KernelContext* ctx, const Pool2DParams& p, const ValueFn& value) {
+  const Tensor* input = ctx->input(0);
+  Tensor* output = ctx->output(0);
+  return DispatchF32I8U8(ctx, p.type, [&](auto type_tag) {
+    using T = decltype(type_tag);
+    const T* in = input->data_as<T>();
+    T* out = output->data_as<T>();
+    for (int64_t pixel = 0; pixel < p.window.out_pixels(); ++pixel)
+      for (int c = 0; c < p.window.in_c; ++c) *out++ = value(in, pixel, c);
+  });
 }
 
 }  // namespace edgert

@@ -83,25 +83,6 @@ void Int32ActivationRange(schema::Activation act, int32_t* lo, int32_t* hi) {
 
 inline int32_t Clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-// Applies f element-wise with numpy broadcasting of a and b onto out.
-template <typename T, typename F>
-void BroadcastApply(const Tensor& a, const Tensor& b, Tensor* out, F f) {
-  const T* pa = a.data_as<T>();
-  const T* pb = b.data_as<T>();
-  T* po = out->data_as<T>();
-  const int64_t n = out->NumElements();
-  if (a.shape == out->shape && b.shape == out->shape) {
-    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
-    return;
-  }
-  BroadcastIterator ia(a.shape, out->shape), ib(b.shape, out->shape);
-  for (int64_t i = 0; i < n; ++i) {
-    po[i] = f(pa[ia.offset()], pb[ib.offset()]);
-    ia.Next();
-    ib.Next();
-  }
-}
-
 // --- float ---
 Status EvalFloat(const BinaryState& s, const Tensor& a, const Tensor& b, Tensor* out) {
   const float lo = s.act_min_f, hi = s.act_max_f;

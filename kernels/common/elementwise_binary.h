@@ -29,8 +29,10 @@
 //            activation range, and 0/0 gives the real value 0 (zp_out).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
+#include "kernels/common/broadcast.h"
 #include "runtime/kernel_api.h"
 
 namespace edgert {
@@ -42,6 +44,26 @@ std::string ElementwiseShapeString(const Shape& s);
 // scale, finite positive scale, zero point inside the type's range. `role`
 // names the tensor in the message ("input", "alpha", "output").
 Status ElementwiseCheckPerTensorQuant(const KernelContext* ctx, const Tensor* t, const char* role);
+
+// out[i] = f(a[ia], b[ib]) for every element of `out`, with a and b broadcast
+// (numpy rules) against out's shape. Allocation-free; T is the element type of all three.
+template <typename T, typename F>
+void BroadcastApply(const Tensor& a, const Tensor& b, Tensor* out, F f) {
+  const T* pa = a.data_as<T>();
+  const T* pb = b.data_as<T>();
+  T* po = out->data_as<T>();
+  const int64_t n = out->NumElements();
+  if (a.shape == out->shape && b.shape == out->shape) {
+    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    return;
+  }
+  BroadcastIterator ia(a.shape, out->shape), ib(b.shape, out->shape);
+  for (int64_t i = 0; i < n; ++i) {
+    po[i] = f(pa[ia.offset()], pb[ib.offset()]);
+    ia.Next();
+    ib.Next();
+  }
+}
 
 enum class BinaryOpKind { kAdd, kSub, kMul, kDiv, kMaximum, kMinimum };
 

@@ -1,6 +1,7 @@
 #include "kernels/common/shape_reduce.h"
 
 #include "kernels/common/const_input.h"
+#include "kernels/common/shape_util.h"
 
 namespace edgert {
 
@@ -57,6 +58,50 @@ Status PrepareReduce(KernelContext* ctx, ReduceGeometry* g) {
     }
   }
   return ctx->SetOutputShape(0, out_shape);
+}
+
+Status PrepareMinMaxReduce(KernelContext* ctx, const char* op) {
+  const Tensor* in = nullptr;
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetDataInputOutput(ctx, op, &in, &out));
+  const DType t = in->dtype;
+  if (t != DType::kF32 && t != DType::kI32 && t != DType::kI64 && t != DType::kI16 && t != DType::kI8 &&
+      t != DType::kU8)
+    return ctx->Unsupported("input '%s' has dtype %s; %s supports f32, i32, i64, i16, i8 and u8", in->name,
+                            DTypeName(t), op);
+  EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
+  auto* g = ctx->NewState<ReduceGeometry>();
+  if (g == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  return PrepareReduce(ctx, g);
+}
+
+Status PrepareSumReduce(KernelContext* ctx, const char* op, SumReduceState** state) {
+  const Tensor* in = ctx->input(0);
+  if (in == nullptr) return ctx->InvalidModel("missing data input");
+  const DType t = in->dtype;
+  if (t != DType::kF32 && t != DType::kI32 && t != DType::kI8 && t != DType::kU8)
+    return ctx->Unsupported("input '%s' has dtype %s; %s supports f32, i32, i8 and u8", in->name, DTypeName(t), op);
+  auto* s = ctx->NewState<SumReduceState>();
+  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  *state = s;
+  EDGERT_RETURN_IF_ERROR(PrepareReduce(ctx, &s->g));
+  const Tensor* out = ctx->output(0);
+
+  if (t == DType::kI8 || t == DType::kU8) {
+    if (in->quant.count != 1 || out->quant.count != 1)
+      return ctx->Unsupported("%s %s needs per-tensor quantized input '%s' and output '%s'", DTypeName(t), op,
+                              in->name, out->name);
+    const double real = static_cast<double>(in->quant.scale[0]) / static_cast<double>(out->quant.scale[0]);
+    QuantizeMultiplier(real, &s->q.multiplier, &s->q.shift);
+    s->q.in_zero_point = in->quant.zero_point[0];
+    s->q.out_zero_point = out->quant.zero_point[0];
+    s->q.q_min = QuantizedMin(t);
+    s->q.q_max = QuantizedMax(t);
+  } else if (in->is_quantized() || out->is_quantized()) {
+    return ctx->Unsupported("quantized %s %s is not supported", DTypeName(t), op);
+  }
+  const int64_t n_out = s->g.num_outputs;
+  return ctx->RequestScratch(static_cast<size_t>(n_out > 0 ? n_out : 1) * 8, &s->scratch);
 }
 
 }  // namespace edgert

@@ -1,7 +1,10 @@
 #include "kernels/common/shape_util.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+
+#include "kernels/common/const_input.h"
 
 namespace edgert {
 
@@ -46,6 +49,60 @@ Status CheckPassThrough(const KernelContext* ctx, const Tensor* in, const Tensor
                             out->name, in->name, out->quant.count, in->quant.count);
   }
   return Status::Ok();
+}
+
+Status GetDataInputOutput(KernelContext* ctx, const char* op, const Tensor** in, Tensor** out) {
+  *in = ctx->input(0);
+  *out = ctx->output(0);
+  if (*in == nullptr || *out == nullptr) return ctx->InvalidModel("%s needs a data input and an output", op);
+  return Status::Ok();
+}
+
+Status GetPassThroughInputOutput(KernelContext* ctx, const char* op, const Tensor** in, Tensor** out) {
+  EDGERT_RETURN_IF_ERROR(GetDataInputOutput(ctx, op, in, out));
+  return CheckPassThrough(ctx, *in, *out);
+}
+
+Status CheckNhwc(const KernelContext* ctx, const Tensor* t) {
+  if (t->shape.rank != 4)
+    return ctx->InvalidModel("input '%s' must be 4-D NHWC, but has shape %s", t->name, ShapeToString(t->shape).text);
+  return Status::Ok();
+}
+
+Status CheckSpaceDepth(KernelContext* ctx, const char* op, const Tensor** in, int* block_size) {
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetPassThroughInputOutput(ctx, op, in, &out));
+  const auto* opts = ctx->options<schema::SpaceDepthOptions>();
+  if (opts == nullptr) return ctx->InvalidModel("missing SpaceDepthOptions");
+  EDGERT_RETURN_IF_ERROR(CheckNhwc(ctx, *in));
+  const int b = opts->block_size();
+  if (b < 1 || b > 65535) return ctx->InvalidModel("block_size %d must be in [1, 65535]", b);
+  *block_size = b;
+  return Status::Ok();
+}
+
+Status ReadResizeSize(const KernelContext* ctx, int32_t* new_height, int32_t* new_width) {
+  int64_t size[2];
+  int count = 0;
+  EDGERT_RETURN_IF_ERROR(ReadConstInts(ctx, 1, "size", size, 2, &count));
+  if (count != 2) return ctx->InvalidModel("size must hold 2 values (new_height, new_width), got %d", count);
+  if (size[0] <= 0 || size[1] <= 0 || size[0] > INT32_MAX || size[1] > INT32_MAX)
+    return ctx->InvalidModel("output size (%lld, %lld) must be positive", static_cast<long long>(size[0]),
+                             static_cast<long long>(size[1]));
+  *new_height = static_cast<int32_t>(size[0]);
+  *new_width = static_cast<int32_t>(size[1]);
+  return Status::Ok();
+}
+
+StridedView MakeStridedView(int rank, const int64_t* count, const int64_t* step, int64_t in_offset) {
+  StridedView v;
+  v.rank = rank;
+  for (int i = 0; i < rank; ++i) {
+    v.count[i] = count[i];
+    v.step[i] = step[i];
+  }
+  v.in_offset = in_offset;
+  return v;
 }
 
 void ElementStrides(const Shape& s, int64_t strides[kMaxRank]) {
@@ -100,6 +157,12 @@ void StridedCopy(const void* in, void* out, size_t element_size, const StridedVi
     case 8: StridedCopyN<8>(src, dst, view); break;
     default: break;
   }
+}
+
+Status EvalStridedCopy(KernelContext* ctx, const StridedView& view) {
+  const Tensor* in = ctx->input(0);
+  StridedCopy(in->data, ctx->output(0)->data, DTypeSize(in->dtype), view);
+  return Status::Ok();
 }
 
 }  // namespace edgert

@@ -1,7 +1,8 @@
 // Shared pieces of the one-input elementwise activation kernels (RELU ... RSQRT):
-// common validation, and the 256-entry lookup table used for int8/uint8 inputs of
-// transcendental functions (dequantize -> f(x) -> quantize, round half away from
-// zero), which is what TFLite's int8 LUT kernels do.
+// common validation, the fixed-point requantization of the piecewise-linear
+// activations (RELU, RELU6, LEAKY_RELU), and the 256-entry lookup table used for
+// int8/uint8 inputs of transcendental functions (dequantize -> f(x) -> quantize,
+// round half away from zero), which is what TFLite's int8 LUT kernels do.
 #pragma once
 
 #include <cstdint>
@@ -15,10 +16,44 @@ namespace edgert {
 // in messages.
 Status UnaryCheckQuantParams(const KernelContext* ctx, const Tensor* t, const char* role);
 
+// Checks that `in` is f32, i8 or u8, that `out` has the same dtype, and that i8/u8
+// tensors are per-tensor quantized. `in_role` ("input", "data") names `in` in messages.
+Status CheckUnaryDtypes(const KernelContext* ctx, const Tensor* in, const Tensor* out, const char* in_role);
+
 // Prepare for a one-input, one-output elementwise op: checks that input 0 is present
 // and is f32, i8 or u8; that output 0 has the same dtype; that quantized tensors are
 // per-tensor quantized; and sets the output shape to the input shape.
 Status PrepareUnaryElementwise(KernelContext* ctx);
+
+// i8/u8 requantization of the piecewise-linear activations with TFLite's fixed-point
+// semantics: with d = q_in - zp_in,
+//   q_out = clamp(zp_out + MultiplyByQuantizedMultiplier(d, M), act_min, act_max)
+// where M = s_in / s_out for d >= 0 and M = negative_slope * s_in / s_out for d < 0,
+// and [act_min, act_max] is ActivationRangeQuantized(act) of the output.
+struct UnaryRequant {
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t identity_multiplier;  // s_in / s_out
+  int identity_shift;
+  int32_t negative_multiplier;  // negative_slope * s_in / s_out
+  int negative_shift;
+  int32_t act_min, act_max;
+};
+
+// Fills `r` for the per-tensor quantized i8/u8 `input` and `output`; negative_slope is any
+// finite value (1 for RELU / RELU6, alpha for LEAKY_RELU).
+void InitUnaryRequant(const Tensor& input, const Tensor& output, double negative_slope, schema::Activation act,
+                      UnaryRequant* r);
+// Applies `r` to every element of the i8 or u8 `input`; other dtypes give Unsupported.
+Status ApplyUnaryRequant(const KernelContext* ctx, const UnaryRequant& r, const Tensor* input, Tensor* output);
+
+// Prepare for a clamping activation (RELU, RELU6): PrepareUnaryElementwise, then for i8/u8
+// a new UnaryRequant state with slope 1 and the clamp range of `act` (f32 needs no state).
+Status PrepareUnaryRequantOp(KernelContext* ctx, schema::Activation act);
+
+// Eval for a clamping activation: applies `float_fn` to every element for f32, or the
+// state's UnaryRequant for i8/u8.
+Status EvalUnaryRequantOp(KernelContext* ctx, float (*float_fn)(float));
 
 // A real function for building tables, evaluated in double precision.
 using UnaryRealFn = double (*)(double x, const void* arg);

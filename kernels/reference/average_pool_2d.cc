@@ -15,26 +15,6 @@ struct AveragePoolState {
   Pool2DParams p;
 };
 
-// Calls fn(input_index) for each in-bounds element of the window of output
-// (b, oy, ox, c); returns the number of those elements.
-template <typename Fn>
-inline int ForEachInWindow(const Pool2DParams& p, int b, int oy, int ox, int c, Fn fn) {
-  const int64_t y0 = static_cast<int64_t>(oy) * p.stride_h - p.pad_top;
-  const int64_t x0 = static_cast<int64_t>(ox) * p.stride_w - p.pad_left;
-  int count = 0;
-  for (int ky = 0; ky < p.filter_h; ++ky) {
-    const int64_t y = y0 + ky;
-    if (y < 0 || y >= p.in_h) continue;
-    for (int kx = 0; kx < p.filter_w; ++kx) {
-      const int64_t x = x0 + kx;
-      if (x < 0 || x >= p.in_w) continue;
-      fn(((static_cast<int64_t>(b) * p.in_h + y) * p.in_w + x) * p.channels + c);
-      ++count;
-    }
-  }
-  return count;
-}
-
 }  // namespace
 
 static Status Prepare(KernelContext* ctx) {
@@ -45,54 +25,47 @@ static Status Prepare(KernelContext* ctx) {
 
 namespace {
 
-void EvalFloat(const Pool2DParams& p, const float* in, float* out) {
-  const int window = p.filter_h * p.filter_w;
-  for (int b = 0; b < p.batches; ++b)
-    for (int oy = 0; oy < p.out_h; ++oy)
-      for (int ox = 0; ox < p.out_w; ++ox)
-        for (int c = 0; c < p.channels; ++c) {
-          float sum = 0.f;
-          const int count = ForEachInWindow(p, b, oy, ox, c, [&](int64_t i) { sum += in[i]; });
-          const int divisor = p.count_include_pad ? window : count;
-          *out++ = ApplyActivation(sum / static_cast<float>(divisor), p.float_min, p.float_max);
-        }
+// Output (pixel, c) of a float pool.
+float Average(const Pool2DParams& p, const float* in, int64_t pixel, int c) {
+  const Window2D& g = p.window;
+  float sum = 0.f;
+  int count = 0;
+  ForEachWindowTap(g, pixel, [&](int, int, int64_t in_pixel) {
+    sum += in[in_pixel * g.in_c + c];
+    ++count;
+  });
+  const int divisor = p.count_include_pad ? g.filter_h * g.filter_w : count;
+  return ApplyActivation(sum / static_cast<float>(divisor), p.float_min, p.float_max);
 }
 
+// Output (pixel, c) of a quantized pool.
 template <typename T>
-void EvalQuant(const Pool2DParams& p, const T* in, T* out) {
-  const int window = p.filter_h * p.filter_w;
-  for (int b = 0; b < p.batches; ++b)
-    for (int oy = 0; oy < p.out_h; ++oy)
-      for (int ox = 0; ox < p.out_w; ++ox)
-        for (int c = 0; c < p.channels; ++c) {
-          int64_t acc = 0;
-          const int count = ForEachInWindow(p, b, oy, ox, c, [&](int64_t i) { acc += in[i]; });
-          int64_t divisor = count;
-          if (p.count_include_pad) {
-            acc += static_cast<int64_t>(window - count) * p.zero_point;  // padding holds real 0
-            divisor = window;
-          }
-          // Round half away from zero (TFLite's reference average pool).
-          acc = acc > 0 ? (acc + divisor / 2) / divisor : (acc - divisor / 2) / divisor;
-          if (acc < p.act_min) acc = p.act_min;
-          if (acc > p.act_max) acc = p.act_max;
-          *out++ = static_cast<T>(acc);
-        }
+T Average(const Pool2DParams& p, const T* in, int64_t pixel, int c) {
+  const Window2D& g = p.window;
+  int64_t acc = 0;
+  int count = 0;
+  ForEachWindowTap(g, pixel, [&](int, int, int64_t in_pixel) {
+    acc += in[in_pixel * g.in_c + c];
+    ++count;
+  });
+  int64_t divisor = count;
+  if (p.count_include_pad) {
+    const int window = g.filter_h * g.filter_w;
+    acc += static_cast<int64_t>(window - count) * p.zero_point;  // padding holds real 0
+    divisor = window;
+  }
+  // Round half away from zero (TFLite's reference average pool).
+  acc = acc > 0 ? (acc + divisor / 2) / divisor : (acc - divisor / 2) / divisor;
+  if (acc < p.act_min) acc = p.act_min;
+  if (acc > p.act_max) acc = p.act_max;
+  return static_cast<T>(acc);
 }
 
 }  // namespace
 
 static Status Eval(KernelContext* ctx) {
   const Pool2DParams& p = ctx->state<AveragePoolState>()->p;
-  const Tensor* input = ctx->input(0);
-  Tensor* output = ctx->output(0);
-  switch (p.type) {
-    case DType::kF32: EvalFloat(p, input->data_as<float>(), output->data_as<float>()); break;
-    case DType::kI8: EvalQuant<int8_t>(p, input->data_as<int8_t>(), output->data_as<int8_t>()); break;
-    case DType::kU8: EvalQuant<uint8_t>(p, input->data_as<uint8_t>(), output->data_as<uint8_t>()); break;
-    default: return ctx->Unsupported("dtype %s", DTypeName(p.type));
-  }
-  return Status::Ok();
+  return EvalPool2D(ctx, p, [&p](const auto* in, int64_t pixel, int c) { return Average(p, in, pixel, c); });
 }
 
 const OpKernel* Register_AVERAGE_POOL_2D() {

@@ -4,6 +4,7 @@
 // f32, and i8 / u8 with per-tensor quantization on both inputs and the output
 // (any zero points; acc = sum (x - zx)(y - zy), requantized by sx*sy/so).
 #include "kernels/common/conv_util.h"
+#include "kernels/common/shape_util.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace edgert {
@@ -50,12 +51,11 @@ static Status Prepare(KernelContext* ctx) {
   if (x == nullptr || y == nullptr) return ctx->InvalidModel("both inputs are required");
   if (output == nullptr) return ctx->InvalidModel("output is missing");
   if (opt == nullptr) return ctx->InvalidModel("missing BatchMatMulOptions");
-  char b1[96], b2[96];
   const Shape& xs = x->shape;
   const Shape& ys = y->shape;
   if (xs.rank < 2 || ys.rank < 2)
-    return ctx->InvalidModel("inputs must have rank >= 2; got '%s' %s and '%s' %s", x->name,
-                             ShapeToString(xs, b1, sizeof(b1)), y->name, ShapeToString(ys, b2, sizeof(b2)));
+    return ctx->InvalidModel("inputs must have rank >= 2; got '%s' %s and '%s' %s", x->name, ShapeToString(xs).text,
+                             y->name, ShapeToString(ys).text);
   const DType t = x->dtype;
   if ((t != DType::kF32 && t != DType::kI8 && t != DType::kU8) || y->dtype != t || output->dtype != t)
     return ctx->Unsupported("unsupported dtype combination: '%s' %s, '%s' %s, output '%s' %s (supported: all f32, "
@@ -69,8 +69,7 @@ static Status Prepare(KernelContext* ctx) {
   const int n = adj_y ? ys[ys.rank - 2] : ys[ys.rank - 1];
   if (kx != ky)
     return ctx->InvalidModel("inner dimensions differ: '%s' %s (adj_x %d) has K = %d, '%s' %s (adj_y %d) has K = %d",
-                             x->name, ShapeToString(xs, b1, sizeof(b1)), adj_x, kx, y->name,
-                             ShapeToString(ys, b2, sizeof(b2)), adj_y, ky);
+                             x->name, ShapeToString(xs).text, adj_x, kx, y->name, ShapeToString(ys).text, adj_y, ky);
 
   auto* s = ctx->NewState<BatchMatMulState>();
   if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
@@ -88,7 +87,7 @@ static Status Prepare(KernelContext* ctx) {
     const int32_t dx = ix >= 0 ? xs[ix] : 1, dy = iy >= 0 ? ys[iy] : 1;
     if (dx != dy && dx != 1 && dy != 1)
       return ctx->InvalidModel("batch dimensions of '%s' %s and '%s' %s do not broadcast (%d vs %d)", x->name,
-                               ShapeToString(xs, b1, sizeof(b1)), y->name, ShapeToString(ys, b2, sizeof(b2)), dx, dy);
+                               ShapeToString(xs).text, y->name, ShapeToString(ys).text, dx, dy);
     s->batch_dims[d] = dx == 1 ? dy : dx;
   }
   BatchStrides(xs, *s, s->x_stride);
@@ -149,7 +148,8 @@ inline int64_t YIndex(const BatchMatMulState& s, int p, int j) {
   return s.adj_y ? static_cast<int64_t>(j) * s.k + p : static_cast<int64_t>(p) * s.n + j;
 }
 
-void EvalFloat(const BatchMatMulState& s, const float* x, const float* y, float* out) {
+// The float and the quantized (i8/u8) matmul; Eval picks one by overload.
+void EvalMatMul(const BatchMatMulState& s, const float* x, const float* y, float* out) {
   ForEachBatch(s, [&](int64_t xo, int64_t yo, int64_t oo) {
     for (int i = 0; i < s.m; ++i)
       for (int j = 0; j < s.n; ++j) {
@@ -161,7 +161,7 @@ void EvalFloat(const BatchMatMulState& s, const float* x, const float* y, float*
 }
 
 template <typename T>
-void EvalQuant(const BatchMatMulState& s, const T* x, const T* y, T* out) {
+void EvalMatMul(const BatchMatMulState& s, const T* x, const T* y, T* out) {
   ForEachBatch(s, [&](int64_t xo, int64_t yo, int64_t oo) {
     for (int i = 0; i < s.m; ++i)
       for (int j = 0; j < s.n; ++j) {
@@ -182,15 +182,10 @@ static Status Eval(KernelContext* ctx) {
   const Tensor* x = ctx->input(0);
   const Tensor* y = ctx->input(1);
   Tensor* output = ctx->output(0);
-  switch (s.type) {
-    case DType::kF32: EvalFloat(s, x->data_as<float>(), y->data_as<float>(), output->data_as<float>()); break;
-    case DType::kI8: EvalQuant<int8_t>(s, x->data_as<int8_t>(), y->data_as<int8_t>(), output->data_as<int8_t>()); break;
-    case DType::kU8:
-      EvalQuant<uint8_t>(s, x->data_as<uint8_t>(), y->data_as<uint8_t>(), output->data_as<uint8_t>());
-      break;
-    default: return ctx->Unsupported("dtype %s", DTypeName(s.type));
-  }
-  return Status::Ok();
+  return DispatchF32I8U8(ctx, s.type, [&](auto type_tag) {
+    using T = decltype(type_tag);
+    EvalMatMul(s, x->data_as<T>(), y->data_as<T>(), output->data_as<T>());
+  });
 }
 
 const OpKernel* Register_BATCH_MATMUL() {

@@ -6,26 +6,12 @@
 
 namespace edgert {
 namespace ref {
-namespace {
 
-struct DepthToSpaceState {
-  StridedView view;
-};
-
-}  // namespace
-
+// State: the StridedView of the input that is the output.
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  if (in == nullptr || out == nullptr) return ctx->InvalidModel("DEPTH_TO_SPACE needs a data input and an output");
-  EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
-  const auto* opts = ctx->options<schema::SpaceDepthOptions>();
-  if (opts == nullptr) return ctx->InvalidModel("missing SpaceDepthOptions");
-  if (in->shape.rank != 4)
-    return ctx->InvalidModel("input '%s' must be 4-D NHWC, but has shape %s", in->name,
-                             ShapeToString(in->shape).text);
-  const int b = opts->block_size();
-  if (b < 1 || b > 65535) return ctx->InvalidModel("block_size %d must be in [1, 65535]", b);
+  const Tensor* in = nullptr;
+  int b = 0;
+  EDGERT_RETURN_IF_ERROR(CheckSpaceDepth(ctx, "DEPTH_TO_SPACE", &in, &b));
   const int64_t n = in->shape.dims[0], h = in->shape.dims[1], w = in->shape.dims[2], c = in->shape.dims[3];
   const int64_t bb = static_cast<int64_t>(b) * b;
   if (c % bb != 0)
@@ -35,27 +21,17 @@ static Status Prepare(KernelContext* ctx) {
   const int64_t oc = c / bb;
   if (h * b > INT32_MAX || w * b > INT32_MAX) return ctx->InvalidModel("output is too large");
 
-  auto* s = ctx->NewState<DepthToSpaceState>();
-  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  auto* v = ctx->NewState<StridedView>();
+  if (v == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
   // Output walked as [n, h, by, w, bx, c].
-  StridedView& v = s->view;
-  v.rank = 6;
   const int64_t counts[6] = {n, h, b, w, b, oc};
   const int64_t steps[6] = {h * w * c, w * c, b * oc, c, oc, 1};
-  for (int i = 0; i < 6; ++i) {
-    v.count[i] = counts[i];
-    v.step[i] = steps[i];
-  }
-  v.in_offset = 0;
+  *v = MakeStridedView(6, counts, steps, 0);
   return ctx->SetOutputShape(0, Shape{static_cast<int32_t>(n), static_cast<int32_t>(h * b),
                                       static_cast<int32_t>(w * b), static_cast<int32_t>(oc)});
 }
 
-static Status Eval(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  StridedCopy(in->data, ctx->output(0)->data, DTypeSize(in->dtype), ctx->state<DepthToSpaceState>()->view);
-  return Status::Ok();
-}
+static Status Eval(KernelContext* ctx) { return EvalStridedCopy(ctx, *ctx->state<StridedView>()); }
 
 const OpKernel* Register_DEPTH_TO_SPACE() {
   static const OpKernel kernel = {"DEPTH_TO_SPACE/reference", Prepare, Eval, kNoFlags};

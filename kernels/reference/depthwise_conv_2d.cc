@@ -3,6 +3,7 @@
 // c*M + m reads input channel c. f32, i8 (per-tensor or per-channel weights
 // along axis 3) and u8 (per-tensor weights).
 #include "kernels/common/conv_util.h"
+#include "kernels/common/shape_util.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace edgert {
@@ -10,145 +11,61 @@ namespace ref {
 namespace {
 
 struct DepthwiseState {
-  int batches, in_h, in_w, in_c;
-  int out_h, out_w, out_c, multiplier;
-  int filter_h, filter_w;
-  int stride_h, stride_w, dilation_h, dilation_w;
-  int pad_top, pad_left;
+  Window2D window;
+  int out_c, multiplier;
   ConvQuantParams q;
 };
 
 }  // namespace
 
 static Status Prepare(KernelContext* ctx) {
-  if (ctx->num_inputs() < 2 || ctx->num_inputs() > 3 || ctx->num_outputs() != 1)
-    return ctx->InvalidModel("expects 2 or 3 inputs and 1 output; got %d and %d", ctx->num_inputs(),
-                             ctx->num_outputs());
-  const Tensor* input = ctx->input(0);
-  const Tensor* weights = ctx->input(1);
-  const Tensor* bias = ctx->input(2);
-  Tensor* output = ctx->output(0);
+  const Tensor *input, *weights, *bias;
+  Tensor* output;
+  EDGERT_RETURN_IF_ERROR(GetConvTensors(ctx, &input, &weights, &bias, &output));
   const auto* opt = ctx->options<schema::DepthwiseConv2DOptions>();
-  if (input == nullptr || weights == nullptr) return ctx->InvalidModel("input and weights are required");
-  if (output == nullptr) return ctx->InvalidModel("output is missing");
   if (opt == nullptr) return ctx->InvalidModel("missing DepthwiseConv2DOptions");
-  char b1[96], b2[96];
-  if (input->shape.rank != 4)
-    return ctx->InvalidModel("input '%s' must be rank 4 (NHWC); got shape %s", input->name,
-                             ShapeToString(input->shape, b1, sizeof(b1)));
+  EDGERT_RETURN_IF_ERROR(CheckNHWC(ctx, input));
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
   if (ws.rank != 4 || ws[0] != 1 || ws[1] < 1 || ws[2] < 1 || ws[3] < 1)
     return ctx->InvalidModel("weights '%s' must be [1,KH,KW,C*depth_multiplier] with non-empty dims; got shape %s",
-                             weights->name, ShapeToString(ws, b1, sizeof(b1)));
+                             weights->name, ShapeToString(ws).text);
   const int mult = opt->depth_multiplier();
   if (mult < 1) return ctx->InvalidModel("depth_multiplier must be >= 1; got %d", mult);
   if (static_cast<int64_t>(is[3]) * mult != ws[3])
     return ctx->InvalidModel("weights '%s' shape %s: last dimension %d != input '%s' channels %d (shape %s) * "
                              "depth_multiplier %d",
-                             weights->name, ShapeToString(ws, b1, sizeof(b1)), ws[3], input->name, is[3],
-                             ShapeToString(is, b2, sizeof(b2)), mult);
+                             weights->name, ShapeToString(ws).text, ws[3], input->name, is[3], ShapeToString(is).text,
+                             mult);
 
   auto* s = ctx->NewState<DepthwiseState>();
   if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
   EDGERT_RETURN_IF_ERROR(PrepareConvQuant(ctx, input, weights, bias, output, 3, ws[3], opt->activation(), &s->q));
-
-  WindowGeometry gh, gw;
-  EDGERT_RETURN_IF_ERROR(ComputeWindow2D(ctx, opt->padding(), opt->pads(), is[1], is[2], ws[1], ws[2],
-                                         opt->stride_h(), opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &gh,
-                                         &gw));
-  s->batches = is[0];
-  s->in_h = is[1];
-  s->in_w = is[2];
-  s->in_c = is[3];
-  s->out_h = gh.out;
-  s->out_w = gw.out;
+  EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
+                                         opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
   s->out_c = ws[3];
   s->multiplier = mult;
-  s->filter_h = ws[1];
-  s->filter_w = ws[2];
-  s->stride_h = opt->stride_h();
-  s->stride_w = opt->stride_w();
-  s->dilation_h = opt->dilation_h();
-  s->dilation_w = opt->dilation_w();
-  s->pad_top = gh.pad_before;
-  s->pad_left = gw.pad_before;
-  return ctx->SetOutputShape(0, Shape{is[0], gh.out, gw.out, ws[3]});
+  return ctx->SetOutputShape(0, Shape{is[0], s->window.out_h, s->window.out_w, ws[3]});
 }
 
 namespace {
 
-// Calls fn(input_index, weight_index) for each in-bounds tap of output (b, oy, ox, oc).
+// Calls fn(input_index, weight_index) for each in-bounds tap of output (pixel, oc).
 template <typename Fn>
-inline void ForEachTap(const DepthwiseState& s, int b, int oy, int ox, int oc, Fn fn) {
+inline void ForEachTap(const DepthwiseState& s, int64_t pixel, int oc, Fn fn) {
+  const Window2D& g = s.window;
   const int ic = oc / s.multiplier;
-  const int64_t y0 = static_cast<int64_t>(oy) * s.stride_h - s.pad_top;
-  const int64_t x0 = static_cast<int64_t>(ox) * s.stride_w - s.pad_left;
-  for (int ky = 0; ky < s.filter_h; ++ky) {
-    const int64_t y = y0 + static_cast<int64_t>(ky) * s.dilation_h;
-    if (y < 0 || y >= s.in_h) continue;
-    for (int kx = 0; kx < s.filter_w; ++kx) {
-      const int64_t x = x0 + static_cast<int64_t>(kx) * s.dilation_w;
-      if (x < 0 || x >= s.in_w) continue;
-      fn(((static_cast<int64_t>(b) * s.in_h + y) * s.in_w + x) * s.in_c + ic,
-         (static_cast<int64_t>(ky) * s.filter_w + kx) * s.out_c + oc);
-    }
-  }
-}
-
-void EvalFloat(const DepthwiseState& s, const float* in, const float* w, const float* bias, float* out) {
-  for (int b = 0; b < s.batches; ++b)
-    for (int oy = 0; oy < s.out_h; ++oy)
-      for (int ox = 0; ox < s.out_w; ++ox)
-        for (int oc = 0; oc < s.out_c; ++oc) {
-          float acc = 0.f;
-          ForEachTap(s, b, oy, ox, oc, [&](int64_t i, int64_t j) { acc += in[i] * w[j]; });
-          if (bias != nullptr) acc += bias[oc];
-          *out++ = ApplyActivation(acc, s.q.float_min, s.q.float_max);
-        }
-}
-
-template <typename T>
-void EvalQuant(const DepthwiseState& s, const T* in, const T* w, const int32_t* bias, T* out) {
-  const ConvQuantParams& q = s.q;
-  for (int b = 0; b < s.batches; ++b)
-    for (int oy = 0; oy < s.out_h; ++oy)
-      for (int ox = 0; ox < s.out_w; ++ox)
-        for (int oc = 0; oc < s.out_c; ++oc) {
-          int64_t acc = 0;
-          const int32_t wzp = q.weight_zp[oc];
-          ForEachTap(s, b, oy, ox, oc, [&](int64_t i, int64_t j) {
-            acc += static_cast<int64_t>(static_cast<int32_t>(in[i]) - q.input_zp) * (static_cast<int32_t>(w[j]) - wzp);
-          });
-          if (bias != nullptr) acc += bias[oc];
-          *out++ = static_cast<T>(RequantizeAcc(acc, q.multiplier[oc], q.shift[oc], q.output_zp, q.act_min, q.act_max));
-        }
+  ForEachWindowTap(g, pixel, [&](int ky, int kx, int64_t in_pixel) {
+    fn(in_pixel * g.in_c + ic, (static_cast<int64_t>(ky) * g.filter_w + kx) * s.out_c + oc);
+  });
 }
 
 }  // namespace
 
 static Status Eval(KernelContext* ctx) {
   const DepthwiseState& s = *ctx->state<DepthwiseState>();
-  const Tensor* input = ctx->input(0);
-  const Tensor* weights = ctx->input(1);
-  const Tensor* bias = ctx->input(2);
-  Tensor* output = ctx->output(0);
-  switch (s.q.type) {
-    case DType::kF32:
-      EvalFloat(s, input->data_as<float>(), weights->data_as<float>(), bias ? bias->data_as<float>() : nullptr,
-                output->data_as<float>());
-      break;
-    case DType::kI8:
-      EvalQuant<int8_t>(s, input->data_as<int8_t>(), weights->data_as<int8_t>(),
-                        bias ? bias->data_as<int32_t>() : nullptr, output->data_as<int8_t>());
-      break;
-    case DType::kU8:
-      EvalQuant<uint8_t>(s, input->data_as<uint8_t>(), weights->data_as<uint8_t>(),
-                         bias ? bias->data_as<int32_t>() : nullptr, output->data_as<uint8_t>());
-      break;
-    default: return ctx->Unsupported("dtype %s", DTypeName(s.q.type));
-  }
-  return Status::Ok();
+  return EvalConvLike(ctx, s.q, s.window.out_pixels(), s.out_c,
+                      [&s](int64_t pixel, int oc, auto fn) { ForEachTap(s, pixel, oc, fn); });
 }
 
 const OpKernel* Register_DEPTHWISE_CONV_2D() {

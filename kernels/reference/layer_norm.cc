@@ -75,16 +75,7 @@ static Status Prepare(KernelContext* ctx) {
   Tensor* out = ctx->output(0);
   if (in == nullptr) return ctx->InvalidModel("data input 0 is missing");
   if (out == nullptr) return ctx->InvalidModel("output 0 is missing");
-  if (in->dtype != DType::kF32 && in->dtype != DType::kI8 && in->dtype != DType::kU8)
-    return ctx->Unsupported("data '%s' has dtype %s; supported dtypes are f32, i8 and u8", in->name,
-                            DTypeName(in->dtype));
-  if (out->dtype != in->dtype)
-    return ctx->Unsupported("output '%s' has dtype %s but data '%s' has dtype %s; they must match", out->name,
-                            DTypeName(out->dtype), in->name, DTypeName(in->dtype));
-  if (in->dtype != DType::kF32) {
-    EDGERT_RETURN_IF_ERROR(UnaryCheckQuantParams(ctx, in, "data"));
-    EDGERT_RETURN_IF_ERROR(UnaryCheckQuantParams(ctx, out, "output"));
-  }
+  EDGERT_RETURN_IF_ERROR(CheckUnaryDtypes(ctx, in, out, "data"));
   const int rank = in->shape.rank;
   if (rank < 1) return ctx->InvalidModel("data '%s' is a scalar; layer norm needs rank >= 1", in->name);
   int axis = 0;

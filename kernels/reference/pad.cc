@@ -45,10 +45,9 @@ int64_t MapIndex(int64_t o, int64_t before, int64_t n, int mode) {
 }  // namespace
 
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  if (in == nullptr || out == nullptr) return ctx->InvalidModel("PAD needs a data input and an output");
-  EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
+  const Tensor* in = nullptr;
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetPassThroughInputOutput(ctx, "PAD", &in, &out));
   const auto* opts = ctx->options<schema::PadOptions>();
   const int mode = opts ? static_cast<int>(opts->mode()) : 0;
   if (mode < schema::PadMode_MIN || mode > schema::PadMode_MAX)

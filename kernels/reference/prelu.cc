@@ -26,20 +26,6 @@ struct PreluState {
   int32_t qmin = 0, qmax = 0;
 };
 
-template <typename T, typename F>
-void PreluLoop(const Tensor& in, const Tensor& alpha, Tensor* out, F f) {
-  const T* px = in.data_as<T>();
-  const T* pa = alpha.data_as<T>();
-  T* po = out->data_as<T>();
-  const int64_t n = out->NumElements();
-  BroadcastIterator ix(in.shape, out->shape), ia(alpha.shape, out->shape);
-  for (int64_t i = 0; i < n; ++i) {
-    po[i] = f(px[ix.offset()], pa[ia.offset()]);
-    ix.Next();
-    ia.Next();
-  }
-}
-
 }  // namespace
 
 static Status Prepare(KernelContext* ctx) {
@@ -84,7 +70,7 @@ static Status Prepare(KernelContext* ctx) {
 
 template <typename T>
 static void EvalQuantized(const PreluState& s, const Tensor& in, const Tensor& alpha, Tensor* out) {
-  PreluLoop<T>(in, alpha, out, [&](T x, T a) {
+  BroadcastApply<T>(in, alpha, out, [&](T x, T a) {
     const int32_t xv = s.input_offset + x;
     int32_t o;
     if (xv >= 0) {
@@ -104,7 +90,7 @@ static Status Eval(KernelContext* ctx) {
   Tensor* out = ctx->output(0);
   switch (s->dtype) {
     case DType::kF32:
-      PreluLoop<float>(*in, *alpha, out, [](float x, float a) { return x >= 0.f ? x : x * a; });
+      BroadcastApply<float>(*in, *alpha, out, [](float x, float a) { return x >= 0.f ? x : x * a; });
       return Status::Ok();
     case DType::kI8: EvalQuantized<int8_t>(*s, *in, *alpha, out); return Status::Ok();
     case DType::kU8: EvalQuantized<uint8_t>(*s, *in, *alpha, out); return Status::Ok();

@@ -20,9 +20,9 @@ struct ReduceProdState {
 }  // namespace
 
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  if (in == nullptr || out == nullptr) return ctx->InvalidModel("REDUCE_PROD needs a data input and an output");
+  const Tensor* in = nullptr;
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetDataInputOutput(ctx, "REDUCE_PROD", &in, &out));
   if (in->dtype != DType::kF32 && in->dtype != DType::kI32)
     return ctx->Unsupported("input '%s' has dtype %s; REDUCE_PROD supports f32 and i32", in->name,
                             DTypeName(in->dtype));
@@ -45,18 +45,13 @@ static Status Eval(KernelContext* ctx) {
   Tensor* out = ctx->output(0);
   if (in->dtype == DType::kF32) {
     double* acc = static_cast<double*>(ctx->scratch(s->scratch));
-    const float* x = in->data_as<float>();
+    ReduceInto(g, in->data_as<float>(), acc, 1.0, [](double p, float v) { return p * v; });
     float* y = out->data_as<float>();
-    for (int64_t o = 0; o < g.num_outputs; ++o) acc[o] = 1.0;
-    ForEachReduced(g, [&](int64_t i, int64_t o) { acc[o] *= x[i]; });
     for (int64_t o = 0; o < g.num_outputs; ++o) y[o] = static_cast<float>(acc[o]);
   } else {
     // Unsigned arithmetic: the wrap-around of int32 multiplication without undefined behavior.
-    const int32_t* x = in->data_as<int32_t>();
-    int32_t* y = out->data_as<int32_t>();
-    for (int64_t o = 0; o < g.num_outputs; ++o) y[o] = 1;
-    ForEachReduced(g, [&](int64_t i, int64_t o) {
-      y[o] = static_cast<int32_t>(static_cast<uint32_t>(y[o]) * static_cast<uint32_t>(x[i]));
+    ReduceInto(g, in->data_as<int32_t>(), out->data_as<int32_t>(), int32_t{1}, [](int32_t p, int32_t v) {
+      return static_cast<int32_t>(static_cast<uint32_t>(p) * static_cast<uint32_t>(v));
     });
   }
   return Status::Ok();

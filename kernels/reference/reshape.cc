@@ -10,10 +10,9 @@
 namespace edgert {
 namespace ref {
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  if (in == nullptr || out == nullptr) return ctx->InvalidModel("RESHAPE needs a data input and an output");
-  EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
+  const Tensor* in = nullptr;
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetPassThroughInputOutput(ctx, "RESHAPE", &in, &out));
 
   int64_t requested[kMaxRank];
   int count = 0;

@@ -14,7 +14,6 @@
 #include <limits>
 #include <type_traits>
 
-#include "kernels/common/const_input.h"
 #include "kernels/common/shape_util.h"
 #include "kernels/reference/reference_kernels.h"
 
@@ -83,33 +82,25 @@ void ResizeTyped(const ResizeBilinearState* s, const Tensor* in, Tensor* out) {
 }  // namespace
 
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  if (in == nullptr || out == nullptr) return ctx->InvalidModel("RESIZE_BILINEAR needs a data input and an output");
+  const Tensor* in = nullptr;
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetDataInputOutput(ctx, "RESIZE_BILINEAR", &in, &out));
   if (in->dtype != DType::kF32 && in->dtype != DType::kI8 && in->dtype != DType::kU8)
     return ctx->Unsupported("input '%s' has dtype %s; RESIZE_BILINEAR supports f32, i8 and u8", in->name,
                             DTypeName(in->dtype));
   EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
-  if (in->shape.rank != 4)
-    return ctx->InvalidModel("input '%s' must be 4-D NHWC, but has shape %s", in->name,
-                             ShapeToString(in->shape).text);
+  EDGERT_RETURN_IF_ERROR(CheckNhwc(ctx, in));
   const auto* opts = ctx->options<schema::ResizeOptions>();
   if (opts == nullptr) return ctx->InvalidModel("missing ResizeOptions");
   if (opts->align_corners() && opts->half_pixel_centers())
     return ctx->InvalidModel("align_corners and half_pixel_centers cannot both be true");
 
-  int64_t size[2];
-  int count = 0;
-  EDGERT_RETURN_IF_ERROR(ReadConstInts(ctx, 1, "size", size, 2, &count));
-  if (count != 2) return ctx->InvalidModel("size must hold 2 values (new_height, new_width), got %d", count);
-  if (size[0] <= 0 || size[1] <= 0 || size[0] > INT32_MAX || size[1] > INT32_MAX)
-    return ctx->InvalidModel("output size (%lld, %lld) must be positive", static_cast<long long>(size[0]),
-                             static_cast<long long>(size[1]));
+  int32_t out_h = 0, out_w = 0;
+  EDGERT_RETURN_IF_ERROR(ReadResizeSize(ctx, &out_h, &out_w));
   const int in_h = in->shape.dims[1], in_w = in->shape.dims[2];
   if (in_h == 0 || in_w == 0)
     return ctx->InvalidModel("input '%s' %s has no pixels to interpolate from", in->name,
                              ShapeToString(in->shape).text);
-  const int out_h = static_cast<int>(size[0]), out_w = static_cast<int>(size[1]);
 
   auto* s = ctx->NewState<ResizeBilinearState>();
   if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");

@@ -12,7 +12,6 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/common/const_input.h"
 #include "kernels/common/shape_util.h"
 #include "kernels/reference/reference_kernels.h"
 
@@ -42,24 +41,15 @@ int32_t NearestNeighbor(int value, int32_t input_size, int32_t output_size, bool
 }  // namespace
 
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  if (in == nullptr || out == nullptr)
-    return ctx->InvalidModel("RESIZE_NEAREST_NEIGHBOR needs a data input and an output");
-  EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
-  if (in->shape.rank != 4)
-    return ctx->InvalidModel("input '%s' must be 4-D NHWC, but has shape %s", in->name,
-                             ShapeToString(in->shape).text);
+  const Tensor* in = nullptr;
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetPassThroughInputOutput(ctx, "RESIZE_NEAREST_NEIGHBOR", &in, &out));
+  EDGERT_RETURN_IF_ERROR(CheckNhwc(ctx, in));
   const auto* opts = ctx->options<schema::ResizeOptions>();
   if (opts == nullptr) return ctx->InvalidModel("missing ResizeOptions");
 
-  int64_t size[2];
-  int count = 0;
-  EDGERT_RETURN_IF_ERROR(ReadConstInts(ctx, 1, "size", size, 2, &count));
-  if (count != 2) return ctx->InvalidModel("size must hold 2 values (new_height, new_width), got %d", count);
-  if (size[0] <= 0 || size[1] <= 0 || size[0] > INT32_MAX || size[1] > INT32_MAX)
-    return ctx->InvalidModel("output size (%lld, %lld) must be positive", static_cast<long long>(size[0]),
-                             static_cast<long long>(size[1]));
+  int32_t out_h = 0, out_w = 0;
+  EDGERT_RETURN_IF_ERROR(ReadResizeSize(ctx, &out_h, &out_w));
   if (in->shape.dims[1] == 0 || in->shape.dims[2] == 0)
     return ctx->InvalidModel("input '%s' %s has no pixels to sample", in->name, ShapeToString(in->shape).text);
 
@@ -67,8 +57,7 @@ static Status Prepare(KernelContext* ctx) {
   if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
   s->align_corners = opts->align_corners();
   s->half_pixel_centers = opts->half_pixel_centers();
-  return ctx->SetOutputShape(
-      0, Shape{in->shape.dims[0], static_cast<int32_t>(size[0]), static_cast<int32_t>(size[1]), in->shape.dims[3]});
+  return ctx->SetOutputShape(0, Shape{in->shape.dims[0], out_h, out_w, in->shape.dims[3]});
 }
 
 static Status Eval(KernelContext* ctx) {

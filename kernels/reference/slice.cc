@@ -6,19 +6,12 @@
 
 namespace edgert {
 namespace ref {
-namespace {
 
-struct SliceState {
-  StridedView view;
-};
-
-}  // namespace
-
+// State: the StridedView of the input that is the output.
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  if (in == nullptr || out == nullptr) return ctx->InvalidModel("SLICE needs a data input and an output");
-  EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
+  const Tensor* in = nullptr;
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetPassThroughInputOutput(ctx, "SLICE", &in, &out));
   const int rank = in->shape.rank;
 
   int64_t begin[kMaxRank], size[kMaxRank];
@@ -31,12 +24,12 @@ static Status Prepare(KernelContext* ctx) {
 
   int64_t strides[kMaxRank];
   ElementStrides(in->shape, strides);
-  auto* s = ctx->NewState<SliceState>();
-  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  auto* v = ctx->NewState<StridedView>();
+  if (v == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
   Shape out_shape;
   out_shape.rank = rank;
-  s->view.rank = rank;
-  s->view.in_offset = 0;
+  v->rank = rank;
+  v->in_offset = 0;
   for (int d = 0; d < rank; ++d) {
     const int64_t dim = in->shape.dims[d];
     if (begin[d] < 0 || begin[d] > dim)
@@ -50,19 +43,14 @@ static Status Prepare(KernelContext* ctx) {
                                static_cast<long long>(size[d]), static_cast<long long>(begin[d]),
                                static_cast<long long>(dim), in->name, ShapeToString(in->shape).text);
     out_shape.dims[d] = static_cast<int32_t>(len);
-    s->view.count[d] = len;
-    s->view.step[d] = strides[d];
-    s->view.in_offset += begin[d] * strides[d];
+    v->count[d] = len;
+    v->step[d] = strides[d];
+    v->in_offset += begin[d] * strides[d];
   }
   return ctx->SetOutputShape(0, out_shape);
 }
 
-static Status Eval(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  StridedCopy(in->data, out->data, DTypeSize(in->dtype), ctx->state<SliceState>()->view);
-  return Status::Ok();
-}
+static Status Eval(KernelContext* ctx) { return EvalStridedCopy(ctx, *ctx->state<StridedView>()); }
 
 const OpKernel* Register_SLICE() {
   static const OpKernel kernel = {"SLICE/reference", Prepare, Eval, kNoFlags};

@@ -19,21 +19,17 @@ namespace edgert {
 namespace ref {
 namespace {
 
-struct StridedSliceState {
-  StridedView view;
-};
-
 constexpr int kMaxSpecs = 32;
 
 int64_t Clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 }  // namespace
 
+// State: the StridedView of the input that is the output.
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  if (in == nullptr || out == nullptr) return ctx->InvalidModel("STRIDED_SLICE needs a data input and an output");
-  EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
+  const Tensor* in = nullptr;
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetPassThroughInputOutput(ctx, "STRIDED_SLICE", &in, &out));
   const auto* opts = ctx->options<schema::StridedSliceOptions>();
   if (opts == nullptr) return ctx->InvalidModel("missing StridedSliceOptions");
   const int rank = in->shape.rank;
@@ -88,9 +84,9 @@ static Status Prepare(KernelContext* ctx) {
 
   int64_t in_strides[kMaxRank];
   ElementStrides(in->shape, in_strides);
-  auto* s = ctx->NewState<StridedSliceState>();
-  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
-  StridedView& v = s->view;
+  auto* view = ctx->NewState<StridedView>();
+  if (view == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  StridedView& v = *view;
   v.rank = 0;
   v.in_offset = 0;
   Shape out_shape;
@@ -158,12 +154,7 @@ static Status Prepare(KernelContext* ctx) {
   return ctx->SetOutputShape(0, out_shape);
 }
 
-static Status Eval(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  StridedCopy(in->data, out->data, DTypeSize(in->dtype), ctx->state<StridedSliceState>()->view);
-  return Status::Ok();
-}
+static Status Eval(KernelContext* ctx) { return EvalStridedCopy(ctx, *ctx->state<StridedView>()); }
 
 const OpKernel* Register_STRIDED_SLICE() {
   static const OpKernel kernel = {"STRIDED_SLICE/reference", Prepare, Eval, kNoFlags};

@@ -9,101 +9,28 @@
 //     path, which saturates, is used in both cases.)
 #include <cstdint>
 
-#include "kernels/common/quant.h"
 #include "kernels/common/shape_reduce.h"
-#include "kernels/common/shape_util.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace edgert {
 namespace ref {
 namespace {
 
-struct SumState {
-  ReduceGeometry g;
-  int scratch = -1;  // num_outputs accumulators of 8 bytes
-  int32_t multiplier = 0;
-  int shift = 0;
-  int32_t in_zero_point = 0;
-  int32_t out_zero_point = 0;
-  int32_t q_min = 0, q_max = 0;
+// The sum of each output's n inputs, stored in the output type.
+struct PlainSum {
+  static float Float(double sum, int64_t) { return static_cast<float>(sum); }
+  static int32_t Int32(int64_t sum, int64_t) { return static_cast<int32_t>(static_cast<uint32_t>(sum)); }
+  static int32_t Quantized(int64_t sum, int64_t n, const QuantizedSumParams& q) { return RequantizeSum(sum, n, q); }
 };
-
-template <typename T>
-void SumQuantized(const SumState* s, const Tensor* in, Tensor* out, int64_t* acc) {
-  const ReduceGeometry& g = s->g;
-  const T* x = static_cast<const T*>(in->data);
-  T* y = static_cast<T*>(out->data);
-  for (int64_t o = 0; o < g.num_outputs; ++o) acc[o] = 0;
-  ForEachReduced(g, [&](int64_t i, int64_t o) { acc[o] += x[i]; });
-  for (int64_t o = 0; o < g.num_outputs; ++o) {
-    const int32_t shifted = static_cast<int32_t>(acc[o] - static_cast<int64_t>(s->in_zero_point) * g.reduce_count);
-    int32_t v = MultiplyByQuantizedMultiplier(shifted, s->multiplier, s->shift) + s->out_zero_point;
-    v = v < s->q_min ? s->q_min : (v > s->q_max ? s->q_max : v);
-    y[o] = static_cast<T>(v);
-  }
-}
 
 }  // namespace
 
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  if (in == nullptr) return ctx->InvalidModel("missing data input");
-  const DType t = in->dtype;
-  if (t != DType::kF32 && t != DType::kI32 && t != DType::kI8 && t != DType::kU8)
-    return ctx->Unsupported("input '%s' has dtype %s; SUM supports f32, i32, i8 and u8", in->name, DTypeName(t));
-  auto* s = ctx->NewState<SumState>();
-  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
-  EDGERT_RETURN_IF_ERROR(PrepareReduce(ctx, &s->g));
-  const Tensor* out = ctx->output(0);
-
-  if (t == DType::kI8 || t == DType::kU8) {
-    if (in->quant.count != 1 || out->quant.count != 1)
-      return ctx->Unsupported("%s SUM needs per-tensor quantized input '%s' and output '%s'", DTypeName(t), in->name,
-                              out->name);
-    const double real = static_cast<double>(in->quant.scale[0]) / static_cast<double>(out->quant.scale[0]);
-    QuantizeMultiplier(real, &s->multiplier, &s->shift);
-    s->in_zero_point = in->quant.zero_point[0];
-    s->out_zero_point = out->quant.zero_point[0];
-    s->q_min = QuantizedMin(t);
-    s->q_max = QuantizedMax(t);
-  } else if (in->is_quantized() || out->is_quantized()) {
-    return ctx->Unsupported("quantized %s SUM is not supported", DTypeName(t));
-  }
-  const int64_t n_out = s->g.num_outputs;
-  return ctx->RequestScratch(static_cast<size_t>(n_out > 0 ? n_out : 1) * 8, &s->scratch);
+  SumReduceState* s = nullptr;
+  return PrepareSumReduce(ctx, "SUM", &s);
 }
 
-static Status Eval(KernelContext* ctx) {
-  const SumState* s = ctx->state<SumState>();
-  const ReduceGeometry& g = s->g;
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  void* scratch = ctx->scratch(s->scratch);
-  switch (in->dtype) {
-    case DType::kF32: {
-      double* acc = static_cast<double*>(scratch);
-      const float* x = in->data_as<float>();
-      float* y = out->data_as<float>();
-      for (int64_t o = 0; o < g.num_outputs; ++o) acc[o] = 0.0;
-      ForEachReduced(g, [&](int64_t i, int64_t o) { acc[o] += x[i]; });
-      for (int64_t o = 0; o < g.num_outputs; ++o) y[o] = static_cast<float>(acc[o]);
-      break;
-    }
-    case DType::kI32: {
-      int64_t* acc = static_cast<int64_t*>(scratch);
-      const int32_t* x = in->data_as<int32_t>();
-      int32_t* y = out->data_as<int32_t>();
-      for (int64_t o = 0; o < g.num_outputs; ++o) acc[o] = 0;
-      ForEachReduced(g, [&](int64_t i, int64_t o) { acc[o] += x[i]; });
-      for (int64_t o = 0; o < g.num_outputs; ++o) y[o] = static_cast<int32_t>(static_cast<uint32_t>(acc[o]));
-      break;
-    }
-    case DType::kI8: SumQuantized<int8_t>(s, in, out, static_cast<int64_t*>(scratch)); break;
-    case DType::kU8: SumQuantized<uint8_t>(s, in, out, static_cast<int64_t*>(scratch)); break;
-    default: return ctx->Unsupported("dtype %s", DTypeName(in->dtype));
-  }
-  return Status::Ok();
-}
+static Status Eval(KernelContext* ctx) { return EvalSumReduce<PlainSum>(ctx); }
 
 const OpKernel* Register_SUM() {
   static const OpKernel kernel = {"SUM/reference", Prepare, Eval, kNoFlags};

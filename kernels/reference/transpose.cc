@@ -6,19 +6,12 @@
 
 namespace edgert {
 namespace ref {
-namespace {
 
-struct TransposeState {
-  StridedView view;
-};
-
-}  // namespace
-
+// State: the StridedView of the input that is the output.
 static Status Prepare(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  if (in == nullptr || out == nullptr) return ctx->InvalidModel("TRANSPOSE needs a data input and an output");
-  EDGERT_RETURN_IF_ERROR(CheckPassThrough(ctx, in, out));
+  const Tensor* in = nullptr;
+  Tensor* out = nullptr;
+  EDGERT_RETURN_IF_ERROR(GetPassThroughInputOutput(ctx, "TRANSPOSE", &in, &out));
   const int rank = in->shape.rank;
 
   int64_t perm[kMaxRank];
@@ -38,25 +31,20 @@ static Status Prepare(KernelContext* ctx) {
 
   int64_t in_strides[kMaxRank];
   ElementStrides(in->shape, in_strides);
-  auto* s = ctx->NewState<TransposeState>();
-  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  auto* v = ctx->NewState<StridedView>();
+  if (v == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
   Shape out_shape;
   out_shape.rank = rank;
-  s->view.rank = rank;
+  v->rank = rank;
   for (int i = 0; i < rank; ++i) {
     out_shape.dims[i] = in->shape.dims[perm[i]];
-    s->view.count[i] = out_shape.dims[i];
-    s->view.step[i] = in_strides[perm[i]];
+    v->count[i] = out_shape.dims[i];
+    v->step[i] = in_strides[perm[i]];
   }
   return ctx->SetOutputShape(0, out_shape);
 }
 
-static Status Eval(KernelContext* ctx) {
-  const Tensor* in = ctx->input(0);
-  Tensor* out = ctx->output(0);
-  StridedCopy(in->data, out->data, DTypeSize(in->dtype), ctx->state<TransposeState>()->view);
-  return Status::Ok();
-}
+static Status Eval(KernelContext* ctx) { return EvalStridedCopy(ctx, *ctx->state<StridedView>()); }
 
 const OpKernel* Register_TRANSPOSE() {
   static const OpKernel kernel = {"TRANSPOSE/reference", Prepare, Eval, kNoFlags};

@@ -11,6 +11,7 @@
 // output_padding must be in [0, stride) and is only meaningful with EXPLICIT.
 // f32, i8 (per-tensor or per-channel weights along axis 0) and u8 (per-tensor).
 #include "kernels/common/conv_util.h"
+#include "kernels/common/shape_util.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace edgert {
@@ -75,42 +76,27 @@ bool TransposeAxis(schema::Padding padding, int in, int k, int stride, int pad_a
 }  // namespace
 
 static Status Prepare(KernelContext* ctx) {
-  if (ctx->num_inputs() < 2 || ctx->num_inputs() > 3 || ctx->num_outputs() != 1)
-    return ctx->InvalidModel("expects 2 or 3 inputs and 1 output; got %d and %d", ctx->num_inputs(),
-                             ctx->num_outputs());
-  const Tensor* input = ctx->input(0);
-  const Tensor* weights = ctx->input(1);
-  const Tensor* bias = ctx->input(2);
-  Tensor* output = ctx->output(0);
+  const Tensor *input, *weights, *bias;
+  Tensor* output;
+  EDGERT_RETURN_IF_ERROR(GetConvTensors(ctx, &input, &weights, &bias, &output));
   const auto* opt = ctx->options<schema::TransposeConvOptions>();
-  if (input == nullptr || weights == nullptr) return ctx->InvalidModel("input and weights are required");
-  if (output == nullptr) return ctx->InvalidModel("output is missing");
   if (opt == nullptr) return ctx->InvalidModel("missing TransposeConvOptions");
-  char b1[96], b2[96];
+  EDGERT_RETURN_IF_ERROR(CheckNHWC(ctx, input));
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
-  if (is.rank != 4)
-    return ctx->InvalidModel("input '%s' must be rank 4 (NHWC); got shape %s", input->name,
-                             ShapeToString(is, b1, sizeof(b1)));
   if (ws.rank != 4 || ws[0] < 1 || ws[1] < 1 || ws[2] < 1 || ws[3] < 1)
     return ctx->InvalidModel("weights '%s' must be [O,KH,KW,I] with non-empty dims; got shape %s", weights->name,
-                             ShapeToString(ws, b1, sizeof(b1)));
+                             ShapeToString(ws).text);
   if (ws[3] != is[3])
     return ctx->InvalidModel("weights '%s' shape %s: in-channels %d != input '%s' channels %d (shape %s)",
-                             weights->name, ShapeToString(ws, b1, sizeof(b1)), ws[3], input->name, is[3],
-                             ShapeToString(is, b2, sizeof(b2)));
+                             weights->name, ShapeToString(ws).text, ws[3], input->name, is[3], ShapeToString(is).text);
   if (is[1] < 1 || is[2] < 1)
-    return ctx->InvalidModel("input '%s' has empty spatial dims (shape %s)", input->name,
-                             ShapeToString(is, b1, sizeof(b1)));
+    return ctx->InvalidModel("input '%s' has empty spatial dims (shape %s)", input->name, ShapeToString(is).text);
   const int sh = opt->stride_h(), sw = opt->stride_w();
   if (sh < 1 || sw < 1) return ctx->InvalidModel("strides must be >= 1; got stride_h %d, stride_w %d", sh, sw);
   const schema::Padding padding = opt->padding();
-  int pads[4] = {0, 0, 0, 0};
-  if (padding == schema::Padding_EXPLICIT) {
-    EDGERT_RETURN_IF_ERROR(ReadExplicitPads(ctx, opt->pads(), pads));
-  } else if (padding != schema::Padding_SAME && padding != schema::Padding_VALID) {
-    return ctx->InvalidModel("unknown padding %d", static_cast<int>(padding));
-  }
+  int pads[4];
+  EDGERT_RETURN_IF_ERROR(ReadPadding(ctx, padding, opt->pads(), pads));
   const int oph = opt->output_padding_h(), opw = opt->output_padding_w();
   if (oph < 0 || opw < 0 || oph >= sh || opw >= sw)
     return ctx->InvalidModel("output_padding (%d, %d) must be in [0, stride) with strides (%d, %d)", oph, opw, sh, sw);
@@ -159,79 +145,33 @@ static Status Prepare(KernelContext* ctx) {
 namespace {
 
 // Calls fn(input_index, weight_index) for every (input pixel, tap, in-channel)
-// that lands on output (b, oy, ox, oc).
+// that lands on output (pixel, oc).
 template <typename Fn>
-inline void ForEachTap(const TransposeConvState& s, int b, int oy, int ox, int oc, Fn fn) {
+inline void ForEachTap(const TransposeConvState& s, int64_t pixel, int oc, Fn fn) {
+  const PixelPos o = SplitPixel(pixel, s.out_h, s.out_w);
   for (int ky = 0; ky < s.filter_h; ++ky) {
-    const int64_t ty = static_cast<int64_t>(oy) + s.pad_top - ky;  // = y * stride
+    const int64_t ty = static_cast<int64_t>(o.y) + s.pad_top - ky;  // = y * stride
     if (ty < 0 || ty % s.stride_h != 0) continue;
     const int64_t y = ty / s.stride_h;
     if (y >= s.in_h) continue;
     for (int kx = 0; kx < s.filter_w; ++kx) {
-      const int64_t tx = static_cast<int64_t>(ox) + s.pad_left - kx;
+      const int64_t tx = static_cast<int64_t>(o.x) + s.pad_left - kx;
       if (tx < 0 || tx % s.stride_w != 0) continue;
       const int64_t x = tx / s.stride_w;
       if (x >= s.in_w) continue;
-      const int64_t in_base = ((static_cast<int64_t>(b) * s.in_h + y) * s.in_w + x) * s.in_c;
+      const int64_t in_base = ((o.b * s.in_h + y) * s.in_w + x) * s.in_c;
       const int64_t w_base = ((static_cast<int64_t>(oc) * s.filter_h + ky) * s.filter_w + kx) * s.in_c;
       for (int c = 0; c < s.in_c; ++c) fn(in_base + c, w_base + c);
     }
   }
 }
 
-void EvalFloat(const TransposeConvState& s, const float* in, const float* w, const float* bias, float* out) {
-  for (int b = 0; b < s.batches; ++b)
-    for (int oy = 0; oy < s.out_h; ++oy)
-      for (int ox = 0; ox < s.out_w; ++ox)
-        for (int oc = 0; oc < s.out_c; ++oc) {
-          float acc = 0.f;
-          ForEachTap(s, b, oy, ox, oc, [&](int64_t i, int64_t j) { acc += in[i] * w[j]; });
-          if (bias != nullptr) acc += bias[oc];
-          *out++ = ApplyActivation(acc, s.q.float_min, s.q.float_max);
-        }
-}
-
-template <typename T>
-void EvalQuant(const TransposeConvState& s, const T* in, const T* w, const int32_t* bias, T* out) {
-  const ConvQuantParams& q = s.q;
-  for (int b = 0; b < s.batches; ++b)
-    for (int oy = 0; oy < s.out_h; ++oy)
-      for (int ox = 0; ox < s.out_w; ++ox)
-        for (int oc = 0; oc < s.out_c; ++oc) {
-          int64_t acc = 0;
-          const int32_t wzp = q.weight_zp[oc];
-          ForEachTap(s, b, oy, ox, oc, [&](int64_t i, int64_t j) {
-            acc += static_cast<int64_t>(static_cast<int32_t>(in[i]) - q.input_zp) * (static_cast<int32_t>(w[j]) - wzp);
-          });
-          if (bias != nullptr) acc += bias[oc];
-          *out++ = static_cast<T>(RequantizeAcc(acc, q.multiplier[oc], q.shift[oc], q.output_zp, q.act_min, q.act_max));
-        }
-}
-
 }  // namespace
 
 static Status Eval(KernelContext* ctx) {
   const TransposeConvState& s = *ctx->state<TransposeConvState>();
-  const Tensor* input = ctx->input(0);
-  const Tensor* weights = ctx->input(1);
-  const Tensor* bias = ctx->input(2);
-  Tensor* output = ctx->output(0);
-  switch (s.q.type) {
-    case DType::kF32:
-      EvalFloat(s, input->data_as<float>(), weights->data_as<float>(), bias ? bias->data_as<float>() : nullptr,
-                output->data_as<float>());
-      break;
-    case DType::kI8:
-      EvalQuant<int8_t>(s, input->data_as<int8_t>(), weights->data_as<int8_t>(),
-                        bias ? bias->data_as<int32_t>() : nullptr, output->data_as<int8_t>());
-      break;
-    case DType::kU8:
-      EvalQuant<uint8_t>(s, input->data_as<uint8_t>(), weights->data_as<uint8_t>(),
-                         bias ? bias->data_as<int32_t>() : nullptr, output->data_as<uint8_t>());
-      break;
-    default: return ctx->Unsupported("dtype %s", DTypeName(s.q.type));
-  }
-  return Status::Ok();
+  return EvalConvLike(ctx, s.q, static_cast<int64_t>(s.batches) * s.out_h * s.out_w, s.out_c,
+                      [&s](int64_t pixel, int oc, auto fn) { ForEachTap(s, pixel, oc, fn); });
 }
 
 const OpKernel* Register_TRANSPOSE_CONV() {

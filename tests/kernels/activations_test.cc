@@ -8,68 +8,20 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <random>
 #include <set>
-#include <string>
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
+using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 using OptionsFn = std::function<void(OpTest&)>;
 
 const double kInf = std::numeric_limits<double>::infinity();
-
-Shape ToShape(const std::vector<int32_t>& v) { return Shape::FromArray(v.data(), static_cast<int>(v.size())); }
-
-std::vector<float> RandomFloats(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-// Every value of T once (256 values), in a fixed pseudo-random order: shape {4, 8, 8}.
-template <typename T>
-std::vector<T> AllValues(uint32_t seed) {
-  std::vector<T> v;
-  for (int q = std::numeric_limits<T>::min(); q <= std::numeric_limits<T>::max(); ++q) v.push_back(static_cast<T>(q));
-  std::mt19937 rng(seed);
-  std::shuffle(v.begin(), v.end(), rng);
-  return v;
-}
-
-// real -> q: round half away from zero, then clamp to T's range (infinities saturate).
-template <typename T>
-int32_t QuantizeRef(double y, double scale, int32_t zero_point) {
-  double v = std::round(y / scale) + zero_point;
-  v = std::max<double>(v, std::numeric_limits<T>::min());
-  v = std::min<double>(v, std::numeric_limits<T>::max());
-  return static_cast<int32_t>(v);
-}
-
-// Checks got against want elementwise: |got - want| <= atol + rtol * |want|; NaN and
-// infinities must match exactly (including the sign of infinity).
-void ExpectClose(const std::vector<float>& got, const std::vector<double>& want, double rtol, double atol) {
-  REQUIRE(got.size() == want.size());
-  size_t bad = 0, first = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const double g = got[i], w = want[i];
-    bool ok;
-    if (std::isnan(w)) ok = std::isnan(g);
-    else if (std::isinf(w)) ok = g == w;
-    else ok = std::fabs(g - w) <= atol + rtol * std::fabs(w);
-    if (!ok && bad++ == 0) first = i;
-  }
-  INFO("mismatches: " << bad << ", first at " << first << ": got " << (bad ? got[first] : 0.f) << ", want "
-                      << (bad ? want[first] : 0.0));
-  CHECK(bad == 0);
-}
 
 std::vector<float> RunFloat(schema::OpType type, const OpKernel* kernel, const std::vector<int32_t>& shape,
                             const std::vector<float>& x, const OptionsFn& options = nullptr) {
@@ -77,27 +29,19 @@ std::vector<float> RunFloat(schema::OpType type, const OpKernel* kernel, const s
   t.Input<float>(shape, x);
   t.Output(DType::kF32);
   if (options) options(t);
-  const Status s = t.Run(kernel);
-  INFO(s.message());
-  REQUIRE(s.ok());
-  REQUIRE(t.OutputShape(0) == ToShape(shape));
-  return t.OutputData<float>(0);
+  return RunAndGetOutput<float>(t, kernel, shape);
 }
 
 // Runs a quantized op on all 256 input values; returns input and output values as ints.
 template <typename T>
 void RunQuantAll(schema::OpType type, const OpKernel* kernel, float in_scale, int32_t in_zp, float out_scale,
                  int32_t out_zp, const OptionsFn& options, std::vector<int32_t>* in_q, std::vector<int32_t>* out_q) {
-  const std::vector<T> x = AllValues<T>(1234);
+  const std::vector<T> x = AllValuesShuffled<T>(1234);  // every value of T: shape {4, 8, 8}
   OpTest t(type);
   t.Input<T>({4, 8, 8}, x, QuantSpec::PerTensor(in_scale, in_zp));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   if (options) options(t);
-  const Status s = t.Run(kernel);
-  INFO(s.message());
-  REQUIRE(s.ok());
-  REQUIRE(t.OutputShape(0) == Shape({4, 8, 8}));
-  const std::vector<T> y = t.OutputData<T>(0);
+  const std::vector<T> y = RunAndGetOutput<T>(t, kernel, {4, 8, 8});
   in_q->assign(x.begin(), x.end());
   out_q->assign(y.begin(), y.end());
 }
@@ -147,7 +91,7 @@ void CheckQuantRequant(schema::OpType type, const OpKernel* kernel, const std::f
     if (d != 0) std::frexp(std::fabs(exact) / std::abs(d), &e);
     const int right = e < 0 ? -e : 0;
     const double window = (right == 0 ? 0.0 : std::ldexp(1.0, -(right + 1))) + 0.01;
-    const bool near_tie = std::fabs(exact - std::floor(exact) - 0.5) < window;
+    const bool near_tie = NearRoundingTie(exact, window);
     const int32_t diff = std::abs(y[i] - want);
     if ((diff > 1 || (diff == 1 && !near_tie)) && bad++ == 0) first = i;
     distinct.insert(y[i]);

@@ -12,20 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "kernels/common/quant.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-
-size_t Count(const std::vector<int32_t>& shape) {
-  size_t n = 1;
-  for (int d : shape) n *= d;
-  return n;
-}
+using namespace conv_test;  // NOLINT: OpTest and tests/kernels/conv_test_util.h
 
 struct BmmCase {
   std::vector<int32_t> x_shape, y_shape;
@@ -91,16 +85,12 @@ std::vector<Acc> Naive(const BmmCase& c, Term term) {
   return out;
 }
 
-Shape ToShape(const std::vector<int32_t>& v) { return Shape::FromArray(v.data(), static_cast<int>(v.size())); }
-
 TEST_CASE("BATCH_MATMUL float matches naive batched matmul", "[kernels][batch_matmul]") {
   std::mt19937 rng(5);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
   for (const BmmCase& c : kCases) {
     INFO("case " << &c - kCases.data());
-    std::vector<float> x(Count(c.x_shape)), y(Count(c.y_shape));
-    for (float& v : x) v = d(rng);
-    for (float& v : y) v = d(rng);
+    const auto x = RandomFloats(rng, Count(c.x_shape));
+    const auto y = RandomFloats(rng, Count(c.y_shape));
     OpTest t(schema::OpType_BATCH_MATMUL);
     t.Input<float>(c.x_shape, x);
     t.Input<float>(c.y_shape, y);
@@ -125,15 +115,13 @@ template <typename T>
 void RunQuant(uint32_t seed, int32_t x_zp, int32_t y_zp, int32_t out_zp) {
   std::mt19937 rng(seed);
   const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
-  std::uniform_int_distribution<int> qd(qmin, qmax);
   for (const BmmCase& c : kCases) {
     INFO("case " << &c - kCases.data());
     const int k = c.adj_x ? c.x_shape[c.x_shape.size() - 2] : c.x_shape.back();
     const float xs = 0.02f, ys = 0.03f;
     const float os = static_cast<float>(xs * ys * 60.0 * std::sqrt(k) * 1.2);
-    std::vector<T> x(Count(c.x_shape)), y(Count(c.y_shape));
-    for (T& v : x) v = static_cast<T>(qd(rng));
-    for (T& v : y) v = static_cast<T>(qd(rng));
+    const auto x = RandomInts<T>(rng, Count(c.x_shape), qmin, qmax);
+    const auto y = RandomInts<T>(rng, Count(c.y_shape), qmin, qmax);
     OpTest t(schema::OpType_BATCH_MATMUL);
     t.Input<T>(c.x_shape, x, QuantSpec::PerTensor(xs, x_zp));
     t.Const<T>(c.y_shape, y, QuantSpec::PerTensor(ys, y_zp));
@@ -147,23 +135,15 @@ void RunQuant(uint32_t seed, int32_t x_zp, int32_t y_zp, int32_t out_zp) {
     const auto acc = Naive<int64_t>(c, [&](size_t i, size_t j) {
       return static_cast<int64_t>(static_cast<int>(x[i]) - x_zp) * (static_cast<int>(y[j]) - y_zp);
     });
-    int32_t mult;
-    int shift;
-    QuantizeMultiplier(static_cast<double>(xs) * ys / os, &mult, &shift);
     const auto got = t.OutputData<T>(0);
     REQUIRE(got.size() == acc.size());
-    int bad = 0, far = 0;
+    QuantTally tally;
     for (size_t i = 0; i < got.size(); ++i) {
-      const int want =
-          std::min(std::max(MultiplyByQuantizedMultiplier(static_cast<int32_t>(acc[i]), mult, shift) + out_zp, qmin),
-                   qmax);
-      if (got[i] != want && bad++ == 0) FAIL_CHECK("element " << i << ": got " << +got[i] << ", want " << want);
-      const double rq = std::min<double>(
-          std::max<double>(std::round(static_cast<double>(xs) * ys * acc[i] / os) + out_zp, qmin), qmax);
-      if (std::fabs(rq - got[i]) > 1) ++far;
+      const int want = NaiveRequantize(acc[i], static_cast<double>(xs) * ys / os, out_zp, qmin, qmax);
+      tally.Add(got[i], want, NaiveQuantize(static_cast<double>(xs) * ys * acc[i], os, out_zp, qmin, qmax),
+                [&] { return "element " + std::to_string(i); });
     }
-    CHECK(bad == 0);
-    CHECK(far == 0);
+    tally.Check();
   }
 }
 
@@ -184,8 +164,6 @@ TEST_CASE("BATCH_MATMUL small exact example", "[kernels][batch_matmul]") {
   // x * y^T
   CHECK(t.OutputData<float>(0) == std::vector<float>({17, 23, 39, 53}));
 }
-
-bool Contains(const std::string& s, const char* word) { return s.find(word) != std::string::npos; }
 
 Status RunBad(const std::vector<int32_t>& xs, const std::vector<int32_t>& ys, bool adj_x, bool adj_y,
               DType ytype = DType::kF32) {

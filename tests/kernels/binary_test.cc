@@ -2,9 +2,10 @@
 // Each kernel is compared with a naive computation written here: numpy
 // broadcasting by explicit index arithmetic, float results computed in double
 // (then rounded once to float, which is exactly IEEE float arithmetic for
-// + - * /), and quantized results with this file's own implementation of
-// TFLite's fixed-point arithmetic (expected to match exactly) plus a check
-// against the ideal real-valued result (within one quantization step).
+// + - * /), and quantized results with the tests' own implementation of
+// TFLite's fixed-point arithmetic (tests/kernels/kernel_test_util.h; expected to
+// match exactly) plus a check against the ideal real-valued result (within one
+// quantization step).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -12,21 +13,22 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
+using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 
 enum class Op { kAdd, kSub, kMul, kDiv, kMax, kMin };
 const Op kAllOps[] = {Op::kAdd, Op::kSub, Op::kMul, Op::kDiv, Op::kMax, Op::kMin};
+const schema::Activation kAllActivations[] = {schema::Activation_NONE, schema::Activation_RELU,
+                                              schema::Activation_RELU6, schema::Activation_RELU_N1_TO_1};
 
 const char* OpName(Op op) {
   switch (op) {
@@ -62,27 +64,6 @@ const OpKernel* KernelOf(Op op) {
     case Op::kMin: return ref::Register_MINIMUM();
   }
   return nullptr;
-}
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
-
-// Offset into an input of shape `in` for flat index i of the broadcast output `out`.
-int64_t BroadcastIndex(const Dims& in, const Dims& out, int64_t i) {
-  int64_t idx = 0, stride = 1;
-  const int shift = static_cast<int>(out.size() - in.size());
-  for (int d = static_cast<int>(out.size()) - 1; d >= 0; --d) {
-    const int64_t coord = i % out[d];
-    i /= out[d];
-    const int id = d - shift;
-    if (id < 0) continue;
-    if (in[id] != 1) idx += coord * stride;
-    stride *= in[id];
-  }
-  return idx;
 }
 
 // One operand of the op under test.
@@ -140,23 +121,6 @@ void CheckShape(const Shape& got, const Dims& want) {
   for (int i = 0; i < got.rank; ++i) REQUIRE(got.dims[i] == want[i]);
 }
 
-std::vector<float> RandomFloats(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-template <typename T>
-std::vector<T> RandomInts(size_t n, int64_t lo, int64_t hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int64_t> dist(lo, hi);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(dist(rng));
-  return v;
-}
-
 // Shape cases: a, b, expected broadcast output.
 struct ShapeCase {
   Dims a, b, out;
@@ -193,70 +157,14 @@ float FloatActivation(schema::Activation act, float v) {
   }
 }
 
-// --- this file's own TFLite fixed-point arithmetic ---
-struct Multiplier {
-  int32_t m = 0;
-  int shift = 0;
-};
-
-Multiplier MakeMultiplier(double real) {
-  Multiplier r;
-  if (real == 0.0) return r;
-  int e = 0;
-  const double frac = std::frexp(real, &e);  // real = frac * 2^e, frac in [0.5, 1)
-  int64_t m = std::llround(frac * 2147483648.0);
-  if (m == 2147483648LL) {
-    m /= 2;
-    ++e;
-  }
-  r.m = static_cast<int32_t>(m);
-  r.shift = e;
-  return r;
-}
-
-int64_t FloorDiv(int64_t a, int64_t b) {  // b > 0
-  int64_t q = a / b;
-  if ((a % b) != 0 && a < 0) --q;
-  return q;
-}
-
-// gemmlowp SaturatingRoundingDoublingHighMul: round(a*b / 2^31), ties toward +infinity.
-int32_t HighMul(int32_t a, int32_t b) {
-  if (a == std::numeric_limits<int32_t>::min() && b == a) return std::numeric_limits<int32_t>::max();
-  const int64_t ab = static_cast<int64_t>(a) * b;
-  return static_cast<int32_t>(FloorDiv(ab + (int64_t{1} << 30), int64_t{1} << 31));
-}
-
-// round(x / 2^e), ties away from zero.
-int32_t ShiftRound(int32_t x, int e) {
-  if (e == 0) return x;
-  const int64_t half = int64_t{1} << (e - 1);
-  const int64_t ax = x < 0 ? -static_cast<int64_t>(x) : x;
-  const int64_t r = (ax + half) >> e;
-  return static_cast<int32_t>(x < 0 ? -r : r);
-}
-
-int32_t ApplyMultiplier(int32_t x, const Multiplier& m) {
-  const int left = m.shift > 0 ? m.shift : 0, right = m.shift > 0 ? 0 : -m.shift;
-  int64_t shifted = static_cast<int64_t>(x) << left;
-  shifted = std::max<int64_t>(std::min<int64_t>(shifted, std::numeric_limits<int32_t>::max()),
-                              std::numeric_limits<int32_t>::min());
-  return ShiftRound(HighMul(static_cast<int32_t>(shifted), m.m), right);
-}
-
-struct QParams {
-  float scale;
-  int32_t zp;
-};
+// TFLite fixed-point arithmetic: Multiplier, MakeMultiplier and ApplyMultiplier of
+// tests/kernels/kernel_test_util.h (written independently of the kernels).
 
 template <typename T>
 void ActRangeQ(schema::Activation act, QParams o, int32_t* lo, int32_t* hi) {
-  const int32_t qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
-  auto q = [&](double v) {
-    return static_cast<int32_t>(std::min<double>(qmax, std::max<double>(qmin, o.zp + std::round(v / o.scale))));
-  };
-  *lo = qmin;
-  *hi = qmax;
+  auto q = [&](double v) { return QuantizeRef<T>(v, o.scale, o.zp); };
+  *lo = std::numeric_limits<T>::min();
+  *hi = std::numeric_limits<T>::max();
   if (act == schema::Activation_RELU) *lo = q(0);
   if (act == schema::Activation_RELU6) { *lo = q(0); *hi = q(6); }
   if (act == schema::Activation_RELU_N1_TO_1) { *lo = q(-1); *hi = q(1); }
@@ -328,22 +236,19 @@ Ideal IdealQuant(Op op, schema::Activation act, int32_t x, int32_t y, QParams a,
     case Op::kMin: v = std::min(ra, rb); break;
   }
   const double unrounded = v / o.scale;
-  const double frac = unrounded - std::floor(unrounded);
   const double q = std::round(unrounded) + o.zp;
   int32_t lo, hi;
   ActRangeQ<T>(act, o, &lo, &hi);
-  return {static_cast<int32_t>(std::min<double>(hi, std::max<double>(lo, q))), std::abs(frac - 0.5) < 0.01};
+  return {static_cast<int32_t>(std::min<double>(hi, std::max<double>(lo, q))), NearRoundingTie(unrounded)};
 }
 
 }  // namespace
 
 TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM float32 with broadcasting and activations", "[kernels][add][sub][mul][div][maximum][minimum]") {
-  const schema::Activation acts[] = {schema::Activation_NONE, schema::Activation_RELU, schema::Activation_RELU6,
-                                     schema::Activation_RELU_N1_TO_1};
   uint32_t seed = 1;
   for (Op op : kAllOps) {
     for (const ShapeCase& sc : kShapes) {
-      for (schema::Activation act : acts) {
+      for (schema::Activation act : kAllActivations) {
         INFO(OpName(op) << " act " << static_cast<int>(act) << " a rank " << sc.a.size() << " b rank "
                         << sc.b.size());
         std::vector<float> a = RandomFloats(static_cast<size_t>(Count(sc.a)), -8.f, 8.f, seed++);
@@ -385,11 +290,9 @@ TEST_CASE("DIV float32 division by zero follows IEEE", "[kernels][div]") {
 
 TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM int32 with broadcasting", "[kernels][add][sub][mul][div][maximum][minimum]") {
   uint32_t seed = 100;
-  const schema::Activation acts[] = {schema::Activation_NONE, schema::Activation_RELU, schema::Activation_RELU6,
-                                     schema::Activation_RELU_N1_TO_1};
   for (Op op : kAllOps) {
     for (const ShapeCase& sc : kShapes) {
-      for (schema::Activation act : acts) {
+      for (schema::Activation act : kAllActivations) {
         INFO(OpName(op) << " act " << static_cast<int>(act));
         // Full int32 range: exercises wrap-around of ADD/SUB/MUL; DIV gets some zero divisors.
         std::vector<int32_t> a = RandomInts<int32_t>(static_cast<size_t>(Count(sc.a)), INT32_MIN, INT32_MAX, seed++);
@@ -439,9 +342,8 @@ void RunQuantizedBinaryCase(Op op, schema::Activation act, const ShapeCase& sc, 
   const int64_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
   std::vector<T> a = RandomInts<T>(static_cast<size_t>(Count(sc.a)), lo, hi, seed);
   std::vector<T> b = RandomInts<T>(static_cast<size_t>(Count(sc.b)), lo, hi, seed + 7);
-  Result r = RunOp(op, act, MakeOperand(sc.a, a, QuantSpec::PerTensor(qa.scale, qa.zp)),
-                   MakeOperand(sc.b, b, QuantSpec::PerTensor(qb.scale, qb.zp), b_const), DTypeOf<T>::value,
-                   QuantSpec::PerTensor(qo.scale, qo.zp));
+  Result r = RunOp(op, act, MakeOperand(sc.a, a, PerTensor(qa)), MakeOperand(sc.b, b, PerTensor(qb), b_const),
+                   DTypeOf<T>::value, PerTensor(qo));
   REQUIRE(r.status.ok());
   CheckShape(r.shape, sc.out);
   const std::vector<T> got = r.as<T>();
@@ -467,12 +369,10 @@ void RunQuantizedBinaryCase(Op op, schema::Activation act, const ShapeCase& sc, 
 }
 
 TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM int8 and uint8 quantized (TFLite semantics)", "[kernels][add][sub][mul][div][maximum][minimum]") {
-  const schema::Activation acts[] = {schema::Activation_NONE, schema::Activation_RELU, schema::Activation_RELU6,
-                                     schema::Activation_RELU_N1_TO_1};
   uint32_t seed = 1000;
   for (Op op : kAllOps) {
     for (const ShapeCase& sc : kShapes) {
-      for (schema::Activation act : acts) {
+      for (schema::Activation act : kAllActivations) {
         // Output scales sized to the op so that most results are in range.
         float so = 0.09f;
         if (op == Op::kMul) so = 0.6f;

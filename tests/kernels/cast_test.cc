@@ -15,12 +15,13 @@
 
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/dtype.h"
+#include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
+using namespace testing;  // NOLINT: OpTest and the half-precision decoders of tests/kernels/kernel_test_util.h
 
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
 const float kInf = std::numeric_limits<float>::infinity();
@@ -78,26 +79,16 @@ struct Val {
   int64_t i = 0;      // integer and bool sources
 };
 
-double HalfBitsToDouble(uint16_t h) {  // independent decoder
-  const int e = (h >> 10) & 31, m = h & 1023;
-  double v = e == 0 ? std::ldexp(static_cast<double>(m), -24)
-                    : (e == 31 ? (m ? std::nan("") : HUGE_VAL) : std::ldexp(1024.0 + m, e - 25));
-  return (h & 0x8000) ? -v : v;
-}
-
 Val Load(DType t, const uint8_t* p, size_t idx) {
   Val r;
   switch (t) {
     case DType::kF32: { float f; std::memcpy(&f, p + idx * 4, 4); r.is_float = true; r.v = f; break; }
-    case DType::kF16: { uint16_t h; std::memcpy(&h, p + idx * 2, 2); r.is_float = true; r.v = HalfBitsToDouble(h); break; }
+    case DType::kF16: { uint16_t h; std::memcpy(&h, p + idx * 2, 2); r.is_float = true; r.v = DecodeHalf(h); break; }
     case DType::kBF16: {
       uint16_t h;
       std::memcpy(&h, p + idx * 2, 2);
-      const uint32_t bits = static_cast<uint32_t>(h) << 16;
-      float f;
-      std::memcpy(&f, &bits, 4);
       r.is_float = true;
-      r.v = f;
+      r.v = BitsToFloat(static_cast<uint32_t>(h) << 16);
       break;
     }
     case DType::kI8: r.i = static_cast<int8_t>(p[idx]); break;
@@ -163,7 +154,7 @@ bool BytesAreNaN(DType d, const uint8_t* p) {
   if (d == DType::kF32) { float f; std::memcpy(&f, p, 4); return std::isnan(f); }
   uint16_t h;
   std::memcpy(&h, p, 2);
-  if (d == DType::kF16) return ((h >> 10) & 31) == 31 && (h & 1023) != 0;
+  if (d == DType::kF16) return IsHalfNaN(h);
   if (d == DType::kBF16) return ((h >> 7) & 255) == 255 && (h & 127) != 0;
   return false;
 }

@@ -14,44 +14,27 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 // Output position -> (input, flat index in that input).
 template <typename T>
 std::vector<T> NaiveConcat(const std::vector<std::vector<T>>& xs, const std::vector<Dims>& shapes, int axis,
                            Dims* out_shape) {
-  const int rank = static_cast<int>(shapes[0].size());
   *out_shape = shapes[0];
   (*out_shape)[axis] = 0;
   for (auto& s : shapes) (*out_shape)[axis] += s[axis];
   std::vector<T> y;
-  std::vector<int64_t> o(rank);
   for (int64_t k = 0; k < Count(*out_shape); ++k) {
-    int64_t rem = k;
-    for (int d = rank - 1; d >= 0; --d) {
-      o[d] = rem % (*out_shape)[d];
-      rem /= (*out_shape)[d];
-    }
-    size_t which = 0;
-    int64_t a = o[axis];
-    while (a >= shapes[which][axis]) a -= shapes[which++][axis];
-    int64_t flat = 0;
-    for (int d = 0; d < rank; ++d) flat = flat * shapes[which][d] + (d == axis ? a : o[d]);
-    y.push_back(xs[which][flat]);
+    std::vector<int64_t> c = Unravel(k, *out_shape);
+    size_t which = 0;  // the input covering c[axis]; c becomes its coordinate there
+    while (c[axis] >= shapes[which][axis]) c[axis] -= shapes[which++][axis];
+    y.push_back(xs[which][Ravel(c, shapes[which])]);
   }
   return y;
 }
@@ -66,24 +49,11 @@ Status RunConcat(const std::vector<std::vector<T>>& xs, const std::vector<Dims>&
                  schema::Activation act, std::vector<T>* y, Dims* out, const std::vector<QuantSpec>& qin = {},
                  const QuantSpec& qout = {}) {
   OpTest t(schema::OpType_CONCATENATION);
-  for (size_t i = 0; i < xs.size(); ++i)
-    t.Input(dt, shapes[i], xs[i].data(), xs[i].size() * sizeof(T), qin.empty() ? QuantSpec{} : qin[i]);
+  for (size_t i = 0; i < xs.size(); ++i) InputOf(t, dt, shapes[i], xs[i], qin.empty() ? QuantSpec{} : qin[i]);
   t.Output(dt, qout);
   t.SetOptions(schema::OpOptions_ConcatenationOptions,
                schema::CreateConcatenationOptions(t.fbb(), axis, act).Union());
-  const Status st = t.Run(ref::Register_CONCATENATION());
-  if (st.ok()) {
-    *y = t.OutputData<T>(0);
-    *out = ShapeDims(t.OutputShape(0));
-  }
-  return st;
-}
-
-std::vector<float> RandomFloats(int64_t n, std::mt19937& rng, float lo = -8.f, float hi = 8.f) {
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = dist(rng);
-  return v;
+  return RunAndFetch(t, ref::Register_CONCATENATION(), y, out);
 }
 
 }  // namespace
@@ -100,7 +70,7 @@ TEST_CASE("CONCATENATION float along every axis", "[kernels][concatenation]") {
       Dims d = base;
       d[a] = s;
       shapes.push_back(d);
-      xs.push_back(RandomFloats(Count(d), rng));
+      xs.push_back(RandomFloats(Count(d), rng, -8.f, 8.f));
     }
     std::vector<float> y;
     Dims out, es;
@@ -113,7 +83,7 @@ TEST_CASE("CONCATENATION float along every axis", "[kernels][concatenation]") {
 TEST_CASE("CONCATENATION float fused activations", "[kernels][concatenation]") {
   std::mt19937 rng(52);
   const std::vector<Dims> shapes = {{3, 4}, {3, 2}};
-  const std::vector<std::vector<float>> xs = {RandomFloats(12, rng), RandomFloats(6, rng)};
+  const std::vector<std::vector<float>> xs = {RandomFloats(12, rng, -8.f, 8.f), RandomFloats(6, rng, -8.f, 8.f)};
   Dims es;
   const std::vector<float> plain = NaiveConcat(xs, shapes, 1, &es);
   struct Case {
@@ -136,7 +106,7 @@ TEST_CASE("CONCATENATION single input and other dtypes", "[kernels][concatenatio
   std::mt19937 rng(53);
   {
     const std::vector<Dims> shapes = {{4, 5}};
-    const std::vector<std::vector<float>> xs = {RandomFloats(20, rng)};
+    const std::vector<std::vector<float>> xs = {RandomFloats(20, rng, -8.f, 8.f)};
     std::vector<float> y;
     Dims out;
     REQUIRE(RunConcat<float>(xs, shapes, DType::kF32, 1, schema::Activation_NONE, &y, &out).ok());
@@ -165,11 +135,8 @@ TEST_CASE("CONCATENATION single input and other dtypes", "[kernels][concatenatio
   }
   {
     const std::vector<Dims> shapes = {{2, 2}, {2, 3}};
-    std::vector<std::vector<uint16_t>> xs(2);
-    for (size_t i = 0; i < 2; ++i) {
-      xs[i].resize(static_cast<size_t>(Count(shapes[i])));
-      for (auto& e : xs[i]) e = static_cast<uint16_t>(rng());
-    }
+    std::vector<std::vector<uint16_t>> xs;
+    for (const Dims& s : shapes) xs.push_back(RandomBits<uint16_t>(Count(s), rng));
     std::vector<uint16_t> y;
     Dims out, es;
     REQUIRE(RunConcat<uint16_t>(xs, shapes, DType::kF16, 1, schema::Activation_NONE, &y, &out).ok());
@@ -188,9 +155,7 @@ void CheckQuantizedConcat(uint32_t seed, DType dt, schema::Activation act) {
   std::vector<std::vector<T>> xs;
   std::vector<QuantSpec> specs;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    std::vector<T> v(static_cast<size_t>(Count(shapes[i])));
-    for (auto& e : v) e = static_cast<T>(rng());
-    xs.push_back(v);
+    xs.push_back(RandomBits<T>(Count(shapes[i]), rng));
     specs.push_back(QuantSpec::PerTensor(qin[i].scale, qin[i].zp));
   }
   std::vector<T> y;
@@ -235,11 +200,8 @@ TEST_CASE("CONCATENATION int8 and uint8 requantize inputs to the output scale", 
 TEST_CASE("CONCATENATION int8 with equal quantization copies exactly", "[kernels][concatenation]") {
   std::mt19937 rng(57);
   const std::vector<Dims> shapes = {{2, 3}, {1, 3}};
-  std::vector<std::vector<int8_t>> xs(2);
-  for (size_t i = 0; i < 2; ++i) {
-    xs[i].resize(static_cast<size_t>(Count(shapes[i])));
-    for (auto& e : xs[i]) e = static_cast<int8_t>(rng());
-  }
+  std::vector<std::vector<int8_t>> xs;
+  for (const Dims& s : shapes) xs.push_back(RandomBits<int8_t>(Count(s), rng));
   const QuantSpec q = QuantSpec::PerTensor(0.3f, -2);
   std::vector<int8_t> y;
   Dims out, es;
@@ -251,7 +213,7 @@ TEST_CASE("CONCATENATION rejects mismatched inputs", "[kernels][concatenation]")
   std::mt19937 rng(58);
   std::vector<float> y;
   Dims out;
-  const std::vector<std::vector<float>> xs = {RandomFloats(6, rng), RandomFloats(8, rng)};
+  const std::vector<std::vector<float>> xs = {RandomFloats(6, rng, -8.f, 8.f), RandomFloats(8, rng, -8.f, 8.f)};
   Status st = RunConcat<float>(xs, {{2, 3}, {2, 4}}, DType::kF32, 0, schema::Activation_NONE, &y, &out);
   CHECK_FALSE(st.ok());
   CHECK_THAT(st.message(), Catch::Contains("dimension 1"));

@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "kernels/common/quant.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
+using namespace conv_test;  // NOLINT: OpTest and tests/kernels/conv_test_util.h
 
 struct ConvCase {
   int n = 1, h = 1, w = 1, cin = 1, cout = 1, kh = 1, kw = 1;
@@ -33,21 +33,10 @@ struct ConvCase {
   bool bias = true;
 };
 
-// Output size and padding before along one axis, per TFLite/ONNX rules (written out here independently).
+// Output size and padding before along one axis, per TFLite/ONNX rules (the tests' own WindowAxis).
 void Geometry(const ConvCase& c, bool height, int* out, int* before) {
-  const int in = height ? c.h : c.w, k = height ? c.kh : c.kw, s = height ? c.sh : c.sw, d = height ? c.dh : c.dw;
-  const int eff = (k - 1) * d + 1;
-  if (c.padding == schema::Padding_SAME) {
-    *out = (in + s - 1) / s;
-    *before = std::max((*out - 1) * s + eff - in, 0) / 2;
-  } else if (c.padding == schema::Padding_VALID) {
-    *out = (in - eff) / s + 1;
-    *before = 0;
-  } else {
-    const int pb = height ? c.pads[0] : c.pads[1], pa = height ? c.pads[2] : c.pads[3];
-    *out = (in + pb + pa - eff) / s + 1;
-    *before = pb;
-  }
+  WindowAxis(c.padding, c.pads, height ? 0 : 1, height ? c.h : c.w, height ? c.kh : c.kw, height ? c.sh : c.sw,
+             height ? c.dh : c.dw, out, before);
 }
 
 // Naive grouped convolution on real values (double); returns [n, oh, ow, cout].
@@ -79,36 +68,11 @@ std::vector<double> NaiveConv(const ConvCase& c, const std::vector<double>& x, c
 }
 
 flatbuffers::Offset<void> Options(OpTest& t, const ConvCase& c) {
-  flatbuffers::Offset<flatbuffers::Vector<int32_t>> pads = 0;
-  if (!c.pads.empty()) pads = t.fbb().CreateVector(c.pads);
+  const auto pads = OptionalVector(t, c.pads);
   return schema::CreateConv2DOptions(t.fbb(), c.padding, c.sh, c.sw, c.dh, c.dw, c.act, pads).Union();
 }
 
 std::vector<double> ToDouble(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
-
-std::vector<float> RandomFloats(std::mt19937& rng, size_t n, float lo = -1.f, float hi = 1.f) {
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
-
-template <typename T>
-std::vector<T> RandomInts(std::mt19937& rng, size_t n, int lo, int hi) {
-  std::uniform_int_distribution<int> d(lo, hi);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(d(rng));
-  return v;
-}
-
-double ClampAct(double v, schema::Activation act) {
-  switch (act) {
-    case schema::Activation_RELU: return std::max(v, 0.0);
-    case schema::Activation_RELU6: return std::min(std::max(v, 0.0), 6.0);
-    case schema::Activation_RELU_N1_TO_1: return std::min(std::max(v, -1.0), 1.0);
-    default: return v;
-  }
-}
 
 void RunFloatCase(const ConvCase& c, uint32_t seed, bool weights_as_input = false) {
   std::mt19937 rng(seed);
@@ -121,10 +85,7 @@ void RunFloatCase(const ConvCase& c, uint32_t seed, bool weights_as_input = fals
     t.Input<float>({c.cout, c.kh, c.kw, c.cin / c.groups}, w);
   else
     t.Const<float>({c.cout, c.kh, c.kw, c.cin / c.groups}, w);
-  if (c.bias)
-    t.Const<float>({c.cout}, b);
-  else
-    t.OmitInput();
+  ConstOrOmit(t, c.bias, {c.cout}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
   const Status s = t.Run(ref::Register_CONV_2D());
@@ -135,14 +96,9 @@ void RunFloatCase(const ConvCase& c, uint32_t seed, bool weights_as_input = fals
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.cout}));
   const auto got = t.OutputData<float>(0);
   REQUIRE(got.size() == want.size());
-  int bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const double e = ClampAct(want[i], c.act);
-    if (std::fabs(got[i] - e) > 1e-4 + 1e-5 * std::fabs(e)) {
-      if (bad++ == 0) FAIL_CHECK("element " << i << ": got " << got[i] << ", want " << e);
-    }
-  }
-  CHECK(bad == 0);
+  std::vector<double> e(want.size());
+  for (size_t i = 0; i < want.size(); ++i) e[i] = ClampAct(want[i], c.act);
+  CheckAllNear(got, e, 1e-4, 1e-5);
 }
 
 // Quantized case. T is int8_t or uint8_t; per_channel only for int8.
@@ -154,12 +110,8 @@ void RunQuantCase(const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_
   const int k = c.kh * c.kw * cin_g;
   const float in_scale = 0.037f;
   const int32_t in_zp = std::is_same<T, int8_t>::value ? -9 : 121;
-  std::vector<float> w_scale(per_channel ? c.cout : 1);
-  std::uniform_real_distribution<float> sd(0.004f, 0.02f);
-  for (float& s : w_scale) s = sd(rng);
-  double mean_ws = 0;
-  for (float s : w_scale) mean_ws += s / w_scale.size();
-  const float out_scale = static_cast<float>(in_scale * mean_ws * 60.0 * std::sqrt(static_cast<double>(k)));
+  const std::vector<float> w_scale = RandomFloats(rng, per_channel ? c.cout : 1, 0.004f, 0.02f);
+  const float out_scale = static_cast<float>(in_scale * Mean(w_scale) * 60.0 * std::sqrt(static_cast<double>(k)));
   const int32_t out_zp = std::is_same<T, int8_t>::value ? 5 : 131;
 
   const auto x = RandomInts<T>(rng, static_cast<size_t>(c.n) * c.h * c.w * c.cin, qmin, qmax);
@@ -169,19 +121,8 @@ void RunQuantCase(const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_
 
   OpTest t(schema::OpType_CONV_2D);
   t.Input<T>({c.n, c.h, c.w, c.cin}, x, QuantSpec::PerTensor(in_scale, in_zp));
-  QuantSpec wq;
-  wq.scale = w_scale;
-  wq.zero_point.assign(w_scale.size(), w_zp);
-  wq.axis = 0;
-  t.Const<T>({c.cout, c.kh, c.kw, cin_g}, w, wq);
-  if (c.bias) {
-    QuantSpec bq;
-    for (float s : w_scale) bq.scale.push_back(in_scale * s);
-    bq.zero_point.assign(w_scale.size(), 0);
-    t.Const<int32_t>({c.cout}, b, bq);
-  } else {
-    t.OmitInput();
-  }
+  t.Const<T>({c.cout, c.kh, c.kw, cin_g}, w, WeightQuant(w_scale, w_zp, 0));
+  ConstOrOmit(t, c.bias, {c.cout}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
   const Status s = t.Run(ref::Register_CONV_2D());
@@ -203,15 +144,13 @@ void RunQuantCase(const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_
   const auto real = NaiveConv(c, xr, wr, br, &rh, &rw);
 
   // Fused activation range in the output's quantized domain.
-  auto quant = [&](double v) { return static_cast<int>(std::round(v / out_scale)) + out_zp; };
-  int act_lo = qmin, act_hi = qmax;
-  if (c.act == schema::Activation_RELU) act_lo = std::max(qmin, quant(0));
-  if (c.act == schema::Activation_RELU6) act_lo = std::max(qmin, quant(0)), act_hi = std::min(qmax, quant(6));
-  if (c.act == schema::Activation_RELU_N1_TO_1) act_lo = std::max(qmin, quant(-1)), act_hi = std::min(qmax, quant(1));
+  int act_lo, act_hi;
+  QuantActRange(c.act, out_scale, out_zp, qmin, qmax, &act_lo, &act_hi);
 
   const auto got = t.OutputData<T>(0);
   size_t idx = 0;
-  int bad = 0, far = 0, saturated = 0;
+  QuantTally tally;
+  int saturated = 0;
   for (int n = 0; n < c.n; ++n)
     for (int oy = 0; oy < oh; ++oy)
       for (int ox = 0; ox < ow; ++ox)
@@ -229,21 +168,13 @@ void RunQuantCase(const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_
               }
             }
           if (c.bias) acc += b[oc];
-          int32_t mult;
-          int shift;
-          QuantizeMultiplier(static_cast<double>(in_scale) * w_scale[per_channel ? oc : 0] / out_scale, &mult, &shift);
-          int v = MultiplyByQuantizedMultiplier(static_cast<int32_t>(acc), mult, shift) + out_zp;
-          v = std::min(std::max(v, act_lo), act_hi);
-          const int g_v = static_cast<int>(got[idx]);
-          if (g_v != v && bad++ == 0)
-            FAIL_CHECK("element " << idx << ": got " << g_v << ", want " << v << " (acc " << acc << ")");
-          double rq = std::round(ClampAct(real[idx], c.act) / out_scale) + out_zp;
-          rq = std::min<double>(std::max<double>(rq, qmin), qmax);
-          if (std::fabs(rq - g_v) > 1) ++far;
+          const int v = NaiveRequantize(acc, static_cast<double>(in_scale) * w_scale[per_channel ? oc : 0] / out_scale,
+                                        out_zp, act_lo, act_hi);
+          tally.Add(got[idx], v, NaiveQuantize(ClampAct(real[idx], c.act), out_scale, out_zp, qmin, qmax),
+                    [&] { return "element " + std::to_string(idx) + " (acc " + std::to_string(acc) + ")"; });
           if (v == qmin || v == qmax) ++saturated;
         }
-  CHECK(bad == 0);
-  CHECK(far == 0);
+  tally.Check();
   // The data must exercise the range, not just saturate.
   CHECK(saturated < static_cast<int>(got.size()) / 4);
 }
@@ -321,29 +252,19 @@ Status RunBad(const std::vector<int32_t>& in_shape, DType wtype, const std::vect
               const std::vector<int32_t>& b_shape, int stride, schema::Padding padding,
               const std::vector<int32_t>& pads, DType out_type = DType::kF32) {
   OpTest t(schema::OpType_CONV_2D);
-  size_t in_n = 1, w_n = 1, b_n = 1;
-  for (int d : in_shape) in_n *= d;
-  for (int d : w_shape) w_n *= d;
-  for (int d : b_shape) b_n *= d;
-  t.Input<float>(in_shape, std::vector<float>(in_n, 1.f));
+  t.Input<float>(in_shape, std::vector<float>(Count(in_shape), 1.f));
   if (wtype == DType::kI8)
-    t.Const<int8_t>(w_shape, std::vector<int8_t>(w_n, 1));
+    t.Const<int8_t>(w_shape, std::vector<int8_t>(Count(w_shape), 1));
   else
-    t.Const<float>(w_shape, std::vector<float>(w_n, 1.f));
-  if (b_shape.empty())
-    t.OmitInput();
-  else
-    t.Const<float>(b_shape, std::vector<float>(b_n, 0.f));
+    t.Const<float>(w_shape, std::vector<float>(Count(w_shape), 1.f));
+  ConstOrOmit(t, !b_shape.empty(), b_shape, std::vector<float>(Count(b_shape), 0.f));
   t.Output(out_type);
-  flatbuffers::Offset<flatbuffers::Vector<int32_t>> pv = 0;
-  if (!pads.empty()) pv = t.fbb().CreateVector(pads);
+  const auto pv = OptionalVector(t, pads);
   t.SetOptions(schema::OpOptions_Conv2DOptions,
                schema::CreateConv2DOptions(t.fbb(), padding, stride, stride, 1, 1, schema::Activation_NONE, pv)
                    .Union());
   return t.Run(ref::Register_CONV_2D());
 }
-
-bool Contains(const std::string& s, const char* word) { return s.find(word) != std::string::npos; }
 
 TEST_CASE("CONV_2D rejects bad models with useful messages", "[kernels][conv_2d]") {
   const auto SAME = schema::Padding_SAME;

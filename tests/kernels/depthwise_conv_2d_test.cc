@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "kernels/common/quant.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
+using namespace conv_test;  // NOLINT: OpTest and tests/kernels/conv_test_util.h
 
 struct DwCase {
   int n = 1, h = 1, w = 1, c = 1, mult = 1, kh = 1, kw = 1;
@@ -53,19 +53,8 @@ const std::vector<DwCase> kCases = {
 };
 
 void Geometry(const DwCase& c, bool height, int* out, int* before) {
-  const int in = height ? c.h : c.w, k = height ? c.kh : c.kw, s = height ? c.sh : c.sw, d = height ? c.dh : c.dw;
-  const int eff = (k - 1) * d + 1;
-  if (c.padding == schema::Padding_SAME) {
-    *out = (in + s - 1) / s;
-    *before = std::max((*out - 1) * s + eff - in, 0) / 2;
-  } else if (c.padding == schema::Padding_VALID) {
-    *out = (in - eff) / s + 1;
-    *before = 0;
-  } else {
-    const int pb = height ? c.pads[0] : c.pads[1], pa = height ? c.pads[2] : c.pads[3];
-    *out = (in + pb + pa - eff) / s + 1;
-    *before = pb;
-  }
+  WindowAxis(c.padding, c.pads, height ? 0 : 1, height ? c.h : c.w, height ? c.kh : c.kw, height ? c.sh : c.sw,
+             height ? c.dh : c.dw, out, before);
 }
 
 // Naive depthwise convolution; `term(x_index, w_index)` gives one product, accumulated as Acc.
@@ -96,45 +85,21 @@ std::vector<Acc> Naive(const DwCase& c, int* oh, int* ow, Term term) {
 }
 
 flatbuffers::Offset<void> Options(OpTest& t, const DwCase& c) {
-  flatbuffers::Offset<flatbuffers::Vector<int32_t>> pads = 0;
-  if (!c.pads.empty()) pads = t.fbb().CreateVector(c.pads);
+  const auto pads = OptionalVector(t, c.pads);
   return schema::CreateDepthwiseConv2DOptions(t.fbb(), c.padding, c.sh, c.sw, c.dh, c.dw, c.act, pads, c.mult)
       .Union();
 }
 
-double ClampAct(double v, schema::Activation act) {
-  switch (act) {
-    case schema::Activation_RELU: return std::max(v, 0.0);
-    case schema::Activation_RELU6: return std::min(std::max(v, 0.0), 6.0);
-    case schema::Activation_RELU_N1_TO_1: return std::min(std::max(v, -1.0), 1.0);
-    default: return v;
-  }
-}
-
-template <typename T>
-std::vector<T> RandomInts(std::mt19937& rng, size_t n, int lo, int hi) {
-  std::uniform_int_distribution<int> d(lo, hi);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(d(rng));
-  return v;
-}
-
 void RunFloatCase(const DwCase& c, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
   const int oc_n = c.c * c.mult;
-  std::vector<float> x(static_cast<size_t>(c.n) * c.h * c.w * c.c), w(static_cast<size_t>(c.kh) * c.kw * oc_n),
-      b(c.bias ? oc_n : 0);
-  for (float& v : x) v = d(rng);
-  for (float& v : w) v = d(rng);
-  for (float& v : b) v = d(rng);
+  const auto x = RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c);
+  const auto w = RandomFloats(rng, static_cast<size_t>(c.kh) * c.kw * oc_n);
+  const auto b = RandomFloats(rng, c.bias ? oc_n : 0);
   OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
   t.Input<float>({c.n, c.h, c.w, c.c}, x);
   t.Const<float>({1, c.kh, c.kw, oc_n}, w);
-  if (c.bias)
-    t.Const<float>({oc_n}, b);
-  else
-    t.OmitInput();
+  ConstOrOmit(t, c.bias, {oc_n}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
   const Status s = t.Run(ref::Register_DEPTHWISE_CONV_2D());
@@ -145,13 +110,9 @@ void RunFloatCase(const DwCase& c, uint32_t seed) {
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, oc_n}));
   const auto got = t.OutputData<float>(0);
   REQUIRE(got.size() == want.size());
-  int bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const double e = ClampAct(want[i] + (c.bias ? b[i % oc_n] : 0.0), c.act);
-    if (std::fabs(got[i] - e) > 1e-5 + 1e-5 * std::fabs(e) && bad++ == 0)
-      FAIL_CHECK("element " << i << ": got " << got[i] << ", want " << e);
-  }
-  CHECK(bad == 0);
+  std::vector<double> e(want.size());
+  for (size_t i = 0; i < want.size(); ++i) e[i] = ClampAct(want[i] + (c.bias ? b[i % oc_n] : 0.0), c.act);
+  CheckAllNear(got, e, 1e-5, 1e-5);
 }
 
 template <typename T>
@@ -162,12 +123,8 @@ void RunQuantCase(const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp
   const int oc_n = c.c * c.mult;
   const float in_scale = 0.021f;
   const int32_t in_zp = s8 ? 7 : 140;
-  std::vector<float> w_scale(per_channel ? oc_n : 1);
-  std::uniform_real_distribution<float> sd(0.005f, 0.03f);
-  for (float& s : w_scale) s = sd(rng);
-  double mean_ws = 0;
-  for (float s : w_scale) mean_ws += s / w_scale.size();
-  const float out_scale = static_cast<float>(in_scale * mean_ws * 60.0 * std::sqrt(c.kh * c.kw));
+  const std::vector<float> w_scale = RandomFloats(rng, per_channel ? oc_n : 1, 0.005f, 0.03f);
+  const float out_scale = static_cast<float>(in_scale * Mean(w_scale) * 60.0 * std::sqrt(c.kh * c.kw));
   const int32_t out_zp = s8 ? -3 : 100;
   const auto x = RandomInts<T>(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c, qmin, qmax);
   const auto w = RandomInts<T>(rng, static_cast<size_t>(c.kh) * c.kw * oc_n, s8 ? -127 : 0, qmax);
@@ -175,16 +132,8 @@ void RunQuantCase(const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp
 
   OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
   t.Input<T>({c.n, c.h, c.w, c.c}, x, QuantSpec::PerTensor(in_scale, in_zp));
-  t.Const<T>({1, c.kh, c.kw, oc_n}, w,
-             QuantSpec{w_scale, std::vector<int64_t>(w_scale.size(), w_zp), per_channel ? 3 : 0});
-  if (c.bias) {
-    QuantSpec bq;
-    for (float s : w_scale) bq.scale.push_back(in_scale * s);
-    bq.zero_point.assign(w_scale.size(), 0);
-    t.Const<int32_t>({oc_n}, b, bq);
-  } else {
-    t.OmitInput();
-  }
+  t.Const<T>({1, c.kh, c.kw, oc_n}, w, WeightQuant(w_scale, w_zp, per_channel ? 3 : 0));
+  ConstOrOmit(t, c.bias, {oc_n}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
   const Status s = t.Run(ref::Register_DEPTHWISE_CONV_2D());
@@ -196,30 +145,21 @@ void RunQuantCase(const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp
     return static_cast<int64_t>(static_cast<int>(x[i]) - in_zp) * (static_cast<int>(w[j]) - w_zp);
   });
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, oc_n}));
-  auto quant = [&](double v) { return static_cast<int>(std::round(v / out_scale)) + out_zp; };
-  int lo = qmin, hi = qmax;
-  if (c.act == schema::Activation_RELU) lo = std::max(qmin, quant(0));
-  if (c.act == schema::Activation_RELU6) lo = std::max(qmin, quant(0)), hi = std::min(qmax, quant(6));
-  if (c.act == schema::Activation_RELU_N1_TO_1) lo = std::max(qmin, quant(-1)), hi = std::min(qmax, quant(1));
+  int lo, hi;
+  QuantActRange(c.act, out_scale, out_zp, qmin, qmax, &lo, &hi);
   const auto got = t.OutputData<T>(0);
   REQUIRE(got.size() == acc.size());
-  int bad = 0, far = 0;
+  QuantTally tally;
   for (size_t i = 0; i < got.size(); ++i) {
     const int oc = static_cast<int>(i % oc_n);
     const double ws = w_scale[per_channel ? oc : 0];
     const int64_t a = acc[i] + (c.bias ? b[oc] : 0);
-    int32_t mult;
-    int shift;
-    QuantizeMultiplier(static_cast<double>(in_scale) * ws / out_scale, &mult, &shift);
-    const int want =
-        std::min(std::max(MultiplyByQuantizedMultiplier(static_cast<int32_t>(a), mult, shift) + out_zp, lo), hi);
-    if (got[i] != want && bad++ == 0) FAIL_CHECK("element " << i << ": got " << +got[i] << ", want " << want);
+    const int want = NaiveRequantize(a, static_cast<double>(in_scale) * ws / out_scale, out_zp, lo, hi);
     const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(a), c.act);
-    const double rq = std::min<double>(std::max<double>(std::round(real / out_scale) + out_zp, qmin), qmax);
-    if (std::fabs(rq - got[i]) > 1) ++far;
+    tally.Add(got[i], want, NaiveQuantize(real, out_scale, out_zp, qmin, qmax),
+              [&] { return "element " + std::to_string(i); });
   }
-  CHECK(bad == 0);
-  CHECK(far == 0);
+  tally.Check();
 }
 
 TEST_CASE("DEPTHWISE_CONV_2D float matches naive depthwise convolution", "[kernels][depthwise_conv_2d]") {
@@ -266,24 +206,15 @@ TEST_CASE("DEPTHWISE_CONV_2D small exact example", "[kernels][depthwise_conv_2d]
   CHECK(t.OutputData<float>(0) == std::vector<float>({12, -120, 16, -160}));
 }
 
-bool Contains(const std::string& s, const char* word) { return s.find(word) != std::string::npos; }
-
 Status RunBad(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& w_shape, int mult,
               const std::vector<int32_t>& b_shape = {}, int dilation = 1, DType in_type = DType::kF32) {
   OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
-  size_t in_n = 1, w_n = 1, b_n = 1;
-  for (int d : in_shape) in_n *= d;
-  for (int d : w_shape) w_n *= d;
-  for (int d : b_shape) b_n *= d;
   if (in_type == DType::kU8)
-    t.Input<uint8_t>(in_shape, std::vector<uint8_t>(in_n, 1), QuantSpec::PerTensor(0.5f, 0));
+    t.Input<uint8_t>(in_shape, std::vector<uint8_t>(Count(in_shape), 1), QuantSpec::PerTensor(0.5f, 0));
   else
-    t.Input<float>(in_shape, std::vector<float>(in_n, 1.f));
-  t.Const<float>(w_shape, std::vector<float>(w_n, 1.f));
-  if (b_shape.empty())
-    t.OmitInput();
-  else
-    t.Const<float>(b_shape, std::vector<float>(b_n, 0.f));
+    t.Input<float>(in_shape, std::vector<float>(Count(in_shape), 1.f));
+  t.Const<float>(w_shape, std::vector<float>(Count(w_shape), 1.f));
+  ConstOrOmit(t, !b_shape.empty(), b_shape, std::vector<float>(Count(b_shape), 0.f));
   t.Output(in_type, in_type == DType::kU8 ? QuantSpec::PerTensor(0.5f, 0) : QuantSpec());
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions,
                schema::CreateDepthwiseConv2DOptions(t.fbb(), schema::Padding_SAME, 1, 1, dilation, dilation,

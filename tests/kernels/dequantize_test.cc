@@ -1,7 +1,8 @@
 // DEQUANTIZE: i8 / u8 / i16 (per-tensor and per-channel) -> f32, and f16 / bf16
 // -> f32 (MediaPipe stores weights as a constant f16 tensor feeding DEQUANTIZE).
 // Also checks the half-precision helpers of runtime/dtype.h exhaustively
-// against decoders/encoders written here with ldexp / double arithmetic.
+// against decoders/encoders written in the tests (here and in
+// tests/kernels/kernel_test_util.h) with ldexp / double arithmetic.
 #include <catch2/catch.hpp>
 
 #include <cfenv>
@@ -14,44 +15,15 @@
 
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/dtype.h"
+#include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
+using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
-
-template <typename T>
-std::vector<T> RandomInts(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int64_t> dist(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(dist(rng));
-  return v;
-}
-
-// IEEE binary16 decoder: sign * 2^(e-15) * 1.m, subnormals 2^-14 * 0.m.
-double DecodeHalf(uint16_t h) {
-  const int sign = (h >> 15) & 1, e = (h >> 10) & 31, m = h & 1023;
-  double v;
-  if (e == 0) {
-    v = std::ldexp(static_cast<double>(m), -24);
-  } else if (e == 31) {
-    v = m == 0 ? std::numeric_limits<double>::infinity() : std::numeric_limits<double>::quiet_NaN();
-  } else {
-    v = std::ldexp(static_cast<double>(1024 + m), e - 25);
-  }
-  return sign ? -v : v;
-}
-
-bool IsHalfNaN(uint16_t h) { return ((h >> 10) & 31) == 31 && (h & 1023) != 0; }
+// DecodeHalf, IsHalfNaN and BitsToFloat come from tests/kernels/kernel_test_util.h.
 
 // bfloat16 decoder: sign * 2^(e-127) * 1.m (7-bit m), subnormals 2^-126 * 0.m.
 double DecodeBF16(uint16_t b) {
@@ -85,12 +57,6 @@ uint16_t EncodeHalfRef(float f) {
   return static_cast<uint16_t>(sign | (((e + 15) << 10) + (static_cast<int>(q) - 1024)));
 }
 
-float BitsToFloat(uint32_t b) {
-  float f;
-  std::memcpy(&f, &b, 4);
-  return f;
-}
-
 template <typename T>
 void CheckDequantPerTensor(const Dims& shape, float scale, int32_t zp, bool is_const, uint32_t seed) {
   INFO(DTypeName(DTypeOf<T>::value) << " scale " << scale << " zp " << zp);
@@ -101,11 +67,7 @@ void CheckDequantPerTensor(const Dims& shape, float scale, int32_t zp, bool is_c
   else
     t.Input<T>(shape, x, QuantSpec::PerTensor(scale, zp));
   t.Output(DType::kF32);
-  const Status st = t.Run(ref::Register_DEQUANTIZE());
-  INFO(st.message());
-  REQUIRE(st.ok());
-  REQUIRE(t.OutputShape(0) == Shape::FromArray(shape.data(), static_cast<int>(shape.size())));
-  const std::vector<float> y = t.OutputData<float>(0);
+  const std::vector<float> y = RunAndGetOutput<float>(t, ref::Register_DEQUANTIZE(), shape);
   for (size_t i = 0; i < x.size(); ++i) {
     // The double product is exact; one rounding to float, as TFLite does.
     REQUIRE(y[i] == static_cast<float>(static_cast<double>(scale) * (static_cast<int32_t>(x[i]) - zp)));
@@ -128,10 +90,7 @@ void CheckDequantPerChannel(const Dims& shape, int axis, bool is_const, uint32_t
   else
     t.Input<T>(shape, x, q);
   t.Output(DType::kF32);
-  const Status st = t.Run(ref::Register_DEQUANTIZE());
-  INFO(st.message());
-  REQUIRE(st.ok());
-  const std::vector<float> y = t.OutputData<float>(0);
+  const std::vector<float> y = RunAndGetOutput<float>(t, ref::Register_DEQUANTIZE());
   // Walk the multi-index explicitly to find each element's channel.
   std::vector<int> idx(shape.size(), 0);
   for (size_t i = 0; i < x.size(); ++i) {

@@ -11,37 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "kernels/common/quant.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-
-double ClampAct(double v, schema::Activation act) {
-  switch (act) {
-    case schema::Activation_RELU: return std::max(v, 0.0);
-    case schema::Activation_RELU6: return std::min(std::max(v, 0.0), 6.0);
-    case schema::Activation_RELU_N1_TO_1: return std::min(std::max(v, -1.0), 1.0);
-    default: return v;
-  }
-}
-
-template <typename T>
-std::vector<T> RandomInts(std::mt19937& rng, size_t n, int lo, int hi) {
-  std::uniform_int_distribution<int> d(lo, hi);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(d(rng));
-  return v;
-}
-
-size_t Count(const std::vector<int32_t>& shape) {
-  size_t n = 1;
-  for (int d : shape) n *= d;
-  return n;
-}
+using namespace conv_test;  // NOLINT: OpTest and tests/kernels/conv_test_util.h
 
 struct FcCase {
   std::vector<int32_t> in_shape;
@@ -64,25 +41,20 @@ const std::vector<FcCase> kCases = {
 
 void RunFloatCase(const FcCase& c, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> x(Count(c.in_shape)), w(static_cast<size_t>(c.out) * c.in), b(c.bias ? c.out : 0);
-  for (float& v : x) v = d(rng);
-  for (float& v : w) v = d(rng);
-  for (float& v : b) v = d(rng);
+  const auto x = RandomFloats(rng, Count(c.in_shape));
+  const auto w = RandomFloats(rng, static_cast<size_t>(c.out) * c.in);
+  const auto b = RandomFloats(rng, c.bias ? c.out : 0);
   OpTest t(schema::OpType_FULLY_CONNECTED);
   t.Input<float>(c.in_shape, x);
   t.Const<float>({c.out, c.in}, w);
-  if (c.bias)
-    t.Const<float>({c.out}, b);
-  else
-    t.OmitInput();
+  ConstOrOmit(t, c.bias, {c.out}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_FullyConnectedOptions,
                schema::CreateFullyConnectedOptions(t.fbb(), c.act, c.keep_num_dims).Union());
   const Status s = t.Run(ref::Register_FULLY_CONNECTED());
   INFO(s.message());
   REQUIRE(s.ok());
-  REQUIRE(t.OutputShape(0) == Shape::FromArray(c.want_shape.data(), static_cast<int>(c.want_shape.size())));
+  REQUIRE(t.OutputShape(0) == ToShape(c.want_shape));
   const auto got = t.OutputData<float>(0);
   const size_t rows = x.size() / c.in;
   REQUIRE(got.size() == rows * c.out);
@@ -103,12 +75,8 @@ void RunQuantCase(const FcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
   const bool s8 = std::is_same<T, int8_t>::value;
   const float in_scale = 0.05f;
   const int32_t in_zp = s8 ? 3 : 117;
-  std::vector<float> w_scale(per_channel ? c.out : 1);
-  std::uniform_real_distribution<float> sd(0.003f, 0.02f);
-  for (float& s : w_scale) s = sd(rng);
-  double mean_ws = 0;
-  for (float s : w_scale) mean_ws += s / w_scale.size();
-  const float out_scale = static_cast<float>(in_scale * mean_ws * 60.0 * std::sqrt(c.in));
+  const std::vector<float> w_scale = RandomFloats(rng, per_channel ? c.out : 1, 0.003f, 0.02f);
+  const float out_scale = static_cast<float>(in_scale * Mean(w_scale) * 60.0 * std::sqrt(c.in));
   const int32_t out_zp = s8 ? -6 : 125;
   const auto x = RandomInts<T>(rng, Count(c.in_shape), qmin, qmax);
   const auto w = RandomInts<T>(rng, static_cast<size_t>(c.out) * c.in, s8 ? -127 : 0, qmax);
@@ -116,32 +84,22 @@ void RunQuantCase(const FcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
 
   OpTest t(schema::OpType_FULLY_CONNECTED);
   t.Input<T>(c.in_shape, x, QuantSpec::PerTensor(in_scale, in_zp));
-  t.Const<T>({c.out, c.in}, w, QuantSpec{w_scale, std::vector<int64_t>(w_scale.size(), w_zp), 0});
-  if (c.bias) {
-    QuantSpec bq;
-    for (float s : w_scale) bq.scale.push_back(in_scale * s);
-    bq.zero_point.assign(w_scale.size(), 0);
-    t.Const<int32_t>({c.out}, b, bq);
-  } else {
-    t.OmitInput();
-  }
+  t.Const<T>({c.out, c.in}, w, WeightQuant(w_scale, w_zp, 0));
+  ConstOrOmit(t, c.bias, {c.out}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_FullyConnectedOptions,
                schema::CreateFullyConnectedOptions(t.fbb(), c.act, c.keep_num_dims).Union());
   const Status s = t.Run(ref::Register_FULLY_CONNECTED());
   INFO(s.message());
   REQUIRE(s.ok());
-  REQUIRE(t.OutputShape(0) == Shape::FromArray(c.want_shape.data(), static_cast<int>(c.want_shape.size())));
+  REQUIRE(t.OutputShape(0) == ToShape(c.want_shape));
 
-  auto quant = [&](double v) { return static_cast<int>(std::round(v / out_scale)) + out_zp; };
-  int lo = qmin, hi = qmax;
-  if (c.act == schema::Activation_RELU) lo = std::max(qmin, quant(0));
-  if (c.act == schema::Activation_RELU6) lo = std::max(qmin, quant(0)), hi = std::min(qmax, quant(6));
-  if (c.act == schema::Activation_RELU_N1_TO_1) lo = std::max(qmin, quant(-1)), hi = std::min(qmax, quant(1));
+  int lo, hi;
+  QuantActRange(c.act, out_scale, out_zp, qmin, qmax, &lo, &hi);
   const auto got = t.OutputData<T>(0);
   const size_t rows = x.size() / c.in;
   REQUIRE(got.size() == rows * c.out);
-  int bad = 0, far = 0;
+  QuantTally tally;
   for (size_t r = 0; r < rows; ++r)
     for (int o = 0; o < c.out; ++o) {
       int64_t acc = c.bias ? b[o] : 0;
@@ -149,19 +107,12 @@ void RunQuantCase(const FcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
         acc += static_cast<int64_t>(static_cast<int>(x[r * c.in + i]) - in_zp) *
                (static_cast<int>(w[static_cast<size_t>(o) * c.in + i]) - w_zp);
       const double ws = w_scale[per_channel ? o : 0];
-      int32_t mult;
-      int shift;
-      QuantizeMultiplier(static_cast<double>(in_scale) * ws / out_scale, &mult, &shift);
-      const int want =
-          std::min(std::max(MultiplyByQuantizedMultiplier(static_cast<int32_t>(acc), mult, shift) + out_zp, lo), hi);
-      const int g = got[r * c.out + o];
-      if (g != want && bad++ == 0) FAIL_CHECK("row " << r << " unit " << o << ": got " << g << ", want " << want);
+      const int want = NaiveRequantize(acc, static_cast<double>(in_scale) * ws / out_scale, out_zp, lo, hi);
       const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(acc), c.act);
-      const double rq = std::min<double>(std::max<double>(std::round(real / out_scale) + out_zp, qmin), qmax);
-      if (std::fabs(rq - g) > 1) ++far;
+      tally.Add(got[r * c.out + o], want, NaiveQuantize(real, out_scale, out_zp, qmin, qmax),
+                [&] { return "row " + std::to_string(r) + " unit " + std::to_string(o); });
     }
-  CHECK(bad == 0);
-  CHECK(far == 0);
+  tally.Check();
 }
 
 TEST_CASE("FULLY_CONNECTED float matches naive matmul", "[kernels][fully_connected]") {
@@ -201,19 +152,15 @@ TEST_CASE("FULLY_CONNECTED weights fed at run time", "[kernels][fully_connected]
   CHECK(t.OutputData<float>(0) == std::vector<float>({8, 23, 8, 27.5f}));
 }
 
-bool Contains(const std::string& s, const char* word) { return s.find(word) != std::string::npos; }
-
 Status RunBad(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& w_shape,
               const std::vector<int32_t>& b_shape, bool keep, DType btype = DType::kF32) {
   OpTest t(schema::OpType_FULLY_CONNECTED);
   t.Input<float>(in_shape, std::vector<float>(Count(in_shape), 1.f));
   t.Const<float>(w_shape, std::vector<float>(Count(w_shape), 1.f));
-  if (b_shape.empty())
-    t.OmitInput();
-  else if (btype == DType::kI32)
-    t.Const<int32_t>(b_shape, std::vector<int32_t>(Count(b_shape), 1));
+  if (btype == DType::kI32)
+    ConstOrOmit(t, !b_shape.empty(), b_shape, std::vector<int32_t>(Count(b_shape), 1));
   else
-    t.Const<float>(b_shape, std::vector<float>(Count(b_shape), 1.f));
+    ConstOrOmit(t, !b_shape.empty(), b_shape, std::vector<float>(Count(b_shape), 1.f));
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_FullyConnectedOptions,
                schema::CreateFullyConnectedOptions(t.fbb(), schema::Activation_NONE, keep).Union());

@@ -8,36 +8,13 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
-
-std::vector<int64_t> Unravel(int64_t k, const Dims& shape) {
-  std::vector<int64_t> c(shape.size());
-  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
-    c[d] = k % shape[d];
-    k /= shape[d];
-  }
-  return c;
-}
-
-int64_t Ravel(const std::vector<int64_t>& c, const Dims& shape) {
-  int64_t flat = 0;
-  for (size_t d = 0; d < shape.size(); ++d) flat = flat * shape[d] + c[d];
-  return flat;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 template <typename T, typename I>
 std::vector<T> NaiveGather(const std::vector<T>& params, const Dims& pshape, const std::vector<I>& indices,
@@ -70,29 +47,22 @@ Status RunGather(const std::vector<T>& params, const Dims& pshape, DType dt, con
                  const Dims& ishape, int axis, int batch_dims, bool const_indices, std::vector<T>* y, Dims* out,
                  const QuantSpec& q = {}) {
   OpTest t(schema::OpType_GATHER);
-  t.Input(dt, pshape, params.data(), params.size() * sizeof(T), q);
+  InputOf(t, dt, pshape, params, q);
   if (const_indices)
     t.Const<I>(ishape, indices);
   else
     t.Input<I>(ishape, indices);
   t.Output(dt, q);
   t.SetOptions(schema::OpOptions_GatherOptions, schema::CreateGatherOptions(t.fbb(), axis, batch_dims).Union());
-  const Status st = t.Run(ref::Register_GATHER());
-  if (st.ok()) {
-    *y = t.OutputData<T>(0);
-    *out = ShapeDims(t.OutputShape(0));
-  }
-  return st;
+  return RunAndFetch(t, ref::Register_GATHER(), y, out);
 }
 
 }  // namespace
 
 TEST_CASE("GATHER float along every axis with indices of rank 0 to 2", "[kernels][gather]") {
   std::mt19937 rng(71);
-  std::uniform_real_distribution<float> dist(-9.f, 9.f);
   const Dims pshape = {5, 7, 3};
-  std::vector<float> params(static_cast<size_t>(Count(pshape)));
-  for (auto& v : params) v = dist(rng);
+  const std::vector<float> params = RandomFloats(Count(pshape), rng, -9.f, 9.f);
   const Dims ishapes[] = {{}, {4}, {2, 3}};
   for (int axis = -3; axis < 3; ++axis) {
     const int a = axis < 0 ? axis + 3 : axis;
@@ -148,8 +118,7 @@ TEST_CASE("GATHER other dtypes", "[kernels][gather]") {
   std::vector<int32_t> idx(6);
   for (auto& v : idx) v = static_cast<int32_t>(rng() % 6);
   {
-    std::vector<int8_t> p(static_cast<size_t>(Count(pshape)));
-    for (auto& v : p) v = static_cast<int8_t>(rng());
+    const std::vector<int8_t> p = RandomBits<int8_t>(Count(pshape), rng);
     std::vector<int8_t> y;
     Dims out, es;
     REQUIRE(RunGather<int8_t, int32_t>(p, pshape, DType::kI8, idx, ishape, 0, 0, true, &y, &out,

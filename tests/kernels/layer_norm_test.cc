@@ -5,47 +5,16 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <random>
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-
-Shape ToShape(const std::vector<int32_t>& v) { return Shape::FromArray(v.data(), static_cast<int>(v.size())); }
-
-std::vector<float> RandomFloats(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-size_t Count(const std::vector<int32_t>& shape) {
-  size_t n = 1;
-  for (int32_t d : shape) n *= static_cast<size_t>(d);
-  return n;
-}
-
-// Index into a gamma/beta of shape `g` for flat index k of the normalized dims `norm`
-// (numpy broadcasting, right-aligned; dims of size 1 repeat).
-size_t AffineIndex(size_t k, const std::vector<int32_t>& norm, const std::vector<int32_t>& g) {
-  size_t index = 0, g_stride = 1;
-  for (int d = static_cast<int>(norm.size()) - 1; d >= 0; --d) {
-    const size_t i = k % norm[d];
-    k /= norm[d];
-    const int gd = d - static_cast<int>(norm.size()) + static_cast<int>(g.size());
-    if (gd < 0) continue;
-    if (g[gd] != 1) index += i * g_stride;
-    g_stride *= g[gd];
-  }
-  return index;
-}
+using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 
 struct Affine {
   std::vector<int32_t> shape;
@@ -55,7 +24,7 @@ struct Affine {
 std::vector<double> NaiveLayerNorm(const std::vector<double>& x, const std::vector<int32_t>& shape, int axis,
                                    double eps, const Affine& gamma, const Affine& beta) {
   const std::vector<int32_t> norm(shape.begin() + axis, shape.end());
-  const size_t count = Count(norm), outer = x.size() / count;
+  const size_t count = static_cast<size_t>(Count(norm)), outer = x.size() / count;
   std::vector<double> y(x.size());
   for (size_t o = 0; o < outer; ++o) {
     double sum = 0, sum_sq = 0;
@@ -65,8 +34,9 @@ std::vector<double> NaiveLayerNorm(const std::vector<double>& x, const std::vect
     const double var = sum_sq / count;
     for (size_t k = 0; k < count; ++k) {
       double v = (x[o * count + k] - mean) / std::sqrt(var + eps);
-      if (!gamma.values.empty()) v *= gamma.values[AffineIndex(k, norm, gamma.shape)];
-      if (!beta.values.empty()) v += beta.values[AffineIndex(k, norm, beta.shape)];
+      // gamma and beta broadcast against the normalized dims (numpy rules).
+      if (!gamma.values.empty()) v *= gamma.values[BroadcastIndex(gamma.shape, norm, static_cast<int64_t>(k))];
+      if (!beta.values.empty()) v += beta.values[BroadcastIndex(beta.shape, norm, static_cast<int64_t>(k))];
       y[o * count + k] = v;
     }
   }
@@ -94,24 +64,16 @@ void CheckFloat(const std::vector<int32_t>& shape, int axis, float eps, const Af
                 uint32_t seed, bool affine_as_inputs = false) {
   INFO("axis " << axis << " eps " << eps << " gamma rank " << gamma.shape.size() << " beta rank "
                 << beta.shape.size());
-  const std::vector<float> x = RandomFloats(Count(shape), -3, 5, seed);
+  const std::vector<float> x = RandomFloats(static_cast<size_t>(Count(shape)), -3, 5, seed);
   OpTest t(schema::OpType_LAYER_NORM);
   t.Input<float>(shape, x);
   AddAffine(t, gamma, beta, affine_as_inputs);
   t.Output(DType::kF32);
   SetOptions(t, axis, eps);
-  const Status s = t.Run(ref::Register_LAYER_NORM());
-  INFO(s.message());
-  REQUIRE(s.ok());
-  REQUIRE(t.OutputShape(0) == ToShape(shape));
-  const std::vector<float> y = t.OutputData<float>(0);
+  const std::vector<float> y = RunAndGetOutput<float>(t, ref::Register_LAYER_NORM(), shape);
   const int a = axis < 0 ? axis + static_cast<int>(shape.size()) : axis;
   const std::vector<double> want = NaiveLayerNorm(std::vector<double>(x.begin(), x.end()), shape, a, eps, gamma, beta);
-  size_t bad = 0, first = 0;
-  for (size_t i = 0; i < y.size(); ++i)
-    if (!(std::fabs(y[i] - want[i]) <= 1e-5 + 1e-5 * std::fabs(want[i])) && bad++ == 0) first = i;
-  INFO("mismatches " << bad << ", first at " << first << ": got " << y[first] << " want " << want[first]);
-  CHECK(bad == 0);
+  ExpectClose(y, want, /*rtol=*/1e-5, /*atol=*/1e-5);
 }
 
 TEST_CASE("LAYER_NORM f32 over the last axis with gamma and beta", "[kernels][layer_norm]") {
@@ -187,42 +149,21 @@ TEST_CASE("LAYER_NORM f32 epsilon", "[kernels][layer_norm]") {
 // i8/u8 go through float: dequantize, normalize, quantize with round half away from zero.
 // The kernel multiplies by 1/sqrt(var + eps) where this divides by sqrt(var + eps), so a
 // result may differ by 1 step, but only within 0.01 step of a rounding boundary; everywhere
-// else they must agree exactly.
+// else they must agree exactly (CheckQuantAgainstReal).
 template <typename T>
 void CheckQuant(const std::vector<int32_t>& shape, int axis, float in_scale, int32_t in_zp, float out_scale,
                 int32_t out_zp, const Affine& gamma, const Affine& beta, uint32_t seed) {
   INFO("axis " << axis << " in " << in_scale << "/" << in_zp << " out " << out_scale << "/" << out_zp);
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> dist(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
-  std::vector<T> x(Count(shape));
-  for (T& v : x) v = static_cast<T>(dist(rng));
+  const std::vector<T> x = RandomInts<T>(static_cast<size_t>(Count(shape)), seed);
   OpTest t(schema::OpType_LAYER_NORM);
   t.Input<T>(shape, x, QuantSpec::PerTensor(in_scale, in_zp));
   AddAffine(t, gamma, beta, false);
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   SetOptions(t, axis, 1e-5f);
-  const Status s = t.Run(ref::Register_LAYER_NORM());
-  INFO(s.message());
-  REQUIRE(s.ok());
-  REQUIRE(t.OutputShape(0) == ToShape(shape));
-  const std::vector<T> y = t.OutputData<T>(0);
-  std::vector<double> real;
-  for (T q : x) real.push_back(static_cast<double>(in_scale) * (static_cast<int32_t>(q) - in_zp));
+  const std::vector<T> y = RunAndGetOutput<T>(t, ref::Register_LAYER_NORM(), shape);
   const int a = axis < 0 ? axis + static_cast<int>(shape.size()) : axis;
-  const std::vector<double> want = NaiveLayerNorm(real, shape, a, 1e-5, gamma, beta);
-  size_t bad = 0, off_by_one = 0, first = 0, saturated = 0;
-  for (size_t i = 0; i < y.size(); ++i) {
-    double w = std::round(want[i] / out_scale) + out_zp;
-    w = std::min<double>(std::max<double>(w, std::numeric_limits<T>::min()), std::numeric_limits<T>::max());
-    if (w == std::numeric_limits<T>::min() || w == std::numeric_limits<T>::max()) ++saturated;
-    const int diff = std::abs(static_cast<int>(y[i]) - static_cast<int>(w));
-    const double exact = want[i] / out_scale;
-    const bool near_tie = std::fabs(exact - std::floor(exact) - 0.5) < 0.01;
-    if (diff == 1) ++off_by_one;
-    if ((diff > 1 || (diff == 1 && !near_tie)) && bad++ == 0) first = i;
-  }
-  INFO("mismatches (> 1 step, or 1 step away from a tie) " << bad << ", first at " << first << "; off by one " << off_by_one);
-  CHECK(bad == 0);
+  const std::vector<double> want = NaiveLayerNorm(DequantizeRef(x, in_scale, in_zp), shape, a, 1e-5, gamma, beta);
+  const size_t saturated = CheckQuantAgainstReal(y, want, out_scale, out_zp);
   CHECK(saturated * 10 <= y.size());  // the scales keep most results in range
 }
 
@@ -239,7 +180,7 @@ TEST_CASE("LAYER_NORM i8 and u8 through float", "[kernels][layer_norm]") {
 
 Status RunBad(const std::vector<int32_t>& shape, int axis, float eps, const Affine& gamma, const Affine& beta) {
   OpTest t(schema::OpType_LAYER_NORM);
-  t.Input<float>(shape, std::vector<float>(Count(shape), 1.f));
+  t.Input<float>(shape, std::vector<float>(static_cast<size_t>(Count(shape)), 1.f));
   AddAffine(t, gamma, beta, false);
   t.Output(DType::kF32);
   SetOptions(t, axis, eps);

@@ -9,21 +9,13 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 // Source index for position j (relative to the data start) in a dimension of
 // size n, or -1 for the constant; mirror modes bounce off the ends step by step.
@@ -48,21 +40,15 @@ std::vector<T> NaivePad(const std::vector<T>& x, const Dims& in, const std::vect
   out_shape->resize(rank);
   for (int d = 0; d < rank; ++d) (*out_shape)[d] = in[d] + pads[2 * d] + pads[2 * d + 1];
   std::vector<T> y;
-  std::vector<int64_t> o(rank);
+  std::vector<int64_t> src(rank);
   for (int64_t k = 0; k < Count(*out_shape); ++k) {
-    int64_t rem = k;
-    for (int d = rank - 1; d >= 0; --d) {
-      o[d] = rem % (*out_shape)[d];
-      rem /= (*out_shape)[d];
-    }
-    int64_t flat = 0;
+    const std::vector<int64_t> o = Unravel(k, *out_shape);
     bool pad = false;
     for (int d = 0; d < rank; ++d) {
-      const int64_t src = SourceIndex(o[d] - pads[2 * d], in[d], mode);
-      if (src < 0) pad = true;
-      flat = flat * in[d] + src;
+      src[d] = SourceIndex(o[d] - pads[2 * d], in[d], mode);
+      if (src[d] < 0) pad = true;
     }
-    y.push_back(pad ? value : x[flat]);
+    y.push_back(pad ? value : x[Ravel(src, in)]);
   }
   return y;
 }
@@ -71,7 +57,7 @@ template <typename T>
 Status RunPad(const std::vector<T>& x, const Dims& shape, DType dt, const std::vector<int>& pads, schema::PadMode mode,
               const T* value, std::vector<T>* y, Dims* out, const QuantSpec& q = {}, bool pads_i64 = false) {
   OpTest t(schema::OpType_PAD);
-  t.Input(dt, shape, x.data(), x.size() * sizeof(T), q);
+  InputOf(t, dt, shape, x, q);
   const int32_t rank = static_cast<int32_t>(shape.size());
   if (pads_i64)
     t.Const<int64_t>({rank, 2}, std::vector<int64_t>(pads.begin(), pads.end()));
@@ -80,12 +66,7 @@ Status RunPad(const std::vector<T>& x, const Dims& shape, DType dt, const std::v
   if (value) t.Const(dt, {}, value, sizeof(T), q);
   t.Output(dt, q);
   t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb(), mode).Union());
-  const Status st = t.Run(ref::Register_PAD());
-  if (st.ok()) {
-    *y = t.OutputData<T>(0);
-    *out = ShapeDims(t.OutputShape(0));
-  }
-  return st;
+  return RunAndFetch(t, ref::Register_PAD(), y, out);
 }
 
 }  // namespace
@@ -114,13 +95,11 @@ TEST_CASE("PAD numpy examples for every mode", "[kernels][pad]") {
 
 TEST_CASE("PAD float random shapes and modes", "[kernels][pad]") {
   std::mt19937 rng(41);
-  std::uniform_real_distribution<float> dist(-4.f, 4.f);
   const schema::PadMode modes[] = {schema::PadMode_CONSTANT, schema::PadMode_REFLECT, schema::PadMode_SYMMETRIC,
                                    schema::PadMode_EDGE};
   const Dims shapes[] = {{1, 7, 5, 3}, {2, 3, 4}, {17}, {3, 1, 2, 2, 3}};
   for (const Dims& shape : shapes) {
-    std::vector<float> x(static_cast<size_t>(Count(shape)));
-    for (auto& v : x) v = dist(rng);
+    const std::vector<float> x = RandomFloats(Count(shape), rng, -4.f, 4.f);
     for (schema::PadMode mode : modes) {
       for (int iter = 0; iter < 4; ++iter) {
         std::vector<int> pads;
@@ -148,8 +127,7 @@ TEST_CASE("PAD quantized default is the zero point", "[kernels][pad]") {
   const Dims shape = {1, 3, 4, 2};
   const std::vector<int> pads = {0, 0, 1, 2, 2, 1, 0, 1};
   {
-    std::vector<int8_t> x(static_cast<size_t>(Count(shape)));
-    for (auto& v : x) v = static_cast<int8_t>(rng());
+    const std::vector<int8_t> x = RandomBits<int8_t>(Count(shape), rng);
     std::vector<int8_t> y;
     Dims out, es;
     REQUIRE(RunPad<int8_t>(x, shape, DType::kI8, pads, schema::PadMode_CONSTANT, nullptr, &y, &out,
@@ -164,8 +142,7 @@ TEST_CASE("PAD quantized default is the zero point", "[kernels][pad]") {
     CHECK(y == NaivePad<int8_t>(x, shape, pads, schema::PadMode_CONSTANT, 100, &es));
   }
   {
-    std::vector<uint8_t> x(static_cast<size_t>(Count(shape)));
-    for (auto& v : x) v = static_cast<uint8_t>(rng());
+    const std::vector<uint8_t> x = RandomBits<uint8_t>(Count(shape), rng);
     std::vector<uint8_t> y;
     Dims out, es;
     REQUIRE(RunPad<uint8_t>(x, shape, DType::kU8, pads, schema::PadMode_CONSTANT, nullptr, &y, &out,
@@ -193,8 +170,7 @@ TEST_CASE("PAD other dtypes by element size", "[kernels][pad]") {
     CHECK(y == NaivePad<int64_t>(x, shape, pads, schema::PadMode_CONSTANT, value, &es));
   }
   {
-    std::vector<uint16_t> x(15);  // f16 bit patterns
-    for (auto& v : x) v = static_cast<uint16_t>(rng());
+    const std::vector<uint16_t> x = RandomBits<uint16_t>(15, rng);  // f16 bit patterns
     const uint16_t one = FloatToHalf(1.0f);
     std::vector<uint16_t> y;
     Dims out, es;

@@ -16,12 +16,13 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
+using namespace conv_test;  // NOLINT: OpTest and tests/kernels/conv_test_util.h
 
 struct PoolCase {
   int n = 1, h = 1, w = 1, c = 1, fh = 1, fw = 1, sh = 1, sw = 1;
@@ -53,17 +54,8 @@ const std::vector<PoolCase> kCases = {
 };
 
 void Geometry(const PoolCase& c, bool height, int* out, int* before) {
-  const int in = height ? c.h : c.w, k = height ? c.fh : c.fw, s = height ? c.sh : c.sw;
-  if (c.padding == schema::Padding_SAME) {
-    *out = (in + s - 1) / s;
-    *before = std::max((*out - 1) * s + k - in, 0) / 2;
-  } else if (c.padding == schema::Padding_VALID) {
-    *out = (in - k) / s + 1;
-    *before = 0;
-  } else {
-    *out = (in + c.pads[height ? 0 : 1] + c.pads[height ? 2 : 3] - k) / s + 1;
-    *before = c.pads[height ? 0 : 1];
-  }
+  WindowAxis(c.padding, c.pads, height ? 0 : 1, height ? c.h : c.w, height ? c.fh : c.fw, height ? c.sh : c.sw, 1,
+             out, before);
 }
 
 // For each output: the in-bounds window values (as double) and the window area.
@@ -96,18 +88,8 @@ std::vector<Window> Windows(const PoolCase& c, const std::vector<T>& x, int* oh,
 }
 
 flatbuffers::Offset<void> Options(OpTest& t, const PoolCase& c) {
-  flatbuffers::Offset<flatbuffers::Vector<int32_t>> pads = 0;
-  if (!c.pads.empty()) pads = t.fbb().CreateVector(c.pads);
+  const auto pads = OptionalVector(t, c.pads);
   return schema::CreatePool2DOptions(t.fbb(), c.padding, c.sh, c.sw, c.fh, c.fw, c.act, pads, c.include_pad).Union();
-}
-
-double ClampAct(double v, schema::Activation act) {
-  switch (act) {
-    case schema::Activation_RELU: return std::max(v, 0.0);
-    case schema::Activation_RELU6: return std::min(std::max(v, 0.0), 6.0);
-    case schema::Activation_RELU_N1_TO_1: return std::min(std::max(v, -1.0), 1.0);
-    default: return v;
-  }
 }
 
 std::string Describe(const PoolCase& c) {
@@ -119,9 +101,7 @@ std::string Describe(const PoolCase& c) {
 
 void RunFloat(schema::OpType type, const OpKernel* kernel, const PoolCase& c, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-4.f, 8.f);
-  std::vector<float> x(static_cast<size_t>(c.n) * c.h * c.w * c.c);
-  for (float& v : x) v = d(rng);
+  const auto x = RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c, -4.f, 8.f);
   OpTest t(type);
   t.Input<float>({c.n, c.h, c.w, c.c}, x);
   t.Output(DType::kF32);
@@ -134,8 +114,8 @@ void RunFloat(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.c}));
   const auto got = t.OutputData<float>(0);
   REQUIRE(got.size() == wins.size());
-  int bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
+  std::vector<double> want(wins.size());
+  for (size_t i = 0; i < wins.size(); ++i) {
     const Window& win = wins[i];
     double e;
     if (type == schema::OpType_MAX_POOL_2D) {
@@ -145,11 +125,9 @@ void RunFloat(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
       for (double v : win.values) sum += v;
       e = sum / (c.include_pad ? win.area : static_cast<int>(win.values.size()));
     }
-    e = ClampAct(e, c.act);
-    if (std::fabs(got[i] - e) > 1e-5 + 1e-6 * std::fabs(e) && bad++ == 0)
-      FAIL_CHECK("element " << i << ": got " << got[i] << ", want " << e);
+    want[i] = ClampAct(e, c.act);
   }
-  CHECK(bad == 0);
+  CheckAllNear(got, want, 1e-5, 1e-6);
 }
 
 template <typename T>
@@ -157,9 +135,7 @@ void RunQuant(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
               int32_t zp) {
   std::mt19937 rng(seed);
   const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
-  std::uniform_int_distribution<int> d(qmin, qmax);
-  std::vector<T> x(static_cast<size_t>(c.n) * c.h * c.w * c.c);
-  for (T& v : x) v = static_cast<T>(d(rng));
+  const auto x = RandomInts<T>(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c, qmin, qmax);
   OpTest t(type);
   t.Input<T>({c.n, c.h, c.w, c.c}, x, QuantSpec::PerTensor(scale, zp));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(scale, zp));
@@ -170,14 +146,11 @@ void RunQuant(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
   int oh, ow;
   const auto wins = Windows(c, x, &oh, &ow);
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.c}));
-  auto quant = [&](double v) { return static_cast<int>(std::round(v / scale)) + zp; };
-  int lo = qmin, hi = qmax;
-  if (c.act == schema::Activation_RELU) lo = std::max(qmin, quant(0));
-  if (c.act == schema::Activation_RELU6) lo = std::max(qmin, quant(0)), hi = std::min(qmax, quant(6));
-  if (c.act == schema::Activation_RELU_N1_TO_1) lo = std::max(qmin, quant(-1)), hi = std::min(qmax, quant(1));
+  int lo, hi;
+  QuantActRange(c.act, scale, zp, qmin, qmax, &lo, &hi);
   const auto got = t.OutputData<T>(0);
   REQUIRE(got.size() == wins.size());
-  int bad = 0, far = 0;
+  QuantTally tally;
   for (size_t i = 0; i < got.size(); ++i) {
     const Window& win = wins[i];
     double e, real;
@@ -197,12 +170,10 @@ void RunQuant(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
       real = scale * (sum / count - zp);
     }
     const int want = std::min(std::max(static_cast<int>(e), lo), hi);
-    if (got[i] != want && bad++ == 0) FAIL_CHECK("element " << i << ": got " << +got[i] << ", want " << want);
-    const double rq = std::min<double>(std::max<double>(std::round(ClampAct(real, c.act) / scale) + zp, qmin), qmax);
-    if (std::fabs(rq - got[i]) > 1) ++far;
+    tally.Add(got[i], want, NaiveQuantize(ClampAct(real, c.act), scale, zp, qmin, qmax),
+              [&] { return "element " + std::to_string(i); });
   }
-  CHECK(bad == 0);
-  CHECK(far == 0);
+  tally.Check();
 }
 
 TEST_CASE("AVERAGE_POOL_2D float matches naive pool", "[kernels][average_pool_2d]") {
@@ -261,17 +232,12 @@ TEST_CASE("MAX_POOL_2D padding never wins over negative values", "[kernels][max_
   CHECK(t.OutputData<float>(0) == std::vector<float>({-1, -1, -1, -1}));
 }
 
-bool Contains(const std::string& s, const char* word) { return s.find(word) != std::string::npos; }
-
 Status RunBad(schema::OpType type, const OpKernel* kernel, const std::vector<int32_t>& shape, int fh, int fw,
               int stride, schema::Padding padding, const std::vector<int32_t>& pads, DType out_type = DType::kF32) {
   OpTest t(type);
-  size_t n = 1;
-  for (int d : shape) n *= d;
-  t.Input<float>(shape, std::vector<float>(n, 1.f));
+  t.Input<float>(shape, std::vector<float>(Count(shape), 1.f));
   t.Output(out_type);
-  flatbuffers::Offset<flatbuffers::Vector<int32_t>> pv = 0;
-  if (!pads.empty()) pv = t.fbb().CreateVector(pads);
+  const auto pv = OptionalVector(t, pads);
   t.SetOptions(schema::OpOptions_Pool2DOptions,
                schema::CreatePool2DOptions(t.fbb(), padding, stride, stride, fh, fw, schema::Activation_NONE, pv)
                    .Union());

@@ -1,103 +1,24 @@
 // PRELU: out = x >= 0 ? x : alpha * x with alpha broadcast against the input.
 // Float results are checked exactly against a naive loop; quantized results
-// against this file's own implementation of TFLite's two-multiplier
-// fixed-point formula (exactly) and against the ideal real result (one step).
+// against the tests' own implementation of TFLite's two-multiplier fixed-point
+// formula (tests/kernels/kernel_test_util.h; exactly) and against the ideal
+// real result (one step).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
-#include <random>
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
-
-int64_t BroadcastIndex(const Dims& in, const Dims& out, int64_t i) {
-  int64_t idx = 0, stride = 1;
-  const int shift = static_cast<int>(out.size() - in.size());
-  for (int d = static_cast<int>(out.size()) - 1; d >= 0; --d) {
-    const int64_t coord = i % out[d];
-    i /= out[d];
-    const int id = d - shift;
-    if (id < 0) continue;
-    if (in[id] != 1) idx += coord * stride;
-    stride *= in[id];
-  }
-  return idx;
-}
-
-template <typename T>
-std::vector<T> RandomInts(size_t n, int64_t lo, int64_t hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int64_t> dist(lo, hi);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(dist(rng));
-  return v;
-}
-
-std::vector<float> RandomFloats(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-// --- this file's own TFLite fixed-point helpers ---
-struct Multiplier {
-  int32_t m = 0;
-  int shift = 0;
-};
-Multiplier MakeMultiplier(double real) {
-  Multiplier r;
-  int e = 0;
-  const double frac = std::frexp(real, &e);
-  int64_t m = std::llround(frac * 2147483648.0);
-  if (m == 2147483648LL) {
-    m /= 2;
-    ++e;
-  }
-  r.m = static_cast<int32_t>(m);
-  r.shift = e;
-  return r;
-}
-int32_t HighMul(int32_t a, int32_t b) {  // round(a*b/2^31), ties toward +inf
-  const int64_t ab = static_cast<int64_t>(a) * b;
-  const int64_t num = ab + (int64_t{1} << 30), den = int64_t{1} << 31;
-  int64_t q = num / den;
-  if (num % den != 0 && num < 0) --q;
-  return static_cast<int32_t>(q);
-}
-int32_t ShiftRound(int32_t x, int e) {  // round(x / 2^e), ties away from zero
-  if (e == 0) return x;
-  const int64_t ax = std::llabs(static_cast<int64_t>(x));
-  const int64_t r = (ax + (int64_t{1} << (e - 1))) >> e;
-  return static_cast<int32_t>(x < 0 ? -r : r);
-}
-int32_t ApplyMultiplier(int32_t x, const Multiplier& m) {
-  const int left = std::max(m.shift, 0), right = std::max(-m.shift, 0);
-  return ShiftRound(HighMul(static_cast<int32_t>(static_cast<int64_t>(x) << left), m.m), right);
-}
-
-struct QParams {
-  float scale;
-  int32_t zp;
-};
+using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 
 template <typename T>
 void RunQuantizedPrelu(const Dims& in_shape, const Dims& alpha_shape, const Dims& out_shape, QParams qi, QParams qa,
@@ -107,17 +28,13 @@ void RunQuantizedPrelu(const Dims& in_shape, const Dims& alpha_shape, const Dims
   std::vector<T> x = RandomInts<T>(static_cast<size_t>(Count(in_shape)), lo, hi, seed);
   std::vector<T> a = RandomInts<T>(static_cast<size_t>(Count(alpha_shape)), lo, hi, seed + 1);
   OpTest t(schema::OpType_PRELU);
-  t.Input<T>(in_shape, x, QuantSpec::PerTensor(qi.scale, qi.zp));
+  t.Input<T>(in_shape, x, PerTensor(qi));
   if (alpha_const)
-    t.Const<T>(alpha_shape, a, QuantSpec::PerTensor(qa.scale, qa.zp));
+    t.Const<T>(alpha_shape, a, PerTensor(qa));
   else
-    t.Input<T>(alpha_shape, a, QuantSpec::PerTensor(qa.scale, qa.zp));
-  t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(qo.scale, qo.zp));
-  const Status st = t.Run(ref::Register_PRELU());
-  INFO(st.message());
-  REQUIRE(st.ok());
-  REQUIRE(t.OutputShape(0) == Shape::FromArray(out_shape.data(), static_cast<int>(out_shape.size())));
-  const std::vector<T> got = t.OutputData<T>(0);
+    t.Input<T>(alpha_shape, a, PerTensor(qa));
+  t.Output(DTypeOf<T>::value, PerTensor(qo));
+  const std::vector<T> got = RunAndGetOutput<T>(t, ref::Register_PRELU(), out_shape);
   const Multiplier m1 = MakeMultiplier(static_cast<double>(qi.scale) / qo.scale);
   const Multiplier m2 = MakeMultiplier(static_cast<double>(qi.scale) * qa.scale / qo.scale);
   for (int64_t i = 0; i < Count(out_shape); ++i) {
@@ -128,10 +45,10 @@ void RunQuantizedPrelu(const Dims& in_shape, const Dims& alpha_shape, const Dims
     // Ideal real-valued result.
     const double rx = qi.scale * static_cast<double>(xv), ra = qa.scale * static_cast<double>(av);
     const double ry = rx >= 0 ? rx : rx * ra;
-    const double ideal = std::min<double>(hi, std::max<double>(lo, std::round(ry / qo.scale) + qo.zp));
+    const int32_t ideal = QuantizeRef<T>(ry, qo.scale, qo.zp);
     INFO("i=" << i << " xv=" << xv << " av=" << av);
     REQUIRE(static_cast<int32_t>(got[i]) == want);
-    REQUIRE(std::abs(static_cast<double>(got[i]) - ideal) <= 1.0);
+    REQUIRE(std::abs(static_cast<int32_t>(got[i]) - ideal) <= 1);
   }
 }
 
@@ -159,9 +76,7 @@ TEST_CASE("PRELU float32 with alpha broadcast", "[kernels][prelu]") {
     t.Input<float>(c.in, x);
     t.Const<float>(c.alpha, a);
     t.Output(DType::kF32);
-    REQUIRE(t.Run(ref::Register_PRELU()).ok());
-    REQUIRE(t.OutputShape(0) == Shape::FromArray(c.out.data(), static_cast<int>(c.out.size())));
-    const std::vector<float> y = t.OutputData<float>(0);
+    const std::vector<float> y = RunAndGetOutput<float>(t, ref::Register_PRELU(), c.out);
     for (int64_t i = 0; i < Count(c.out); ++i) {
       const float xv = x[BroadcastIndex(c.in, c.out, i)], av = a[BroadcastIndex(c.alpha, c.out, i)];
       const float want = xv >= 0.f ? xv : static_cast<float>(static_cast<double>(xv) * av);

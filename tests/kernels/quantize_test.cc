@@ -1,8 +1,8 @@
 // QUANTIZE: f32 -> i8 / u8 / i16 (per-tensor and per-channel) and requantization
 // between i8 / u8 / i16. Expected values come from naive loops written here:
 // q = clamp(round_half_away(x / scale) + zero_point) with the division in float
-// (TFLite's reference AffineQuantize), and for requantization this file's own
-// implementation of TFLite's fixed-point multiplier.
+// (TFLite's reference AffineQuantize), and for requantization the tests' own
+// implementation of TFLite's fixed-point multiplier (tests/kernels/kernel_test_util.h).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -19,36 +19,13 @@
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
+#include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
-
-std::vector<float> RandomFloats(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-template <typename T>
-std::vector<T> AllValuesShuffled(uint32_t seed) {
-  std::vector<T> v;
-  for (int64_t q = std::numeric_limits<T>::min(); q <= std::numeric_limits<T>::max(); ++q) v.push_back(static_cast<T>(q));
-  std::mt19937 rng(seed);
-  std::shuffle(v.begin(), v.end(), rng);
-  return v;
-}
+using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 
 // Naive affine quantization of one value.
 template <typename T>
@@ -58,41 +35,6 @@ int32_t QuantizeOne(float x, float scale, int32_t zp) {
   const double v = static_cast<double>(r) + zp;
   return static_cast<int32_t>(std::min<double>(std::numeric_limits<T>::max(),
                                                std::max<double>(std::numeric_limits<T>::min(), v)));
-}
-
-// --- this file's own TFLite fixed-point helpers (for requantization) ---
-struct Multiplier {
-  int32_t m = 0;
-  int shift = 0;
-};
-Multiplier MakeMultiplier(double real) {
-  Multiplier r;
-  int e = 0;
-  const double frac = std::frexp(real, &e);
-  int64_t m = std::llround(frac * 2147483648.0);
-  if (m == 2147483648LL) {
-    m /= 2;
-    ++e;
-  }
-  r.m = static_cast<int32_t>(m);
-  r.shift = e;
-  return r;
-}
-int32_t HighMul(int32_t a, int32_t b) {  // round(a*b/2^31), ties toward +inf
-  const int64_t num = static_cast<int64_t>(a) * b + (int64_t{1} << 30), den = int64_t{1} << 31;
-  int64_t q = num / den;
-  if (num % den != 0 && num < 0) --q;
-  return static_cast<int32_t>(q);
-}
-int32_t ShiftRound(int32_t x, int e) {  // round(x / 2^e), ties away from zero
-  if (e == 0) return x;
-  const int64_t ax = std::llabs(static_cast<int64_t>(x));
-  const int64_t r = (ax + (int64_t{1} << (e - 1))) >> e;
-  return static_cast<int32_t>(x < 0 ? -r : r);
-}
-int32_t ApplyMultiplier(int32_t x, const Multiplier& m) {
-  const int left = std::max(m.shift, 0), right = std::max(-m.shift, 0);
-  return ShiftRound(HighMul(static_cast<int32_t>(static_cast<int64_t>(x) << left), m.m), right);
 }
 
 // OpTest declares its output without a shape, which the loader cannot check a
@@ -127,11 +69,7 @@ void CheckPerTensor(const Dims& shape, float scale, int32_t zp, float lo, float 
   OpTest t(schema::OpType_QUANTIZE);
   t.Input<float>(shape, x);
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(scale, zp));
-  const Status st = t.Run(ref::Register_QUANTIZE());
-  INFO(st.message());
-  REQUIRE(st.ok());
-  REQUIRE(t.OutputShape(0) == Shape::FromArray(shape.data(), static_cast<int>(shape.size())));
-  const std::vector<T> y = t.OutputData<T>(0);
+  const std::vector<T> y = RunAndGetOutput<T>(t, ref::Register_QUANTIZE(), shape);
   int saturated = 0;
   for (size_t i = 0; i < x.size(); ++i) {
     INFO("x=" << x[i]);
@@ -190,21 +128,16 @@ void CheckRequantize(float si, int32_t zi, float so, int32_t zo) {
   OpTest t(schema::OpType_QUANTIZE);
   t.Input<TIn>({static_cast<int32_t>(x.size())}, x, QuantSpec::PerTensor(si, zi));
   t.Output(DTypeOf<TOut>::value, QuantSpec::PerTensor(so, zo));
-  const Status st = t.Run(ref::Register_QUANTIZE());
-  INFO(st.message());
-  REQUIRE(st.ok());
-  const std::vector<TOut> y = t.OutputData<TOut>(0);
+  const std::vector<TOut> y = RunAndGetOutput<TOut>(t, ref::Register_QUANTIZE());
   const Multiplier m = MakeMultiplier(static_cast<double>(si) / so);
   for (size_t i = 0; i < x.size(); ++i) {
     const int32_t want = std::min<int32_t>(
         std::numeric_limits<TOut>::max(),
         std::max<int32_t>(std::numeric_limits<TOut>::min(), ApplyMultiplier(x[i] - zi, m) + zo));
-    const double ideal = std::min<double>(
-        std::numeric_limits<TOut>::max(),
-        std::max<double>(std::numeric_limits<TOut>::min(), std::round(si * static_cast<double>(x[i] - zi) / so) + zo));
+    const int32_t ideal = QuantizeRef<TOut>(si * static_cast<double>(x[i] - zi), so, zo);
     INFO("x=" << static_cast<int>(x[i]));
     REQUIRE(static_cast<int32_t>(y[i]) == want);
-    REQUIRE(std::abs(static_cast<double>(y[i]) - ideal) <= 1.0);
+    REQUIRE(std::abs(static_cast<int32_t>(y[i]) - ideal) <= 1);
   }
 }
 

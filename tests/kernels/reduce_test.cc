@@ -18,21 +18,13 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 enum class R { kMean, kSum, kMax, kMin, kProd };
 
@@ -75,14 +67,10 @@ std::vector<std::vector<int64_t>> Groups(const Dims& shape, const std::vector<in
   }
   std::vector<std::vector<int64_t>> groups(static_cast<size_t>(Count(kept)));
   for (int64_t k = 0; k < Count(shape); ++k) {
-    int64_t rem = k, o = 0, mul = 1;
-    for (int d = rank - 1; d >= 0; --d) {
-      const int64_t c = rem % shape[d];
-      rem /= shape[d];
-      if (!red.count(d)) {
-        o += c * mul;
-        mul *= shape[d];
-      }
+    const std::vector<int64_t> c = Unravel(k, shape);
+    int64_t o = 0;  // row-major index over the kept dimensions
+    for (int d = 0; d < rank; ++d) {
+      if (!red.count(d)) o = o * shape[d] + c[d];
     }
     groups[o].push_back(k);
   }
@@ -94,7 +82,7 @@ Status RunReduce(R r, const std::vector<T>& x, const Dims& shape, DType dt, cons
                  std::vector<T>* y, Dims* out, const QuantSpec& qin = {}, const QuantSpec& qout = {},
                  bool axes_i64 = false, bool axes_const = true, DType out_dt = DType::kBF16) {
   OpTest t(TypeOf(r));
-  t.Input(dt, shape, x.data(), x.size() * sizeof(T), qin);
+  InputOf(t, dt, shape, x, qin);
   const int32_t n = static_cast<int32_t>(axes.size());
   if (!axes_const)
     t.Input<int32_t>({n}, std::vector<int32_t>(axes.begin(), axes.end()));
@@ -104,12 +92,7 @@ Status RunReduce(R r, const std::vector<T>& x, const Dims& shape, DType dt, cons
     t.Const<int32_t>({n}, std::vector<int32_t>(axes.begin(), axes.end()));
   t.Output(out_dt == DType::kBF16 ? dt : out_dt, qout);
   t.SetOptions(schema::OpOptions_ReduceOptions, schema::CreateReduceOptions(t.fbb(), keep).Union());
-  const Status st = t.Run(KernelOf(r));
-  if (st.ok()) {
-    *y = t.OutputData<T>(0);
-    *out = ShapeDims(t.OutputShape(0));
-  }
-  return st;
+  return RunAndFetch(t, KernelOf(r), y, out);
 }
 
 // --- TFLite fixed-point arithmetic, written independently for the test ---
@@ -179,11 +162,8 @@ const std::vector<std::vector<int>> kAxisSets = {{1, 2}, {-1}, {0, 2, 3}, {}, {1
 TEST_CASE("MEAN SUM REDUCE_MAX REDUCE_MIN REDUCE_PROD float", "[kernels][mean][sum][reduce_max][reduce_min][reduce_prod]") {
   const Dims shape = {2, 3, 5, 7};
   std::mt19937 rng(101);
-  std::uniform_real_distribution<float> dist(-2.f, 2.f);
-  std::uniform_real_distribution<float> near_one(0.7f, 1.3f);
-  std::vector<float> x(static_cast<size_t>(Count(shape))), xp(x.size());
-  for (auto& v : x) v = dist(rng);
-  for (auto& v : xp) v = near_one(rng);
+  const std::vector<float> x = RandomFloats(Count(shape), rng, -2.f, 2.f);
+  const std::vector<float> xp = RandomFloats(Count(shape), rng, 0.7f, 1.3f);  // products near one
   const R ops[] = {R::kMean, R::kSum, R::kMax, R::kMin, R::kProd};
   for (R r : ops) {
     const std::vector<float>& in = r == R::kProd ? xp : x;
@@ -270,8 +250,7 @@ template <typename T>
 void CheckQuantizedMeanSum(R r, uint32_t seed, float s_in, int32_t zp_in, float s_out, int32_t zp_out) {
   const Dims shape = {2, 5, 7, 3};
   std::mt19937 rng(seed);
-  std::vector<T> x(static_cast<size_t>(Count(shape)));
-  for (auto& v : x) v = static_cast<T>(rng());
+  const std::vector<T> x = RandomBits<T>(Count(shape), rng);
   const int32_t qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
   const DType dt = std::is_same<T, int8_t>::value ? DType::kI8 : DType::kU8;
   for (const auto& axes : kAxisSets) {
@@ -315,10 +294,8 @@ TEST_CASE("SUM int8 and uint8 follow TFLite's integer requantization", "[kernels
 TEST_CASE("REDUCE_MAX and REDUCE_MIN quantized compare raw values", "[kernels][reduce_max][reduce_min]") {
   const Dims shape = {3, 1, 4, 17};
   std::mt19937 rng(110);
-  std::vector<int8_t> x(static_cast<size_t>(Count(shape)));
-  for (auto& v : x) v = static_cast<int8_t>(rng());
-  std::vector<uint8_t> xu(x.size());
-  for (auto& v : xu) v = static_cast<uint8_t>(rng());
+  const std::vector<int8_t> x = RandomBits<int8_t>(Count(shape), rng);
+  const std::vector<uint8_t> xu = RandomBits<uint8_t>(Count(shape), rng);
   const QuantSpec q = QuantSpec::PerTensor(0.3f, -5), qu = QuantSpec::PerTensor(0.3f, 140);
   for (R r : {R::kMax, R::kMin}) {
     for (const std::vector<int>& axes : {std::vector<int>{3}, std::vector<int>{0, 2}}) {

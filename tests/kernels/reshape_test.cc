@@ -10,22 +10,17 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
+using namespace testing;  // OpTest and the shape test helpers
 
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-std::vector<float> RandomFloats(size_t n, uint32_t seed) {
+std::vector<float> SeededFloats(int64_t n, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-10.f, 10.f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
+  return RandomFloats(n, rng, -10.f, 10.f);
 }
 
 void SetNewShape(OpTest& t, const std::vector<int32_t>* new_shape) {
@@ -54,7 +49,7 @@ TEST_CASE("RESHAPE registration allows aliasing", "[kernels][reshape]") {
 }
 
 TEST_CASE("RESHAPE float from new_shape with -1", "[kernels][reshape]") {
-  const std::vector<float> x = RandomFloats(7 * 5 * 3, 1);
+  const std::vector<float> x = SeededFloats(7 * 5 * 3, 1);
   for (int copy = 0; copy < 2; ++copy) {
     OpTest t(schema::OpType_RESHAPE);
     t.Input<float>({1, 7, 5, 3}, x);
@@ -75,7 +70,7 @@ TEST_CASE("RESHAPE float from new_shape with -1", "[kernels][reshape]") {
 }
 
 TEST_CASE("RESHAPE shape from constant input, i32 and i64", "[kernels][reshape]") {
-  const std::vector<float> x = RandomFloats(2 * 3 * 4, 2);
+  const std::vector<float> x = SeededFloats(2 * 3 * 4, 2);
   {
     OpTest t(schema::OpType_RESHAPE);
     t.Input<float>({2, 3, 4}, x);
@@ -99,7 +94,7 @@ TEST_CASE("RESHAPE shape from constant input, i32 and i64", "[kernels][reshape]"
 }
 
 TEST_CASE("RESHAPE the shape input wins over new_shape", "[kernels][reshape]") {
-  const std::vector<float> x = RandomFloats(6, 3);
+  const std::vector<float> x = SeededFloats(6, 3);
   OpTest t(schema::OpType_RESHAPE);
   t.Input<float>({6}, x);
   t.Const<int32_t>({2}, {3, 2});
@@ -132,8 +127,7 @@ TEST_CASE("RESHAPE to and from scalars", "[kernels][reshape]") {
 
 TEST_CASE("RESHAPE moves any dtype and keeps quantization", "[kernels][reshape]") {
   std::mt19937 rng(4);
-  std::vector<int8_t> x8(30);
-  for (auto& v : x8) v = static_cast<int8_t>(rng());
+  const std::vector<int8_t> x8 = RandomBits<int8_t>(30, rng);
   {
     OpTest t(schema::OpType_RESHAPE);
     t.Input<int8_t>({5, 6}, x8, QuantSpec::PerTensor(0.25f, -3));
@@ -155,10 +149,9 @@ TEST_CASE("RESHAPE moves any dtype and keeps quantization", "[kernels][reshape]"
     CHECK(t.OutputData<int64_t>(0) == x64);
   }
   {
-    std::vector<uint16_t> h(8);
-    for (auto& v : h) v = static_cast<uint16_t>(rng());
+    const std::vector<uint16_t> h = RandomBits<uint16_t>(8, rng);
     OpTest t(schema::OpType_RESHAPE);
-    t.Input(DType::kF16, {8}, h.data(), h.size() * 2);
+    InputOf(t, DType::kF16, {8}, h);
     t.Output(DType::kF16);
     const std::vector<int32_t> ns = {2, 4};
     SetNewShape(t, &ns);
@@ -168,7 +161,7 @@ TEST_CASE("RESHAPE moves any dtype and keeps quantization", "[kernels][reshape]"
 }
 
 TEST_CASE("RESHAPE rejects bad shapes and types", "[kernels][reshape]") {
-  const std::vector<float> x = RandomFloats(12, 5);
+  const std::vector<float> x = SeededFloats(12, 5);
   auto run = [&](const std::vector<int32_t>& ns) {
     OpTest t(schema::OpType_RESHAPE);
     t.Input<float>({3, 4}, x);

@@ -14,21 +14,13 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 struct Mode {
   bool align_corners;
@@ -94,18 +86,15 @@ template <typename T>
 Status RunResize(schema::OpType type, const std::vector<T>& x, const Dims& shape, DType dt, int oh, int ow, Mode m,
                  std::vector<T>* y, Dims* out, const QuantSpec& q = {}) {
   OpTest t(type);
-  t.Input(dt, shape, x.data(), x.size() * sizeof(T), q);
+  InputOf(t, dt, shape, x, q);
   t.Const<int32_t>({2}, {oh, ow});
   t.Output(dt, q);
   t.SetOptions(schema::OpOptions_ResizeOptions,
                schema::CreateResizeOptions(t.fbb(), m.align_corners, m.half_pixel_centers).Union());
-  const Status st = t.Run(type == schema::OpType_RESIZE_BILINEAR ? ref::Register_RESIZE_BILINEAR()
-                                                                 : ref::Register_RESIZE_NEAREST_NEIGHBOR());
-  if (st.ok()) {
-    *y = t.OutputData<T>(0);
-    *out = ShapeDims(t.OutputShape(0));
-  }
-  return st;
+  return RunAndFetch(t,
+                     type == schema::OpType_RESIZE_BILINEAR ? ref::Register_RESIZE_BILINEAR()
+                                                            : ref::Register_RESIZE_NEAREST_NEIGHBOR(),
+                     y, out);
 }
 
 const Mode kModes[] = {{false, false}, {true, false}, {false, true}};
@@ -147,10 +136,8 @@ TEST_CASE("RESIZE_BILINEAR hand-computed examples", "[kernels][resize_bilinear]"
 
 TEST_CASE("RESIZE_BILINEAR float random shapes in every mode", "[kernels][resize_bilinear]") {
   std::mt19937 rng(81);
-  std::uniform_real_distribution<float> dist(-5.f, 5.f);
   for (const Geometry& g : kGeometries) {
-    std::vector<float> x(static_cast<size_t>(Count(g.in)));
-    for (auto& v : x) v = dist(rng);
+    const std::vector<float> x = RandomFloats(Count(g.in), rng, -5.f, 5.f);
     const std::vector<double> xd(x.begin(), x.end());
     for (const Mode& m : kModes) {
       std::vector<float> y;
@@ -168,8 +155,7 @@ template <typename T>
 void CheckQuantizedBilinear(uint32_t seed, DType dt, int32_t zp) {
   std::mt19937 rng(seed);
   for (const Geometry& g : kGeometries) {
-    std::vector<T> x(static_cast<size_t>(Count(g.in)));
-    for (auto& v : x) v = static_cast<T>(rng());
+    const std::vector<T> x = RandomBits<T>(Count(g.in), rng);
     const std::vector<double> xd(x.begin(), x.end());
     for (const Mode& m : kModes) {
       std::vector<T> y;
@@ -229,10 +215,8 @@ TEST_CASE("RESIZE_NEAREST_NEIGHBOR random shapes, float and quantized", "[kernel
   for (const Geometry& g : kGeometries) {
     std::vector<float> x(static_cast<size_t>(Count(g.in)));
     for (auto& v : x) v = static_cast<float>(rng() % 1000);
-    std::vector<int8_t> x8(x.size());
-    for (auto& v : x8) v = static_cast<int8_t>(rng());
-    std::vector<uint8_t> xu(x.size());
-    for (auto& v : xu) v = static_cast<uint8_t>(rng());
+    const std::vector<int8_t> x8 = RandomBits<int8_t>(Count(g.in), rng);
+    const std::vector<uint8_t> xu = RandomBits<uint8_t>(Count(g.in), rng);
     for (const Mode& m : modes) {
       std::vector<float> y;
       Dims out;

@@ -7,37 +7,22 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 // begin/size already resolved (no -1).
 template <typename T>
 std::vector<T> NaiveSlice(const std::vector<T>& x, const Dims& in, const Dims& begin, const Dims& size) {
-  const int rank = static_cast<int>(in.size());
   std::vector<T> y;
-  std::vector<int64_t> c(rank, 0);
   for (int64_t k = 0; k < Count(size); ++k) {
-    int64_t rem = k;
-    for (int d = rank - 1; d >= 0; --d) {
-      c[d] = rem % size[d];
-      rem /= size[d];
-    }
-    int64_t flat = 0;
-    for (int d = 0; d < rank; ++d) flat = flat * in[d] + begin[d] + c[d];
-    y.push_back(x[flat]);
+    std::vector<int64_t> c = Unravel(k, size);  // coordinate in the box
+    for (size_t d = 0; d < c.size(); ++d) c[d] += begin[d];
+    y.push_back(x[Ravel(c, in)]);
   }
   return y;
 }
@@ -46,16 +31,11 @@ template <typename T>
 Status RunSlice(const std::vector<T>& x, const Dims& shape, const Dims& begin, const Dims& size, DType dt,
                 std::vector<T>* y, Dims* out, const QuantSpec& q = {}) {
   OpTest t(schema::OpType_SLICE);
-  t.Input(dt, shape, x.data(), x.size() * sizeof(T), q);
+  InputOf(t, dt, shape, x, q);
   t.Const<int32_t>({static_cast<int32_t>(begin.size())}, begin);
   t.Const<int64_t>({static_cast<int32_t>(size.size())}, std::vector<int64_t>(size.begin(), size.end()));
   t.Output(dt, q);
-  const Status st = t.Run(ref::Register_SLICE());
-  if (st.ok()) {
-    *y = t.OutputData<T>(0);
-    *out = ShapeDims(t.OutputShape(0));
-  }
-  return st;
+  return RunAndFetch(t, ref::Register_SLICE(), y, out);
 }
 
 }  // namespace
@@ -63,9 +43,7 @@ Status RunSlice(const std::vector<T>& x, const Dims& shape, const Dims& begin, c
 TEST_CASE("SLICE float random boxes", "[kernels][slice]") {
   const Dims shape = {2, 7, 5, 3};
   std::mt19937 rng(21);
-  std::uniform_real_distribution<float> dist(-3.f, 3.f);
-  std::vector<float> x(static_cast<size_t>(Count(shape)));
-  for (auto& v : x) v = dist(rng);
+  const std::vector<float> x = RandomFloats(Count(shape), rng, -3.f, 3.f);
   for (int iter = 0; iter < 40; ++iter) {
     Dims begin(4), size(4), resolved(4);
     for (int d = 0; d < 4; ++d) {
@@ -91,8 +69,7 @@ TEST_CASE("SLICE other dtypes", "[kernels][slice]") {
   std::mt19937 rng(22);
   const Dims shape = {3, 17};
   {
-    std::vector<int8_t> x(static_cast<size_t>(Count(shape)));
-    for (auto& v : x) v = static_cast<int8_t>(rng());
+    const std::vector<int8_t> x = RandomBits<int8_t>(Count(shape), rng);
     std::vector<int8_t> y;
     Dims out;
     REQUIRE(RunSlice<int8_t>(x, shape, {1, 4}, {2, -1}, DType::kI8, &y, &out, QuantSpec::PerTensor(0.3f, -5)).ok());
@@ -100,8 +77,7 @@ TEST_CASE("SLICE other dtypes", "[kernels][slice]") {
     CHECK(y == NaiveSlice(x, shape, {1, 4}, {2, 13}));
   }
   {
-    std::vector<uint8_t> x(static_cast<size_t>(Count(shape)));
-    for (auto& v : x) v = static_cast<uint8_t>(rng());
+    const std::vector<uint8_t> x = RandomBits<uint8_t>(Count(shape), rng);
     std::vector<uint8_t> y;
     Dims out;
     REQUIRE(RunSlice<uint8_t>(x, shape, {0, 16}, {3, 1}, DType::kU8, &y, &out).ok());

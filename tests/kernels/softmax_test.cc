@@ -5,41 +5,16 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <random>
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-
-Shape ToShape(const std::vector<int32_t>& v) { return Shape::FromArray(v.data(), static_cast<int>(v.size())); }
-
-std::vector<float> RandomFloats(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-template <typename T>
-std::vector<T> RandomQuant(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> dist(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(dist(rng));
-  return v;
-}
-
-size_t Count(const std::vector<int32_t>& shape) {
-  size_t n = 1;
-  for (int32_t d : shape) n *= static_cast<size_t>(d);
-  return n;
-}
+using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 
 // Naive softmax of real values along `axis` (already non-negative), in double.
 std::vector<double> NaiveSoftmax(const std::vector<double>& x, const std::vector<int32_t>& shape, int axis,
@@ -71,11 +46,7 @@ std::vector<float> RunFloat(const std::vector<int32_t>& shape, const std::vector
   t.Input<float>(shape, x);
   t.Output(DType::kF32);
   SetSoftmaxOptions(t, beta, axis);
-  const Status s = t.Run(ref::Register_SOFTMAX());
-  INFO(s.message());
-  REQUIRE(s.ok());
-  REQUIRE(t.OutputShape(0) == ToShape(shape));
-  return t.OutputData<float>(0);
+  return RunAndGetOutput<float>(t, ref::Register_SOFTMAX(), shape);
 }
 
 void CheckFloat(const std::vector<int32_t>& shape, const std::vector<float>& x, float beta, int axis) {
@@ -83,51 +54,28 @@ void CheckFloat(const std::vector<int32_t>& shape, const std::vector<float>& x, 
   const std::vector<float> y = RunFloat(shape, x, beta, axis);
   const int a = axis < 0 ? axis + static_cast<int>(shape.size()) : axis;
   const std::vector<double> want = NaiveSoftmax(std::vector<double>(x.begin(), x.end()), shape, a, beta);
-  REQUIRE(y.size() == want.size());
-  size_t bad = 0, first = 0;
-  for (size_t i = 0; i < y.size(); ++i) {
-    if (!(std::fabs(y[i] - want[i]) <= 1e-6 + 1e-5 * want[i]) && bad++ == 0) first = i;
-  }
-  INFO("mismatches " << bad << ", first at " << first << ": got " << y[first] << " want " << want[first]);
-  CHECK(bad == 0);
+  ExpectClose(y, want, /*rtol=*/1e-5, /*atol=*/1e-6);  // want >= 0
 }
 
 // Quantized: the kernel sums float table entries and rounds in float, the naive version
 // is double arithmetic followed by round half away from zero, so results may differ by 1
 // step, but only where the exact value lies within 0.01 step of a rounding boundary;
-// everywhere else they must agree exactly.
+// everywhere else they must agree exactly (CheckQuantAgainstReal).
 template <typename T>
 void CheckQuant(const std::vector<int32_t>& shape, float beta, int axis, float in_scale, int32_t in_zp,
                 float out_scale, int32_t out_zp, uint32_t seed) {
   INFO("beta " << beta << " axis " << axis << " in " << in_scale << "/" << in_zp << " out " << out_scale << "/"
                 << out_zp);
-  const std::vector<T> x = RandomQuant<T>(Count(shape), seed);
+  const std::vector<T> x = RandomInts<T>(static_cast<size_t>(Count(shape)), seed);
   OpTest t(schema::OpType_SOFTMAX);
   t.Input<T>(shape, x, QuantSpec::PerTensor(in_scale, in_zp));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   SetSoftmaxOptions(t, beta, axis);
-  const Status s = t.Run(ref::Register_SOFTMAX());
-  INFO(s.message());
-  REQUIRE(s.ok());
-  REQUIRE(t.OutputShape(0) == ToShape(shape));
-  const std::vector<T> y = t.OutputData<T>(0);
+  const std::vector<T> y = RunAndGetOutput<T>(t, ref::Register_SOFTMAX(), shape);
 
-  std::vector<double> real;
-  for (T q : x) real.push_back(static_cast<double>(in_scale) * (static_cast<int32_t>(q) - in_zp));
   const int a = axis < 0 ? axis + static_cast<int>(shape.size()) : axis;
-  const std::vector<double> p = NaiveSoftmax(real, shape, a, beta);
-  size_t bad = 0, off_by_one = 0, first = 0;
-  for (size_t i = 0; i < y.size(); ++i) {
-    double w = std::round(p[i] / out_scale) + out_zp;
-    w = std::min<double>(std::max<double>(w, std::numeric_limits<T>::min()), std::numeric_limits<T>::max());
-    const int diff = std::abs(static_cast<int>(y[i]) - static_cast<int>(w));
-    const double exact = p[i] / out_scale;
-    const bool near_tie = std::fabs(exact - std::floor(exact) - 0.5) < 0.01;
-    if (diff == 1) ++off_by_one;
-    if ((diff > 1 || (diff == 1 && !near_tie)) && bad++ == 0) first = i;
-  }
-  INFO("mismatches (> 1 step, or 1 step away from a tie) " << bad << ", first at " << first << "; off by one " << off_by_one);
-  CHECK(bad == 0);
+  const std::vector<double> p = NaiveSoftmax(DequantizeRef(x, in_scale, in_zp), shape, a, beta);
+  CheckQuantAgainstReal(y, p, out_scale, out_zp);
 }
 
 TEST_CASE("SOFTMAX f32 along the last axis", "[kernels][softmax]") {

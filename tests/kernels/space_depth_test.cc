@@ -8,21 +8,13 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 // out[n, h*b + by, w*b + bx, c] = in[n, h, w, (by*b + bx) * oc + c]
 template <typename T>
@@ -61,16 +53,13 @@ template <typename T>
 Status Run(schema::OpType type, const std::vector<T>& x, const Dims& shape, DType dt, int block, std::vector<T>* y,
            Dims* out, const QuantSpec& q = {}) {
   OpTest t(type);
-  t.Input(dt, shape, x.data(), x.size() * sizeof(T), q);
+  InputOf(t, dt, shape, x, q);
   t.Output(dt, q);
   t.SetOptions(schema::OpOptions_SpaceDepthOptions, schema::CreateSpaceDepthOptions(t.fbb(), block).Union());
-  const Status st = t.Run(type == schema::OpType_DEPTH_TO_SPACE ? ref::Register_DEPTH_TO_SPACE()
-                                                                : ref::Register_SPACE_TO_DEPTH());
-  if (st.ok()) {
-    *y = t.OutputData<T>(0);
-    *out = ShapeDims(t.OutputShape(0));
-  }
-  return st;
+  return RunAndFetch(t,
+                     type == schema::OpType_DEPTH_TO_SPACE ? ref::Register_DEPTH_TO_SPACE()
+                                                           : ref::Register_SPACE_TO_DEPTH(),
+                     y, out);
 }
 
 }  // namespace
@@ -124,8 +113,7 @@ TEST_CASE("DEPTH_TO_SPACE and SPACE_TO_DEPTH other dtypes", "[kernels][depth_to_
   std::mt19937 rng(92);
   const Dims shape = {2, 2, 4, 12};
   {
-    std::vector<int8_t> x(static_cast<size_t>(Count(shape)));
-    for (auto& v : x) v = static_cast<int8_t>(rng());
+    const std::vector<int8_t> x = RandomBits<int8_t>(Count(shape), rng);
     std::vector<int8_t> y;
     Dims out;
     REQUIRE(Run<int8_t>(schema::OpType_DEPTH_TO_SPACE, x, shape, DType::kI8, 2, &y, &out,
@@ -139,8 +127,7 @@ TEST_CASE("DEPTH_TO_SPACE and SPACE_TO_DEPTH other dtypes", "[kernels][depth_to_
     CHECK(y == NaiveSpaceToDepth(x, shape, 2));
   }
   {
-    std::vector<uint8_t> x(static_cast<size_t>(Count(shape)));
-    for (auto& v : x) v = static_cast<uint8_t>(rng());
+    const std::vector<uint8_t> x = RandomBits<uint8_t>(Count(shape), rng);
     std::vector<uint8_t> y;
     Dims out;
     REQUIRE(Run<uint8_t>(schema::OpType_SPACE_TO_DEPTH, x, shape, DType::kU8, 2, &y, &out,

@@ -7,39 +7,24 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 // The part of x with axis coordinates [start, start + len).
 template <typename T>
 std::vector<T> NaivePart(const std::vector<T>& x, const Dims& shape, int axis, int start, int len) {
-  const int rank = static_cast<int>(shape.size());
   Dims out = shape;
   out[axis] = len;
   std::vector<T> y;
-  std::vector<int64_t> o(rank);
   for (int64_t k = 0; k < Count(out); ++k) {
-    int64_t rem = k;
-    for (int d = rank - 1; d >= 0; --d) {
-      o[d] = rem % out[d];
-      rem /= out[d];
-    }
-    int64_t flat = 0;
-    for (int d = 0; d < rank; ++d) flat = flat * shape[d] + o[d] + (d == axis ? start : 0);
-    y.push_back(x[flat]);
+    std::vector<int64_t> c = Unravel(k, out);
+    c[axis] += start;
+    y.push_back(x[Ravel(c, shape)]);
   }
   return y;
 }
@@ -49,7 +34,7 @@ Status RunSplit(const std::vector<T>& x, const Dims& shape, DType dt, int axis, 
                 const std::vector<int>* size_splits, std::vector<std::vector<T>>* ys, std::vector<Dims>* shapes,
                 const QuantSpec& q = {}) {
   OpTest t(schema::OpType_SPLIT);
-  t.Input(dt, shape, x.data(), x.size() * sizeof(T), q);
+  InputOf(t, dt, shape, x, q);
   if (size_splits)
     t.Const<int64_t>({static_cast<int32_t>(size_splits->size())},
                      std::vector<int64_t>(size_splits->begin(), size_splits->end()));
@@ -71,10 +56,8 @@ Status RunSplit(const std::vector<T>& x, const Dims& shape, DType dt, int axis, 
 
 TEST_CASE("SPLIT float equal parts along every axis", "[kernels][split]") {
   std::mt19937 rng(61);
-  std::uniform_real_distribution<float> dist(-2.f, 2.f);
   const Dims shape = {2, 6, 3, 9};
-  std::vector<float> x(static_cast<size_t>(Count(shape)));
-  for (auto& v : x) v = dist(rng);
+  const std::vector<float> x = RandomFloats(Count(shape), rng, -2.f, 2.f);
   for (int axis = -4; axis < 4; ++axis) {
     const int a = axis < 0 ? axis + 4 : axis;
     const int n = shape[a] % 3 == 0 ? 3 : shape[a];
@@ -117,8 +100,7 @@ TEST_CASE("SPLIT other dtypes", "[kernels][split]") {
   std::mt19937 rng(63);
   const Dims shape = {4, 5};
   {
-    std::vector<int8_t> x(20);
-    for (auto& v : x) v = static_cast<int8_t>(rng());
+    const std::vector<int8_t> x = RandomBits<int8_t>(20, rng);
     std::vector<std::vector<int8_t>> ys;
     std::vector<Dims> shapes;
     REQUIRE(RunSplit<int8_t>(x, shape, DType::kI8, 0, 2, nullptr, &ys, &shapes, QuantSpec::PerTensor(0.1f, 3)).ok());

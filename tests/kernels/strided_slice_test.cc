@@ -10,21 +10,13 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 struct Masks {
   int begin = 0, end = 0, ellipsis = 0, new_axis = 0, shrink = 0;
@@ -82,19 +74,15 @@ std::vector<T> NaiveStridedSlice(const std::vector<T>& x, const Dims& shape, con
       out_shape->push_back(static_cast<int32_t>(lists[d].size()));
     }
   }
+  // The cartesian product of the index lists, in row-major order.
+  Dims sizes;
+  for (auto& l : lists) sizes.push_back(static_cast<int32_t>(l.size()));
   std::vector<T> y;
-  int64_t total = 1;
-  for (auto& l : lists) total *= static_cast<int64_t>(l.size());
-  std::vector<size_t> c(rank, 0);
-  for (int64_t k = 0; k < total; ++k) {
-    int64_t rem = k;
-    for (int d = rank - 1; d >= 0; --d) {
-      c[d] = static_cast<size_t>(rem % static_cast<int64_t>(lists[d].size()));
-      rem /= static_cast<int64_t>(lists[d].size());
-    }
-    int64_t flat = 0;
-    for (int d = 0; d < rank; ++d) flat = flat * shape[d] + lists[d][c[d]];
-    y.push_back(x[flat]);
+  std::vector<int64_t> idx(rank);
+  for (int64_t k = 0; k < Count(sizes); ++k) {
+    const std::vector<int64_t> c = Unravel(k, sizes);
+    for (int d = 0; d < rank; ++d) idx[d] = lists[d][c[d]];
+    y.push_back(x[Ravel(idx, shape)]);
   }
   return y;
 }
@@ -104,7 +92,7 @@ Status RunStridedSlice(const std::vector<T>& x, const Dims& shape, DType dt, con
                        const std::vector<int>& end, const std::vector<int>* strides, const Masks& m,
                        std::vector<T>* y, Dims* out, const QuantSpec& q = {}) {
   OpTest t(schema::OpType_STRIDED_SLICE);
-  t.Input(dt, shape, x.data(), x.size() * sizeof(T), q);
+  InputOf(t, dt, shape, x, q);
   const int32_t n = static_cast<int32_t>(begin.size());
   t.Const<int32_t>({n}, std::vector<int32_t>(begin.begin(), begin.end()));
   t.Const<int64_t>({static_cast<int32_t>(end.size())}, std::vector<int64_t>(end.begin(), end.end()));
@@ -113,12 +101,7 @@ Status RunStridedSlice(const std::vector<T>& x, const Dims& shape, DType dt, con
   t.SetOptions(schema::OpOptions_StridedSliceOptions,
                schema::CreateStridedSliceOptions(t.fbb(), m.begin, m.end, m.ellipsis, m.new_axis, m.shrink, m.offset)
                    .Union());
-  const Status st = t.Run(ref::Register_STRIDED_SLICE());
-  if (st.ok()) {
-    *y = t.OutputData<T>(0);
-    *out = ShapeDims(t.OutputShape(0));
-  }
-  return st;
+  return RunAndFetch(t, ref::Register_STRIDED_SLICE(), y, out);
 }
 
 std::vector<float> Iota(int64_t n) {
@@ -281,8 +264,7 @@ TEST_CASE("STRIDED_SLICE ellipsis and new axis", "[kernels][strided_slice]") {
 TEST_CASE("STRIDED_SLICE other dtypes", "[kernels][strided_slice]") {
   std::mt19937 rng(33);
   const Dims shape = {4, 7, 3};
-  std::vector<int8_t> x(static_cast<size_t>(Count(shape)));
-  for (auto& v : x) v = static_cast<int8_t>(rng());
+  const std::vector<int8_t> x = RandomBits<int8_t>(Count(shape), rng);
   const std::vector<int> st = {2, -3, 1};
   Masks m;
   m.begin = 2;

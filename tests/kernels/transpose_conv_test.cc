@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "kernels/common/quant.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
+using namespace conv_test;  // NOLINT: OpTest and tests/kernels/conv_test_util.h
 
 struct TcCase {
   int n = 1, h = 1, w = 1, cin = 1, cout = 1, kh = 1, kw = 1, sh = 1, sw = 1;
@@ -99,27 +99,9 @@ std::vector<Acc> NaiveScatter(const TcCase& c, int* oh, int* ow, Term term) {
 }
 
 flatbuffers::Offset<void> Options(OpTest& t, const TcCase& c) {
-  flatbuffers::Offset<flatbuffers::Vector<int32_t>> pads = 0, os = 0;
-  if (!c.pads.empty()) pads = t.fbb().CreateVector(c.pads);
-  if (!c.output_shape.empty()) os = t.fbb().CreateVector(c.output_shape);
+  const auto pads = OptionalVector(t, c.pads);
+  const auto os = OptionalVector(t, c.output_shape);
   return schema::CreateTransposeConvOptions(t.fbb(), c.padding, c.sh, c.sw, c.act, pads, c.oph, c.opw, os).Union();
-}
-
-double ClampAct(double v, schema::Activation act) {
-  switch (act) {
-    case schema::Activation_RELU: return std::max(v, 0.0);
-    case schema::Activation_RELU6: return std::min(std::max(v, 0.0), 6.0);
-    case schema::Activation_RELU_N1_TO_1: return std::min(std::max(v, -1.0), 1.0);
-    default: return v;
-  }
-}
-
-template <typename T>
-std::vector<T> RandomInts(std::mt19937& rng, size_t n, int lo, int hi) {
-  std::uniform_int_distribution<int> d(lo, hi);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(d(rng));
-  return v;
 }
 
 std::string Describe(const TcCase& c) {
@@ -130,19 +112,13 @@ std::string Describe(const TcCase& c) {
 
 void RunFloatCase(const TcCase& c, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> x(static_cast<size_t>(c.n) * c.h * c.w * c.cin);
-  std::vector<float> w(static_cast<size_t>(c.cout) * c.kh * c.kw * c.cin), b(c.bias ? c.cout : 0);
-  for (float& v : x) v = d(rng);
-  for (float& v : w) v = d(rng);
-  for (float& v : b) v = d(rng);
+  const auto x = RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.cin);
+  const auto w = RandomFloats(rng, static_cast<size_t>(c.cout) * c.kh * c.kw * c.cin);
+  const auto b = RandomFloats(rng, c.bias ? c.cout : 0);
   OpTest t(schema::OpType_TRANSPOSE_CONV);
   t.Input<float>({c.n, c.h, c.w, c.cin}, x);
   t.Const<float>({c.cout, c.kh, c.kw, c.cin}, w);
-  if (c.bias)
-    t.Const<float>({c.cout}, b);
-  else
-    t.OmitInput();
+  ConstOrOmit(t, c.bias, {c.cout}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_TransposeConvOptions, Options(t, c));
   const Status s = t.Run(ref::Register_TRANSPOSE_CONV());
@@ -154,13 +130,9 @@ void RunFloatCase(const TcCase& c, uint32_t seed) {
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.cout}));
   const auto got = t.OutputData<float>(0);
   REQUIRE(got.size() == want.size());
-  int bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const double e = ClampAct(want[i] + (c.bias ? b[i % c.cout] : 0.0), c.act);
-    if (std::fabs(got[i] - e) > 1e-5 + 1e-5 * std::fabs(e) && bad++ == 0)
-      FAIL_CHECK("element " << i << ": got " << got[i] << ", want " << e);
-  }
-  CHECK(bad == 0);
+  std::vector<double> e(want.size());
+  for (size_t i = 0; i < want.size(); ++i) e[i] = ClampAct(want[i] + (c.bias ? b[i % c.cout] : 0.0), c.act);
+  CheckAllNear(got, e, 1e-5, 1e-5);
 }
 
 template <typename T>
@@ -170,13 +142,9 @@ void RunQuantCase(const TcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
   const bool s8 = std::is_same<T, int8_t>::value;
   const float in_scale = 0.043f;
   const int32_t in_zp = s8 ? -20 : 110;
-  std::vector<float> w_scale(per_channel ? c.cout : 1);
-  std::uniform_real_distribution<float> sd(0.004f, 0.02f);
-  for (float& s : w_scale) s = sd(rng);
-  double mean_ws = 0;
-  for (float s : w_scale) mean_ws += s / w_scale.size();
+  const std::vector<float> w_scale = RandomFloats(rng, per_channel ? c.cout : 1, 0.004f, 0.02f);
   const int taps = std::max(1, (c.kh + c.sh - 1) / c.sh) * std::max(1, (c.kw + c.sw - 1) / c.sw) * c.cin;
-  const float out_scale = static_cast<float>(in_scale * mean_ws * 60.0 * std::sqrt(taps));
+  const float out_scale = static_cast<float>(in_scale * Mean(w_scale) * 60.0 * std::sqrt(taps));
   const int32_t out_zp = s8 ? 11 : 128;
   const auto x = RandomInts<T>(rng, static_cast<size_t>(c.n) * c.h * c.w * c.cin, qmin, qmax);
   const auto w = RandomInts<T>(rng, static_cast<size_t>(c.cout) * c.kh * c.kw * c.cin, s8 ? -127 : 0, qmax);
@@ -184,15 +152,8 @@ void RunQuantCase(const TcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
 
   OpTest t(schema::OpType_TRANSPOSE_CONV);
   t.Input<T>({c.n, c.h, c.w, c.cin}, x, QuantSpec::PerTensor(in_scale, in_zp));
-  t.Const<T>({c.cout, c.kh, c.kw, c.cin}, w, QuantSpec{w_scale, std::vector<int64_t>(w_scale.size(), w_zp), 0});
-  if (c.bias) {
-    QuantSpec bq;
-    for (float s : w_scale) bq.scale.push_back(in_scale * s);
-    bq.zero_point.assign(w_scale.size(), 0);
-    t.Const<int32_t>({c.cout}, b, bq);
-  } else {
-    t.OmitInput();
-  }
+  t.Const<T>({c.cout, c.kh, c.kw, c.cin}, w, WeightQuant(w_scale, w_zp, 0));
+  ConstOrOmit(t, c.bias, {c.cout}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_TransposeConvOptions, Options(t, c));
   const Status s = t.Run(ref::Register_TRANSPOSE_CONV());
@@ -204,29 +165,21 @@ void RunQuantCase(const TcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
     return static_cast<int64_t>(static_cast<int>(x[i]) - in_zp) * (static_cast<int>(w[j]) - w_zp);
   });
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.cout}));
-  auto quant = [&](double v) { return static_cast<int>(std::round(v / out_scale)) + out_zp; };
-  int lo = qmin, hi = qmax;
-  if (c.act == schema::Activation_RELU) lo = std::max(qmin, quant(0));
-  if (c.act == schema::Activation_RELU6) lo = std::max(qmin, quant(0)), hi = std::min(qmax, quant(6));
+  int lo, hi;
+  QuantActRange(c.act, out_scale, out_zp, qmin, qmax, &lo, &hi);
   const auto got = t.OutputData<T>(0);
   REQUIRE(got.size() == acc.size());
-  int bad = 0, far = 0;
+  QuantTally tally;
   for (size_t i = 0; i < got.size(); ++i) {
     const int oc = static_cast<int>(i % c.cout);
     const double ws = w_scale[per_channel ? oc : 0];
     const int64_t a = acc[i] + (c.bias ? b[oc] : 0);
-    int32_t mult;
-    int shift;
-    QuantizeMultiplier(static_cast<double>(in_scale) * ws / out_scale, &mult, &shift);
-    const int want =
-        std::min(std::max(MultiplyByQuantizedMultiplier(static_cast<int32_t>(a), mult, shift) + out_zp, lo), hi);
-    if (got[i] != want && bad++ == 0) FAIL_CHECK("element " << i << ": got " << +got[i] << ", want " << want);
+    const int want = NaiveRequantize(a, static_cast<double>(in_scale) * ws / out_scale, out_zp, lo, hi);
     const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(a), c.act);
-    const double rq = std::min<double>(std::max<double>(std::round(real / out_scale) + out_zp, qmin), qmax);
-    if (std::fabs(rq - got[i]) > 1) ++far;
+    tally.Add(got[i], want, NaiveQuantize(real, out_scale, out_zp, qmin, qmax),
+              [&] { return "element " + std::to_string(i); });
   }
-  CHECK(bad == 0);
-  CHECK(far == 0);
+  tally.Check();
 }
 
 TEST_CASE("TRANSPOSE_CONV float matches naive scatter", "[kernels][transpose_conv]") {
@@ -272,14 +225,10 @@ TEST_CASE("TRANSPOSE_CONV small exact example", "[kernels][transpose_conv]") {
   CHECK(t.OutputData<float>(0) == std::vector<float>({1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
 }
 
-bool Contains(const std::string& s, const char* word) { return s.find(word) != std::string::npos; }
-
 Status RunBad(const TcCase& c, const std::vector<int32_t>& w_shape) {
   OpTest t(schema::OpType_TRANSPOSE_CONV);
-  size_t w_n = 1;
-  for (int d : w_shape) w_n *= d;
   t.Input<float>({c.n, c.h, c.w, c.cin}, std::vector<float>(static_cast<size_t>(c.n) * c.h * c.w * c.cin, 1.f));
-  t.Const<float>(w_shape, std::vector<float>(w_n, 1.f));
+  t.Const<float>(w_shape, std::vector<float>(Count(w_shape), 1.f));
   t.OmitInput();
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_TransposeConvOptions, Options(t, c));

@@ -8,21 +8,13 @@
 #include <vector>
 
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
 
-using testing::OpTest;
-using Dims = std::vector<int32_t>;
-
-Dims ShapeDims(const Shape& s) { return Dims(s.dims, s.dims + s.rank); }
-
-int64_t Count(const Dims& d) {
-  int64_t n = 1;
-  for (int32_t v : d) n *= v;
-  return n;
-}
+using namespace testing;  // OpTest and the shape test helpers
 
 template <typename T>
 std::vector<T> NaiveTranspose(const std::vector<T>& x, const Dims& in, const std::vector<int>& perm) {
@@ -30,17 +22,11 @@ std::vector<T> NaiveTranspose(const std::vector<T>& x, const Dims& in, const std
   Dims out(rank);
   for (int d = 0; d < rank; ++d) out[d] = in[perm[d]];
   std::vector<T> y(x.size());
-  std::vector<int64_t> o(rank, 0), i(rank, 0);
+  std::vector<int64_t> i(rank, 0);
   for (int64_t k = 0; k < Count(out); ++k) {
-    int64_t rem = k;
-    for (int d = rank - 1; d >= 0; --d) {
-      o[d] = rem % out[d];
-      rem /= out[d];
-    }
+    const std::vector<int64_t> o = Unravel(k, out);
     for (int d = 0; d < rank; ++d) i[perm[d]] = o[d];
-    int64_t flat = 0;
-    for (int d = 0; d < rank; ++d) flat = flat * in[d] + i[d];
-    y[k] = x[flat];
+    y[k] = x[Ravel(i, in)];
   }
   return y;
 }
@@ -49,15 +35,10 @@ template <typename T>
 Status RunTranspose(const std::vector<T>& x, const Dims& shape, const std::vector<int>& perm, DType dt,
                     std::vector<T>* y, Dims* out_shape, const QuantSpec& q = {}) {
   OpTest t(schema::OpType_TRANSPOSE);
-  t.Input(dt, shape, x.data(), x.size() * sizeof(T), q);
+  InputOf(t, dt, shape, x, q);
   t.Const<int32_t>({static_cast<int32_t>(perm.size())}, std::vector<int32_t>(perm.begin(), perm.end()));
   t.Output(dt, q);
-  const Status st = t.Run(ref::Register_TRANSPOSE());
-  if (st.ok()) {
-    *y = t.OutputData<T>(0);
-    *out_shape = ShapeDims(t.OutputShape(0));
-  }
-  return st;
+  return RunAndFetch(t, ref::Register_TRANSPOSE(), y, out_shape);
 }
 
 }  // namespace
@@ -65,9 +46,7 @@ Status RunTranspose(const std::vector<T>& x, const Dims& shape, const std::vecto
 TEST_CASE("TRANSPOSE float, every permutation of a 4-D tensor", "[kernels][transpose]") {
   const Dims shape = {1, 7, 5, 3};
   std::mt19937 rng(11);
-  std::uniform_real_distribution<float> dist(-5.f, 5.f);
-  std::vector<float> x(static_cast<size_t>(Count(shape)));
-  for (auto& v : x) v = dist(rng);
+  const std::vector<float> x = RandomFloats(Count(shape), rng, -5.f, 5.f);
   std::vector<int> perm = {0, 1, 2, 3};
   int tested = 0;
   do {
@@ -85,8 +64,7 @@ TEST_CASE("TRANSPOSE other ranks and dtypes", "[kernels][transpose]") {
   std::mt19937 rng(12);
   {  // rank 6, int8 quantized (values pass through)
     const Dims shape = {2, 3, 1, 4, 2, 3};
-    std::vector<int8_t> x(static_cast<size_t>(Count(shape)));
-    for (auto& v : x) v = static_cast<int8_t>(rng());
+    const std::vector<int8_t> x = RandomBits<int8_t>(Count(shape), rng);
     const std::vector<int> perm = {5, 3, 0, 4, 2, 1};
     std::vector<int8_t> y;
     Dims out;
@@ -96,8 +74,7 @@ TEST_CASE("TRANSPOSE other ranks and dtypes", "[kernels][transpose]") {
   }
   {  // rank 2 uint8 with 17 columns
     const Dims shape = {9, 17};
-    std::vector<uint8_t> x(static_cast<size_t>(Count(shape)));
-    for (auto& v : x) v = static_cast<uint8_t>(rng());
+    const std::vector<uint8_t> x = RandomBits<uint8_t>(Count(shape), rng);
     std::vector<uint8_t> y;
     Dims out;
     REQUIRE(RunTranspose<uint8_t>(x, shape, {1, 0}, DType::kU8, &y, &out).ok());
@@ -112,8 +89,7 @@ TEST_CASE("TRANSPOSE other ranks and dtypes", "[kernels][transpose]") {
     Dims out;
     REQUIRE(RunTranspose<int64_t>(x, shape, {2, 0, 1}, DType::kI64, &y, &out).ok());
     CHECK(y == NaiveTranspose(x, shape, {2, 0, 1}));
-    std::vector<uint16_t> h(static_cast<size_t>(Count(shape)));
-    for (auto& v : h) v = static_cast<uint16_t>(rng());
+    const std::vector<uint16_t> h = RandomBits<uint16_t>(Count(shape), rng);
     std::vector<uint16_t> yh;
     REQUIRE(RunTranspose<uint16_t>(h, shape, {1, 2, 0}, DType::kF16, &yh, &out).ok());
     CHECK(out == (Dims{5, 2, 3}));
