@@ -163,6 +163,8 @@ Status PrepareWindow2D(const KernelContext* ctx, const Shape& in, schema::Paddin
   if (eff_h > (1 << 30) || eff_w > (1 << 30))
     return ctx->InvalidModel("dilated filter %lldx%lld is too large", static_cast<long long>(eff_h),
                              static_cast<long long>(eff_w));
+  if (static_cast<int64_t>(filter_h) * filter_w > (1 << 30))
+    return ctx->InvalidModel("filter %dx%d has too many taps", filter_h, filter_w);
   int p[4];
   EDGERT_RETURN_IF_ERROR(ReadPadding(ctx, padding, pads, p));
   WindowGeometry gh, gw;
@@ -189,7 +191,9 @@ Status PrepareWindow2D(const KernelContext* ctx, const Shape& in, schema::Paddin
   return Status::Ok();
 }
 
-Status PreparePool2D(KernelContext* ctx, Pool2DParams* p) {
+Status PreparePool2D(KernelContext* ctx) {
+  auto* p = ctx->NewState<Pool2DParams>();
+  if (p == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
   if (ctx->num_inputs() != 1 || ctx->num_outputs() != 1)
     return ctx->InvalidModel("expects 1 input and 1 output; got %d and %d", ctx->num_inputs(), ctx->num_outputs());
   const Tensor* input = ctx->input(0);

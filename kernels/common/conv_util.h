@@ -39,6 +39,17 @@ struct ConvQuantParams {
 Status GetConvTensors(KernelContext* ctx, const Tensor** input, const Tensor** weights, const Tensor** bias,
                       Tensor** output);
 
+// GetConvTensors, then the op's options table of type Options (named
+// `options_name` in the message when it is missing).
+template <typename Options>
+Status GetConvOperands(KernelContext* ctx, const char* options_name, const Tensor** input, const Tensor** weights,
+                       const Tensor** bias, Tensor** output, const Options** opt) {
+  EDGERT_RETURN_IF_ERROR(GetConvTensors(ctx, input, weights, bias, output));
+  *opt = ctx->options<Options>();
+  if (*opt == nullptr) return ctx->InvalidModel("missing %s", options_name);
+  return Status::Ok();
+}
+
 // Validates the dtypes of input/weights/bias/output of a conv-like op and their
 // quantization, and fills `p`.
 //   f32: input, weights, output f32; bias f32.
@@ -96,17 +107,30 @@ inline PixelPos SplitPixel(int64_t pixel, int h, int w) {
 // `out_pixel` (an index into [batches, out_h, out_w]) that lies inside the
 // input; in_pixel = (b * in_h + y) * in_w + x, so channel c of that input
 // pixel is element in_pixel * in_c + c.
+// Taps outside the input are never visited, so the work per output pixel is
+// bounded by the input size even when a (hostile) filter is much larger.
+// First and one-past-last tap k with 0 <= origin + k * dilation < size.
+inline void TapRange(int64_t origin, int filter, int dilation, int size, int* first, int* end) {
+  int64_t lo = origin >= 0 ? 0 : (-origin + dilation - 1) / dilation;
+  int64_t hi = size - origin <= 0 ? 0 : (size - origin + dilation - 1) / dilation;
+  if (hi > filter) hi = filter;
+  if (lo > hi) lo = hi;
+  *first = static_cast<int>(lo);
+  *end = static_cast<int>(hi);
+}
+
 template <typename Fn>
 inline void ForEachWindowTap(const Window2D& w, int64_t out_pixel, Fn fn) {
   const PixelPos o = SplitPixel(out_pixel, w.out_h, w.out_w);
   const int64_t y0 = static_cast<int64_t>(o.y) * w.stride_h - w.pad_top;
   const int64_t x0 = static_cast<int64_t>(o.x) * w.stride_w - w.pad_left;
-  for (int ky = 0; ky < w.filter_h; ++ky) {
+  int ky0, ky1, kx0, kx1;
+  TapRange(y0, w.filter_h, w.dilation_h, w.in_h, &ky0, &ky1);
+  TapRange(x0, w.filter_w, w.dilation_w, w.in_w, &kx0, &kx1);
+  for (int ky = ky0; ky < ky1; ++ky) {
     const int64_t y = y0 + static_cast<int64_t>(ky) * w.dilation_h;
-    if (y < 0 || y >= w.in_h) continue;
-    for (int kx = 0; kx < w.filter_w; ++kx) {
+    for (int kx = kx0; kx < kx1; ++kx) {
       const int64_t x = x0 + static_cast<int64_t>(kx) * w.dilation_w;
-      if (x < 0 || x >= w.in_w) continue;
       fn(ky, kx, (o.b * w.in_h + y) * w.in_w + x);
     }
   }
@@ -203,14 +227,15 @@ struct Pool2DParams {
   int32_t zero_point = 0, act_min = 0, act_max = 0;  // quantized: shared by input and output
 };
 
-// Validates a 2-D pool (one NHWC input, Pool2DOptions, output of the same
-// dtype), sets the output shape and fills `p`. Quantized pools require the
-// output's scale and zero point to equal the input's (TFLite's rule; no
-// requantization). EXPLICIT pads must be smaller than the filter, so that every
-// window overlaps the input.
-Status PreparePool2D(KernelContext* ctx, Pool2DParams* p);
+// Prepare of AVERAGE_POOL_2D and MAX_POOL_2D: makes the op state, a
+// Pool2DParams, validates the pool (one NHWC input, Pool2DOptions, output of
+// the same dtype), sets the output shape and fills the state. Quantized pools
+// require the output's scale and zero point to equal the input's (TFLite's
+// rule; no requantization). EXPLICIT pads must be smaller than the filter, so
+// that every window overlaps the input.
+Status PreparePool2D(KernelContext* ctx);
 
-// Eval of a 2-D pool: with T the type of p.type (float, int8_t or uint8_t),
+// Eval of a 2-D pool with state p: with T the type of p.type (float, int8_t or uint8_t),
 // writes out[pixel, c] = value(in, pixel, c) for every output pixel and
 // channel in memory order; `value` is called as value(const T* in, int64_t
 // pixel, int c) and returns the output value as T. It does not allocate.
@@ -222,7 +247,8 @@ Status EvalPool2D(KernelContext* ctx, const Pool2DParams& p, const ValueFn& valu
     using T = decltype(type_tag);
     const T* in = input->data_as<T>();
     T* out = output->data_as<T>();
-    for (int64_t pixel = 0; pixel < p.window.out_pixels(); ++pixel)
+    const int64_t pixels = p.window.out_pixels();
+    for (int64_t pixel = 0; pixel < pixels; ++pixel)
       for (int c = 0; c < p.window.in_c; ++c) *out++ = value(in, pixel, c);
   });
 }

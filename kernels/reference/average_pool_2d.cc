@@ -9,19 +9,8 @@
 
 namespace edgert {
 namespace ref {
-namespace {
 
-struct AveragePoolState {
-  Pool2DParams p;
-};
-
-}  // namespace
-
-static Status Prepare(KernelContext* ctx) {
-  auto* s = ctx->NewState<AveragePoolState>();
-  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
-  return PreparePool2D(ctx, &s->p);
-}
+static Status Prepare(KernelContext* ctx) { return PreparePool2D(ctx); }
 
 namespace {
 
@@ -64,7 +53,7 @@ T Average(const Pool2DParams& p, const T* in, int64_t pixel, int c) {
 }  // namespace
 
 static Status Eval(KernelContext* ctx) {
-  const Pool2DParams& p = ctx->state<AveragePoolState>()->p;
+  const Pool2DParams& p = *ctx->state<Pool2DParams>();
   return EvalPool2D(ctx, p, [&p](const auto* in, int64_t pixel, int c) { return Average(p, in, pixel, c); });
 }
 

@@ -22,9 +22,8 @@ struct ConvState {
 static Status Prepare(KernelContext* ctx) {
   const Tensor *input, *weights, *bias;
   Tensor* output;
-  EDGERT_RETURN_IF_ERROR(GetConvTensors(ctx, &input, &weights, &bias, &output));
-  const auto* opt = ctx->options<schema::Conv2DOptions>();
-  if (opt == nullptr) return ctx->InvalidModel("missing Conv2DOptions");
+  const schema::Conv2DOptions* opt;
+  EDGERT_RETURN_IF_ERROR(GetConvOperands(ctx, "Conv2DOptions", &input, &weights, &bias, &output, &opt));
   EDGERT_RETURN_IF_ERROR(CheckNHWC(ctx, input));
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;

@@ -21,9 +21,8 @@ struct DepthwiseState {
 static Status Prepare(KernelContext* ctx) {
   const Tensor *input, *weights, *bias;
   Tensor* output;
-  EDGERT_RETURN_IF_ERROR(GetConvTensors(ctx, &input, &weights, &bias, &output));
-  const auto* opt = ctx->options<schema::DepthwiseConv2DOptions>();
-  if (opt == nullptr) return ctx->InvalidModel("missing DepthwiseConv2DOptions");
+  const schema::DepthwiseConv2DOptions* opt;
+  EDGERT_RETURN_IF_ERROR(GetConvOperands(ctx, "DepthwiseConv2DOptions", &input, &weights, &bias, &output, &opt));
   EDGERT_RETURN_IF_ERROR(CheckNHWC(ctx, input));
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;

@@ -22,9 +22,8 @@ struct FullyConnectedState {
 static Status Prepare(KernelContext* ctx) {
   const Tensor *input, *weights, *bias;
   Tensor* output;
-  EDGERT_RETURN_IF_ERROR(GetConvTensors(ctx, &input, &weights, &bias, &output));
-  const auto* opt = ctx->options<schema::FullyConnectedOptions>();
-  if (opt == nullptr) return ctx->InvalidModel("missing FullyConnectedOptions");
+  const schema::FullyConnectedOptions* opt;
+  EDGERT_RETURN_IF_ERROR(GetConvOperands(ctx, "FullyConnectedOptions", &input, &weights, &bias, &output, &opt));
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
   if (ws.rank != 2 || ws[0] < 1 || ws[1] < 1)

@@ -7,19 +7,8 @@
 
 namespace edgert {
 namespace ref {
-namespace {
 
-struct MaxPoolState {
-  Pool2DParams p;
-};
-
-}  // namespace
-
-static Status Prepare(KernelContext* ctx) {
-  auto* s = ctx->NewState<MaxPoolState>();
-  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
-  return PreparePool2D(ctx, &s->p);
-}
+static Status Prepare(KernelContext* ctx) { return PreparePool2D(ctx); }
 
 namespace {
 
@@ -45,7 +34,7 @@ T Max(const Pool2DParams& p, const T* in, int64_t pixel, int c) {
 }  // namespace
 
 static Status Eval(KernelContext* ctx) {
-  const Pool2DParams& p = ctx->state<MaxPoolState>()->p;
+  const Pool2DParams& p = *ctx->state<Pool2DParams>();
   return EvalPool2D(ctx, p, [&p](const auto* in, int64_t pixel, int c) { return Max(p, in, pixel, c); });
 }
 

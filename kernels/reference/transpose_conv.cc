@@ -78,9 +78,8 @@ bool TransposeAxis(schema::Padding padding, int in, int k, int stride, int pad_a
 static Status Prepare(KernelContext* ctx) {
   const Tensor *input, *weights, *bias;
   Tensor* output;
-  EDGERT_RETURN_IF_ERROR(GetConvTensors(ctx, &input, &weights, &bias, &output));
-  const auto* opt = ctx->options<schema::TransposeConvOptions>();
-  if (opt == nullptr) return ctx->InvalidModel("missing TransposeConvOptions");
+  const schema::TransposeConvOptions* opt;
+  EDGERT_RETURN_IF_ERROR(GetConvOperands(ctx, "TransposeConvOptions", &input, &weights, &bias, &output, &opt));
   EDGERT_RETURN_IF_ERROR(CheckNHWC(ctx, input));
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;

@@ -97,9 +97,7 @@ TEST_CASE("BATCH_MATMUL float matches naive batched matmul", "[kernels][batch_ma
     t.Output(DType::kF32);
     t.SetOptions(schema::OpOptions_BatchMatMulOptions,
                  schema::CreateBatchMatMulOptions(t.fbb(), c.adj_x, c.adj_y).Union());
-    const Status s = t.Run(ref::Register_BATCH_MATMUL());
-    INFO(s.message());
-    REQUIRE(s.ok());
+    RequireRun(t, ref::Register_BATCH_MATMUL());
     REQUIRE(t.OutputShape(0) == ToShape(c.want_shape));
     const auto want = Naive<double>(c, [&](size_t i, size_t j) { return static_cast<double>(x[i]) * y[j]; });
     const auto got = t.OutputData<float>(0);
@@ -128,9 +126,7 @@ void RunQuant(uint32_t seed, int32_t x_zp, int32_t y_zp, int32_t out_zp) {
     t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(os, out_zp));
     t.SetOptions(schema::OpOptions_BatchMatMulOptions,
                  schema::CreateBatchMatMulOptions(t.fbb(), c.adj_x, c.adj_y).Union());
-    const Status s = t.Run(ref::Register_BATCH_MATMUL());
-    INFO(s.message());
-    REQUIRE(s.ok());
+    RequireRun(t, ref::Register_BATCH_MATMUL());
     REQUIRE(t.OutputShape(0) == ToShape(c.want_shape));
     const auto acc = Naive<int64_t>(c, [&](size_t i, size_t j) {
       return static_cast<int64_t>(static_cast<int>(x[i]) - x_zp) * (static_cast<int>(y[j]) - y_zp);

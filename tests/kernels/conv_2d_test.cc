@@ -88,9 +88,7 @@ void RunFloatCase(const ConvCase& c, uint32_t seed, bool weights_as_input = fals
   ConstOrOmit(t, c.bias, {c.cout}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
-  const Status s = t.Run(ref::Register_CONV_2D());
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, ref::Register_CONV_2D());
   int oh, ow;
   const auto want = NaiveConv(c, ToDouble(x), ToDouble(w), ToDouble(b), &oh, &ow);
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.cout}));
@@ -125,9 +123,7 @@ void RunQuantCase(const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_
   ConstOrOmit(t, c.bias, {c.cout}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
-  const Status s = t.Run(ref::Register_CONV_2D());
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, ref::Register_CONV_2D());
 
   // Naive integer accumulation, per output channel (int64, independent of the kernel's loops).
   int oh, ow, pt, pl;
@@ -310,60 +306,47 @@ TEST_CASE("CONV_2D rejects bad models with useful messages", "[kernels][conv_2d]
   CHECK(Contains(s.message(), "output"));
 }
 
+// Runs an int8 conv (input [1,4,4,2], weights [3,2,2,2]) with the given input and
+// weight quantization; add_bias(t) adds (or omits) the bias.
+template <typename AddBias>
+Status RunBadQuant(const QuantSpec& in_q, const QuantSpec& w_q, AddBias add_bias) {
+  OpTest t(schema::OpType_CONV_2D);
+  t.Input<int8_t>({1, 4, 4, 2}, std::vector<int8_t>(1 * 4 * 4 * 2, 1), in_q);
+  t.Const<int8_t>({3, 2, 2, 2}, std::vector<int8_t>(3 * 2 * 2 * 2, 1), w_q);
+  add_bias(t);
+  t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
+  t.SetOptions(schema::OpOptions_Conv2DOptions, schema::CreateConv2DOptions(t.fbb()).Union());
+  return t.Run(ref::Register_CONV_2D());
+}
+
 TEST_CASE("CONV_2D rejects bad quantization", "[kernels][conv_2d]") {
-  std::vector<int8_t> x(1 * 4 * 4 * 2, 1), w(3 * 2 * 2 * 2, 1);
+  const auto no_bias = [](OpTest& t) { t.OmitInput(); };
+  const QuantSpec q = QuantSpec::PerTensor(0.1f, 0);
   SECTION("input without quantization parameters") {
-    OpTest t(schema::OpType_CONV_2D);
-    t.Input<int8_t>({1, 4, 4, 2}, x);
-    t.Const<int8_t>({3, 2, 2, 2}, w, QuantSpec::PerTensor(0.1f, 0));
-    t.OmitInput();
-    t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
-    t.SetOptions(schema::OpOptions_Conv2DOptions, schema::CreateConv2DOptions(t.fbb()).Union());
-    const Status s = t.Run(ref::Register_CONV_2D());
+    const Status s = RunBadQuant(QuantSpec(), q, no_bias);
     CHECK(s.code() == StatusCode::kInvalidModel);
     CHECK(Contains(s.message(), "quantization"));
   }
   SECTION("per-channel weights with a non-zero zero point") {
-    OpTest t(schema::OpType_CONV_2D);
-    t.Input<int8_t>({1, 4, 4, 2}, x, QuantSpec::PerTensor(0.1f, 0));
-    t.Const<int8_t>({3, 2, 2, 2}, w, QuantSpec{{0.1f, 0.2f, 0.3f}, {0, 4, 0}, 0});
-    t.OmitInput();
-    t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
-    t.SetOptions(schema::OpOptions_Conv2DOptions, schema::CreateConv2DOptions(t.fbb()).Union());
-    const Status s = t.Run(ref::Register_CONV_2D());
+    const Status s = RunBadQuant(q, QuantSpec{{0.1f, 0.2f, 0.3f}, {0, 4, 0}, 0}, no_bias);
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "zero_point"));
   }
   SECTION("per-channel along the wrong axis") {
-    OpTest t(schema::OpType_CONV_2D);
-    t.Input<int8_t>({1, 4, 4, 2}, x, QuantSpec::PerTensor(0.1f, 0));
-    t.Const<int8_t>({3, 2, 2, 2}, w, QuantSpec{{0.1f, 0.2f}, {0, 0}, 3});
-    t.OmitInput();
-    t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
-    t.SetOptions(schema::OpOptions_Conv2DOptions, schema::CreateConv2DOptions(t.fbb()).Union());
-    const Status s = t.Run(ref::Register_CONV_2D());
+    const Status s = RunBadQuant(q, QuantSpec{{0.1f, 0.2f}, {0, 0}, 3}, no_bias);
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "axis"));
   }
   SECTION("bias scale inconsistent with input * weight scale") {
-    OpTest t(schema::OpType_CONV_2D);
-    t.Input<int8_t>({1, 4, 4, 2}, x, QuantSpec::PerTensor(0.1f, 0));
-    t.Const<int8_t>({3, 2, 2, 2}, w, QuantSpec::PerTensor(0.5f, 0));
-    t.Const<int32_t>({3}, {1, 2, 3}, QuantSpec::PerTensor(0.3f, 0));
-    t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
-    t.SetOptions(schema::OpOptions_Conv2DOptions, schema::CreateConv2DOptions(t.fbb()).Union());
-    const Status s = t.Run(ref::Register_CONV_2D());
+    const Status s = RunBadQuant(q, QuantSpec::PerTensor(0.5f, 0), [](OpTest& t) {
+      t.Const<int32_t>({3}, {1, 2, 3}, QuantSpec::PerTensor(0.3f, 0));
+    });
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "bias"));
   }
   SECTION("float bias with int8 input") {
-    OpTest t(schema::OpType_CONV_2D);
-    t.Input<int8_t>({1, 4, 4, 2}, x, QuantSpec::PerTensor(0.1f, 0));
-    t.Const<int8_t>({3, 2, 2, 2}, w, QuantSpec::PerTensor(0.5f, 0));
-    t.Const<float>({3}, {1, 2, 3});
-    t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
-    t.SetOptions(schema::OpOptions_Conv2DOptions, schema::CreateConv2DOptions(t.fbb()).Union());
-    const Status s = t.Run(ref::Register_CONV_2D());
+    const Status s =
+        RunBadQuant(q, QuantSpec::PerTensor(0.5f, 0), [](OpTest& t) { t.Const<float>({3}, {1, 2, 3}); });
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "bias"));
     CHECK(Contains(s.message(), "i32"));

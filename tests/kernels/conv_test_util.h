@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -144,6 +145,13 @@ inline QuantSpec BiasQuant(float input_scale, const std::vector<float>& weight_s
   return q;
 }
 
+// Runs the op and requires it to succeed, reporting the kernel's message otherwise.
+inline void RequireRun(OpTest& t, const OpKernel* kernel) {
+  const Status s = t.Run(kernel);
+  INFO(s.message());
+  REQUIRE(s.ok());
+}
+
 // Adds `v` as a constant input, or omits the (optional) input when !present.
 template <typename T>
 void ConstOrOmit(OpTest& t, bool present, const std::vector<int32_t>& shape, const std::vector<T>& v,
@@ -184,6 +192,33 @@ struct QuantTally {
     CHECK(far == 0);
   }
 };
+
+// Checks the quantized outputs of a conv-like op, channels last (output i has
+// channel i % channels), against the naive integer sums of products acc[i]:
+// with bias[channel] added (when there is a bias), each output must be the
+// TFLite requantization by input_scale * weight_scale[channel] / output_scale
+// with the fused activation, and within one step of the real-valued result.
+// weight_scales has one entry (per-tensor) or one per channel.
+template <typename T>
+void CheckQuantConvOutputs(const std::vector<T>& got, const std::vector<int64_t>& acc, int channels,
+                           const std::vector<int32_t>& bias, float in_scale, const std::vector<float>& weight_scales,
+                           float out_scale, int32_t out_zp, schema::Activation act) {
+  const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
+  int lo, hi;
+  QuantActRange(act, out_scale, out_zp, qmin, qmax, &lo, &hi);
+  REQUIRE(got.size() == acc.size());
+  QuantTally tally;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const int oc = static_cast<int>(i % channels);
+    const double ws = weight_scales[weight_scales.size() > 1 ? oc : 0];
+    const int64_t a = acc[i] + (bias.empty() ? 0 : bias[oc]);
+    const int want = NaiveRequantize(a, static_cast<double>(in_scale) * ws / out_scale, out_zp, lo, hi);
+    const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(a), act);
+    tally.Add(got[i], want, NaiveQuantize(real, out_scale, out_zp, qmin, qmax),
+              [&] { return "element " + std::to_string(i); });
+  }
+  tally.Check();
+}
 
 }  // namespace conv_test
 }  // namespace edgert

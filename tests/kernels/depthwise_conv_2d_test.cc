@@ -102,9 +102,7 @@ void RunFloatCase(const DwCase& c, uint32_t seed) {
   ConstOrOmit(t, c.bias, {oc_n}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
-  const Status s = t.Run(ref::Register_DEPTHWISE_CONV_2D());
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, ref::Register_DEPTHWISE_CONV_2D());
   int oh, ow;
   const auto want = Naive<double>(c, &oh, &ow, [&](size_t i, size_t j) { return static_cast<double>(x[i]) * w[j]; });
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, oc_n}));
@@ -136,30 +134,14 @@ void RunQuantCase(const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp
   ConstOrOmit(t, c.bias, {oc_n}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
-  const Status s = t.Run(ref::Register_DEPTHWISE_CONV_2D());
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, ref::Register_DEPTHWISE_CONV_2D());
 
   int oh, ow;
   const auto acc = Naive<int64_t>(c, &oh, &ow, [&](size_t i, size_t j) {
     return static_cast<int64_t>(static_cast<int>(x[i]) - in_zp) * (static_cast<int>(w[j]) - w_zp);
   });
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, oc_n}));
-  int lo, hi;
-  QuantActRange(c.act, out_scale, out_zp, qmin, qmax, &lo, &hi);
-  const auto got = t.OutputData<T>(0);
-  REQUIRE(got.size() == acc.size());
-  QuantTally tally;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const int oc = static_cast<int>(i % oc_n);
-    const double ws = w_scale[per_channel ? oc : 0];
-    const int64_t a = acc[i] + (c.bias ? b[oc] : 0);
-    const int want = NaiveRequantize(a, static_cast<double>(in_scale) * ws / out_scale, out_zp, lo, hi);
-    const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(a), c.act);
-    tally.Add(got[i], want, NaiveQuantize(real, out_scale, out_zp, qmin, qmax),
-              [&] { return "element " + std::to_string(i); });
-  }
-  tally.Check();
+  CheckQuantConvOutputs(t.OutputData<T>(0), acc, oc_n, b, in_scale, w_scale, out_scale, out_zp, c.act);
 }
 
 TEST_CASE("DEPTHWISE_CONV_2D float matches naive depthwise convolution", "[kernels][depthwise_conv_2d]") {

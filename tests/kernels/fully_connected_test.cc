@@ -51,9 +51,7 @@ void RunFloatCase(const FcCase& c, uint32_t seed) {
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_FullyConnectedOptions,
                schema::CreateFullyConnectedOptions(t.fbb(), c.act, c.keep_num_dims).Union());
-  const Status s = t.Run(ref::Register_FULLY_CONNECTED());
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, ref::Register_FULLY_CONNECTED());
   REQUIRE(t.OutputShape(0) == ToShape(c.want_shape));
   const auto got = t.OutputData<float>(0);
   const size_t rows = x.size() / c.in;
@@ -89,30 +87,21 @@ void RunQuantCase(const FcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_FullyConnectedOptions,
                schema::CreateFullyConnectedOptions(t.fbb(), c.act, c.keep_num_dims).Union());
-  const Status s = t.Run(ref::Register_FULLY_CONNECTED());
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, ref::Register_FULLY_CONNECTED());
   REQUIRE(t.OutputShape(0) == ToShape(c.want_shape));
 
-  int lo, hi;
-  QuantActRange(c.act, out_scale, out_zp, qmin, qmax, &lo, &hi);
-  const auto got = t.OutputData<T>(0);
+  // Naive integer sums of products, row by row (CheckQuantConvOutputs adds the bias).
   const size_t rows = x.size() / c.in;
-  REQUIRE(got.size() == rows * c.out);
-  QuantTally tally;
+  std::vector<int64_t> acc;
   for (size_t r = 0; r < rows; ++r)
     for (int o = 0; o < c.out; ++o) {
-      int64_t acc = c.bias ? b[o] : 0;
+      int64_t a = 0;
       for (int i = 0; i < c.in; ++i)
-        acc += static_cast<int64_t>(static_cast<int>(x[r * c.in + i]) - in_zp) *
-               (static_cast<int>(w[static_cast<size_t>(o) * c.in + i]) - w_zp);
-      const double ws = w_scale[per_channel ? o : 0];
-      const int want = NaiveRequantize(acc, static_cast<double>(in_scale) * ws / out_scale, out_zp, lo, hi);
-      const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(acc), c.act);
-      tally.Add(got[r * c.out + o], want, NaiveQuantize(real, out_scale, out_zp, qmin, qmax),
-                [&] { return "row " + std::to_string(r) + " unit " + std::to_string(o); });
+        a += static_cast<int64_t>(static_cast<int>(x[r * c.in + i]) - in_zp) *
+             (static_cast<int>(w[static_cast<size_t>(o) * c.in + i]) - w_zp);
+      acc.push_back(a);
     }
-  tally.Check();
+  CheckQuantConvOutputs(t.OutputData<T>(0), acc, c.out, b, in_scale, w_scale, out_scale, out_zp, c.act);
 }
 
 TEST_CASE("FULLY_CONNECTED float matches naive matmul", "[kernels][fully_connected]") {

@@ -99,16 +99,20 @@ std::string Describe(const PoolCase& c) {
          std::to_string(c.include_pad);
 }
 
-void RunFloat(schema::OpType type, const OpKernel* kernel, const PoolCase& c, uint32_t seed) {
+constexpr schema::OpType kAvg = schema::OpType_AVERAGE_POOL_2D, kMax = schema::OpType_MAX_POOL_2D;
+
+const OpKernel* Kernel(schema::OpType type) {
+  return type == kMax ? ref::Register_MAX_POOL_2D() : ref::Register_AVERAGE_POOL_2D();
+}
+
+void RunFloat(schema::OpType type, const PoolCase& c, uint32_t seed) {
   std::mt19937 rng(seed);
   const auto x = RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c, -4.f, 8.f);
   OpTest t(type);
   t.Input<float>({c.n, c.h, c.w, c.c}, x);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_Pool2DOptions, Options(t, c));
-  const Status s = t.Run(kernel);
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, Kernel(type));
   int oh, ow;
   const auto wins = Windows(c, x, &oh, &ow);
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.c}));
@@ -118,7 +122,7 @@ void RunFloat(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
   for (size_t i = 0; i < wins.size(); ++i) {
     const Window& win = wins[i];
     double e;
-    if (type == schema::OpType_MAX_POOL_2D) {
+    if (type == kMax) {
       e = *std::max_element(win.values.begin(), win.values.end());
     } else {
       double sum = 0;
@@ -131,8 +135,7 @@ void RunFloat(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
 }
 
 template <typename T>
-void RunQuant(schema::OpType type, const OpKernel* kernel, const PoolCase& c, uint32_t seed, float scale,
-              int32_t zp) {
+void RunQuant(schema::OpType type, const PoolCase& c, uint32_t seed, float scale, int32_t zp) {
   std::mt19937 rng(seed);
   const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
   const auto x = RandomInts<T>(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c, qmin, qmax);
@@ -140,9 +143,7 @@ void RunQuant(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
   t.Input<T>({c.n, c.h, c.w, c.c}, x, QuantSpec::PerTensor(scale, zp));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(scale, zp));
   t.SetOptions(schema::OpOptions_Pool2DOptions, Options(t, c));
-  const Status s = t.Run(kernel);
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, Kernel(type));
   int oh, ow;
   const auto wins = Windows(c, x, &oh, &ow);
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.c}));
@@ -154,7 +155,7 @@ void RunQuant(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
   for (size_t i = 0; i < got.size(); ++i) {
     const Window& win = wins[i];
     double e, real;
-    if (type == schema::OpType_MAX_POOL_2D) {
+    if (type == kMax) {
       e = *std::max_element(win.values.begin(), win.values.end());
       real = scale * (e - zp);
     } else {
@@ -176,21 +177,23 @@ void RunQuant(schema::OpType type, const OpKernel* kernel, const PoolCase& c, ui
   tally.Check();
 }
 
-TEST_CASE("AVERAGE_POOL_2D float matches naive pool", "[kernels][average_pool_2d]") {
-  uint32_t seed = 1;
+// Every case in float, with seeds seed, seed + 1, ...
+void RunFloatCases(schema::OpType type, uint32_t seed) {
   for (const PoolCase& c : kCases) {
     INFO(Describe(c));
-    RunFloat(schema::OpType_AVERAGE_POOL_2D, ref::Register_AVERAGE_POOL_2D(), c, seed++);
+    RunFloat(type, c, seed++);
   }
 }
+
+TEST_CASE("AVERAGE_POOL_2D float matches naive pool", "[kernels][average_pool_2d]") { RunFloatCases(kAvg, 1); }
 
 TEST_CASE("AVERAGE_POOL_2D int8 and uint8 round like TFLite", "[kernels][average_pool_2d]") {
   uint32_t seed = 20;
   for (const PoolCase& c : kCases) {
     INFO(Describe(c));
-    RunQuant<int8_t>(schema::OpType_AVERAGE_POOL_2D, ref::Register_AVERAGE_POOL_2D(), c, seed++, 0.05f, -10);
-    RunQuant<int8_t>(schema::OpType_AVERAGE_POOL_2D, ref::Register_AVERAGE_POOL_2D(), c, seed++, 0.1f, 0);
-    RunQuant<uint8_t>(schema::OpType_AVERAGE_POOL_2D, ref::Register_AVERAGE_POOL_2D(), c, seed++, 0.04f, 130);
+    RunQuant<int8_t>(kAvg, c, seed++, 0.05f, -10);
+    RunQuant<int8_t>(kAvg, c, seed++, 0.1f, 0);
+    RunQuant<uint8_t>(kAvg, c, seed++, 0.04f, 130);
   }
 }
 
@@ -205,20 +208,14 @@ TEST_CASE("AVERAGE_POOL_2D int8 rounds negative halves away from zero", "[kernel
   CHECK(t.OutputData<int8_t>(0) == std::vector<int8_t>({-3, 3, -1}));
 }
 
-TEST_CASE("MAX_POOL_2D float matches naive pool", "[kernels][max_pool_2d]") {
-  uint32_t seed = 40;
-  for (const PoolCase& c : kCases) {
-    INFO(Describe(c));
-    RunFloat(schema::OpType_MAX_POOL_2D, ref::Register_MAX_POOL_2D(), c, seed++);
-  }
-}
+TEST_CASE("MAX_POOL_2D float matches naive pool", "[kernels][max_pool_2d]") { RunFloatCases(kMax, 40); }
 
 TEST_CASE("MAX_POOL_2D int8 and uint8", "[kernels][max_pool_2d]") {
   uint32_t seed = 60;
   for (const PoolCase& c : kCases) {
     INFO(Describe(c));
-    RunQuant<int8_t>(schema::OpType_MAX_POOL_2D, ref::Register_MAX_POOL_2D(), c, seed++, 0.05f, -10);
-    RunQuant<uint8_t>(schema::OpType_MAX_POOL_2D, ref::Register_MAX_POOL_2D(), c, seed++, 0.04f, 130);
+    RunQuant<int8_t>(kMax, c, seed++, 0.05f, -10);
+    RunQuant<uint8_t>(kMax, c, seed++, 0.04f, 130);
   }
 }
 
@@ -232,8 +229,8 @@ TEST_CASE("MAX_POOL_2D padding never wins over negative values", "[kernels][max_
   CHECK(t.OutputData<float>(0) == std::vector<float>({-1, -1, -1, -1}));
 }
 
-Status RunBad(schema::OpType type, const OpKernel* kernel, const std::vector<int32_t>& shape, int fh, int fw,
-              int stride, schema::Padding padding, const std::vector<int32_t>& pads, DType out_type = DType::kF32) {
+Status RunBad(schema::OpType type, const std::vector<int32_t>& shape, int fh, int fw, int stride,
+              schema::Padding padding, const std::vector<int32_t>& pads, DType out_type = DType::kF32) {
   OpTest t(type);
   t.Input<float>(shape, std::vector<float>(Count(shape), 1.f));
   t.Output(out_type);
@@ -241,39 +238,37 @@ Status RunBad(schema::OpType type, const OpKernel* kernel, const std::vector<int
   t.SetOptions(schema::OpOptions_Pool2DOptions,
                schema::CreatePool2DOptions(t.fbb(), padding, stride, stride, fh, fw, schema::Activation_NONE, pv)
                    .Union());
-  return t.Run(kernel);
+  return t.Run(Kernel(type));
 }
 
 TEST_CASE("AVERAGE_POOL_2D and MAX_POOL_2D reject bad models", "[kernels][average_pool_2d][max_pool_2d]") {
-  for (auto type : {schema::OpType_AVERAGE_POOL_2D, schema::OpType_MAX_POOL_2D}) {
-    const OpKernel* k =
-        type == schema::OpType_MAX_POOL_2D ? ref::Register_MAX_POOL_2D() : ref::Register_AVERAGE_POOL_2D();
+  for (auto type : {kAvg, kMax}) {
     INFO(schema::EnumNameOpType(type));
-    Status s = RunBad(type, k, {1, 5, 5, 2}, 0, 2, 1, schema::Padding_SAME, {});
+    Status s = RunBad(type, {1, 5, 5, 2}, 0, 2, 1, schema::Padding_SAME, {});
     CHECK(s.code() == StatusCode::kInvalidModel);
     CHECK(Contains(s.message(), "filter"));
 
-    s = RunBad(type, k, {1, 5, 5, 2}, 2, 2, 0, schema::Padding_SAME, {});
+    s = RunBad(type, {1, 5, 5, 2}, 2, 2, 0, schema::Padding_SAME, {});
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "stride"));
 
-    s = RunBad(type, k, {5, 5, 2}, 2, 2, 1, schema::Padding_SAME, {});
+    s = RunBad(type, {5, 5, 2}, 2, 2, 1, schema::Padding_SAME, {});
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "rank 4"));
 
-    s = RunBad(type, k, {1, 5, 5, 2}, 2, 2, 1, schema::Padding_EXPLICIT, {2, 0, 0, 0});
+    s = RunBad(type, {1, 5, 5, 2}, 2, 2, 1, schema::Padding_EXPLICIT, {2, 0, 0, 0});
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "pads"));
 
-    s = RunBad(type, k, {1, 5, 5, 2}, 2, 2, 1, schema::Padding_EXPLICIT, {0, 0});
+    s = RunBad(type, {1, 5, 5, 2}, 2, 2, 1, schema::Padding_EXPLICIT, {0, 0});
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "pads"));
 
-    s = RunBad(type, k, {1, 1, 5, 2}, 2, 2, 1, schema::Padding_VALID, {});
+    s = RunBad(type, {1, 1, 5, 2}, 2, 2, 1, schema::Padding_VALID, {});
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "empty"));
 
-    s = RunBad(type, k, {1, 5, 5, 2}, 2, 2, 1, schema::Padding_SAME, {}, DType::kI32);
+    s = RunBad(type, {1, 5, 5, 2}, 2, 2, 1, schema::Padding_SAME, {}, DType::kI32);
     CHECK(s.code() == StatusCode::kUnsupported);
     CHECK(Contains(s.message(), "i32"));
 
@@ -283,7 +278,7 @@ TEST_CASE("AVERAGE_POOL_2D and MAX_POOL_2D reject bad models", "[kernels][averag
     t.Output(DType::kI8, QuantSpec::PerTensor(0.2f, 0));
     t.SetOptions(schema::OpOptions_Pool2DOptions,
                  schema::CreatePool2DOptions(t.fbb(), schema::Padding_VALID, 2, 2, 2, 2).Union());
-    s = t.Run(k);
+    s = t.Run(Kernel(type));
     CHECK(s.code() == StatusCode::kUnsupported);
     CHECK(Contains(s.message(), "quantization"));
   }

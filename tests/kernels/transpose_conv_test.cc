@@ -121,9 +121,7 @@ void RunFloatCase(const TcCase& c, uint32_t seed) {
   ConstOrOmit(t, c.bias, {c.cout}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_TransposeConvOptions, Options(t, c));
-  const Status s = t.Run(ref::Register_TRANSPOSE_CONV());
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, ref::Register_TRANSPOSE_CONV());
   int oh, ow;
   const auto want =
       NaiveScatter<double>(c, &oh, &ow, [&](size_t i, size_t j) { return static_cast<double>(x[i]) * w[j]; });
@@ -156,30 +154,14 @@ void RunQuantCase(const TcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
   ConstOrOmit(t, c.bias, {c.cout}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_TransposeConvOptions, Options(t, c));
-  const Status s = t.Run(ref::Register_TRANSPOSE_CONV());
-  INFO(s.message());
-  REQUIRE(s.ok());
+  RequireRun(t, ref::Register_TRANSPOSE_CONV());
 
   int oh, ow;
   const auto acc = NaiveScatter<int64_t>(c, &oh, &ow, [&](size_t i, size_t j) {
     return static_cast<int64_t>(static_cast<int>(x[i]) - in_zp) * (static_cast<int>(w[j]) - w_zp);
   });
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.cout}));
-  int lo, hi;
-  QuantActRange(c.act, out_scale, out_zp, qmin, qmax, &lo, &hi);
-  const auto got = t.OutputData<T>(0);
-  REQUIRE(got.size() == acc.size());
-  QuantTally tally;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const int oc = static_cast<int>(i % c.cout);
-    const double ws = w_scale[per_channel ? oc : 0];
-    const int64_t a = acc[i] + (c.bias ? b[oc] : 0);
-    const int want = NaiveRequantize(a, static_cast<double>(in_scale) * ws / out_scale, out_zp, lo, hi);
-    const double real = ClampAct(static_cast<double>(in_scale) * ws * static_cast<double>(a), c.act);
-    tally.Add(got[i], want, NaiveQuantize(real, out_scale, out_zp, qmin, qmax),
-              [&] { return "element " + std::to_string(i); });
-  }
-  tally.Check();
+  CheckQuantConvOutputs(t.OutputData<T>(0), acc, c.cout, b, in_scale, w_scale, out_scale, out_zp, c.act);
 }
 
 TEST_CASE("TRANSPOSE_CONV float matches naive scatter", "[kernels][transpose_conv]") {
