@@ -325,6 +325,10 @@ Status Interpreter::PlanMemory() {
   }
   EDGERT_RETURN_IF_ERROR(planner.Plan());
   const size_t needed = planner.arena_size();
+  if (options_.max_arena_bytes > 0 && needed > options_.max_arena_bytes)
+    return Status::Error(StatusCode::kOutOfMemory,
+                         "the model needs a %zu-byte activation arena, above the limit of %zu bytes", needed,
+                         options_.max_arena_bytes);
 
   uint8_t* arena;
   if (user_arena_ != nullptr) {

@@ -21,6 +21,9 @@ struct InterpreterOptions {
   int num_threads = 1;
   // Use the model's stored memory plan when it is valid for the current shapes.
   bool use_stored_plan = true;
+  // Prepare fails (kOutOfMemory) instead of allocating an activation arena larger
+  // than this; 0 means no limit. Guards apps against models that ask for gigabytes.
+  size_t max_arena_bytes = 0;
 };
 
 // One entry of the execution plan. Today every step runs one node with a CPU

@@ -18,7 +18,7 @@ TEST_CASE("C API: load, prepare, invoke, read outputs and memory figures", "[c_a
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, err, sizeof(err)) == ERT_OK);
   REQUIRE(ert_model_num_inputs(model) == 1);
   REQUIRE(ert_model_num_ops(model) == 3);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, err, sizeof(err)) == ERT_OK);
   ert_model_delete(model);  // the interpreter keeps the model alive
@@ -56,6 +56,19 @@ TEST_CASE("C API: load, prepare, invoke, read outputs and memory figures", "[c_a
   ert_interpreter_delete(it);
   ert_interpreter_delete(nullptr);
   ert_model_delete(nullptr);
+}
+
+TEST_CASE("C API: the arena limit option is honoured", "[c_api]") {
+  const auto f = BuildAddReluReshape();
+  ert_model* model = nullptr;
+  REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 64};
+  ert_interpreter* it = nullptr;
+  REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
+  REQUIRE(ert_interpreter_prepare(it) == ERT_OUT_OF_MEMORY);
+  REQUIRE(std::string(ert_interpreter_error(it)).find("limit") != std::string::npos);
+  ert_interpreter_delete(it);
+  ert_model_delete(model);
 }
 
 TEST_CASE("C API: load failures report a message and no handle", "[c_api]") {

@@ -146,6 +146,21 @@ TEST_CASE("a caller-supplied arena is used, and a small one is refused", "[inter
   REQUIRE_FALSE(it.UseArena(big + 1, 100).ok());  // misaligned
 }
 
+TEST_CASE("an arena above the configured limit is refused before allocation", "[interpreter]") {
+  auto model = LoadModel(BuildAddReluReshape());
+  OpResolver r;
+  AddBasic(&r);
+  InterpreterOptions options;
+  options.max_arena_bytes = 100;
+  Interpreter it(model, &r, options);
+  Status s = it.Prepare();
+  REQUIRE(s.code() == StatusCode::kOutOfMemory);
+  REQUIRE(s.message().find("above the limit of 100 bytes") != std::string::npos);
+  options.max_arena_bytes = 1 << 20;
+  Interpreter ok(model, &r, options);
+  REQUIRE(ok.Prepare().ok());
+}
+
 TEST_CASE("a stored memory plan is used when valid and recomputed when not", "[interpreter]") {
   OpResolver r;
   AddBasic(&r);

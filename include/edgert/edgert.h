@@ -79,8 +79,9 @@ typedef struct {
 } ert_memory_info;
 
 typedef struct {
-  int32_t struct_size;  /* sizeof(ert_interpreter_options), for ABI growth */
-  int32_t num_threads;  /* 0 or 1: single-threaded */
+  int32_t struct_size;     /* sizeof(ert_interpreter_options), for ABI growth */
+  int32_t num_threads;     /* 0 or 1: single-threaded */
+  size_t max_arena_bytes;  /* prepare fails with ERT_OUT_OF_MEMORY above this; 0: no limit */
 } ert_interpreter_options;
 
 ERT_API int32_t ert_abi_version(void);

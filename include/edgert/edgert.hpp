@@ -45,7 +45,7 @@ class Interpreter {
  public:
   static Result Create(const Model& model, int num_threads, Interpreter* out) {
     char err[1024] = {0};
-    ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), num_threads};
+    ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), num_threads, 0};
     ert_interpreter* it = nullptr;
     ert_status s = ert_interpreter_create(model.get(), &opts, &it, err, sizeof(err));
     if (s == ERT_OK) out->handle_.reset(it);

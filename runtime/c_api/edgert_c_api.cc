@@ -1,4 +1,5 @@
 // The C API over the C++ runtime. No exception or C++ type crosses it.
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -6,13 +7,10 @@
 #include <string>
 
 #include "edgert/edgert.h"
+#include "runtime/c_api/c_api_internal.h"
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
-
-struct ert_model {
-  std::shared_ptr<const edgert::Model> model;
-};
 
 struct ert_interpreter {
   std::shared_ptr<const edgert::Model> model;
@@ -132,6 +130,9 @@ ert_status ert_interpreter_create(ert_model* model, const ert_interpreter_option
       return ERT_INVALID_ARGUMENT;
     }
     opts.num_threads = options->num_threads > 0 ? options->num_threads : 1;
+    // Fields added after the first ABI version are read only when the caller's struct has them.
+    if (static_cast<size_t>(options->struct_size) >= offsetof(ert_interpreter_options, max_arena_bytes) + sizeof(size_t))
+      opts.max_arena_bytes = options->max_arena_bytes;
   }
   try {
     std::unique_ptr<ert_interpreter> it(new ert_interpreter());
