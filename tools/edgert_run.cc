@@ -9,6 +9,7 @@
 #include "runtime/interpreter.h"
 #include "tools/inputs.h"
 #include "tools/npy.h"
+#include "tools/png.h"
 
 using namespace edgert;
 
@@ -18,7 +19,9 @@ static int Usage() {
                "  --input NAME=FILE  feed input NAME (or its index) from a .npy file; others get deterministic values\n"
                "  --output-dir DIR   write each output as DIR/NAME.npy (default: .)\n"
                "  --threads N        worker threads (default 1)\n"
-               "  --plan             print which kernel runs each op\n");
+               "  --plan             print which kernel runs each op\n"
+               "  --normalize MIN,MAX  feed uint8 .npy files (images) to float32 inputs as MIN + u*(MAX-MIN)/255\n"
+               "  --save-png NAME=FILE  also write output NAME ([1,H,W,1] or [1,H,W,3] float in [0,1]) as a PNG image\n");
   return 2;
 }
 
@@ -32,6 +35,8 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::string>> inputs;
   InterpreterOptions options;
   bool print_plan = false;
+  U8ToFloat u8_to_float;
+  std::vector<std::pair<std::string, std::string>> pngs;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--input" && i + 1 < argc) {
@@ -42,6 +47,13 @@ int main(int argc, char** argv) {
       out_dir = argv[++i];
     } else if (a == "--threads" && i + 1 < argc) {
       options.num_threads = std::atoi(argv[++i]);
+    } else if (a == "--normalize" && i + 1 < argc) {
+      if (std::sscanf(argv[++i], "%f,%f", &u8_to_float.min, &u8_to_float.max) != 2) return Usage();
+      u8_to_float.enabled = true;
+    } else if (a == "--save-png" && i + 1 < argc) {
+      std::pair<std::string, std::string> p;
+      if (!ParseInputArg(argv[++i], &p)) return Usage();
+      pngs.push_back(p);
     } else if (a == "--plan") {
       print_plan = true;
     } else if (a == "-h" || a == "--help") {
@@ -66,7 +78,7 @@ int main(int argc, char** argv) {
   AddDefaultKernels(&resolver);
   Interpreter interp(model, &resolver, options);
   std::vector<std::vector<uint8_t>> data;
-  s = LoadInputs(interp, inputs, &data);
+  s = LoadInputs(interp, inputs, &data, u8_to_float);
   if (s.ok()) s = interp.Prepare();
   if (!s.ok()) {
     std::fprintf(stderr, "edgert-run: %s\n", s.message().c_str());
@@ -98,6 +110,27 @@ int main(int argc, char** argv) {
     }
     std::printf("output %d '%s' %s %s -> %s\n", i, t->name, DTypeName(t->dtype), ShapeString(t->shape).c_str(),
                 path.c_str());
+  }
+  for (const auto& p : pngs) {
+    const Tensor* t = nullptr;
+    for (int i = 0; i < interp.num_outputs(); ++i)
+      if (p.first == interp.output(i)->name || p.first == std::to_string(i)) t = interp.output(i);
+    if (t == nullptr || t->dtype != DType::kF32 || t->shape.rank != 4 || t->shape[0] != 1 ||
+        (t->shape[3] != 1 && t->shape[3] != 3)) {
+      std::fprintf(stderr, "edgert-run: --save-png needs a float32 output [1,H,W,1|3] named '%s'\n", p.first.c_str());
+      return 1;
+    }
+    std::vector<uint8_t> pixels(static_cast<size_t>(t->NumElements()));
+    for (size_t k = 0; k < pixels.size(); ++k) {
+      const float v = t->data_as<float>()[k];
+      pixels[k] = static_cast<uint8_t>(!(v > 0.f) ? 0 : v >= 1.f ? 255 : static_cast<int>(v * 255.f + 0.5f));  // NaN -> 0
+    }
+    s = WritePng(p.second, t->shape[2], t->shape[1], t->shape[3], pixels.data());
+    if (!s.ok()) {
+      std::fprintf(stderr, "edgert-run: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::printf("image of output '%s' -> %s\n", t->name, p.second.c_str());
   }
   return 0;
 }

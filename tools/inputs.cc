@@ -24,7 +24,7 @@ int FindInput(Interpreter& interp, const std::string& name) {
 }
 
 Status LoadInputs(Interpreter& interp, const std::vector<std::pair<std::string, std::string>>& specs,
-                  std::vector<std::vector<uint8_t>>* data) {
+                  std::vector<std::vector<uint8_t>>* data, const U8ToFloat& u8_to_float) {
   data->assign(interp.num_inputs(), {});
   for (const auto& spec : specs) {
     const int i = FindInput(interp, spec.first);
@@ -37,6 +37,16 @@ Status LoadInputs(Interpreter& interp, const std::vector<std::pair<std::string, 
     NpyArray a;
     EDGERT_RETURN_IF_ERROR(ReadNpy(spec.second, &a));
     const Tensor* t = interp.input(i);
+    if (u8_to_float.enabled && a.dtype == DType::kU8 && t->dtype == DType::kF32) {
+      std::vector<uint8_t> f(a.data.size() * sizeof(float));
+      const float step = (u8_to_float.max - u8_to_float.min) / 255.f;
+      for (size_t k = 0; k < a.data.size(); ++k) {
+        const float v = u8_to_float.min + static_cast<float>(a.data[k]) * step;
+        std::memcpy(f.data() + k * sizeof(float), &v, sizeof(float));
+      }
+      a.data = std::move(f);
+      a.dtype = DType::kF32;
+    }
     if (a.dtype != t->dtype)
       return Status::Error(StatusCode::kInvalidArgument, "input '%s' is %s in the model, but '%s' holds %s", t->name,
                            DTypeName(t->dtype), spec.second.c_str(), DTypeName(a.dtype));

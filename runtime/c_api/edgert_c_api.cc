@@ -7,10 +7,13 @@
 #include <string>
 
 #include "edgert/edgert.h"
-#include "runtime/c_api/c_api_internal.h"
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
+
+struct ert_model {
+  std::shared_ptr<const edgert::Model> model;
+};
 
 struct ert_interpreter {
   std::shared_ptr<const edgert::Model> model;

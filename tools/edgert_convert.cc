@@ -1,0 +1,152 @@
+// edgert-convert IN.tflite -o OUT.ert [options]
+// Converts a TensorFlow Lite model into an .ert model and prints a summary.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "runtime/importers/tflite/tflite_importer.h"
+
+using namespace edgert;
+
+namespace {
+
+void PrintHelp(FILE* f) {
+  std::fprintf(f,
+               "usage: edgert-convert IN.tflite -o OUT.ert [options]\n"
+               "Converts a TensorFlow Lite model (subgraph 0) into an edgert .ert model.\n"
+               "\n"
+               "options:\n"
+               "  -o, --output FILE     write the .ert model to FILE (required)\n"
+               "  --no-fold-fp16        keep float16/bfloat16 constants that feed DEQUANTIZE as they are\n"
+               "                        (default: fold them into float32 constants, no DEQUANTIZE op)\n"
+               "  --subgraph N          import subgraph N instead of 0\n"
+               "  --max-dense-mb N      largest dense size (MiB) a sparse constant may densify to (default 2048)\n"
+               "  --no-verify           skip loading the result through the .ert verifier\n"
+               "  --quiet               print nothing but errors\n"
+               "  -h, --help            this text\n"
+               "\n"
+               "The summary lists the source ops, the emitted edgert ops by type, tensors, constant bytes,\n"
+               "folded/densified constants, warnings and the time taken. Unsupported ops make the\n"
+               "conversion fail with one message naming every unsupported op and its count.\n");
+}
+
+int Usage() {
+  PrintHelp(stderr);
+  return 2;
+}
+
+double Ms(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+bool ReadFile(const std::string& path, std::vector<uint8_t>* data) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  bool ok = std::fseek(f, 0, SEEK_END) == 0;
+  const long end = ok ? std::ftell(f) : -1;
+  ok = ok && end >= 0 && std::fseek(f, 0, SEEK_SET) == 0;
+  if (ok) {
+    data->resize(static_cast<size_t>(end));
+    ok = std::fread(data->data(), 1, data->size(), f) == data->size();
+  }
+  std::fclose(f);
+  return ok;
+}
+
+bool WriteFile(const std::string& path, const std::vector<uint8_t>& data) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return false;
+  const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  return std::fclose(f) == 0 && ok;
+}
+
+bool ParseInt(const char* s, long long lo, long long hi, long long* out) {
+  char* end = nullptr;
+  const long long v = std::strtoll(s, &end, 10);
+  if (end == s || *end != 0 || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string in_path, out_path;
+  TfliteImportOptions opts;
+  bool quiet = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    long long v;
+    if ((a == "-o" || a == "--output") && i + 1 < argc) {
+      out_path = argv[++i];
+    } else if (a == "--no-fold-fp16") {
+      opts.fold_fp16 = false;
+    } else if (a == "--subgraph" && i + 1 < argc) {
+      if (!ParseInt(argv[++i], 0, 1 << 20, &v)) return Usage();
+      opts.subgraph = static_cast<int>(v);
+    } else if (a == "--max-dense-mb" && i + 1 < argc) {
+      if (!ParseInt(argv[++i], 1, 1 << 20, &v)) return Usage();
+      opts.max_dense_bytes = static_cast<uint64_t>(v) << 20;
+    } else if (a == "--no-verify") {
+      opts.verify_output = false;
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (a == "-h" || a == "--help") {
+      PrintHelp(stdout);
+      return 0;
+    } else if (!a.empty() && a[0] != '-' && in_path.empty()) {
+      in_path = a;
+    } else {
+      return Usage();
+    }
+  }
+  if (in_path.empty() || out_path.empty()) return Usage();
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<uint8_t> data;
+  if (!ReadFile(in_path, &data)) {
+    std::fprintf(stderr, "edgert-convert: cannot read '%s'\n", in_path.c_str());
+    return 1;
+  }
+  if (!IsTfliteBuffer(data.data(), data.size())) {
+    std::fprintf(stderr, "edgert-convert: '%s' is not a .tflite model (no 'TFL3' file identifier)\n",
+                 in_path.c_str());
+    return 1;
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  std::vector<uint8_t> ert;
+  ImportReport report;
+  Status s = ImportTflite(data.data(), data.size(), opts, &ert, &report);
+  const auto t2 = std::chrono::steady_clock::now();
+  if (!s.ok()) {
+    std::fprintf(stderr, "edgert-convert: %s: %s\n", in_path.c_str(), s.message().c_str());
+    return 1;
+  }
+  if (!WriteFile(out_path, ert)) {
+    std::fprintf(stderr, "edgert-convert: cannot write '%s'\n", out_path.c_str());
+    return 1;
+  }
+  const auto t3 = std::chrono::steady_clock::now();
+  if (quiet) return 0;
+
+  std::printf("%s -> %s\n", in_path.c_str(), out_path.c_str());
+  std::printf("source: TFLite schema v%u, %d ops, %d tensors, %zu bytes\n", report.source_version, report.source_ops,
+              report.source_tensors, data.size());
+  std::printf("source ops:");
+  for (const auto& kv : report.source_op_counts) std::printf(" %s x%d", kv.first.c_str(), kv.second);
+  std::printf("\n");
+  std::printf("edgert ops (%d):", report.num_ops);
+  for (const auto& kv : report.op_counts) std::printf(" %s x%d", kv.first.c_str(), kv.second);
+  std::printf("\n");
+  std::printf("tensors: %d (%d constants, %llu constant bytes)\n", report.num_tensors, report.num_constants,
+              static_cast<unsigned long long>(report.constant_bytes));
+  std::printf("folded DEQUANTIZE: %d, densified sparse constants: %d, separate activations: %d\n",
+              report.folded_dequantize, report.densified, report.separate_activations);
+  for (const std::string& w : report.warnings) std::printf("warning: %s\n", w.c_str());
+  std::printf("output: %zu bytes; time: read %.1f ms, import %.1f ms, write %.1f ms, total %.1f ms\n", ert.size(),
+              Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t0, t3));
+  return 0;
+}
