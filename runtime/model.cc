@@ -37,6 +37,14 @@ std::string TensorLabel(int index, const schema::Tensor* t) {
   return s;
 }
 
+// The FlatBuffers verifier checks a vector's length field for 4-byte alignment
+// only; vectors of 8-byte elements must also start 8-byte aligned, or reading
+// them is undefined behaviour (and faults on strict-alignment CPUs).
+template <typename V>
+bool ElementsAligned(const V* v, size_t alignment) {
+  return v == nullptr || v->size() == 0 || reinterpret_cast<uintptr_t>(v->Data()) % alignment == 0;
+}
+
 bool CheckedMul(uint64_t a, uint64_t b, uint64_t* out) {
   if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a) return false;
   *out = a * b;
@@ -130,6 +138,10 @@ Status Model::Validate() {
   const schema::SubGraph* g = fb_->subgraphs()->Get(0);
   if (g == nullptr) return Invalid("subgraph 0 is missing");
 
+  if (!ElementsAligned(fb_->segments(), alignof(schema::Segment)))
+    return Invalid("the segment table is not 8-byte aligned");
+  if (fb_->memory_plan() != nullptr && !ElementsAligned(fb_->memory_plan()->offsets(), sizeof(int64_t)))
+    return Invalid("the memory plan's offsets are not 8-byte aligned");
   const uint64_t data_offset = fb_->data_offset();
   const size_t num_segments = fb_->segments() ? fb_->segments()->size() : 0;
   if (num_segments > 0) {
@@ -230,6 +242,8 @@ Status Model::ValidateTensor(int index, const schema::Tensor* t) {
   }
 
   if (const auto* q = t->quantization()) {
+    if (!ElementsAligned(q->zero_point(), sizeof(int64_t)))
+      return Invalid("%s: quantization zero points are not 8-byte aligned", label.c_str());
     const size_t ns = q->scale() ? q->scale()->size() : 0;
     const size_t nz = q->zero_point() ? q->zero_point()->size() : 0;
     if (ns != nz && nz != 0)

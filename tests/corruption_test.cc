@@ -4,6 +4,8 @@
 // rejection must come with a message.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "runtime/interpreter.h"
@@ -89,4 +91,22 @@ TEST_CASE("corrupted variants of a small graph never crash", "[corruption]") {
   INFO("loaded " << o.loaded << " prepared " << o.prepared << " invoked " << o.invoked << " rejected " << o.rejected);
   REQUIRE(o.rejected > 0);
   REQUIRE(o.loaded > 0);
+}
+
+TEST_CASE("inputs the fuzzer once broke the runtime with are handled", "[corruption]") {
+  // misaligned-segment-table.bin: an 8-byte struct vector at a 4-byte offset (undefined
+  // behaviour before the loader checked it); huge-pool-filter.bin: an average pool whose
+  // filter is far larger than its input (invoke used to walk the whole filter).
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  for (const char* name : {"misaligned-segment-table.bin", "huge-pool-filter.bin"}) {
+    const std::string path = std::string(EDGERT_SOURCE_DIR) + "/tests/data/fuzz-regressions/" + name;
+    std::ifstream f(path, std::ios::binary);
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    INFO(path);
+    REQUIRE(!bytes.empty());
+    Outcome o;
+    TryModel(bytes, resolver, &o);
+    REQUIRE(o.loaded + o.rejected == 1);
+  }
 }

@@ -36,6 +36,25 @@ ert_status Record(ert_interpreter* it, const edgert::Status& s) {
   return ToC(s);
 }
 
+// Runs `load` into a new handle; on failure *out stays NULL and the message goes to error_buf.
+template <typename Load>
+ert_status NewModel(Load load, ert_model** out, char* error_buf, size_t error_buf_size) {
+  *out = nullptr;
+  try {
+    std::unique_ptr<ert_model> m(new ert_model());
+    edgert::Status s = load(&m->model);
+    if (!s.ok()) {
+      WriteError(s.message(), error_buf, error_buf_size);
+      return ToC(s);
+    }
+    *out = m.release();
+    return ERT_OK;
+  } catch (const std::bad_alloc&) {
+    WriteError("out of memory while loading the model", error_buf, error_buf_size);
+    return ERT_OUT_OF_MEMORY;
+  }
+}
+
 void FillInfo(const edgert::Tensor& t, ert_tensor_info* info) {
   info->name = t.name;
   info->dtype = static_cast<ert_dtype>(t.dtype);
@@ -69,20 +88,8 @@ ert_status ert_model_load_file(const char* path, ert_model** out, char* error_bu
     WriteError("ert_model_load_file: path and out must not be NULL", error_buf, error_buf_size);
     return ERT_INVALID_ARGUMENT;
   }
-  *out = nullptr;
-  try {
-    std::unique_ptr<ert_model> m(new ert_model());
-    edgert::Status s = edgert::Model::LoadFile(path, &m->model);
-    if (!s.ok()) {
-      WriteError(s.message(), error_buf, error_buf_size);
-      return ToC(s);
-    }
-    *out = m.release();
-    return ERT_OK;
-  } catch (const std::bad_alloc&) {
-    WriteError("out of memory while loading the model", error_buf, error_buf_size);
-    return ERT_OUT_OF_MEMORY;
-  }
+  return NewModel([&](std::shared_ptr<const edgert::Model>* m) { return edgert::Model::LoadFile(path, m); }, out,
+                  error_buf, error_buf_size);
 }
 
 ert_status ert_model_load_buffer(const void* data, size_t size, int copy, ert_model** out, char* error_buf,
@@ -91,20 +98,9 @@ ert_status ert_model_load_buffer(const void* data, size_t size, int copy, ert_mo
     WriteError("ert_model_load_buffer: out must not be NULL", error_buf, error_buf_size);
     return ERT_INVALID_ARGUMENT;
   }
-  *out = nullptr;
-  try {
-    std::unique_ptr<ert_model> m(new ert_model());
-    edgert::Status s = edgert::Model::LoadBuffer(data, size, copy != 0, &m->model);
-    if (!s.ok()) {
-      WriteError(s.message(), error_buf, error_buf_size);
-      return ToC(s);
-    }
-    *out = m.release();
-    return ERT_OK;
-  } catch (const std::bad_alloc&) {
-    WriteError("out of memory while loading the model", error_buf, error_buf_size);
-    return ERT_OUT_OF_MEMORY;
-  }
+  return NewModel(
+      [&](std::shared_ptr<const edgert::Model>* m) { return edgert::Model::LoadBuffer(data, size, copy != 0, m); },
+      out, error_buf, error_buf_size);
 }
 
 void ert_model_delete(ert_model* model) { delete model; }

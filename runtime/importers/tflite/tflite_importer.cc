@@ -186,7 +186,9 @@ Status Importer::Quantization(int index, const tfl::Tensor* t, DType dtype, cons
   for (size_t i = 0; i < ns; ++i) {
     const float s = p->scale()->Get(static_cast<flatbuffers::uoffset_t>(i));
     if (!(s > 0.f) || !std::isfinite(s)) return bad("scale " + std::to_string(s) + " is not positive and finite");
-    const int64_t z = nz ? p->zero_point()->Get(static_cast<flatbuffers::uoffset_t>(i)) : 0;
+    // memcpy: the verifier does not guarantee 8-byte alignment of [long] elements.
+    int64_t z = 0;
+    if (nz) std::memcpy(&z, p->zero_point()->Data() + i * sizeof(int64_t), sizeof(z));
     if (z < std::numeric_limits<int32_t>::min() || z > std::numeric_limits<int32_t>::max())
       return bad("zero point " + std::to_string(z) + " does not fit in 32 bits");
     q->scale.push_back(s);
