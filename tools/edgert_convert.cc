@@ -1,5 +1,6 @@
-// edgert-convert IN.tflite -o OUT.ert [options]
-// Converts a TensorFlow Lite model into an .ert model and prints a summary.
+// edgert-convert IN.tflite|IN.onnx -o OUT.ert [options]
+// Converts a TensorFlow Lite or ONNX model into an .ert model and prints a summary.
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/importers/onnx/onnx_importer.h"
 #include "runtime/importers/tflite/tflite_importer.h"
 
 using namespace edgert;
@@ -15,22 +17,33 @@ namespace {
 
 void PrintHelp(FILE* f) {
   std::fprintf(f,
-               "usage: edgert-convert IN.tflite -o OUT.ert [options]\n"
-               "Converts a TensorFlow Lite model (subgraph 0) into an edgert .ert model.\n"
+               "usage: edgert-convert IN.tflite|IN.onnx -o OUT.ert [options]\n"
+               "Converts a TensorFlow Lite model (subgraph 0) or an ONNX model (a file name ending in .onnx;\n"
+               "float32 CNNs as PyTorch exports them, opsets 11-18) into an edgert .ert model.\n"
                "\n"
                "options:\n"
                "  -o, --output FILE     write the .ert model to FILE (required)\n"
+               "  --no-verify           skip loading the result through the .ert verifier\n"
+               "TFLite:\n"
                "  --no-fold-fp16        keep float16/bfloat16 constants that feed DEQUANTIZE as they are\n"
                "                        (default: fold them into float32 constants, no DEQUANTIZE op)\n"
                "  --subgraph N          import subgraph N instead of 0\n"
                "  --max-dense-mb N      largest dense size (MiB) a sparse constant may densify to (default 2048)\n"
-               "  --no-verify           skip loading the result through the .ert verifier\n"
+               "ONNX:\n"
+               "  --dim NAME=N          value N (>= 1) of the symbolic input dimension NAME (dim_param), e.g.\n"
+               "                        --dim batch_size=1; repeat for several. Unresolved symbolic input\n"
+               "                        dimensions make the conversion fail with their names\n"
+               "  --no-fold-bn          keep BatchNormalization after Conv as MUL + ADD (default: fold it\n"
+               "                        into the Conv's weights and bias)\n"
+               "other:\n"
                "  --quiet               print nothing but errors\n"
                "  -h, --help            this text\n"
                "\n"
                "The summary lists the source ops, the emitted edgert ops by type, tensors, constant bytes,\n"
                "folded/densified constants, warnings and the time taken. Unsupported ops make the\n"
-               "conversion fail with one message naming every unsupported op and its count.\n");
+               "conversion fail with one message naming every unsupported op and its count.\n"
+               "ONNX models keep their NCHW input and rank-4 output shapes; TRANSPOSE ops inside the model\n"
+               "convert to and from edgert's NHWC layout.\n");
 }
 
 int Usage() {
@@ -63,6 +76,14 @@ bool WriteFile(const std::string& path, const std::vector<uint8_t>& data) {
   return std::fclose(f) == 0 && ok;
 }
 
+bool EndsWith(const std::string& s, const char* suffix) {
+  const size_t n = std::strlen(suffix);
+  if (s.size() < n) return false;
+  for (size_t i = 0; i < n; ++i)
+    if (std::tolower(static_cast<unsigned char>(s[s.size() - n + i])) != suffix[i]) return false;
+  return true;
+}
+
 bool ParseInt(const char* s, long long lo, long long hi, long long* out) {
   char* end = nullptr;
   const long long v = std::strtoll(s, &end, 10);
@@ -76,6 +97,7 @@ bool ParseInt(const char* s, long long lo, long long hi, long long* out) {
 int main(int argc, char** argv) {
   std::string in_path, out_path;
   TfliteImportOptions opts;
+  OnnxImportOptions onnx_opts;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -92,6 +114,11 @@ int main(int argc, char** argv) {
       opts.max_dense_bytes = static_cast<uint64_t>(v) << 20;
     } else if (a == "--no-verify") {
       opts.verify_output = false;
+      onnx_opts.verify_output = false;
+    } else if (a == "--dim" && i + 1 < argc) {
+      if (!ParseOnnxDimOption(argv[++i], &onnx_opts)) return Usage();
+    } else if (a == "--no-fold-bn") {
+      onnx_opts.fold_batchnorm = false;
     } else if (a == "--quiet") {
       quiet = true;
     } else if (a == "-h" || a == "--help") {
@@ -111,15 +138,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "edgert-convert: cannot read '%s'\n", in_path.c_str());
     return 1;
   }
-  if (!IsTfliteBuffer(data.data(), data.size())) {
-    std::fprintf(stderr, "edgert-convert: '%s' is not a .tflite model (no 'TFL3' file identifier)\n",
+  const bool onnx = EndsWith(in_path, ".onnx");
+  if (!onnx && !IsTfliteBuffer(data.data(), data.size())) {
+    std::fprintf(stderr,
+                 "edgert-convert: '%s' is not a .tflite model (no 'TFL3' file identifier) and its name does not "
+                 "end in .onnx\n",
                  in_path.c_str());
     return 1;
   }
   const auto t1 = std::chrono::steady_clock::now();
   std::vector<uint8_t> ert;
   ImportReport report;
-  Status s = ImportTflite(data.data(), data.size(), opts, &ert, &report);
+  Status s = onnx ? ImportOnnx(data.data(), data.size(), onnx_opts, &ert, &report)
+                  : ImportTflite(data.data(), data.size(), opts, &ert, &report);
   const auto t2 = std::chrono::steady_clock::now();
   if (!s.ok()) {
     std::fprintf(stderr, "edgert-convert: %s: %s\n", in_path.c_str(), s.message().c_str());
@@ -133,8 +164,13 @@ int main(int argc, char** argv) {
   if (quiet) return 0;
 
   std::printf("%s -> %s\n", in_path.c_str(), out_path.c_str());
-  std::printf("source: TFLite schema v%u, %d ops, %d tensors, %zu bytes\n", report.source_version, report.source_ops,
-              report.source_tensors, data.size());
+  if (onnx)
+    std::printf("source: ONNX IR v%u (%s), %d nodes, %d values, %zu bytes\n", report.source_version,
+                report.source_description.empty() ? "unknown producer" : report.source_description.c_str(),
+                report.source_ops, report.source_tensors, data.size());
+  else
+    std::printf("source: TFLite schema v%u, %d ops, %d tensors, %zu bytes\n", report.source_version,
+                report.source_ops, report.source_tensors, data.size());
   std::printf("source ops:");
   for (const auto& kv : report.source_op_counts) std::printf(" %s x%d", kv.first.c_str(), kv.second);
   std::printf("\n");
@@ -143,8 +179,11 @@ int main(int argc, char** argv) {
   std::printf("\n");
   std::printf("tensors: %d (%d constants, %llu constant bytes)\n", report.num_tensors, report.num_constants,
               static_cast<unsigned long long>(report.constant_bytes));
-  std::printf("folded DEQUANTIZE: %d, densified sparse constants: %d, separate activations: %d\n",
-              report.folded_dequantize, report.densified, report.separate_activations);
+  if (onnx)
+    std::printf("folded BatchNormalization: %d\n", report.folded_batchnorm);
+  else
+    std::printf("folded DEQUANTIZE: %d, densified sparse constants: %d, separate activations: %d\n",
+                report.folded_dequantize, report.densified, report.separate_activations);
   for (const std::string& w : report.warnings) std::printf("warning: %s\n", w.c_str());
   std::printf("output: %zu bytes; time: read %.1f ms, import %.1f ms, write %.1f ms, total %.1f ms\n", ert.size(),
               Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t0, t3));

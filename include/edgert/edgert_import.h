@@ -6,10 +6,12 @@
  * (libedgert.so) and released with ert_model_delete; both libraries must come
  * from the same edgert build.
  *
- * Formats: TensorFlow Lite (.tflite, recognized by the FlatBuffer file identifier
- * "TFL3" at bytes 4..7), converted in memory with the default import options
- * (float16 weights folded to float32, sparse weights densified). Anything else is
- * loaded as an .ert file.
+ * Formats, detected from the content: TensorFlow Lite (FlatBuffer file identifier
+ * "TFL3" at bytes 4..7; float16 weights folded to float32, sparse weights densified),
+ * .ert (identifier "ERT1"), and ONNX (a buffer that parses as a ModelProto with a
+ * graph; float32 CNN operators so far, default options, so symbolic input dimensions
+ * must be fixed with edgert-convert --dim first). Anything else is loaded as .ert,
+ * whose loader reports what is wrong.
  */
 #ifndef EDGERT_EDGERT_IMPORT_H_
 #define EDGERT_EDGERT_IMPORT_H_

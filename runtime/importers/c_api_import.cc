@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "edgert/edgert_import.h"
+#include "runtime/importers/onnx/onnx_importer.h"
 #include "runtime/importers/tflite/tflite_importer.h"
 
 namespace {
@@ -32,6 +33,20 @@ ert_status ImportTfliteBuffer(const void* data, size_t size, const std::string& 
   return ert_model_load_buffer(ert.data(), ert.size(), /*copy=*/1, out, buf, buf_size);
 }
 
+// Converts an ONNX buffer (default options: symbolic input dims must be absent).
+ert_status ImportOnnxBuffer(const void* data, size_t size, const std::string& label, ert_model** out, char* buf,
+                            size_t buf_size) {
+  std::vector<uint8_t> ert;
+  edgert::Status s = edgert::ImportOnnx(data, size, edgert::OnnxImportOptions(), &ert, nullptr);
+  if (!s.ok()) return Fail(s, label, buf, buf_size);
+  return ert_model_load_buffer(ert.data(), ert.size(), /*copy=*/1, out, buf, buf_size);
+}
+
+// True when the buffer carries the .ert file identifier ("ERT1" at bytes 8..11).
+bool IsErtBuffer(const void* data, size_t size) {
+  return data != nullptr && size >= 12 && std::memcmp(static_cast<const uint8_t*>(data) + 8, "ERT1", 4) == 0;
+}
+
 }  // namespace
 
 extern "C" {
@@ -48,9 +63,10 @@ ert_status ert_model_import_file(const char* path, ert_model** out, char* error_
       WriteError(std::string("cannot open '") + path + "': " + std::strerror(errno), error_buf, error_buf_size);
       return ERT_IO_ERROR;
     }
-    unsigned char head[8] = {};
+    unsigned char head[12] = {};
     const size_t got = std::fread(head, 1, sizeof(head), f);
-    if (!edgert::IsTfliteBuffer(head, got)) {
+    const bool tflite = edgert::IsTfliteBuffer(head, got);
+    if (!tflite && (IsErtBuffer(head, got) || got < 2)) {
       std::fclose(f);
       return ert_model_load_file(path, out, error_buf, error_buf_size);
     }
@@ -67,7 +83,12 @@ ert_status ert_model_import_file(const char* path, ert_model** out, char* error_
       WriteError(std::string("cannot read '") + path + "'", error_buf, error_buf_size);
       return ERT_IO_ERROR;
     }
-    return ImportTfliteBuffer(data.data(), data.size(), std::string(path) + ": ", out, error_buf, error_buf_size);
+    if (tflite)
+      return ImportTfliteBuffer(data.data(), data.size(), std::string(path) + ": ", out, error_buf, error_buf_size);
+    // Neither .tflite nor .ert: ONNX when it parses as a ModelProto, else the .ert loader's error.
+    if (edgert::IsOnnxBuffer(data.data(), data.size()))
+      return ImportOnnxBuffer(data.data(), data.size(), std::string(path) + ": ", out, error_buf, error_buf_size);
+    return ert_model_load_file(path, out, error_buf, error_buf_size);
   } catch (const std::bad_alloc&) {
     WriteError("out of memory while importing the model", error_buf, error_buf_size);
     return ERT_OUT_OF_MEMORY;
@@ -83,6 +104,8 @@ ert_status ert_model_import_buffer(const void* data, size_t size, ert_model** ou
   *out = nullptr;
   try {
     if (edgert::IsTfliteBuffer(data, size)) return ImportTfliteBuffer(data, size, "", out, error_buf, error_buf_size);
+    if (!IsErtBuffer(data, size) && edgert::IsOnnxBuffer(data, size))
+      return ImportOnnxBuffer(data, size, "", out, error_buf, error_buf_size);
     return ert_model_load_buffer(data, size, /*copy=*/1, out, error_buf, error_buf_size);
   } catch (const std::bad_alloc&) {
     WriteError("out of memory while importing the model", error_buf, error_buf_size);

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/importers/import_report.h"
 #include "runtime/status.h"
 
 namespace edgert {
@@ -44,25 +45,6 @@ struct TfliteImportOptions {
   uint64_t max_dense_bytes = uint64_t{1} << 31;
   // Load the produced .ert through the verifying loader before returning it.
   bool verify_output = true;
-};
-
-struct ImportReport {
-  uint32_t source_version = 0;   // Model.version of the .tflite file
-  std::string source_description;
-  int source_ops = 0;            // operators in the imported subgraph
-  int source_tensors = 0;
-  std::map<std::string, int> source_op_counts;  // TFLite op name ("CONV_2D", "CUSTOM:Foo") -> count
-  std::map<std::string, int> op_counts;         // emitted edgert op name -> count
-  int num_ops = 0;               // emitted ops
-  int num_tensors = 0;           // emitted tensors (activations + constants)
-  int num_constants = 0;
-  uint64_t constant_bytes = 0;   // bytes of constant data in the .ert
-  int folded_dequantize = 0;     // DEQUANTIZE ops folded into float32 constants
-  int densified = 0;             // sparse constants densified
-  int separate_activations = 0;  // fused activations emitted as separate ops
-  std::vector<std::string> warnings;
-  // "NAME xCOUNT" for every op without a mapping (the import fails when not empty).
-  std::vector<std::string> unsupported;
 };
 
 // True when `data` starts like a TFLite FlatBuffer (file identifier "TFL3" at bytes 4..7).

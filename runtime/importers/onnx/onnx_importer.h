@@ -1,0 +1,65 @@
+// ONNX (.onnx, protobuf ModelProto) -> .ert importer, without libprotobuf.
+//
+//   std::vector<uint8_t> ert;
+//   ImportReport report;
+//   OnnxImportOptions opts;
+//   opts.dims["batch"] = 1;   // values of symbolic input dims
+//   Status s = ImportOnnx(data, size, opts, &ert, &report);
+//
+// Scope: float32 CNN classifiers as PyTorch exports them (opsets 11-18). The
+// protobuf is read with a bounds-checked wire reader (protobuf_reader.h); every
+// input is treated as hostile and the result goes through the .ert verifying
+// loader before it is returned.
+//
+// Layout: ONNX is NCHW, edgert is NHWC. A rank-4 graph input keeps its NCHW
+// shape and is followed by a TRANSPOSE into NHWC; rank-4 activations inside are
+// NHWC (axis attributes remapped; constants feeding broadcasting ops are permuted)
+// and rank-4 graph outputs are transposed back to NCHW. Flatten / Reshape / MatMul
+// of a rank-4 activation first restore NCHW element order (TRANSPOSE, skipped
+// when C == 1 or H * W == 1, where both orders agree).
+//
+// Rewrites: BatchNormalization after a Conv whose output has no other consumer is
+// folded into the Conv's weights and bias (else MUL + ADD); Relu / Clip(0, 6) after
+// a Conv are fused as its activation; Gemm / MatMul with constant weights become
+// FULLY_CONNECTED; GlobalAveragePool becomes MEAN over H, W; Clip becomes RELU,
+// RELU6 or MAXIMUM / MINIMUM; HardSigmoid becomes MUL, ADD, RELU6, MUL;
+// Identity, Dropout and Constant emit nothing; Shape, and Gather / Unsqueeze /
+// Squeeze / Concat / Cast whose inputs are all constant, are folded.
+// Any op without a mapping makes the import fail with one message listing every
+// unsupported op type and its count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runtime/importers/import_report.h"
+#include "runtime/status.h"
+
+namespace edgert {
+
+struct OnnxImportOptions {
+  // Values of symbolic input dimensions (dim_param), e.g. {"batch_size", 1}.
+  // An input dimension that is symbolic and not listed here fails the import.
+  std::map<std::string, int64_t> dims;
+  // Fold BatchNormalization into the preceding Conv when possible.
+  bool fold_batchnorm = true;
+  // Load the produced .ert through the verifying loader before returning it.
+  bool verify_output = true;
+};
+
+// Imports a serialized ONNX ModelProto held in memory into a complete .ert file.
+// `report` may be null.
+Status ImportOnnx(const void* data, size_t size, const OnnxImportOptions& opts, std::vector<uint8_t>* ert_file,
+                  ImportReport* report);
+
+// True when `data` parses at the top level as an ONNX ModelProto with a graph
+// (ONNX files have no magic number; use this after ruling out other formats).
+bool IsOnnxBuffer(const void* data, size_t size);
+
+// Parses "NAME=N" (N >= 1) into opts->dims; false when malformed.
+bool ParseOnnxDimOption(const std::string& arg, OnnxImportOptions* opts);
+
+}  // namespace edgert
