@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/interpreter.h"
+#include "kernels/common/shape_util.h"
 #include "tools/inputs.h"
 #include "tools/npy.h"
 #include "tools/png.h"
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "edgert-run: %s\n", s.message().c_str());
       return 1;
     }
-    std::printf("output %d '%s' %s %s -> %s\n", i, t->name, DTypeName(t->dtype), ShapeString(t->shape).c_str(),
+    std::printf("output %d '%s' %s %s -> %s\n", i, t->name, DTypeName(t->dtype), ShapeToString(t->shape).text,
                 path.c_str());
   }
   for (const auto& p : pngs) {

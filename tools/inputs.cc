@@ -91,10 +91,4 @@ void FeedInputs(Interpreter& interp, const std::vector<std::vector<uint8_t>>& da
   }
 }
 
-std::string ShapeString(const Shape& s) {
-  std::string out = "[";
-  for (int i = 0; i < s.rank; ++i) out += (i ? "," : "") + std::to_string(s.dims[i]);
-  return out + "]";
-}
-
 }  // namespace edgert

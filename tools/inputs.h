@@ -27,6 +27,5 @@ Status LoadInputs(Interpreter& interp, const std::vector<std::pair<std::string, 
 // Copies loaded data into the inputs; inputs without data get deterministic
 // values (a fixed pseudo-random sequence in [0, 1) for floats, the full range for integers).
 void FeedInputs(Interpreter& interp, const std::vector<std::vector<uint8_t>>& data);
-std::string ShapeString(const Shape& s);
 
 }  // namespace edgert

@@ -1,4 +1,5 @@
 #include "kernels/common/elementwise_binary.h"
+#include "kernels/common/shape_util.h"
 
 #include <cmath>
 #include <cstdint>
@@ -9,16 +10,6 @@
 
 namespace edgert {
 namespace ref {
-
-std::string ElementwiseShapeString(const Shape& s) {
-  std::string r = "[";
-  for (int i = 0; i < s.rank; ++i) {
-    if (i > 0) r += ",";
-    r += std::to_string(s.dims[i]);
-  }
-  r += "]";
-  return r;
-}
 
 namespace {
 
@@ -235,8 +226,8 @@ Status PrepareElementwiseBinary(KernelContext* ctx, BinaryOpKind kind) {
   Shape out_shape;
   if (!BroadcastShapes(a->shape, b->shape, &out_shape))
     return ctx->InvalidModel("input shapes %s ('%s') and %s ('%s') are not broadcast-compatible",
-                             ElementwiseShapeString(a->shape).c_str(), a->name,
-                             ElementwiseShapeString(b->shape).c_str(), b->name);
+                             ShapeToString(a->shape).text, a->name,
+                             ShapeToString(b->shape).text, b->name);
 
   schema::Activation act = schema::Activation_NONE;
   if (const auto* opts = ctx->options<schema::BinaryOptions>()) act = opts->activation();

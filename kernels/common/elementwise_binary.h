@@ -38,8 +38,6 @@
 namespace edgert {
 namespace ref {
 
-// "[1,7,5,3]" for messages (prepare only: it allocates).
-std::string ElementwiseShapeString(const Shape& s);
 // Checks that t (i8/u8/i16) has valid per-tensor quantization: present, one
 // scale, finite positive scale, zero point inside the type's range. `role`
 // names the tensor in the message ("input", "alpha", "output").

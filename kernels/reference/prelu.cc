@@ -11,6 +11,7 @@
 #include "kernels/common/broadcast.h"
 #include "kernels/common/elementwise_binary.h"
 #include "kernels/common/quant.h"
+#include "kernels/common/shape_util.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace edgert {
@@ -46,8 +47,8 @@ static Status Prepare(KernelContext* ctx) {
   Shape out_shape;
   if (!BroadcastShapes(in->shape, alpha->shape, &out_shape))
     return ctx->InvalidModel("alpha shape %s ('%s') does not broadcast against input shape %s ('%s')",
-                             ElementwiseShapeString(alpha->shape).c_str(), alpha->name,
-                             ElementwiseShapeString(in->shape).c_str(), in->name);
+                             ShapeToString(alpha->shape).text, alpha->name,
+                             ShapeToString(in->shape).text, in->name);
 
   PreluState* s = ctx->NewState<PreluState>();
   if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "cannot allocate op state");
