@@ -38,7 +38,7 @@ void RunModel(benchmark::State& state, const std::vector<uint8_t>& file, double 
     return;
   }
   OpResolver resolver;
-  AddDefaultKernels(&resolver);
+  AddReferenceKernels(&resolver);  // these benchmarks measure the reference kernels
   Interpreter interp(model, &resolver);
   if (!interp.Prepare().ok()) {
     state.SkipWithError("prepare failed");

@@ -69,6 +69,17 @@ class KernelContext {
 
   // --- eval ---
   template <typename T> T* state() const { return static_cast<T*>(state_); }
+  // Runs another kernel's eval on this node with the state that kernel's prepare
+  // left (read with state<void>() right after calling its prepare on this
+  // context). Lets an optimized kernel hand nodes it does not cover to the
+  // reference kernel.
+  Status EvalWith(const OpKernel* kernel, void* kernel_state) {
+    void* own = state_;
+    state_ = kernel_state;
+    Status s = kernel->eval(this);
+    state_ = own;
+    return s;
+  }
   void* scratch(int index) const;
 
   // An error Status whose message starts with the node label.

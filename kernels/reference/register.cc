@@ -1,4 +1,5 @@
 // The reference op set, derived from runtime/op_table.def.
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/op_resolver.h"
 
@@ -11,9 +12,12 @@ void AddReferenceKernels(OpResolver* resolver) {
 }
 
 void AddDefaultKernels(OpResolver* resolver) {
-  // Optimized implementations are chosen inside each op's prepare from the
-  // CPU's features, so the default set registers one kernel per op.
+  // The reference set, then the optimized kernels over it. Each optimized
+  // kernel picks its microkernels in prepare from the ISA table
+  // (kernels/dispatch.h) and runs the reference kernel on nodes it does not cover.
   AddReferenceKernels(resolver);
+  resolver->Add(schema::OpType_CONV_2D, opt::Register_CONV_2D());
+  resolver->Add(schema::OpType_DEPTHWISE_CONV_2D, opt::Register_DEPTHWISE_CONV_2D());
 }
 
 }  // namespace edgert

@@ -1,4 +1,5 @@
-// CONV_2D: the reference kernel against a naive convolution written here
+// CONV_2D: the reference and the optimized kernel (with the CPU's best ISA
+// active) against a naive convolution written here
 // (direct loops over output pixels, taps and channels; double accumulation for
 // float, int64 accumulation plus TFLite's fixed-point requantization for i8/u8).
 // Quantized results must match the naive TFLite-semantics computation exactly;
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
@@ -74,7 +76,7 @@ flatbuffers::Offset<void> Options(OpTest& t, const ConvCase& c) {
 
 std::vector<double> ToDouble(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
 
-void RunFloatCase(const ConvCase& c, uint32_t seed, bool weights_as_input = false) {
+void RunFloatCase(const OpKernel* kernel, const ConvCase& c, uint32_t seed, bool weights_as_input = false) {
   std::mt19937 rng(seed);
   const auto x = RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.cin);
   const auto w = RandomFloats(rng, static_cast<size_t>(c.cout) * c.kh * c.kw * (c.cin / c.groups));
@@ -88,7 +90,7 @@ void RunFloatCase(const ConvCase& c, uint32_t seed, bool weights_as_input = fals
   ConstOrOmit(t, c.bias, {c.cout}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
-  RequireRun(t, ref::Register_CONV_2D());
+  RequireRun(t, kernel);
   int oh, ow;
   const auto want = NaiveConv(c, ToDouble(x), ToDouble(w), ToDouble(b), &oh, &ow);
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, c.cout}));
@@ -101,7 +103,7 @@ void RunFloatCase(const ConvCase& c, uint32_t seed, bool weights_as_input = fals
 
 // Quantized case. T is int8_t or uint8_t; per_channel only for int8.
 template <typename T>
-void RunQuantCase(const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_zp = 0) {
+void RunQuantCase(const OpKernel* kernel, const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_zp = 0) {
   std::mt19937 rng(seed);
   const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
   const int cin_g = c.cin / c.groups;
@@ -123,7 +125,7 @@ void RunQuantCase(const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_
   ConstOrOmit(t, c.bias, {c.cout}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
-  RequireRun(t, ref::Register_CONV_2D());
+  RequireRun(t, kernel);
 
   // Naive integer accumulation, per output channel (int64, independent of the kernel's loops).
   int oh, ow, pt, pl;
@@ -184,6 +186,13 @@ ConvCase C(int n, int h, int w, int cin, int cout, int kh, int kw, int groups = 
   return c;
 }
 
+// Each TEST_CASE runs once per kernel: `kernel` is the reference, then the
+// optimized kernel, with the CPU's best ISA level active for both.
+#define CONV_KERNELS()                                                                          \
+  const OpKernel* kernel = GENERATE(ref::Register_CONV_2D(), opt::Register_CONV_2D());          \
+  ScopedBestIsa best_isa;                                                                        \
+  INFO("kernel " << kernel->name << ", ISA " << GetKernelIsa().name)
+
 const std::vector<ConvCase> kCases = {
     // n, h, w, cin, cout, kh, kw, groups, stride h/w, dilation h/w, padding, pads, activation, bias
     C(1, 7, 5, 3, 4, 3, 3),
@@ -196,40 +205,103 @@ const std::vector<ConvCase> kCases = {
 };
 
 TEST_CASE("CONV_2D float matches naive convolution", "[kernels][conv_2d]") {
+  CONV_KERNELS();
   uint32_t seed = 100;
   for (const ConvCase& c : kCases) {
     INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " k" << c.kh << "x"
                  << c.kw << " groups " << c.groups << " padding " << c.padding);
-    RunFloatCase(c, seed++);
+    RunFloatCase(kernel, c, seed++);
   }
 }
 
+// Tails of the optimized kernel's tiles (4 pixels x 16 output channels; 8, 4,
+// 2, 1 column stores): output channels 1, 3, 9, 15, 17, 20, 33; pixel counts not
+// multiples of 4; input channels 1, 3, 7, 8, 16; strides 2; dilation 2;
+// SAME, VALID and EXPLICIT padding; 1x1 convs both on the direct GEMM path and
+// (with padding or stride) on the im2col path.
+const std::vector<ConvCase> kTailCases = {
+    C(1, 5, 7, 7, 33, 1, 1),
+    C(2, 3, 3, 3, 17, 1, 1, 1, 1, 1, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU6),
+    C(1, 9, 7, 1, 1, 3, 3, 1, 2, 2, 1, 1, schema::Padding_EXPLICIT, {1, 0, 2, 1}),
+    C(1, 10, 11, 7, 3, 3, 3, 1, 2, 2, 1, 1, schema::Padding_VALID, {}, schema::Activation_RELU, false),
+    C(1, 6, 5, 3, 17, 3, 3, 1, 1, 1, 2, 2),
+    C(1, 5, 5, 16, 33, 1, 1, 1, 1, 1, 1, 1, schema::Padding_EXPLICIT, {1, 1, 0, 0}),
+    C(1, 7, 7, 8, 20, 1, 1, 1, 2, 2),
+    C(1, 4, 5, 3, 9, 3, 3, 1, 1, 1, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU_N1_TO_1, false),
+    C(1, 3, 5, 3, 15, 2, 2, 1, 1, 1, 1, 1, schema::Padding_VALID),
+    C(3, 1, 1, 3, 3, 1, 1),
+};
+
+TEST_CASE("CONV_2D float tile tails match naive convolution", "[kernels][conv_2d]") {
+  CONV_KERNELS();
+  uint32_t seed = 500;
+  for (const ConvCase& c : kTailCases) {
+    INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " k" << c.kh << "x"
+                 << c.kw << " stride " << c.sh << "x" << c.sw << " padding " << c.padding);
+    RunFloatCase(kernel, c, seed++);
+  }
+}
+
+// Persistent bytes of a prepared float conv (op state and packed weights).
+size_t PersistentBytes(const OpKernel* kernel, const ConvCase& c) {
+  std::mt19937 rng(1);
+  OpTest t(schema::OpType_CONV_2D);
+  t.Input<float>({c.n, c.h, c.w, c.cin}, RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.cin));
+  t.Const<float>({c.cout, c.kh, c.kw, c.cin}, RandomFloats(rng, static_cast<size_t>(c.cout) * c.kh * c.kw * c.cin));
+  t.Const<float>({c.cout}, RandomFloats(rng, c.cout));
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
+  RequireRun(t, kernel);
+  return t.interpreter().memory().persistent_bytes;
+}
+
+TEST_CASE("CONV_2D optimized kernel packs weights in prepare only with a fast ISA", "[kernels][conv_2d]") {
+  const ConvCase c = kTailCases[0];
+  const size_t weight_bytes = static_cast<size_t>(c.cout) * c.kh * c.kw * c.cin * sizeof(float);
+  const size_t ref_bytes = PersistentBytes(ref::Register_CONV_2D(), c);
+  const IsaLevel previous = SetKernelIsaLevelForTesting(IsaLevel::kReference);
+  const size_t fallback_bytes = PersistentBytes(opt::Register_CONV_2D(), c);
+  SetKernelIsaLevelForTesting(DetectedIsaLevel());
+  const size_t fast_bytes = PersistentBytes(opt::Register_CONV_2D(), c);
+  SetKernelIsaLevelForTesting(previous);
+  CHECK(fallback_bytes < ref_bytes + weight_bytes);  // state only
+  if (DetectedIsaLevel() != IsaLevel::kReference)
+    CHECK(fast_bytes >= ref_bytes + weight_bytes);  // packed panels
+  else
+    CHECK(fast_bytes == fallback_bytes);
+}
+
 TEST_CASE("CONV_2D float weights fed at run time", "[kernels][conv_2d]") {
-  RunFloatCase(kCases[1], 7, /*weights_as_input=*/true);
+  CONV_KERNELS();
+  RunFloatCase(kernel, kCases[1], 7, /*weights_as_input=*/true);
 }
 
 TEST_CASE("CONV_2D int8 per-channel matches naive TFLite math", "[kernels][conv_2d]") {
+  CONV_KERNELS();
   uint32_t seed = 200;
   for (const ConvCase& c : kCases) {
     INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " groups " << c.groups);
-    RunQuantCase<int8_t>(c, seed++, /*per_channel=*/true);
+    RunQuantCase<int8_t>(kernel, c, seed++, /*per_channel=*/true);
   }
 }
 
 TEST_CASE("CONV_2D int8 per-tensor", "[kernels][conv_2d]") {
-  RunQuantCase<int8_t>(kCases[0], 300, false);
-  RunQuantCase<int8_t>(kCases[2], 301, false);
+  CONV_KERNELS();
+  RunQuantCase<int8_t>(kernel, kCases[0], 300, false);
+  RunQuantCase<int8_t>(kernel, kCases[2], 301, false);
 }
 
 TEST_CASE("CONV_2D uint8 per-tensor asymmetric weights", "[kernels][conv_2d]") {
+  CONV_KERNELS();
   uint32_t seed = 400;
   for (const ConvCase& c : kCases) {
     INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " groups " << c.groups);
-    RunQuantCase<uint8_t>(c, seed++, false, /*w_zp=*/119);
+    RunQuantCase<uint8_t>(kernel, c, seed++, false, /*w_zp=*/119);
   }
 }
 
 TEST_CASE("CONV_2D small exact example", "[kernels][conv_2d]") {
+  CONV_KERNELS();
   // 1x3x3x1 input, 2x2 kernel of ones, VALID: each output sums a 2x2 block.
   OpTest t(schema::OpType_CONV_2D);
   t.Input<float>({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
@@ -238,13 +310,14 @@ TEST_CASE("CONV_2D small exact example", "[kernels][conv_2d]") {
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_Conv2DOptions,
                schema::CreateConv2DOptions(t.fbb(), schema::Padding_VALID).Union());
-  REQUIRE(t.Run(ref::Register_CONV_2D()).ok());
+  REQUIRE(t.Run(kernel).ok());
   CHECK(t.OutputShape(0) == Shape({1, 2, 2, 1}));
   CHECK(t.OutputData<float>(0) == std::vector<float>({12.5f, 16.5f, 24.5f, 28.5f}));
 }
 
 // Builds a float conv with the given pieces and returns the status.
-Status RunBad(const std::vector<int32_t>& in_shape, DType wtype, const std::vector<int32_t>& w_shape,
+Status RunBad(const OpKernel* kernel, const std::vector<int32_t>& in_shape, DType wtype,
+              const std::vector<int32_t>& w_shape,
               const std::vector<int32_t>& b_shape, int stride, schema::Padding padding,
               const std::vector<int32_t>& pads, DType out_type = DType::kF32) {
   OpTest t(schema::OpType_CONV_2D);
@@ -259,49 +332,50 @@ Status RunBad(const std::vector<int32_t>& in_shape, DType wtype, const std::vect
   t.SetOptions(schema::OpOptions_Conv2DOptions,
                schema::CreateConv2DOptions(t.fbb(), padding, stride, stride, 1, 1, schema::Activation_NONE, pv)
                    .Union());
-  return t.Run(ref::Register_CONV_2D());
+  return t.Run(kernel);
 }
 
 TEST_CASE("CONV_2D rejects bad models with useful messages", "[kernels][conv_2d]") {
+  CONV_KERNELS();
   const auto SAME = schema::Padding_SAME;
-  Status s = RunBad({1, 5, 5, 3}, DType::kI8, {2, 3, 3, 3}, {}, 1, SAME, {});
+  Status s = RunBad(kernel, {1, 5, 5, 3}, DType::kI8, {2, 3, 3, 3}, {}, 1, SAME, {});
   CHECK(s.code() == StatusCode::kUnsupported);
   CHECK(Contains(s.message(), "dtype"));
   CHECK(Contains(s.message(), "i8"));
 
-  s = RunBad({1, 5, 5, 5}, DType::kF32, {2, 3, 3, 3}, {}, 1, SAME, {});
+  s = RunBad(kernel, {1, 5, 5, 5}, DType::kF32, {2, 3, 3, 3}, {}, 1, SAME, {});
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "multiple"));
 
-  s = RunBad({1, 5, 5, 6}, DType::kF32, {5, 3, 3, 3}, {}, 1, SAME, {});  // groups 2 does not divide 5
+  s = RunBad(kernel, {1, 5, 5, 6}, DType::kF32, {5, 3, 3, 3}, {}, 1, SAME, {});  // groups 2 does not divide 5
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "groups"));
 
-  s = RunBad({1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {3}, 1, SAME, {});
+  s = RunBad(kernel, {1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {3}, 1, SAME, {});
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "bias"));
 
-  s = RunBad({1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 0, SAME, {});
+  s = RunBad(kernel, {1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 0, SAME, {});
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "stride"));
 
-  s = RunBad({1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, schema::Padding_EXPLICIT, {1, 1, 1});
+  s = RunBad(kernel, {1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, schema::Padding_EXPLICIT, {1, 1, 1});
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "pads"));
 
-  s = RunBad({1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, schema::Padding_EXPLICIT, {1, -1, 1, 1});
+  s = RunBad(kernel, {1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, schema::Padding_EXPLICIT, {1, -1, 1, 1});
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "pads"));
 
-  s = RunBad({1, 2, 2, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, schema::Padding_VALID, {});
+  s = RunBad(kernel, {1, 2, 2, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, schema::Padding_VALID, {});
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "empty"));
 
-  s = RunBad({5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, SAME, {});
+  s = RunBad(kernel, {5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, SAME, {});
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "rank 4"));
 
-  s = RunBad({1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, SAME, {}, DType::kI8);
+  s = RunBad(kernel, {1, 5, 5, 3}, DType::kF32, {2, 3, 3, 3}, {}, 1, SAME, {}, DType::kI8);
   CHECK(s.code() == StatusCode::kUnsupported);
   CHECK(Contains(s.message(), "output"));
 }
@@ -309,36 +383,37 @@ TEST_CASE("CONV_2D rejects bad models with useful messages", "[kernels][conv_2d]
 // Runs an int8 conv (input [1,4,4,2], weights [3,2,2,2]) with the given input and
 // weight quantization; add_bias(t) adds (or omits) the bias.
 template <typename AddBias>
-Status RunBadQuant(const QuantSpec& in_q, const QuantSpec& w_q, AddBias add_bias) {
+Status RunBadQuant(const OpKernel* kernel, const QuantSpec& in_q, const QuantSpec& w_q, AddBias add_bias) {
   OpTest t(schema::OpType_CONV_2D);
   t.Input<int8_t>({1, 4, 4, 2}, std::vector<int8_t>(1 * 4 * 4 * 2, 1), in_q);
   t.Const<int8_t>({3, 2, 2, 2}, std::vector<int8_t>(3 * 2 * 2 * 2, 1), w_q);
   add_bias(t);
   t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
   t.SetOptions(schema::OpOptions_Conv2DOptions, schema::CreateConv2DOptions(t.fbb()).Union());
-  return t.Run(ref::Register_CONV_2D());
+  return t.Run(kernel);
 }
 
 TEST_CASE("CONV_2D rejects bad quantization", "[kernels][conv_2d]") {
+  CONV_KERNELS();
   const auto no_bias = [](OpTest& t) { t.OmitInput(); };
   const QuantSpec q = QuantSpec::PerTensor(0.1f, 0);
   SECTION("input without quantization parameters") {
-    const Status s = RunBadQuant(QuantSpec(), q, no_bias);
+    const Status s = RunBadQuant(kernel, QuantSpec(), q, no_bias);
     CHECK(s.code() == StatusCode::kInvalidModel);
     CHECK(Contains(s.message(), "quantization"));
   }
   SECTION("per-channel weights with a non-zero zero point") {
-    const Status s = RunBadQuant(q, QuantSpec{{0.1f, 0.2f, 0.3f}, {0, 4, 0}, 0}, no_bias);
+    const Status s = RunBadQuant(kernel, q, QuantSpec{{0.1f, 0.2f, 0.3f}, {0, 4, 0}, 0}, no_bias);
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "zero_point"));
   }
   SECTION("per-channel along the wrong axis") {
-    const Status s = RunBadQuant(q, QuantSpec{{0.1f, 0.2f}, {0, 0}, 3}, no_bias);
+    const Status s = RunBadQuant(kernel, q, QuantSpec{{0.1f, 0.2f}, {0, 0}, 3}, no_bias);
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "axis"));
   }
   SECTION("bias scale inconsistent with input * weight scale") {
-    const Status s = RunBadQuant(q, QuantSpec::PerTensor(0.5f, 0), [](OpTest& t) {
+    const Status s = RunBadQuant(kernel, q, QuantSpec::PerTensor(0.5f, 0), [](OpTest& t) {
       t.Const<int32_t>({3}, {1, 2, 3}, QuantSpec::PerTensor(0.3f, 0));
     });
     CHECK(!s.ok());
@@ -346,7 +421,7 @@ TEST_CASE("CONV_2D rejects bad quantization", "[kernels][conv_2d]") {
   }
   SECTION("float bias with int8 input") {
     const Status s =
-        RunBadQuant(q, QuantSpec::PerTensor(0.5f, 0), [](OpTest& t) { t.Const<float>({3}, {1, 2, 3}); });
+        RunBadQuant(kernel, q, QuantSpec::PerTensor(0.5f, 0), [](OpTest& t) { t.Const<float>({3}, {1, 2, 3}); });
     CHECK(!s.ok());
     CHECK(Contains(s.message(), "bias"));
     CHECK(Contains(s.message(), "i32"));

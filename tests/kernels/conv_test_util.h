@@ -19,12 +19,30 @@
 #include <vector>
 
 #include "kernels/common/quant.h"
+#include "kernels/dispatch.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace conv_test {
 
 using testing::OpTest;
+
+// ---------------------------------------------------------------- kernels under test
+
+// The optimized kernels are tested with the best ISA level of this CPU active
+// (kernels/dispatch.h), whatever EDGERT_ISA says; on a CPU without one they run
+// their reference fallback, which the same checks then cover. Restores the
+// previous level on destruction.
+class ScopedBestIsa {
+ public:
+  ScopedBestIsa() : previous_(SetKernelIsaLevelForTesting(DetectedIsaLevel())) {}
+  ~ScopedBestIsa() { SetKernelIsaLevelForTesting(previous_); }
+  ScopedBestIsa(const ScopedBestIsa&) = delete;
+  ScopedBestIsa& operator=(const ScopedBestIsa&) = delete;
+
+ private:
+  IsaLevel previous_;
+};
 
 // ---------------------------------------------------------------- shapes and messages
 

@@ -1,4 +1,5 @@
-// DEPTHWISE_CONV_2D: the reference kernel against a naive depthwise convolution
+// DEPTHWISE_CONV_2D: the reference and the optimized kernel (with the CPU's
+// best ISA active) against a naive depthwise convolution
 // written here (output channel c*M + m reads input channel c with weights
 // [1,KH,KW,C*M]); double accumulation for float, int64 accumulation plus
 // TFLite's fixed-point requantization for i8/u8 (which must match exactly).
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
@@ -41,6 +43,13 @@ DwCase D(int n, int h, int w, int c, int mult, int kh, int kw, int sh = 1, int s
   d.padding = padding, d.pads = pads, d.act = act, d.bias = bias;
   return d;
 }
+
+// Each TEST_CASE runs once per kernel: `kernel` is the reference, then the
+// optimized kernel, with the CPU's best ISA level active for both.
+#define DW_KERNELS()                                                                                       \
+  const OpKernel* kernel = GENERATE(ref::Register_DEPTHWISE_CONV_2D(), opt::Register_DEPTHWISE_CONV_2D()); \
+  ScopedBestIsa best_isa;                                                                                   \
+  INFO("kernel " << kernel->name << ", ISA " << GetKernelIsa().name)
 
 const std::vector<DwCase> kCases = {
     // n, h, w, c, mult, kh, kw, stride h/w, dilation h/w, padding, pads, activation, bias
@@ -90,7 +99,7 @@ flatbuffers::Offset<void> Options(OpTest& t, const DwCase& c) {
       .Union();
 }
 
-void RunFloatCase(const DwCase& c, uint32_t seed) {
+void RunFloatCase(const OpKernel* kernel, const DwCase& c, uint32_t seed) {
   std::mt19937 rng(seed);
   const int oc_n = c.c * c.mult;
   const auto x = RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c);
@@ -102,7 +111,7 @@ void RunFloatCase(const DwCase& c, uint32_t seed) {
   ConstOrOmit(t, c.bias, {oc_n}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
-  RequireRun(t, ref::Register_DEPTHWISE_CONV_2D());
+  RequireRun(t, kernel);
   int oh, ow;
   const auto want = Naive<double>(c, &oh, &ow, [&](size_t i, size_t j) { return static_cast<double>(x[i]) * w[j]; });
   REQUIRE(t.OutputShape(0) == Shape({c.n, oh, ow, oc_n}));
@@ -114,7 +123,7 @@ void RunFloatCase(const DwCase& c, uint32_t seed) {
 }
 
 template <typename T>
-void RunQuantCase(const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp) {
+void RunQuantCase(const OpKernel* kernel, const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp) {
   std::mt19937 rng(seed);
   const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
   const bool s8 = std::is_same<T, int8_t>::value;
@@ -134,7 +143,7 @@ void RunQuantCase(const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp
   ConstOrOmit(t, c.bias, {oc_n}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
-  RequireRun(t, ref::Register_DEPTHWISE_CONV_2D());
+  RequireRun(t, kernel);
 
   int oh, ow;
   const auto acc = Naive<int64_t>(c, &oh, &ow, [&](size_t i, size_t j) {
@@ -145,36 +154,97 @@ void RunQuantCase(const DwCase& c, uint32_t seed, bool per_channel, int32_t w_zp
 }
 
 TEST_CASE("DEPTHWISE_CONV_2D float matches naive depthwise convolution", "[kernels][depthwise_conv_2d]") {
+  DW_KERNELS();
   uint32_t seed = 10;
   for (const DwCase& c : kCases) {
     INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " mult " << c.mult << " k" << c.kh << "x"
                  << c.kw << " padding " << c.padding);
-    RunFloatCase(c, seed++);
+    RunFloatCase(kernel, c, seed++);
   }
 }
 
+// Tails of the optimized kernel's channel tile (16, then 8, then masked 1..7):
+// channels 1, 3, 7, 8, 15, 16, 17, 33, 40; strides 2; dilation 2; SAME, VALID
+// and EXPLICIT padding; odd output widths.
+const std::vector<DwCase> kTailCases = {
+    D(1, 7, 6, 33, 1, 3, 3),
+    D(1, 9, 8, 17, 1, 3, 3, 2, 2, 1, 1, schema::Padding_VALID, {}, schema::Activation_RELU6),
+    D(2, 5, 7, 7, 1, 3, 3, 2, 2, 1, 1, schema::Padding_EXPLICIT, {0, 1, 1, 0}, schema::Activation_RELU, false),
+    D(1, 6, 6, 8, 1, 5, 5, 1, 1, 2, 2),
+    D(1, 4, 5, 40, 1, 1, 1),
+    D(1, 5, 3, 15, 1, 3, 2, 1, 2, 1, 1, schema::Padding_EXPLICIT, {2, 1, 0, 3}),
+    D(1, 3, 3, 16, 1, 3, 3, 2, 1),
+    D(1, 5, 5, 1, 1, 3, 3, 1, 1, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU_N1_TO_1),
+    D(1, 4, 3, 3, 1, 3, 3, 2, 2, 1, 1, schema::Padding_SAME, {}, schema::Activation_NONE, false),
+};
+
+TEST_CASE("DEPTHWISE_CONV_2D float channel tails match naive depthwise convolution",
+          "[kernels][depthwise_conv_2d]") {
+  DW_KERNELS();
+  uint32_t seed = 50;
+  for (const DwCase& c : kTailCases) {
+    INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " k" << c.kh << "x" << c.kw << " stride "
+                 << c.sh << "x" << c.sw << " padding " << c.padding);
+    RunFloatCase(kernel, c, seed++);
+  }
+}
+
+// Persistent bytes of a prepared float depthwise conv (op state and packed weights).
+size_t PersistentBytes(const OpKernel* kernel, const DwCase& c) {
+  std::mt19937 rng(1);
+  OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
+  t.Input<float>({c.n, c.h, c.w, c.c}, RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c));
+  t.Const<float>({1, c.kh, c.kw, c.c}, RandomFloats(rng, static_cast<size_t>(c.kh) * c.kw * c.c));
+  t.Const<float>({c.c}, RandomFloats(rng, c.c));
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
+  RequireRun(t, kernel);
+  return t.interpreter().memory().persistent_bytes;
+}
+
+TEST_CASE("DEPTHWISE_CONV_2D optimized kernel packs weights in prepare only with a fast ISA",
+          "[kernels][depthwise_conv_2d]") {
+  const DwCase c = kTailCases[0];
+  const size_t weight_bytes = static_cast<size_t>(c.kh) * c.kw * c.c * sizeof(float);
+  const size_t ref_bytes = PersistentBytes(ref::Register_DEPTHWISE_CONV_2D(), c);
+  const IsaLevel previous = SetKernelIsaLevelForTesting(IsaLevel::kReference);
+  const size_t fallback_bytes = PersistentBytes(opt::Register_DEPTHWISE_CONV_2D(), c);
+  SetKernelIsaLevelForTesting(DetectedIsaLevel());
+  const size_t fast_bytes = PersistentBytes(opt::Register_DEPTHWISE_CONV_2D(), c);
+  SetKernelIsaLevelForTesting(previous);
+  CHECK(fallback_bytes < ref_bytes + weight_bytes);  // state only
+  if (DetectedIsaLevel() != IsaLevel::kReference)
+    CHECK(fast_bytes >= ref_bytes + weight_bytes);  // packed groups
+  else
+    CHECK(fast_bytes == fallback_bytes);
+}
+
 TEST_CASE("DEPTHWISE_CONV_2D int8 per-channel", "[kernels][depthwise_conv_2d]") {
+  DW_KERNELS();
   uint32_t seed = 20;
   for (const DwCase& c : kCases) {
     INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " mult " << c.mult);
-    RunQuantCase<int8_t>(c, seed++, true, 0);
+    RunQuantCase<int8_t>(kernel, c, seed++, true, 0);
   }
 }
 
 TEST_CASE("DEPTHWISE_CONV_2D int8 per-tensor", "[kernels][depthwise_conv_2d]") {
-  RunQuantCase<int8_t>(kCases[1], 30, false, 0);
-  RunQuantCase<int8_t>(kCases[3], 31, false, 0);
+  DW_KERNELS();
+  RunQuantCase<int8_t>(kernel, kCases[1], 30, false, 0);
+  RunQuantCase<int8_t>(kernel, kCases[3], 31, false, 0);
 }
 
 TEST_CASE("DEPTHWISE_CONV_2D uint8 per-tensor asymmetric", "[kernels][depthwise_conv_2d]") {
+  DW_KERNELS();
   uint32_t seed = 40;
   for (const DwCase& c : kCases) {
     INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " mult " << c.mult);
-    RunQuantCase<uint8_t>(c, seed++, false, 131);
+    RunQuantCase<uint8_t>(kernel, c, seed++, false, 131);
   }
 }
 
 TEST_CASE("DEPTHWISE_CONV_2D small exact example", "[kernels][depthwise_conv_2d]") {
+  DW_KERNELS();
   // Two channels, multiplier 1, 2x2 VALID window on a 2x3 image: channel 0 weights 1, channel 1 weights -1.
   OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
   t.Input<float>({1, 2, 3, 2}, {1, 10, 2, 20, 3, 30, 4, 40, 5, 50, 6, 60});
@@ -183,12 +253,13 @@ TEST_CASE("DEPTHWISE_CONV_2D small exact example", "[kernels][depthwise_conv_2d]
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions,
                schema::CreateDepthwiseConv2DOptions(t.fbb(), schema::Padding_VALID).Union());
-  REQUIRE(t.Run(ref::Register_DEPTHWISE_CONV_2D()).ok());
+  REQUIRE(t.Run(kernel).ok());
   CHECK(t.OutputShape(0) == Shape({1, 1, 2, 2}));
   CHECK(t.OutputData<float>(0) == std::vector<float>({12, -120, 16, -160}));
 }
 
-Status RunBad(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& w_shape, int mult,
+Status RunBad(const OpKernel* kernel, const std::vector<int32_t>& in_shape, const std::vector<int32_t>& w_shape,
+              int mult,
               const std::vector<int32_t>& b_shape = {}, int dilation = 1, DType in_type = DType::kF32) {
   OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
   if (in_type == DType::kU8)
@@ -202,44 +273,46 @@ Status RunBad(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& 
                schema::CreateDepthwiseConv2DOptions(t.fbb(), schema::Padding_SAME, 1, 1, dilation, dilation,
                                                     schema::Activation_NONE, 0, mult)
                    .Union());
-  return t.Run(ref::Register_DEPTHWISE_CONV_2D());
+  return t.Run(kernel);
 }
 
 TEST_CASE("DEPTHWISE_CONV_2D rejects bad models with useful messages", "[kernels][depthwise_conv_2d]") {
-  Status s = RunBad({1, 5, 5, 3}, {1, 3, 3, 5}, 2);
+  DW_KERNELS();
+  Status s = RunBad(kernel, {1, 5, 5, 3}, {1, 3, 3, 5}, 2);
   CHECK(s.code() == StatusCode::kInvalidModel);
   CHECK(Contains(s.message(), "depth_multiplier"));
 
-  s = RunBad({1, 5, 5, 3}, {1, 3, 3, 3}, 0);
+  s = RunBad(kernel, {1, 5, 5, 3}, {1, 3, 3, 3}, 0);
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "depth_multiplier"));
 
-  s = RunBad({1, 5, 5, 3}, {2, 3, 3, 3}, 1);
+  s = RunBad(kernel, {1, 5, 5, 3}, {2, 3, 3, 3}, 1);
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "[1,KH,KW"));
 
-  s = RunBad({1, 5, 5, 3}, {1, 3, 3, 3}, 1, {4});
+  s = RunBad(kernel, {1, 5, 5, 3}, {1, 3, 3, 3}, 1, {4});
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "bias"));
 
-  s = RunBad({1, 5, 5, 3}, {1, 3, 3, 3}, 1, {}, 0);
+  s = RunBad(kernel, {1, 5, 5, 3}, {1, 3, 3, 3}, 1, {}, 0);
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "dilation"));
 
-  s = RunBad({1, 5, 5, 3}, {1, 3, 3, 3}, 1, {}, 1, DType::kU8);  // u8 input with f32 weights
+  s = RunBad(kernel, {1, 5, 5, 3}, {1, 3, 3, 3}, 1, {}, 1, DType::kU8);  // u8 input with f32 weights
   CHECK(s.code() == StatusCode::kUnsupported);
   CHECK(Contains(s.message(), "u8"));
   CHECK(Contains(s.message(), "f32"));
 }
 
 TEST_CASE("DEPTHWISE_CONV_2D rejects per-channel scales on the wrong axis", "[kernels][depthwise_conv_2d]") {
+  DW_KERNELS();
   OpTest t(schema::OpType_DEPTHWISE_CONV_2D);
   t.Input<int8_t>({1, 4, 4, 2}, std::vector<int8_t>(32, 1), QuantSpec::PerTensor(0.1f, 0));
   t.Const<int8_t>({1, 2, 2, 2}, std::vector<int8_t>(8, 1), QuantSpec{{0.1f, 0.2f}, {0, 0}, 1});
   t.OmitInput();
   t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, schema::CreateDepthwiseConv2DOptions(t.fbb()).Union());
-  const Status s = t.Run(ref::Register_DEPTHWISE_CONV_2D());
+  const Status s = t.Run(kernel);
   CHECK(!s.ok());
   CHECK(Contains(s.message(), "axis"));
 }

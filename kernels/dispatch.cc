@@ -1,0 +1,71 @@
+#include "kernels/dispatch.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime/cpu_features.h"
+#if defined(EDGERT_X86_UKERNELS)
+#include "kernels/x86/ukernels.h"
+#endif
+
+namespace edgert {
+namespace {
+
+constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference, "reference", {nullptr, 0, 0}, {nullptr, 0}};
+
+#if defined(EDGERT_X86_UKERNELS)
+constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
+                                "avx2",
+                                {f32_gemm_minmax_ukernel_4x16__fma3, 4, 16},
+                                {f32_dwconv_minmax_ukernel_c16__fma3, 16}};
+#endif
+
+const KernelIsa& TableFor(IsaLevel level) {
+#if defined(EDGERT_X86_UKERNELS)
+  if (level == IsaLevel::kAvx2) return kAvx2Isa;
+#endif
+  return kReferenceIsa;
+}
+
+IsaLevel Detect() {
+#if defined(EDGERT_X86_UKERNELS)
+  const CpuFeatures& f = GetCpuFeatures();
+  if (f.avx2 && f.fma3) return IsaLevel::kAvx2;
+#endif
+  return IsaLevel::kReference;
+}
+
+// The detected level lowered by EDGERT_ISA; unknown values are ignored.
+IsaLevel FromEnvironment() {
+  const IsaLevel detected = DetectedIsaLevel();
+  const char* env = std::getenv("EDGERT_ISA");
+  if (env == nullptr) return detected;
+  IsaLevel want = detected;
+  if (std::strcmp(env, "reference") == 0) want = IsaLevel::kReference;
+  if (std::strcmp(env, "avx2") == 0) want = IsaLevel::kAvx2;
+  return static_cast<int>(want) < static_cast<int>(detected) ? want : detected;
+}
+
+std::atomic<int>& ActiveLevel() {
+  static std::atomic<int> level{static_cast<int>(FromEnvironment())};
+  return level;
+}
+
+}  // namespace
+
+IsaLevel DetectedIsaLevel() {
+  static const IsaLevel level = Detect();
+  return level;
+}
+
+const KernelIsa& GetKernelIsa() { return TableFor(static_cast<IsaLevel>(ActiveLevel().load())); }
+
+IsaLevel SetKernelIsaLevelForTesting(IsaLevel level) {
+  if (static_cast<int>(level) > static_cast<int>(DetectedIsaLevel())) level = DetectedIsaLevel();
+  return static_cast<IsaLevel>(ActiveLevel().exchange(static_cast<int>(level)));
+}
+
+const char* IsaLevelName(IsaLevel level) { return TableFor(level).name; }
+
+}  // namespace edgert

@@ -1,0 +1,63 @@
+// The ISA table of the optimized kernels: the CPU is detected once
+// (GetCpuFeatures) and the best level's table of microkernel pointers is used
+// by every optimized op's prepare (XNNPACK src/configs/gemm-config.c).
+//
+// Levels: reference (no microkernels; optimized ops fall back to the reference
+// kernels) and avx2 (x86-64 with AVX2 + FMA3). The environment variable
+// EDGERT_ISA=reference|avx2, read once, can force a lower level than the CPU's
+// (never a higher one). Tests can override the level with
+// SetKernelIsaLevelForTesting.
+#pragma once
+
+#include <cstddef>
+
+namespace edgert {
+
+// Output clamp of the f32 microkernels (the fused activation).
+struct F32MinMaxParams {
+  float min;
+  float max;
+};
+
+// C = clamp(A * B + bias) for an mr x nc block, 1 <= mr <= MR, nc >= 1.
+// a: mr rows of kc floats, row i at a + i * a_stride. w: B packed in panels of
+// NR columns, each panel NR bias values then kc rows of NR weights (columns past
+// nc zero-padded). c: row i at c + i * c_stride (floats), nc values each.
+using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride, const float* w,
+                                  float* c, size_t c_stride, const F32MinMaxParams* params);
+
+// Depthwise convolution of `pixels` output pixels of `channels` channels with
+// `taps` filter taps each. input: pixels * taps pointers (pixel-major); pointer
+// (p, t) points to channel 0 of the input pixel seen by tap t of output pixel
+// p, or to a zero buffer of `channels` floats for padding. w: per group of CT
+// channels, CT bias values then taps rows of CT weights (channels past
+// `channels` zero-padded). output: pixels * channels floats, contiguous.
+using F32DwconvUkernelFn = void (*)(size_t pixels, size_t channels, size_t taps, const float* const* input,
+                                    const float* w, float* output, const F32MinMaxParams* params);
+
+enum class IsaLevel : int { kReference = 0, kAvx2 = 1 };
+
+struct KernelIsa {
+  IsaLevel level;
+  const char* name;  // "reference", "avx2"
+  struct {
+    F32GemmUkernelFn fn;  // nullptr: none at this level
+    int mr, nr;
+  } f32_gemm;
+  struct {
+    F32DwconvUkernelFn fn;  // nullptr: none at this level
+    int channel_tile;
+  } f32_dwconv;
+};
+
+// The best level this build and CPU support (detected once).
+IsaLevel DetectedIsaLevel();
+// The active table: the detected level, lowered by EDGERT_ISA (read once) or by
+// SetKernelIsaLevelForTesting. Thread-safe.
+const KernelIsa& GetKernelIsa();
+// Forces `level` (clamped to DetectedIsaLevel()) for kernels prepared from now
+// on and returns the previous level. For tests and benchmarks.
+IsaLevel SetKernelIsaLevelForTesting(IsaLevel level);
+const char* IsaLevelName(IsaLevel level);
+
+}  // namespace edgert

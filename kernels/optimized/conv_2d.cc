@@ -1,0 +1,154 @@
+// CONV_2D optimized kernel. Covered: f32, groups 1, constant weights and bias,
+// any stride, dilation and padding, when the ISA table has an f32 GEMM
+// microkernel; every other node runs the reference kernel (decided in prepare).
+//
+// Prepare runs the reference prepare (all validation and the output shape),
+// then packs the weights [O,KH,KW,I] once into persistent memory in the GEMM
+// microkernel's layout: panels of NR output channels, each NR bias values
+// followed by K = KH*KW*I rows of NR weights (zero-padded past O).
+// Eval, with the input as a pixels x I matrix:
+//  - 1x1, stride 1, no padding: the GEMM runs straight on the input.
+//  - otherwise im2col by tiles: for each tile of MR output pixels, their MR
+//    patches (K floats each, zeros for taps outside the input, in the weights'
+//    (ky, kx, c) order) are gathered into a scratch buffer of MR*K floats
+//    requested in prepare, and the GEMM computes all O channels of the tile.
+//    (Chosen over an indirection buffer: the scratch is tiny, the input
+//    pointers are only known at eval, and one plain GEMM microkernel serves
+//    both paths; the gather costs K copies per pixel against K*O FMAs.)
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/common/conv_util.h"
+#include "kernels/common/quant.h"
+#include "kernels/dispatch.h"
+#include "kernels/optimized/fallback.h"
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace edgert {
+namespace opt {
+namespace {
+
+// Larger patches (hostile filters) stay on the reference kernel, whose work is
+// bounded by the input size.
+constexpr int64_t kMaxPatch = 1 << 20;  // floats per im2col row
+
+struct ConvState {
+  ReferenceFallback fallback;
+  F32GemmUkernelFn gemm = nullptr;  // nullptr: the reference kernel runs this node
+  int mr = 0;
+  Window2D window;
+  int out_c = 0, k = 0;
+  bool direct = false;  // 1x1, stride 1, no padding
+  int scratch = -1;     // im2col tile, mr * k floats
+  const float* packed = nullptr;
+  F32MinMaxParams minmax = {0.f, 0.f};
+};
+
+Status Prepare(KernelContext* ctx) {
+  const OpKernel* ref = ref::Register_CONV_2D();
+  EDGERT_RETURN_IF_ERROR(ref->prepare(ctx));
+  void* const ref_state = ctx->state<void>();
+  auto* s = ctx->NewState<ConvState>();
+  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  s->fallback.kernel = ref;
+  s->fallback.state = ref_state;
+
+  // The reference prepare validated the operands; only coverage is decided here.
+  const KernelIsa& isa = GetKernelIsa();
+  const Tensor* input = ctx->input(0);
+  const Tensor* weights = ctx->input(1);
+  const Tensor* bias = ctx->input(2);
+  const auto* opt = ctx->options<schema::Conv2DOptions>();
+  const Shape& is = input->shape;
+  const Shape& ws = weights->shape;
+  const int64_t k = static_cast<int64_t>(ws[1]) * ws[2] * ws[3];
+  if (isa.f32_gemm.fn == nullptr || input->dtype != DType::kF32 || ws[3] != is[3] || !weights->is_constant ||
+      (bias != nullptr && !bias->is_constant) || k > kMaxPatch)
+    return Status::Ok();
+
+  EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
+                                         opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
+  const Window2D& g = s->window;
+  const int mr = isa.f32_gemm.mr, nr = isa.f32_gemm.nr;
+  s->out_c = ws[0];
+  s->k = static_cast<int>(k);
+  s->mr = mr;
+  s->direct = ws[1] == 1 && ws[2] == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
+              g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+  if (!s->direct) EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(mr) * k * sizeof(float), &s->scratch));
+
+  // Pack: panel p holds channels [p*nr, p*nr + nr): nr biases, then row kk of nr weights for each kk < k.
+  const int panels = (s->out_c + nr - 1) / nr;
+  const size_t panel_floats = static_cast<size_t>(nr) * (k + 1);
+  float* packed = static_cast<float*>(ctx->AllocatePersistent(panels * panel_floats * sizeof(float)));
+  if (packed == nullptr)
+    return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight panels", panels);
+  const float* w = weights->data_as<float>();
+  const float* b = bias != nullptr ? bias->data_as<float>() : nullptr;
+  for (int p = 0; p < panels; ++p) {
+    float* dst = packed + p * panel_floats;  // zeroed memory: padding columns stay 0
+    for (int j = 0; j < nr && p * nr + j < s->out_c; ++j) {
+      const int oc = p * nr + j;
+      if (b != nullptr) dst[j] = b[oc];
+      const float* src = w + static_cast<size_t>(oc) * k;
+      for (int64_t kk = 0; kk < k; ++kk) dst[(kk + 1) * nr + j] = src[kk];
+    }
+  }
+  s->packed = packed;
+  ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
+  s->gemm = isa.f32_gemm.fn;
+  return Status::Ok();
+}
+
+// Writes the k = KH*KW*C patch of output pixel `pixel` into dst, zeros outside the input.
+void GatherPatch(const Window2D& g, const float* in, int64_t pixel, float* dst) {
+  const PixelPos o = SplitPixel(pixel, g.out_h, g.out_w);
+  const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
+  const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
+  const size_t c = static_cast<size_t>(g.in_c);
+  for (int ky = 0; ky < g.filter_h; ++ky) {
+    const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
+    const bool row_in = y >= 0 && y < g.in_h;
+    for (int kx = 0; kx < g.filter_w; ++kx, dst += c) {
+      const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
+      if (row_in && x >= 0 && x < g.in_w)
+        std::memcpy(dst, in + ((o.b * g.in_h + y) * g.in_w + x) * g.in_c, c * sizeof(float));
+      else
+        std::memset(dst, 0, c * sizeof(float));
+    }
+  }
+}
+
+Status Eval(KernelContext* ctx) {
+  const ConvState& s = *ctx->state<ConvState>();
+  if (s.gemm == nullptr) return s.fallback.Eval(ctx);
+  const float* in = ctx->input(0)->data_as<float>();
+  float* out = ctx->output(0)->data_as<float>();
+  const int64_t pixels = s.window.out_pixels();
+  const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
+  if (s.direct) {
+    for (int64_t p = 0; p < pixels; p += s.mr) {
+      const size_t rows = static_cast<size_t>(std::min<int64_t>(s.mr, pixels - p));
+      s.gemm(rows, oc, k, in + p * k, k, s.packed, out + p * oc, oc, &s.minmax);
+    }
+    return Status::Ok();
+  }
+  float* a = static_cast<float*>(ctx->scratch(s.scratch));
+  for (int64_t p = 0; p < pixels; p += s.mr) {
+    const size_t rows = static_cast<size_t>(std::min<int64_t>(s.mr, pixels - p));
+    for (size_t r = 0; r < rows; ++r) GatherPatch(s.window, in, p + static_cast<int64_t>(r), a + r * k);
+    s.gemm(rows, oc, k, a, k, s.packed, out + p * oc, oc, &s.minmax);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const OpKernel* Register_CONV_2D() {
+  static const OpKernel kernel = {"CONV_2D/optimized", Prepare, Eval, kNoFlags};
+  return &kernel;
+}
+
+}  // namespace opt
+}  // namespace edgert

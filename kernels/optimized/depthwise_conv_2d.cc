@@ -1,0 +1,129 @@
+// DEPTHWISE_CONV_2D optimized kernel. Covered: f32, depth_multiplier 1,
+// constant weights and bias, any stride, dilation and padding, when the ISA
+// table has an f32 depthwise microkernel; every other node runs the reference
+// kernel (decided in prepare).
+//
+// Prepare runs the reference prepare (all validation and the output shape),
+// then packs the weights [1,KH,KW,C] once into persistent memory in the
+// microkernel's layout: groups of CT channels, each CT bias values followed by
+// KH*KW rows of CT weights (zero-padded past C). Eval builds, per output row,
+// an indirection buffer (out_w * KH*KW input-pixel pointers, a zeroed
+// persistent buffer of C floats for taps outside the input) in a scratch
+// buffer requested in prepare — input addresses are only known at eval — and
+// calls the microkernel on the row.
+#include <algorithm>
+
+#include "kernels/common/conv_util.h"
+#include "kernels/common/quant.h"
+#include "kernels/dispatch.h"
+#include "kernels/optimized/fallback.h"
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace edgert {
+namespace opt {
+namespace {
+
+// Larger filters (hostile models) stay on the reference kernel, whose work is
+// bounded by the input size.
+constexpr int64_t kMaxTaps = 1024;
+
+struct DepthwiseState {
+  ReferenceFallback fallback;
+  F32DwconvUkernelFn dwconv = nullptr;  // nullptr: the reference kernel runs this node
+  Window2D window;
+  int scratch = -1;              // out_w * taps pointers
+  const float* zeros = nullptr;  // in_c zeros
+  const float* packed = nullptr;
+  F32MinMaxParams minmax = {0.f, 0.f};
+};
+
+Status Prepare(KernelContext* ctx) {
+  const OpKernel* ref = ref::Register_DEPTHWISE_CONV_2D();
+  EDGERT_RETURN_IF_ERROR(ref->prepare(ctx));
+  void* const ref_state = ctx->state<void>();
+  auto* s = ctx->NewState<DepthwiseState>();
+  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  s->fallback.kernel = ref;
+  s->fallback.state = ref_state;
+
+  // The reference prepare validated the operands; only coverage is decided here.
+  const KernelIsa& isa = GetKernelIsa();
+  const Tensor* input = ctx->input(0);
+  const Tensor* weights = ctx->input(1);
+  const Tensor* bias = ctx->input(2);
+  const auto* opt = ctx->options<schema::DepthwiseConv2DOptions>();
+  const Shape& is = input->shape;
+  const Shape& ws = weights->shape;
+  const int64_t taps = static_cast<int64_t>(ws[1]) * ws[2];
+  if (isa.f32_dwconv.fn == nullptr || input->dtype != DType::kF32 || opt->depth_multiplier() != 1 ||
+      !weights->is_constant || (bias != nullptr && !bias->is_constant) || taps > kMaxTaps)
+    return Status::Ok();
+
+  EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
+                                         opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
+  const int c = is[3];
+  EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
+      static_cast<size_t>(s->window.out_w) * static_cast<size_t>(taps) * sizeof(const float*), &s->scratch));
+  s->zeros = static_cast<const float*>(ctx->AllocatePersistent(static_cast<size_t>(c) * sizeof(float)));
+  const int ct = isa.f32_dwconv.channel_tile;
+  const int groups = (c + ct - 1) / ct;
+  const size_t group_floats = static_cast<size_t>(ct) * (taps + 1);
+  float* packed = static_cast<float*>(ctx->AllocatePersistent(groups * group_floats * sizeof(float)));
+  if (packed == nullptr || s->zeros == nullptr)
+    return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight groups", groups);
+  const float* w = weights->data_as<float>();
+  const float* b = bias != nullptr ? bias->data_as<float>() : nullptr;
+  for (int gi = 0; gi < groups; ++gi) {
+    float* dst = packed + gi * group_floats;  // zeroed memory: padding channels stay 0
+    for (int j = 0; j < ct && gi * ct + j < c; ++j) {
+      const int ch = gi * ct + j;
+      if (b != nullptr) dst[j] = b[ch];
+      for (int64_t t = 0; t < taps; ++t) dst[(t + 1) * ct + j] = w[t * c + ch];
+    }
+  }
+  s->packed = packed;
+  ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
+  s->dwconv = isa.f32_dwconv.fn;
+  return Status::Ok();
+}
+
+Status Eval(KernelContext* ctx) {
+  const DepthwiseState& s = *ctx->state<DepthwiseState>();
+  if (s.dwconv == nullptr) return s.fallback.Eval(ctx);
+  const Window2D& g = s.window;
+  const float* in = ctx->input(0)->data_as<float>();
+  float* out = ctx->output(0)->data_as<float>();
+  const float** ptrs = static_cast<const float**>(ctx->scratch(s.scratch));
+  const size_t taps = static_cast<size_t>(g.filter_h) * g.filter_w;
+  const size_t c = static_cast<size_t>(g.in_c);
+  for (int64_t b = 0; b < g.batches; ++b)
+    for (int oy = 0; oy < g.out_h; ++oy) {
+      const float** p = ptrs;
+      for (int ox = 0; ox < g.out_w; ++ox) {
+        const int64_t y0 = static_cast<int64_t>(oy) * g.stride_h - g.pad_top;
+        const int64_t x0 = static_cast<int64_t>(ox) * g.stride_w - g.pad_left;
+        for (int ky = 0; ky < g.filter_h; ++ky) {
+          const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
+          const bool row_in = y >= 0 && y < g.in_h;
+          for (int kx = 0; kx < g.filter_w; ++kx) {
+            const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
+            *p++ = row_in && x >= 0 && x < g.in_w ? in + ((b * g.in_h + y) * g.in_w + x) * g.in_c : s.zeros;
+          }
+        }
+      }
+      s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed,
+               out + ((b * g.out_h + oy) * static_cast<int64_t>(g.out_w)) * g.in_c, &s.minmax);
+    }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const OpKernel* Register_DEPTHWISE_CONV_2D() {
+  static const OpKernel kernel = {"DEPTHWISE_CONV_2D/optimized", Prepare, Eval, kNoFlags};
+  return &kernel;
+}
+
+}  // namespace opt
+}  // namespace edgert
