@@ -16,7 +16,7 @@ cmake --build build -j"$JOBS"
 CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" \
   -DEDGERT_WERROR=ON -DEDGERT_SANITIZE=ON -DEDGERT_FUZZ=ON -DEDGERT_BUILD_BENCH=OFF >/dev/null
-cmake --build build-asan -j"$JOBS" --target edgert_tests edgert_load_fuzzer
+cmake --build build-asan -j"$JOBS" --target edgert_tests edgert_load_fuzzer edgert_import_fuzzer
 export ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest -j"$JOBS" --output-on-failure -R '^unit:')
