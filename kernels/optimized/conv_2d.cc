@@ -46,13 +46,8 @@ struct ConvState {
 };
 
 Status Prepare(KernelContext* ctx) {
-  const OpKernel* ref = ref::Register_CONV_2D();
-  EDGERT_RETURN_IF_ERROR(ref->prepare(ctx));
-  void* const ref_state = ctx->state<void>();
-  auto* s = ctx->NewState<ConvState>();
-  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
-  s->fallback.kernel = ref;
-  s->fallback.state = ref_state;
+  ConvState* s = nullptr;
+  EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref::Register_CONV_2D(), &s));
 
   // The reference prepare validated the operands; only coverage is decided here.
   const KernelIsa& isa = GetKernelIsa();
@@ -63,8 +58,7 @@ Status Prepare(KernelContext* ctx) {
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
   const int64_t k = static_cast<int64_t>(ws[1]) * ws[2] * ws[3];
-  if (isa.f32_gemm.fn == nullptr || input->dtype != DType::kF32 || ws[3] != is[3] || !weights->is_constant ||
-      (bias != nullptr && !bias->is_constant) || k > kMaxPatch)
+  if (isa.f32_gemm.fn == nullptr || !F32WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
     return Status::Ok();
 
   EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),

@@ -39,13 +39,8 @@ struct DepthwiseState {
 };
 
 Status Prepare(KernelContext* ctx) {
-  const OpKernel* ref = ref::Register_DEPTHWISE_CONV_2D();
-  EDGERT_RETURN_IF_ERROR(ref->prepare(ctx));
-  void* const ref_state = ctx->state<void>();
-  auto* s = ctx->NewState<DepthwiseState>();
-  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
-  s->fallback.kernel = ref;
-  s->fallback.state = ref_state;
+  DepthwiseState* s = nullptr;
+  EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref::Register_DEPTHWISE_CONV_2D(), &s));
 
   // The reference prepare validated the operands; only coverage is decided here.
   const KernelIsa& isa = GetKernelIsa();
@@ -56,8 +51,7 @@ Status Prepare(KernelContext* ctx) {
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
   const int64_t taps = static_cast<int64_t>(ws[1]) * ws[2];
-  if (isa.f32_dwconv.fn == nullptr || input->dtype != DType::kF32 || opt->depth_multiplier() != 1 ||
-      !weights->is_constant || (bias != nullptr && !bias->is_constant) || taps > kMaxTaps)
+  if (isa.f32_dwconv.fn == nullptr || !F32WithConstantWeights(ctx) || opt->depth_multiplier() != 1 || taps > kMaxTaps)
     return Status::Ok();
 
   EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),

@@ -16,5 +16,27 @@ struct ReferenceFallback {
   Status Eval(KernelContext* ctx) const { return ctx->EvalWith(kernel, state); }
 };
 
+// Runs the reference kernel's prepare (all validation and output shapes), then
+// creates the optimized op state S (which has a ReferenceFallback `fallback`)
+// remembering the reference kernel and its state.
+template <typename S>
+Status PrepareWithFallback(KernelContext* ctx, const OpKernel* ref, S** state) {
+  EDGERT_RETURN_IF_ERROR(ref->prepare(ctx));
+  void* const ref_state = ctx->state<void>();
+  S* s = ctx->NewState<S>();
+  if (s == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for op state");
+  s->fallback.kernel = ref;
+  s->fallback.state = ref_state;
+  *state = s;
+  return Status::Ok();
+}
+
+// True when input 0 is f32 and the weights (input 1) and optional bias (input 2)
+// are constants: what the f32 microkernel paths can pack in prepare.
+inline bool F32WithConstantWeights(const KernelContext* ctx) {
+  const Tensor* bias = ctx->input(2);
+  return ctx->input(0)->dtype == DType::kF32 && ctx->input(1)->is_constant && (bias == nullptr || bias->is_constant);
+}
+
 }  // namespace opt
 }  // namespace edgert
