@@ -21,6 +21,7 @@
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
+#include "tests/importers/import_test_util.h"
 
 namespace edgert {
 namespace {
@@ -187,58 +188,16 @@ class OnnxBuilder {
 
 // --- running ---------------------------------------------------------------------
 
-struct Imported {
-  std::vector<uint8_t> ert;
-  ImportReport report;
-  std::shared_ptr<const Model> model;
-  OpResolver resolver;
-  std::unique_ptr<Interpreter> interp;
-
+struct Imported : import_test::ImportedModel {
   explicit Imported(const std::vector<uint8_t>& onnx, const OnnxImportOptions& opts = OnnxImportOptions()) {
     Status s = ImportOnnx(onnx.data(), onnx.size(), opts, &ert, &report);
     INFO(s.message());
     REQUIRE(s.ok());
-    s = Model::LoadBuffer(ert.data(), ert.size(), true, &model);
-    INFO(s.message());
-    REQUIRE(s.ok());
-    AddReferenceKernels(&resolver);
-    interp.reset(new Interpreter(model, &resolver));
-    s = interp->Prepare();
-    INFO(s.message());
-    REQUIRE(s.ok());
-  }
-  void Feed(int i, const std::vector<float>& v) {
-    REQUIRE(interp->input(i)->bytes == v.size() * sizeof(float));
-    std::memcpy(interp->input(i)->data, v.data(), interp->input(i)->bytes);
-  }
-  void Invoke() {
-    Status s = interp->Invoke();
-    INFO(s.message());
-    REQUIRE(s.ok());
-  }
-  std::vector<float> Out(int i) const {
-    const edgert::Tensor* t = interp->output(i);
-    std::vector<float> v(t->bytes / sizeof(float));
-    std::memcpy(v.data(), t->data, t->bytes);
-    return v;
-  }
-  std::vector<int32_t> OutShape(int i) const {
-    const edgert::Tensor* t = interp->output(i);
-    return std::vector<int32_t>(t->shape.dims, t->shape.dims + t->shape.rank);
-  }
-  int Count(const char* op) const {
-    auto it = report.op_counts.find(op);
-    return it == report.op_counts.end() ? 0 : it->second;
+    Load();
   }
 };
 
-std::vector<float> Random(size_t n, uint32_t seed, float lo = -1.f, float hi = 1.f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using import_test::Random;
 
 void ExpectNear(const std::vector<float>& got, const std::vector<double>& want, double tol = 1e-4) {
   REQUIRE(got.size() == want.size());
@@ -792,10 +751,7 @@ TEST_CASE("onnx import: C API detects ONNX files and buffers", "[onnx][importer]
   CHECK_FALSE(IsOnnxBuffer(junk.data(), junk.size()));
 
   const std::string path = "edgert_onnx_import_test_model.onnx";
-  FILE* f = std::fopen(path.c_str(), "wb");
-  REQUIRE(f != nullptr);
-  REQUIRE(std::fwrite(file.data(), 1, file.size(), f) == file.size());
-  std::fclose(f);
+  import_test::WriteFile(path, file);
   char err[256] = "";
   ert_model* model = nullptr;
   const ert_status st = ert_model_import_file(path.c_str(), &model, err, sizeof(err));
@@ -826,44 +782,12 @@ TEST_CASE("onnx import: C API detects ONNX files and buffers", "[onnx][importer]
 // Truncated and bit-flipped variants must be rejected with a message or imported;
 // what imports must load, and running it must not crash either.
 void CorruptionLoop(const std::vector<uint8_t>& original, int variants, uint32_t seed) {
-  OpResolver resolver;
-  AddReferenceKernels(&resolver);
-  std::mt19937 rng(seed);
   OnnxImportOptions opts;
   opts.dims["batch"] = 1;
-  int imported = 0, rejected = 0;
-  for (int v = 0; v < variants; ++v) {
-    std::vector<uint8_t> bytes = original;
-    if (v % 4 == 0) {
-      bytes.resize(1 + rng() % (original.size() - 1));
-    } else {
-      const int flips = 1 + static_cast<int>(rng() % 8);
-      for (int k = 0; k < flips; ++k) {
-        const size_t pos = rng() % bytes.size();
-        bytes[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
-      }
-    }
-    std::vector<uint8_t> ert;
-    Status s = ImportOnnx(bytes.data(), bytes.size(), opts, &ert, nullptr);
-    if (!s.ok()) {
-      REQUIRE(!s.message().empty());
-      REQUIRE(ert.empty());
-      ++rejected;
-      continue;
-    }
-    ++imported;
-    std::shared_ptr<const Model> model;
-    REQUIRE(Model::LoadBuffer(ert.data(), ert.size(), true, &model).ok());
-    Interpreter interp(model, &resolver);
-    if (!interp.Prepare().ok()) continue;
-    if (interp.memory().arena_bytes > (64u << 20)) continue;
-    for (int i = 0; i < interp.num_inputs(); ++i) std::memset(interp.input(i)->data, 0, interp.input(i)->bytes);
-    (void)interp.Invoke();
-  }
-  INFO("imported " << imported << ", rejected " << rejected);
-  CHECK(rejected > 0);
-  CHECK(imported > 0);
-  CHECK(imported + rejected == variants);
+  import_test::CorruptionLoop(original, variants, seed, /*min_keep=*/1,
+                              [&](const std::vector<uint8_t>& bytes, std::vector<uint8_t>* ert) {
+                                return ImportOnnx(bytes.data(), bytes.size(), opts, ert, nullptr);
+                              });
 }
 
 TEST_CASE("onnx import: corrupted files are rejected or imported, never a crash", "[onnx][importer][corruption]") {

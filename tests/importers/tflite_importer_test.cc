@@ -23,6 +23,7 @@
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
+#include "tests/importers/import_test_util.h"
 #include "tflite_schema_generated.h"
 
 namespace edgert {
@@ -114,58 +115,16 @@ class TflBuilder {
 };
 
 // Imports (REQUIREs success) and keeps the loaded model and an interpreter.
-struct Imported {
-  std::vector<uint8_t> ert;
-  ImportReport report;
-  std::shared_ptr<const Model> model;
-  OpResolver resolver;
-  std::unique_ptr<Interpreter> interp;
-
+struct Imported : import_test::ImportedModel {
   explicit Imported(const std::vector<uint8_t>& tflite, TfliteImportOptions opts = TfliteImportOptions()) {
     Status s = ImportTflite(tflite.data(), tflite.size(), opts, &ert, &report);
     INFO(s.message());
     REQUIRE(s.ok());
-    s = Model::LoadBuffer(ert.data(), ert.size(), true, &model);
-    INFO(s.message());
-    REQUIRE(s.ok());
-    AddReferenceKernels(&resolver);
-    interp.reset(new Interpreter(model, &resolver));
-    s = interp->Prepare();
-    INFO(s.message());
-    REQUIRE(s.ok());
-  }
-  template <typename T> void Feed(int i, const std::vector<T>& v) {
-    REQUIRE(interp->input(i)->bytes == v.size() * sizeof(T));
-    std::memcpy(interp->input(i)->data, v.data(), interp->input(i)->bytes);
-  }
-  void Invoke() {
-    Status s = interp->Invoke();
-    INFO(s.message());
-    REQUIRE(s.ok());
-  }
-  template <typename T> std::vector<T> Out(int i) const {
-    const edgert::Tensor* t = interp->output(i);
-    std::vector<T> v(t->bytes / sizeof(T));
-    std::memcpy(v.data(), t->data, t->bytes);
-    return v;
-  }
-  std::vector<int32_t> OutShape(int i) const {
-    const edgert::Tensor* t = interp->output(i);
-    return std::vector<int32_t>(t->shape.dims, t->shape.dims + t->shape.rank);
-  }
-  int Count(const char* op) const {
-    auto it = report.op_counts.find(op);
-    return it == report.op_counts.end() ? 0 : it->second;
+    Load();
   }
 };
 
-std::vector<float> Random(size_t n, uint32_t seed, float lo = -1.f, float hi = 1.f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using import_test::Random;
 
 // Naive NHWC convolution, weights [O,KH,KW,I], TFLite SAME/VALID padding.
 std::vector<double> NaiveConv(const std::vector<float>& x, int n, int h, int w, int ci, const std::vector<float>& wt,
@@ -665,10 +624,7 @@ TEST_CASE("tflite import: C API ert_model_import_file", "[importer][tflite][c_ap
   ConvModel cm;
   const std::vector<uint8_t> file = cm.Build();
   const std::string path = "edgert_import_test_model.tflite";
-  FILE* f = std::fopen(path.c_str(), "wb");
-  REQUIRE(f != nullptr);
-  REQUIRE(std::fwrite(file.data(), 1, file.size(), f) == file.size());
-  std::fclose(f);
+  import_test::WriteFile(path, file);
 
   char err[256] = "";
   ert_model* model = nullptr;
@@ -705,44 +661,12 @@ TEST_CASE("tflite import: C API ert_model_import_file", "[importer][tflite][c_ap
 // Truncated and bit-flipped variants must be rejected with a message or imported;
 // what imports must load, and running it must not crash either.
 void CorruptionLoop(const std::vector<uint8_t>& original, int variants, uint32_t seed) {
-  OpResolver resolver;
-  AddReferenceKernels(&resolver);
-  std::mt19937 rng(seed);
   TfliteImportOptions opts;
   opts.max_dense_bytes = 1 << 20;
-  int imported = 0, rejected = 0;
-  for (int v = 0; v < variants; ++v) {
-    std::vector<uint8_t> bytes = original;
-    if (v % 4 == 0) {
-      bytes.resize(rng() % original.size());
-    } else {
-      const int flips = 1 + static_cast<int>(rng() % 8);
-      for (int k = 0; k < flips; ++k) {
-        const size_t pos = rng() % bytes.size();
-        bytes[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
-      }
-    }
-    std::vector<uint8_t> ert;
-    Status s = ImportTflite(bytes.data(), bytes.size(), opts, &ert, nullptr);
-    if (!s.ok()) {
-      REQUIRE(!s.message().empty());
-      REQUIRE(ert.empty());
-      ++rejected;
-      continue;
-    }
-    ++imported;
-    std::shared_ptr<const Model> model;
-    REQUIRE(Model::LoadBuffer(ert.data(), ert.size(), true, &model).ok());
-    Interpreter interp(model, &resolver);
-    if (!interp.Prepare().ok()) continue;
-    if (interp.memory().arena_bytes > (64u << 20)) continue;  // a flipped dimension made it huge
-    for (int i = 0; i < interp.num_inputs(); ++i) std::memset(interp.input(i)->data, 0, interp.input(i)->bytes);
-    (void)interp.Invoke();
-  }
-  INFO("imported " << imported << ", rejected " << rejected);
-  CHECK(rejected > 0);
-  CHECK(imported > 0);
-  CHECK(imported + rejected == variants);
+  import_test::CorruptionLoop(original, variants, seed, /*min_keep=*/0,
+                              [&](const std::vector<uint8_t>& bytes, std::vector<uint8_t>* ert) {
+                                return ImportTflite(bytes.data(), bytes.size(), opts, ert, nullptr);
+                              });
 }
 
 TEST_CASE("tflite import: corrupted files are rejected or imported, never a crash", "[importer][tflite][corruption]") {

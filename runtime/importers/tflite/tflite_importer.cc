@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "runtime/dtype.h"
+#include "runtime/importers/import_common.h"
 #include "runtime/importers/tflite/tflite_import_internal.h"
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
@@ -432,22 +433,8 @@ Status Importer::Run(std::vector<uint8_t>* out) {
     }
   }
 
-  *out = b_.Finish();
-  report_->op_counts = emitted_;
-  report_->num_ops = num_ops_;
-  report_->num_tensors = b_.num_tensors();
-  report_->num_constants = num_constants_;
-  report_->constant_bytes = constant_bytes_;
-
-  if (opts_.verify_output) {
-    std::shared_ptr<const Model> check;
-    Status s = Model::LoadBuffer(out->data(), out->size(), /*copy=*/false, &check);
-    if (!s.ok()) {
-      out->clear();
-      return Status(s.code(), "the imported model does not validate: " + s.message());
-    }
-  }
-  return Status::Ok();
+  return FinishImportedModel(&b_, ImportCounts{&emitted_, num_ops_, num_constants_, constant_bytes_},
+                             opts_.verify_output, report_, out);
 }
 
 }  // namespace tflite_import
@@ -460,26 +447,18 @@ bool IsTfliteBuffer(const void* data, size_t size) {
 
 Status ImportTflite(const void* data, size_t size, const TfliteImportOptions& opts, std::vector<uint8_t>* ert_file,
                     ImportReport* report) {
-  if (ert_file == nullptr) return Status::Error(StatusCode::kInvalidArgument, "ImportTflite: ert_file is null");
-  ert_file->clear();
-  if (data == nullptr || size == 0) return Status::Error(StatusCode::kInvalidArgument, "the .tflite buffer is empty");
-  ImportReport local;
-  ImportReport* r = report != nullptr ? report : &local;
-  *r = ImportReport();
-  try {
+  return RunImport("ImportTflite", ".tflite", data, size, ert_file, report, [&](ImportReport* r) {
     // FlatBuffers reads scalars in place: a buffer that is not 16-byte aligned
     // (the largest alignment in the format) is copied once.
+    const void* src = data;
     std::vector<uint8_t> aligned;
-    if (reinterpret_cast<uintptr_t>(data) % 16 != 0) {
-      aligned.assign(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
-      data = aligned.data();
+    if (reinterpret_cast<uintptr_t>(src) % 16 != 0) {
+      aligned.assign(static_cast<const uint8_t*>(src), static_cast<const uint8_t*>(src) + size);
+      src = aligned.data();
     }
-    tflite_import::Importer imp(static_cast<const uint8_t*>(data), size, opts, r);
+    tflite_import::Importer imp(static_cast<const uint8_t*>(src), size, opts, r);
     return imp.Run(ert_file);
-  } catch (const std::bad_alloc&) {
-    ert_file->clear();
-    return Status::Error(StatusCode::kOutOfMemory, "out of memory while importing the .tflite model");
-  }
+  });
 }
 
 }  // namespace edgert

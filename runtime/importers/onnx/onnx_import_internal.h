@@ -1,0 +1,202 @@
+// Internals of the ONNX importer shared by its source files: the importer state
+// and driver (onnx_importer.cc), values, emission and layout handling
+// (onnx_import_values.cc), and the op mappers (onnx_ops_conv.cc,
+// onnx_ops_elementwise.cc, onnx_ops_shape.cc). Not a public interface.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/builder.h"
+#include "runtime/importers/onnx/onnx_importer.h"
+#include "runtime/importers/onnx/onnx_model.h"
+
+namespace edgert {
+namespace onnx_import {
+
+using Shape64 = std::vector<int64_t>;
+
+constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
+constexpr int64_t kMaxElements = int64_t{1} << 31;
+// Logical (NCHW) axis -> index in the NHWC stored tensor, and the inverse.
+constexpr int kLogicalToNhwc[4] = {0, 3, 1, 2};
+inline const std::vector<int> kNchwToNhwcPerm = {0, 2, 3, 1};  // stored[j] = logical[perm[j]]
+inline const std::vector<int> kNhwcToNchwPerm = {0, 3, 1, 2};
+
+inline Status Unsupported(const std::string& msg) { return Status(StatusCode::kUnsupported, msg); }
+inline Status Invalid(const std::string& msg) { return Status(StatusCode::kInvalidModel, msg); }
+
+inline std::string ShapeStr(const Shape64& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+// A named ONNX value: an activation (an .ert tensor) or a constant (data kept here).
+struct Value {
+  std::string name;
+  Shape64 shape;       // logical ONNX shape
+  bool is_const = false;
+  // Activations:
+  int tensor = -1;     // the .ert tensor, in the stored layout
+  bool nhwc = false;   // rank 4 and stored NHWC
+  int other = -1;      // cached copy in the other layout (-1: none yet)
+  // Constants: the source tensor (converted on first use) or values given directly.
+  const OnnxTensor* src = nullptr;
+  bool loaded = false;
+  bool is_int = false;
+  std::vector<float> f;
+  std::vector<int64_t> i;
+  int ert_const = -1;       // cached .ert constant in logical layout
+  int ert_const_nhwc = -1;  // cached .ert constant permuted / broadcast-shaped for NHWC
+};
+
+// Permutes `data` (shape `shape`): out[j...] with out.dims[k] = shape[perm[k]].
+template <typename T>
+std::vector<T> Permute(const std::vector<T>& data, const Shape64& shape, const std::vector<int>& perm) {
+  const size_t rank = shape.size();
+  Shape64 out_shape(rank);
+  for (size_t k = 0; k < rank; ++k) out_shape[k] = shape[static_cast<size_t>(perm[k])];
+  Shape64 in_strides(rank, 1);
+  for (size_t k = rank; k-- > 1;) in_strides[k - 1] = in_strides[k] * shape[k];
+  std::vector<T> out(data.size());
+  Shape64 idx(rank, 0);
+  for (size_t o = 0; o < out.size(); ++o) {
+    int64_t src = 0;
+    for (size_t k = 0; k < rank; ++k) src += idx[k] * in_strides[static_cast<size_t>(perm[k])];
+    out[o] = data[static_cast<size_t>(src)];
+    for (size_t k = rank; k-- > 0;) {
+      if (++idx[k] < out_shape[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+class Importer {
+ public:
+  Importer(const OnnxModel& m, const OnnxImportOptions& opts, ImportReport* report)
+      : m_(m), g_(m.graph), opts_(opts), report_(report) {}
+  Status Run(std::vector<uint8_t>* out);
+
+ private:
+  using Mapper = Status (Importer::*)(size_t node_index);
+
+  // --- values ---
+  Status Define(const std::string& name, Value v);
+  Status Get(const std::string& name, Value** v);
+  Status GetConst(const OnnxNode& n, size_t input, Value** v);  // input must be a constant
+  bool HasInput(const OnnxNode& n, size_t i) const { return i < n.inputs.size() && !n.inputs[i].empty(); }
+  bool IsConstName(const std::string& name);
+  Status Floats(Value* v, const std::vector<float>** out);
+  Status Ints(Value* v, const std::vector<int64_t>** out);
+  Status CheckShape(const Shape64& s, const std::string& what) const;
+
+  // --- emission ---
+  std::string Unique(const std::string& base);
+  std::vector<int32_t> Stored(const Value& v) const;
+  int NewActivation(const std::string& name, const Shape64& logical, bool nhwc, Value* v);
+  int ConstTensor(const std::string& name, const Shape64& shape, const std::vector<float>& data);
+  int ConstI32(const std::string& name, const std::vector<int32_t>& data);
+  void Emit(schema::OpType type, const std::vector<int32_t>& ins, const std::vector<int32_t>& outs,
+            schema::OpOptions ot = schema::OpOptions_NONE, flatbuffers::Offset<void> o = 0);
+  int EmitTranspose(int in, const std::vector<int32_t>& in_shape, const std::vector<int>& perm,
+                    const std::string& name);
+  // The value in the requested layout (rank-4 only; others are returned as stored).
+  Status Materialize(Value* v, bool nhwc, int* tensor, const std::string& name = "");
+  // A tensor whose memory order is the NCHW element order of `v`.
+  Status FlatOrder(Value* v, int* tensor);
+  // An operand of a broadcasting op whose other operands are stored NHWC (nhwc) or logical.
+  Status BroadcastOperand(Value* v, bool nhwc, int* tensor);
+
+  // --- mappers ---
+  Status MapConv(size_t i);
+  Status MapBatchNorm(size_t i);
+  Status MapUnary(size_t i);
+  Status MapClip(size_t i);
+  Status MapHardSigmoid(size_t i);
+  Status MapBinary(size_t i);
+  Status MapPool(size_t i);
+  Status MapGlobalPool(size_t i);
+  Status MapFlatten(size_t i);
+  Status MapReshape(size_t i);
+  Status MapGemm(size_t i);
+  Status MapMatMul(size_t i);
+  Status MapConcat(size_t i);
+  Status MapSoftmax(size_t i);
+  Status MapTranspose(size_t i);
+  Status MapIdentity(size_t i);
+  Status MapConstant(size_t i);
+  Status MapShape(size_t i);
+  Status MapGather(size_t i);
+  Status MapUnsqueeze(size_t i);
+  Status MapCast(size_t i);
+
+  // --- shared by the mappers ---
+  // Input 0 of `n` as `x`; `n` must have input 0 and an output (`msg` otherwise).
+  Status InputAndOutput(const OnnxNode& n, Value** x, const char* msg = "needs an input and an output");
+  // Input `k` of `n`, which must be present and a constant (`msg`, unsupported, otherwise).
+  Status RequireConst(const OnnxNode& n, size_t k, const std::string& msg, Value** v);
+  // The activation defining output `name`; a rank-4 NHWC graph output gets a
+  // "/nhwc" tensor (it is transposed back to `name` at the end).
+  int OutputActivation(const std::string& name, const Shape64& shape, bool nhwc, Value* v);
+  void EmitBinary(schema::OpType type, int a, int b, int y);
+  // `axis` (attribute `name`, default `dflt`) of an input of rank `r`, made
+  // non-negative; with `allow_end` it may equal r.
+  Status Axis(const OnnxNode& n, int64_t r, int64_t dflt, bool allow_end, int64_t* axis) const;
+  // Checks the `pads` values and reads auto_pad (default NOTSET).
+  Status PadsAttr(const OnnxNode& n, const std::vector<int64_t>& pads, std::string* auto_pad) const;
+  // Begin / end padding of spatial dim k (0 or 1) from auto_pad or pads, and
+  // the padded input less the effective kernel `keff` (`span`, >= 0).
+  Status SpatialPads(const OnnxNode& n, const std::string& auto_pad, const std::vector<int64_t>& pads, int k, int64_t in,
+                     int64_t keff, int64_t s, int64_t* pb, int64_t* pe, int64_t* span) const;
+  // The explicit-padding vector of a conv / pool (null when all pads are 0).
+  flatbuffers::Offset<flatbuffers::Vector<int32_t>> PadsVector(const int64_t pb[2], const int64_t pe[2],
+                                                              bool* explicit_pads);
+
+  Status Reshape(Value* in, const Shape64& out_shape, const std::string& out_name);
+  Status EmitActivation(Value* x, schema::OpType type, const std::string& out_name);
+  // Clip bounds (attributes before opset 11, constant inputs after).
+  Status ClipBounds(const OnnxNode& n, float* lo, float* hi);
+  // The single node consuming `name` (none when several or a graph output).
+  int SoleConsumer(const std::string& name) const;
+  Status NodeError(const OnnxNode& n, const std::string& msg, StatusCode code = StatusCode::kUnsupported) const;
+
+  int64_t AttrInt(const OnnxNode& n, const char* name, int64_t dflt) const {
+    const OnnxAttribute* a = n.attr(name);
+    return a != nullptr ? a->i : dflt;
+  }
+  float AttrFloat(const OnnxNode& n, const char* name, float dflt) const {
+    const OnnxAttribute* a = n.attr(name);
+    return a != nullptr ? a->f : dflt;
+  }
+  std::vector<int64_t> AttrInts(const OnnxNode& n, const char* name) const {
+    const OnnxAttribute* a = n.attr(name);
+    return a != nullptr ? a->ints : std::vector<int64_t>();
+  }
+
+  const OnnxModel& m_;
+  const OnnxGraph& g_;
+  const OnnxImportOptions& opts_;
+  ImportReport* report_;
+  int64_t opset_ = 0;
+  ModelBuilder b_;
+  std::vector<std::unique_ptr<Value>> values_;
+  std::map<std::string, Value*> by_name_;
+  std::map<std::string, std::vector<size_t>> consumers_;
+  std::set<std::string> graph_outputs_;
+  std::set<std::string> names_;
+  std::vector<bool> skip_;  // nodes folded into an earlier one
+  std::map<std::string, int> emitted_;
+  int num_ops_ = 0, num_constants_ = 0;
+  uint64_t constant_bytes_ = 0;
+  std::set<int> graph_input_tensors_;
+};
+
+}  // namespace onnx_import
+}  // namespace edgert
