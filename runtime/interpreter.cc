@@ -1,6 +1,7 @@
 #include "runtime/interpreter.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -228,6 +229,7 @@ Status Interpreter::PrepareNodes() {
     nodes_[i].state = ctx.state_;
     steps_.push_back(Step{Step::Kind::kCpuKernel, static_cast<int>(i), nodes_[i].kernel});
   }
+  step_time_ns_.assign(steps_.size(), 0);
   return Status::Ok();
 }
 
@@ -370,6 +372,16 @@ Status Interpreter::PlanMemory() {
 
 Status Interpreter::Invoke() {
   if (!prepared_) EDGERT_RETURN_IF_ERROR(Prepare());
+  if (profiling_) {
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      Status s = steps_[i].kernel->eval(&contexts_[steps_[i].node]);
+      step_time_ns_[i] += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  }
   for (const Step& step : steps_) {
     KernelContext& ctx = contexts_[step.node];
     Status s = step.kernel->eval(&ctx);

@@ -5,7 +5,9 @@
 // Interpreter itself is not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,6 +79,11 @@ class Interpreter {
   const MemoryReport& memory() const { return memory_; }
   // Which kernel runs each node, one line per node.
   std::string DescribePlan() const;
+  // Per-step timing: when on, Invoke adds each step's wall time (ns) to
+  // step_time_ns()[step] (sized at prepare, so invoke still does not allocate).
+  void SetProfiling(bool on) { profiling_ = on; }
+  const std::vector<uint64_t>& step_time_ns() const { return step_time_ns_; }
+  void ResetProfile() { std::fill(step_time_ns_.begin(), step_time_ns_.end(), 0); }
   int num_threads() const { return options_.num_threads; }
 
  private:
@@ -110,6 +117,8 @@ class Interpreter {
   void* user_arena_ = nullptr;
   size_t user_arena_size_ = 0;
   bool prepared_ = false;
+  bool profiling_ = false;
+  std::vector<uint64_t> step_time_ns_;
   MemoryReport memory_;
 };
 

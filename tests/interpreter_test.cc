@@ -317,3 +317,22 @@ TEST_CASE("random graphs: planned tensors never overlap while live, and results 
     REQUIRE(it.memory().arena_bytes >= it.memory().arena_lower_bound);
   }
 }
+
+TEST_CASE("profiling records a time for every step", "[interpreter]") {
+  auto model = LoadModel(BuildAddReluReshape());
+  OpResolver r;
+  AddBasic(&r);
+  Interpreter it(model, &r);
+  REQUIRE(it.Prepare().ok());
+  REQUIRE(it.step_time_ns().size() == it.plan().size());
+  REQUIRE(it.Invoke().ok());
+  uint64_t sum = 0;
+  for (uint64_t t : it.step_time_ns()) sum += t;
+  REQUIRE(sum == 0);  // off by default
+  it.SetProfiling(true);
+  REQUIRE(it.Invoke().ok());
+  REQUIRE(it.Invoke().ok());
+  for (uint64_t t : it.step_time_ns()) REQUIRE(t > 0);
+  it.ResetProfile();
+  for (uint64_t t : it.step_time_ns()) REQUIRE(t == 0);
+}

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,8 @@ static int Usage() {
                "usage: edgert-bench MODEL.ert [--threads N] [--runs N] [--warmup N] [--input NAME=file.npy ...] [--json]\n"
                "  --runs N     timed invocations (default 50)\n"
                "  --warmup N   untimed invocations after the first run (default 5)\n"
-               "  --json       print one JSON object instead of text\n");
+               "  --json       print one JSON object instead of text\n"
+               "  --profile    also time every op during the timed runs and print them by op type and slowest nodes\n");
   return 2;
 }
 
@@ -37,10 +39,43 @@ static double Percentile(std::vector<double> v, double p) {
   return v[lo] + (v[hi] - v[lo]) * (idx - lo);
 }
 
+// Per-op time over the timed runs: totals by op type, then the slowest nodes.
+static void PrintProfile(const Interpreter& interp, int runs) {
+  const auto& ns = interp.step_time_ns();
+  const auto& steps = interp.plan();
+  double total = 0;
+  std::map<std::string, std::pair<double, int>> by_type;
+  std::vector<std::pair<double, size_t>> by_node;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const double ms = ns[i] / 1e6 / runs;
+    total += ms;
+    auto& t = by_type[steps[i].kernel->name];
+    t.first += ms;
+    ++t.second;
+    by_node.emplace_back(ms, i);
+  }
+  std::vector<std::pair<double, std::string>> types;
+  for (const auto& kv : by_type) types.emplace_back(kv.second.first, kv.first);
+  std::sort(types.rbegin(), types.rend());
+  std::printf("\nprofile (mean per run over %d runs; ops sum to %.3f ms):\n", runs, total);
+  std::printf("  %-34s %6s %10s %7s\n", "kernel", "nodes", "ms", "share");
+  for (const auto& t : types)
+    std::printf("  %-34s %6d %10.3f %6.1f%%\n", t.second.c_str(), by_type[t.second].second, t.first,
+                total > 0 ? 100.0 * t.first / total : 0.0);
+  std::sort(by_node.rbegin(), by_node.rend());
+  std::printf("  slowest nodes:\n");
+  for (size_t k = 0; k < by_node.size() && k < 10; ++k) {
+    const size_t i = by_node[k].second;
+    std::printf("  %10.3f ms %5.1f%%  %s\n", by_node[k].first, total > 0 ? 100.0 * by_node[k].first / total : 0.0,
+                interp.model().nodes()[steps[i].node].label.c_str());
+  }
+}
+
 int main(int argc, char** argv) {
   std::string model_path;
   int runs = 50, warmup = 5;
   bool json = false;
+  bool profile = false;
   InterpreterOptions options;
   std::vector<std::pair<std::string, std::string>> inputs;
   for (int i = 1; i < argc; ++i) {
@@ -49,6 +84,7 @@ int main(int argc, char** argv) {
     else if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
     else if (a == "--warmup" && i + 1 < argc) warmup = std::max(0, std::atoi(argv[++i]));
     else if (a == "--json") json = true;
+    else if (a == "--profile") profile = true;
     else if (a == "--input" && i + 1 < argc) {
       std::pair<std::string, std::string> p;
       if (!ParseInputArg(argv[++i], &p)) return Usage();
@@ -91,6 +127,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < warmup && s.ok(); ++i) s = interp.Invoke();
   std::vector<double> times;
   times.reserve(runs);
+  interp.SetProfiling(profile);
+  interp.ResetProfile();
   for (int i = 0; i < runs && s.ok(); ++i) {
     auto a = std::chrono::steady_clock::now();
     s = interp.Invoke();
@@ -135,5 +173,6 @@ int main(int argc, char** argv) {
     if (!m.plan_note.empty()) std::printf("plan:             %s\n", m.plan_note.c_str());
     std::printf("peak RSS:         %.1f MB\n", peak_kb / 1024.0);
   }
+  if (profile) PrintProfile(interp, runs);
   return 0;
 }
