@@ -58,35 +58,18 @@ Status KernelContext::RequestScratch(size_t bytes, int* index) {
 
 void* KernelContext::scratch(int index) const { return interp_->nodes_[node_].scratch[index]; }
 
-static std::string FormatV(const char* fmt, va_list ap) {
-  char buf[1024];
-  std::vsnprintf(buf, sizeof(buf), fmt, ap);
-  return buf;
-}
+// "op N LABEL: message" with the code given.
+#define EDGERT_NODE_ERROR(code)                                                               \
+  va_list ap;                                                                                 \
+  va_start(ap, fmt);                                                                          \
+  std::string msg = FormatV(fmt, ap);                                                         \
+  va_end(ap);                                                                                 \
+  return Status(code, "op " + std::to_string(node_) + " " + node_label() + ": " + msg)
 
-Status KernelContext::Error(StatusCode code, const char* fmt, ...) const {
-  va_list ap;
-  va_start(ap, fmt);
-  std::string msg = FormatV(fmt, ap);
-  va_end(ap);
-  return Status(code, "op " + std::to_string(node_) + " " + node_label() + ": " + msg);
-}
-
-Status KernelContext::InvalidModel(const char* fmt, ...) const {
-  va_list ap;
-  va_start(ap, fmt);
-  std::string msg = FormatV(fmt, ap);
-  va_end(ap);
-  return Status(StatusCode::kInvalidModel, "op " + std::to_string(node_) + " " + node_label() + ": " + msg);
-}
-
-Status KernelContext::Unsupported(const char* fmt, ...) const {
-  va_list ap;
-  va_start(ap, fmt);
-  std::string msg = FormatV(fmt, ap);
-  va_end(ap);
-  return Status(StatusCode::kUnsupported, "op " + std::to_string(node_) + " " + node_label() + ": " + msg);
-}
+Status KernelContext::Error(StatusCode code, const char* fmt, ...) const { EDGERT_NODE_ERROR(code); }
+Status KernelContext::InvalidModel(const char* fmt, ...) const { EDGERT_NODE_ERROR(StatusCode::kInvalidModel); }
+Status KernelContext::Unsupported(const char* fmt, ...) const { EDGERT_NODE_ERROR(StatusCode::kUnsupported); }
+#undef EDGERT_NODE_ERROR
 
 // ---------------------------------------------------------------- Interpreter
 

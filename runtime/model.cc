@@ -23,12 +23,11 @@ constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 40;  // 1 TiB: anything abov
 
 Status Invalid(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 Status Invalid(const char* fmt, ...) {
-  char buf[1024];
   va_list ap;
   va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  std::string msg = FormatV(fmt, ap);
   va_end(ap);
-  return Status(StatusCode::kInvalidModel, buf);
+  return Status(StatusCode::kInvalidModel, std::move(msg));
 }
 
 std::string TensorLabel(int index, const schema::Tensor* t) {

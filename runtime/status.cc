@@ -5,13 +5,18 @@
 
 namespace edgert {
 
-Status Status::Error(StatusCode code, const char* fmt, ...) {
+std::string FormatV(const char* fmt, va_list ap) {
   char buf[1024];
+  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  return buf;
+}
+
+Status Status::Error(StatusCode code, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  std::string msg = FormatV(fmt, ap);
   va_end(ap);
-  return Status(code, buf);
+  return Status(code, std::move(msg));
 }
 
 const char* StatusCodeName(StatusCode code) {

@@ -1,6 +1,7 @@
 // Status: a code plus a readable message. The success path never allocates.
 #pragma once
 
+#include <cstdarg>
 #include <string>
 #include <utility>
 
@@ -35,6 +36,9 @@ class Status {
 };
 
 const char* StatusCodeName(StatusCode code);
+
+// vsnprintf into a std::string (messages longer than 1023 characters are cut).
+std::string FormatV(const char* fmt, va_list ap);
 
 #define EDGERT_RETURN_IF_ERROR(expr)        \
   do {                                      \

@@ -43,17 +43,11 @@ namespace tflite_import {
 
 namespace {
 
-std::string Format(const char* fmt, va_list ap) {
-  char buf[1024];
-  std::vsnprintf(buf, sizeof(buf), fmt, ap);
-  return buf;
-}
-
 Status InvalidModel(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 Status InvalidModel(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  std::string m = Format(fmt, ap);
+  std::string m = FormatV(fmt, ap);
   va_end(ap);
   return Status(StatusCode::kInvalidModel, m);
 }

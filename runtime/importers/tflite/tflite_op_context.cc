@@ -10,16 +10,6 @@
 namespace edgert {
 namespace tflite_import {
 
-namespace {
-
-std::string Format(const char* fmt, va_list ap) {
-  char buf[1024];
-  std::vsnprintf(buf, sizeof(buf), fmt, ap);
-  return buf;
-}
-
-}  // namespace
-
 int OpContext::tfl_input(int i) const {
   if (i < 0 || i >= num_inputs()) return -1;
   return op_->inputs()->Get(static_cast<flatbuffers::uoffset_t>(i));
@@ -198,7 +188,7 @@ Status OpContext::SetConstOutput(int i, ConstTensor c) {
 Status OpContext::Invalid(const char* fmt, ...) const {
   va_list ap;
   va_start(ap, fmt);
-  std::string m = Format(fmt, ap);
+  std::string m = FormatV(fmt, ap);
   va_end(ap);
   return Status(StatusCode::kInvalidModel, "op " + std::to_string(index_) + " " + name_ + ": " + m);
 }
@@ -206,7 +196,7 @@ Status OpContext::Invalid(const char* fmt, ...) const {
 Status OpContext::Unsupported(const char* fmt, ...) const {
   va_list ap;
   va_start(ap, fmt);
-  std::string m = Format(fmt, ap);
+  std::string m = FormatV(fmt, ap);
   va_end(ap);
   return Status(StatusCode::kUnsupported, "op " + std::to_string(index_) + " " + name_ + ": " + m);
 }
