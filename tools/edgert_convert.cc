@@ -36,6 +36,9 @@ void PrintHelp(FILE* f) {
                "  --no-fold-bn          keep BatchNormalization after Conv as MUL + ADD (default: fold it\n"
                "                        into the Conv's weights and bias)\n"
                "other:\n"
+               "  --no-optimize         skip the graph optimizer (constant folding, fusing RELU/RELU6 into the\n"
+               "                        producing op, merging transposes and reshapes, dead-op removal),\n"
+               "                        e.g. to compare against the plain translation when debugging\n"
                "  --quiet               print nothing but errors\n"
                "  -h, --help            this text\n"
                "\n"
@@ -117,6 +120,9 @@ int main(int argc, char** argv) {
       onnx_opts.verify_output = false;
     } else if (a == "--dim" && i + 1 < argc) {
       if (!ParseOnnxDimOption(argv[++i], &onnx_opts)) return Usage();
+    } else if (a == "--no-optimize") {
+      opts.optimize = false;
+      onnx_opts.optimize = false;
     } else if (a == "--no-fold-bn") {
       onnx_opts.fold_batchnorm = false;
     } else if (a == "--quiet") {
@@ -184,6 +190,7 @@ int main(int argc, char** argv) {
   else
     std::printf("folded DEQUANTIZE: %d, densified sparse constants: %d, separate activations: %d\n",
                 report.folded_dequantize, report.densified, report.separate_activations);
+  std::printf("%s\n", report.optimizer.Summary().c_str());
   for (const std::string& w : report.warnings) std::printf("warning: %s\n", w.c_str());
   std::printf("output: %zu bytes; time: read %.1f ms, import %.1f ms, write %.1f ms, total %.1f ms\n", ert.size(),
               Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t0, t3));

@@ -4,11 +4,36 @@
 #include <new>
 
 #include "runtime/model.h"
+#include "runtime/op_resolver.h"
 
 namespace edgert {
 
-Status FinishImportedModel(ModelBuilder* builder, const ImportCounts& counts, bool verify, ImportReport* report,
-                           std::vector<uint8_t>* out) {
+namespace {
+
+// The emitted-model fields of `report`, counted on the final model.
+void CountModel(const Model& m, ImportReport* report) {
+  report->op_counts.clear();
+  for (const NodeInfo& n : m.nodes()) {
+    const std::string name = n.type == schema::OpType_CUSTOM && n.op->custom_code() != nullptr
+                                 ? "CUSTOM:" + n.op->custom_code()->str()
+                                 : OpTypeName(n.type);
+    ++report->op_counts[name];
+  }
+  report->num_ops = static_cast<int>(m.nodes().size());
+  report->num_tensors = static_cast<int>(m.tensors().size());
+  report->num_constants = 0;
+  report->constant_bytes = 0;
+  for (const TensorInfo& t : m.tensors()) {
+    if (!t.is_constant()) continue;
+    ++report->num_constants;
+    report->constant_bytes += t.const_bytes;
+  }
+}
+
+}  // namespace
+
+Status FinishImportedModel(ModelBuilder* builder, const ImportCounts& counts, bool verify, bool optimize,
+                           ImportReport* report, std::vector<uint8_t>* out) {
   *out = builder->Finish();
   if (counts.op_counts != nullptr) report->op_counts = *counts.op_counts;
   report->num_ops = counts.num_ops;
@@ -16,13 +41,25 @@ Status FinishImportedModel(ModelBuilder* builder, const ImportCounts& counts, bo
   report->num_constants = counts.num_constants;
   report->constant_bytes = counts.constant_bytes;
 
-  if (verify) {
+  if (verify || optimize) {
     std::shared_ptr<const Model> check;
     Status s = Model::LoadBuffer(out->data(), out->size(), /*copy=*/false, &check);
     if (!s.ok()) {
       out->clear();
       return Status(s.code(), "the imported model does not validate: " + s.message());
     }
+  }
+  if (optimize) {
+    std::vector<uint8_t> optimized;
+    Status s = OptimizeModel(*out, OptimizeOptions(), &optimized, &report->optimizer);
+    if (!s.ok()) {
+      out->clear();
+      return Status(s.code(), "graph optimizer: " + s.message() + " (--no-optimize skips it)");
+    }
+    *out = std::move(optimized);
+    std::shared_ptr<const Model> m;
+    EDGERT_RETURN_IF_ERROR(Model::LoadBuffer(out->data(), out->size(), /*copy=*/false, &m));
+    CountModel(*m, report);
   }
   return Status::Ok();
 }

@@ -26,8 +26,11 @@ struct ImportCounts {
 // (op_counts, num_ops, num_tensors, num_constants, constant_bytes) and, when
 // `verify` is set, loads the result back: a model that does not validate is
 // cleared from `out` and reported as "the imported model does not validate: ...".
-Status FinishImportedModel(ModelBuilder* builder, const ImportCounts& counts, bool verify, ImportReport* report,
-                           std::vector<uint8_t>* out);
+// With `optimize`, the graph optimizer (runtime/importers/optimizer) runs on the
+// result (it validates its output itself), report->optimizer says what it did
+// and the emitted-model fields describe the optimized model.
+Status FinishImportedModel(ModelBuilder* builder, const ImportCounts& counts, bool verify, bool optimize,
+                           ImportReport* report, std::vector<uint8_t>* out);
 
 // The frame of a public entry point (ImportTflite, ImportOnnx): rejects a null
 // `ert_file` ("<entry>: ert_file is null") and an empty buffer ("the <ext>

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/importers/optimizer/optimizer.h"
+
 namespace edgert {
 
 // Fields that do not apply to a source format stay at their defaults.
@@ -24,6 +26,7 @@ struct ImportReport {
   int densified = 0;             // sparse constants densified
   int separate_activations = 0;  // fused activations emitted as separate ops
   int folded_batchnorm = 0;      // ONNX BatchNormalization folded into the preceding Conv
+  OptimizeStats optimizer;       // the shared graph optimizer's rewrites (ran == false when off)
   std::vector<std::string> warnings;
   // "NAME xCOUNT" for every op without a mapping (the import fails when not empty).
   std::vector<std::string> unsupported;

@@ -194,7 +194,7 @@ Status Importer::Run(std::vector<uint8_t>* out) {
   }
   report_->source_tensors = static_cast<int>(by_name_.size());
   return FinishImportedModel(&b_, ImportCounts{&emitted_, num_ops_, num_constants_, constant_bytes_},
-                             opts_.verify_output, report_, out);
+                             opts_.verify_output, opts_.optimize, report_, out);
 }
 
 }  // namespace onnx_import

@@ -48,6 +48,9 @@ struct OnnxImportOptions {
   bool fold_batchnorm = true;
   // Load the produced .ert through the verifying loader before returning it.
   bool verify_output = true;
+  // Run the shared graph optimizer (constant folding, activation fusion,
+  // transpose/reshape simplification, dead-op removal) on the result.
+  bool optimize = true;
 };
 
 // Imports a serialized ONNX ModelProto held in memory into a complete .ert file.

@@ -428,7 +428,7 @@ Status Importer::Run(std::vector<uint8_t>* out) {
   }
 
   return FinishImportedModel(&b_, ImportCounts{&emitted_, num_ops_, num_constants_, constant_bytes_},
-                             opts_.verify_output, report_, out);
+                             opts_.verify_output, opts_.optimize, report_, out);
 }
 
 }  // namespace tflite_import

@@ -45,6 +45,9 @@ struct TfliteImportOptions {
   uint64_t max_dense_bytes = uint64_t{1} << 31;
   // Load the produced .ert through the verifying loader before returning it.
   bool verify_output = true;
+  // Run the shared graph optimizer (constant folding, activation fusion,
+  // transpose/reshape simplification, dead-op removal) on the result.
+  bool optimize = true;
 };
 
 // True when `data` starts like a TFLite FlatBuffer (file identifier "TFL3" at bytes 4..7).

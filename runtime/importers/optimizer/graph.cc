@@ -1,0 +1,193 @@
+#include "runtime/importers/optimizer/graph.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "runtime/interpreter.h"
+#include "runtime/op_resolver.h"
+
+namespace edgert {
+namespace graph {
+
+Status Graph::FromModel(const Model& model, Graph* out) {
+  Graph g;
+  const auto& infos = model.tensors();
+  g.tensors.resize(infos.size());
+  for (size_t i = 0; i < infos.size(); ++i) {
+    const TensorInfo& ti = infos[i];
+    GTensor& t = g.tensors[i];
+    t.name = ti.name;
+    t.dtype = ti.dtype;
+    t.shape.assign(ti.shape.dims, ti.shape.dims + ti.shape.rank);
+    t.quant.scale = ti.scale;
+    t.quant.zero_point.assign(ti.zero_point.begin(), ti.zero_point.end());
+    t.quant.axis = ti.quant_axis;
+    t.is_constant = ti.is_constant();
+    if (ti.const_data != nullptr) {
+      const auto* p = static_cast<const uint8_t*>(ti.const_data);
+      t.data.assign(p, p + ti.const_bytes);
+    }
+  }
+  for (const NodeInfo& n : model.nodes()) {
+    GOp op;
+    op.type = n.type;
+    op.inputs = n.inputs;
+    op.outputs = n.outputs;
+    std::unique_ptr<schema::OperatorT> unpacked(n.op->UnPack());
+    op.options = std::move(unpacked->options);
+    op.name = unpacked->name;
+    op.custom_code = unpacked->custom_code;
+    op.custom_options = unpacked->custom_options;
+    g.ops.push_back(std::move(op));
+  }
+  g.inputs = model.inputs();
+  g.outputs = model.outputs();
+  const schema::Model* fb = model.fb();
+  if (fb->description() != nullptr) g.description = fb->description()->str();
+  if (fb->metadata() != nullptr)
+    for (const schema::Metadata* m : *fb->metadata())
+      g.metadata.emplace_back(m->key() != nullptr ? m->key()->str() : "", m->value() != nullptr ? m->value()->str() : "");
+  g.Refresh();
+  *out = std::move(g);
+  return Status::Ok();
+}
+
+Status Graph::FromBuffer(const void* data, size_t size, Graph* out) {
+  std::shared_ptr<const Model> model;
+  EDGERT_RETURN_IF_ERROR(Model::LoadBuffer(data, size, /*copy=*/true, &model));
+  return FromModel(*model, out);
+}
+
+void Graph::Refresh() {
+  producer_.assign(tensors.size(), -1);
+  consumers_.assign(tensors.size(), {});
+  for (size_t o = 0; o < ops.size(); ++o) {
+    if (ops[o].dead) continue;
+    for (int32_t t : ops[o].inputs)
+      if (t >= 0) consumers_[static_cast<size_t>(t)].push_back(static_cast<int>(o));
+    for (int32_t t : ops[o].outputs)
+      if (t >= 0) producer_[static_cast<size_t>(t)] = static_cast<int>(o);
+  }
+}
+
+bool Graph::IsGraphOutput(int t) const { return std::find(outputs.begin(), outputs.end(), t) != outputs.end(); }
+bool Graph::IsGraphInput(int t) const { return std::find(inputs.begin(), inputs.end(), t) != inputs.end(); }
+
+void Graph::ReplaceUses(int from, int to) {
+  for (GOp& op : ops) {
+    if (op.dead) continue;
+    for (int32_t& t : op.inputs)
+      if (t == from) t = to;
+  }
+  Refresh();
+}
+
+int Graph::AddConstant(const std::string& name, DType dtype, const std::vector<int32_t>& shape,
+                       std::vector<uint8_t> data, const QuantSpec& quant) {
+  GTensor t;
+  t.name = name;
+  t.dtype = dtype;
+  t.shape = shape;
+  t.quant = quant;
+  t.is_constant = true;
+  t.data = std::move(data);
+  tensors.push_back(std::move(t));
+  producer_.push_back(-1);
+  consumers_.emplace_back();
+  return static_cast<int>(tensors.size()) - 1;
+}
+
+bool Graph::ConstInts(int t, std::vector<int64_t>* values) const {
+  if (t < 0 || static_cast<size_t>(t) >= tensors.size()) return false;
+  const GTensor& g = tensors[static_cast<size_t>(t)];
+  if (!g.is_constant) return false;
+  values->clear();
+  if (g.dtype == DType::kI32) {
+    for (size_t i = 0; i + 4 <= g.data.size(); i += 4) {
+      int32_t v;
+      std::memcpy(&v, g.data.data() + i, 4);
+      values->push_back(v);
+    }
+    return true;
+  }
+  if (g.dtype == DType::kI64) {
+    for (size_t i = 0; i + 8 <= g.data.size(); i += 8) {
+      int64_t v;
+      std::memcpy(&v, g.data.data() + i, 8);
+      values->push_back(v);
+    }
+    return true;
+  }
+  return false;
+}
+
+Status Graph::Serialize(std::vector<uint8_t>* out, std::vector<int>* index_map) const {
+  std::vector<bool> used(tensors.size(), false);
+  for (const GOp& op : ops) {
+    if (op.dead) continue;
+    for (int32_t t : op.inputs)
+      if (t >= 0) used[static_cast<size_t>(t)] = true;
+    for (int32_t t : op.outputs)
+      if (t >= 0) used[static_cast<size_t>(t)] = true;
+  }
+  for (int32_t t : inputs) used[static_cast<size_t>(t)] = true;
+  for (int32_t t : outputs) used[static_cast<size_t>(t)] = true;
+
+  ModelBuilder b;
+  std::vector<int> map(tensors.size(), -1);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (!used[i]) continue;
+    const GTensor& t = tensors[i];
+    map[i] = t.is_constant ? b.AddConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), t.quant)
+                           : b.AddTensor(t.name, t.dtype, t.shape, t.quant);
+  }
+  auto remap = [&](const std::vector<int32_t>& v) {
+    std::vector<int32_t> r;
+    r.reserve(v.size());
+    for (int32_t t : v) r.push_back(t < 0 ? -1 : map[static_cast<size_t>(t)]);
+    return r;
+  };
+  for (const GOp& op : ops) {
+    if (op.dead) continue;
+    if (op.type == schema::OpType_CUSTOM) {
+      b.AddCustomOp(op.custom_code, remap(op.inputs), remap(op.outputs), op.custom_options, op.name);
+    } else {
+      flatbuffers::Offset<void> o = op.options.type != schema::OpOptions_NONE ? op.options.Pack(b.fbb()) : 0;
+      b.AddOp(op.type, remap(op.inputs), remap(op.outputs), op.options.type, o, op.name);
+    }
+  }
+  for (int32_t t : inputs) b.MarkInput(map[static_cast<size_t>(t)]);
+  for (int32_t t : outputs) b.MarkOutput(map[static_cast<size_t>(t)]);
+  for (const auto& kv : metadata) b.AddMetadata(kv.first, kv.second);
+  if (!description.empty()) b.SetDescription(description);
+  std::vector<uint8_t> file = b.Finish();
+  std::shared_ptr<const Model> check;
+  Status s = Model::LoadBuffer(file.data(), file.size(), /*copy=*/false, &check);
+  if (!s.ok()) return Status(s.code(), "the optimized model does not validate: " + s.message());
+  *out = std::move(file);
+  if (index_map != nullptr) *index_map = std::move(map);
+  return Status::Ok();
+}
+
+Status Graph::InferShapes() {
+  std::vector<uint8_t> file;
+  std::vector<int> map;
+  EDGERT_RETURN_IF_ERROR(Serialize(&file, &map));
+  std::shared_ptr<const Model> model;
+  EDGERT_RETURN_IF_ERROR(Model::LoadBuffer(file.data(), file.size(), /*copy=*/false, &model));
+  OpResolver resolver;
+  AddReferenceKernels(&resolver);
+  Interpreter interp(model, &resolver);
+  EDGERT_RETURN_IF_ERROR(interp.Prepare());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (map[i] < 0) continue;
+    const Shape& s = interp.tensor(map[i])->shape;
+    tensors[i].shape.assign(s.dims, s.dims + s.rank);
+  }
+  shapes_inferred_ = true;
+  return Status::Ok();
+}
+
+}  // namespace graph
+}  // namespace edgert
