@@ -119,7 +119,7 @@ TEST_CASE("optimizer: an activation is not fused when its input is also read els
 
 TEST_CASE("optimizer: the off switches leave the graph as it is", "[optimizer]") {
   OptimizeOptions off;
-  off.fold_constants = off.simplify_reshapes = off.cancel_transposes = off.fuse_activations = off.remove_dead_ops =
+  off.fold_constants = off.simplify_reshapes = off.cancel_transposes = off.fuse_activations = off.fuse_pads = off.remove_dead_ops =
       false;
   Optimized o(ConvThen(schema::OpType_RELU, false, false), off);
   CHECK(o.Count("RELU") == 1);
@@ -216,6 +216,28 @@ TEST_CASE("optimizer: constant subgraphs fold, DEQUANTIZE and graph outputs stay
   const std::vector<float> got = Run(o.file, xs);
   CHECK(got == Run(plain, xs));
   CHECK(got == std::vector<float>{1.5f, 0.f, 5.25f, 40.f});
+}
+
+TEST_CASE("optimizer: a spatial zero PAD becomes the depthwise conv's explicit padding", "[optimizer]") {
+  // x [1,6,7,3] -> PAD (H 1/2, W 0/1, optionally C) -> DEPTHWISE_CONV_2D 3x3 stride 2 VALID -> y
+  const bool pad_channels = GENERATE(false, true);
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 6, 7, 3});
+  const std::vector<int32_t> pads = {0, 0, 1, 2, 0, 1, 0, pad_channels ? 1 : 0};
+  const int p = b.AddConstant("p", DType::kI32, {4, 2}, pads);
+  const int c = pad_channels ? 4 : 3;
+  const int w = b.AddConstant("w", DType::kF32, {1, 3, 3, c}, Ramp(static_cast<size_t>(9 * c), 0.1f));
+  const int mid = b.AddTensor("mid", DType::kF32, {});
+  const int y = b.AddTensor("y", DType::kF32, {});
+  b.AddOp(schema::OpType_PAD, {x, p}, {mid}, schema::OpOptions_PadOptions, schema::CreatePadOptions(b.fbb()).Union());
+  b.AddOp(schema::OpType_DEPTHWISE_CONV_2D, {mid, w, -1}, {y}, schema::OpOptions_DepthwiseConv2DOptions,
+          schema::CreateDepthwiseConv2DOptions(b.fbb(), schema::Padding_VALID, 2, 2).Union());
+  b.MarkOutput(y);
+  const std::vector<uint8_t> plain = b.Finish();
+  Optimized o(plain);
+  CHECK(o.Count("PAD") == (pad_channels ? 1 : 0));
+  const std::vector<float> xs = Ramp(126, 0.3f);
+  CHECK(Run(plain, xs) == Run(o.file, xs));
 }
 
 TEST_CASE("optimizer: a quantized conv keeps its separate RELU", "[optimizer]") {

@@ -10,6 +10,7 @@ std::string OptimizeStats::Summary() const {
   std::string s = "optimizer: " + std::to_string(ops_before) + " -> " + std::to_string(ops_after) + " ops (";
   s += "folded constants " + std::to_string(folded_constants);
   s += ", fused activations " + std::to_string(fused_activations);
+  s += ", fused pads " + std::to_string(fused_pads);
   s += ", cancelled transposes " + std::to_string(cancelled_transposes);
   s += ", simplified reshapes " + std::to_string(simplified_reshapes);
   s += ", removed dead ops " + std::to_string(removed_dead_ops) + ")";
@@ -53,6 +54,11 @@ Status OptimizeModel(const std::vector<uint8_t>& in, const OptimizeOptions& opti
     if (options.fuse_activations) {
       const int n = graph::FuseActivations(&g);
       st.fused_activations += n;
+      changed += n;
+    }
+    if (options.fuse_pads) {
+      const int n = graph::FusePadIntoConv(&g);
+      st.fused_pads += n;
       changed += n;
     }
     if (options.remove_dead_ops) {

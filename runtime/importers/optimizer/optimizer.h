@@ -17,6 +17,7 @@ struct OptimizeOptions {
   bool simplify_reshapes = true;
   bool cancel_transposes = true;
   bool fuse_activations = true;
+  bool fuse_pads = true;
   bool remove_dead_ops = true;
 };
 
@@ -26,6 +27,7 @@ struct OptimizeStats {
   int simplified_reshapes = 0;
   int cancelled_transposes = 0;
   int fused_activations = 0;
+  int fused_pads = 0;
   int removed_dead_ops = 0;
   int ops_before = 0, ops_after = 0;
   // Why shape-dependent rewrites were skipped (empty when shapes were inferred).

@@ -16,6 +16,11 @@ namespace graph {
 // graph output) becomes that op's fused activation.
 int FuseActivations(Graph* g);
 
+// A float32 zero PAD of H and W only, read by nothing but a CONV_2D or
+// DEPTHWISE_CONV_2D with VALID or EXPLICIT padding, becomes that conv's
+// explicit padding (kernels skip the padded taps instead of reading zeros).
+int FusePadIntoConv(Graph* g);
+
 // TRANSPOSE followed by TRANSPOSE: the pair becomes one TRANSPOSE, or nothing
 // when the permutations cancel.
 int CancelTransposes(Graph* g);
