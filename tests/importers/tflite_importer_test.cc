@@ -32,6 +32,7 @@ namespace {
 namespace tfl = ::edgert::tflite;
 
 // TFLite builtin codes used below (TFLite's BuiltinOperator values).
+constexpr int kShape = 77, kPack = 83;
 constexpr int kAdd = 0, kConv2D = 3, kDequantize = 6, kFullyConnected = 9, kCustom = 32, kReshape = 22,
               kSqueeze = 43, kSplit = 49, kTransposeConv = 67, kExpandDims = 70, kNms4 = 120, kDensify = 124,
               kGelu = 150;
@@ -600,6 +601,53 @@ TEST_CASE("tflite import: SPLIT (axis first), EXPAND_DIMS, SQUEEZE, RESHAPE from
   m.Invoke();
   REQUIRE(m.OutShape(0) == std::vector<int32_t>{3, 2});
   RequireClose(m.Out<float>(0), {11, 22, 33, 44, 55, 66}, 0);
+}
+
+TEST_CASE("tflite import: SHAPE becomes a constant, PACK stacks activations or constants", "[importer][tflite]") {
+  TflBuilder t;
+  const int x = t.Input("x", tfl::TensorType_FLOAT32, {2, 3});
+  const int z = t.Input("z", tfl::TensorType_FLOAT32, {2, 3});
+  const int shp = t.Tensor("shp", tfl::TensorType_INT32, {2});
+  const int c0 = t.Const("c0", tfl::TensorType_INT32, {}, std::vector<int32_t>{7});
+  const int c1 = t.Const("c1", tfl::TensorType_INT32, {}, std::vector<int32_t>{-1});
+  const int packed_const = t.Tensor("pc", tfl::TensorType_INT32, {2});
+  const int y = t.Tensor("y", tfl::TensorType_FLOAT32, {2, 2, 3});
+  t.Op(t.Code(kShape), {x}, {shp}, tfl::BuiltinOptions_ShapeOptions, tfl::CreateShapeOptions(t.fbb()).Union());
+  t.Op(t.Code(kPack), {x, z}, {y}, tfl::BuiltinOptions_PackOptions, tfl::CreatePackOptions(t.fbb(), 2, 1).Union());
+  t.Op(t.Code(kPack), {c0, c1}, {packed_const}, tfl::BuiltinOptions_PackOptions,
+       tfl::CreatePackOptions(t.fbb(), 2, 0).Union());
+  t.Output(y);
+  Imported m(t.Finish());
+  CHECK(m.Count("CONCATENATION") == 1);
+  const std::vector<float> xs = {1, 2, 3, 4, 5, 6}, zs = {10, 20, 30, 40, 50, 60};
+  m.Feed(0, xs);
+  m.Feed(1, zs);
+  m.Invoke();
+  REQUIRE(m.OutShape(0) == std::vector<int32_t>{2, 2, 3});
+  RequireClose(m.Out<float>(0), {1, 2, 3, 10, 20, 30, 4, 5, 6, 40, 50, 60}, 0);
+
+  // SHAPE -> PACK of constants -> RESHAPE's shape input: all folded into the RESHAPE.
+  TflBuilder u;
+  const int a = u.Input("a", tfl::TensorType_FLOAT32, {3, 4});
+  const int sa = u.Tensor("sa", tfl::TensorType_INT32, {2});
+  const int two = u.Const("two", tfl::TensorType_INT32, {}, std::vector<int32_t>{2});
+  const int minus1 = u.Const("m1", tfl::TensorType_INT32, {}, std::vector<int32_t>{-1});
+  const int ns = u.Tensor("ns", tfl::TensorType_INT32, {2});
+  const int out = u.Tensor("out", tfl::TensorType_FLOAT32, {2, 6});
+  const int sa_out = u.Tensor("sa_out", tfl::TensorType_INT32, {2});
+  u.Op(u.Code(kShape), {a}, {sa}, tfl::BuiltinOptions_ShapeOptions, tfl::CreateShapeOptions(u.fbb()).Union());
+  u.Op(u.Code(kPack), {two, minus1}, {ns}, tfl::BuiltinOptions_PackOptions,
+       tfl::CreatePackOptions(u.fbb(), 2, 0).Union());
+  u.Op(u.Code(kReshape), {a, ns}, {out}, tfl::BuiltinOptions_ReshapeOptions, tfl::CreateReshapeOptions(u.fbb()).Union());
+  u.Op(u.Code(kAdd), {sa, sa}, {sa_out}, tfl::BuiltinOptions_AddOptions, tfl::CreateAddOptions(u.fbb()).Union());
+  u.Output(out);
+  u.Output(sa_out);
+  Imported k(u.Finish());
+  CHECK(k.Count("RESHAPE") == 1);
+  k.Feed(0, std::vector<float>(12, 1.f));
+  k.Invoke();
+  REQUIRE(k.OutShape(0) == std::vector<int32_t>{2, 6});
+  CHECK(k.Out<int32_t>(1) == std::vector<int32_t>{6, 8});  // SHAPE gave {3, 4}
 }
 
 TEST_CASE("tflite import: unsupported ops are all listed in one error", "[importer][tflite]") {

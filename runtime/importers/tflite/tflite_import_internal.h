@@ -64,8 +64,10 @@ enum BuiltinCode : int {
   kSum = 74,
   kSqrt = 75,
   kRsqrt = 76,
+  kShape = 77,
   kReduceProd = 81,
   kReduceMax = 82,
+  kPack = 83,
   kReduceMin = 89,
   kResizeNearestNeighbor = 97,
   kLeakyRelu = 98,
@@ -218,6 +220,7 @@ class OpContext {
   Status OutputShape(int i, std::vector<int32_t>* shape) const;
   // Declared element type of input i.
   Status InputDType(int i, DType* dtype) const;
+  Status OutputDType(int i, DType* dtype) const;
 
   // Emits an op (options built with fbb() beforehand).
   void Emit(schema::OpType type, const std::vector<int32_t>& ins, const std::vector<int32_t>& outs,
@@ -227,6 +230,9 @@ class OpContext {
   Status EmitFused(schema::OpType type, const std::vector<int32_t>& ins, int tfl_activation,
                    schema::OpOptions options_type,
                    const std::function<flatbuffers::Offset<void>(schema::Activation)>& make_options);
+  // A new activation tensor like ert tensor `like` (dtype, quantization; its
+  // shape is a hint), named after it with `suffix`.
+  int Intermediate(int32_t like, const std::string& suffix) { return imp_->AddIntermediate(like, suffix); }
   // Output i becomes a constant computed at import; no op is emitted.
   Status SetConstOutput(int i, ConstTensor c);
 
@@ -252,6 +258,9 @@ Status MapTransposeConv(OpContext& c);
 Status MapConvolution2DTransposeBias(OpContext& c);
 Status MapFullyConnected(OpContext& c);
 Status MapBatchMatMul(OpContext& c);
+// Mappers defined in tflite_ops_shape.cc.
+Status MapShape(OpContext& c);
+Status MapPack(OpContext& c);
 // nullptr when the builtin op (effective code) or custom op has no mapping.
 OpMapper FindBuiltinMapper(int code);
 OpMapper FindCustomMapper(const std::string& custom_code);

@@ -27,6 +27,7 @@ static_assert(tflite::BuiltinOptions_Pool2DOptions == 5, "BuiltinOptions numberi
 static_assert(tflite::BuiltinOptions_FullyConnectedOptions == 8, "BuiltinOptions numbering");
 static_assert(tflite::BuiltinOptions_TransposeConvOptions == 49, "BuiltinOptions numbering");
 static_assert(tflite::BuiltinOptions_HardSwishOptions == 91, "BuiltinOptions numbering");
+static_assert(tflite::BuiltinOptions_PackOptions == 59, "BuiltinOptions numbering");
 static_assert(tflite::BuiltinOptions_BatchMatMulOptions == 101, "BuiltinOptions numbering");
 static_assert(tflite::BuiltinOptions_GeluOptions == 116, "BuiltinOptions numbering");
 static_assert(tflite::TensorType_INT8 == 9 && tflite::TensorType_BFLOAT16 == 18, "TensorType numbering");

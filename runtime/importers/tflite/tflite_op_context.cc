@@ -131,6 +131,13 @@ Status OpContext::OutputShape(int i, std::vector<int32_t>* shape) const {
   return imp_->Describe(t, &dt, shape, nullptr);
 }
 
+Status OpContext::OutputDType(int i, DType* dtype) const {
+  const int t = tfl_output(i);
+  if (t < 0) return Invalid("output %d is omitted", i);
+  std::vector<int32_t> shape;
+  return imp_->Describe(t, dtype, &shape, nullptr);
+}
+
 Status OpContext::InputDType(int i, DType* dtype) const {
   const int t = tfl_input(i);
   if (t < 0) return Invalid("input %d is omitted", i);

@@ -461,6 +461,8 @@ const BuiltinEntry kBuiltins[] = {
     {kReshape, MapReshape},
     {kSqueeze, MapSqueeze},
     {kExpandDims, MapExpandDims},
+    {kShape, MapShape},
+    {kPack, MapPack},
     {kTranspose, MapPlain<schema::OpType_TRANSPOSE, 2, 2>},
     {kGather, MapGather},
     {kResizeBilinear, MapResize<schema::OpType_RESIZE_BILINEAR, tfl::ResizeBilinearOptions>},
