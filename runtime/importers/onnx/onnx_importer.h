@@ -44,6 +44,14 @@ struct OnnxImportOptions {
   // Values of symbolic input dimensions (dim_param), e.g. {"batch_size", 1}.
   // An input dimension that is symbolic and not listed here fails the import.
   std::map<std::string, int64_t> dims;
+  // Whole shapes of graph inputs by name, e.g. {"input", {1, 512}}: needed for
+  // dims that are neither fixed nor named, and overriding the model's shape.
+  std::map<std::string, std::vector<int64_t>> input_shapes;
+  // Graph inputs fixed to constant values (row-major, as many as the input's
+  // shape holds), e.g. {"sr", {16000}}. Such an input leaves the model and its
+  // value takes part in constant folding, so If nodes that branch on it are
+  // resolved at conversion time. Integer inputs need integral values.
+  std::map<std::string, std::vector<double>> input_values;
   // Fold BatchNormalization into the preceding Conv when possible.
   bool fold_batchnorm = true;
   // Load the produced .ert through the verifying loader before returning it.
@@ -61,5 +69,9 @@ bool IsOnnxBuffer(const void* data, size_t size);
 
 // Parses "NAME=N" (N >= 1) into opts->dims; false when malformed.
 bool ParseOnnxDimOption(const std::string& arg, OnnxImportOptions* opts);
+// Parses "NAME=D0,D1,..." (each >= 1; "NAME=" for a scalar) into opts->input_shapes.
+bool ParseOnnxInputShapeOption(const std::string& arg, OnnxImportOptions* opts);
+// Parses "NAME=V0,V1,..." (numbers) into opts->input_values.
+bool ParseOnnxInputValueOption(const std::string& arg, OnnxImportOptions* opts);
 
 }  // namespace edgert
