@@ -283,7 +283,7 @@ Status Importer::TryFold(const OnnxNode& n, bool* folded) {
 
 Status Importer::MapConstOnly(size_t idx) {
   const OnnxNode& n = node(idx);
-  return NodeError(n, "is supported only with constant inputs (folded at conversion time)");
+  return NodeError(n, "is supported only with constant inputs (folded at conversion time); a value computed from a graph input becomes constant when that input is fixed (--input-value NAME=V)");
 }
 
 }  // namespace onnx_import
