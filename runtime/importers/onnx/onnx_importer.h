@@ -6,7 +6,8 @@
 //   opts.dims["batch"] = 1;   // values of symbolic input dims
 //   Status s = ImportOnnx(data, size, opts, &ert, &report);
 //
-// Scope: float32 CNN classifiers as PyTorch exports them (opsets 11-18). The
+// Scope: float32 CNN classifiers as PyTorch exports them (opsets 11-18) and
+// streaming audio models such as silero VAD. The
 // protobuf is read with a bounds-checked wire reader (protobuf_reader.h); every
 // input is treated as hostile and the result goes through the .ert verifying
 // loader before it is returned.
@@ -25,8 +26,21 @@
 // RELU6 or MAXIMUM / MINIMUM; HardSigmoid becomes MUL, ADD, RELU6, MUL;
 // Identity, Dropout and Constant emit nothing; Shape, and Gather / Unsqueeze /
 // Squeeze / Concat / Cast whose inputs are all constant, are folded.
+// Control flow: an If whose condition folds to a constant is replaced by its
+// taken branch (subgraphs may read outer values and nest); other If nodes fail
+// naming the node. Graph inputs can be fixed to values (input_values,
+// --input-value), which removes them and lets folding decide such conditions
+// (silero VAD: sr=16000). Folding covers Shape, Size, Gather, Slice, Concat,
+// Transpose, Reshape, (Un)Squeeze, Cast, ConstantOfShape, Equal, Not and
+// arithmetic on constants; Equal / Not / Size / ConstantOfShape are supported
+// only when folded.
+// Sequence / audio ops: LSTM (forward, layout 0, default activations; see
+// onnx_ops_rnn.cc) becomes the LSTM op; 1-D Conv ([N,C,L]) runs as a 2-D Conv
+// over [N,C,1,L]; Pad (constant / reflect / edge), Slice, Split, Gather with
+// constant indices, Pow with exponent 2 / 0.5 / -0.5, ReduceMean / Sum / Max /
+// Min work on activations of any rank (logical layout).
 // Any op without a mapping makes the import fail with one message listing every
-// unsupported op type and its count.
+// unsupported op type and its count (subgraphs included).
 #pragma once
 
 #include <cstddef>
