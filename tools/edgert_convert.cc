@@ -33,6 +33,12 @@ void PrintHelp(FILE* f) {
                "  --dim NAME=N          value N (>= 1) of the symbolic input dimension NAME (dim_param), e.g.\n"
                "                        --dim batch_size=1; repeat for several. Unresolved symbolic input\n"
                "                        dimensions make the conversion fail with their names\n"
+               "  --input-shape NAME=D0,D1,...\n"
+               "                        the whole shape of input NAME (for unnamed dims; NAME= for a scalar)\n"
+               "  --input-value NAME=V0,V1,...\n"
+               "                        fix input NAME to these values: it leaves the model and takes part in\n"
+               "                        constant folding, which resolves If nodes branching on it (e.g. the\n"
+               "                        sample rate of silero VAD: --input-value sr=16000)\n"
                "  --no-fold-bn          keep BatchNormalization after Conv as MUL + ADD (default: fold it\n"
                "                        into the Conv's weights and bias)\n"
                "other:\n"
@@ -123,6 +129,10 @@ int main(int argc, char** argv) {
     } else if (a == "--no-optimize") {
       opts.optimize = false;
       onnx_opts.optimize = false;
+    } else if (a == "--input-shape" && i + 1 < argc) {
+      if (!ParseOnnxInputShapeOption(argv[++i], &onnx_opts)) return Usage();
+    } else if (a == "--input-value" && i + 1 < argc) {
+      if (!ParseOnnxInputValueOption(argv[++i], &onnx_opts)) return Usage();
     } else if (a == "--no-fold-bn") {
       onnx_opts.fold_batchnorm = false;
     } else if (a == "--quiet") {
@@ -186,7 +196,8 @@ int main(int argc, char** argv) {
   std::printf("tensors: %d (%d constants, %llu constant bytes)\n", report.num_tensors, report.num_constants,
               static_cast<unsigned long long>(report.constant_bytes));
   if (onnx)
-    std::printf("folded BatchNormalization: %d\n", report.folded_batchnorm);
+    std::printf("folded BatchNormalization: %d, inlined If: %d, fixed inputs: %d\n", report.folded_batchnorm,
+                report.inlined_if, report.fixed_inputs);
   else
     std::printf("folded DEQUANTIZE: %d, densified sparse constants: %d, separate activations: %d\n",
                 report.folded_dequantize, report.densified, report.separate_activations);

@@ -27,6 +27,8 @@ struct ImportReport {
   int separate_activations = 0;  // fused activations emitted as separate ops
   int folded_batchnorm = 0;      // ONNX BatchNormalization folded into the preceding Conv
   OptimizeStats optimizer;       // the shared graph optimizer's rewrites (ran == false when off)
+  int inlined_if = 0;            // ONNX If nodes replaced by their taken branch
+  int fixed_inputs = 0;          // ONNX graph inputs fixed to constant values (input_values)
   std::vector<std::string> warnings;
   // "NAME xCOUNT" for every op without a mapping (the import fails when not empty).
   std::vector<std::string> unsupported;

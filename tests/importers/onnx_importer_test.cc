@@ -127,6 +127,19 @@ Attr ATensor(const std::string& n, const Pb& t) {
   return a;
 }
 
+Attr AGraph(const std::string& n, const Pb& g) {
+  Attr a;
+  a.pb.Bytes(1, n).Msg(6, g).Varint(20, 5);
+  return a;
+}
+Attr AStrs(const std::string& n, const std::vector<std::string>& v) {
+  Attr a;
+  a.pb.Bytes(1, n);
+  for (const std::string& x : v) a.pb.Bytes(9, x);
+  a.pb.Varint(20, 8);
+  return a;
+}
+
 class OnnxBuilder {
  public:
   void Node(const std::string& op, const std::vector<std::string>& ins, const std::vector<std::string>& outs,
@@ -146,10 +159,17 @@ class OnnxBuilder {
     return name;
   }
   // dims: values; a negative value -k means the symbolic dim "sym<k>".
-  void Input(const std::string& name, const std::vector<int64_t>& dims, const std::string& param = "batch") {
-    graph_.Msg(11, ValueInfo(name, dims, param));
+  void Input(const std::string& name, const std::vector<int64_t>& dims, const std::string& param = "batch",
+             int elem_type = 1) {
+    graph_.Msg(11, ValueInfo(name, dims, param, elem_type));
   }
   void Output(const std::string& name) { graph_.Msg(12, ValueInfo(name, {}, "")); }
+  // This graph as a GraphProto (for If branches).
+  Pb Graph(const std::string& name) const {
+    Pb g = graph_;
+    g.Bytes(2, name);
+    return g;
+  }
   std::vector<uint8_t> Build(int opset = 13) {
     Pb g = graph_;
     g.Bytes(2, "test_graph");
@@ -165,7 +185,8 @@ class OnnxBuilder {
   }
 
  private:
-  static Pb ValueInfo(const std::string& name, const std::vector<int64_t>& dims, const std::string& param) {
+  static Pb ValueInfo(const std::string& name, const std::vector<int64_t>& dims, const std::string& param,
+                      int elem_type = 1) {
     Pb shape;
     for (int64_t d : dims) {
       Pb dim;
@@ -174,8 +195,8 @@ class OnnxBuilder {
       shape.Msg(1, dim);
     }
     Pb tt;
-    tt.Varint(1, 1);
-    if (!dims.empty()) tt.Msg(2, shape);
+    tt.Varint(1, static_cast<uint64_t>(elem_type));
+    if (!dims.empty() || elem_type != 1) tt.Msg(2, shape);
     Pb type;
     type.Msg(1, tt);
     Pb vi;
@@ -687,7 +708,7 @@ TEST_CASE("onnx import: unsupported ops are listed with their counts", "[onnx][i
   OnnxBuilder ob;
   ob.Input("x", {1, 3, 4, 4});
   ob.Node("Relu", {"x"}, {"a"});
-  ob.Node("LSTM", {"a"}, {"b"});
+  ob.Node("GRU", {"a"}, {"b"});
   ob.Node("Foo", {"b"}, {"c"});
   ob.Node("Foo", {"c"}, {"d"});
   ob.Node("Bar", {"d"}, {"e"}, {}, "com.example");
@@ -697,7 +718,7 @@ TEST_CASE("onnx import: unsupported ops are listed with their counts", "[onnx][i
   ImportReport report;
   Status s = ImportOnnx(file.data(), file.size(), OnnxImportOptions(), &ert, &report);
   CHECK(s.code() == StatusCode::kUnsupported);
-  CHECK(s.message().find("LSTM x1") != std::string::npos);
+  CHECK(s.message().find("GRU x1") != std::string::npos);
   CHECK(s.message().find("Foo x2") != std::string::npos);
   CHECK(s.message().find("com.example:Bar x1") != std::string::npos);
   CHECK(s.message().find("Relu") == std::string::npos);
@@ -853,6 +874,222 @@ TEST_CASE("onnx import: corrupted files are rejected or imported, never a crash"
     im.Invoke();
   }
   CorruptionLoop(file2, 3000, 8765);
+}
+
+// --- If, fixed inputs, LSTM, 1-D Conv -------------------------------------------
+
+// y = If(Equal(sel, 1)) then Relu(x) else x * 2; sel is an int64 scalar input.
+std::vector<uint8_t> IfModel(bool cond_is_float_input = false) {
+  OnnxBuilder then_b, else_b, o;
+  then_b.Node("Relu", {"x"}, {"y_then"});
+  then_b.Output("y_then");
+  else_b.Init(FloatTensor("two", {1}, {2.f}));
+  else_b.Node("Mul", {"x", "two"}, {"y_else"});
+  else_b.Output("y_else");
+  o.Input("x", {1, 5});
+  if (cond_is_float_input) {
+    o.Input("c", {1});
+    o.Node("If", {"c"}, {"y"}, {AGraph("then_branch", then_b.Graph("then")), AGraph("else_branch", else_b.Graph("else"))});
+  } else {
+    o.Input("sel", {}, "", 7);
+    o.Init(Int64Tensor("one", {}, {1}));
+    o.Node("Equal", {"sel", "one"}, {"cond"});
+    o.Node("If", {"cond"}, {"y"}, {AGraph("then_branch", then_b.Graph("then")), AGraph("else_branch", else_b.Graph("else"))});
+  }
+  o.Output("y");
+  return o.Build(16);
+}
+
+TEST_CASE("ONNX If on an input fixed to a value is replaced by its taken branch", "[importers][onnx]") {
+  const std::vector<uint8_t> file = IfModel();
+  const std::vector<float> x = {-1.5f, 0.f, 2.f, -0.25f, 3.f};
+  for (int sel : {1, 0}) {
+    OnnxImportOptions opts;
+    opts.input_values["sel"] = {static_cast<double>(sel)};
+    Imported im(file, opts);
+    CHECK(im.report.inlined_if == 1);
+    CHECK(im.report.fixed_inputs == 1);
+    REQUIRE(im.interp->num_inputs() == 1);  // sel left the model
+    REQUIRE(std::string(im.interp->output(0)->name) == "y");
+    im.Feed(0, x);
+    im.Invoke();
+    std::vector<double> want;
+    for (float v : x) want.push_back(sel ? std::max(v, 0.f) : 2.0 * v);
+    ExpectNear(im.Out(0), want);
+  }
+}
+
+TEST_CASE("ONNX If whose condition is not constant fails naming the node and the option", "[importers][onnx]") {
+  std::vector<uint8_t> ert;
+  // Condition straight from a (float) graph input.
+  Status s = ImportOnnx(IfModel(true).data(), IfModel(true).size(), OnnxImportOptions(), &ert, nullptr);
+  REQUIRE(s.code() == StatusCode::kUnsupported);
+  CHECK(s.message().find("If node") != std::string::npos);
+  CHECK(s.message().find("--input-value") != std::string::npos);
+  // The int64 input left as an input: it cannot be fed, and the message says how to fix it.
+  const std::vector<uint8_t> file = IfModel();
+  s = ImportOnnx(file.data(), file.size(), OnnxImportOptions(), &ert, nullptr);
+  REQUIRE(s.code() == StatusCode::kUnsupported);
+  CHECK(s.message().find("'sel'") != std::string::npos);
+  CHECK(s.message().find("--input-value") != std::string::npos);
+  // Fixed values must match the input's size and name a graph input.
+  OnnxImportOptions bad;
+  bad.input_values["sel"] = {1, 2};
+  CHECK(ImportOnnx(file.data(), file.size(), bad, &ert, nullptr).code() == StatusCode::kInvalidArgument);
+  OnnxImportOptions unknown;
+  unknown.input_values["sel"] = {1};
+  unknown.input_values["nope"] = {1};
+  CHECK(ImportOnnx(file.data(), file.size(), unknown, &ert, nullptr).code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("ONNX input option parsers", "[importers][onnx]") {
+  OnnxImportOptions o;
+  REQUIRE(ParseOnnxInputShapeOption("input=1,512", &o));
+  REQUIRE(o.input_shapes["input"] == std::vector<int64_t>{1, 512});
+  REQUIRE(ParseOnnxInputShapeOption("s=", &o));
+  REQUIRE(o.input_shapes["s"].empty());
+  CHECK_FALSE(ParseOnnxInputShapeOption("input=1,0", &o));
+  CHECK_FALSE(ParseOnnxInputShapeOption("=1", &o));
+  CHECK_FALSE(ParseOnnxInputShapeOption("input=1,,2", &o));
+  REQUIRE(ParseOnnxInputValueOption("sr=16000", &o));
+  REQUIRE(o.input_values["sr"] == std::vector<double>{16000});
+  CHECK_FALSE(ParseOnnxInputValueOption("sr=", &o));
+  CHECK_FALSE(ParseOnnxInputValueOption("sr=abc", &o));
+}
+
+// Naive ONNX LSTM (forward, gate order i, o, f, c; B = Wb + Rb), batch 1.
+void NaiveOnnxLstm(int seq, int in, int H, const std::vector<float>& x, const std::vector<float>& w,
+                   const std::vector<float>& r, const std::vector<float>& b, const std::vector<float>& h0,
+                   const std::vector<float>& c0, std::vector<double>* y, std::vector<double>* h, std::vector<double>* c) {
+  h->assign(h0.begin(), h0.end());
+  c->assign(c0.begin(), c0.end());
+  y->clear();
+  auto sig = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+  for (int t = 0; t < seq; ++t) {
+    std::vector<double> g(static_cast<size_t>(4 * H));
+    for (int j = 0; j < 4 * H; ++j) {
+      double acc = b[static_cast<size_t>(j)] + b[static_cast<size_t>(4 * H + j)];
+      for (int k = 0; k < in; ++k) acc += static_cast<double>(w[static_cast<size_t>(j * in + k)]) * x[static_cast<size_t>(t * in + k)];
+      for (int k = 0; k < H; ++k) acc += static_cast<double>(r[static_cast<size_t>(j * H + k)]) * (*h)[static_cast<size_t>(k)];
+      g[static_cast<size_t>(j)] = acc;
+    }
+    for (int j = 0; j < H; ++j) {
+      const size_t u = static_cast<size_t>(j);
+      const double i = sig(g[u]), o = sig(g[H + u]), f = sig(g[2 * H + u]), cc = std::tanh(g[3 * H + u]);
+      (*c)[u] = f * (*c)[u] + i * cc;
+      (*h)[u] = o * std::tanh((*c)[u]);
+      y->push_back((*h)[u]);
+    }
+  }
+}
+
+TEST_CASE("ONNX LSTM imports as the LSTM op and matches a naive LSTM", "[importers][onnx]") {
+  const int seq = 3, in = 4, H = 5;
+  const auto w = Random(4 * H * in, 21), r = Random(4 * H * H, 22), b = Random(8 * H, 23);
+  OnnxBuilder o;
+  o.Input("x", {seq, 1, in});
+  o.Input("h0", {1, 1, H});
+  o.Input("c0", {1, 1, H});
+  o.Weights("W", {1, 4 * H, in}, w);
+  o.Weights("R", {1, 4 * H, H}, r);
+  o.Weights("B", {1, 8 * H}, b);
+  o.Node("LSTM", {"x", "W", "R", "B", "", "h0", "c0"}, {"Y", "Y_h", "Y_c"},
+         {AInt("hidden_size", H), AStrs("activations", {"Sigmoid", "Tanh", "Tanh"})});
+  o.Output("Y");
+  o.Output("Y_h");
+  o.Output("Y_c");
+  Imported im(o.Build(14));
+  CHECK(im.Count("LSTM") == 1);
+  const auto x = Random(seq * in, 24, -2.f, 2.f), h0 = Random(H, 25), c0 = Random(H, 26);
+  im.Feed(0, x);
+  im.Feed(1, h0);
+  im.Feed(2, c0);
+  im.Invoke();
+  REQUIRE(im.OutShape(0) == std::vector<int32_t>{seq, 1, 1, H});
+  REQUIRE(im.OutShape(1) == std::vector<int32_t>{1, 1, H});
+  std::vector<double> y, h, c;
+  NaiveOnnxLstm(seq, in, H, x, w, r, b, h0, c0, &y, &h, &c);
+  ExpectNear(im.Out(0), y);
+  ExpectNear(im.Out(1), h);
+  ExpectNear(im.Out(2), c);
+}
+
+TEST_CASE("ONNX LSTM with unsupported attributes fails with a clear error", "[importers][onnx]") {
+  const int in = 2, H = 3;
+  struct Bad {
+    std::vector<Attr> attrs;
+    const char* says;
+  };
+  const std::vector<Bad> bad = {
+      {{AStr("direction", "bidirectional")}, "direction"},
+      {{AFloat("clip", 3.f)}, "clip"},
+      {{AInt("input_forget", 1)}, "input_forget"},
+      {{AInt("layout", 1)}, "layout"},
+      {{AStrs("activations", {"Relu", "Tanh", "Tanh"})}, "activations"},
+  };
+  for (const Bad& k : bad) {
+    OnnxBuilder o;
+    o.Input("x", {2, 1, in});
+    o.Weights("W", {1, 4 * H, in}, Random(4 * H * in, 1));
+    o.Weights("R", {1, 4 * H, H}, Random(4 * H * H, 2));
+    o.Node("LSTM", {"x", "W", "R"}, {"Y"}, k.attrs);
+    o.Output("Y");
+    const std::vector<uint8_t> file = o.Build(14);
+    std::vector<uint8_t> ert;
+    const Status s = ImportOnnx(file.data(), file.size(), OnnxImportOptions(), &ert, nullptr);
+    INFO(s.message());
+    REQUIRE(s.code() == StatusCode::kUnsupported);
+    CHECK(s.message().find("LSTM node") != std::string::npos);
+    CHECK(s.message().find(k.says) != std::string::npos);
+  }
+}
+
+TEST_CASE("ONNX reflect Pad, 1-D Conv, Slice and ReduceMean on rank-3 activations", "[importers][onnx]") {
+  const int C = 2, L = 7, O = 3, K = 3;
+  const auto wt = Random(O * C * K, 31), bias = Random(O, 32), x = Random(C * L, 33);
+  OnnxBuilder o;
+  o.Input("x", {1, C, L});
+  o.Weights("w", {O, C, K}, wt);
+  o.Weights("b", {O}, bias);
+  o.Init(Int64Tensor("pads", {6}, {0, 0, 2, 0, 0, 1}));
+  o.Init(Int64Tensor("starts", {1}, {1}));
+  o.Init(Int64Tensor("ends", {1}, {3}));
+  o.Init(Int64Tensor("axes", {1}, {1}));
+  o.Node("Pad", {"x", "pads"}, {"p"}, {AStr("mode", "reflect")});
+  o.Node("Conv", {"p", "w", "b"}, {"c"}, {AInts("kernel_shape", {K}), AInts("strides", {2}), AInts("pads", {1, 0})});
+  o.Node("Slice", {"c", "starts", "ends", "axes"}, {"s"});
+  o.Node("ReduceMean", {"s"}, {"y"}, {AInts("axes", {2}), AInt("keepdims", 0)});
+  o.Output("y");
+  Imported im(o.Build(13));
+  im.Feed(0, x);
+  im.Invoke();
+  // Naive: reflect pad 2 before / 1 after, conv (pad 1 before), channels 1..2, mean over length.
+  const int Lp = L + 3;
+  std::vector<double> p(static_cast<size_t>(C * Lp));
+  for (int ch = 0; ch < C; ++ch)
+    for (int i = 0; i < Lp; ++i) {
+      int src = i - 2;
+      if (src < 0) src = -src;
+      if (src >= L) src = 2 * (L - 1) - src;
+      p[static_cast<size_t>(ch * Lp + i)] = x[static_cast<size_t>(ch * L + src)];
+    }
+  const int Lo = (Lp + 1 - K) / 2 + 1;
+  std::vector<double> want;
+  for (int oc = 1; oc < 3; ++oc) {
+    double sum = 0;
+    for (int t = 0; t < Lo; ++t) {
+      double acc = bias[static_cast<size_t>(oc)];
+      for (int ch = 0; ch < C; ++ch)
+        for (int k = 0; k < K; ++k) {
+          const int i = t * 2 + k - 1;
+          if (i >= 0 && i < Lp) acc += wt[static_cast<size_t>((oc * C + ch) * K + k)] * p[static_cast<size_t>(ch * Lp + i)];
+        }
+      sum += acc;
+    }
+    want.push_back(sum / Lo);
+  }
+  REQUIRE(im.OutShape(0) == std::vector<int32_t>{1, 2});
+  ExpectNear(im.Out(0), want);
 }
 
 }  // namespace

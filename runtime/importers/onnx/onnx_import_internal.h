@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
@@ -84,8 +85,28 @@ class Importer {
       : m_(m), g_(m.graph), opts_(opts), report_(report) {}
   Status Run(std::vector<uint8_t>* out);
 
+  struct OpEntry {
+    const char* name;
+    Status (Importer::*fn)(size_t);  // null: handled by the driver (If)
+  };
+  // The mapper entry for `n`'s op; null when it has none.
+  static const OpEntry* FindOp(const OnnxNode& n);
+
  private:
   using Mapper = Status (Importer::*)(size_t node_index);
+
+  // --- driver ---
+  // The node list being imported: the graph's nodes, with the taken branch of
+  // each If spliced in after it (plus Identity nodes binding the If's outputs).
+  const OnnxNode& node(size_t i) const { return *nodes_[i]; }
+  Status DefineGraphInputs();
+  Status InlineIf(size_t i);
+  void IndexConsumers();
+  // Folds `n` when all its inputs are constants and its op is foldable.
+  Status TryFold(const OnnxNode& n, bool* folded);
+  // Slice's per-dimension begin / step and output shape for input `shape`
+  // (ONNX clamping; starts, ends, axes, steps must be constants).
+  Status SliceRanges(const OnnxNode& n, const Shape64& shape, Shape64* begin, Shape64* step, Shape64* out_shape);
 
   // --- values ---
   Status Define(const std::string& name, Value v);
@@ -136,6 +157,17 @@ class Importer {
   Status MapGather(size_t i);
   Status MapUnsqueeze(size_t i);
   Status MapCast(size_t i);
+  Status MapSlice(size_t i);
+  Status MapPad(size_t i);
+  Status MapPow(size_t i);
+  Status MapReduce(size_t i);
+  Status MapSplit(size_t i);
+  Status MapGatherActivation(size_t i);
+  Status MapConstOnly(size_t i);
+  Status MapLstm(size_t i);
+  // A rank-3 (1-D) Conv run as a 2-D Conv over [N, C, 1, L].
+  Status MapConv1d(size_t i);
+  Status ConvNode(const OnnxNode& n);
 
   // --- shared by the mappers ---
   // Input 0 of `n` as `x`; `n` must have input 0 and an output (`msg` otherwise).
@@ -182,6 +214,9 @@ class Importer {
 
   const OnnxModel& m_;
   const OnnxGraph& g_;
+  std::vector<const OnnxNode*> nodes_;
+  std::deque<OnnxNode> synth_;  // nodes the importer adds (If output bindings)
+  std::deque<OnnxNode> conv1d_nodes_;  // rank-4 rewrites of 1-D Conv nodes
   const OnnxImportOptions& opts_;
   ImportReport* report_;
   int64_t opset_ = 0;

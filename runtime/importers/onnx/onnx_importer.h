@@ -6,7 +6,8 @@
 //   opts.dims["batch"] = 1;   // values of symbolic input dims
 //   Status s = ImportOnnx(data, size, opts, &ert, &report);
 //
-// Scope: float32 CNN classifiers as PyTorch exports them (opsets 11-18). The
+// Scope: float32 CNN classifiers as PyTorch exports them (opsets 11-18) and
+// streaming audio models such as silero VAD. The
 // protobuf is read with a bounds-checked wire reader (protobuf_reader.h); every
 // input is treated as hostile and the result goes through the .ert verifying
 // loader before it is returned.
@@ -25,8 +26,21 @@
 // RELU6 or MAXIMUM / MINIMUM; HardSigmoid becomes MUL, ADD, RELU6, MUL;
 // Identity, Dropout and Constant emit nothing; Shape, and Gather / Unsqueeze /
 // Squeeze / Concat / Cast whose inputs are all constant, are folded.
+// Control flow: an If whose condition folds to a constant is replaced by its
+// taken branch (subgraphs may read outer values and nest); other If nodes fail
+// naming the node. Graph inputs can be fixed to values (input_values,
+// --input-value), which removes them and lets folding decide such conditions
+// (silero VAD: sr=16000). Folding covers Shape, Size, Gather, Slice, Concat,
+// Transpose, Reshape, (Un)Squeeze, Cast, ConstantOfShape, Equal, Not and
+// arithmetic on constants; Equal / Not / Size / ConstantOfShape are supported
+// only when folded.
+// Sequence / audio ops: LSTM (forward, layout 0, default activations; see
+// onnx_ops_rnn.cc) becomes the LSTM op; 1-D Conv ([N,C,L]) runs as a 2-D Conv
+// over [N,C,1,L]; Pad (constant / reflect / edge), Slice, Split, Gather with
+// constant indices, Pow with exponent 2 / 0.5 / -0.5, ReduceMean / Sum / Max /
+// Min work on activations of any rank (logical layout).
 // Any op without a mapping makes the import fail with one message listing every
-// unsupported op type and its count.
+// unsupported op type and its count (subgraphs included).
 #pragma once
 
 #include <cstddef>
@@ -44,6 +58,14 @@ struct OnnxImportOptions {
   // Values of symbolic input dimensions (dim_param), e.g. {"batch_size", 1}.
   // An input dimension that is symbolic and not listed here fails the import.
   std::map<std::string, int64_t> dims;
+  // Whole shapes of graph inputs by name, e.g. {"input", {1, 512}}: needed for
+  // dims that are neither fixed nor named, and overriding the model's shape.
+  std::map<std::string, std::vector<int64_t>> input_shapes;
+  // Graph inputs fixed to constant values (row-major, as many as the input's
+  // shape holds), e.g. {"sr", {16000}}. Such an input leaves the model and its
+  // value takes part in constant folding, so If nodes that branch on it are
+  // resolved at conversion time. Integer inputs need integral values.
+  std::map<std::string, std::vector<double>> input_values;
   // Fold BatchNormalization into the preceding Conv when possible.
   bool fold_batchnorm = true;
   // Load the produced .ert through the verifying loader before returning it.
@@ -64,5 +86,9 @@ bool IsOnnxBuffer(const void* data, size_t size);
 
 // Parses "NAME=N" (N >= 1) into opts->dims; false when malformed.
 bool ParseOnnxDimOption(const std::string& arg, OnnxImportOptions* opts);
+// Parses "NAME=D0,D1,..." (each >= 1; "NAME=" for a scalar) into opts->input_shapes.
+bool ParseOnnxInputShapeOption(const std::string& arg, OnnxImportOptions* opts);
+// Parses "NAME=V0,V1,..." (numbers) into opts->input_values.
+bool ParseOnnxInputValueOption(const std::string& arg, OnnxImportOptions* opts);
 
 }  // namespace edgert

@@ -19,6 +19,8 @@ Status CheckDepth(int depth, const char* what) {
   return Status::Ok();
 }
 
+Status ParseGraph(const uint8_t* data, size_t size, int depth, OnnxGraph* g);
+
 #define ONNX_WIRE(f, w, what) EDGERT_RETURN_IF_ERROR(ExpectWire((f), (w), (what)))
 
 Status ParseStringField(const ProtoField& f, std::string* out, const char* what) {
@@ -57,6 +59,11 @@ Status ParseAttribute(const uint8_t* data, size_t size, int depth, OnnxAttribute
         break;
       case 6:
         ONNX_WIRE(f, WireType::kLengthDelimited, "AttributeProto.g");
+        {
+          auto g = std::make_shared<OnnxGraph>();
+          EDGERT_RETURN_IF_ERROR(ParseGraph(f.data, f.size, depth + 1, g.get()));
+          a->g = std::move(g);
+        }
         a->has_g = true;
         break;
       case 7: EDGERT_RETURN_IF_ERROR(AppendFloats(f, &a->floats, "AttributeProto.floats")); break;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,8 @@ struct OnnxTensor {
   bool external = false;  // data_location == EXTERNAL or external_data present
 };
 
+struct OnnxGraph;
+
 struct OnnxAttribute {
   std::string name;
   int32_t type = kAttrUndefined;
@@ -68,7 +71,8 @@ struct OnnxAttribute {
   std::vector<float> floats;
   std::vector<int64_t> ints;
   std::vector<std::string> strings;
-  bool has_g = false;  // a subgraph is present (not parsed)
+  bool has_g = false;  // a subgraph (GRAPH attribute, e.g. If's branches) is present
+  std::shared_ptr<const OnnxGraph> g;
 };
 
 struct OnnxNode {

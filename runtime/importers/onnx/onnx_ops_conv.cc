@@ -11,9 +11,55 @@ namespace edgert {
 namespace onnx_import {
 
 Status Importer::MapConv(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
-  Value *x, *w, *bias = nullptr;
+  const OnnxNode& n = node(idx);
+  Value* x;
   if (!HasInput(n, 0)) return NodeError(n, "input X is missing", StatusCode::kInvalidModel);
+  EDGERT_RETURN_IF_ERROR(Get(n.inputs[0], &x));
+  if (x->shape.size() == 3) return MapConv1d(idx);
+  return ConvNode(n);
+}
+
+Status Importer::MapConv1d(size_t idx) {
+  const OnnxNode& n = node(idx);
+  Value *x, *w;
+  EDGERT_RETURN_IF_ERROR(Get(n.inputs[0], &x));
+  EDGERT_RETURN_IF_ERROR(GetConst(n, 1, &w));
+  if (w->shape.size() != 3) return NodeError(n, "1-D Conv weights must be rank 3, got " + ShapeStr(w->shape), StatusCode::kInvalidModel);
+  if (n.outputs.empty() || n.outputs[0].empty()) return NodeError(n, "has no output", StatusCode::kInvalidModel);
+  // [N,C,L] -> [N,C,1,L]; weights [O,I,k] -> [O,I,1,k]; attributes gain a leading unit dim.
+  OnnxNode c = n;
+  c.inputs[0] = n.inputs[0] + "/as_2d";
+  c.inputs[1] = w->name + "/as_2d";
+  c.outputs = {n.outputs[0] + "/as_2d"};
+  if (by_name_.count(c.inputs[0]) == 0)
+    EDGERT_RETURN_IF_ERROR(Reshape(x, {x->shape[0], x->shape[1], 1, x->shape[2]}, c.inputs[0]));
+  if (by_name_.count(c.inputs[1]) == 0) {
+    const std::vector<float>* wd;
+    EDGERT_RETURN_IF_ERROR(Floats(w, &wd));
+    Value w4;
+    w4.is_const = w4.loaded = true;
+    w4.f = *wd;
+    w4.shape = {w->shape[0], w->shape[1], 1, w->shape[2]};
+    EDGERT_RETURN_IF_ERROR(Define(c.inputs[1], std::move(w4)));
+  }
+  for (OnnxAttribute& a : c.attributes) {
+    if (a.name == "kernel_shape" || a.name == "strides" || a.name == "dilations") {
+      if (a.ints.size() != 1) return NodeError(n, a.name + " must have 1 value", StatusCode::kInvalidModel);
+      a.ints.insert(a.ints.begin(), 1);
+    } else if (a.name == "pads") {
+      if (a.ints.size() != 2) return NodeError(n, "pads must have 2 values", StatusCode::kInvalidModel);
+      a.ints = {0, a.ints[0], 0, a.ints[1]};
+    }
+  }
+  conv1d_nodes_.push_back(std::move(c));
+  EDGERT_RETURN_IF_ERROR(ConvNode(conv1d_nodes_.back()));
+  Value* y;
+  EDGERT_RETURN_IF_ERROR(Get(conv1d_nodes_.back().outputs[0], &y));
+  return Reshape(y, {y->shape[0], y->shape[1], y->shape[3]}, n.outputs[0]);
+}
+
+Status Importer::ConvNode(const OnnxNode& n) {
+  Value *x, *w, *bias = nullptr;
   EDGERT_RETURN_IF_ERROR(Get(n.inputs[0], &x));
   if (x->shape.size() != 4) return NodeError(n, "only 2-D convolutions (rank-4 input) are supported; input is " + ShapeStr(x->shape));
   EDGERT_RETURN_IF_ERROR(GetConst(n, 1, &w));
@@ -64,9 +110,9 @@ Status Importer::MapConv(size_t idx) {
   std::string out_name = n.outputs.empty() ? std::string() : n.outputs[0];
   if (out_name.empty()) return NodeError(n, "has no output", StatusCode::kInvalidModel);
   int next = SoleConsumer(out_name);
-  if (opts_.fold_batchnorm && next >= 0 && g_.nodes[static_cast<size_t>(next)].op_type == "BatchNormalization" &&
-      g_.nodes[static_cast<size_t>(next)].domain.empty()) {
-    const OnnxNode& bn = g_.nodes[static_cast<size_t>(next)];
+  if (opts_.fold_batchnorm && next >= 0 && node(static_cast<size_t>(next)).op_type == "BatchNormalization" &&
+      node(static_cast<size_t>(next)).domain.empty()) {
+    const OnnxNode& bn = node(static_cast<size_t>(next));
     bool ok = bn.inputs.size() >= 5 && bn.inputs[0] == out_name && !bn.outputs.empty() && !bn.outputs[0].empty();
     for (size_t k = 1; ok && k < 5; ++k) ok = IsConstName(bn.inputs[k]);
     for (size_t k = 1; ok && k < bn.outputs.size(); ++k) ok = bn.outputs[k].empty();
@@ -92,7 +138,7 @@ Status Importer::MapConv(size_t idx) {
   }
   schema::Activation act = schema::Activation_NONE;
   if (next >= 0) {
-    const OnnxNode& a = g_.nodes[static_cast<size_t>(next)];
+    const OnnxNode& a = node(static_cast<size_t>(next));
     if (a.domain.empty() && !a.outputs.empty() && !a.outputs[0].empty() && !a.inputs.empty() && a.inputs[0] == out_name) {
       if (a.op_type == "Relu") {
         act = schema::Activation_RELU;
@@ -144,7 +190,7 @@ Status Importer::MapConv(size_t idx) {
 }
 
 Status Importer::MapBatchNorm(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   if (!HasInput(n, 0) || n.inputs.size() < 5) return NodeError(n, "needs 5 inputs", StatusCode::kInvalidModel);
   for (size_t k = 1; k < n.outputs.size(); ++k)
@@ -183,7 +229,7 @@ Status Importer::MapBatchNorm(size_t idx) {
 }
 
 Status Importer::MapPool(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   const bool is_max = n.op_type == "MaxPool";
   if (!HasInput(n, 0) || n.outputs.empty()) return NodeError(n, "needs an input and an output", StatusCode::kInvalidModel);
   if (n.outputs.size() > 1 && !n.outputs[1].empty()) return NodeError(n, "the Indices output is not supported");
@@ -243,7 +289,7 @@ Status Importer::MapPool(size_t idx) {
 }
 
 Status Importer::MapGlobalPool(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   if (x->shape.size() != 4) return NodeError(n, "only rank-4 inputs are supported");
@@ -259,7 +305,7 @@ Status Importer::MapGlobalPool(size_t idx) {
 }
 
 Status Importer::MapGemm(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value *a, *bw, *c = nullptr;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &a, "needs inputs A and B and an output"));
   EDGERT_RETURN_IF_ERROR(RequireConst(n, 1, "B must be a constant", &bw));
@@ -304,7 +350,7 @@ Status Importer::MapGemm(size_t idx) {
 }
 
 Status Importer::MapMatMul(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value *a, *bw;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &a, "needs two inputs and an output"));
   EDGERT_RETURN_IF_ERROR(RequireConst(n, 1, "only a constant second input is supported", &bw));

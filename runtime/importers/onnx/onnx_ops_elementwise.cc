@@ -42,18 +42,20 @@ Status Importer::EmitActivation(Value* x, schema::OpType type, const std::string
 }
 
 Status Importer::MapUnary(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x, "needs one input and one output"));
   schema::OpType t = schema::OpType_RELU;
   if (n.op_type == "Sigmoid") t = schema::OpType_LOGISTIC;
   else if (n.op_type == "HardSwish") t = schema::OpType_HARD_SWISH;
   else if (n.op_type == "Tanh") t = schema::OpType_TANH;
+  else if (n.op_type == "Sqrt") t = schema::OpType_SQRT;
+  else if (n.op_type == "Exp") t = schema::OpType_EXP;
   return EmitActivation(x, t, n.outputs[0]);
 }
 
 Status Importer::MapClip(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   float lo, hi;
@@ -83,7 +85,7 @@ Status Importer::MapClip(size_t idx) {
 }
 
 Status Importer::MapHardSigmoid(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   const float alpha = AttrFloat(n, "alpha", 0.2f), beta = AttrFloat(n, "beta", 0.5f);
@@ -106,7 +108,7 @@ Status Importer::MapHardSigmoid(size_t idx) {
 }
 
 Status Importer::MapBinary(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   if (!HasInput(n, 0) || !HasInput(n, 1) || n.outputs.empty())
     return NodeError(n, "needs two inputs and an output", StatusCode::kInvalidModel);
   Value *a, *b;
@@ -147,7 +149,7 @@ Status Importer::MapBinary(size_t idx) {
 }
 
 Status Importer::MapConcat(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   if (n.inputs.empty() || n.outputs.empty()) return NodeError(n, "needs inputs and an output", StatusCode::kInvalidModel);
   std::vector<Value*> ins;
   bool all_const = true, nhwc = false;
@@ -217,7 +219,7 @@ Status Importer::MapConcat(size_t idx) {
 }
 
 Status Importer::MapSoftmax(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   const int64_t r = static_cast<int64_t>(x->shape.size());
@@ -243,7 +245,7 @@ Status Importer::MapSoftmax(size_t idx) {
 }
 
 Status Importer::MapTranspose(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   const size_t r = x->shape.size();

@@ -36,7 +36,7 @@ Status Importer::Reshape(Value* in, const Shape64& out_shape, const std::string&
 }
 
 Status Importer::MapFlatten(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   const int64_t r = static_cast<int64_t>(x->shape.size());
@@ -48,7 +48,7 @@ Status Importer::MapFlatten(size_t idx) {
 }
 
 Status Importer::MapReshape(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value *x, *s;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   EDGERT_RETURN_IF_ERROR(RequireConst(n, 1, "the shape input must be a constant", &s));
@@ -89,7 +89,7 @@ Status Importer::MapReshape(size_t idx) {
 }
 
 Status Importer::MapIdentity(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   if (!HasInput(n, 0) || n.outputs.empty() || n.outputs[0].empty())
     return NodeError(n, "needs an input and an output", StatusCode::kInvalidModel);
   Value* x;
@@ -100,7 +100,7 @@ Status Importer::MapIdentity(size_t idx) {
 }
 
 Status Importer::MapConstant(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   if (n.outputs.empty()) return NodeError(n, "needs an output", StatusCode::kInvalidModel);
   Value v;
   v.is_const = true;
@@ -136,7 +136,7 @@ Status Importer::MapConstant(size_t idx) {
 }
 
 Status Importer::MapShape(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   const int64_t r = static_cast<int64_t>(x->shape.size());
@@ -153,9 +153,10 @@ Status Importer::MapShape(size_t idx) {
 }
 
 Status Importer::MapGather(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   if (!HasInput(n, 0) || !HasInput(n, 1) || n.outputs.empty()) return NodeError(n, "needs two inputs and an output", StatusCode::kInvalidModel);
-  if (!IsConstName(n.inputs[0]) || !IsConstName(n.inputs[1])) return NodeError(n, "only constant inputs (folded) are supported");
+  if (!IsConstName(n.inputs[0]) && IsConstName(n.inputs[1])) return MapGatherActivation(idx);
+  if (!IsConstName(n.inputs[0]) || !IsConstName(n.inputs[1])) return NodeError(n, "the indices must be a constant");
   Value *d, *ix;
   EDGERT_RETURN_IF_ERROR(GetConst(n, 0, &d));
   EDGERT_RETURN_IF_ERROR(GetConst(n, 1, &ix));
@@ -177,7 +178,7 @@ Status Importer::MapGather(size_t idx) {
 }
 
 Status Importer::MapUnsqueeze(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   std::vector<int64_t> axes = AttrInts(n, "axes");
@@ -215,7 +216,7 @@ Status Importer::MapUnsqueeze(size_t idx) {
 }
 
 Status Importer::MapCast(size_t idx) {
-  const OnnxNode& n = g_.nodes[idx];
+  const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   const int64_t to = AttrInt(n, "to", 0);
@@ -230,7 +231,13 @@ Status Importer::MapCast(size_t idx) {
     const std::vector<float>* f;
     EDGERT_RETURN_IF_ERROR(Floats(x, &f));
     v.f = *f;
-  } else if (to == kOnnxInt64 || to == kOnnxInt32) {
+  } else if (to == kOnnxBool) {
+    const std::vector<float>* f;
+    EDGERT_RETURN_IF_ERROR(Floats(x, &f));
+    for (float e : *f) v.i.push_back(e != 0.f);
+    v.is_int = true;
+  } else if (to == kOnnxInt64 || to == kOnnxInt32 || to == kOnnxInt16 || to == kOnnxInt8 || to == kOnnxUint8 ||
+             to == kOnnxUint16 || to == kOnnxUint32 || to == kOnnxUint64) {
     const std::vector<int64_t>* i;
     EDGERT_RETURN_IF_ERROR(Ints(x, &i));
     v.i = *i;
