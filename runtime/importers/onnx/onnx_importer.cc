@@ -59,6 +59,14 @@ Status Importer::Run(std::vector<uint8_t>* out) {
       {"Unsqueeze", &Importer::MapUnsqueeze},
       {"Squeeze", &Importer::MapUnsqueeze},
       {"Cast", &Importer::MapCast},
+      {"LayerNormalization", &Importer::MapLayerNorm},
+      {"Erf", &Importer::MapErf},
+      {"Sqrt", &Importer::MapUnary},
+      {"Equal", &Importer::MapEqual},
+      {"Where", &Importer::MapWhere},
+      {"Expand", &Importer::MapExpand},
+      {"ConstantOfShape", &Importer::MapConstantOfShape},
+      {"Slice", &Importer::MapSlice},
   };
 
   // Opset of the default domain.
@@ -106,6 +114,9 @@ Status Importer::Run(std::vector<uint8_t>* out) {
   for (size_t i = 0; i < g_.nodes.size(); ++i)
     for (const std::string& in : g_.nodes[i].inputs)
       if (!in.empty()) consumers_[in].push_back(i);
+  for (size_t i = 0; i < g_.nodes.size(); ++i)
+    for (const std::string& o : g_.nodes[i].outputs)
+      if (!o.empty()) producer_.emplace(o, i);
   for (const OnnxValueInfo& o : g_.outputs) graph_outputs_.insert(o.name);
   skip_.assign(g_.nodes.size(), false);
 
@@ -124,9 +135,12 @@ Status Importer::Run(std::vector<uint8_t>* out) {
     if (by_name_.count(in.name) != 0) continue;  // an initializer listed as an input (IR < 4)
     if (in.name.empty()) return Invalid("a graph input has no name");
     if (!in.has_tensor_type) return Unsupported("graph input '" + in.name + "' is not a tensor");
-    if (in.elem_type != kOnnxFloat)
+    DType dtype = DType::kF32;
+    if (in.elem_type == kOnnxInt64) dtype = DType::kI64;
+    else if (in.elem_type == kOnnxInt32) dtype = DType::kI32;
+    else if (in.elem_type != kOnnxFloat)
       return Unsupported("graph input '" + in.name + "' has element type " + OnnxDataTypeName(in.elem_type) +
-                         "; only FLOAT inputs are supported");
+                         "; only FLOAT, INT32 and INT64 inputs are supported");
     if (!in.has_shape) return Unsupported("graph input '" + in.name + "' has no shape");
     Shape64 shape;
     for (size_t k = 0; k < in.dims.size(); ++k) {
@@ -148,7 +162,7 @@ Status Importer::Run(std::vector<uint8_t>* out) {
     for (int64_t d : shape)
       if (d < 1) return Invalid("graph input '" + in.name + "' has a dimension < 1: " + ShapeStr(shape));
     Value v;
-    NewActivation(in.name, shape, false, &v);
+    NewActivation(in.name, shape, false, &v, dtype);
     b_.MarkInput(v.tensor);
     graph_input_tensors_.insert(v.tensor);
     EDGERT_RETURN_IF_ERROR(Define(in.name, std::move(v)));
@@ -161,9 +175,11 @@ Status Importer::Run(std::vector<uint8_t>* out) {
   for (const OnnxValueInfo& in : g_.inputs) {
     Value* v = by_name_[in.name];
     int t;
-    if (!v->is_const && v->shape.size() == 4 && consumers_.count(in.name) != 0)
+    if (!v->is_const && v->dtype == DType::kF32 && v->shape.size() == 4 && consumers_.count(in.name) != 0)
       EDGERT_RETURN_IF_ERROR(Materialize(v, true, &t));
   }
+
+  FindGeluPatterns();
 
   // 3. Nodes, in order (ONNX requires topological order).
   for (size_t i = 0; i < g_.nodes.size(); ++i) {

@@ -307,6 +307,11 @@ Status Importer::MapMatMul(size_t idx) {
   const OnnxNode& n = g_.nodes[idx];
   Value *a, *bw;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &a, "needs two inputs and an output"));
+  if (!HasInput(n, 1)) return NodeError(n, "needs two inputs and an output", StatusCode::kInvalidModel);
+  if (!IsConstName(n.inputs[1])) {
+    EDGERT_RETURN_IF_ERROR(Get(n.inputs[1], &bw));
+    return MapBatchMatMul(n, a, bw);
+  }
   EDGERT_RETURN_IF_ERROR(RequireConst(n, 1, "only a constant second input is supported", &bw));
   if (a->shape.size() < 2 || bw->shape.size() != 2) return NodeError(n, "A must have rank >= 2 and B rank 2");
   const int64_t K = bw->shape[0], N = bw->shape[1];
