@@ -322,6 +322,10 @@ def main():
 
     with open(manifest_path, "w") as f:
         f.write(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    # Checked by scripts/fetch-models.sh after rebuilding the models.
+    with open(os.path.join(SKELETONS, "models.sha256"), "w") as f:
+        for name in sorted(manifest["models"]):
+            f.write(f"{manifest['models'][name]['rebuilt_sha256']}  {name}.onnx\n")
     log(f"\nONNX Runtime {versions['onnxruntime']} median latency, 1 thread ({args.runs} runs after 5 warm-up):")
     for name, ms in timings:
         log(f"  {name:20s} {ms:8.3f} ms")
