@@ -526,6 +526,36 @@ TEST_CASE("onnx import: unfoldable BatchNormalization, Clip variants, folded sha
   }
 }
 
+TEST_CASE("onnx import: Clip(0, 6) whose bounds are Constant nodes after the Conv is fused as RELU6",
+          "[onnx][importer]") {
+  // PyTorch writes Conv, then the Constant nodes of the bounds, then Clip.
+  const int C = 3, O = 4, HW = 5;
+  const std::vector<float> x = Random(C * HW * HW, 41, -4.f, 4.f), w = Random(O * C, 42, -2.f, 2.f),
+                           b = Random(O, 43, -1.f, 1.f);
+  OnnxBuilder ob;
+  ob.Input("x", {1, C, HW, HW});
+  ob.Weights("w", {O, C, 1, 1}, w);
+  ob.Weights("b", {O}, b);
+  ob.Node("Conv", {"x", "w", "b"}, {"c"}, {AInts("kernel_shape", {1, 1})});
+  ob.Node("Constant", {}, {"lo"}, {ATensor("value", FloatTensor("lo", {}, {0.f}))});
+  ob.Node("Constant", {}, {"hi"}, {ATensor("value", FloatTensor("hi", {}, {6.f}))});
+  ob.Node("Clip", {"c", "lo", "hi"}, {"y"});
+  ob.Output("y");
+  Imported im(ob.Build(17));
+  CHECK(im.Count("RELU6") == 0);
+  CHECK(im.Count("CONV_2D") == 1);
+  im.Feed(0, x);
+  im.Invoke();
+  std::vector<double> want;
+  for (int o = 0; o < O; ++o)
+    for (int p = 0; p < HW * HW; ++p) {
+      double acc = b[o];
+      for (int c = 0; c < C; ++c) acc += static_cast<double>(w[o * C + c]) * x[c * HW * HW + p];
+      want.push_back(std::min(std::max(acc, 0.0), 6.0));
+    }
+  ExpectNear(im.Out(0), want);
+}
+
 TEST_CASE("onnx import: unsupported ops are listed with their counts", "[onnx][importer]") {
   OnnxBuilder ob;
   ob.Input("x", {1, 3, 4, 4});

@@ -2,6 +2,7 @@
 // activation), BatchNormalization, pooling, Gemm and MatMul mappers.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -97,11 +98,18 @@ Status Importer::MapConv(size_t idx) {
       if (a.op_type == "Relu") {
         act = schema::Activation_RELU;
       } else if (a.op_type == "Clip") {
-        float lo, hi;
+        // The bounds may be Constant nodes placed after this Conv (as PyTorch
+        // exports them): read them from their producers.
+        float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
         bool const_bounds = true;
-        for (size_t k = 1; k < a.inputs.size() && k <= 2; ++k)
-          const_bounds = const_bounds && (a.inputs[k].empty() || IsConstName(a.inputs[k]));
-        if (const_bounds && ClipBounds(a, &lo, &hi).ok()) {
+        if (opset_ < 11) {
+          lo = AttrFloat(a, "min", lo);
+          hi = AttrFloat(a, "max", hi);
+        } else {
+          for (size_t k = 1; k < a.inputs.size() && k <= 2; ++k)
+            if (!a.inputs[k].empty()) const_bounds = const_bounds && ScalarConst(a.inputs[k], k == 1 ? &lo : &hi);
+        }
+        if (const_bounds) {
           if (lo == 0.f && hi == 6.f) act = schema::Activation_RELU6;
           else if (lo == 0.f && std::isinf(hi) && hi > 0) act = schema::Activation_RELU;
           else if (lo == -1.f && hi == 1.f) act = schema::Activation_RELU_N1_TO_1;
