@@ -23,6 +23,8 @@ using Shape64 = std::vector<int64_t>;
 
 constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
 constexpr int64_t kMaxElements = int64_t{1} << 31;
+// Largest constant the importer computes itself (folded Expand, Where, Slice, ...).
+constexpr int64_t kMaxFoldElements = int64_t{1} << 24;
 // Logical (NCHW) axis -> index in the NHWC stored tensor, and the inverse.
 constexpr int kLogicalToNhwc[4] = {0, 3, 1, 2};
 inline const std::vector<int> kNchwToNhwcPerm = {0, 2, 3, 1};  // stored[j] = logical[perm[j]]
@@ -154,6 +156,8 @@ class Importer {
   Status MapSlice(size_t i);
   // Add / Sub / Mul / Div / Equal of two constants, broadcast to `out`.
   Status FoldBinary(const OnnxNode& n, Value* a, Value* b, const Shape64& out);
+  // Refuses (unsupported) folding a constant of shape `out` above kMaxFoldElements.
+  Status CheckFoldSize(const OnnxNode& n, const Shape64& out) const;
 
   // --- patterns fused before the node walk ---
   // Marks x * 0.5 * (1 + erf(x / sqrt 2)) chains (see onnx_ops_transformer.cc).

@@ -51,7 +51,17 @@ std::vector<size_t> BroadcastIndices(const Shape64& in, const Shape64& out) {
   return idx;
 }
 
+Status Importer::CheckFoldSize(const OnnxNode& n, const Shape64& out) const {
+  int64_t count = 1;
+  for (int64_t d : out) count *= d;  // CheckShape bounds the product by 2^31
+  if (count > kMaxFoldElements)
+    return NodeError(n, "a constant of " + std::to_string(count) + " elements is too large to fold (at most " +
+                            std::to_string(kMaxFoldElements) + ")");
+  return Status::Ok();
+}
+
 Status Importer::FoldBinary(const OnnxNode& n, Value* a, Value* b, const Shape64& out) {
+  EDGERT_RETURN_IF_ERROR(CheckFoldSize(n, out));
   const std::vector<float>*fa, *fb;
   EDGERT_RETURN_IF_ERROR(Floats(a, &fa));
   EDGERT_RETURN_IF_ERROR(Floats(b, &fb));
@@ -68,12 +78,15 @@ Status Importer::FoldBinary(const OnnxNode& n, Value* a, Value* b, const Shape64
       v.f.push_back(eq ? 1.f : 0.f);
     } else if (v.is_int) {
       const int64_t x = a->i[ia[k]], y = b->i[ib[k]];
+      // Two's complement wrap-around (no signed overflow); ONNX integer Div truncates.
+      const uint64_t ux = static_cast<uint64_t>(x), uy = static_cast<uint64_t>(y);
       int64_t r;
-      if (op == "Add") r = x + y;
-      else if (op == "Sub") r = x - y;
-      else if (op == "Mul") r = x * y;
+      if (op == "Add") r = static_cast<int64_t>(ux + uy);
+      else if (op == "Sub") r = static_cast<int64_t>(ux - uy);
+      else if (op == "Mul") r = static_cast<int64_t>(ux * uy);
       else if (y == 0) return NodeError(n, "integer division by zero in a constant", StatusCode::kInvalidModel);
-      else r = x / y;  // ONNX integer Div truncates
+      else if (y == -1) r = static_cast<int64_t>(0 - ux);
+      else r = x / y;
       v.i.push_back(r);
       v.f.push_back(static_cast<float>(r));
     } else {
@@ -109,9 +122,9 @@ Status Importer::MapConstantOfShape(size_t idx) {
   v.is_const = v.loaded = true;
   v.shape = *dims;
   EDGERT_RETURN_IF_ERROR(CheckShape(v.shape, "output of ConstantOfShape"));
+  EDGERT_RETURN_IF_ERROR(CheckFoldSize(n, v.shape));
   int64_t count = 1;
   for (int64_t d : v.shape) count *= d;
-  if (count > (int64_t{1} << 24)) return NodeError(n, "constant too large to fold");
   float f = 0.f;
   int64_t i = 0;
   const OnnxAttribute* a = n.attr("value");
@@ -149,6 +162,7 @@ Status Importer::MapWhere(size_t idx) {
                             " do not broadcast", StatusCode::kInvalidModel);
   EDGERT_RETURN_IF_ERROR(CheckShape(out, "output of Where"));
   if (c->is_const && x->is_const && y->is_const) {
+    EDGERT_RETURN_IF_ERROR(CheckFoldSize(n, out));
     const std::vector<int64_t>* ci;
     const std::vector<float>*xf, *yf;
     EDGERT_RETURN_IF_ERROR(Ints(c, &ci));
@@ -206,6 +220,7 @@ Status Importer::MapExpand(size_t idx) {
   EDGERT_RETURN_IF_ERROR(CheckShape(out, "output of Expand"));
   const std::string& o = n.outputs[0];
   if (x->is_const) {
+    EDGERT_RETURN_IF_ERROR(CheckFoldSize(n, out));
     const std::vector<float>* f;
     EDGERT_RETURN_IF_ERROR(Floats(x, &f));
     const std::vector<size_t> ix = BroadcastIndices(x->shape, out);
@@ -282,23 +297,27 @@ Status Importer::MapSlice(size_t idx) {
     int64_t a = axes[k] < 0 ? axes[k] + r : axes[k];
     if (a < 0 || a >= r || seen[static_cast<size_t>(a)]) return NodeError(n, "invalid axes", StatusCode::kInvalidModel);
     seen[static_cast<size_t>(a)] = true;
-    const int64_t dim = x->shape[static_cast<size_t>(a)], st = steps[k];
-    if (st == 0) return NodeError(n, "a step is 0", StatusCode::kInvalidModel);
+    const int64_t dim = x->shape[static_cast<size_t>(a)];
+    if (steps[k] == 0) return NodeError(n, "a step is 0", StatusCode::kInvalidModel);
+    // A step longer than the dim takes one element, like dim + 1 (keeps the arithmetic in range).
+    const int64_t st = std::max<int64_t>(std::min<int64_t>(steps[k], dim + 1), -(dim + 1));
     // Negative values count from the end (clamped first so that INT64_MIN cannot overflow).
     int64_t b = starts[k] < 0 ? std::max(starts[k], -dim - 1) + dim : starts[k];
     int64_t e = ends[k] < 0 ? std::max(ends[k], -dim - 1) + dim : ends[k];
     if (st > 0) {
       b = std::min(std::max<int64_t>(b, 0), dim);
       e = std::min(std::max<int64_t>(e, 0), dim);
-      out[static_cast<size_t>(a)] = e > b ? (e - b + st - 1) / st : 0;
+      out[static_cast<size_t>(a)] = e > b ? 1 + (e - b - 1) / st : 0;
     } else {
       b = std::min(std::max<int64_t>(b, 0), dim - 1);
       e = std::min(std::max<int64_t>(e, -1), dim - 1);
-      out[static_cast<size_t>(a)] = b > e ? (b - e - st - 1) / -st : 0;
+      out[static_cast<size_t>(a)] = b > e ? 1 + (b - e - 1) / -st : 0;
     }
     begin[static_cast<size_t>(a)] = b;
     step[static_cast<size_t>(a)] = st;
   }
+  EDGERT_RETURN_IF_ERROR(CheckShape(out, "output of Slice"));
+  EDGERT_RETURN_IF_ERROR(CheckFoldSize(n, out));
   const std::vector<float>* f;
   EDGERT_RETURN_IF_ERROR(Floats(x, &f));
   Shape64 in_strides(static_cast<size_t>(r), 1);

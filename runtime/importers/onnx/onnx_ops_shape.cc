@@ -181,6 +181,7 @@ Status Importer::MapGather(size_t idx) {
     return NodeError(n, "indices must be int32 or int64");
   }
   if (d->is_const && ix->is_const) {  // fold (shape computations, constant tables)
+    EDGERT_RETURN_IF_ERROR(CheckFoldSize(n, out));
     const std::vector<float>* f;
     EDGERT_RETURN_IF_ERROR(Floats(d, &f));
     Value v;
