@@ -29,7 +29,7 @@ struct Fixture {
   std::vector<int64_t> mask = {1, 1, 1, 0, 1};
 };
 
-std::vector<uint8_t> BuildEncoder(const Fixture& f, bool gelu_mul_first) {
+std::vector<uint8_t> BuildEncoder(const Fixture& f, int gelu_order) {
   OnnxBuilder ob;
   ob.Input("input_ids", {1, -1}, "sequence", 7);
   ob.Input("attention_mask", {1, -1}, "sequence", 7);
@@ -86,13 +86,16 @@ std::vector<uint8_t> BuildEncoder(const Fixture& f, bool gelu_mul_first) {
   ob.Node("MatMul", {"probs", "vh"}, {"ctx"});
   ob.Node("Transpose", {"ctx"}, {"ctx_t"}, {AInts("perm", {0, 2, 1, 3})});
   ob.Node("Reshape", {"ctx_t", "merge"}, {"x"});
-  // GELU, erf form, in both orders PyTorch writes.
+  // GELU, erf form, in the orders PyTorch's exporters write.
   ob.Node("Div", {"x", "sqrt2"}, {"xs"});
   ob.Node("Erf", {"xs"}, {"e"});
   ob.Node("Add", {"e", "one"}, {"e1"});
-  if (gelu_mul_first) {
+  if (gelu_order == 1) {
     ob.Node("Mul", {"x", "half"}, {"xh"});
     ob.Node("Mul", {"xh", "e1"}, {"y"});
+  } else if (gelu_order == 2) {  // the dynamo exporter's order
+    ob.Node("Mul", {"half", "e1"}, {"he"});
+    ob.Node("Mul", {"x", "he"}, {"y"});
   } else {
     ob.Node("Mul", {"x", "e1"}, {"xe"});
     ob.Node("Mul", {"xe", "half"}, {"y"});
@@ -147,11 +150,11 @@ TEST_CASE("onnx import: BERT-style attention block with int64 ids and mask match
   const Fixture f;
   const std::vector<double> want = NaiveEncoder(f);
   const std::vector<double> want_first(want.begin(), want.begin() + D);
-  for (int order = 0; order < 2; ++order) {
-    INFO("GELU written with the 0.5 multiplied " << (order ? "first" : "last"));
+  for (int order = 0; order < 3; ++order) {
+    INFO("GELU written in order " << order << " (0: 0.5 last, 1: 0.5 times x first, 2: 0.5 times 1 + erf)");
     OnnxImportOptions opts;
     opts.dims["sequence"] = S;
-    const std::vector<uint8_t> file = BuildEncoder(f, order == 1);
+    const std::vector<uint8_t> file = BuildEncoder(f, order);
     struct Imp : import_test::ImportedModel {
       Imp(const std::vector<uint8_t>& onnx, const OnnxImportOptions& o) {
         Status s = ImportOnnx(onnx.data(), onnx.size(), o, &ert, &report);

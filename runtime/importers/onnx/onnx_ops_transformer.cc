@@ -45,7 +45,7 @@ Status Importer::MapLayerNorm(size_t idx) {
 // PyTorch's exporter writes gelu(x) (approximate='none') before opset 20 as
 //   y = Mul(Mul(x, Add(Erf(Div(x, sqrt 2)), 1)), 0.5)
 // (also seen: Mul(x, 1/sqrt 2) for the Div, operands of Add / Mul swapped, the 0.5
-// applied to x first). FindGeluPatterns runs before the node walk, marks the
+// applied to x first, and Mul(x, Mul(0.5, 1 + erf)) from the dynamo exporter). FindGeluPatterns runs before the node walk, marks the
 // nodes of each match as folded and records x and y for the Erf node, which
 // then emits one GELU op. An Erf outside this pattern is not supported.
 
@@ -132,6 +132,14 @@ void Importer::FindGeluPatterns() {
       if (!BinaryWith(half, "Mul", mul.outputs[0], &h) || !ScalarConst(h, &c) || c != 0.5f) continue;
       folded.push_back(static_cast<size_t>(hi));
       y = half.outputs[0];
+    } else if (ScalarConst(other, &c) && c == 0.5f) {  // Mul(x, Mul(0.5, 1 + erf)) (dynamo exporter)
+      const int xi = SoleConsumer(mul.outputs[0]);
+      if (xi < 0) continue;
+      const OnnxNode& last = g_.nodes[static_cast<size_t>(xi)];
+      std::string h;
+      if (!BinaryWith(last, "Mul", mul.outputs[0], &h) || h != x) continue;
+      folded.push_back(static_cast<size_t>(xi));
+      y = last.outputs[0];
     } else {  // Mul(Mul(x, 0.5), 1 + erf)
       auto pp = producer_.find(other);
       if (pp == producer_.end() || SoleConsumer(other) != mi) continue;
