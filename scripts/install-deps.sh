@@ -2,7 +2,8 @@
 # Installs the build and test dependencies from Debian's packages (idempotent).
 set -euo pipefail
 PKGS=(cmake ninja-build g++ clang libclang-rt-14-dev flatbuffers-compiler libflatbuffers-dev
-      libpthreadpool-dev libcpuinfo-dev libxnnpack-dev libbenchmark-dev catch2 python3)
+      libpthreadpool-dev libcpuinfo-dev libxnnpack-dev libbenchmark-dev catch2 python3
+      python3-numpy)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

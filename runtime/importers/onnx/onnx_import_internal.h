@@ -24,6 +24,8 @@ using Shape64 = std::vector<int64_t>;
 
 constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
 constexpr int64_t kMaxElements = int64_t{1} << 31;
+// Largest constant the importer computes itself (folded Expand, Where, Slice, ...).
+constexpr int64_t kMaxFoldElements = int64_t{1} << 24;
 // Logical (NCHW) axis -> index in the NHWC stored tensor, and the inverse.
 constexpr int kLogicalToNhwc[4] = {0, 3, 1, 2};
 inline const std::vector<int> kNchwToNhwcPerm = {0, 2, 3, 1};  // stored[j] = logical[perm[j]]
@@ -45,6 +47,7 @@ struct Value {
   bool is_const = false;
   // Activations:
   int tensor = -1;     // the .ert tensor, in the stored layout
+  DType dtype = DType::kF32;  // element type of the .ert tensor (f32, or i32/i64/bool for index and mask data)
   bool nhwc = false;   // rank 4 and stored NHWC
   int other = -1;      // cached copy in the other layout (-1: none yet)
   // Constants: the source tensor (converted on first use) or values given directly.
@@ -78,6 +81,12 @@ std::vector<T> Permute(const std::vector<T>& data, const Shape64& shape, const s
   }
   return out;
 }
+
+// numpy broadcasting of two shapes (false when they do not broadcast).
+bool BroadcastShape64(const Shape64& a, const Shape64& b, Shape64* out);
+// For each element of `out` (row-major), the flat index of the element of a
+// tensor of shape `in` (right-aligned, size-1 dims broadcast) it reads.
+std::vector<size_t> BroadcastIndices(const Shape64& in, const Shape64& out);
 
 class Importer {
  public:
@@ -121,13 +130,14 @@ class Importer {
   // --- emission ---
   std::string Unique(const std::string& base);
   std::vector<int32_t> Stored(const Value& v) const;
-  int NewActivation(const std::string& name, const Shape64& logical, bool nhwc, Value* v);
+  int NewActivation(const std::string& name, const Shape64& logical, bool nhwc, Value* v,
+                    DType dtype = DType::kF32);
   int ConstTensor(const std::string& name, const Shape64& shape, const std::vector<float>& data);
   int ConstI32(const std::string& name, const std::vector<int32_t>& data);
   void Emit(schema::OpType type, const std::vector<int32_t>& ins, const std::vector<int32_t>& outs,
             schema::OpOptions ot = schema::OpOptions_NONE, flatbuffers::Offset<void> o = 0);
   int EmitTranspose(int in, const std::vector<int32_t>& in_shape, const std::vector<int>& perm,
-                    const std::string& name);
+                    const std::string& name, DType dtype = DType::kF32);
   // The value in the requested layout (rank-4 only; others are returned as stored).
   Status Materialize(Value* v, bool nhwc, int* tensor, const std::string& name = "");
   // A tensor whose memory order is the NCHW element order of `v`.
@@ -168,6 +178,21 @@ class Importer {
   // A rank-3 (1-D) Conv run as a 2-D Conv over [N, C, 1, L].
   Status MapConv1d(size_t i);
   Status ConvNode(const OnnxNode& n);
+  Status MapLayerNorm(size_t i);
+  Status MapErf(size_t i);
+  Status MapBatchMatMul(const OnnxNode& n, Value* a, Value* b);
+  Status MapWhere(size_t i);
+  Status MapExpand(size_t i);
+  // Add / Sub / Mul / Div / Equal of two constants, broadcast to `out`.
+  Status FoldBinary(const OnnxNode& n, Value* a, Value* b, const Shape64& out);
+  // Refuses (unsupported) folding a constant of shape `out` above kMaxFoldElements.
+  Status CheckFoldSize(const OnnxNode& n, const Shape64& out) const;
+
+  // --- patterns fused before the node walk ---
+  // Marks x * 0.5 * (1 + erf(x / sqrt 2)) chains (see onnx_ops_transformer.cc).
+  void FindGeluPatterns();
+  // The value of a one-element constant (initializer or Constant node output).
+  bool ScalarConst(const std::string& name, float* value);
 
   // --- shared by the mappers ---
   // Input 0 of `n` as `x`; `n` must have input 0 and an output (`msg` otherwise).
@@ -176,7 +201,8 @@ class Importer {
   Status RequireConst(const OnnxNode& n, size_t k, const std::string& msg, Value** v);
   // The activation defining output `name`; a rank-4 NHWC graph output gets a
   // "/nhwc" tensor (it is transposed back to `name` at the end).
-  int OutputActivation(const std::string& name, const Shape64& shape, bool nhwc, Value* v);
+  int OutputActivation(const std::string& name, const Shape64& shape, bool nhwc, Value* v,
+                       DType dtype = DType::kF32);
   void EmitBinary(schema::OpType type, int a, int b, int y);
   // `axis` (attribute `name`, default `dflt`) of an input of rank `r`, made
   // non-negative; with `allow_end` it may equal r.
@@ -227,6 +253,8 @@ class Importer {
   std::set<std::string> graph_outputs_;
   std::set<std::string> names_;
   std::vector<bool> skip_;  // nodes folded into an earlier one
+  std::map<std::string, size_t> producer_;  // value name -> index of the node producing it
+  std::map<std::string, std::pair<std::string, std::string>> gelu_;  // Erf output -> (x, y) of its GELU
   std::map<std::string, int> emitted_;
   int num_ops_ = 0, num_constants_ = 0;
   uint64_t constant_bytes_ = 0;

@@ -113,10 +113,11 @@ std::vector<int32_t> Importer::Stored(const Value& v) const {
   return s;
 }
 
-int Importer::NewActivation(const std::string& name, const Shape64& logical, bool nhwc, Value* v) {
+int Importer::NewActivation(const std::string& name, const Shape64& logical, bool nhwc, Value* v, DType dtype) {
   v->shape = logical;
   v->nhwc = nhwc && logical.size() == 4;
-  v->tensor = b_.AddTensor(Unique(name), DType::kF32, Stored(*v));
+  v->dtype = dtype;
+  v->tensor = b_.AddTensor(Unique(name), dtype, Stored(*v));
   return v->tensor;
 }
 
@@ -143,11 +144,11 @@ void Importer::Emit(schema::OpType type, const std::vector<int32_t>& ins, const 
 }
 
 int Importer::EmitTranspose(int in, const std::vector<int32_t>& in_shape, const std::vector<int>& perm,
-                            const std::string& name) {
+                            const std::string& name, DType dtype) {
   std::vector<int32_t> p(perm.begin(), perm.end()), out_shape;
   for (int k : perm) out_shape.push_back(in_shape[static_cast<size_t>(k)]);
   const int pt = ConstI32(name + "/perm", p);
-  const int out = b_.AddTensor(Unique(name), DType::kF32, out_shape);
+  const int out = b_.AddTensor(Unique(name), dtype, out_shape);
   Emit(schema::OpType_TRANSPOSE, {in, pt}, {out});
   return out;
 }
@@ -175,7 +176,7 @@ Status Importer::Materialize(Value* v, bool nhwc, int* tensor, const std::string
   }
   if (v->other < 0) {
     const std::string n = !name.empty() ? name : v->name + (nhwc ? "/nhwc" : "/nchw");
-    v->other = EmitTranspose(v->tensor, Stored(*v), v->nhwc ? kNhwcToNchwPerm : kNchwToNhwcPerm, n);
+    v->other = EmitTranspose(v->tensor, Stored(*v), v->nhwc ? kNhwcToNchwPerm : kNchwToNhwcPerm, n, v->dtype);
   }
   *tensor = v->other;
   return Status::Ok();
@@ -225,8 +226,8 @@ Status Importer::RequireConst(const OnnxNode& n, size_t k, const std::string& ms
   return GetConst(n, k, v);
 }
 
-int Importer::OutputActivation(const std::string& name, const Shape64& shape, bool nhwc, Value* v) {
-  return NewActivation(name + (nhwc && graph_outputs_.count(name) ? "/nhwc" : ""), shape, nhwc, v);
+int Importer::OutputActivation(const std::string& name, const Shape64& shape, bool nhwc, Value* v, DType dtype) {
+  return NewActivation(name + (nhwc && graph_outputs_.count(name) ? "/nhwc" : ""), shape, nhwc, v, dtype);
 }
 
 void Importer::EmitBinary(schema::OpType type, int a, int b, int y) {

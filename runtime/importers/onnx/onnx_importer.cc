@@ -62,6 +62,10 @@ const Importer::OpEntry* Importer::FindOp(const OnnxNode& n) {
     {"Pad", &Importer::MapPad},
     {"Split", &Importer::MapSplit},
     {"LSTM", &Importer::MapLstm},
+    {"LayerNormalization", &Importer::MapLayerNorm},
+    {"Erf", &Importer::MapErf},
+    {"Where", &Importer::MapWhere},
+    {"Expand", &Importer::MapExpand},
     // Only with constant inputs (folded by TryFold); fail otherwise.
     {"Equal", &Importer::MapConstOnly},
     {"Not", &Importer::MapConstOnly},
@@ -112,6 +116,10 @@ void CollectUses(const OnnxGraph& g, std::vector<std::string>* uses) {
 
 void Importer::IndexConsumers() {
   consumers_.clear();
+  producer_.clear();
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    for (const std::string& o : nodes_[i]->outputs)
+      if (!o.empty()) producer_.emplace(o, i);
   for (size_t i = 0; i < nodes_.size(); ++i) {
     std::vector<std::string> uses;
     for (const std::string& in : nodes_[i]->inputs)
@@ -239,14 +247,17 @@ Status Importer::DefineGraphInputs() {
       EDGERT_RETURN_IF_ERROR(Define(in.name, std::move(v)));
       continue;
     }
-    if (in.elem_type != kOnnxFloat)
+    DType dtype = DType::kF32;
+    if (in.elem_type == kOnnxInt64) dtype = DType::kI64;
+    else if (in.elem_type == kOnnxInt32) dtype = DType::kI32;
+    else if (in.elem_type != kOnnxFloat)
       return Unsupported("graph input '" + in.name + "' has element type " + OnnxDataTypeName(in.elem_type) +
-                         "; only FLOAT inputs are supported (an input that only selects a branch can be fixed "
-                         "to a value: --input-value NAME=V)");
+                         "; only FLOAT, INT32 and INT64 inputs are supported (an input that only selects a "
+                         "branch can be fixed to a value: --input-value NAME=V)");
     for (int64_t d : shape)
       if (d < 1) return Invalid("graph input '" + in.name + "' has a dimension < 1: " + ShapeStr(shape));
     Value v;
-    NewActivation(in.name, shape, false, &v);
+    NewActivation(in.name, shape, false, &v, dtype);
     b_.MarkInput(v.tensor);
     graph_input_tensors_.insert(v.tensor);
     EDGERT_RETURN_IF_ERROR(Define(in.name, std::move(v)));
@@ -315,9 +326,11 @@ Status Importer::Run(std::vector<uint8_t>* out) {
   for (const OnnxValueInfo& in : g_.inputs) {
     Value* v = by_name_[in.name];
     int t;
-    if (!v->is_const && v->shape.size() == 4 && consumers_.count(in.name) != 0)
+    if (!v->is_const && v->dtype == DType::kF32 && v->shape.size() == 4 && consumers_.count(in.name) != 0)
       EDGERT_RETURN_IF_ERROR(Materialize(v, true, &t));
   }
+
+  FindGeluPatterns();
 
   // 3. Nodes, in order (ONNX requires topological order); If nodes splice their
   // taken branch in after themselves.

@@ -2,6 +2,7 @@
 // activation), BatchNormalization, pooling, Gemm and MatMul mappers.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -143,11 +144,18 @@ Status Importer::ConvNode(const OnnxNode& n) {
       if (a.op_type == "Relu") {
         act = schema::Activation_RELU;
       } else if (a.op_type == "Clip") {
-        float lo, hi;
+        // The bounds may be Constant nodes placed after this Conv (as PyTorch
+        // exports them): read them from their producers.
+        float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
         bool const_bounds = true;
-        for (size_t k = 1; k < a.inputs.size() && k <= 2; ++k)
-          const_bounds = const_bounds && (a.inputs[k].empty() || IsConstName(a.inputs[k]));
-        if (const_bounds && ClipBounds(a, &lo, &hi).ok()) {
+        if (opset_ < 11) {
+          lo = AttrFloat(a, "min", lo);
+          hi = AttrFloat(a, "max", hi);
+        } else {
+          for (size_t k = 1; k < a.inputs.size() && k <= 2; ++k)
+            if (!a.inputs[k].empty()) const_bounds = const_bounds && ScalarConst(a.inputs[k], k == 1 ? &lo : &hi);
+        }
+        if (const_bounds) {
           if (lo == 0.f && hi == 6.f) act = schema::Activation_RELU6;
           else if (lo == 0.f && std::isinf(hi) && hi > 0) act = schema::Activation_RELU;
           else if (lo == -1.f && hi == 1.f) act = schema::Activation_RELU_N1_TO_1;
@@ -353,6 +361,11 @@ Status Importer::MapMatMul(size_t idx) {
   const OnnxNode& n = node(idx);
   Value *a, *bw;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &a, "needs two inputs and an output"));
+  if (!HasInput(n, 1)) return NodeError(n, "needs two inputs and an output", StatusCode::kInvalidModel);
+  if (!IsConstName(n.inputs[1])) {
+    EDGERT_RETURN_IF_ERROR(Get(n.inputs[1], &bw));
+    return MapBatchMatMul(n, a, bw);
+  }
   EDGERT_RETURN_IF_ERROR(RequireConst(n, 1, "only a constant second input is supported", &bw));
   if (a->shape.size() < 2 || bw->shape.size() != 2) return NodeError(n, "A must have rank >= 2 and B rank 2");
   const int64_t K = bw->shape[0], N = bw->shape[1];

@@ -45,8 +45,19 @@ Status Importer::MapUnary(size_t idx) {
   const OnnxNode& n = node(idx);
   Value* x;
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x, "needs one input and one output"));
+  if (x->is_const && n.op_type == "Sqrt") {  // fold (e.g. the attention scale from a shape)
+    const std::vector<float>* f;
+    EDGERT_RETURN_IF_ERROR(Floats(x, &f));
+    Value v;
+    v.is_const = v.loaded = true;
+    v.shape = x->shape;
+    for (float e : *f) v.f.push_back(std::sqrt(e));
+    return Define(n.outputs[0], std::move(v));
+  }
+  if (!x->is_const && x->dtype != DType::kF32) return NodeError(n, "the input must be float32");
   schema::OpType t = schema::OpType_RELU;
-  if (n.op_type == "Sigmoid") t = schema::OpType_LOGISTIC;
+  if (n.op_type == "Sqrt") t = schema::OpType_SQRT;
+  else if (n.op_type == "Sigmoid") t = schema::OpType_LOGISTIC;
   else if (n.op_type == "HardSwish") t = schema::OpType_HARD_SWISH;
   else if (n.op_type == "Tanh") t = schema::OpType_TANH;
   else if (n.op_type == "Sqrt") t = schema::OpType_SQRT;
@@ -125,6 +136,12 @@ Status Importer::MapBinary(size_t idx) {
                        StatusCode::kInvalidModel);
     out[k] = da == 1 ? db : da;
   }
+  if (a->is_const && b->is_const) {
+    EDGERT_RETURN_IF_ERROR(CheckShape(out, "output of " + n.op_type));
+    return FoldBinary(n, a, b, out);
+  }
+  for (Value* v : {a, b})
+    if (!v->is_const && v->dtype != DType::kF32) return NodeError(n, "activations must be float32");
   // NHWC when an activation operand is stored NHWC and every activation operand is rank 4.
   bool nhwc = false, all4 = true;
   for (Value* v : {a, b}) {
@@ -279,13 +296,14 @@ Status Importer::MapTranspose(size_t idx) {
   for (size_t k = 0; k < sp.size(); ++k) identity = identity && sp[k] == static_cast<int>(k);
   Value v;
   v.shape = out;
+  v.dtype = x->dtype;
   if (identity) {  // e.g. NCHW -> NHWC of an NHWC-stored tensor: the data is already in place
     v.tensor = x->tensor;
     return Define(n.outputs[0], std::move(v));
   }
   std::vector<int32_t> ps(sp.begin(), sp.end());
   const int pt = ConstI32(n.outputs[0] + "/perm", ps);
-  const int yt = NewActivation(n.outputs[0], out, false, &v);
+  const int yt = NewActivation(n.outputs[0], out, false, &v, x->dtype);
   Emit(schema::OpType_TRANSPOSE, {x->tensor, pt}, {yt});
   return Define(n.outputs[0], std::move(v));
 }

@@ -29,7 +29,7 @@ Status Importer::Reshape(Value* in, const Shape64& out_shape, const std::string&
   for (int64_t d : out_shape) ns.push_back(static_cast<int32_t>(d));
   auto nsv = b_.fbb().CreateVector(ns);
   Value v;
-  const int yt = NewActivation(out_name, out_shape, false, &v);
+  const int yt = NewActivation(out_name, out_shape, false, &v, in->dtype);
   Emit(schema::OpType_RESHAPE, {xt}, {yt}, schema::OpOptions_ReshapeOptions,
        schema::CreateReshapeOptions(b_.fbb(), nsv).Union());
   return Define(out_name, std::move(v));
@@ -156,24 +156,69 @@ Status Importer::MapGather(size_t idx) {
   const OnnxNode& n = node(idx);
   if (!HasInput(n, 0) || !HasInput(n, 1) || n.outputs.empty()) return NodeError(n, "needs two inputs and an output", StatusCode::kInvalidModel);
   if (!IsConstName(n.inputs[0]) && IsConstName(n.inputs[1])) return MapGatherActivation(idx);
-  if (!IsConstName(n.inputs[0]) || !IsConstName(n.inputs[1])) return NodeError(n, "the indices must be a constant");
   Value *d, *ix;
-  EDGERT_RETURN_IF_ERROR(GetConst(n, 0, &d));
-  EDGERT_RETURN_IF_ERROR(GetConst(n, 1, &ix));
-  if (d->shape.size() != 1 || ix->shape.size() > 1 || AttrInt(n, "axis", 0) != 0)
-    return NodeError(n, "only 1-D data with scalar or 1-D indices on axis 0 is folded");
-  const std::vector<int64_t> *di, *ii;
-  EDGERT_RETURN_IF_ERROR(Ints(d, &di));
-  EDGERT_RETURN_IF_ERROR(Ints(ix, &ii));
-  Value v;
-  v.is_const = v.loaded = v.is_int = true;
-  v.shape = ix->shape;
-  const int64_t len = static_cast<int64_t>(di->size());
-  for (int64_t k : *ii) {
-    if (k < 0) k += len;
-    if (k < 0 || k >= len) return NodeError(n, "index out of range", StatusCode::kInvalidModel);
-    v.i.push_back((*di)[static_cast<size_t>(k)]);
+  EDGERT_RETURN_IF_ERROR(Get(n.inputs[0], &d));
+  EDGERT_RETURN_IF_ERROR(Get(n.inputs[1], &ix));
+  const int64_t r = static_cast<int64_t>(d->shape.size());
+  if (r == 0) return NodeError(n, "data must not be a scalar", StatusCode::kInvalidModel);
+  int64_t axis;
+  EDGERT_RETURN_IF_ERROR(Axis(n, r, 0, /*allow_end=*/false, &axis));
+  const size_t ax = static_cast<size_t>(axis);
+  Shape64 out(d->shape.begin(), d->shape.begin() + axis);
+  out.insert(out.end(), ix->shape.begin(), ix->shape.end());
+  out.insert(out.end(), d->shape.begin() + axis + 1, d->shape.end());
+  EDGERT_RETURN_IF_ERROR(CheckShape(out, "output of Gather"));
+  const int64_t dim = d->shape[ax];
+  std::vector<int64_t> indices;  // constant indices, made non-negative
+  if (ix->is_const) {
+    const std::vector<int64_t>* ii;
+    EDGERT_RETURN_IF_ERROR(Ints(ix, &ii));
+    for (int64_t k : *ii) {
+      if (k < 0) k += dim;
+      if (k < 0 || k >= dim) return NodeError(n, "index out of range", StatusCode::kInvalidModel);
+      indices.push_back(k);
+    }
+  } else if (ix->dtype != DType::kI64 && ix->dtype != DType::kI32) {
+    return NodeError(n, "indices must be int32 or int64");
   }
+  if (d->is_const && ix->is_const) {  // fold (shape computations, constant tables)
+    EDGERT_RETURN_IF_ERROR(CheckFoldSize(n, out));
+    const std::vector<float>* f;
+    EDGERT_RETURN_IF_ERROR(Floats(d, &f));
+    Value v;
+    v.is_const = v.loaded = true;
+    v.is_int = d->is_int;
+    v.shape = out;
+    int64_t outer = 1, inner = 1;
+    for (size_t k = 0; k < ax; ++k) outer *= d->shape[k];
+    for (size_t k = ax + 1; k < d->shape.size(); ++k) inner *= d->shape[k];
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t k : indices)
+        for (int64_t i = 0; i < inner; ++i) {
+          const size_t src = static_cast<size_t>((o * dim + k) * inner + i);
+          v.f.push_back((*f)[src]);
+          if (v.is_int) v.i.push_back(d->i[src]);
+        }
+    return Define(n.outputs[0], std::move(v));
+  }
+  if (d->is_const && d->is_int) return NodeError(n, "integer data with runtime indices is not supported");
+  // Embedding lookups (constant table, runtime ids) and picks from activations (constant index).
+  int dt, it;
+  EDGERT_RETURN_IF_ERROR(Materialize(d, false, &dt));
+  if (ix->is_const) {
+    std::vector<int32_t> i32(indices.begin(), indices.end());
+    std::vector<int32_t> s;
+    for (int64_t k : ix->shape) s.push_back(static_cast<int32_t>(k));
+    ++num_constants_;
+    constant_bytes_ += i32.size() * sizeof(int32_t);
+    it = b_.AddConstant(Unique(n.outputs[0] + "/indices"), DType::kI32, s, i32.data(), i32.size() * sizeof(int32_t));
+  } else {
+    EDGERT_RETURN_IF_ERROR(Materialize(ix, false, &it));
+  }
+  Value v;
+  const int yt = NewActivation(n.outputs[0], out, false, &v, d->is_const ? DType::kF32 : d->dtype);
+  Emit(schema::OpType_GATHER, {dt, it}, {yt}, schema::OpOptions_GatherOptions,
+       schema::CreateGatherOptions(b_.fbb(), static_cast<int32_t>(axis), 0).Union());
   return Define(n.outputs[0], std::move(v));
 }
 
@@ -221,8 +266,20 @@ Status Importer::MapCast(size_t idx) {
   EDGERT_RETURN_IF_ERROR(InputAndOutput(n, &x));
   const int64_t to = AttrInt(n, "to", 0);
   if (!x->is_const) {
-    if (to == kOnnxFloat) return MapIdentity(idx);  // activations are float32 already
-    return NodeError(n, "casting activations to non-float types is not supported");
+    DType dt;
+    if (to == kOnnxFloat) dt = DType::kF32;
+    else if (to == kOnnxInt64) dt = DType::kI64;
+    else if (to == kOnnxInt32) dt = DType::kI32;
+    else if (to == kOnnxBool) dt = DType::kBool;
+    else return NodeError(n, std::string("casting activations to ") + OnnxDataTypeName(static_cast<int32_t>(to)) +
+                                 " is not supported");
+    if (dt == x->dtype) return MapIdentity(idx);
+    int xt;
+    EDGERT_RETURN_IF_ERROR(Materialize(x, x->nhwc, &xt));
+    Value v;
+    const int yt = OutputActivation(n.outputs[0], x->shape, x->nhwc, &v, dt);
+    Emit(schema::OpType_CAST, {xt}, {yt});
+    return Define(n.outputs[0], std::move(v));
   }
   Value v;
   v.is_const = v.loaded = true;

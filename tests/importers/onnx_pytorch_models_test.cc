@@ -1,0 +1,158 @@
+// PyTorch models exported to ONNX (torchvision classifiers and a BERT encoder,
+// random weights), imported and run on fixed inputs; outputs are compared with
+// ONNX Runtime's (tests/data/goldens/<model>/, made by
+// scripts/export-torchvision-onnx.py). The models are rebuilt from the
+// committed weight skeletons (tests/data/onnx/*.skel.onnx) into the model cache
+// by scripts/fetch-models.sh. A missing model fails the test when CI=true and is
+// reported and skipped otherwise.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "runtime/importers/onnx/onnx_importer.h"
+#include "runtime/interpreter.h"
+#include "runtime/op_resolver.h"
+#include "tools/npy.h"
+
+using namespace edgert;
+
+namespace {
+
+struct PyTorchModel {
+  const char* name;
+  bool image;  // input: the 224x224 photograph (else token ids + attention mask)
+  std::vector<const char*> outputs;
+};
+
+const std::vector<PyTorchModel>& Models() {
+  static const std::vector<PyTorchModel> m = {
+      {"squeezenet1_1", true, {"output_0_logits.npy"}},
+      {"mobilenet_v2", true, {"output_0_logits.npy"}},
+      {"mobilenet_v3_small", true, {"output_0_logits.npy"}},
+      {"resnet18", true, {"output_0_logits.npy"}},
+      {"bert_tiny", false, {"output_0_last_hidden_state.npy", "output_1_pooler_output.npy"}},
+  };
+  return m;
+}
+
+std::string ModelCache() {
+  if (const char* c = std::getenv("EDGERT_MODEL_CACHE")) return c;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.cache/edgert/models";
+}
+
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && (std::strcmp(ci, "true") == 0 || std::strcmp(ci, "1") == 0);
+}
+
+std::vector<uint8_t> ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+// The float input the goldens were made with: x = (u8 / 255 - mean[c]) / std[c], NHWC pixels -> NCHW.
+void FillImage(const NpyArray& pixels, Tensor* in) {
+  static const float kMean[3] = {0.485f, 0.456f, 0.406f};
+  static const float kStd[3] = {0.229f, 0.224f, 0.225f};
+  const int h = 224, w = 224;
+  float* x = in->data_as<float>();
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < h; ++y)
+      for (int i = 0; i < w; ++i) {
+        const float u = static_cast<float>(pixels.data[(static_cast<size_t>(y) * w + i) * 3 + c]);
+        x[(static_cast<size_t>(c) * h + y) * w + i] = (u / 255.0f - kMean[c]) / kStd[c];
+      }
+}
+
+}  // namespace
+
+TEST_CASE("PyTorch-exported ONNX models match ONNX Runtime", "[importers][real_models][onnx]") {
+  const std::string goldens = std::string(EDGERT_SOURCE_DIR) + "/tests/data/goldens/";
+  for (const PyTorchModel& m : Models()) {
+    SECTION(m.name) {
+      const std::string path = ModelCache() + "/" + m.name + ".onnx";
+      const std::vector<uint8_t> onnx = ReadFile(path);
+      if (onnx.empty()) {
+        if (InCi()) FAIL("model " << path << " is missing: scripts/fetch-models.sh rebuilds it from tests/data/onnx");
+        WARN("skipped: model " << path << " is missing (scripts/fetch-models.sh rebuilds it from tests/data/onnx)");
+        return;
+      }
+      OnnxImportOptions opts;
+      opts.dims["batch_size"] = 1;
+      opts.dims["sequence"] = 32;
+      std::vector<uint8_t> ert;
+      ImportReport report;
+      Status s = ImportOnnx(onnx.data(), onnx.size(), opts, &ert, &report);
+      INFO(s.message());
+      REQUIRE(s.ok());
+      std::shared_ptr<const Model> model;
+      REQUIRE(Model::LoadBuffer(ert.data(), ert.size(), false, &model).ok());
+      OpResolver resolver;
+      AddDefaultKernels(&resolver);
+      Interpreter interp(model, &resolver);
+      s = interp.Prepare();
+      INFO(s.message());
+      REQUIRE(s.ok());
+
+      if (m.image) {
+        NpyArray pixels;
+        REQUIRE(ReadNpy(goldens + "pytorch_image_input/astronaut_224.u8.npy", &pixels).ok());
+        REQUIRE(interp.num_inputs() == 1);
+        REQUIRE(pixels.data.size() == static_cast<size_t>(interp.input(0)->NumElements()));
+        FillImage(pixels, interp.input(0));
+      } else {
+        REQUIRE(interp.num_inputs() == 2);
+        const char* files[2] = {"input_input_ids.npy", "input_attention_mask.npy"};
+        for (int i = 0; i < 2; ++i) {
+          NpyArray a;
+          REQUIRE(ReadNpy(goldens + m.name + "/" + files[i], &a).ok());
+          Tensor* in = interp.input(i);
+          REQUIRE(in->dtype == DType::kI64);
+          REQUIRE(a.data.size() == static_cast<size_t>(in->NumElements()) * sizeof(int64_t));
+          std::memcpy(in->data, a.data.data(), a.data.size());
+        }
+      }
+      s = interp.Invoke();
+      INFO(s.message());
+      REQUIRE(s.ok());
+
+      REQUIRE(interp.num_outputs() == static_cast<int>(m.outputs.size()));
+      for (size_t o = 0; o < m.outputs.size(); ++o) {
+        NpyArray golden;
+        REQUIRE(ReadNpy(goldens + m.name + "/" + m.outputs[o], &golden).ok());
+        const Tensor* out = interp.output(static_cast<int>(o));
+        const size_t n = golden.data.size() / sizeof(float);
+        REQUIRE(static_cast<size_t>(out->NumElements()) == n);
+        const float* ref = reinterpret_cast<const float*>(golden.data.data());
+        const float* got = out->data_as<float>();
+        double lo = ref[0], hi = ref[0], max_err = 0, dot = 0, nr = 0, ng = 0;
+        for (size_t i = 0; i < n; ++i) {
+          lo = std::min<double>(lo, ref[i]);
+          hi = std::max<double>(hi, ref[i]);
+        }
+        const double range = hi - lo;
+        for (size_t i = 0; i < n; ++i) {
+          const double err = std::fabs(static_cast<double>(got[i]) - ref[i]);
+          max_err = std::max(max_err, err);
+          dot += static_cast<double>(got[i]) * ref[i];
+          nr += static_cast<double>(ref[i]) * ref[i];
+          ng += static_cast<double>(got[i]) * got[i];
+        }
+        const double cosine = dot / std::sqrt(nr * ng);
+        INFO(m.name << " output " << o << ": max abs error " << max_err << " over range " << range << " ("
+                    << max_err / range << " of it), cosine " << cosine);
+        CHECK(range > 0);
+        CHECK(max_err <= 1e-4 * range);
+        CHECK(cosine >= 0.99999);
+      }
+    }
+  }
+}
