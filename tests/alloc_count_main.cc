@@ -108,7 +108,7 @@ TEST_CASE("invoke of the demo MobileNet performs zero heap allocations", "[alloc
 }
 
 TEST_CASE("invoke on 2 and 3 threads performs zero heap allocations", "[alloc]") {
-  const std::vector<uint8_t> file = BuildDemoMobileNet(64, 10);
+  const std::vector<uint8_t> file = BuildDemoMobileNet(128, 10);  // convs large enough to be split
   std::shared_ptr<const Model> model;
   REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &model).ok());
   OpResolver resolver;

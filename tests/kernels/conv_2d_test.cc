@@ -253,14 +253,14 @@ TEST_CASE("CONV_2D float tile tails match naive convolution", "[kernels][conv_2d
 // worker's scratch. Outputs must be bit-identical to the one-thread output.
 // Cases are large enough to be split (pixel tiles; for few pixels, channel
 // panels too), with odd pixel and channel counts: 1x1 direct GEMM, im2col with
-// stride, padding and dilation, a deep layer on a 3x3 image, a wide 1x1 on 6 pixels.
+// stride, padding and dilation, a deep layer on a 5x5 image, a wide 1x1 on 6 pixels.
 const std::vector<ConvCase> kThreadCases = {
-    C(1, 23, 19, 13, 37, 1, 1),
-    C(2, 17, 21, 5, 19, 3, 3, 1, 2, 2, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU6),
-    C(1, 15, 14, 3, 17, 3, 3, 1, 1, 1, 2, 2, schema::Padding_VALID),
-    C(1, 13, 11, 7, 9, 2, 3, 1, 1, 2, 1, 1, schema::Padding_EXPLICIT, {1, 0, 2, 1}, schema::Activation_RELU, false),
-    C(1, 3, 3, 40, 70, 3, 3),
-    C(1, 2, 3, 200, 50, 1, 1),
+    C(1, 45, 43, 29, 37, 1, 1),
+    C(2, 41, 39, 7, 21, 3, 3, 1, 2, 2, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU6),
+    C(1, 33, 31, 5, 19, 3, 3, 1, 1, 1, 2, 2, schema::Padding_VALID),
+    C(1, 37, 29, 9, 23, 2, 3, 1, 2, 1, 1, 1, schema::Padding_EXPLICIT, {1, 0, 2, 1}, schema::Activation_RELU, false),
+    C(1, 5, 5, 96, 112, 3, 3),
+    C(1, 2, 3, 512, 100, 1, 1),
 };
 
 TEST_CASE("CONV_2D float gives identical results on 1, 2 and 3 threads", "[kernels][conv_2d]") {

@@ -199,10 +199,10 @@ TEST_CASE("DEPTHWISE_CONV_2D float channel tails match naive depthwise convoluti
 // Outputs must be bit-identical to the one-thread output. Cases are large
 // enough to be split, with odd sizes, strides, dilation and padding, batches.
 const std::vector<DwCase> kThreadCases = {
-    D(1, 31, 29, 37, 1, 3, 3),
-    D(2, 19, 23, 20, 1, 5, 5, 2, 2, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU6),
-    D(1, 17, 13, 19, 1, 3, 3, 1, 1, 2, 2, schema::Padding_EXPLICIT, {2, 1, 0, 3}, schema::Activation_RELU, false),
-    D(1, 7, 5, 300, 1, 3, 3, 1, 1, 1, 1, schema::Padding_VALID),
+    D(1, 61, 59, 37, 1, 3, 3),
+    D(2, 39, 45, 24, 1, 5, 5, 2, 2, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU6),
+    D(1, 41, 37, 45, 1, 3, 3, 1, 1, 2, 2, schema::Padding_EXPLICIT, {2, 1, 0, 3}, schema::Activation_RELU, false),
+    D(1, 19, 9, 300, 1, 3, 3, 1, 1, 1, 1, schema::Padding_VALID),
 };
 
 TEST_CASE("DEPTHWISE_CONV_2D float gives identical results on 1, 2 and 3 threads", "[kernels][depthwise_conv_2d]") {
