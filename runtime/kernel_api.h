@@ -10,7 +10,7 @@
 // may split its work across the interpreter's num_threads() threads with
 // ParallelFor / ParallelFor2D (inline when there is one thread), sizing any
 // per-worker scratch in prepare with num_threads(); otherwise it runs on the
-// invoking thread alone.
+// invoking thread alone. kernels/common/parallel_tile.h picks tile sizes.
 #pragma once
 
 #include <cstddef>
