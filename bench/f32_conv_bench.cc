@@ -1,6 +1,7 @@
 // Google Benchmark: f32 CONV_2D and DEPTHWISE_CONV_2D, reference kernel vs the
 // optimized kernel (best ISA of this CPU, kernels/dispatch.h), one op through
-// the interpreter. Counter GFLOP/s counts a multiply-add as 2 FLOPs.
+// the interpreter, on 1 or more threads (wall time). Counter GFLOP/s counts a
+// multiply-add as 2 FLOPs.
 // Build: cmake --build build --target edgert_microbench
 // Run:   build/bin/edgert_microbench --benchmark_filter=f32_
 #include <benchmark/benchmark.h>
@@ -51,11 +52,13 @@ std::vector<uint8_t> BuildConvModel(bool depthwise, int hw, int cin, int cout, i
   return b.Finish();
 }
 
-// range(0): 0 reference, 1 optimized; range(1..4): depthwise, hw, cin, cout; range(5): k.
+// range(0): 0 reference, 1 optimized; range(1..4): depthwise, hw, cin, cout; range(5): k; range(6): threads.
 void BM_f32_conv(benchmark::State& state) {
   const bool optimized = state.range(0) != 0, depthwise = state.range(1) != 0;
   const int hw = static_cast<int>(state.range(2)), cin = static_cast<int>(state.range(3)),
             cout = static_cast<int>(state.range(4)), k = static_cast<int>(state.range(5));
+  InterpreterOptions options;
+  options.num_threads = static_cast<int>(state.range(6));
   const std::vector<uint8_t> file = BuildConvModel(depthwise, hw, cin, cout, k);
   std::shared_ptr<const Model> model;
   if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
@@ -69,7 +72,7 @@ void BM_f32_conv(benchmark::State& state) {
     resolver.Add(schema::OpType_DEPTHWISE_CONV_2D, opt::Register_DEPTHWISE_CONV_2D());
   }
   const IsaLevel previous = SetKernelIsaLevelForTesting(DetectedIsaLevel());
-  Interpreter interp(model, &resolver);
+  Interpreter interp(model, &resolver, options);
   const bool prepared = interp.Prepare().ok();
   SetKernelIsaLevelForTesting(previous);
   if (!prepared) {
@@ -81,16 +84,21 @@ void BM_f32_conv(benchmark::State& state) {
   const double flops = 2.0 * hw * hw * cout * k * k * (depthwise ? 1 : cin);
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(std::string(optimized ? "optimized/" : "reference/") +
-                 (optimized ? IsaLevelName(DetectedIsaLevel()) : "portable"));
+                 (optimized ? IsaLevelName(DetectedIsaLevel()) : "portable") + "/threads:" +
+                 std::to_string(options.num_threads));
 }
 BENCHMARK(BM_f32_conv)
-    ->ArgNames({"opt", "dw", "hw", "cin", "cout", "k"})
-    ->Args({0, 0, 56, 64, 64, 1})
-    ->Args({1, 0, 56, 64, 64, 1})
-    ->Args({0, 0, 28, 32, 32, 3})
-    ->Args({1, 0, 28, 32, 32, 3})
-    ->Args({0, 1, 112, 32, 32, 3})
-    ->Args({1, 1, 112, 32, 32, 3})
+    ->ArgNames({"opt", "dw", "hw", "cin", "cout", "k", "threads"})
+    ->Args({0, 0, 56, 64, 64, 1, 1})
+    ->Args({1, 0, 56, 64, 64, 1, 1})
+    ->Args({1, 0, 56, 64, 64, 1, 2})
+    ->Args({0, 0, 28, 32, 32, 3, 1})
+    ->Args({1, 0, 28, 32, 32, 3, 1})
+    ->Args({1, 0, 28, 32, 32, 3, 2})
+    ->Args({0, 1, 112, 32, 32, 3, 1})
+    ->Args({1, 1, 112, 32, 32, 3, 1})
+    ->Args({1, 1, 112, 32, 32, 3, 2})
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -58,6 +58,17 @@ Status KernelContext::RequestScratch(size_t bytes, int* index) {
 
 void* KernelContext::scratch(int index) const { return interp_->nodes_[node_].scratch[index]; }
 
+int KernelContext::num_threads() const { return interp_->options_.num_threads; }
+
+void KernelContext::ParallelFor(size_t range, size_t tile, ParallelTask1D task, void* arg) {
+  ParallelFor1D(interp_->pool_.get(), range, tile, task, arg);
+}
+
+void KernelContext::ParallelFor2D(size_t range_i, size_t range_j, size_t tile_i, size_t tile_j, ParallelTask2D task,
+                                  void* arg) {
+  edgert::ParallelFor2D(interp_->pool_.get(), range_i, range_j, tile_i, tile_j, task, arg);
+}
+
 // "op N LABEL: message" with the code given.
 #define EDGERT_NODE_ERROR(code)                                                               \
   va_list ap;                                                                                 \
@@ -82,6 +93,7 @@ Interpreter::Interpreter(std::shared_ptr<const Model> model, const OpResolver* r
 }
 
 Interpreter::~Interpreter() {
+  pool_.reset();
   FreePersistent();
   std::free(owned_arena_);
 }
@@ -161,6 +173,10 @@ void Interpreter::ResetTensors() {
 
 Status Interpreter::Prepare() {
   if (prepared_) return Status::Ok();
+  if (options_.num_threads > ThreadPool::kMaxThreads)
+    return Status::Error(StatusCode::kInvalidArgument, "num_threads %d is above the limit of %d",
+                         options_.num_threads, ThreadPool::kMaxThreads);
+  if (options_.num_threads > 1 && pool_ == nullptr) EDGERT_RETURN_IF_ERROR(ThreadPool::Create(options_.num_threads, &pool_));
   ResetTensors();
   Status s = PrepareNodes();
   if (s.ok()) s = PlanMemory();

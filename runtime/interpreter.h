@@ -16,10 +16,14 @@
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
 #include "runtime/planner.h"
+#include "runtime/thread_pool.h"
 
 namespace edgert {
 
 struct InterpreterOptions {
+  // Threads the optimized kernels split their work across (the calling thread
+  // plus num_threads - 1 pool threads, started at the first prepare); 1 or less
+  // runs everything on the calling thread. At most ThreadPool::kMaxThreads.
   int num_threads = 1;
   // Use the model's stored memory plan when it is valid for the current shapes.
   bool use_stored_plan = true;
@@ -120,6 +124,7 @@ class Interpreter {
   bool profiling_ = false;
   std::vector<uint64_t> step_time_ns_;
   MemoryReport memory_;
+  std::unique_ptr<ThreadPool> pool_;  // null with one thread
 };
 
 }  // namespace edgert

@@ -5,6 +5,12 @@
 //   packed weights) into persistent memory, and requests scratch buffers.
 //   Constant inputs have their data; activation inputs have only shapes.
 // eval(ctx): reads the state prepare left and computes. It must not allocate.
+//
+// Threads: eval is called on the thread that invokes the interpreter. A kernel
+// may split its work across the interpreter's num_threads() threads with
+// ParallelFor / ParallelFor2D (inline when there is one thread), sizing any
+// per-worker scratch in prepare with num_threads(); otherwise it runs on the
+// invoking thread alone. kernels/common/parallel_tile.h picks tile sizes.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +21,7 @@
 #include "edgert_generated.h"
 #include "runtime/status.h"
 #include "runtime/tensor.h"
+#include "runtime/thread_pool.h"
 
 namespace edgert {
 
@@ -50,6 +57,9 @@ class KernelContext {
   // The node's name for messages: "CONV_2D 'name'" or "CONV_2D #3".
   const char* node_label() const;
   int node_index() const { return node_; }
+  // The threads eval may use (InterpreterOptions::num_threads, at least 1); the
+  // `worker` index a parallel task receives is below it.
+  int num_threads() const;
 
   // --- prepare only ---
   // Sets output i's shape (its dtype comes from the model and must be checked by the kernel).
@@ -81,6 +91,37 @@ class KernelContext {
     return s;
   }
   void* scratch(int index) const;
+
+  // Parallel loops. ParallelFor runs task(arg, worker, start, count) for tiles
+  // [start, start + count) of `tile` items (the last may be shorter; starts are
+  // multiples of tile) covering [0, range) once each, concurrently on the
+  // interpreter's threads, and returns when all are done (their writes are then
+  // visible). `worker` is in [0, num_threads()) and no two tiles running at the
+  // same time share it: a kernel wanting per-worker scratch requests
+  // num_threads() slices in prepare and uses slice `worker`. Which worker runs
+  // which tile varies, so a tile's result must depend only on its items, not on
+  // the worker or the tiling (then any thread count gives identical outputs).
+  // Tasks must not fail, allocate, or start another parallel loop. With one
+  // thread the tiles run inline, in order, with worker 0.
+  void ParallelFor(size_t range, size_t tile, ParallelTask1D task, void* arg);
+  // Over [0, range_i) x [0, range_j) in tiles of tile_i x tile_j:
+  // task(arg, worker, i, j, count_i, count_j).
+  void ParallelFor2D(size_t range_i, size_t range_j, size_t tile_i, size_t tile_j, ParallelTask2D task, void* arg);
+  // The same with a callable f(worker, start, count) or f(worker, i, j,
+  // count_i, count_j), e.g. a lambda capturing by reference (nothing is copied
+  // or allocated).
+  template <typename F> void ParallelFor(size_t range, size_t tile, const F& f) {
+    ParallelFor(range, tile,
+                [](void* a, int worker, size_t start, size_t count) { (*static_cast<const F*>(a))(worker, start, count); },
+                const_cast<void*>(static_cast<const void*>(&f)));
+  }
+  template <typename F> void ParallelFor2D(size_t range_i, size_t range_j, size_t tile_i, size_t tile_j, const F& f) {
+    ParallelFor2D(range_i, range_j, tile_i, tile_j,
+                  [](void* a, int worker, size_t i, size_t j, size_t count_i, size_t count_j) {
+                    (*static_cast<const F*>(a))(worker, i, j, count_i, count_j);
+                  },
+                  const_cast<void*>(static_cast<const void*>(&f)));
+  }
 
   // An error Status whose message starts with the node label.
   Status Error(StatusCode code, const char* fmt, ...) const __attribute__((format(printf, 3, 4)));

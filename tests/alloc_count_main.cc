@@ -106,3 +106,21 @@ TEST_CASE("invoke of the demo MobileNet performs zero heap allocations", "[alloc
   interp.SetProfiling(true);  // per-step timing must not allocate either
   REQUIRE(AllocationsDuring(interp) == 0);
 }
+
+TEST_CASE("invoke on 2 and 3 threads performs zero heap allocations", "[alloc]") {
+  const std::vector<uint8_t> file = BuildDemoMobileNet(128, 10);  // convs large enough to be split
+  std::shared_ptr<const Model> model;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &model).ok());
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  for (int threads : {2, 3}) {
+    INFO("threads " << threads);
+    InterpreterOptions options;
+    options.num_threads = threads;
+    Interpreter interp(model, &resolver, options);
+    REQUIRE(interp.Prepare().ok());  // starts the pool's threads
+    FeedInputs(interp, {});
+    REQUIRE(AllocationsDuring(interp) == 0);
+    REQUIRE(AllocationsDuring(interp) == 0);
+  }
+}

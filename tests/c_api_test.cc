@@ -71,6 +71,24 @@ TEST_CASE("C API: the arena limit option is honoured", "[c_api]") {
   ert_model_delete(model);
 }
 
+TEST_CASE("C API: num_threads is passed to the interpreter and checked at prepare", "[c_api]") {
+  const auto f = BuildAddReluReshape();
+  ert_model* model = nullptr;
+  REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 2, 0};
+  ert_interpreter* it = nullptr;
+  REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
+  REQUIRE(ert_interpreter_prepare(it) == ERT_OK);
+  REQUIRE(ert_interpreter_invoke(it) == ERT_OK);
+  ert_interpreter_delete(it);
+  opts.num_threads = 1000;
+  REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
+  REQUIRE(ert_interpreter_prepare(it) == ERT_INVALID_ARGUMENT);
+  REQUIRE(std::string(ert_interpreter_error(it)).find("num_threads 1000") != std::string::npos);
+  ert_interpreter_delete(it);
+  ert_model_delete(model);
+}
+
 TEST_CASE("C API: load failures report a message and no handle", "[c_api]") {
   char err[256] = {0};
   ert_model* model = reinterpret_cast<ert_model*>(0x1);

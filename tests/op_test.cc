@@ -37,7 +37,7 @@ Status OpTest::Run(const OpKernel* kernel) {
     resolver_.AddCustom(custom_, kernel);
   else
     resolver_.Add(type_, kernel);
-  interp_.reset(new Interpreter(model_, &resolver_));
+  interp_.reset(new Interpreter(model_, &resolver_, interp_options_));
   EDGERT_RETURN_IF_ERROR(interp_->Prepare());
   for (int i = 0; i < interp_->num_inputs(); ++i) {
     Tensor* t = interp_->input(i);

@@ -52,6 +52,9 @@ class OpTest {
     options_ = options;
   }
 
+  // Threads of the interpreter Run creates (InterpreterOptions::num_threads).
+  void SetNumThreads(int n) { interp_options_.num_threads = n; }
+
   // Builds, loads, prepares and invokes. A non-ok status carries the kernel's message.
   Status Run(const OpKernel* kernel);
 
@@ -75,6 +78,7 @@ class OpTest {
   flatbuffers::Offset<void> options_ = 0;
   std::shared_ptr<const Model> model_;
   OpResolver resolver_;
+  InterpreterOptions interp_options_;
   std::unique_ptr<Interpreter> interp_;
 };
 

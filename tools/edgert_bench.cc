@@ -19,6 +19,7 @@ using namespace edgert;
 static int Usage() {
   std::fprintf(stderr,
                "usage: edgert-bench MODEL.ert [--threads N] [--runs N] [--warmup N] [--input NAME=file.npy ...] [--json]\n"
+               "  --threads N  threads the parallel kernels split their work across (default 1; at most 64)\n"
                "  --runs N     timed invocations (default 50)\n"
                "  --warmup N   untimed invocations after the first run (default 5)\n"
                "  --json       print one JSON object instead of text\n"
@@ -161,7 +162,7 @@ int main(int argc, char** argv) {
     std::printf("cpu:              %s (%d cores; %s)\n", GetCpuFeatures().name.c_str(), GetCpuFeatures().cores,
                 GetCpuFeatures().Describe().c_str());
     std::printf("threads:          %d%s\n", interp.num_threads(),
-                interp.num_threads() > 1 ? " (requested; the reference kernels run on one thread)" : "");
+                interp.num_threads() > 1 ? " (used by the optimized kernels; reference kernels run on one)" : "");
     std::printf("load:             %.3f ms\n", load_ms);
     std::printf("prepare:          %.3f ms\n", prepare_ms);
     std::printf("first run:        %.3f ms\n", first_ms);

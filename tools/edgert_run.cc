@@ -19,7 +19,7 @@ static int Usage() {
                "usage: edgert-run MODEL.ert [--input NAME=file.npy ...] [--output-dir DIR] [--threads N] [--plan]\n"
                "  --input NAME=FILE  feed input NAME (or its index) from a .npy file; others get deterministic values\n"
                "  --output-dir DIR   write each output as DIR/NAME.npy (default: .)\n"
-               "  --threads N        worker threads (default 1)\n"
+               "  --threads N        threads the parallel kernels split their work across (default 1; at most 64)\n"
                "  --plan             print which kernel runs each op\n"
                "  --normalize MIN,MAX  feed uint8 .npy files (images) to float32 inputs as MIN + u*(MAX-MIN)/255\n"
                "  --save-png NAME=FILE  also write output NAME ([1,H,W,1] or [1,H,W,3] float in [0,1]) as a PNG image\n");

@@ -80,7 +80,8 @@ typedef struct {
 
 typedef struct {
   int32_t struct_size;     /* sizeof(ert_interpreter_options), for ABI growth */
-  int32_t num_threads;     /* 0 or 1: single-threaded */
+  int32_t num_threads;     /* threads the optimized kernels split work across; 0 or 1: single-threaded;
+                              above 64: prepare fails with ERT_INVALID_ARGUMENT */
   size_t max_arena_bytes;  /* prepare fails with ERT_OUT_OF_MEMORY above this; 0: no limit */
 } ert_interpreter_options;
 

@@ -15,10 +15,16 @@
 //    (Chosen over an indirection buffer: the scratch is tiny, the input
 //    pointers are only known at eval, and one plain GEMM microkernel serves
 //    both paths; the gather costs K copies per pixel against K*O FMAs.)
+// Threads: the output is split into tiles of whole MR-pixel groups x whole
+// NR-channel panels (sizes chosen in prepare), run by ctx->ParallelFor2D; each
+// im2col tile gathers into its worker's slice of the scratch (num_threads
+// slices). Every output value is computed by the same microkernel arithmetic
+// whatever the tiling, so all thread counts give identical results.
 #include <algorithm>
 #include <cstring>
 
 #include "kernels/common/conv_util.h"
+#include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/fallback.h"
@@ -36,14 +42,34 @@ constexpr int64_t kMaxPatch = 1 << 20;  // floats per im2col row
 struct ConvState {
   ReferenceFallback fallback;
   F32GemmUkernelFn gemm = nullptr;  // nullptr: the reference kernel runs this node
-  int mr = 0;
+  int mr = 0, nr = 0;
   Window2D window;
   int out_c = 0, k = 0;
   bool direct = false;  // 1x1, stride 1, no padding
-  int scratch = -1;     // im2col tile, mr * k floats
+  int scratch = -1;     // im2col tiles, mr * k floats per worker
+  size_t tile_pixels = 0, tile_channels = 0;  // parallel tile: multiples of mr and nr (or all channels)
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
 };
+
+// Parallel tiles: pixel tiles of whole mr groups over all channels, unless that
+// gives the threads too few tiles (small images, deep layers): then the channels
+// are split into groups of whole nr panels too.
+void ChooseTiles(int64_t pixels, int threads, ConvState* s) {
+  const size_t np = static_cast<size_t>(pixels), oc = static_cast<size_t>(s->out_c), k = static_cast<size_t>(s->k);
+  const size_t nr = static_cast<size_t>(s->nr);
+  s->tile_pixels = ParallelTile(np, k * oc, threads, static_cast<size_t>(s->mr));
+  s->tile_channels = oc;
+  const size_t pixel_tiles = (np + s->tile_pixels - 1) / s->tile_pixels;
+  const size_t wanted = static_cast<size_t>(threads) * kParallelTilesPerThread;
+  const size_t panels = (oc + nr - 1) / nr;
+  if (threads <= 1 || pixel_tiles >= wanted || panels < 2) return;
+  const size_t channel_tiles = std::min(panels, (wanted + pixel_tiles - 1) / pixel_tiles);
+  const size_t tile_work = std::min(s->tile_pixels, np) * k * nr;  // per panel
+  const size_t min_panels = (kParallelMinTileCost + tile_work - 1) / std::max<size_t>(tile_work, 1);
+  const size_t tile_panels = std::max((panels + channel_tiles - 1) / channel_tiles, min_panels);
+  s->tile_channels = std::min(tile_panels * nr, oc);
+}
 
 Status Prepare(KernelContext* ctx) {
   ConvState* s = nullptr;
@@ -68,9 +94,14 @@ Status Prepare(KernelContext* ctx) {
   s->out_c = ws[0];
   s->k = static_cast<int>(k);
   s->mr = mr;
+  s->nr = nr;
   s->direct = ws[1] == 1 && ws[2] == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
               g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
-  if (!s->direct) EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(mr) * k * sizeof(float), &s->scratch));
+  const int threads = ctx->num_threads();
+  if (!s->direct)
+    EDGERT_RETURN_IF_ERROR(
+        ctx->RequestScratch(static_cast<size_t>(mr) * k * sizeof(float) * static_cast<size_t>(threads), &s->scratch));
+  ChooseTiles(g.out_pixels(), threads, s);
 
   // Pack: panel p holds channels [p*nr, p*nr + nr): nr biases, then row kk of nr weights for each kk < k.
   const int panels = (s->out_c + nr - 1) / nr;
@@ -121,19 +152,25 @@ Status Eval(KernelContext* ctx) {
   float* out = ctx->output(0)->data_as<float>();
   const int64_t pixels = s.window.out_pixels();
   const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
-  if (s.direct) {
-    for (int64_t p = 0; p < pixels; p += s.mr) {
-      const size_t rows = static_cast<size_t>(std::min<int64_t>(s.mr, pixels - p));
-      s.gemm(rows, oc, k, in + p * k, k, s.packed, out + p * oc, oc, &s.minmax);
-    }
-    return Status::Ok();
-  }
-  float* a = static_cast<float*>(ctx->scratch(s.scratch));
-  for (int64_t p = 0; p < pixels; p += s.mr) {
-    const size_t rows = static_cast<size_t>(std::min<int64_t>(s.mr, pixels - p));
-    for (size_t r = 0; r < rows; ++r) GatherPatch(s.window, in, p + static_cast<int64_t>(r), a + r * k);
-    s.gemm(rows, oc, k, a, k, s.packed, out + p * oc, oc, &s.minmax);
-  }
+  const size_t mr = static_cast<size_t>(s.mr), nr = static_cast<size_t>(s.nr);
+  const size_t panel_floats = nr * (k + 1);
+  float* scratch = s.direct ? nullptr : static_cast<float*>(ctx->scratch(s.scratch));
+  // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
+  ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,
+                     [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
+                       const float* w = s.packed + (c0 / nr) * panel_floats;
+                       float* a = s.direct ? nullptr : scratch + static_cast<size_t>(worker) * mr * k;
+                       for (size_t p = p0; p < p0 + np; p += mr) {
+                         const size_t rows = std::min(mr, p0 + np - p);
+                         if (s.direct) {
+                           s.gemm(rows, nc, k, in + p * k, k, w, out + p * oc + c0, oc, &s.minmax);
+                           continue;
+                         }
+                         for (size_t r = 0; r < rows; ++r)
+                           GatherPatch(s.window, in, static_cast<int64_t>(p + r), a + r * k);
+                         s.gemm(rows, nc, k, a, k, w, out + p * oc + c0, oc, &s.minmax);
+                       }
+                     });
   return Status::Ok();
 }
 

@@ -11,9 +11,14 @@
 // persistent buffer of C floats for taps outside the input) in a scratch
 // buffer requested in prepare — input addresses are only known at eval — and
 // calls the microkernel on the row.
+// Threads: output rows (batch x out_h) are split into tiles run by
+// ctx->ParallelFor; each tile builds its rows' indirection buffers in its
+// worker's slice of the scratch (num_threads slices). A row's values do not
+// depend on the tiling, so all thread counts give identical results.
 #include <algorithm>
 
 #include "kernels/common/conv_util.h"
+#include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/fallback.h"
@@ -32,7 +37,8 @@ struct DepthwiseState {
   ReferenceFallback fallback;
   F32DwconvUkernelFn dwconv = nullptr;  // nullptr: the reference kernel runs this node
   Window2D window;
-  int scratch = -1;              // out_w * taps pointers
+  int scratch = -1;              // out_w * taps pointers per worker
+  size_t tile_rows = 0;          // output rows per parallel tile
   const float* zeros = nullptr;  // in_c zeros
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
@@ -57,8 +63,11 @@ Status Prepare(KernelContext* ctx) {
   EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
                                          opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
   const int c = is[3];
+  const size_t row_pointers = static_cast<size_t>(s->window.out_w) * static_cast<size_t>(taps);
   EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
-      static_cast<size_t>(s->window.out_w) * static_cast<size_t>(taps) * sizeof(const float*), &s->scratch));
+      row_pointers * sizeof(const float*) * static_cast<size_t>(ctx->num_threads()), &s->scratch));
+  const size_t rows = static_cast<size_t>(s->window.batches) * static_cast<size_t>(s->window.out_h);
+  s->tile_rows = ParallelTile(rows, row_pointers * static_cast<size_t>(c), ctx->num_threads(), 1);
   s->zeros = static_cast<const float*>(ctx->AllocatePersistent(static_cast<size_t>(c) * sizeof(float)));
   const int ct = isa.f32_dwconv.channel_tile;
   const int groups = (c + ct - 1) / ct;
@@ -88,11 +97,16 @@ Status Eval(KernelContext* ctx) {
   const Window2D& g = s.window;
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();
-  const float** ptrs = static_cast<const float**>(ctx->scratch(s.scratch));
+  const float** scratch = static_cast<const float**>(ctx->scratch(s.scratch));
   const size_t taps = static_cast<size_t>(g.filter_h) * g.filter_w;
   const size_t c = static_cast<size_t>(g.in_c);
-  for (int64_t b = 0; b < g.batches; ++b)
-    for (int oy = 0; oy < g.out_h; ++oy) {
+  const size_t rows = static_cast<size_t>(g.batches) * static_cast<size_t>(g.out_h);
+  // Rows [r0, r0 + nr) of the batches x out_h output rows.
+  ctx->ParallelFor(rows, s.tile_rows, [&](int worker, size_t r0, size_t nr) {
+    const float** ptrs = scratch + static_cast<size_t>(worker) * static_cast<size_t>(g.out_w) * taps;
+    for (size_t r = r0; r < r0 + nr; ++r) {
+      const int64_t b = static_cast<int64_t>(r / static_cast<size_t>(g.out_h));
+      const int oy = static_cast<int>(r % static_cast<size_t>(g.out_h));
       const float** p = ptrs;
       for (int ox = 0; ox < g.out_w; ++ox) {
         const int64_t y0 = static_cast<int64_t>(oy) * g.stride_h - g.pad_top;
@@ -106,9 +120,10 @@ Status Eval(KernelContext* ctx) {
           }
         }
       }
-      s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed,
-               out + ((b * g.out_h + oy) * static_cast<int64_t>(g.out_w)) * g.in_c, &s.minmax);
+      s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed, out + r * static_cast<size_t>(g.out_w) * c,
+               &s.minmax);
     }
+  });
   return Status::Ok();
 }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -76,7 +77,10 @@ flatbuffers::Offset<void> Options(OpTest& t, const ConvCase& c) {
 
 std::vector<double> ToDouble(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
 
-void RunFloatCase(const OpKernel* kernel, const ConvCase& c, uint32_t seed, bool weights_as_input = false) {
+// Runs the float case on `threads` threads, checks it against the naive
+// convolution and returns the output.
+std::vector<float> RunFloatCase(const OpKernel* kernel, const ConvCase& c, uint32_t seed, bool weights_as_input = false,
+                                int threads = 1) {
   std::mt19937 rng(seed);
   const auto x = RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.cin);
   const auto w = RandomFloats(rng, static_cast<size_t>(c.cout) * c.kh * c.kw * (c.cin / c.groups));
@@ -90,6 +94,7 @@ void RunFloatCase(const OpKernel* kernel, const ConvCase& c, uint32_t seed, bool
   ConstOrOmit(t, c.bias, {c.cout}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
+  t.SetNumThreads(threads);
   RequireRun(t, kernel);
   int oh, ow;
   const auto want = NaiveConv(c, ToDouble(x), ToDouble(w), ToDouble(b), &oh, &ow);
@@ -99,6 +104,7 @@ void RunFloatCase(const OpKernel* kernel, const ConvCase& c, uint32_t seed, bool
   std::vector<double> e(want.size());
   for (size_t i = 0; i < want.size(); ++i) e[i] = ClampAct(want[i], c.act);
   CheckAllNear(got, e, 1e-4, 1e-5);
+  return got;
 }
 
 // Quantized case. T is int8_t or uint8_t; per_channel only for int8.
@@ -239,6 +245,38 @@ TEST_CASE("CONV_2D float tile tails match naive convolution", "[kernels][conv_2d
     INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " k" << c.kh << "x"
                  << c.kw << " stride " << c.sh << "x" << c.sw << " padding " << c.padding);
     RunFloatCase(kernel, c, seed++);
+  }
+}
+
+// Several threads: the optimized kernel splits the output into tiles of pixels
+// x output-channel panels run concurrently, each im2col tile gathering into its
+// worker's scratch. Outputs must be bit-identical to the one-thread output.
+// Cases are large enough to be split (pixel tiles; for few pixels, channel
+// panels too), with odd pixel and channel counts: 1x1 direct GEMM, im2col with
+// stride, padding and dilation, a deep layer on a 5x5 image, a wide 1x1 on 6 pixels.
+const std::vector<ConvCase> kThreadCases = {
+    C(1, 45, 43, 29, 37, 1, 1),
+    C(2, 41, 39, 7, 21, 3, 3, 1, 2, 2, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU6),
+    C(1, 33, 31, 5, 19, 3, 3, 1, 1, 1, 2, 2, schema::Padding_VALID),
+    C(1, 37, 29, 9, 23, 2, 3, 1, 2, 1, 1, 1, schema::Padding_EXPLICIT, {1, 0, 2, 1}, schema::Activation_RELU, false),
+    C(1, 5, 5, 96, 112, 3, 3),
+    C(1, 2, 3, 512, 100, 1, 1),
+};
+
+TEST_CASE("CONV_2D float gives identical results on 1, 2 and 3 threads", "[kernels][conv_2d]") {
+  CONV_KERNELS();
+  uint32_t seed = 900;
+  for (const ConvCase& c : kThreadCases) {
+    INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " k" << c.kh << "x"
+                 << c.kw << " stride " << c.sh << "x" << c.sw << " padding " << c.padding);
+    const std::vector<float> one = RunFloatCase(kernel, c, seed, false, 1);
+    for (int threads : {2, 3}) {
+      INFO("threads " << threads);
+      const std::vector<float> many = RunFloatCase(kernel, c, seed, false, threads);
+      REQUIRE(many.size() == one.size());
+      CHECK(std::memcmp(many.data(), one.data(), one.size() * sizeof(float)) == 0);
+    }
+    ++seed;
   }
 }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -99,7 +100,9 @@ flatbuffers::Offset<void> Options(OpTest& t, const DwCase& c) {
       .Union();
 }
 
-void RunFloatCase(const OpKernel* kernel, const DwCase& c, uint32_t seed) {
+// Runs the float case on `threads` threads, checks it against the naive
+// depthwise convolution and returns the output.
+std::vector<float> RunFloatCase(const OpKernel* kernel, const DwCase& c, uint32_t seed, int threads = 1) {
   std::mt19937 rng(seed);
   const int oc_n = c.c * c.mult;
   const auto x = RandomFloats(rng, static_cast<size_t>(c.n) * c.h * c.w * c.c);
@@ -111,6 +114,7 @@ void RunFloatCase(const OpKernel* kernel, const DwCase& c, uint32_t seed) {
   ConstOrOmit(t, c.bias, {oc_n}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
+  t.SetNumThreads(threads);
   RequireRun(t, kernel);
   int oh, ow;
   const auto want = Naive<double>(c, &oh, &ow, [&](size_t i, size_t j) { return static_cast<double>(x[i]) * w[j]; });
@@ -120,6 +124,7 @@ void RunFloatCase(const OpKernel* kernel, const DwCase& c, uint32_t seed) {
   std::vector<double> e(want.size());
   for (size_t i = 0; i < want.size(); ++i) e[i] = ClampAct(want[i] + (c.bias ? b[i % oc_n] : 0.0), c.act);
   CheckAllNear(got, e, 1e-5, 1e-5);
+  return got;
 }
 
 template <typename T>
@@ -186,6 +191,34 @@ TEST_CASE("DEPTHWISE_CONV_2D float channel tails match naive depthwise convoluti
     INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " k" << c.kh << "x" << c.kw << " stride "
                  << c.sh << "x" << c.sw << " padding " << c.padding);
     RunFloatCase(kernel, c, seed++);
+  }
+}
+
+// Several threads: the optimized kernel splits the output rows into tiles run
+// concurrently, each building its indirection buffers in its worker's scratch.
+// Outputs must be bit-identical to the one-thread output. Cases are large
+// enough to be split, with odd sizes, strides, dilation and padding, batches.
+const std::vector<DwCase> kThreadCases = {
+    D(1, 61, 59, 37, 1, 3, 3),
+    D(2, 39, 45, 24, 1, 5, 5, 2, 2, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU6),
+    D(1, 41, 37, 45, 1, 3, 3, 1, 1, 2, 2, schema::Padding_EXPLICIT, {2, 1, 0, 3}, schema::Activation_RELU, false),
+    D(1, 19, 9, 300, 1, 3, 3, 1, 1, 1, 1, schema::Padding_VALID),
+};
+
+TEST_CASE("DEPTHWISE_CONV_2D float gives identical results on 1, 2 and 3 threads", "[kernels][depthwise_conv_2d]") {
+  DW_KERNELS();
+  uint32_t seed = 90;
+  for (const DwCase& c : kThreadCases) {
+    INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.c << " k" << c.kh << "x" << c.kw << " stride "
+                 << c.sh << "x" << c.sw << " padding " << c.padding);
+    const std::vector<float> one = RunFloatCase(kernel, c, seed, 1);
+    for (int threads : {2, 3}) {
+      INFO("threads " << threads);
+      const std::vector<float> many = RunFloatCase(kernel, c, seed, threads);
+      REQUIRE(many.size() == one.size());
+      CHECK(std::memcmp(many.data(), one.data(), one.size() * sizeof(float)) == 0);
+    }
+    ++seed;
   }
 }
 
