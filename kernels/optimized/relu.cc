@@ -13,7 +13,8 @@ namespace opt {
 namespace {
 
 Status Prepare(KernelContext* ctx) {
-  return PrepareUnaryElementwise(ctx, ref::Register_RELU(), GetKernelIsa().f32_vunary.clamp, {0.f, std::numeric_limits<float>::infinity(), 0.f});
+  const F32UnaryParams params = {0.f, std::numeric_limits<float>::infinity(), 0.f};
+  return PrepareUnaryElementwise(ctx, ref::Register_RELU(), GetKernelIsa().f32_vunary.clamp, params);
 }
 
 }  // namespace
