@@ -12,13 +12,35 @@
 namespace edgert {
 namespace {
 
-constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference, "reference", {nullptr, 0, 0}, {nullptr, 0}};
+constexpr F32VBinaryUkernels kNoBinary = {nullptr, nullptr, nullptr};
+constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
+                                     "reference",
+                                     {nullptr, 0, 0},
+                                     {nullptr, 0},
+                                     {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+                                     {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 "avx2",
                                 {f32_gemm_minmax_ukernel_4x16__fma3, 4, 16},
-                                {f32_dwconv_minmax_ukernel_c16__fma3, 16}};
+                                {f32_dwconv_minmax_ukernel_c16__fma3, 16},
+                                {f32_vclamp_ukernel_x16__avx2, f32_vlrelu_ukernel_x16__avx2,
+                                 f32_vhswish_ukernel_x16__avx2, f32_vsigmoid_ukernel_x16__fma3,
+                                 f32_vtanh_ukernel_x16__fma3, f32_vexp_ukernel_x16__fma3,
+                                 f32_vgelu_ukernel_x16__fma3, f32_vgelutanh_ukernel_x16__fma3},
+                                {{f32_vadd_minmax_ukernel_x16__avx2, f32_vaddc_minmax_ukernel_x16__avx2,
+                                  f32_vaddc_minmax_ukernel_x16__avx2},
+                                 {f32_vsub_minmax_ukernel_x16__avx2, f32_vsubc_minmax_ukernel_x16__avx2,
+                                  f32_vrsubc_minmax_ukernel_x16__avx2},
+                                 {f32_vmul_minmax_ukernel_x16__avx2, f32_vmulc_minmax_ukernel_x16__avx2,
+                                  f32_vmulc_minmax_ukernel_x16__avx2},
+                                 {f32_vdiv_minmax_ukernel_x16__avx2, f32_vdivc_minmax_ukernel_x16__avx2,
+                                  f32_vrdivc_minmax_ukernel_x16__avx2},
+                                 {f32_vmax_minmax_ukernel_x16__avx2, f32_vmaxc_minmax_ukernel_x16__avx2,
+                                  f32_vrmaxc_minmax_ukernel_x16__avx2},
+                                 {f32_vmin_minmax_ukernel_x16__avx2, f32_vminc_minmax_ukernel_x16__avx2,
+                                  f32_vrminc_minmax_ukernel_x16__avx2}}};
 #endif
 
 const KernelIsa& TableFor(IsaLevel level) {

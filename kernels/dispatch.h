@@ -35,6 +35,31 @@ using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* 
 using F32DwconvUkernelFn = void (*)(size_t pixels, size_t channels, size_t taps, const float* const* input,
                                     const float* w, float* output, const F32MinMaxParams* params);
 
+// Parameters of the one-input elementwise microkernels: the clamp range
+// (f32_vclamp: RELU is [0, inf], RELU6 [0, 6]) and the negative slope
+// (f32_vlrelu). Kernels read only the fields they document.
+struct F32UnaryParams {
+  float min;
+  float max;
+  float alpha;
+};
+
+// y[i] = f(x[i]) for 0 <= i < n (n may be 0); y may equal x.
+using F32VUnaryUkernelFn = void (*)(size_t n, const float* x, float* y, const F32UnaryParams* params);
+
+// Elementwise binary microkernels, each clamping its result to
+// [params->min, params->max] (the fused activation; the range is [-inf, inf]
+// for none). With op(a, b) the operation:
+//   vop:   y[i] = op(a[i], b[i])
+//   vopc:  y[i] = op(a[i], b[0])  (vector op scalar)
+//   vropc: y[i] = op(b[0], a[i])  (scalar op vector)
+// for 0 <= i < n (n may be 0); y may equal a (or b for vop).
+using F32VBinaryUkernelFn = void (*)(size_t n, const float* a, const float* b, float* y,
+                                     const F32MinMaxParams* params);
+struct F32VBinaryUkernels {
+  F32VBinaryUkernelFn op, opc, ropc;  // all three or none (nullptr)
+};
+
 enum class IsaLevel : int { kReference = 0, kAvx2 = 1 };
 
 struct KernelIsa {
@@ -48,6 +73,14 @@ struct KernelIsa {
     F32DwconvUkernelFn fn;  // nullptr: none at this level
     int channel_tile;
   } f32_dwconv;
+  // One-input f32 kernels; nullptr: none at this level.
+  struct {
+    F32VUnaryUkernelFn clamp, lrelu, hswish, sigmoid, tanh, exp, gelu, gelu_tanh;
+  } f32_vunary;
+  // Binary f32 kernels with fused clamp.
+  struct {
+    F32VBinaryUkernels add, sub, mul, div, max, min;
+  } f32_vbinary;
 };
 
 // The best level this build and CPU support (detected once).

@@ -1,7 +1,8 @@
 // Optimized kernels (kernels/optimized/<op>.cc): each runs the reference
 // kernel's prepare (validation, shape inference), then picks a microkernel from
 // the ISA table (kernels/dispatch.h) and packs constant weights once; nodes it
-// does not cover run the reference kernel's eval. They pass the same tests as
+// does not cover run the reference kernel's eval. The elementwise ones share
+// kernels/optimized/elementwise.h. They pass the same tests as
 // the reference kernels (tests/kernels/).
 #pragma once
 
@@ -12,6 +13,20 @@ namespace opt {
 
 const OpKernel* Register_CONV_2D();
 const OpKernel* Register_DEPTHWISE_CONV_2D();
+const OpKernel* Register_ADD();
+const OpKernel* Register_SUB();
+const OpKernel* Register_MUL();
+const OpKernel* Register_DIV();
+const OpKernel* Register_MAXIMUM();
+const OpKernel* Register_MINIMUM();
+const OpKernel* Register_RELU();
+const OpKernel* Register_RELU6();
+const OpKernel* Register_LEAKY_RELU();
+const OpKernel* Register_HARD_SWISH();
+const OpKernel* Register_LOGISTIC();
+const OpKernel* Register_TANH();
+const OpKernel* Register_EXP();
+const OpKernel* Register_GELU();
 
 }  // namespace opt
 }  // namespace edgert

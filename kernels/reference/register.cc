@@ -18,6 +18,20 @@ void AddDefaultKernels(OpResolver* resolver) {
   AddReferenceKernels(resolver);
   resolver->Add(schema::OpType_CONV_2D, opt::Register_CONV_2D());
   resolver->Add(schema::OpType_DEPTHWISE_CONV_2D, opt::Register_DEPTHWISE_CONV_2D());
+  resolver->Add(schema::OpType_ADD, opt::Register_ADD());
+  resolver->Add(schema::OpType_SUB, opt::Register_SUB());
+  resolver->Add(schema::OpType_MUL, opt::Register_MUL());
+  resolver->Add(schema::OpType_DIV, opt::Register_DIV());
+  resolver->Add(schema::OpType_MAXIMUM, opt::Register_MAXIMUM());
+  resolver->Add(schema::OpType_MINIMUM, opt::Register_MINIMUM());
+  resolver->Add(schema::OpType_RELU, opt::Register_RELU());
+  resolver->Add(schema::OpType_RELU6, opt::Register_RELU6());
+  resolver->Add(schema::OpType_LEAKY_RELU, opt::Register_LEAKY_RELU());
+  resolver->Add(schema::OpType_HARD_SWISH, opt::Register_HARD_SWISH());
+  resolver->Add(schema::OpType_LOGISTIC, opt::Register_LOGISTIC());
+  resolver->Add(schema::OpType_TANH, opt::Register_TANH());
+  resolver->Add(schema::OpType_EXP, opt::Register_EXP());
+  resolver->Add(schema::OpType_GELU, opt::Register_GELU());
 }
 
 }  // namespace edgert

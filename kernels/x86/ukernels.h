@@ -18,4 +18,50 @@ void f32_gemm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, size_t kc, const f
 void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t taps, const float* const* input,
                                          const float* w, float* output, const F32MinMaxParams* params);
 
+// Elementwise kernels, 16 floats per step and a masked tail (any n >= 0).
+// Contract: F32VUnaryUkernelFn; the transcendental ones state their measured
+// error bound in their files.
+void f32_vclamp_ukernel_x16__avx2(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vlrelu_ukernel_x16__avx2(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vhswish_ukernel_x16__avx2(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vexp_ukernel_x16__fma3(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vsigmoid_ukernel_x16__fma3(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vtanh_ukernel_x16__fma3(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vgelu_ukernel_x16__fma3(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vgelutanh_ukernel_x16__fma3(size_t n, const float* x, float* y, const F32UnaryParams* params);
+
+// Contract: F32VBinaryUkernelFn (vop, vopc, vropc; ADD and MUL use vopc for vropc).
+void f32_vadd_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vaddc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vsub_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vsubc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vrsubc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vmul_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vmulc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vdiv_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vdivc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vrdivc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vmax_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vmaxc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vrmaxc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vmin_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vminc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vrminc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+
 }  // namespace edgert

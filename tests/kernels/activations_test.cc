@@ -11,6 +11,7 @@
 #include <set>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
@@ -22,6 +23,16 @@ using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 using OptionsFn = std::function<void(OpTest&)>;
 
 const double kInf = std::numeric_limits<double>::infinity();
+
+// The kernel variant of the running test case (ELEMENTWISE_VARIANTS): every
+// case runs on the reference kernel and on the optimized kernel at both ISA levels.
+bool g_optimized = false;
+#define KERNEL(op) (g_optimized ? opt::Register_##op() : ref::Register_##op())
+#define ELEMENTWISE_VARIANTS()                                       \
+  const KernelVariant variant = GENERATE(from_range(AllKernelVariants())); \
+  ScopedIsaLevel isa_level(variant.isa);                             \
+  g_optimized = variant.optimized;                                   \
+  INFO(variant.name << ", ISA " << GetKernelIsa().name)
 
 std::vector<float> RunFloat(schema::OpType type, const OpKernel* kernel, const std::vector<int32_t>& shape,
                             const std::vector<float>& x, const OptionsFn& options = nullptr) {
@@ -137,30 +148,33 @@ const size_t kCount = 2 * 7 * 5 * 3;
 // ---------------------------------------------------------------- RELU
 
 TEST_CASE("RELU f32", "[kernels][relu]") {
+  ELEMENTWISE_VARIANTS();
   std::vector<float> x = RandomFloats(kCount, -5, 5, 1);
   x[0] = 0.f;
   x[1] = -0.f;
   x[2] = static_cast<float>(kInf);
   x[3] = static_cast<float>(-kInf);
-  const std::vector<float> y = RunFloat(schema::OpType_RELU, ref::Register_RELU(), kShape, x);
+  const std::vector<float> y = RunFloat(schema::OpType_RELU, KERNEL(RELU), kShape, x);
   ExpectClose(y, Apply(x, ReluD), 0, 0);
   x = {std::numeric_limits<float>::quiet_NaN(), -1.f, 2.5f};
-  const std::vector<float> yn = RunFloat(schema::OpType_RELU, ref::Register_RELU(), {3}, x);
+  const std::vector<float> yn = RunFloat(schema::OpType_RELU, KERNEL(RELU), {3}, x);
   CHECK(std::isnan(yn[0]));  // NaN propagates
   CHECK(yn[1] == 0.f);
   CHECK(yn[2] == 2.5f);
 }
 
 TEST_CASE("RELU i8 and u8", "[kernels][relu]") {
-  CheckQuantRequant<int8_t>(schema::OpType_RELU, ref::Register_RELU(), ReluD, 0.05f, -10, 0.03f, -128);
-  CheckQuantRequant<uint8_t>(schema::OpType_RELU, ref::Register_RELU(), ReluD, 0.1f, 100, 0.07f, 3);
+  ELEMENTWISE_VARIANTS();
+  CheckQuantRequant<int8_t>(schema::OpType_RELU, KERNEL(RELU), ReluD, 0.05f, -10, 0.03f, -128);
+  CheckQuantRequant<uint8_t>(schema::OpType_RELU, KERNEL(RELU), ReluD, 0.1f, 100, 0.07f, 3);
   // Output scale larger than input scale by a non-power of two, zero point not at the minimum.
-  CheckQuantRequant<int8_t>(schema::OpType_RELU, ref::Register_RELU(), ReluD, 0.02f, 20, 0.013f, -40);
+  CheckQuantRequant<int8_t>(schema::OpType_RELU, KERNEL(RELU), ReluD, 0.02f, 20, 0.013f, -40);
 }
 
 TEST_CASE("RELU i8 with identical input and output quantization is exact", "[kernels][relu]") {
+  ELEMENTWISE_VARIANTS();
   std::vector<int32_t> x, y;
-  RunQuantAll<int8_t>(schema::OpType_RELU, ref::Register_RELU(), 0.1f, -7, 0.1f, -7, nullptr, &x, &y);
+  RunQuantAll<int8_t>(schema::OpType_RELU, KERNEL(RELU), 0.1f, -7, 0.1f, -7, nullptr, &x, &y);
   for (size_t i = 0; i < x.size(); ++i) {
     INFO("input " << x[i]);
     REQUIRE(y[i] == std::max(x[i], -7));
@@ -170,24 +184,27 @@ TEST_CASE("RELU i8 with identical input and output quantization is exact", "[ker
 // ---------------------------------------------------------------- RELU6
 
 TEST_CASE("RELU6 f32", "[kernels][relu6]") {
+  ELEMENTWISE_VARIANTS();
   std::vector<float> x = RandomFloats(kCount, -9, 9, 2);
   x[0] = 6.f;
   x[1] = 0.f;
   x[2] = static_cast<float>(kInf);
   x[3] = static_cast<float>(-kInf);
-  const std::vector<float> y = RunFloat(schema::OpType_RELU6, ref::Register_RELU6(), kShape, x);
+  const std::vector<float> y = RunFloat(schema::OpType_RELU6, KERNEL(RELU6), kShape, x);
   ExpectClose(y, Apply(x, Relu6D), 0, 0);
 }
 
 TEST_CASE("RELU6 i8 and u8", "[kernels][relu6]") {
-  CheckQuantRequant<int8_t>(schema::OpType_RELU6, ref::Register_RELU6(), Relu6D, 0.06f, 0, 6.f / 255, -128);
-  CheckQuantRequant<uint8_t>(schema::OpType_RELU6, ref::Register_RELU6(), Relu6D, 0.05f, 128, 0.025f, 0);
-  CheckQuantRequant<int8_t>(schema::OpType_RELU6, ref::Register_RELU6(), Relu6D, 0.07f, -30, 0.04f, -60);
+  ELEMENTWISE_VARIANTS();
+  CheckQuantRequant<int8_t>(schema::OpType_RELU6, KERNEL(RELU6), Relu6D, 0.06f, 0, 6.f / 255, -128);
+  CheckQuantRequant<uint8_t>(schema::OpType_RELU6, KERNEL(RELU6), Relu6D, 0.05f, 128, 0.025f, 0);
+  CheckQuantRequant<int8_t>(schema::OpType_RELU6, KERNEL(RELU6), Relu6D, 0.07f, -30, 0.04f, -60);
 }
 
 TEST_CASE("RELU6 u8 clamps at the quantized 6", "[kernels][relu6]") {
+  ELEMENTWISE_VARIANTS();
   std::vector<int32_t> x, y;
-  RunQuantAll<uint8_t>(schema::OpType_RELU6, ref::Register_RELU6(), 0.05f, 128, 0.025f, 0, nullptr, &x, &y);
+  RunQuantAll<uint8_t>(schema::OpType_RELU6, KERNEL(RELU6), 0.05f, 128, 0.025f, 0, nullptr, &x, &y);
   for (size_t i = 0; i < x.size(); ++i) {
     INFO("input " << x[i]);
     CHECK(y[i] <= 240);  // 6 / 0.025
@@ -199,23 +216,25 @@ TEST_CASE("RELU6 u8 clamps at the quantized 6", "[kernels][relu6]") {
 // ---------------------------------------------------------------- LEAKY_RELU
 
 TEST_CASE("LEAKY_RELU f32", "[kernels][leaky_relu]") {
+  ELEMENTWISE_VARIANTS();
   const std::vector<float> x = RandomFloats(kCount, -5, 5, 3);
   for (float alpha : {0.2f, 0.01f, -0.5f, 1.7f}) {
     INFO("alpha " << alpha);
     const std::vector<float> y =
-        RunFloat(schema::OpType_LEAKY_RELU, ref::Register_LEAKY_RELU(), kShape, x, LeakyAlpha(alpha));
+        RunFloat(schema::OpType_LEAKY_RELU, KERNEL(LEAKY_RELU), kShape, x, LeakyAlpha(alpha));
     ExpectClose(y, Apply(x, [alpha](double v) { return v >= 0 ? v : static_cast<double>(alpha) * v; }), 1e-6,
                 0);
   }
 }
 
 TEST_CASE("LEAKY_RELU i8 and u8", "[kernels][leaky_relu]") {
+  ELEMENTWISE_VARIANTS();
   for (float alpha : {0.2f, 0.01f, -0.3f, 1.5f}) {
     INFO("alpha " << alpha);
     auto f = [alpha](double v) { return v >= 0 ? v : static_cast<double>(alpha) * v; };
-    CheckQuantRequant<int8_t>(schema::OpType_LEAKY_RELU, ref::Register_LEAKY_RELU(), f, 0.05f, 3, 0.04f, -20,
+    CheckQuantRequant<int8_t>(schema::OpType_LEAKY_RELU, KERNEL(LEAKY_RELU), f, 0.05f, 3, 0.04f, -20,
                               LeakyAlpha(alpha));
-    CheckQuantRequant<uint8_t>(schema::OpType_LEAKY_RELU, ref::Register_LEAKY_RELU(), f, 0.03f, 140, 0.05f, 110,
+    CheckQuantRequant<uint8_t>(schema::OpType_LEAKY_RELU, KERNEL(LEAKY_RELU), f, 0.03f, 140, 0.05f, 110,
                                LeakyAlpha(alpha));
   }
 }
@@ -223,39 +242,43 @@ TEST_CASE("LEAKY_RELU i8 and u8", "[kernels][leaky_relu]") {
 // ---------------------------------------------------------------- table-driven ops, f32
 
 TEST_CASE("HARD_SWISH f32", "[kernels][hard_swish]") {
+  ELEMENTWISE_VARIANTS();
   std::vector<float> x = RandomFloats(kCount, -6, 6, 4);
   x[0] = -3.f;
   x[1] = 3.f;
   x[2] = static_cast<float>(kInf);
-  const std::vector<float> y = RunFloat(schema::OpType_HARD_SWISH, ref::Register_HARD_SWISH(), kShape, x);
+  const std::vector<float> y = RunFloat(schema::OpType_HARD_SWISH, KERNEL(HARD_SWISH), kShape, x);
   ExpectClose(y, Apply(x, HardSwishD), 1e-6, 1e-7);
 }
 
 TEST_CASE("LOGISTIC f32", "[kernels][logistic]") {
+  ELEMENTWISE_VARIANTS();
   std::vector<float> x = RandomFloats(kCount, -10, 10, 5);
   x[0] = -100.f;
   x[1] = 100.f;
   x[2] = 0.f;
   x[3] = static_cast<float>(-kInf);
   x[4] = static_cast<float>(kInf);
-  const std::vector<float> y = RunFloat(schema::OpType_LOGISTIC, ref::Register_LOGISTIC(), kShape, x);
+  const std::vector<float> y = RunFloat(schema::OpType_LOGISTIC, KERNEL(LOGISTIC), kShape, x);
   ExpectClose(y, Apply(x, LogisticD), 1e-6, 1e-7);
   CHECK(y[2] == 0.5f);
 }
 
 TEST_CASE("TANH f32", "[kernels][tanh]") {
+  ELEMENTWISE_VARIANTS();
   std::vector<float> x = RandomFloats(kCount, -4, 4, 6);
   x[0] = 30.f;
   x[1] = -30.f;
-  const std::vector<float> y = RunFloat(schema::OpType_TANH, ref::Register_TANH(), kShape, x);
+  const std::vector<float> y = RunFloat(schema::OpType_TANH, KERNEL(TANH), kShape, x);
   ExpectClose(y, Apply(x, [](double v) { return std::tanh(v); }), 1e-6, 1e-7);
 }
 
 TEST_CASE("GELU f32 exact and tanh approximation", "[kernels][gelu]") {
+  ELEMENTWISE_VARIANTS();
   const std::vector<float> x = RandomFloats(kCount, -5, 5, 7);
-  const std::vector<float> exact = RunFloat(schema::OpType_GELU, ref::Register_GELU(), kShape, x, GeluApprox(false));
+  const std::vector<float> exact = RunFloat(schema::OpType_GELU, KERNEL(GELU), kShape, x, GeluApprox(false));
   ExpectClose(exact, Apply(x, GeluExactD), 1e-5, 1e-6);
-  const std::vector<float> approx = RunFloat(schema::OpType_GELU, ref::Register_GELU(), kShape, x, GeluApprox(true));
+  const std::vector<float> approx = RunFloat(schema::OpType_GELU, KERNEL(GELU), kShape, x, GeluApprox(true));
   ExpectClose(approx, Apply(x, GeluTanhD), 1e-5, 1e-6);
   // The two forms differ measurably somewhere (the option is honoured).
   double max_diff = 0;
@@ -264,10 +287,11 @@ TEST_CASE("GELU f32 exact and tanh approximation", "[kernels][gelu]") {
 }
 
 TEST_CASE("EXP f32", "[kernels][exp]") {
+  ELEMENTWISE_VARIANTS();
   std::vector<float> x = RandomFloats(kCount, -8, 8, 8);
   x[0] = static_cast<float>(-kInf);
   x[1] = 0.f;
-  const std::vector<float> y = RunFloat(schema::OpType_EXP, ref::Register_EXP(), kShape, x);
+  const std::vector<float> y = RunFloat(schema::OpType_EXP, KERNEL(EXP), kShape, x);
   ExpectClose(y, Apply(x, [](double v) { return std::exp(v); }), 1e-6, 0);
   CHECK(y[0] == 0.f);
   CHECK(y[1] == 1.f);
@@ -306,49 +330,55 @@ TEST_CASE("RSQRT f32, zero gives infinity and negative input NaN", "[kernels][rs
 // ---------------------------------------------------------------- table-driven ops, i8 / u8
 
 TEST_CASE("HARD_SWISH i8 and u8", "[kernels][hard_swish]") {
-  CheckQuantLut<int8_t>(schema::OpType_HARD_SWISH, ref::Register_HARD_SWISH(), HardSwishD, 0.05f, 5, 0.03f, -100);
-  CheckQuantLut<uint8_t>(schema::OpType_HARD_SWISH, ref::Register_HARD_SWISH(), HardSwishD, 0.04f, 120, 0.025f,
+  ELEMENTWISE_VARIANTS();
+  CheckQuantLut<int8_t>(schema::OpType_HARD_SWISH, KERNEL(HARD_SWISH), HardSwishD, 0.05f, 5, 0.03f, -100);
+  CheckQuantLut<uint8_t>(schema::OpType_HARD_SWISH, KERNEL(HARD_SWISH), HardSwishD, 0.04f, 120, 0.025f,
                          20);
 }
 
 TEST_CASE("LOGISTIC i8 and u8", "[kernels][logistic]") {
+  ELEMENTWISE_VARIANTS();
   // TFLite's output convention: scale 1/256, zero point -128 (i8) / 0 (u8).
-  CheckQuantLut<int8_t>(schema::OpType_LOGISTIC, ref::Register_LOGISTIC(), LogisticD, 0.0625f, -3, 1.f / 256,
+  CheckQuantLut<int8_t>(schema::OpType_LOGISTIC, KERNEL(LOGISTIC), LogisticD, 0.0625f, -3, 1.f / 256,
                         -128);
-  CheckQuantLut<uint8_t>(schema::OpType_LOGISTIC, ref::Register_LOGISTIC(), LogisticD, 0.05f, 128, 1.f / 256, 0);
-  CheckQuantLut<int8_t>(schema::OpType_LOGISTIC, ref::Register_LOGISTIC(), LogisticD, 0.1f, 10, 0.005f, -100);
+  CheckQuantLut<uint8_t>(schema::OpType_LOGISTIC, KERNEL(LOGISTIC), LogisticD, 0.05f, 128, 1.f / 256, 0);
+  CheckQuantLut<int8_t>(schema::OpType_LOGISTIC, KERNEL(LOGISTIC), LogisticD, 0.1f, 10, 0.005f, -100);
 }
 
 TEST_CASE("TANH i8 and u8", "[kernels][tanh]") {
+  ELEMENTWISE_VARIANTS();
   auto f = [](double v) { return std::tanh(v); };
-  CheckQuantLut<int8_t>(schema::OpType_TANH, ref::Register_TANH(), f, 0.03f, 4, 1.f / 128, 0);
-  CheckQuantLut<uint8_t>(schema::OpType_TANH, ref::Register_TANH(), f, 0.025f, 130, 1.f / 128, 128);
+  CheckQuantLut<int8_t>(schema::OpType_TANH, KERNEL(TANH), f, 0.03f, 4, 1.f / 128, 0);
+  CheckQuantLut<uint8_t>(schema::OpType_TANH, KERNEL(TANH), f, 0.025f, 130, 1.f / 128, 128);
 }
 
 TEST_CASE("GELU i8 and u8, both forms", "[kernels][gelu]") {
+  ELEMENTWISE_VARIANTS();
   for (bool approximate : {false, true}) {
     INFO("approximate " << approximate);
     auto f = approximate ? GeluTanhD : GeluExactD;
-    CheckQuantLut<int8_t>(schema::OpType_GELU, ref::Register_GELU(), f, 0.04f, -7, 0.025f, -30,
+    CheckQuantLut<int8_t>(schema::OpType_GELU, KERNEL(GELU), f, 0.04f, -7, 0.025f, -30,
                           GeluApprox(approximate));
-    CheckQuantLut<uint8_t>(schema::OpType_GELU, ref::Register_GELU(), f, 0.035f, 100, 0.02f, 15,
+    CheckQuantLut<uint8_t>(schema::OpType_GELU, KERNEL(GELU), f, 0.035f, 100, 0.02f, 15,
                            GeluApprox(approximate));
   }
 }
 
 TEST_CASE("GELU i8 forms give different tables", "[kernels][gelu]") {
+  ELEMENTWISE_VARIANTS();
   std::vector<int32_t> x, exact, approx;
-  RunQuantAll<int8_t>(schema::OpType_GELU, ref::Register_GELU(), 0.04f, -7, 0.002f, -30, GeluApprox(false), &x,
+  RunQuantAll<int8_t>(schema::OpType_GELU, KERNEL(GELU), 0.04f, -7, 0.002f, -30, GeluApprox(false), &x,
                       &exact);
-  RunQuantAll<int8_t>(schema::OpType_GELU, ref::Register_GELU(), 0.04f, -7, 0.002f, -30, GeluApprox(true), &x,
+  RunQuantAll<int8_t>(schema::OpType_GELU, KERNEL(GELU), 0.04f, -7, 0.002f, -30, GeluApprox(true), &x,
                       &approx);
   CHECK(exact != approx);
 }
 
 TEST_CASE("EXP i8 and u8", "[kernels][exp]") {
+  ELEMENTWISE_VARIANTS();
   auto f = [](double v) { return std::exp(v); };
-  CheckQuantLut<int8_t>(schema::OpType_EXP, ref::Register_EXP(), f, 0.03f, 10, 0.1f, -128);
-  CheckQuantLut<uint8_t>(schema::OpType_EXP, ref::Register_EXP(), f, 0.02f, 200, 0.005f, 0);
+  CheckQuantLut<int8_t>(schema::OpType_EXP, KERNEL(EXP), f, 0.03f, 10, 0.1f, -128);
+  CheckQuantLut<uint8_t>(schema::OpType_EXP, KERNEL(EXP), f, 0.02f, 200, 0.005f, 0);
 }
 
 TEST_CASE("SQRT i8 and u8 on non-negative inputs", "[kernels][sqrt]") {
@@ -398,67 +428,74 @@ TEST_CASE("SQRT and RSQRT i8 fail on negative real inputs", "[kernels][sqrt][rsq
 // ---------------------------------------------------------------- bad input
 
 TEST_CASE("RELU rejects an unsupported dtype", "[kernels][relu]") {
+  ELEMENTWISE_VARIANTS();
   OpTest t(schema::OpType_RELU);
   t.Input<int32_t>({3}, {1, 2, 3});
   t.Output(DType::kI32);
-  const Status s = t.Run(ref::Register_RELU());
+  const Status s = t.Run(KERNEL(RELU));
   REQUIRE_FALSE(s.ok());
   CHECK(s.code() == StatusCode::kUnsupported);
   CHECK_THAT(s.message(), Catch::Contains("i32"));
 }
 
 TEST_CASE("TANH rejects an output dtype different from the input", "[kernels][tanh]") {
+  ELEMENTWISE_VARIANTS();
   OpTest t(schema::OpType_TANH);
   t.Input<float>({3}, {1, 2, 3});
   t.Output(DType::kI8, QuantSpec::PerTensor(1.f / 128, 0));
-  const Status s = t.Run(ref::Register_TANH());
+  const Status s = t.Run(KERNEL(TANH));
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::Contains("must match") && Catch::Contains("i8"));
 }
 
 TEST_CASE("LOGISTIC rejects a quantized input without quantization parameters", "[kernels][logistic]") {
+  ELEMENTWISE_VARIANTS();
   OpTest t(schema::OpType_LOGISTIC);
   t.Input<int8_t>({3}, {1, 2, 3});
   t.Output(DType::kI8, QuantSpec::PerTensor(1.f / 256, -128));
-  const Status s = t.Run(ref::Register_LOGISTIC());
+  const Status s = t.Run(KERNEL(LOGISTIC));
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::Contains("quantization") && Catch::Contains("in0"));
 }
 
 TEST_CASE("HARD_SWISH rejects per-channel quantization", "[kernels][hard_swish]") {
+  ELEMENTWISE_VARIANTS();
   OpTest t(schema::OpType_HARD_SWISH);
   t.Input<int8_t>({2, 3}, {1, 2, 3, 4, 5, 6}, QuantSpec{{0.1f, 0.2f, 0.3f}, {0, 0, 0}, 1});
   t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
-  const Status s = t.Run(ref::Register_HARD_SWISH());
+  const Status s = t.Run(KERNEL(HARD_SWISH));
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::Contains("per-channel"));
 }
 
 TEST_CASE("EXP rejects a zero point outside the type's range", "[kernels][exp]") {
+  ELEMENTWISE_VARIANTS();
   OpTest t(schema::OpType_EXP);
   t.Input<int8_t>({3}, {1, 2, 3}, QuantSpec::PerTensor(0.1f, 200));
   t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
-  const Status s = t.Run(ref::Register_EXP());
+  const Status s = t.Run(KERNEL(EXP));
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::Contains("zero point 200"));
 }
 
 TEST_CASE("LEAKY_RELU rejects a non-finite alpha", "[kernels][leaky_relu]") {
+  ELEMENTWISE_VARIANTS();
   OpTest t(schema::OpType_LEAKY_RELU);
   t.Input<float>({3}, {1, 2, 3});
   t.Output(DType::kF32);
   LeakyAlpha(std::numeric_limits<float>::infinity())(t);
-  const Status s = t.Run(ref::Register_LEAKY_RELU());
+  const Status s = t.Run(KERNEL(LEAKY_RELU));
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::Contains("alpha"));
 }
 
 TEST_CASE("GELU rejects u8 input with i8 output", "[kernels][gelu]") {
+  ELEMENTWISE_VARIANTS();
   OpTest t(schema::OpType_GELU);
   t.Input<uint8_t>({3}, {1, 2, 3}, QuantSpec::PerTensor(0.1f, 128));
   t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
   GeluApprox(false)(t);
-  const Status s = t.Run(ref::Register_GELU());
+  const Status s = t.Run(KERNEL(GELU));
   REQUIRE_FALSE(s.ok());
   CHECK(s.code() == StatusCode::kUnsupported);
   CHECK_THAT(s.message(), Catch::Contains("u8") && Catch::Contains("i8"));

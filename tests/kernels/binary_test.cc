@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/op_test.h"
@@ -54,7 +55,26 @@ schema::OpType OpTypeOf(Op op) {
   return schema::OpType_ADD;
 }
 
+// The kernel variant of the running test case (BINARY_VARIANTS): every case
+// runs on the reference kernel and on the optimized kernel at both ISA levels.
+bool g_optimized = false;
+#define BINARY_VARIANTS()                                                  \
+  const KernelVariant variant = GENERATE(from_range(AllKernelVariants())); \
+  ScopedIsaLevel isa_level(variant.isa);                                   \
+  g_optimized = variant.optimized;                                         \
+  INFO(variant.name << ", ISA " << GetKernelIsa().name)
+
 const OpKernel* KernelOf(Op op) {
+  if (g_optimized) {
+    switch (op) {
+      case Op::kAdd: return opt::Register_ADD();
+      case Op::kSub: return opt::Register_SUB();
+      case Op::kMul: return opt::Register_MUL();
+      case Op::kDiv: return opt::Register_DIV();
+      case Op::kMax: return opt::Register_MAXIMUM();
+      case Op::kMin: return opt::Register_MINIMUM();
+    }
+  }
   switch (op) {
     case Op::kAdd: return ref::Register_ADD();
     case Op::kSub: return ref::Register_SUB();
@@ -245,6 +265,7 @@ Ideal IdealQuant(Op op, schema::Activation act, int32_t x, int32_t y, QParams a,
 }  // namespace
 
 TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM float32 with broadcasting and activations", "[kernels][add][sub][mul][div][maximum][minimum]") {
+  BINARY_VARIANTS();
   uint32_t seed = 1;
   for (Op op : kAllOps) {
     for (const ShapeCase& sc : kShapes) {
@@ -272,6 +293,7 @@ TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM float32 with broadcasting and activat
 }
 
 TEST_CASE("DIV float32 division by zero follows IEEE", "[kernels][div]") {
+  BINARY_VARIANTS();
   const float inf = std::numeric_limits<float>::infinity();
   Result r = RunOp(Op::kDiv, schema::Activation_NONE, MakeOperand<float>({4}, {1.f, -2.f, 0.f, 3.f}),
                    MakeOperand<float>({4}, {0.f, 0.f, 0.f, -0.f}), DType::kF32);
@@ -289,6 +311,7 @@ TEST_CASE("DIV float32 division by zero follows IEEE", "[kernels][div]") {
 }
 
 TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM int32 with broadcasting", "[kernels][add][sub][mul][div][maximum][minimum]") {
+  BINARY_VARIANTS();
   uint32_t seed = 100;
   for (Op op : kAllOps) {
     for (const ShapeCase& sc : kShapes) {
@@ -327,6 +350,7 @@ TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM int32 with broadcasting", "[kernels][
 }
 
 TEST_CASE("DIV int32 edge cases: zero divisor gives 0, INT32_MIN / -1 wraps, truncation toward zero", "[kernels][div]") {
+  BINARY_VARIANTS();
   const int32_t mn = std::numeric_limits<int32_t>::min();
   Result r = RunOp(Op::kDiv, schema::Activation_NONE, MakeOperand<int32_t>({6}, {7, -7, 0, mn, mn, 5}),
                    MakeOperand<int32_t>({6}, {2, 2, 0, -1, 0, -3}), DType::kI32);
@@ -369,6 +393,7 @@ void RunQuantizedBinaryCase(Op op, schema::Activation act, const ShapeCase& sc, 
 }
 
 TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM int8 and uint8 quantized (TFLite semantics)", "[kernels][add][sub][mul][div][maximum][minimum]") {
+  BINARY_VARIANTS();
   uint32_t seed = 1000;
   for (Op op : kAllOps) {
     for (const ShapeCase& sc : kShapes) {
@@ -387,6 +412,7 @@ TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM int8 and uint8 quantized (TFLite sema
 }
 
 TEST_CASE("MAXIMUM MINIMUM quantized with equal parameters select the raw input value", "[kernels][maximum][minimum]") {
+  BINARY_VARIANTS();
   std::vector<int8_t> a = RandomInts<int8_t>(7 * 5 * 3, -128, 127, 5);
   std::vector<int8_t> b = RandomInts<int8_t>(3, -128, 127, 6);
   const QuantSpec q = QuantSpec::PerTensor(0.1f, -4);
@@ -401,6 +427,7 @@ TEST_CASE("MAXIMUM MINIMUM quantized with equal parameters select the raw input 
 }
 
 TEST_CASE("DIV quantized zero divisor saturates to the activation range", "[kernels][div]") {
+  BINARY_VARIANTS();
   const QuantSpec qa = QuantSpec::PerTensor(0.1f, 0), qb = QuantSpec::PerTensor(0.1f, 10),
                   qo = QuantSpec::PerTensor(0.05f, -20);
   Result r = RunOp(Op::kDiv, schema::Activation_NONE, MakeOperand<int8_t>({3}, {5, -5, 0}, qa),
@@ -415,6 +442,7 @@ TEST_CASE("DIV quantized zero divisor saturates to the activation range", "[kern
 }
 
 TEST_CASE("ADD quantized hand-computed example", "[kernels][add]") {
+  BINARY_VARIANTS();
   // a = 0.5 * (q - 0), b = 0.25 * (q - 4), out = 0.5 * (q + 10).
   // 3.0 + (-1.0) = 2.0 -> q = 4 - 10 = -6; 0.5 + 0.5 = 1.0 -> q = -8; 63.5 + 31 -> saturates to 127.
   Result r = RunOp(Op::kAdd, schema::Activation_NONE,
@@ -426,6 +454,7 @@ TEST_CASE("ADD quantized hand-computed example", "[kernels][add]") {
 }
 
 TEST_CASE("ADD SUB MUL DIV MAXIMUM MINIMUM reject bad inputs with a useful message", "[kernels][add][sub][mul][div][maximum][minimum]") {
+  BINARY_VARIANTS();
   for (Op op : kAllOps) {
     INFO(OpName(op));
     // Incompatible shapes.

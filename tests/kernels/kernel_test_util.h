@@ -16,6 +16,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/dispatch.h"
 #include "tests/op_test.h"
 
 namespace edgert {
@@ -47,6 +48,35 @@ inline int64_t BroadcastIndex(const Dims& in, const Dims& out, int64_t i) {
     stride *= in[id];
   }
   return idx;
+}
+
+// ---------------------------------------------------------------- kernel variants
+
+// Sets the ISA level of the kernels prepared from now on (clamped to the CPU's,
+// kernels/dispatch.h) and restores the previous level on destruction.
+class ScopedIsaLevel {
+ public:
+  explicit ScopedIsaLevel(IsaLevel level) : previous_(SetKernelIsaLevelForTesting(level)) {}
+  ~ScopedIsaLevel() { SetKernelIsaLevelForTesting(previous_); }
+  ScopedIsaLevel(const ScopedIsaLevel&) = delete;
+  ScopedIsaLevel& operator=(const ScopedIsaLevel&) = delete;
+
+ private:
+  IsaLevel previous_;
+};
+
+// Which kernel of an op a test case runs: the reference kernel, or the
+// optimized one at the reference ISA level (its fallback path) or at the CPU's
+// best level (its microkernels where they cover the node).
+struct KernelVariant {
+  bool optimized;
+  IsaLevel isa;
+  const char* name;
+};
+inline std::vector<KernelVariant> AllKernelVariants() {
+  return {{false, DetectedIsaLevel(), "reference kernel"},
+          {true, IsaLevel::kReference, "optimized kernel, reference ISA"},
+          {true, DetectedIsaLevel(), "optimized kernel, best ISA"}};
 }
 
 // ---------------------------------------------------------------- data

@@ -1,0 +1,50 @@
+// Shared prepare/eval of the optimized elementwise kernels (one-input
+// activations and the binary ops ADD ... MINIMUM). Each op file
+// (kernels/optimized/<op>.cc) passes its reference kernel and the microkernels
+// of the ISA table (kernels/dispatch.h) that compute it; prepare runs the
+// reference prepare (all validation and the output shape) and decides once
+// whether the microkernels cover the node. Nodes they do not cover run the
+// reference kernel's eval.
+//
+// Covered: f32 input(s), microkernels present at the active ISA level, and for
+// binary ops one of these broadcast patterns (classified in prepare; the
+// operand shapes are right-aligned to the output's rank, dims of size 1 in the
+// output ignored):
+//  - both operands have the output's shape (one vector-vector call);
+//  - one operand has the output's shape and the other, Y, has the dims
+//    [outer dims equal to the output's..., 1..., inner dims equal to the
+//    output's...]: e.g. [N,H,W,C] op [C] or [1,1,1,C] or [N,1,1,C] (per-channel:
+//    one vector-vector call per row of C), [N,H,W,C] op [N,H,W,1] or a scalar
+//    (inner part empty: one vector-scalar call per outer index).
+// Every other pattern (both operands broadcast, e.g. [N,1,W,1] op [1,H,1,C],
+// or Y = [1,H,1,C]) runs the reference kernel.
+#pragma once
+
+#include "kernels/dispatch.h"
+#include "runtime/kernel_api.h"
+
+namespace edgert {
+namespace opt {
+
+// Prepare of a one-input op: the reference prepare, then `fn` (may be nullptr:
+// not available) with `params` for f32 nodes.
+Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnaryUkernelFn fn,
+                               const F32UnaryParams& params);
+Status EvalUnaryElementwise(KernelContext* ctx);
+
+// Prepare of a binary op with BinaryOptions' fused activation.
+Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F32VBinaryUkernels& fns);
+Status EvalBinaryElementwise(KernelContext* ctx);
+
+// How a binary node's operands broadcast, as far as the microkernels care.
+struct BinaryBroadcastPlan {
+  enum Kind { kNotCovered, kSameShape, kRows } kind = kNotCovered;
+  int64_t n = 0;                 // kSameShape: elements
+  int64_t outer = 1, rows = 1, inner = 1;  // kRows: output viewed as [outer, rows, inner]
+  bool broadcast_first = false;  // kRows: input 0 is the broadcast operand Y ([outer, 1, inner])
+};
+// Exposed for tests.
+BinaryBroadcastPlan ClassifyBinaryBroadcast(const Shape& a, const Shape& b);
+
+}  // namespace opt
+}  // namespace edgert

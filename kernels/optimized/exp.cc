@@ -1,0 +1,25 @@
+// EXP optimized kernel: y = exp(x).
+// f32 nodes run the ISA table's microkernel (kernels/dispatch.h); other dtypes,
+// and every node at the reference ISA level, run the reference kernel
+// (kernels/optimized/elementwise.h).
+#include "kernels/optimized/elementwise.h"
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace edgert {
+namespace opt {
+namespace {
+
+Status Prepare(KernelContext* ctx) {
+  return PrepareUnaryElementwise(ctx, ref::Register_EXP(), GetKernelIsa().f32_vunary.exp, {0.f, 0.f, 0.f});
+}
+
+}  // namespace
+
+const OpKernel* Register_EXP() {
+  static const OpKernel kernel = {"EXP/optimized", Prepare, EvalUnaryElementwise, kNoFlags};
+  return &kernel;
+}
+
+}  // namespace opt
+}  // namespace edgert

@@ -1,0 +1,25 @@
+// MINIMUM optimized kernel: y = clamp(a < b ? a : b) with the fused activation.
+// f32 nodes whose broadcast pattern the microkernels cover run them
+// (kernels/optimized/elementwise.h, classified in prepare); other nodes run the
+// reference kernel.
+#include "kernels/optimized/elementwise.h"
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace edgert {
+namespace opt {
+namespace {
+
+Status Prepare(KernelContext* ctx) {
+  return PrepareBinaryElementwise(ctx, ref::Register_MINIMUM(), GetKernelIsa().f32_vbinary.min);
+}
+
+}  // namespace
+
+const OpKernel* Register_MINIMUM() {
+  static const OpKernel kernel = {"MINIMUM/optimized", Prepare, EvalBinaryElementwise, kNoFlags};
+  return &kernel;
+}
+
+}  // namespace opt
+}  // namespace edgert

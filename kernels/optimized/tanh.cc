@@ -1,0 +1,25 @@
+// TANH optimized kernel: y = tanh(x).
+// f32 nodes run the ISA table's microkernel (kernels/dispatch.h); other dtypes,
+// and every node at the reference ISA level, run the reference kernel
+// (kernels/optimized/elementwise.h).
+#include "kernels/optimized/elementwise.h"
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/reference_kernels.h"
+
+namespace edgert {
+namespace opt {
+namespace {
+
+Status Prepare(KernelContext* ctx) {
+  return PrepareUnaryElementwise(ctx, ref::Register_TANH(), GetKernelIsa().f32_vunary.tanh, {0.f, 0.f, 0.f});
+}
+
+}  // namespace
+
+const OpKernel* Register_TANH() {
+  static const OpKernel kernel = {"TANH/optimized", Prepare, EvalUnaryElementwise, kNoFlags};
+  return &kernel;
+}
+
+}  // namespace opt
+}  // namespace edgert
