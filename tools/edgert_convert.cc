@@ -1,15 +1,21 @@
 // edgert-convert IN.tflite|IN.onnx -o OUT.ert [options]
 // Converts a TensorFlow Lite or ONNX model into an .ert model and prints a summary.
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/importers/onnx/onnx_importer.h"
+#include "runtime/importers/quantizer/calibration.h"
+#include "runtime/importers/quantizer/quantize.h"
 #include "runtime/importers/tflite/tflite_importer.h"
+#include "runtime/model.h"
+#include "tools/calibration_data.h"
 
 using namespace edgert;
 
@@ -45,6 +51,18 @@ void PrintHelp(FILE* f) {
                "  --no-optimize         skip the graph optimizer (constant folding, fusing RELU/RELU6 into the\n"
                "                        producing op, merging transposes and reshapes, dead-op removal),\n"
                "                        e.g. to compare against the plain translation when debugging\n"
+               "quantization (post-training, full integer):\n"
+               "  --quantize int8       int8 activations (per tensor, asymmetric, from calibration), int8\n"
+               "                        weights (per output channel, symmetric), int32 biases; ops without an\n"
+               "                        int8 kernel stay float32 behind QUANTIZE/DEQUANTIZE (listed in the summary)\n"
+               "  --calibration DIR     float32 .npy input samples (one per file, or stacked on a leading axis)\n"
+               "  --calibration-method minmax|percentile|kl\n"
+               "                        range per activation: observed min/max (default), the central\n"
+               "                        --percentile %% of values (default 99.99), or the KL-optimal clip\n"
+               "  --percentile P        for --calibration-method percentile\n"
+               "  --max-samples N       use at most N calibration samples (default 1000)\n"
+               "  --keep-float A,B,...  keep these ops in float32 (op names, op types such as SOFTMAX, or\n"
+               "                        output tensor names)\n"
                "  --quiet               print nothing but errors\n"
                "  -h, --help            this text\n"
                "\n"
@@ -108,6 +126,10 @@ int main(int argc, char** argv) {
   TfliteImportOptions opts;
   OnnxImportOptions onnx_opts;
   bool quiet = false;
+  std::string quantize, calib_dir;
+  CalibrationOptions calib;
+  QuantizeOptions qopts;
+  long long max_samples = 1000;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     long long v;
@@ -135,6 +157,27 @@ int main(int argc, char** argv) {
       if (!ParseOnnxInputValueOption(argv[++i], &onnx_opts)) return Usage();
     } else if (a == "--no-fold-bn") {
       onnx_opts.fold_batchnorm = false;
+    } else if (a == "--quantize" && i + 1 < argc) {
+      quantize = argv[++i];
+      if (quantize != "int8") return Usage();
+    } else if (a == "--calibration" && i + 1 < argc) {
+      calib_dir = argv[++i];
+    } else if (a == "--calibration-method" && i + 1 < argc) {
+      if (!ParseCalibrationMethod(argv[++i], &calib.method)) return Usage();
+    } else if (a == "--percentile" && i + 1 < argc) {
+      char* end = nullptr;
+      calib.percentile = std::strtod(argv[++i], &end);
+      if (end == argv[i] || *end != 0 || !(calib.percentile > 50.0 && calib.percentile <= 100.0)) return Usage();
+    } else if (a == "--max-samples" && i + 1 < argc) {
+      if (!ParseInt(argv[++i], 1, 1 << 24, &max_samples)) return Usage();
+    } else if (a == "--keep-float" && i + 1 < argc) {
+      std::string list = argv[++i];
+      size_t b = 0;
+      while (b <= list.size()) {
+        const size_t e = std::min(list.find(',', b), list.size());
+        if (e > b) qopts.keep_float.insert(list.substr(b, e - b));
+        b = e + 1;
+      }
     } else if (a == "--quiet") {
       quiet = true;
     } else if (a == "-h" || a == "--help") {
@@ -147,6 +190,10 @@ int main(int argc, char** argv) {
     }
   }
   if (in_path.empty() || out_path.empty()) return Usage();
+  if (!quantize.empty() && calib_dir.empty()) {
+    std::fprintf(stderr, "edgert-convert: --quantize int8 needs --calibration DIR\n");
+    return 2;
+  }
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<uint8_t> data;
@@ -171,6 +218,37 @@ int main(int argc, char** argv) {
   if (!s.ok()) {
     std::fprintf(stderr, "edgert-convert: %s: %s\n", in_path.c_str(), s.message().c_str());
     return 1;
+  }
+  QuantizeReport qreport;
+  if (!quantize.empty()) {
+    std::shared_ptr<const Model> fm;
+    Status q = Model::LoadBuffer(ert.data(), ert.size(), /*copy=*/false, &fm);
+    std::vector<CalibrationSample> samples;
+    if (q.ok()) q = LoadCalibrationDir(calib_dir, *fm, static_cast<size_t>(max_samples), &samples);
+    std::vector<TensorRange> ranges;
+    if (q.ok()) {
+      if (!quiet)
+        calib.progress = [](int pass, int k, int n, int passes) {
+          if (k == n || k % 10 == 0)
+            std::fprintf(stderr, "\rcalibration pass %d/%d: %d/%d samples%s", pass, passes, k, n, k == n ? "\n" : "");
+        };
+      q = Calibrate(ert, samples, calib, &ranges);
+    }
+    std::vector<uint8_t> quantized;
+    if (q.ok()) q = QuantizeInt8(ert, ranges, qopts, &quantized, &qreport);
+    if (!q.ok()) {
+      std::fprintf(stderr, "edgert-convert: quantization: %s\n", q.message().c_str());
+      return 1;
+    }
+    ert = std::move(quantized);
+    if (!quiet) {
+      std::printf("quantized: %d ops int8 (%s calibration, %zu samples), %d QUANTIZE + %d DEQUANTIZE inserted; "
+                  "constants %llu -> %llu bytes\n",
+                  qreport.quantized_ops, CalibrationMethodName(calib.method), samples.size(), qreport.inserted_quantize,
+                  qreport.inserted_dequantize, static_cast<unsigned long long>(qreport.constant_bytes_before),
+                  static_cast<unsigned long long>(qreport.constant_bytes_after));
+      for (const auto& kv : qreport.float_ops) std::printf("  kept float32: %s x%d\n", kv.first.c_str(), kv.second);
+    }
   }
   if (!WriteFile(out_path, ert)) {
     std::fprintf(stderr, "edgert-convert: cannot write '%s'\n", out_path.c_str());

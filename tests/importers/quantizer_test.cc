@@ -1,0 +1,169 @@
+// Post-training int8 quantization (runtime/importers/quantizer): calibration
+// ranges, the exact parameters chosen for a small model (checked against a
+// hand computation), and the quantized model's outputs.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "runtime/builder.h"
+#include "runtime/importers/quantizer/calibration.h"
+#include "runtime/importers/quantizer/quantize.h"
+#include "runtime/interpreter.h"
+#include "runtime/model.h"
+#include "runtime/op_resolver.h"
+
+namespace edgert {
+namespace {
+
+CalibrationSample Sample(const std::vector<float>& x) {
+  CalibrationSample s;
+  s.inputs.emplace_back(reinterpret_cast<const uint8_t*>(x.data()),
+                        reinterpret_cast<const uint8_t*>(x.data()) + x.size() * sizeof(float));
+  return s;
+}
+
+// x [1,3] -> FULLY_CONNECTED (w [2,3], b [2]) -> h -> RELU -> y
+std::vector<uint8_t> SmallFc() {
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 3});
+  const int w = b.AddConstant("w", DType::kF32, {2, 3}, std::vector<float>{0.5f, -1.f, 0.25f, 2.f, 0.f, -0.5f});
+  const int bias = b.AddConstant("b", DType::kF32, {2}, std::vector<float>{0.1f, -0.2f});
+  const int h = b.AddTensor("h", DType::kF32, {1, 2});
+  const int y = b.AddTensor("y", DType::kF32, {1, 2});
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {x, w, bias}, {h}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union());
+  b.AddOp(schema::OpType_RELU, {h}, {y});
+  b.MarkOutput(y);
+  return b.Finish();
+}
+
+std::vector<float> Run(const std::vector<uint8_t>& file, const std::vector<float>& x) {
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
+  OpResolver r;
+  AddReferenceKernels(&r);
+  Interpreter interp(m, &r);
+  Status s = interp.Prepare();
+  INFO(s.message());
+  REQUIRE(s.ok());
+  std::memcpy(interp.input(0)->data, x.data(), x.size() * sizeof(float));
+  s = interp.Invoke();
+  INFO(s.message());
+  REQUIRE(s.ok());
+  const Tensor* t = interp.output(0);
+  return std::vector<float>(t->data_as<float>(), t->data_as<float>() + t->NumElements());
+}
+
+TEST_CASE("quantizer: int8 parameters of a small model match a hand computation", "[quantizer]") {
+  const std::vector<uint8_t> f = SmallFc();
+  // Samples: x in {(1,2,3), (-1,0,4)}; h = w x + b:
+  //   (1,2,3):  h0 = 0.5 - 2 + 0.75 + 0.1 = -0.65, h1 = 2 - 1.5 - 0.2 = 0.3
+  //   (-1,0,4): h0 = -0.5 + 1 + 0.1 = 0.6,         h1 = -2 - 2 - 0.2 = -4.2
+  const std::vector<CalibrationSample> samples = {Sample({1, 2, 3}), Sample({-1, 0, 4})};
+  std::vector<TensorRange> ranges;
+  REQUIRE(Calibrate(f, samples, CalibrationOptions(), &ranges).ok());
+  REQUIRE(ranges.size() == 5);
+  CHECK(ranges[0].min == -1.f);  // x
+  CHECK(ranges[0].max == 4.f);
+  CHECK(ranges[3].min == Approx(-4.2f));  // h
+  CHECK(ranges[3].max == Approx(0.6f));
+  CHECK(ranges[4].min == 0.f);  // y = relu(h)
+  CHECK(ranges[4].max == Approx(0.6f));
+
+  std::vector<uint8_t> q;
+  QuantizeReport rep;
+  REQUIRE(QuantizeInt8(f, ranges, QuantizeOptions(), &q, &rep).ok());
+  CHECK(rep.quantized_ops == 2);
+  CHECK(rep.float_ops.empty());
+  CHECK(rep.inserted_quantize == 1);
+  CHECK(rep.inserted_dequantize == 1);
+
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(q.data(), q.size(), true, &m).ok());
+  const TensorInfo* xq = nullptr;
+  const TensorInfo* wq = nullptr;
+  const TensorInfo* bq = nullptr;
+  for (const TensorInfo& t : m->tensors()) {
+    if (t.name == "x/int8") xq = &t;
+    if (t.name == "w/int8") wq = &t;
+    if (t.name == "b/int32") bq = &t;
+  }
+  REQUIRE(xq != nullptr);
+  REQUIRE(wq != nullptr);
+  REQUIRE(bq != nullptr);
+  // x: [-1, 4] -> scale 5/255, zero point round(-128 + 1/(5/255)) = round(-76.999...) = -77
+  CHECK(xq->scale[0] == Approx(5.0 / 255.0));
+  CHECK(xq->zero_point[0] == -77);
+  // w rows: absmax 1 and 2 -> scales 1/127, 2/127; values round(w / scale)
+  REQUIRE(wq->scale.size() == 2);
+  CHECK(wq->scale[0] == Approx(1.0 / 127.0));
+  CHECK(wq->scale[1] == Approx(2.0 / 127.0));
+  const auto* wv = static_cast<const int8_t*>(wq->const_data);
+  CHECK(std::vector<int>(wv, wv + 6) == std::vector<int>{64, -127, 32, 127, 0, -32});  // 63.5 -> 64, 31.75 -> 32
+  // bias: round(b / (x_scale * w_scale)) = round(0.1 / (5/255 / 127)), round(-0.2 / (5/255 * 2/127))
+  const auto* bv = static_cast<const int32_t*>(bq->const_data);
+  CHECK(bv[0] == static_cast<int32_t>(std::nearbyint(0.1 / (5.0 / 255.0 / 127.0))));
+  CHECK(bv[1] == static_cast<int32_t>(std::nearbyint(-0.2 / (5.0 / 255.0 * 2.0 / 127.0))));
+
+  // The quantized model tracks the float one on inputs inside the calibrated
+  // ranges: the error bound is the input rounding through the weights
+  // (sum |w| * x_step / 2 <= 2.5 * 5/255 / 2), plus half a step of h (4.8/255)
+  // and of y (0.6/255).
+  const double bound = 2.5 * (5.0 / 255) / 2 + (4.8 / 255) / 2 + (0.6 / 255) / 2;
+  for (const std::vector<float>& x : {std::vector<float>{1, 2, 3}, std::vector<float>{-1, 0, 4},
+                                      std::vector<float>{0.5f, 1, 3}}) {
+    const std::vector<float> want = Run(f, x), got = Run(q, x);
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) CHECK(std::fabs(got[i] - want[i]) <= bound + 1e-6);
+  }
+}
+
+TEST_CASE("quantizer: keep-float leaves an op in float32 behind DEQUANTIZE/QUANTIZE", "[quantizer]") {
+  const std::vector<uint8_t> f = SmallFc();
+  std::vector<TensorRange> ranges;
+  REQUIRE(Calibrate(f, {Sample({1, 2, 3}), Sample({-1, 0, 4})}, CalibrationOptions(), &ranges).ok());
+  QuantizeOptions o;
+  o.keep_float.insert("RELU");
+  std::vector<uint8_t> q;
+  QuantizeReport rep;
+  REQUIRE(QuantizeInt8(f, ranges, o, &q, &rep).ok());
+  CHECK(rep.quantized_ops == 1);
+  CHECK(rep.float_ops.size() == 1);
+  const std::vector<float> want = Run(f, {1, 2, 3}), got = Run(q, {1, 2, 3});
+  for (size_t i = 0; i < got.size(); ++i) CHECK(std::fabs(got[i] - want[i]) <= 3 * 4.8 / 255);
+}
+
+TEST_CASE("calibration: percentile and entropy ranges from histograms", "[quantizer]") {
+  // 100 equal bins over [0, 100): 99% keeps [0.5, 99.5] -> the bin edges 0 and 100 move one bin in.
+  std::vector<double> flat(100, 10.0);
+  float lo, hi;
+  RangeFromHistogram(flat, 0.f, 100.f, CalibrationMethod::kPercentile, 98.0, true, &lo, &hi);
+  CHECK(lo == Approx(1.f));
+  CHECK(hi == Approx(99.f));
+  // A long sparse tail: entropy clips it; min/max would not.
+  std::vector<double> tail(2048, 0.0);
+  for (int i = 0; i < 256; ++i) tail[static_cast<size_t>(i)] = 1000.0 - i;
+  tail[2047] = 1.0;
+  RangeFromHistogram(tail, 0.f, 2048.f, CalibrationMethod::kEntropy, 0.0, false, &lo, &hi);
+  CHECK(hi < 1024.f);
+  CHECK(hi >= 255.f);
+  CalibrationMethod m;
+  CHECK(ParseCalibrationMethod("kl", &m));
+  CHECK(m == CalibrationMethod::kEntropy);
+  CHECK_FALSE(ParseCalibrationMethod("median", &m));
+}
+
+TEST_CASE("calibration: bad samples are refused with a message", "[quantizer]") {
+  const std::vector<uint8_t> f = SmallFc();
+  std::vector<TensorRange> ranges;
+  CHECK(Calibrate(f, {}, CalibrationOptions(), &ranges).code() == StatusCode::kInvalidArgument);
+  const Status s = Calibrate(f, {Sample({1, 2})}, CalibrationOptions(), &ranges);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("bytes") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace edgert
