@@ -12,6 +12,8 @@
 
 #include "runtime/importers/onnx/onnx_importer.h"
 #include "runtime/importers/quantizer/calibration.h"
+#include "runtime/importers/quantizer/fidelity.h"
+#include "runtime/importers/quantizer/mixed_precision.h"
 #include "runtime/importers/quantizer/quantize.h"
 #include "runtime/importers/tflite/tflite_importer.h"
 #include "runtime/model.h"
@@ -63,6 +65,15 @@ void PrintHelp(FILE* f) {
                "  --max-samples N       use at most N calibration samples (default 1000)\n"
                "  --keep-float A,B,...  keep these ops in float32 (op names, op types such as SOFTMAX, or\n"
                "                        output tensor names)\n"
+               "  --fidelity-target C   automatic mixed precision: move the layer that loses the most SNR back\n"
+               "                        to float32, one at a time, until every output's cosine similarity to\n"
+               "                        the float model is >= C (at most --max-float-ops N, default 16)\n"
+               "  --report              print the fidelity of the quantized model against the float one:\n"
+               "                        per output cosine, SNR, max error, top-1 agreement, mask IoU; per\n"
+               "                        layer SNR; file size before and after\n"
+               "  --report-samples DIR  held-out .npy samples for --report / --fidelity-target (default:\n"
+               "                        the calibration samples)\n"
+               "  --report-json FILE    also write the fidelity report as JSON\n"
                "  --quiet               print nothing but errors\n"
                "  -h, --help            this text\n"
                "\n"
@@ -130,6 +141,10 @@ int main(int argc, char** argv) {
   CalibrationOptions calib;
   QuantizeOptions qopts;
   long long max_samples = 1000;
+  bool fidelity_report = false;
+  std::string report_dir, report_json;
+  MixedPrecisionOptions mixed;
+  bool auto_mixed = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     long long v;
@@ -178,6 +193,23 @@ int main(int argc, char** argv) {
         if (e > b) qopts.keep_float.insert(list.substr(b, e - b));
         b = e + 1;
       }
+    } else if (a == "--report") {
+      fidelity_report = true;
+    } else if (a == "--report-samples" && i + 1 < argc) {
+      report_dir = argv[++i];
+    } else if (a == "--report-json" && i + 1 < argc) {
+      report_json = argv[++i];
+      fidelity_report = true;
+    } else if (a == "--fidelity-target" && i + 1 < argc) {
+      char* end = nullptr;
+      mixed.min_output_cosine = std::strtod(argv[++i], &end);
+      if (end == argv[i] || *end != 0 || !(mixed.min_output_cosine > 0.0 && mixed.min_output_cosine <= 1.0))
+        return Usage();
+      auto_mixed = true;
+    } else if (a == "--max-float-ops" && i + 1 < argc) {
+      long long v2;
+      if (!ParseInt(argv[++i], 0, 100000, &v2)) return Usage();
+      mixed.max_float_ops = static_cast<int>(v2);
     } else if (a == "--quiet") {
       quiet = true;
     } else if (a == "-h" || a == "--help") {
@@ -234,8 +266,42 @@ int main(int argc, char** argv) {
         };
       q = Calibrate(ert, samples, calib, &ranges);
     }
+    std::vector<CalibrationSample> held_out;
+    if (q.ok() && !report_dir.empty()) q = LoadCalibrationDir(report_dir, *fm, static_cast<size_t>(max_samples), &held_out);
+    const std::vector<CalibrationSample>& eval_samples = report_dir.empty() ? samples : held_out;
     std::vector<uint8_t> quantized;
-    if (q.ok()) q = QuantizeInt8(ert, ranges, qopts, &quantized, &qreport);
+    FidelityReport fidelity;
+    bool have_fidelity = false;
+    if (q.ok() && auto_mixed) {
+      MixedPrecisionResult mr;
+      q = QuantizeToFidelityTarget(ert, ranges, eval_samples, qopts, mixed, &quantized, &qreport, &fidelity, &mr);
+      have_fidelity = q.ok();
+      if (q.ok() && !quiet) {
+        std::printf("mixed precision: target output cosine %.6g %s; worst output cosine by round:", mixed.min_output_cosine,
+                    mr.target_met ? "met" : "NOT met");
+        for (double c : mr.worst_cosine) std::printf(" %.6f", c);
+        std::printf("\n");
+        for (const std::string& k : mr.kept_float) std::printf("  moved to float32: op writing '%s'\n", k.c_str());
+      }
+    } else if (q.ok()) {
+      q = QuantizeInt8(ert, ranges, qopts, &quantized, &qreport);
+    }
+    if (q.ok() && fidelity_report && !have_fidelity) {
+      q = CompareModels(ert, quantized, eval_samples, &fidelity);
+      have_fidelity = q.ok();
+    }
+    if (q.ok() && fidelity_report) {
+      if (!quiet)
+        std::printf("%s(samples: %s)\n", fidelity.ToTable().c_str(),
+                    report_dir.empty() ? "the calibration samples; give held-out ones with --report-samples" : report_dir.c_str());
+      if (!report_json.empty()) {
+        const std::string j = fidelity.ToJson();
+        if (!WriteFile(report_json, std::vector<uint8_t>(j.begin(), j.end()))) {
+          std::fprintf(stderr, "edgert-convert: cannot write '%s'\n", report_json.c_str());
+          return 1;
+        }
+      }
+    }
     if (!q.ok()) {
       std::fprintf(stderr, "edgert-convert: quantization: %s\n", q.message().c_str());
       return 1;
@@ -250,6 +316,7 @@ int main(int argc, char** argv) {
       for (const auto& kv : qreport.float_ops) std::printf("  kept float32: %s x%d\n", kv.first.c_str(), kv.second);
     }
   }
+  const auto tq = std::chrono::steady_clock::now();
   if (!WriteFile(out_path, ert)) {
     std::fprintf(stderr, "edgert-convert: cannot write '%s'\n", out_path.c_str());
     return 1;
@@ -281,7 +348,7 @@ int main(int argc, char** argv) {
                 report.folded_dequantize, report.densified, report.separate_activations);
   std::printf("%s\n", report.optimizer.Summary().c_str());
   for (const std::string& w : report.warnings) std::printf("warning: %s\n", w.c_str());
-  std::printf("output: %zu bytes; time: read %.1f ms, import %.1f ms, write %.1f ms, total %.1f ms\n", ert.size(),
-              Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t0, t3));
+  std::printf("output: %zu bytes; time: read %.1f ms, import %.1f ms, quantize %.1f ms, write %.1f ms, total %.1f ms\n",
+              ert.size(), Ms(t0, t1), Ms(t1, t2), Ms(t2, tq), Ms(tq, t3), Ms(t0, t3));
   return 0;
 }

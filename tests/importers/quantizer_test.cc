@@ -10,6 +10,8 @@
 
 #include "runtime/builder.h"
 #include "runtime/importers/quantizer/calibration.h"
+#include "runtime/importers/quantizer/fidelity.h"
+#include "runtime/importers/quantizer/mixed_precision.h"
 #include "runtime/importers/quantizer/quantize.h"
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
@@ -154,6 +156,53 @@ TEST_CASE("calibration: percentile and entropy ranges from histograms", "[quanti
   CHECK(ParseCalibrationMethod("kl", &m));
   CHECK(m == CalibrationMethod::kEntropy);
   CHECK_FALSE(ParseCalibrationMethod("median", &m));
+}
+
+TEST_CASE("fidelity report: identical models are exact; a quantized one is measured", "[quantizer]") {
+  const std::vector<uint8_t> f = SmallFc();
+  const std::vector<CalibrationSample> samples = {Sample({1, 2, 3}), Sample({-1, 0, 4}), Sample({0.5f, 1, 3})};
+  FidelityReport same;
+  REQUIRE(CompareModels(f, f, samples, &same).ok());
+  REQUIRE(same.outputs.size() == 1);
+  CHECK(same.outputs[0].name == "y");
+  CHECK(same.outputs[0].cosine == Approx(1.0));
+  CHECK(std::isinf(same.outputs[0].snr_db));
+  CHECK(same.outputs[0].max_abs == 0.0);
+  CHECK(same.outputs[0].top1 == 1.0);  // [1, 2]: classifier-like
+  CHECK(same.layers.size() == 2);       // h and y
+
+  std::vector<TensorRange> ranges;
+  REQUIRE(Calibrate(f, samples, CalibrationOptions(), &ranges).ok());
+  std::vector<uint8_t> q;
+  REQUIRE(QuantizeInt8(f, ranges, QuantizeOptions(), &q, nullptr).ok());
+  FidelityReport r;
+  REQUIRE(CompareModels(f, q, samples, &r).ok());
+  REQUIRE(r.outputs.size() == 1);
+  CHECK(r.outputs[0].cosine > 0.99);
+  CHECK(r.outputs[0].snr_db > 20.0);
+  CHECK(std::isfinite(r.outputs[0].snr_db));
+  CHECK(r.outputs[0].max_abs > 0.0);
+  CHECK(r.layers[0].quantized);
+  CHECK(r.quantized_bytes == q.size());
+  CHECK(r.ToTable().find("SNR dB") != std::string::npos);
+  CHECK(r.ToJson().find("\"snr_db\"") != std::string::npos);
+}
+
+TEST_CASE("mixed precision: an unreachable target moves ops to float until outputs are exact", "[quantizer]") {
+  const std::vector<uint8_t> f = SmallFc();
+  const std::vector<CalibrationSample> samples = {Sample({1, 2, 3}), Sample({-1, 0, 4}), Sample({0.5f, 1, 3})};
+  std::vector<TensorRange> ranges;
+  REQUIRE(Calibrate(f, samples, CalibrationOptions(), &ranges).ok());
+  MixedPrecisionOptions o;
+  o.min_output_cosine = 1.0;
+  std::vector<uint8_t> q;
+  FidelityReport fr;
+  MixedPrecisionResult res;
+  REQUIRE(QuantizeToFidelityTarget(f, ranges, samples, QuantizeOptions(), o, &q, nullptr, &fr, &res).ok());
+  CHECK(res.target_met);
+  CHECK(res.kept_float.size() == 2);  // both ops: only the float model itself is exact
+  CHECK(res.worst_cosine.front() < 1.0);
+  CHECK(fr.outputs[0].max_abs == 0.0);
 }
 
 TEST_CASE("calibration: bad samples are refused with a message", "[quantizer]") {

@@ -40,6 +40,8 @@ OpRule RuleFor(schema::OpType t) {
     case schema::OpType_MAX_POOL_2D:
     case schema::OpType_RESHAPE:
     case schema::OpType_PAD:
+    case schema::OpType_RESIZE_BILINEAR:
+    case schema::OpType_RESIZE_NEAREST_NEIGHBOR:
       return {Kind::kSameParams};
     case schema::OpType_LOGISTIC:
     case schema::OpType_SOFTMAX:
@@ -55,8 +57,6 @@ OpRule RuleFor(schema::OpType t) {
     case schema::OpType_RELU:
     case schema::OpType_RELU6:
     case schema::OpType_LEAKY_RELU:
-    case schema::OpType_RESIZE_BILINEAR:
-    case schema::OpType_RESIZE_NEAREST_NEIGHBOR:
       return {Kind::kCalibrated};
     default:
       return {};

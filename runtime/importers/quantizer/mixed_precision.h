@@ -1,0 +1,35 @@
+// Automatic mixed precision: quantize, measure fidelity, and keep the layer
+// that loses the most accuracy in float32, until every model output reaches
+// the user's cosine target (or the float budget is spent).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/importers/quantizer/calibration.h"
+#include "runtime/importers/quantizer/fidelity.h"
+#include "runtime/importers/quantizer/quantize.h"
+#include "runtime/status.h"
+
+namespace edgert {
+
+struct MixedPrecisionOptions {
+  double min_output_cosine = 0.9999;  // every output must reach it
+  int max_float_ops = 16;             // at most this many ops moved back to float32
+};
+
+struct MixedPrecisionResult {
+  std::vector<std::string> kept_float;  // output tensor names of the ops moved to float32, in order
+  std::vector<double> worst_cosine;     // the worst output cosine after each round (first: all int8)
+  bool target_met = false;
+};
+
+// Quantizes `f32_ert` with `base` (plus the ops this search keeps in float);
+// `samples` are the held-out samples fidelity is measured on.
+Status QuantizeToFidelityTarget(const std::vector<uint8_t>& f32_ert, const std::vector<TensorRange>& ranges,
+                                const std::vector<CalibrationSample>& samples, const QuantizeOptions& base,
+                                const MixedPrecisionOptions& options, std::vector<uint8_t>* out,
+                                QuantizeReport* quantize_report, FidelityReport* fidelity,
+                                MixedPrecisionResult* result);
+
+}  // namespace edgert
