@@ -226,9 +226,44 @@ Status Interpreter::PrepareNodes() {
     KernelContext& ctx = contexts_.back();
     EDGERT_RETURN_IF_ERROR(nodes_[i].kernel->prepare(&ctx));
     nodes_[i].state = ctx.state_;
+    bool folded = false;
+    EDGERT_RETURN_IF_ERROR(FoldConstantNode(static_cast<int>(i), &folded));
+    if (folded) continue;
     steps_.push_back(Step{Step::Kind::kCpuKernel, static_cast<int>(i), nodes_[i].kernel});
   }
   step_time_ns_.assign(steps_.size(), 0);
+  return Status::Ok();
+}
+
+// A node whose inputs are all constants (e.g. DEQUANTIZE of float16 weights)
+// runs once, here: its outputs become constants in persistent memory, so the
+// nodes after it see constant inputs (and can pack them) and invoke skips it.
+// Nodes that ask for scratch, alias their input, or write a model output run
+// at invoke as usual.
+Status Interpreter::FoldConstantNode(int i, bool* folded) {
+  *folded = false;
+  const NodeInfo& n = model_->nodes()[static_cast<size_t>(i)];
+  if (n.type == schema::OpType_CUSTOM || !nodes_[static_cast<size_t>(i)].scratch_sizes.empty() ||
+      (nodes_[static_cast<size_t>(i)].kernel->flags & kOutputMayAliasInput0) != 0)
+    return Status::Ok();
+  bool any_input = false;
+  for (int32_t t : n.inputs) {
+    if (t < 0) continue;
+    if (!tensors_[static_cast<size_t>(t)].is_constant) return Status::Ok();
+    any_input = true;
+  }
+  if (!any_input || n.outputs.empty()) return Status::Ok();
+  for (int32_t t : n.outputs)
+    for (int32_t o : model_->outputs())
+      if (t == o) return Status::Ok();
+  for (int32_t t : n.outputs) {
+    Tensor& out = tensors_[static_cast<size_t>(t)];
+    out.data = AllocatePersistent(out.bytes > 0 ? out.bytes : 1);
+    if (out.data == nullptr) return Status(StatusCode::kOutOfMemory, "out of memory for a constant computed at prepare");
+  }
+  EDGERT_RETURN_IF_ERROR(nodes_[static_cast<size_t>(i)].kernel->eval(&contexts_[static_cast<size_t>(i)]));
+  for (int32_t t : n.outputs) tensors_[static_cast<size_t>(t)].is_constant = true;
+  *folded = true;
   return Status::Ok();
 }
 
@@ -255,7 +290,8 @@ Status Interpreter::PlanMemory() {
   for (int i = 0; i < num_nodes; ++i) {
     for (int32_t t : nodes[i].inputs)
       if (t >= 0 && !tensors_[t].is_constant) touch(t, i);
-    for (int32_t t : nodes[i].outputs) touch(t, i);
+    for (int32_t t : nodes[i].outputs)
+      if (!tensors_[t].is_constant) touch(t, i);  // outputs computed at prepare are constants
   }
 
   // Reshape-like outputs share their input's memory (or point at its constant data).

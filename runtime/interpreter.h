@@ -101,6 +101,7 @@ class Interpreter {
   };
 
   Status PrepareNodes();
+  Status FoldConstantNode(int node, bool* folded);
   Status PlanMemory();
   void ResetTensors();
   void* AllocatePersistent(size_t bytes);

@@ -9,6 +9,7 @@
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
+#include "runtime/op_resolver.h"
 #include "tests/test_models.h"
 
 using namespace edgert;
@@ -335,4 +336,39 @@ TEST_CASE("profiling records a time for every step", "[interpreter]") {
   for (uint64_t t : it.step_time_ns()) REQUIRE(t > 0);
   it.ResetProfile();
   for (uint64_t t : it.step_time_ns()) REQUIRE(t == 0);
+}
+
+TEST_CASE("nodes on constants run once at prepare; the nodes after them see constant inputs", "[interpreter]") {
+  // x [1,4,4,2] -> CONV_2D 1x1 with float16 weights behind DEQUANTIZE -> y
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 4, 4, 2});
+  const std::vector<uint16_t> half = {0x3c00, 0xc000, 0x3800, 0x4200};  // 1, -2, 0.5, 3
+  const int wh = b.AddConstant("w_f16", DType::kF16, {2, 1, 1, 2}, half);
+  const int w = b.AddTensor("w", DType::kF32, {2, 1, 1, 2});
+  const int y = b.AddTensor("y", DType::kF32, {1, 4, 4, 2});
+  b.AddOp(schema::OpType_DEQUANTIZE, {wh}, {w});
+  b.AddOp(schema::OpType_CONV_2D, {x, w, -1}, {y}, schema::OpOptions_Conv2DOptions,
+          schema::CreateConv2DOptions(b.fbb(), schema::Padding_VALID).Union());
+  b.MarkOutput(y);
+  const std::vector<uint8_t> file = b.Finish();
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
+  OpResolver r;
+  AddDefaultKernels(&r);
+  Interpreter interp(m, &r);
+  REQUIRE(interp.Prepare().ok());
+  REQUIRE(interp.plan().size() == 1);  // only the conv runs at invoke
+  CHECK(interp.tensor(w)->is_constant);
+  float* xs = interp.input(0)->data_as<float>();
+  for (int i = 0; i < 32; ++i) xs[i] = static_cast<float>(i % 5) - 2.f;
+  REQUIRE(interp.Invoke().ok());
+  const float* ys = interp.output(0)->data_as<float>();
+  for (int p = 0; p < 16; ++p) {
+    CHECK(ys[2 * p] == xs[2 * p] * 1.f + xs[2 * p + 1] * -2.f);
+    CHECK(ys[2 * p + 1] == xs[2 * p] * 0.5f + xs[2 * p + 1] * 3.f);
+  }
+  // A resize re-prepares and folds again.
+  REQUIRE(interp.ResizeInput(0, Shape{1, 2, 2, 2}).ok());
+  REQUIRE(interp.Prepare().ok());
+  CHECK(interp.plan().size() == 1);
 }

@@ -57,6 +57,8 @@ void PrintHelp(FILE* f) {
                "  --quantize int8       int8 activations (per tensor, asymmetric, from calibration), int8\n"
                "                        weights (per output channel, symmetric), int32 biases; ops without an\n"
                "                        int8 kernel stay float32 behind QUANTIZE/DEQUANTIZE (listed in the summary)\n"
+               "  --quantize fp16       float32 weights (constants of 256+ elements) stored as float16 behind\n"
+               "                        DEQUANTIZE: half the file; expanded once at prepare, computed in float32\n"
                "  --calibration DIR     float32 .npy input samples (one per file, or stacked on a leading axis)\n"
                "  --calibration-method minmax|percentile|kl\n"
                "                        range per activation: observed min/max (default), the central\n"
@@ -174,7 +176,7 @@ int main(int argc, char** argv) {
       onnx_opts.fold_batchnorm = false;
     } else if (a == "--quantize" && i + 1 < argc) {
       quantize = argv[++i];
-      if (quantize != "int8") return Usage();
+      if (quantize != "int8" && quantize != "fp16") return Usage();
     } else if (a == "--calibration" && i + 1 < argc) {
       calib_dir = argv[++i];
     } else if (a == "--calibration-method" && i + 1 < argc) {
@@ -222,7 +224,7 @@ int main(int argc, char** argv) {
     }
   }
   if (in_path.empty() || out_path.empty()) return Usage();
-  if (!quantize.empty() && calib_dir.empty()) {
+  if (quantize == "int8" && calib_dir.empty()) {
     std::fprintf(stderr, "edgert-convert: --quantize int8 needs --calibration DIR\n");
     return 2;
   }
@@ -252,7 +254,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   QuantizeReport qreport;
-  if (!quantize.empty()) {
+  if (quantize == "fp16") {
+    Fp16Report fr;
+    std::vector<uint8_t> half;
+    Status q = QuantizeFp16(ert, &half, &fr);
+    if (!q.ok()) {
+      std::fprintf(stderr, "edgert-convert: fp16: %s\n", q.message().c_str());
+      return 1;
+    }
+    ert = std::move(half);
+    if (!quiet)
+      std::printf("fp16: %d float32 constants stored as float16 (%llu bytes saved, %d values saturated to +-65504)\n",
+                  fr.converted_tensors, static_cast<unsigned long long>(fr.bytes_saved), fr.saturated);
+  } else if (!quantize.empty()) {
     std::shared_ptr<const Model> fm;
     Status q = Model::LoadBuffer(ert.data(), ert.size(), /*copy=*/false, &fm);
     std::vector<CalibrationSample> samples;

@@ -216,3 +216,50 @@ TEST_CASE("calibration: bad samples are refused with a message", "[quantizer]") 
 
 }  // namespace
 }  // namespace edgert
+
+namespace edgert {
+namespace {
+
+TEST_CASE("fp16 mode: weights stored as float16, expanded at prepare, results within float16 rounding",
+          "[quantizer]") {
+  // x [1,16] -> FULLY_CONNECTED (w [32,16] = 512 values, b [32]) -> y
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 16});
+  std::vector<float> wv(512);
+  for (size_t i = 0; i < wv.size(); ++i) wv[i] = std::sin(0.37f * static_cast<float>(i)) * 0.8f;
+  const int w = b.AddConstant("w", DType::kF32, {32, 16}, wv);
+  const int bias = b.AddConstant("b", DType::kF32, {32}, std::vector<float>(32, 0.25f));
+  const int y = b.AddTensor("y", DType::kF32, {1, 32});
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {x, w, bias}, {y}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union());
+  b.MarkOutput(y);
+  const std::vector<uint8_t> f = b.Finish();
+  std::vector<uint8_t> h;
+  Fp16Report rep;
+  REQUIRE(QuantizeFp16(f, &h, &rep).ok());
+  CHECK(rep.converted_tensors == 1);  // the bias is too small to bother
+  CHECK(rep.bytes_saved == 1024);
+  CHECK(h.size() < f.size());
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(h.data(), h.size(), true, &m).ok());
+  OpResolver r;
+  AddDefaultKernels(&r);
+  Interpreter interp(m, &r);
+  REQUIRE(interp.Prepare().ok());
+  CHECK(interp.plan().size() == 1);  // DEQUANTIZE ran at prepare
+  std::vector<float> xs(16);
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<float>(i) * 0.1f - 0.7f;
+  std::memcpy(interp.input(0)->data, xs.data(), 64);
+  REQUIRE(interp.Invoke().ok());
+  const std::vector<float> want = Run(f, xs);
+  const float* got = interp.output(0)->data_as<float>();
+  for (size_t i = 0; i < want.size(); ++i) {
+    // float16 keeps 11 significant bits: each weight moves by at most 2^-11 relative.
+    double bound = 0;
+    for (size_t k = 0; k < 16; ++k) bound += std::fabs(wv[i * 16 + k] * xs[k]) * std::ldexp(1.0, -11);
+    CHECK(std::fabs(got[i] - want[i]) <= bound + 1e-6);
+  }
+}
+
+}  // namespace
+}  // namespace edgert

@@ -34,6 +34,16 @@ struct QuantizeReport {
 Status QuantizeInt8(const std::vector<uint8_t>& in, const std::vector<TensorRange>& ranges,
                     const QuantizeOptions& options, std::vector<uint8_t>* out, QuantizeReport* report);
 
+struct Fp16Report {
+  int converted_tensors = 0;
+  uint64_t bytes_saved = 0;
+  int saturated = 0;  // values beyond float16's range, clamped to +-65504
+};
+
+// Float32 constants (256 elements or more) stored as float16 behind DEQUANTIZE;
+// the interpreter expands them once at prepare and computes in float32.
+Status QuantizeFp16(const std::vector<uint8_t>& in, std::vector<uint8_t>* out, Fp16Report* report);
+
 // Asymmetric int8 parameters for the real range [lo, hi] (widened to hold 0).
 void ChooseInt8Params(float lo, float hi, float* scale, int32_t* zero_point);
 
