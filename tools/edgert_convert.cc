@@ -59,6 +59,9 @@ void PrintHelp(FILE* f) {
                "                        int8 kernel stay float32 behind QUANTIZE/DEQUANTIZE (listed in the summary)\n"
                "  --quantize fp16       float32 weights (constants of 256+ elements) stored as float16 behind\n"
                "                        DEQUANTIZE: half the file; expanded once at prepare, computed in float32\n"
+               "  --quantize dynamic    dynamic range: int8 weights (per output channel); FULLY_CONNECTED\n"
+               "                        quantizes its input rows at run time (int32 accumulation), other ops\n"
+               "                        keep float32 arithmetic on weights expanded at prepare\n"
                "  --calibration DIR     float32 .npy input samples (one per file, or stacked on a leading axis)\n"
                "  --calibration-method minmax|percentile|kl\n"
                "                        range per activation: observed min/max (default), the central\n"
@@ -176,7 +179,7 @@ int main(int argc, char** argv) {
       onnx_opts.fold_batchnorm = false;
     } else if (a == "--quantize" && i + 1 < argc) {
       quantize = argv[++i];
-      if (quantize != "int8" && quantize != "fp16") return Usage();
+      if (quantize != "int8" && quantize != "fp16" && quantize != "dynamic") return Usage();
     } else if (a == "--calibration" && i + 1 < argc) {
       calib_dir = argv[++i];
     } else if (a == "--calibration-method" && i + 1 < argc) {
@@ -266,6 +269,19 @@ int main(int argc, char** argv) {
     if (!quiet)
       std::printf("fp16: %d float32 constants stored as float16 (%llu bytes saved, %d values saturated to +-65504)\n",
                   fr.converted_tensors, static_cast<unsigned long long>(fr.bytes_saved), fr.saturated);
+  } else if (quantize == "dynamic") {
+    DynamicReport dr;
+    std::vector<uint8_t> dyn;
+    Status q = QuantizeDynamic(ert, &dyn, &dr);
+    if (!q.ok()) {
+      std::fprintf(stderr, "edgert-convert: dynamic: %s\n", q.message().c_str());
+      return 1;
+    }
+    ert = std::move(dyn);
+    if (!quiet)
+      std::printf("dynamic: %d FULLY_CONNECTED with int8 weights and run-time input quantization, %d ops with int8 "
+                  "weights only (%llu bytes saved)\n",
+                  dr.hybrid_ops, dr.weight_only_ops, static_cast<unsigned long long>(dr.bytes_saved));
   } else if (!quantize.empty()) {
     std::shared_ptr<const Model> fm;
     Status q = Model::LoadBuffer(ert.data(), ert.size(), /*copy=*/false, &fm);

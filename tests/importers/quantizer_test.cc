@@ -263,3 +263,75 @@ TEST_CASE("fp16 mode: weights stored as float16, expanded at prepare, results wi
 
 }  // namespace
 }  // namespace edgert
+
+namespace edgert {
+namespace {
+
+TEST_CASE("dynamic mode: FULLY_CONNECTED quantizes input rows at run time (hybrid kernel)", "[quantizer]") {
+  // x [3,20] -> FULLY_CONNECTED (w [7,20], b [7], RELU) -> y [3,7]
+  const int rows = 3, in = 20, out = 7;
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {rows, in});
+  std::vector<float> wv(static_cast<size_t>(out * in));
+  for (size_t i = 0; i < wv.size(); ++i) wv[i] = std::cos(0.71f * static_cast<float>(i)) * (1.f + static_cast<float>(i % 7));
+  const int w = b.AddConstant("w", DType::kF32, {out, in}, wv);
+  std::vector<float> bv(out);
+  for (int o = 0; o < out; ++o) bv[static_cast<size_t>(o)] = 0.3f * static_cast<float>(o) - 1.f;
+  const int bias = b.AddConstant("b", DType::kF32, {out}, bv);
+  const int y = b.AddTensor("y", DType::kF32, {rows, out});
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {x, w, bias}, {y}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb(), schema::Activation_RELU).Union());
+  b.MarkOutput(y);
+  const std::vector<uint8_t> f = b.Finish();
+  std::vector<uint8_t> d;
+  DynamicReport rep;
+  REQUIRE(QuantizeDynamic(f, &d, &rep).ok());
+  CHECK(rep.hybrid_ops == 1);
+  CHECK(rep.bytes_saved == static_cast<uint64_t>(out * in * 3));
+
+  std::vector<float> xs(static_cast<size_t>(rows * in));
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = std::sin(1.3f * static_cast<float>(i)) * (i < 20 ? 0.01f : 5.f);
+  const std::vector<float> got = Run(d, xs);
+  // The same arithmetic, written out: per-channel weight scales, per-row input scales.
+  std::vector<double> wscale(static_cast<size_t>(out));
+  for (int o = 0; o < out; ++o) {
+    float m = 0.f;
+    for (int i = 0; i < in; ++i) m = std::max(m, std::fabs(wv[static_cast<size_t>(o * in + i)]));
+    wscale[static_cast<size_t>(o)] = m / 127.f;
+  }
+  for (int r = 0; r < rows; ++r) {
+    float m = 0.f;
+    for (int i = 0; i < in; ++i) m = std::max(m, std::fabs(xs[static_cast<size_t>(r * in + i)]));
+    const float xsc = m / 127.f;
+    for (int o = 0; o < out; ++o) {
+      long acc = 0;
+      for (int i = 0; i < in; ++i) {
+        const long qx = std::lround(xs[static_cast<size_t>(r * in + i)] / xsc);
+        const long qw = std::lround(wv[static_cast<size_t>(o * in + i)] / static_cast<float>(wscale[static_cast<size_t>(o)]));
+        acc += qx * qw;
+      }
+      const double want = std::max(0.0, acc * static_cast<double>(xsc) * wscale[static_cast<size_t>(o)] + bv[static_cast<size_t>(o)]);
+      CHECK(got[static_cast<size_t>(r * out + o)] == Approx(want).epsilon(1e-5).margin(1e-6));
+    }
+  }
+  // And it stays within the rounding bound of the float model: each product
+  // x*w moves by at most |w| s_x/2 + |x| s_w/2 + s_x s_w/4.
+  const std::vector<float> ref = Run(f, xs);
+  for (int r = 0; r < rows; ++r) {
+    float m = 0.f;
+    for (int i = 0; i < in; ++i) m = std::max(m, std::fabs(xs[static_cast<size_t>(r * in + i)]));
+    const double sx = m / 127.0;
+    for (int o = 0; o < out; ++o) {
+      const double sw = wscale[static_cast<size_t>(o)];
+      double bound = 1e-5;
+      for (int i = 0; i < in; ++i)
+        bound += std::fabs(wv[static_cast<size_t>(o * in + i)]) * sx / 2 +
+                 std::fabs(xs[static_cast<size_t>(r * in + i)]) * sw / 2 + sx * sw / 4;
+      const size_t k = static_cast<size_t>(r * out + o);
+      CHECK(std::fabs(got[k] - ref[k]) <= bound);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace edgert

@@ -44,6 +44,16 @@ struct Fp16Report {
 // the interpreter expands them once at prepare and computes in float32.
 Status QuantizeFp16(const std::vector<uint8_t>& in, std::vector<uint8_t>* out, Fp16Report* report);
 
+struct DynamicReport {
+  int hybrid_ops = 0;       // FULLY_CONNECTED with int8 weights, inputs quantized at run time
+  int weight_only_ops = 0;  // convolutions with int8 weights behind DEQUANTIZE (float32 arithmetic)
+  uint64_t bytes_saved = 0;
+};
+
+// Dynamic-range quantization: int8 weights (symmetric, per output channel);
+// FULLY_CONNECTED quantizes its input rows at run time.
+Status QuantizeDynamic(const std::vector<uint8_t>& in, std::vector<uint8_t>* out, DynamicReport* report);
+
 // Asymmetric int8 parameters for the real range [lo, hi] (widened to hold 0).
 void ChooseInt8Params(float lo, float hi, float* scale, int32_t* zero_point);
 
