@@ -151,11 +151,19 @@ int main(int argc, char** argv) {
         "{\"model\": \"%s\", \"ops\": %zu, \"threads\": %d, \"runs\": %d, \"load_ms\": %.3f, \"prepare_ms\": %.3f, "
         "\"first_run_ms\": %.3f, \"median_ms\": %.3f, \"p90_ms\": %.3f, \"min_ms\": %.3f, \"arena_bytes\": %zu, "
         "\"arena_lower_bound_bytes\": %zu, \"persistent_bytes\": %zu, \"constant_bytes\": %zu, \"model_file_bytes\": "
-        "%zu, \"stored_plan_used\": %s, \"peak_rss_kb\": %ld, \"cpu\": \"%s\", \"isa\": \"%s\"}\n",
+        "%zu, \"stored_plan_used\": %s, \"peak_rss_kb\": %ld, \"cpu\": \"%s\", \"isa\": \"%s\", \"inputs\": [",
         model_path.c_str(), model->nodes().size(), interp.num_threads(), runs, load_ms, prepare_ms, first_ms, median,
         p90, mn, m.arena_bytes, m.arena_lower_bound, m.persistent_bytes, m.constant_bytes, model->file_size(),
         m.stored_plan_used ? "true" : "false", peak_kb, GetCpuFeatures().name.c_str(),
         GetCpuFeatures().Describe().c_str());
+    for (int i = 0; i < interp.num_inputs(); ++i) {
+      const Tensor* t = interp.input(i);
+      std::printf("%s{\"name\": \"%s\", \"dtype\": \"%s\", \"shape\": [", i ? ", " : "", t->name,
+                  DTypeName(t->dtype));
+      for (int d = 0; d < t->shape.rank; ++d) std::printf("%s%d", d ? ", " : "", t->shape.dims[d]);
+      std::printf("]}");
+    }
+    std::printf("]}\n");
   } else {
     std::printf("model:            %s (%zu ops, %.2f MB file)\n", model_path.c_str(), model->nodes().size(),
                 model->file_size() / 1e6);
