@@ -221,6 +221,9 @@ class Importer {
   Status QdqConstInput(const std::string& name, std::vector<int64_t>* q, QuantSpec* spec, int32_t* elem_type,
                        std::string* why);
   Status Requantize(Value* x, const QuantSpec& q, Value* out);
+  // Rewrites ONNX Runtime's dynamic-quantization MatMul chains into float MatMuls.
+  void FindDynamicQuantPatterns();
+  Status MapDynamicQuantOnly(size_t i);
   const QuantSpec* quant_scope_ = nullptr;
   std::vector<std::string> qdq_float_ops_;
   int qdq_folded_ = 0;

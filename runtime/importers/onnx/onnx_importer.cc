@@ -68,6 +68,8 @@ const Importer::OpEntry* Importer::FindOp(const OnnxNode& n) {
     {"Expand", &Importer::MapExpand},
     {"QuantizeLinear", &Importer::MapQuantizeLinear},
     {"DequantizeLinear", &Importer::MapDequantizeLinear},
+    {"DynamicQuantizeLinear", &Importer::MapDynamicQuantOnly},
+    {"MatMulInteger", &Importer::MapDynamicQuantOnly},
     // Only with constant inputs (folded by TryFold); fail otherwise.
     {"Equal", &Importer::MapConstOnly},
     {"Not", &Importer::MapConstOnly},
@@ -333,6 +335,7 @@ Status Importer::Run(std::vector<uint8_t>* out) {
   }
 
   FindGeluPatterns();
+  FindDynamicQuantPatterns();
 
   // 3. Nodes, in order (ONNX requires topological order); If nodes splice their
   // taken branch in after themselves.

@@ -17,6 +17,7 @@
 //   int8 kernels; int8 kernels need per-channel weights with zero point 0.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -150,8 +151,20 @@ Status Importer::MapDequantizeLinear(size_t idx) {
     ++report_->folded_dequantize;
     return Define(o, std::move(v));
   }
-  if (x->dtype != DType::kI8 && x->dtype != DType::kU8) return NodeError(n, "the input must be a quantized activation");
   if (q.scale.size() != 1) return NodeError(n, "per-axis quantization of activations is not supported");
+  if (x->dtype == DType::kF32) {
+    // Integer values computed in float (e.g. rows gathered from an int8
+    // constant): y = (x - zero_point) * scale in float.
+    const float zp = static_cast<float>(q.zero_point[0] + (u8 ? 128 : 0));
+    const int zt = ConstTensor(o + "/zero_point", {1}, {-zp}), st = ConstTensor(o + "/scale", {1}, {q.scale[0]});
+    Value t, v;
+    const int tt = NewActivation(o + "/centered", x->shape, x->nhwc, &t);
+    EmitBinary(schema::OpType_ADD, x->tensor, zt, tt);
+    const int yt = OutputActivation(o, x->shape, x->nhwc, &v);
+    EmitBinary(schema::OpType_MUL, tt, st, yt);
+    return Define(o, std::move(v));
+  }
+  if (x->dtype != DType::kI8 && x->dtype != DType::kU8) return NodeError(n, "the input must be a quantized activation");
   if (!SameQuant(x->quant, q))
     report_->warnings.push_back("DequantizeLinear '" + n.name + "' uses other parameters than its input's QuantizeLinear");
   QuantSpec in_q = q;
@@ -296,7 +309,9 @@ Status Importer::TryQdqGroup(size_t idx, bool* done) {
     reads_dq = reads_dq || (p != producer_.end() && IsQdqOp(node(p->second), "DequantizeLinear") &&
                             !IsConstName(node(p->second).inputs[0]));
   }
-  if (reads_dq) qdq_float_ops_.push_back(op + " '" + n.name + "': " + why);
+  const int q = n.outputs.empty() ? -1 : SoleConsumer(n.outputs[0]);
+  if (reads_dq && q >= 0 && IsQdqOp(node(static_cast<size_t>(q)), "QuantizeLinear"))
+    qdq_float_ops_.push_back(op + " '" + n.name + "': " + why);
   return Status::Ok();
 }
 
@@ -543,6 +558,97 @@ Status Importer::QuantPassThrough(size_t idx, QdqGroup* g, std::string* why) {
   if (y->is_const || y->dtype != DType::kI8) return NodeError(n, "internal: the quantized op made no int8 output");
   Value v = *y;
   return Define(g->out_name, std::move(v));
+}
+
+// --- dynamic quantization ------------------------------------------------------
+//
+// ONNX Runtime's quantize_dynamic writes, per MatMul with constant weights W:
+//   (xq, xs, xz) = DynamicQuantizeLinear(x)
+//   y = Mul(Cast<float>(MatMulInteger(xq, Wq, xz, Wz)), Mul(xs, Ws))
+// which is x @ ((Wq - Wz) * Ws) up to the rounding of x to 8 bits. The chain is
+// rewritten into MatMul(x, dequantized W): float activations, weights as
+// dequantized from their int8 values (no dynamic int8 kernel exists yet).
+void Importer::FindDynamicQuantPatterns() {
+  std::set<size_t> chain_nodes;
+  std::map<size_t, size_t> dql_of;  // rewritten Mul -> its DynamicQuantizeLinear
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const OnnxNode& m = node(i);
+    if (m.op_type != "MatMulInteger" || !m.domain.empty() || m.inputs.size() < 2 || m.outputs.size() != 1) continue;
+    auto pd = producer_.find(m.inputs[0]);
+    if (pd == producer_.end() || node(pd->second).op_type != "DynamicQuantizeLinear") continue;
+    const OnnxNode& d = node(pd->second);
+    if (d.outputs.size() != 3 || d.outputs[0] != m.inputs[0]) continue;
+    if (m.inputs.size() > 2 && !m.inputs[2].empty() && m.inputs[2] != d.outputs[2]) continue;
+    if (!IsConstName(m.inputs[1]) || (m.inputs.size() > 3 && !m.inputs[3].empty() && !IsConstName(m.inputs[3]))) continue;
+    const int c = SoleConsumer(m.outputs[0]);
+    if (c < 0 || node(static_cast<size_t>(c)).op_type != "Cast" || AttrInt(node(static_cast<size_t>(c)), "to", 0) != kOnnxFloat)
+      continue;
+    const int u = SoleConsumer(node(static_cast<size_t>(c)).outputs[0]);
+    if (u < 0 || node(static_cast<size_t>(u)).op_type != "Mul") continue;
+    const OnnxNode& mul = node(static_cast<size_t>(u));
+    if (mul.inputs.size() != 2 || mul.outputs.size() != 1) continue;
+    const std::string& cast_out = node(static_cast<size_t>(c)).outputs[0];
+    const std::string& scale = mul.inputs[0] == cast_out ? mul.inputs[1] : mul.inputs[0];
+    auto ps = producer_.find(scale);
+    if (ps == producer_.end() || node(ps->second).op_type != "Mul") continue;
+    const OnnxNode& sm = node(ps->second);
+    if (sm.inputs.size() != 2) continue;
+    const std::string& ws = sm.inputs[0] == d.outputs[1] ? sm.inputs[1] : sm.inputs[0];
+    if ((sm.inputs[0] != d.outputs[1] && sm.inputs[1] != d.outputs[1]) || !IsConstName(ws)) continue;
+    // Dequantized weights: (Wq - Wz) * Ws (per-tensor, or per column of W [K, N]).
+    Value *wq = by_name_[m.inputs[1]], *wsv = by_name_[ws];
+    Value* wz = m.inputs.size() > 3 && !m.inputs[3].empty() ? by_name_[m.inputs[3]] : nullptr;
+    const std::vector<int64_t>* q;
+    const std::vector<float>* sc;
+    const std::vector<int64_t>* zp = nullptr;
+    if (wq->shape.size() != 2 || !Ints(wq, &q).ok() || !Floats(wsv, &sc).ok() || (wz != nullptr && !Ints(wz, &zp).ok()))
+      continue;
+    const size_t N = static_cast<size_t>(wq->shape[1]);
+    if ((sc->size() != 1 && sc->size() != N) || (zp != nullptr && zp->size() != 1 && zp->size() != N)) continue;
+    Value w;
+    w.is_const = w.loaded = true;
+    w.shape = wq->shape;
+    w.f.resize(q->size());
+    for (size_t k = 0; k < q->size(); ++k) {
+      const size_t col = k % N;
+      const int64_t z = zp == nullptr ? 0 : (*zp)[zp->size() == 1 ? 0 : col];
+      w.f[k] = static_cast<float>((*q)[k] - z) * (*sc)[sc->size() == 1 ? 0 : col];
+    }
+    const std::string wname = m.inputs[1] + "/dequantized";
+    if (by_name_.count(wname) == 0 && !Define(wname, std::move(w)).ok()) continue;
+    OnnxNode mm;
+    mm.op_type = "MatMul";
+    mm.name = mul.name;
+    mm.inputs = {d.inputs[0], wname};
+    mm.outputs = mul.outputs;
+    synth_.push_back(std::move(mm));
+    nodes_[static_cast<size_t>(u)] = &synth_.back();
+    skip_[i] = skip_[static_cast<size_t>(c)] = skip_[ps->second] = true;
+    chain_nodes.insert(i);
+    chain_nodes.insert(ps->second);
+    dql_of[static_cast<size_t>(u)] = pd->second;
+    ++report_->dynamic_quant_matmuls;
+  }
+  // A DynamicQuantizeLinear all of whose readers were rewritten goes away.
+  std::set<size_t> dqls;
+  for (const auto& kv : dql_of) dqls.insert(kv.second);
+  for (size_t d : dqls) {
+    bool all = true;
+    for (const std::string& o : node(d).outputs)
+      for (size_t c : consumers_[o]) all = all && chain_nodes.count(c) != 0;
+    if (all) skip_[d] = true;
+  }
+  if (!dql_of.empty()) {
+    IndexConsumers();
+    report_->warnings.push_back(std::to_string(dql_of.size()) +
+                                " dynamically quantized MatMul(s) (DynamicQuantizeLinear + MatMulInteger) run as float "
+                                "FULLY_CONNECTED with the int8 weights dequantized at import");
+  }
+}
+
+Status Importer::MapDynamicQuantOnly(size_t idx) {
+  return NodeError(node(idx), "is only supported in ONNX Runtime's dynamic quantization pattern "
+                              "DynamicQuantizeLinear -> MatMulInteger -> Cast(float) -> Mul(scale) with constant weights");
 }
 
 }  // namespace onnx_import
