@@ -26,6 +26,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -176,10 +177,11 @@ def main():
 
     import onnx
     qw = load_script("onnx-quantize-weights")
+    work = tempfile.mkdtemp(prefix="edgert-quantize-")
     sums = []
     for name, src, kind, act in MODELS:
         src_path = os.path.join(cache, src + ".onnx")
-        made_path = os.path.join(cache, name + ".quantizer.onnx")
+        made_path = os.path.join(work, name + ".quantizer.onnx")
         out_path = os.path.join(cache, name + ".onnx")
         if kind == "static":
             q.quantize_static(src_path, made_path, Reader(), quant_format=q.QuantFormat.QDQ, per_channel=True,
