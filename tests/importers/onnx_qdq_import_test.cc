@@ -274,6 +274,26 @@ TEST_CASE("ONNX QDQ group without an int8 kernel stays float between DEQUANTIZE 
   ExpectWithinOneStep(im.Out(0), want, qy.scale);
 }
 
+TEST_CASE("ONNX QDQ Concat with a float constant input stays float", "[importers][onnx][qdq]") {
+  const Q qx{0.05f, 0, false}, qy{0.06f, -3, false};
+  OnnxBuilder b;
+  b.Input("x", {1, 3});
+  QuantizeInput(&b, "x", qx, "xd");
+  b.Weights("k", {1, 2}, {0.3f, -0.7f});
+  b.Node("Concat", {"xd", "k"}, {"y"}, {AInt("axis", 1)});
+  QuantizeOutput(&b, "y", qy, "out");
+  Imported im(b.Build(13));
+  CHECK(im.report.qdq_int8_groups == 0);
+  CHECK(im.report.qdq_float_groups == 1);
+  const std::vector<float> x = {0.12f, -1.f, 2.3f};
+  im.Feed(0, x);
+  im.Invoke();
+  std::vector<double> want;
+  for (float v : x) want.push_back(qy.Real(qy.Quantize(qx.Real(qx.Quantize(v)))));
+  for (float v : {0.3f, -0.7f}) want.push_back(qy.Real(qy.Quantize(v)));
+  ExpectWithinOneStep(im.Out(0), want, qy.scale);
+}
+
 TEST_CASE("ONNX QDQ: unsupported quantization is refused with a clear error", "[importers][onnx][qdq]") {
   auto import = [](OnnxBuilder& b) {
     const std::vector<uint8_t> onnx = b.Build(13);

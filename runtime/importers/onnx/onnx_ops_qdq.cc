@@ -528,6 +528,12 @@ Status Importer::QuantPassThrough(size_t idx, QdqGroup* g, std::string* why) {
   // differently quantized input is requantized first (exact for max / copies;
   // an average would round twice, so AveragePool then stays float).
   const bool same_params = op != "Concat" && op != "GlobalAveragePool";
+  // Data inputs must all be quantized activations (Concat: every input; others: input 0).
+  for (size_t k = 0; k < n.inputs.size(); ++k)
+    if ((k == 0 || op == "Concat") && !n.inputs[k].empty() && g->qin[k] == nullptr) {
+      *why = "input '" + n.inputs[k] + "' is not a quantized activation";
+      return Status::Ok();
+    }
   std::vector<Value> requantized(n.inputs.size());
   std::map<std::string, Value*> saved;
   for (size_t k = 0; k < n.inputs.size(); ++k) {
