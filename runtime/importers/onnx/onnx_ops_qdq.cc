@@ -192,7 +192,7 @@ Status Importer::Requantize(Value* x, const QuantSpec& q, Value* out) {
 Status Importer::QdqConstInput(const std::string& name, std::vector<int64_t>* q, QuantSpec* spec, int32_t* elem_type,
                                std::string* why) {
   auto p = producer_.find(name);
-  if (p == producer_.end() || !IsQdqOp(node(p->second), "DequantizeLinear")) {
+  if (p == producer_.end() || !IsQdqOp(node(p->second), "DequantizeLinear") || node(p->second).inputs.empty()) {
     *why = "'" + name + "' is not a DequantizeLinear output";
     return Status::Ok();
   }
@@ -221,7 +221,7 @@ Status Importer::MatchQdqGroup(size_t idx, QdqGroup* g, std::string* why) {
   for (size_t k = 0; k < n.inputs.size(); ++k) {
     if (n.inputs[k].empty() || IsConstName(n.inputs[k])) continue;
     auto p = producer_.find(n.inputs[k]);
-    if (p == producer_.end() || !IsQdqOp(node(p->second), "DequantizeLinear")) {
+    if (p == producer_.end() || !IsQdqOp(node(p->second), "DequantizeLinear") || node(p->second).inputs.empty()) {
       *why = "input '" + n.inputs[k] + "' is not dequantized";
       return Status::Ok();
     }
@@ -256,7 +256,7 @@ Status Importer::MatchQdqGroup(size_t idx, QdqGroup* g, std::string* why) {
     return Status::Ok();
   }
   const OnnxNode& qn = node(static_cast<size_t>(q));
-  if (qn.outputs.empty() || qn.outputs[0].empty() || graph_outputs_.count(qn.outputs[0]) != 0) {
+  if (qn.inputs.size() < 2 || qn.outputs.empty() || qn.outputs[0].empty() || graph_outputs_.count(qn.outputs[0]) != 0) {
     *why = "the QuantizeLinear output is a graph output";
     return Status::Ok();
   }
@@ -307,7 +307,7 @@ Status Importer::TryQdqGroup(size_t idx, bool* done) {
   for (const std::string& in : n.inputs) {
     auto p = producer_.find(in);
     reads_dq = reads_dq || (p != producer_.end() && IsQdqOp(node(p->second), "DequantizeLinear") &&
-                            !IsConstName(node(p->second).inputs[0]));
+                            !node(p->second).inputs.empty() && !IsConstName(node(p->second).inputs[0]));
   }
   const int q = n.outputs.empty() ? -1 : SoleConsumer(n.outputs[0]);
   if (reads_dq && q >= 0 && IsQdqOp(node(static_cast<size_t>(q)), "QuantizeLinear"))
@@ -583,7 +583,7 @@ void Importer::FindDynamicQuantPatterns() {
     auto pd = producer_.find(m.inputs[0]);
     if (pd == producer_.end() || node(pd->second).op_type != "DynamicQuantizeLinear") continue;
     const OnnxNode& d = node(pd->second);
-    if (d.outputs.size() != 3 || d.outputs[0] != m.inputs[0]) continue;
+    if (d.inputs.empty() || d.inputs[0].empty() || d.outputs.size() != 3 || d.outputs[0] != m.inputs[0]) continue;
     if (m.inputs.size() > 2 && !m.inputs[2].empty() && m.inputs[2] != d.outputs[2]) continue;
     if (!IsConstName(m.inputs[1]) || (m.inputs.size() > 3 && !m.inputs[3].empty() && !IsConstName(m.inputs[3]))) continue;
     const int c = SoleConsumer(m.outputs[0]);
