@@ -126,5 +126,32 @@ if [ -f "$ONNX_SUMS" ]; then
   done < "$ONNX_SUMS"
 fi
 
+# Int8 models made by ONNX Runtime's quantizer from those float models: rebuilt
+# from their skeletons (tests/data/onnx/*.qskel.onnx, quantized weights computed
+# from the float weights, see scripts/onnx-quantize-weights.py) and checked
+# against tests/data/onnx/quantized.sha256 ("sha256  model  float source").
+QUANT_SUMS="$ONNX_DIR/quantized.sha256"
+if [ -f "$QUANT_SUMS" ]; then
+  while read -r want name source; do
+    [ -n "$name" ] || continue
+    stem="${name%.onnx}"
+    if [ -f "$CACHE/$name" ] && [ "$(sha256sum "$CACHE/$name" | awk '{print $1}')" = "$want" ]; then
+      echo "fetch-models: $name: cached"
+      continue
+    fi
+    [ -n "$PY" ] || die "python3 with numpy is needed to rebuild $name (on Debian: apt-get install python3-numpy)"
+    [ -f "$CACHE/$source" ] || die "$name needs $source, which is not in $CACHE"
+    "$PY" "$SCRIPT_DIR/onnx-quantize-weights.py" "$ONNX_DIR/$stem.qskel.onnx" "$CACHE/$source" "$CACHE/$name.rebuilt" \
+      >/dev/null || die "rebuilding $name from its skeleton failed"
+    got="$(sha256sum "$CACHE/$name.rebuilt" | awk '{print $1}')"
+    if [ "$got" != "$want" ]; then
+      rm -f "$CACHE/$name.rebuilt"
+      die "$name rebuilt from its skeleton has sha256 $got, not $want ($QUANT_SUMS)"
+    fi
+    mv -f "$CACHE/$name.rebuilt" "$CACHE/$name"
+    echo "fetch-models:   $name ($(stat -c %s "$CACHE/$name") bytes) rebuilt from its skeleton, ok"
+  done < "$QUANT_SUMS"
+fi
+
 echo "fetch-models: all models verified in:"
 echo "$CACHE"

@@ -29,6 +29,9 @@ struct ImportReport {
   OptimizeStats optimizer;       // the shared graph optimizer's rewrites (ran == false when off)
   int inlined_if = 0;            // ONNX If nodes replaced by their taken branch
   int fixed_inputs = 0;          // ONNX graph inputs fixed to constant values (input_values)
+  int qdq_int8_groups = 0;       // ONNX DequantizeLinear -> op -> QuantizeLinear groups run as int8 ops
+  int qdq_float_groups = 0;      // such groups left in float32 (no int8 kernel; listed in warnings)
+  int dynamic_quant_matmuls = 0; // ONNX dynamic-quantization MatMul chains run as float with dequantized weights
   std::vector<std::string> warnings;
   // "NAME xCOUNT" for every op without a mapping (the import fails when not empty).
   std::vector<std::string> unsupported;

@@ -50,6 +50,7 @@ struct Value {
   DType dtype = DType::kF32;  // element type of the .ert tensor (f32, or i32/i64/bool for index and mask data)
   bool nhwc = false;   // rank 4 and stored NHWC
   int other = -1;      // cached copy in the other layout (-1: none yet)
+  QuantSpec quant;     // quantized activations (dtype kI8 / kU8): per-tensor scale and zero point
   // Constants: the source tensor (converted on first use) or values given directly.
   const OnnxTensor* src = nullptr;
   bool loaded = false;
@@ -130,14 +131,16 @@ class Importer {
   // --- emission ---
   std::string Unique(const std::string& base);
   std::vector<int32_t> Stored(const Value& v) const;
+  // Inside a quantized group (quant_scope_ set) a float32 activation is made
+  // int8 with the group's output quantization instead.
   int NewActivation(const std::string& name, const Shape64& logical, bool nhwc, Value* v,
-                    DType dtype = DType::kF32);
+                    DType dtype = DType::kF32, const QuantSpec* quant = nullptr);
   int ConstTensor(const std::string& name, const Shape64& shape, const std::vector<float>& data);
   int ConstI32(const std::string& name, const std::vector<int32_t>& data);
   void Emit(schema::OpType type, const std::vector<int32_t>& ins, const std::vector<int32_t>& outs,
             schema::OpOptions ot = schema::OpOptions_NONE, flatbuffers::Offset<void> o = 0);
   int EmitTranspose(int in, const std::vector<int32_t>& in_shape, const std::vector<int>& perm,
-                    const std::string& name, DType dtype = DType::kF32);
+                    const std::string& name, DType dtype = DType::kF32, const QuantSpec& quant = {});
   // The value in the requested layout (rank-4 only; others are returned as stored).
   Status Materialize(Value* v, bool nhwc, int* tensor, const std::string& name = "");
   // A tensor whose memory order is the NCHW element order of `v`.
@@ -178,6 +181,14 @@ class Importer {
   // A rank-3 (1-D) Conv run as a 2-D Conv over [N, C, 1, L].
   Status MapConv1d(size_t i);
   Status ConvNode(const OnnxNode& n);
+  struct ConvGeom {
+    Shape64 out_shape;  // logical NCHW
+    int64_t pb[2] = {0, 0}, pe[2] = {0, 0};
+    int32_t stride[2] = {1, 1}, dilation[2] = {1, 1};
+    bool depthwise = false;
+  };
+  // Checks a Conv's attributes against input shape xs and weights shape ws.
+  Status ConvGeometry(const OnnxNode& n, const Shape64& xs, const Shape64& ws, ConvGeom* g);
   Status MapLayerNorm(size_t i);
   Status MapErf(size_t i);
   Status MapBatchMatMul(const OnnxNode& n, Value* a, Value* b);
@@ -187,6 +198,35 @@ class Importer {
   Status FoldBinary(const OnnxNode& n, Value* a, Value* b, const Shape64& out);
   // Refuses (unsupported) folding a constant of shape `out` above kMaxFoldElements.
   Status CheckFoldSize(const OnnxNode& n, const Shape64& out) const;
+
+  // --- QDQ (QuantizeLinear / DequantizeLinear), onnx_ops_qdq.cc ---
+  Status MapQuantizeLinear(size_t i);
+  Status MapDequantizeLinear(size_t i);
+  // Runs node i as a quantized op when it is a DequantizeLinear -> op ->
+  // QuantizeLinear group with a quantized kernel (*done); otherwise leaves it
+  // to the float mappers (and records a float group when it sits between
+  // DequantizeLinear and QuantizeLinear).
+  Status TryQdqGroup(size_t i, bool* done);
+  struct QdqGroup;
+  Status MatchQdqGroup(size_t i, QdqGroup* g, std::string* why);
+  Status QuantConv(size_t i, QdqGroup* g, std::string* why);
+  Status QuantGemm(size_t i, QdqGroup* g, std::string* why);
+  Status QuantBinary(size_t i, QdqGroup* g, std::string* why);
+  Status QuantPassThrough(size_t i, QdqGroup* g, std::string* why);
+  // Scale, zero point and axis of a QuantizeLinear / DequantizeLinear node;
+  // uint8 is held as int8 with the zero point less 128 (same real values).
+  // `data_type`: the element type of a constant input (0: unknown).
+  Status QdqParams(const OnnxNode& n, int64_t rank, QuantSpec* q, bool* is_u8, int32_t data_type = 0);
+  // Int values of a constant DequantizeLinear input (weights, bias) and its parameters.
+  Status QdqConstInput(const std::string& name, std::vector<int64_t>* q, QuantSpec* spec, int32_t* elem_type,
+                       std::string* why);
+  Status Requantize(Value* x, const QuantSpec& q, Value* out);
+  // Rewrites ONNX Runtime's dynamic-quantization MatMul chains into float MatMuls.
+  void FindDynamicQuantPatterns();
+  Status MapDynamicQuantOnly(size_t i);
+  const QuantSpec* quant_scope_ = nullptr;
+  std::vector<std::string> qdq_float_ops_;
+  int qdq_folded_ = 0;
 
   // --- patterns fused before the node walk ---
   // Marks x * 0.5 * (1 + erf(x / sqrt 2)) chains (see onnx_ops_transformer.cc).
@@ -202,7 +242,7 @@ class Importer {
   // The activation defining output `name`; a rank-4 NHWC graph output gets a
   // "/nhwc" tensor (it is transposed back to `name` at the end).
   int OutputActivation(const std::string& name, const Shape64& shape, bool nhwc, Value* v,
-                       DType dtype = DType::kF32);
+                       DType dtype = DType::kF32, const QuantSpec* quant = nullptr);
   void EmitBinary(schema::OpType type, int a, int b, int y);
   // `axis` (attribute `name`, default `dflt`) of an input of rank `r`, made
   // non-negative; with `allow_end` it may equal r.

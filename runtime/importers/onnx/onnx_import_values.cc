@@ -59,7 +59,8 @@ Status Importer::GetConst(const OnnxNode& n, size_t input, Value** v) {
 
 Status Importer::Floats(Value* v, const std::vector<float>** out) {
   if (!v->loaded) {
-    if (v->src->data_type == kOnnxInt64 || v->src->data_type == kOnnxInt32) {
+    if (v->src->data_type == kOnnxInt64 || v->src->data_type == kOnnxInt32 || v->src->data_type == kOnnxInt8 ||
+        v->src->data_type == kOnnxUint8 || v->src->data_type == kOnnxInt16 || v->src->data_type == kOnnxUint16) {
       EDGERT_RETURN_IF_ERROR(TensorToInt64s(*v->src, &v->i));
       v->is_int = true;
     } else {
@@ -113,11 +114,17 @@ std::vector<int32_t> Importer::Stored(const Value& v) const {
   return s;
 }
 
-int Importer::NewActivation(const std::string& name, const Shape64& logical, bool nhwc, Value* v, DType dtype) {
+int Importer::NewActivation(const std::string& name, const Shape64& logical, bool nhwc, Value* v, DType dtype,
+                            const QuantSpec* quant) {
+  if (quant == nullptr && quant_scope_ != nullptr && (dtype == DType::kF32 || dtype == DType::kI8)) {
+    quant = quant_scope_;
+    dtype = DType::kI8;
+  }
   v->shape = logical;
   v->nhwc = nhwc && logical.size() == 4;
   v->dtype = dtype;
-  v->tensor = b_.AddTensor(Unique(name), dtype, Stored(*v));
+  v->quant = quant != nullptr ? *quant : QuantSpec();
+  v->tensor = b_.AddTensor(Unique(name), dtype, Stored(*v), v->quant);
   return v->tensor;
 }
 
@@ -144,11 +151,11 @@ void Importer::Emit(schema::OpType type, const std::vector<int32_t>& ins, const 
 }
 
 int Importer::EmitTranspose(int in, const std::vector<int32_t>& in_shape, const std::vector<int>& perm,
-                            const std::string& name, DType dtype) {
+                            const std::string& name, DType dtype, const QuantSpec& quant) {
   std::vector<int32_t> p(perm.begin(), perm.end()), out_shape;
   for (int k : perm) out_shape.push_back(in_shape[static_cast<size_t>(k)]);
   const int pt = ConstI32(name + "/perm", p);
-  const int out = b_.AddTensor(Unique(name), dtype, out_shape);
+  const int out = b_.AddTensor(Unique(name), dtype, out_shape, quant);
   Emit(schema::OpType_TRANSPOSE, {in, pt}, {out});
   return out;
 }
@@ -176,7 +183,7 @@ Status Importer::Materialize(Value* v, bool nhwc, int* tensor, const std::string
   }
   if (v->other < 0) {
     const std::string n = !name.empty() ? name : v->name + (nhwc ? "/nhwc" : "/nchw");
-    v->other = EmitTranspose(v->tensor, Stored(*v), v->nhwc ? kNhwcToNchwPerm : kNchwToNhwcPerm, n, v->dtype);
+    v->other = EmitTranspose(v->tensor, Stored(*v), v->nhwc ? kNhwcToNchwPerm : kNchwToNhwcPerm, n, v->dtype, v->quant);
   }
   *tensor = v->other;
   return Status::Ok();
@@ -226,8 +233,9 @@ Status Importer::RequireConst(const OnnxNode& n, size_t k, const std::string& ms
   return GetConst(n, k, v);
 }
 
-int Importer::OutputActivation(const std::string& name, const Shape64& shape, bool nhwc, Value* v, DType dtype) {
-  return NewActivation(name + (nhwc && graph_outputs_.count(name) ? "/nhwc" : ""), shape, nhwc, v, dtype);
+int Importer::OutputActivation(const std::string& name, const Shape64& shape, bool nhwc, Value* v, DType dtype,
+                               const QuantSpec* quant) {
+  return NewActivation(name + (nhwc && graph_outputs_.count(name) ? "/nhwc" : ""), shape, nhwc, v, dtype, quant);
 }
 
 void Importer::EmitBinary(schema::OpType type, int a, int b, int y) {

@@ -66,6 +66,10 @@ const Importer::OpEntry* Importer::FindOp(const OnnxNode& n) {
     {"Erf", &Importer::MapErf},
     {"Where", &Importer::MapWhere},
     {"Expand", &Importer::MapExpand},
+    {"QuantizeLinear", &Importer::MapQuantizeLinear},
+    {"DequantizeLinear", &Importer::MapDequantizeLinear},
+    {"DynamicQuantizeLinear", &Importer::MapDynamicQuantOnly},
+    {"MatMulInteger", &Importer::MapDynamicQuantOnly},
     // Only with constant inputs (folded by TryFold); fail otherwise.
     {"Equal", &Importer::MapConstOnly},
     {"Not", &Importer::MapConstOnly},
@@ -331,6 +335,7 @@ Status Importer::Run(std::vector<uint8_t>* out) {
   }
 
   FindGeluPatterns();
+  FindDynamicQuantPatterns();
 
   // 3. Nodes, in order (ONNX requires topological order); If nodes splice their
   // taken branch in after themselves.
@@ -344,9 +349,22 @@ Status Importer::Run(std::vector<uint8_t>* out) {
     bool folded = false;
     EDGERT_RETURN_IF_ERROR(TryFold(n, &folded));
     if (folded) continue;
+    bool quantized = false;
+    EDGERT_RETURN_IF_ERROR(TryQdqGroup(i, &quantized));
+    if (quantized) continue;
     const OpEntry* e = FindOp(n);
     if (e == nullptr || e->fn == nullptr) return NodeError(n, "has no mapping");
     EDGERT_RETURN_IF_ERROR((this->*(e->fn))(i));
+  }
+
+  report_->qdq_int8_groups = qdq_folded_;
+  report_->qdq_float_groups = static_cast<int>(qdq_float_ops_.size());
+  if (!qdq_float_ops_.empty()) {
+    std::string msg = std::to_string(qdq_float_ops_.size()) +
+                      " op(s) between DequantizeLinear and QuantizeLinear run in float32 (DEQUANTIZE / QUANTIZE around them): ";
+    for (size_t k = 0; k < qdq_float_ops_.size() && k < 8; ++k) msg += (k ? "; " : "") + qdq_float_ops_[k];
+    if (qdq_float_ops_.size() > 8) msg += "; ...";
+    report_->warnings.push_back(msg);
   }
 
   // 4. Graph outputs: rank-4 outputs are transposed back to NCHW.

@@ -39,6 +39,14 @@
 // over [N,C,1,L]; Pad (constant / reflect / edge), Slice, Split, Gather with
 // constant indices, Pow with exponent 2 / 0.5 / -0.5, ReduceMean / Sum / Max /
 // Min work on activations of any rank (logical layout).
+// Quantized models (onnx_ops_qdq.cc): QDQ models as ONNX Runtime's static
+// quantizer writes them run as int8 ops (DequantizeLinear -> Conv / Gemm /
+// MatMul / Add / Mul / pools / Concat / reshapes -> QuantizeLinear groups fold
+// into one int8 op; uint8 activations are held as int8 with zero point - 128);
+// groups without an int8 kernel stay float between DEQUANTIZE and QUANTIZE and
+// are listed in the report's warnings. ONNX Runtime's dynamic quantization
+// (DynamicQuantizeLinear + MatMulInteger + Cast + Mul) runs as float
+// FULLY_CONNECTED with the int8 weights dequantized at import.
 // Any op without a mapping makes the import fail with one message listing every
 // unsupported op type and its count (subgraphs included).
 #pragma once

@@ -59,17 +59,13 @@ Status Importer::MapConv1d(size_t idx) {
   return Reshape(y, {y->shape[0], y->shape[1], y->shape[3]}, n.outputs[0]);
 }
 
-Status Importer::ConvNode(const OnnxNode& n) {
-  Value *x, *w, *bias = nullptr;
-  EDGERT_RETURN_IF_ERROR(Get(n.inputs[0], &x));
-  if (x->shape.size() != 4) return NodeError(n, "only 2-D convolutions (rank-4 input) are supported; input is " + ShapeStr(x->shape));
-  EDGERT_RETURN_IF_ERROR(GetConst(n, 1, &w));
-  if (HasInput(n, 2)) EDGERT_RETURN_IF_ERROR(GetConst(n, 2, &bias));
-  if (w->shape.size() != 4) return NodeError(n, "weights must be rank 4, got " + ShapeStr(w->shape), StatusCode::kInvalidModel);
-  const int64_t C = x->shape[1], O = w->shape[0], Ig = w->shape[1], kh = w->shape[2], kw = w->shape[3];
+Status Importer::ConvGeometry(const OnnxNode& n, const Shape64& xs, const Shape64& ws, ConvGeom* g) {
+  if (xs.size() != 4) return NodeError(n, "only 2-D convolutions (rank-4 input) are supported; input is " + ShapeStr(xs));
+  if (ws.size() != 4) return NodeError(n, "weights must be rank 4, got " + ShapeStr(ws), StatusCode::kInvalidModel);
+  const int64_t C = xs[1], O = ws[0], Ig = ws[1], kh = ws[2], kw = ws[3];
   const int64_t group = AttrInt(n, "group", 1);
   if (group < 1 || C % group != 0 || O % group != 0 || Ig * group != C || O < 1 || kh < 1 || kw < 1)
-    return NodeError(n, "weights " + ShapeStr(w->shape) + " do not fit input " + ShapeStr(x->shape) + " with group " +
+    return NodeError(n, "weights " + ShapeStr(ws) + " do not fit input " + ShapeStr(xs) + " with group " +
                             std::to_string(group), StatusCode::kInvalidModel);
   const std::vector<int64_t> ks = AttrInts(n, "kernel_shape");
   if (!ks.empty() && (ks.size() != 2 || ks[0] != kh || ks[1] != kw))
@@ -85,16 +81,31 @@ Status Importer::ConvNode(const OnnxNode& n) {
       return NodeError(n, "strides and dilations must be in [1, 1024]", StatusCode::kInvalidModel);
   std::string auto_pad;
   EDGERT_RETURN_IF_ERROR(PadsAttr(n, pads, &auto_pad));
-  Shape64 out_shape = {x->shape[0], O, 0, 0};
-  int64_t pb[2], pe[2];
+  g->out_shape = {xs[0], O, 0, 0};
   const int64_t k2[2] = {kh, kw};
   for (int k = 0; k < 2; ++k) {
-    const int64_t in = x->shape[static_cast<size_t>(2 + k)], keff = (k2[k] - 1) * dil[k] + 1, s = strides[k];
+    const int64_t in = xs[static_cast<size_t>(2 + k)], keff = (k2[k] - 1) * dil[k] + 1, s = strides[k];
     int64_t span;
-    EDGERT_RETURN_IF_ERROR(SpatialPads(n, auto_pad, pads, k, in, keff, s, &pb[k], &pe[k], &span));
-    out_shape[static_cast<size_t>(2 + k)] = span / s + 1;
+    EDGERT_RETURN_IF_ERROR(SpatialPads(n, auto_pad, pads, k, in, keff, s, &g->pb[k], &g->pe[k], &span));
+    g->out_shape[static_cast<size_t>(2 + k)] = span / s + 1;
+    g->stride[k] = static_cast<int32_t>(strides[k]);
+    g->dilation[k] = static_cast<int32_t>(dil[k]);
   }
-  EDGERT_RETURN_IF_ERROR(CheckShape(out_shape, "output of " + n.op_type));
+  g->depthwise = group == C && Ig == 1 && group > 1;
+  return CheckShape(g->out_shape, "output of " + n.op_type);
+}
+
+Status Importer::ConvNode(const OnnxNode& n) {
+  Value *x, *w, *bias = nullptr;
+  EDGERT_RETURN_IF_ERROR(Get(n.inputs[0], &x));
+  if (x->shape.size() != 4) return NodeError(n, "only 2-D convolutions (rank-4 input) are supported; input is " + ShapeStr(x->shape));
+  EDGERT_RETURN_IF_ERROR(GetConst(n, 1, &w));
+  if (HasInput(n, 2)) EDGERT_RETURN_IF_ERROR(GetConst(n, 2, &bias));
+  ConvGeom geom;
+  EDGERT_RETURN_IF_ERROR(ConvGeometry(n, x->shape, w->shape, &geom));
+  const int64_t C = x->shape[1], O = w->shape[0], Ig = w->shape[1], kh = w->shape[2], kw = w->shape[3];
+  const Shape64 out_shape = geom.out_shape;
+  int64_t pb[2] = {geom.pb[0], geom.pb[1]}, pe[2] = {geom.pe[0], geom.pe[1]};
 
   const std::vector<float>* wd;
   EDGERT_RETURN_IF_ERROR(Floats(w, &wd));
@@ -170,7 +181,7 @@ Status Importer::ConvNode(const OnnxNode& n) {
 
   int xt;
   EDGERT_RETURN_IF_ERROR(Materialize(x, true, &xt));
-  const bool depthwise = group == C && Ig == 1 && group > 1;
+  const bool depthwise = geom.depthwise;
   int wt;
   if (depthwise) {
     // [O,1,kh,kw] -> [1,kh,kw,O]; output channel o = c * M + m reads input channel c.
@@ -185,8 +196,8 @@ Status Importer::ConvNode(const OnnxNode& n) {
   const schema::Padding pad = explicit_pads ? schema::Padding_EXPLICIT : schema::Padding_VALID;
   Value v;
   const int yt = OutputActivation(out_name, out_shape, true, &v);
-  const int32_t sh = static_cast<int32_t>(strides[0]), sw = static_cast<int32_t>(strides[1]);
-  const int32_t dh = static_cast<int32_t>(dil[0]), dw = static_cast<int32_t>(dil[1]);
+  const int32_t sh = geom.stride[0], sw = geom.stride[1];
+  const int32_t dh = geom.dilation[0], dw = geom.dilation[1];
   if (depthwise) {
     Emit(schema::OpType_DEPTHWISE_CONV_2D, {xt, wt, bt}, {yt}, schema::OpOptions_DepthwiseConv2DOptions,
          schema::CreateDepthwiseConv2DOptions(fbb, pad, sh, sw, dh, dw, act, pv, static_cast<int32_t>(O / C)).Union());

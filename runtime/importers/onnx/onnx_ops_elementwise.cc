@@ -297,6 +297,7 @@ Status Importer::MapTranspose(size_t idx) {
   Value v;
   v.shape = out;
   v.dtype = x->dtype;
+  v.quant = x->quant;
   if (identity) {  // e.g. NCHW -> NHWC of an NHWC-stored tensor: the data is already in place
     v.tensor = x->tensor;
     return Define(n.outputs[0], std::move(v));
