@@ -149,7 +149,7 @@ TEST_CASE("FULLY_CONNECTED float odd sizes match naive matmul", "[kernels][fully
   int index = 0;
   for (int m : {1, 2, 3, 4, 5, 7, 13, 37, 64, 100})
     for (int n : {1, 3, 8, 15, 16, 17, 31, 33, 64, 100})
-      for (int k : {1, 2, 5, 16, 37, 100}) {
+      for (int k : {1, 2, 3, 5, 7, 16, 37, 100}) {
         ++index;
         const bool keep = m % 2 == 0 && index % 2 == 0;
         const FcCase c = {keep ? std::vector<int32_t>{2, m / 2, k} : std::vector<int32_t>{m, k},
@@ -219,6 +219,45 @@ TEST_CASE("FULLY_CONNECTED weights fed at run time", "[kernels][fully_connected]
   REQUIRE(t.Run(kernel).ok());
   CHECK(t.OutputShape(0) == Shape({2, 2}));
   CHECK(t.OutputData<float>(0) == std::vector<float>({8, 23, 8, 27.5f}));
+}
+
+// Persistent bytes of a prepared float FULLY_CONNECTED [3, 37] x [33, 37]^T
+// (op state and any packed weights), weights constant or fed at run time.
+size_t PersistentBytes(const OpKernel* kernel, bool weights_as_input) {
+  std::mt19937 rng(1);
+  OpTest t(schema::OpType_FULLY_CONNECTED);
+  t.Input<float>({3, 37}, RandomFloats(rng, 3 * 37));
+  if (weights_as_input)
+    t.Input<float>({33, 37}, RandomFloats(rng, 33 * 37));
+  else
+    t.Const<float>({33, 37}, RandomFloats(rng, 33 * 37));
+  t.Const<float>({33}, RandomFloats(rng, 33));
+  t.Output(DType::kF32);
+  t.SetOptions(schema::OpOptions_FullyConnectedOptions, schema::CreateFullyConnectedOptions(t.fbb()).Union());
+  RequireRun(t, kernel);
+  return t.interpreter().memory().persistent_bytes;
+}
+
+TEST_CASE("FULLY_CONNECTED optimized kernel packs constant weights in prepare only with a fast ISA",
+          "[kernels][fully_connected]") {
+  const size_t weight_bytes = 33 * 37 * sizeof(float);
+  const size_t ref_bytes = PersistentBytes(ref::Register_FULLY_CONNECTED(), false);
+  size_t fallback_bytes = 0, fast_bytes = 0, runtime_weights_bytes = 0;
+  {
+    testing::ScopedIsaLevel level(IsaLevel::kReference);
+    fallback_bytes = PersistentBytes(opt::Register_FULLY_CONNECTED(), false);
+  }
+  {
+    testing::ScopedIsaLevel level(DetectedIsaLevel());
+    fast_bytes = PersistentBytes(opt::Register_FULLY_CONNECTED(), false);
+    runtime_weights_bytes = PersistentBytes(opt::Register_FULLY_CONNECTED(), true);
+  }
+  CHECK(fallback_bytes < ref_bytes + weight_bytes);         // state only
+  CHECK(runtime_weights_bytes < ref_bytes + weight_bytes);  // reference fallback: nothing packed
+  if (DetectedIsaLevel() != IsaLevel::kReference)
+    CHECK(fast_bytes >= ref_bytes + weight_bytes);  // packed panels
+  else
+    CHECK(fast_bytes == fallback_bytes);
 }
 
 Status RunBad(const OpKernel* kernel, const std::vector<int32_t>& in_shape, const std::vector<int32_t>& w_shape,
