@@ -5,7 +5,8 @@
 //
 // out[b] = op(x[b]) * op(y[b]) is a GEMM with A = op(x[b]) (M x K) and
 // B = op(y[b]) (K x N), run by the microkernels of kernels/optimized/f32_gemm.h
-// on B packed into panels. Prepare requests one scratch buffer; eval then
+// on B packed into panels. A constant y is packed once in prepare; otherwise
+// prepare requests one scratch buffer and eval
 //  1. packs every distinct y matrix (product of y's own batch dims) into its
 //     panels (zero bias), and with adj_x transposes every distinct x matrix
 //     into rows of K, in parallel over matrices;
@@ -41,7 +42,8 @@ struct BatchMatMulState {
   size_t y_stride[kMaxRank] = {};
   size_t num_batches = 0, num_x = 0, num_y = 0;  // output, x and y matrices
   size_t packed_floats = 0;                      // per packed y matrix
-  int scratch = -1;  // num_y packed y matrices, then (adj_x) num_x transposed x matrices
+  const float* packed_const_y = nullptr;         // y constant: packed in prepare
+  int scratch = -1;  // num_y packed y matrices unless y is constant, then (adj_x) num_x transposed x matrices
   size_t pack_tile = 0, tile_rows = 0, tile_cols = 0;
 };
 
@@ -61,6 +63,20 @@ size_t BatchStrides(const Shape& in, const BatchMatMulState& s, size_t* stride) 
   }
   return st;
 }
+
+// Packs y matrix i (B = y, or y^T with adj_y) into its panels of `packed`.
+void PackY(const BatchMatMulState& s, size_t nr, const float* y, size_t i, float* packed) {
+  const float* b = y + i * s.k * s.n;
+  if (s.adj_y)  // stored [N, K]
+    PackGemmB(s.n, s.k, b, 1, s.k, nullptr, nr, packed + i * s.packed_floats);
+  else  // stored [K, N]
+    PackGemmB(s.n, s.k, b, s.n, 1, nullptr, nr, packed + i * s.packed_floats);
+}
+
+// Work items of eval's first phase: the y matrices to pack (none when y is
+// constant), then the x matrices to transpose (with adj_x).
+size_t YItems(const BatchMatMulState& s) { return s.packed_const_y != nullptr ? 0 : s.num_y; }
+size_t PackItems(const BatchMatMulState& s) { return YItems(s) + (s.adj_x ? s.num_x : 0); }
 
 Status Prepare(KernelContext* ctx) {
   BatchMatMulState* s = nullptr;
@@ -90,14 +106,23 @@ Status Prepare(KernelContext* ctx) {
   s->num_x = BatchStrides(xs, *s, s->x_stride);
   s->num_y = BatchStrides(ys, *s, s->y_stride);
   s->packed_floats = PackedGemmFloats(s->n, s->k, gemm.nr);
-  const double floats = static_cast<double>(s->num_y) * static_cast<double>(s->packed_floats) +
-                        (s->adj_x ? static_cast<double>(s->num_x) * static_cast<double>(s->m * s->k) : 0.0);
-  if (floats > kMaxScratchFloats) return Status::Ok();
+  const double y_floats = static_cast<double>(s->num_y) * static_cast<double>(s->packed_floats);
+  const double x_floats = s->adj_x ? static_cast<double>(s->num_x) * static_cast<double>(s->m * s->k) : 0.0;
+  if (y_floats > kMaxScratchFloats || x_floats > kMaxScratchFloats) return Status::Ok();
   if (s->num_batches == 0 || s->m == 0 || s->n == 0) return Status::Ok();  // nothing to compute: reference
-  EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(floats) * sizeof(float), &s->scratch));
+  if (y->is_constant) {
+    float* packed = static_cast<float*>(ctx->AllocatePersistent(static_cast<size_t>(y_floats) * sizeof(float)));
+    if (packed == nullptr)
+      return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %.0f packed floats of '%s'", y_floats, y->name);
+    for (size_t i = 0; i < s->num_y; ++i) PackY(*s, gemm.nr, y->data_as<float>(), i, packed);
+    s->packed_const_y = packed;
+  }
+  const size_t scratch_floats = (y->is_constant ? 0 : static_cast<size_t>(y_floats)) + static_cast<size_t>(x_floats);
+  if (scratch_floats > 0)
+    EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(scratch_floats * sizeof(float), &s->scratch));
 
   const int threads = ctx->num_threads();
-  s->pack_tile = ParallelTile(s->num_y + (s->adj_x ? s->num_x : 0), s->k * std::max(s->n, s->m), threads, 1);
+  s->pack_tile = ParallelTile(PackItems(*s), s->k * std::max(s->n, s->m), threads, 1);
   // Batches already give the threads tiles; rows and columns are split only
   // as much as the threads left per batch ask.
   const int per_batch =
@@ -123,22 +148,21 @@ Status Eval(KernelContext* ctx) {
   const float* x = ctx->input(0)->data_as<float>();
   const float* y = ctx->input(1)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();
-  float* packed_y = static_cast<float*>(ctx->scratch(s.scratch));
-  float* x_rows = packed_y + s.num_y * s.packed_floats;  // adj_x: x matrices as M rows of K
+  float* scratch = s.scratch >= 0 ? static_cast<float*>(ctx->scratch(s.scratch)) : nullptr;
+  const size_t y_items = YItems(s);
+  float* packed_scratch = scratch;
+  const float* packed_y = s.packed_const_y != nullptr ? s.packed_const_y : packed_scratch;
+  float* x_rows = s.adj_x ? scratch + y_items * s.packed_floats : nullptr;  // x matrices as M rows of K
   const size_t m = s.m, n = s.n, k = s.k;
 
-  // 1. Pack y (B = y, or y^T with adj_y) and transpose x with adj_x.
-  ctx->ParallelFor(s.num_y + (s.adj_x ? s.num_x : 0), s.pack_tile, [&](int /*worker*/, size_t i0, size_t count) {
+  // 1. Pack y (unless constant) and transpose x with adj_x.
+  ctx->ParallelFor(PackItems(s), s.pack_tile, [&](int /*worker*/, size_t i0, size_t count) {
     for (size_t i = i0; i < i0 + count; ++i) {
-      if (i < s.num_y) {
-        const float* b = y + i * k * n;
-        if (s.adj_y)  // stored [N, K]
-          PackGemmB(n, k, b, 1, k, nullptr, s.gemm.nr, packed_y + i * s.packed_floats);
-        else  // stored [K, N]
-          PackGemmB(n, k, b, n, 1, nullptr, s.gemm.nr, packed_y + i * s.packed_floats);
+      if (i < y_items) {
+        PackY(s, s.gemm.nr, y, i, packed_scratch);
         continue;
       }
-      const size_t j = i - s.num_y;  // x matrix j, stored [K, M]
+      const size_t j = i - y_items;  // x matrix j, stored [K, M]
       const float* src = x + j * m * k;
       float* dst = x_rows + j * m * k;
       for (size_t p = 0; p < k; ++p)

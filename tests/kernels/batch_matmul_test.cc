@@ -167,7 +167,7 @@ BmmCase MakeCase(std::vector<int32_t> bx, std::vector<int32_t> by, int m, int n,
 
 // Tails of the optimized kernel's tiles (4 rows x 16 columns, the 1-row kernel
 // for M = 1): M, N, K over 1..37, 64 and 100, all adj_x / adj_y combinations,
-// batch dims broadcast on either side.
+// batch dims broadcast on either side, y an activation or (packed in prepare) a constant.
 TEST_CASE("BATCH_MATMUL float odd sizes match naive batched matmul", "[kernels][batch_matmul]") {
   BMM_KERNELS();
   const std::vector<std::vector<int32_t>> batches[] = {{{}, {}}, {{2}, {2}}, {{3}, {}}, {{2, 1}, {1, 3}}, {{1}, {2}}};
@@ -182,7 +182,7 @@ TEST_CASE("BATCH_MATMUL float odd sizes match naive batched matmul", "[kernels][
         const BmmCase c = MakeCase(b[0], b[1], m, n, k, adj_x, adj_y);
         INFO("m " << m << " n " << n << " k " << k << " adj_x " << adj_x << " adj_y " << adj_y << " batch case "
                   << (index - 1) % 5);
-        RunFloatCase(kernel, c, seed++);
+        RunFloatCase(kernel, c, seed++, 1, /*y_const=*/index % 3 == 0);
       }
 }
 
