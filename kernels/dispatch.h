@@ -69,6 +69,12 @@ struct KernelIsa {
     F32GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
   } f32_gemm;
+  // Same contract with mr = 1 (matrix-vector products), same packed B when nr
+  // equals f32_gemm's.
+  struct {
+    F32GemmUkernelFn fn;  // nullptr: none at this level
+    int nr;
+  } f32_gemv;
   struct {
     F32DwconvUkernelFn fn;  // nullptr: none at this level
     int channel_tile;

@@ -124,3 +124,43 @@ TEST_CASE("invoke on 2 and 3 threads performs zero heap allocations", "[alloc]")
     REQUIRE(AllocationsDuring(interp) == 0);
   }
 }
+
+TEST_CASE("invoke of attention matmuls and a fully connected layer performs zero heap allocations", "[alloc]") {
+  // x [1, 2, 37, 64]: s = x x^T (BATCH_MATMUL adj_y), a = s x, y = FULLY_CONNECTED(a) keeping dims;
+  // plus a single-row FULLY_CONNECTED (the 1-row kernel).
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 2, 37, 64});
+  const int s = b.AddTensor("s", DType::kF32, {1, 2, 37, 37});
+  const int a = b.AddTensor("a", DType::kF32, {1, 2, 37, 64});
+  const int y = b.AddTensor("y", DType::kF32, {1, 2, 37, 100});
+  const int v = b.AddInput("v", DType::kF32, {1, 300});
+  const int z = b.AddTensor("z", DType::kF32, {1, 1000});
+  b.AddOp(schema::OpType_BATCH_MATMUL, {x, x}, {s}, schema::OpOptions_BatchMatMulOptions,
+          schema::CreateBatchMatMulOptions(b.fbb(), false, true).Union());
+  b.AddOp(schema::OpType_BATCH_MATMUL, {s, x}, {a}, schema::OpOptions_BatchMatMulOptions,
+          schema::CreateBatchMatMulOptions(b.fbb(), false, false).Union());
+  const int w = b.AddConstant("w", DType::kF32, {100, 64}, std::vector<float>(100 * 64, 0.01f));
+  const int bias = b.AddConstant("bias", DType::kF32, {100}, std::vector<float>(100, 0.5f));
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {a, w, bias}, {y}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb(), schema::Activation_RELU, true).Union());
+  const int w2 = b.AddConstant("w2", DType::kF32, {1000, 300}, std::vector<float>(1000 * 300, 0.01f));
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {v, w2, -1}, {z}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union());
+  b.MarkOutput(y);
+  b.MarkOutput(z);
+  const std::vector<uint8_t> file = b.Finish();
+  std::shared_ptr<const Model> model;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &model).ok());
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  for (int threads : {1, 2, 3}) {
+    INFO("threads " << threads);
+    InterpreterOptions options;
+    options.num_threads = threads;
+    Interpreter interp(model, &resolver, options);
+    REQUIRE(interp.Prepare().ok());
+    FeedInputs(interp, {});
+    REQUIRE(AllocationsDuring(interp) == 0);
+    REQUIRE(AllocationsDuring(interp) == 0);
+  }
+}

@@ -24,9 +24,9 @@
 #include <cstring>
 
 #include "kernels/common/conv_util.h"
-#include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
+#include "kernels/optimized/f32_gemm.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
@@ -41,8 +41,7 @@ constexpr int64_t kMaxPatch = 1 << 20;  // floats per im2col row
 
 struct ConvState {
   ReferenceFallback fallback;
-  F32GemmUkernelFn gemm = nullptr;  // nullptr: the reference kernel runs this node
-  int mr = 0, nr = 0;
+  F32Gemm gemm;  // gemm.gemm nullptr: the reference kernel runs this node
   Window2D window;
   int out_c = 0, k = 0;
   bool direct = false;  // 1x1, stride 1, no padding
@@ -52,31 +51,12 @@ struct ConvState {
   F32MinMaxParams minmax = {0.f, 0.f};
 };
 
-// Parallel tiles: pixel tiles of whole mr groups over all channels, unless that
-// gives the threads too few tiles (small images, deep layers): then the channels
-// are split into groups of whole nr panels too.
-void ChooseTiles(int64_t pixels, int threads, ConvState* s) {
-  const size_t np = static_cast<size_t>(pixels), oc = static_cast<size_t>(s->out_c), k = static_cast<size_t>(s->k);
-  const size_t nr = static_cast<size_t>(s->nr);
-  s->tile_pixels = ParallelTile(np, k * oc, threads, static_cast<size_t>(s->mr));
-  s->tile_channels = oc;
-  const size_t pixel_tiles = (np + s->tile_pixels - 1) / s->tile_pixels;
-  const size_t wanted = static_cast<size_t>(threads) * kParallelTilesPerThread;
-  const size_t panels = (oc + nr - 1) / nr;
-  if (threads <= 1 || pixel_tiles >= wanted || panels < 2) return;
-  const size_t channel_tiles = std::min(panels, (wanted + pixel_tiles - 1) / pixel_tiles);
-  const size_t tile_work = std::min(s->tile_pixels, np) * k * nr;  // per panel
-  const size_t min_panels = (kParallelMinTileCost + tile_work - 1) / std::max<size_t>(tile_work, 1);
-  const size_t tile_panels = std::max((panels + channel_tiles - 1) / channel_tiles, min_panels);
-  s->tile_channels = std::min(tile_panels * nr, oc);
-}
-
 Status Prepare(KernelContext* ctx) {
   ConvState* s = nullptr;
   EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref::Register_CONV_2D(), &s));
 
   // The reference prepare validated the operands; only coverage is decided here.
-  const KernelIsa& isa = GetKernelIsa();
+  const F32Gemm gemm = GetF32Gemm();
   const Tensor* input = ctx->input(0);
   const Tensor* weights = ctx->input(1);
   const Tensor* bias = ctx->input(2);
@@ -84,45 +64,35 @@ Status Prepare(KernelContext* ctx) {
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
   const int64_t k = static_cast<int64_t>(ws[1]) * ws[2] * ws[3];
-  if (isa.f32_gemm.fn == nullptr || !F32WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
+  if (gemm.gemm == nullptr || !F32WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
     return Status::Ok();
 
   EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
                                          opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
   const Window2D& g = s->window;
-  const int mr = isa.f32_gemm.mr, nr = isa.f32_gemm.nr;
+  const size_t mr = gemm.mr, nr = gemm.nr;
   s->out_c = ws[0];
   s->k = static_cast<int>(k);
-  s->mr = mr;
-  s->nr = nr;
   s->direct = ws[1] == 1 && ws[2] == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
               g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
   const int threads = ctx->num_threads();
   if (!s->direct)
     EDGERT_RETURN_IF_ERROR(
-        ctx->RequestScratch(static_cast<size_t>(mr) * k * sizeof(float) * static_cast<size_t>(threads), &s->scratch));
-  ChooseTiles(g.out_pixels(), threads, s);
+        ctx->RequestScratch(mr * static_cast<size_t>(k) * sizeof(float) * static_cast<size_t>(threads), &s->scratch));
+  ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(s->out_c), static_cast<size_t>(k), mr, nr,
+                  threads, &s->tile_pixels, &s->tile_channels);
 
-  // Pack: panel p holds channels [p*nr, p*nr + nr): nr biases, then row kk of nr weights for each kk < k.
-  const int panels = (s->out_c + nr - 1) / nr;
-  const size_t panel_floats = static_cast<size_t>(nr) * (k + 1);
-  float* packed = static_cast<float*>(ctx->AllocatePersistent(panels * panel_floats * sizeof(float)));
+  // Weights [O, K] are B^T: column oc of B is row oc of the weights.
+  const size_t oc = static_cast<size_t>(s->out_c);
+  const size_t packed_floats = PackedGemmFloats(oc, static_cast<size_t>(k), nr);
+  float* packed = static_cast<float*>(ctx->AllocatePersistent(packed_floats * sizeof(float)));
   if (packed == nullptr)
-    return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight panels", panels);
-  const float* w = weights->data_as<float>();
-  const float* b = bias != nullptr ? bias->data_as<float>() : nullptr;
-  for (int p = 0; p < panels; ++p) {
-    float* dst = packed + p * panel_floats;  // zeroed memory: padding columns stay 0
-    for (int j = 0; j < nr && p * nr + j < s->out_c; ++j) {
-      const int oc = p * nr + j;
-      if (b != nullptr) dst[j] = b[oc];
-      const float* src = w + static_cast<size_t>(oc) * k;
-      for (int64_t kk = 0; kk < k; ++kk) dst[(kk + 1) * nr + j] = src[kk];
-    }
-  }
+    return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu packed weight floats", packed_floats);
+  PackGemmB(oc, static_cast<size_t>(k), weights->data_as<float>(), 1, static_cast<size_t>(k),
+            bias != nullptr ? bias->data_as<float>() : nullptr, nr, packed);
   s->packed = packed;
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
-  s->gemm = isa.f32_gemm.fn;
+  s->gemm = gemm;
   return Status::Ok();
 }
 
@@ -147,28 +117,29 @@ void GatherPatch(const Window2D& g, const float* in, int64_t pixel, float* dst) 
 
 Status Eval(KernelContext* ctx) {
   const ConvState& s = *ctx->state<ConvState>();
-  if (s.gemm == nullptr) return s.fallback.Eval(ctx);
+  if (s.gemm.gemm == nullptr) return s.fallback.Eval(ctx);
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();
   const int64_t pixels = s.window.out_pixels();
   const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
-  const size_t mr = static_cast<size_t>(s.mr), nr = static_cast<size_t>(s.nr);
+  const size_t mr = s.gemm.mr, nr = s.gemm.nr;
   const size_t panel_floats = nr * (k + 1);
+  const size_t m = static_cast<size_t>(pixels);
   float* scratch = s.direct ? nullptr : static_cast<float*>(ctx->scratch(s.scratch));
   // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
   ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,
                      [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
+                       if (s.direct) {
+                         RunGemmTile(s.gemm, m, p0, np, c0, nc, k, in, k, s.packed, out, oc, &s.minmax);
+                         return;
+                       }
                        const float* w = s.packed + (c0 / nr) * panel_floats;
-                       float* a = s.direct ? nullptr : scratch + static_cast<size_t>(worker) * mr * k;
+                       float* a = scratch + static_cast<size_t>(worker) * mr * k;
                        for (size_t p = p0; p < p0 + np; p += mr) {
                          const size_t rows = std::min(mr, p0 + np - p);
-                         if (s.direct) {
-                           s.gemm(rows, nc, k, in + p * k, k, w, out + p * oc + c0, oc, &s.minmax);
-                           continue;
-                         }
                          for (size_t r = 0; r < rows; ++r)
                            GatherPatch(s.window, in, static_cast<int64_t>(p + r), a + r * k);
-                         s.gemm(rows, nc, k, a, k, w, out + p * oc + c0, oc, &s.minmax);
+                         s.gemm.gemm(rows, nc, k, a, k, w, out + p * oc + c0, oc, &s.minmax);
                        }
                      });
   return Status::Ok();

@@ -13,6 +13,8 @@ namespace opt {
 
 const OpKernel* Register_CONV_2D();
 const OpKernel* Register_DEPTHWISE_CONV_2D();
+const OpKernel* Register_FULLY_CONNECTED();
+const OpKernel* Register_BATCH_MATMUL();
 const OpKernel* Register_ADD();
 const OpKernel* Register_SUB();
 const OpKernel* Register_MUL();

@@ -18,6 +18,8 @@ void AddDefaultKernels(OpResolver* resolver) {
   AddReferenceKernels(resolver);
   resolver->Add(schema::OpType_CONV_2D, opt::Register_CONV_2D());
   resolver->Add(schema::OpType_DEPTHWISE_CONV_2D, opt::Register_DEPTHWISE_CONV_2D());
+  resolver->Add(schema::OpType_FULLY_CONNECTED, opt::Register_FULLY_CONNECTED());
+  resolver->Add(schema::OpType_BATCH_MATMUL, opt::Register_BATCH_MATMUL());
   resolver->Add(schema::OpType_ADD, opt::Register_ADD());
   resolver->Add(schema::OpType_SUB, opt::Register_SUB());
   resolver->Add(schema::OpType_MUL, opt::Register_MUL());

@@ -1,0 +1,78 @@
+#include "kernels/optimized/f32_gemm.h"
+
+#include <algorithm>
+
+#include "kernels/common/parallel_tile.h"
+
+namespace edgert {
+namespace opt {
+
+F32Gemm GetF32Gemm() {
+  const KernelIsa& isa = GetKernelIsa();
+  F32Gemm g;
+  if (isa.f32_gemm.fn == nullptr) return g;
+  g.gemm = isa.f32_gemm.fn;
+  g.mr = static_cast<size_t>(isa.f32_gemm.mr);
+  g.nr = static_cast<size_t>(isa.f32_gemm.nr);
+  // A 1-row kernel is usable only with the same panel width.
+  if (isa.f32_gemv.fn != nullptr && isa.f32_gemv.nr == isa.f32_gemm.nr) g.gemv = isa.f32_gemv.fn;
+  return g;
+}
+
+void PackGemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_stride, const float* bias, size_t nr,
+               float* packed) {
+  for (size_t p0 = 0; p0 < n; p0 += nr) {
+    const size_t cols = std::min(nr, n - p0);
+    float* dst = packed;
+    for (size_t j = 0; j < cols; ++j) dst[j] = bias != nullptr ? bias[p0 + j] : 0.f;
+    std::fill(dst + cols, dst + nr, 0.f);
+    dst += nr;
+    const float* src = b + p0 * n_stride;
+    if (n_stride == 1) {
+      for (size_t kk = 0; kk < k; ++kk, dst += nr, src += k_stride) {
+        std::copy(src, src + cols, dst);
+        std::fill(dst + cols, dst + nr, 0.f);
+      }
+    } else {
+      // Column j of the panel is a row of B^T: read it sequentially.
+      for (size_t j = 0; j < cols; ++j) {
+        const float* s = src + j * n_stride;
+        for (size_t kk = 0; kk < k; ++kk) dst[kk * nr + j] = s[kk * k_stride];
+      }
+      for (size_t j = cols; j < nr; ++j)
+        for (size_t kk = 0; kk < k; ++kk) dst[kk * nr + j] = 0.f;
+    }
+    packed += nr * (k + 1);
+  }
+}
+
+void ChooseGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int threads, size_t* tile_m,
+                     size_t* tile_n) {
+  *tile_m = ParallelTile(m, k * n, threads, mr);
+  *tile_n = n;
+  const size_t row_tiles = (m + *tile_m - 1) / *tile_m;
+  const size_t wanted = static_cast<size_t>(threads) * kParallelTilesPerThread;
+  const size_t panels = (n + nr - 1) / nr;
+  if (threads <= 1 || row_tiles >= wanted || panels < 2) return;
+  const size_t col_tiles = std::min(panels, (wanted + row_tiles - 1) / row_tiles);
+  const size_t tile_work = std::min(*tile_m, m) * k * nr;  // per panel
+  const size_t min_panels = (kParallelMinTileCost + tile_work - 1) / std::max<size_t>(tile_work, 1);
+  const size_t tile_panels = std::max((panels + col_tiles - 1) / col_tiles, min_panels);
+  *tile_n = std::min(tile_panels * nr, n);
+}
+
+void RunGemmTile(const F32Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k,
+                 const float* a, size_t a_stride, const float* packed, float* c, size_t c_stride,
+                 const F32MinMaxParams* minmax) {
+  const float* w = packed + n0 / g.nr * (g.nr * (k + 1));
+  if (m == 1 && g.gemv != nullptr) {
+    g.gemv(1, cols, k, a, a_stride, w, c + n0, c_stride, minmax);
+    return;
+  }
+  for (size_t i = m0; i < m0 + rows; i += g.mr)
+    g.gemm(std::min(g.mr, m0 + rows - i), cols, k, a + i * a_stride, a_stride, w, c + i * c_stride + n0, c_stride,
+           minmax);
+}
+
+}  // namespace opt
+}  // namespace edgert

@@ -1,0 +1,55 @@
+// Shared f32 GEMM plumbing of the optimized kernels that run the ISA table's
+// GEMM microkernels (CONV_2D, FULLY_CONNECTED, BATCH_MATMUL): packing B into
+// the microkernels' panel layout, choosing parallel tiles, and running a tile.
+//
+// Packed layout (F32GemmUkernelFn, kernels/dispatch.h): panels of NR columns,
+// each NR bias values followed by K rows of NR values; columns past N are zero.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/dispatch.h"
+
+namespace edgert {
+namespace opt {
+
+// The microkernels an op uses, from the ISA table: `gemm` (MR x NR) for
+// general tiles and `gemv` (1 x NR, same packed layout) for single-row
+// products, or nullptr where the level has none.
+struct F32Gemm {
+  F32GemmUkernelFn gemm = nullptr;
+  F32GemmUkernelFn gemv = nullptr;
+  size_t mr = 0, nr = 0;
+};
+// The active ISA level's GEMM microkernels; gemm is nullptr without any.
+F32Gemm GetF32Gemm();
+
+// Floats of the packed form of a K x N matrix.
+inline size_t PackedGemmFloats(size_t n, size_t k, size_t nr) { return (n + nr - 1) / nr * nr * (k + 1); }
+
+// Packs the K x N matrix B, element (kk, j) at b[kk * k_stride + j * n_stride],
+// and bias (N values, or nullptr for zeros) into `packed`
+// (PackedGemmFloats(n, k, nr) floats), writing every float including the
+// zero padding. B [K, N] row-major: k_stride N, n_stride 1; B^T stored as
+// [N, K] (FULLY_CONNECTED and CONV_2D weights): k_stride 1, n_stride K.
+void PackGemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_stride, const float* bias, size_t nr,
+               float* packed);
+
+// Parallel tiles of an M x N x K GEMM on `threads`: row tiles of whole MR
+// groups over all N columns, unless that gives the threads too few tiles (few
+// rows): then the columns are split into groups of whole NR panels too.
+// One thread gets one tile of everything.
+void ChooseGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int threads, size_t* tile_m,
+                     size_t* tile_n);
+
+// C[m0 .. m0+rows) x [n0 .. n0+cols) = clamp(A B + bias), n0 a multiple of NR:
+// A rows of k floats at a + i * a_stride, C rows at c + i * c_stride (both
+// for row 0 of the whole matrix). Single-row products use the gemv kernel
+// when there is one (only when the whole matrix has one row, so that each
+// output is computed the same way whatever the tiling).
+void RunGemmTile(const F32Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k,
+                 const float* a, size_t a_stride, const float* packed, float* c, size_t c_stride,
+                 const F32MinMaxParams* minmax);
+
+}  // namespace opt
+}  // namespace edgert
