@@ -29,8 +29,9 @@ std::vector<float> Random(size_t n, uint32_t seed) {
   return v;
 }
 
-enum Op { kPadChannels, kPadSpatial, kMaxPool, kAvgPool, kMean, kResize, kTransposeConv };
-const char* const kOpNames[] = {"pad_channels", "pad_spatial", "max_pool", "avg_pool", "mean", "resize", "tconv"};
+enum Op { kPadChannels, kPadSpatial, kMaxPool, kAvgPool, kMean, kResize, kTransposeConv, kTransposeConvToOne };
+const char* const kOpNames[] = {"pad_channels", "pad_spatial", "max_pool", "avg_pool", "mean", "resize", "tconv",
+                              "tconv_to_1"};
 
 // One op on a [1, hw, hw, c] input.
 std::vector<uint8_t> BuildModel(Op op, int hw, int c) {
@@ -71,10 +72,12 @@ std::vector<uint8_t> BuildModel(Op op, int hw, int c) {
               schema::CreateResizeOptions(b.fbb(), false, true).Union());
       break;
     }
-    case kTransposeConv: {
-      const int w = b.AddConstant("w", DType::kF32, {c, 2, 2, c}, Random(static_cast<size_t>(4) * c * c, 1));
-      const int bias = b.AddConstant("b", DType::kF32, {c}, Random(c, 2));
-      y = b.AddTensor("y", DType::kF32, {1, 2 * hw, 2 * hw, c});
+    case kTransposeConv:
+    case kTransposeConvToOne: {  // 2x2 stride 2, c -> c or c -> 1 (selfie segmentation's last layer)
+      const int oc = op == kTransposeConv ? c : 1;
+      const int w = b.AddConstant("w", DType::kF32, {oc, 2, 2, c}, Random(static_cast<size_t>(4) * c * oc, 1));
+      const int bias = b.AddConstant("b", DType::kF32, {oc}, Random(oc, 2));
+      y = b.AddTensor("y", DType::kF32, {1, 2 * hw, 2 * hw, oc});
       b.AddOp(schema::OpType_TRANSPOSE_CONV, {x, w, bias}, {y}, schema::OpOptions_TransposeConvOptions,
               schema::CreateTransposeConvOptions(b.fbb(), schema::Padding_SAME, 2, 2).Union());
       break;
@@ -133,6 +136,8 @@ BENCHMARK(BM_f32_pool)
     ->Args({0, kTransposeConv, 64, 16, 1})
     ->Args({1, kTransposeConv, 64, 16, 1})
     ->Args({1, kTransposeConv, 64, 16, 2})
+    ->Args({0, kTransposeConvToOne, 128, 16, 1})
+    ->Args({1, kTransposeConvToOne, 128, 16, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 

@@ -7,14 +7,15 @@
 // EXPLICIT takes the top/left pads, VALID none) and packs the weights
 // [O,KH,KW,I] once as a GEMM B matrix of I rows and N = KH*KW*O columns
 // (column (ky*KW + kx)*O + o), in the microkernel's panels of NR columns with
-// zero bias.
+// zero bias, and tables of the taps reaching each output row and column.
 // Eval:
 //  1. GEMM: the input as a pixels x I matrix times B gives, for every input
 //     pixel, its contribution to each tap and output channel (columns buffer,
 //     scratch of pixels * N floats). Pixel tiles run in parallel.
 //  2. col2im in gather form: each output pixel sums, over the taps (ky, kx) in
-//     order that reach it from an input pixel, that pixel's O contributions,
-//     then adds the bias and clamps. Output rows run in parallel.
+//     order that reach it from an input pixel (the prepared tables: no index
+//     arithmetic here), that pixel's O contributions, then adds the bias and
+//     clamps. Output rows run in parallel.
 // Each output value is computed by the same arithmetic whatever the tiling, so
 // all thread counts give identical results. The sums are grouped differently
 // from the reference (per tap over channels, then over taps), so results match
@@ -48,6 +49,14 @@ struct TransposeConvState {
   size_t tile_pixels = 0, tile_rows = 0;
   const float* packed = nullptr;
   const float* bias = nullptr;  // out_c values or nullptr
+  // The taps reaching each output row / column, in tap order, as float offsets
+  // into one image's column buffer: output row oy takes row_off[row_begin[oy] ..
+  // row_begin[oy + 1]) (y * in_w * N + ky * KW * O), column ox likewise
+  // col_off (x * N + kx * O).
+  const int32_t* row_begin = nullptr;
+  const int64_t* row_off = nullptr;
+  const int32_t* col_begin = nullptr;
+  const int64_t* col_off = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
 };
 
@@ -56,6 +65,40 @@ int PadBefore(schema::Padding padding, int in, int k, int stride, int explicit_b
   if (padding != schema::Padding_SAME) return 0;
   const int64_t total = static_cast<int64_t>(in - 1) * stride + k - out;
   return total > 0 ? static_cast<int>(total / 2) : 0;
+}
+
+// Calls fn(k, i) for each tap k in [0, filter), in order, through which input
+// index i in [0, size) reaches output index o: o + pad = i * stride + k.
+template <typename Fn>
+void ForEachSource(int o, int pad, int filter, int stride, int size, Fn fn) {
+  const int64_t t = static_cast<int64_t>(o) + pad;
+  for (int k = 0; k < filter; ++k) {
+    const int64_t ts = t - k;
+    if (ts < 0) break;
+    if (ts % stride != 0) continue;
+    const int64_t i = ts / stride;
+    if (i < size) fn(k, static_cast<int>(i));
+  }
+}
+
+// Builds one axis's tap table in persistent memory: begin (out + 1 entries) and
+// offsets tap_step * k + source_step * i of the taps of each output index.
+Status AxisTaps(KernelContext* ctx, int out, int pad, int filter, int stride, int size, int64_t tap_step,
+                int64_t source_step, const int32_t** begin, const int64_t** offsets) {
+  int64_t total = 0;
+  for (int o = 0; o < out; ++o) ForEachSource(o, pad, filter, stride, size, [&](int, int) { ++total; });
+  auto* b = static_cast<int32_t*>(ctx->AllocatePersistent(static_cast<size_t>(out + 1) * sizeof(int32_t)));
+  auto* off = static_cast<int64_t*>(ctx->AllocatePersistent(static_cast<size_t>(total + 1) * sizeof(int64_t)));
+  if (b == nullptr || off == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for tap tables");
+  int32_t n = 0;
+  for (int o = 0; o < out; ++o) {
+    b[o] = n;
+    ForEachSource(o, pad, filter, stride, size, [&](int k, int i) { off[n++] = tap_step * k + source_step * i; });
+  }
+  b[out] = n;
+  *begin = b;
+  *offsets = off;
+  return Status::Ok();
 }
 
 Status Prepare(KernelContext* ctx) {
@@ -116,27 +159,16 @@ Status Prepare(KernelContext* ctx) {
     for (int c = 0; c < s->in_c; ++c) dst[static_cast<size_t>(c + 1) * nr] = src[c];
   }
   s->packed = packed;
+  const int64_t oc = s->out_c;
+  EDGERT_RETURN_IF_ERROR(AxisTaps(ctx, s->out_h, s->pad_top, s->filter_h, s->stride_h, s->in_h,
+                                  static_cast<int64_t>(s->filter_w) * oc, static_cast<int64_t>(s->in_w) * n,
+                                  &s->row_begin, &s->row_off));
+  EDGERT_RETURN_IF_ERROR(AxisTaps(ctx, s->out_w, s->pad_left, s->filter_w, s->stride_w, s->in_w, oc, n,
+                                  &s->col_begin, &s->col_off));
   s->bias = bias != nullptr ? bias->data_as<float>() : nullptr;
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->gemm = isa.f32_gemm.fn;
   return Status::Ok();
-}
-
-// First and one-past-last input index i with o + pad - k = i * stride for some
-// tap k in [0, filter), walked by tap: calls fn(k, i) for each tap k (in order)
-// whose source index is an integer inside [0, size).
-template <typename Fn>
-inline void ForEachSource(int o, int pad, int filter, int stride, int size, Fn fn) {
-  const int t = o + pad;  // = i * stride + k
-  // Smallest k >= 0 with (t - k) % stride == 0 and t - k >= 0.
-  int k = t % stride;
-  if (t < 0) k = ((t % stride) + stride) % stride;
-  for (; k < filter; k += stride) {
-    const int ts = t - k;
-    if (ts < 0) break;
-    const int i = ts / stride;
-    if (i < size) fn(k, i);
-  }
 }
 
 Status Eval(KernelContext* ctx) {
@@ -166,15 +198,21 @@ Status Eval(KernelContext* ctx) {
       const int oy = static_cast<int>(row % s.out_h);
       const float* image = cols + b * image_pixels * n;
       float* dst = out + row * static_cast<size_t>(s.out_w) * oc;
-      for (int ox = 0; ox < s.out_w; ++ox, dst += oc) {
-        std::fill_n(dst, oc, 0.f);
-        ForEachSource(oy, s.pad_top, s.filter_h, s.stride_h, s.in_h, [&](int ky, int y) {
-          ForEachSource(ox, s.pad_left, s.filter_w, s.stride_w, s.in_w, [&](int kx, int x) {
-            const float* src = image + (static_cast<size_t>(y) * s.in_w + x) * n +
-                               static_cast<size_t>(ky * s.filter_w + kx) * oc;
+      float* const row_out = dst;
+      std::fill_n(row_out, static_cast<size_t>(s.out_w) * oc, 0.f);
+      // Per output pixel the taps add in (ky, kx) order: rows outermost.
+      for (int32_t rt = s.row_begin[oy]; rt < s.row_begin[oy + 1]; ++rt) {
+        const float* src_row = image + s.row_off[rt];
+        dst = row_out;
+        for (int ox = 0; ox < s.out_w; ++ox, dst += oc) {
+          for (int32_t ct = s.col_begin[ox]; ct < s.col_begin[ox + 1]; ++ct) {
+            const float* src = src_row + s.col_off[ct];
             for (size_t o = 0; o < oc; ++o) dst[o] += src[o];
-          });
-        });
+          }
+        }
+      }
+      dst = row_out;
+      for (int ox = 0; ox < s.out_w; ++ox, dst += oc) {
         for (size_t o = 0; o < oc; ++o) {
           const float v = s.bias != nullptr ? dst[o] + s.bias[o] : dst[o];
           dst[o] = ApplyActivation(v, s.minmax.min, s.minmax.max);
