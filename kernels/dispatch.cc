@@ -19,7 +19,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0},
                                      {nullptr, 0},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
-                                     {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary}};
+                                     {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
+                                     {nullptr, nullptr, nullptr, nullptr}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -42,7 +43,9 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  {f32_vmax_minmax_ukernel_x16__avx2, f32_vmaxc_minmax_ukernel_x16__avx2,
                                   f32_vrmaxc_minmax_ukernel_x16__avx2},
                                  {f32_vmin_minmax_ukernel_x16__avx2, f32_vminc_minmax_ukernel_x16__avx2,
-                                  f32_vrminc_minmax_ukernel_x16__avx2}}};
+                                  f32_vrminc_minmax_ukernel_x16__avx2}},
+                                {f32_maxpool_minmax_ukernel_c16__avx2, f32_avgpool_minmax_ukernel_c16__avx2,
+                                 f32_gavgpool_f64acc_ukernel_c8__avx2, f32_ibilinear_ukernel_c16__avx2}};
 #endif
 
 const KernelIsa& TableFor(IsaLevel level) {

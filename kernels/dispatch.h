@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace edgert {
 
@@ -60,6 +61,29 @@ struct F32VBinaryUkernels {
   F32VBinaryUkernelFn op, opc, ropc;  // all three or none (nullptr)
 };
 
+// Pooling of one output pixel over its window clamped to the input: `rows` x
+// `cols` taps (both >= 1); tap (r, c) of channel k is input[r * row_stride +
+// c * channels + k]. output: `channels` floats (channels >= 1).
+//   maxpool: clamp(max over taps); the first tap starts the maximum and a later
+//            tap v replaces it only when v > maximum.
+//   avgpool: clamp((0 + tap + tap ...) / divisor), taps row by row.
+using F32MaxPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, const float* input,
+                                     size_t row_stride, float* output, const F32MinMaxParams* params);
+using F32AvgPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, const float* input,
+                                     size_t row_stride, float divisor, float* output,
+                                     const F32MinMaxParams* params);
+// Global average with double accumulation: output[k] = float((0.0 + sum over
+// i < pixels of double(input[i * pixel_stride + k])) / double(pixels)), pixels >= 1.
+using F32GAvgPoolUkernelFn = void (*)(size_t pixels, size_t channels, const float* input, size_t pixel_stride,
+                                      float* output);
+// Bilinear interpolation of one output row of `pixels` pixels of `channels`
+// channels: top / bottom are input rows y0 / y1 (pixel x at x * channels);
+// pixel p mixes columns x_lo[p] and x_hi[p] with weight dx[p], rows with dy:
+//   ((tl*(1-dy))*(1-dx) + (bl*dy)*(1-dx)) + (tr*(1-dy))*dx + (br*dy)*dx.
+using F32IBilinearUkernelFn = void (*)(size_t pixels, size_t channels, const float* top, const float* bottom,
+                                       const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                       float* output);
+
 enum class IsaLevel : int { kReference = 0, kAvx2 = 1 };
 
 struct KernelIsa {
@@ -87,6 +111,13 @@ struct KernelIsa {
   struct {
     F32VBinaryUkernels add, sub, mul, div, max, min;
   } f32_vbinary;
+  // Pooling and resizing; nullptr: none at this level.
+  struct {
+    F32MaxPoolUkernelFn maxpool;
+    F32AvgPoolUkernelFn avgpool;
+    F32GAvgPoolUkernelFn gavgpool;
+    F32IBilinearUkernelFn ibilinear;
+  } f32_pool;
 };
 
 // The best level this build and CPU support (detected once).

@@ -29,6 +29,12 @@ const OpKernel* Register_LOGISTIC();
 const OpKernel* Register_TANH();
 const OpKernel* Register_EXP();
 const OpKernel* Register_GELU();
+const OpKernel* Register_PAD();
+const OpKernel* Register_MAX_POOL_2D();
+const OpKernel* Register_AVERAGE_POOL_2D();
+const OpKernel* Register_MEAN();
+const OpKernel* Register_RESIZE_BILINEAR();
+const OpKernel* Register_TRANSPOSE_CONV();
 
 }  // namespace opt
 }  // namespace edgert

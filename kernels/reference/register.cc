@@ -34,6 +34,12 @@ void AddDefaultKernels(OpResolver* resolver) {
   resolver->Add(schema::OpType_TANH, opt::Register_TANH());
   resolver->Add(schema::OpType_EXP, opt::Register_EXP());
   resolver->Add(schema::OpType_GELU, opt::Register_GELU());
+  resolver->Add(schema::OpType_PAD, opt::Register_PAD());
+  resolver->Add(schema::OpType_MAX_POOL_2D, opt::Register_MAX_POOL_2D());
+  resolver->Add(schema::OpType_AVERAGE_POOL_2D, opt::Register_AVERAGE_POOL_2D());
+  resolver->Add(schema::OpType_MEAN, opt::Register_MEAN());
+  resolver->Add(schema::OpType_RESIZE_BILINEAR, opt::Register_RESIZE_BILINEAR());
+  resolver->Add(schema::OpType_TRANSPOSE_CONV, opt::Register_TRANSPOSE_CONV());
 }
 
 }  // namespace edgert

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/dispatch.h"
 
@@ -66,5 +67,19 @@ void f32_vminc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b
                                         const F32MinMaxParams* params);
 void f32_vrminc_minmax_ukernel_x16__avx2(size_t n, const float* a, const float* b, float* y,
                                         const F32MinMaxParams* params);
+
+// Pooling (contracts F32MaxPoolUkernelFn, F32AvgPoolUkernelFn,
+// F32GAvgPoolUkernelFn) and bilinear resizing (F32IBilinearUkernelFn): exact
+// reference arithmetic, vectorized over channels with a masked tail.
+void f32_maxpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t channels, const float* input,
+                                          size_t row_stride, float* output, const F32MinMaxParams* params);
+void f32_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t channels, const float* input,
+                                          size_t row_stride, float divisor, float* output,
+                                          const F32MinMaxParams* params);
+void f32_gavgpool_f64acc_ukernel_c8__avx2(size_t pixels, size_t channels, const float* input, size_t pixel_stride,
+                                          float* output);
+void f32_ibilinear_ukernel_c16__avx2(size_t pixels, size_t channels, const float* top, const float* bottom,
+                                     const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                     float* output);
 
 }  // namespace edgert

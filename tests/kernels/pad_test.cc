@@ -8,12 +8,18 @@
 #include <random>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
+
+// Which kernel the running test case uses (EDGERT_KERNEL_VARIANTS).
+bool g_optimized = false;
+const OpKernel* PadKernel() { return g_optimized ? opt::Register_PAD() : ref::Register_PAD(); }
 
 using namespace testing;  // OpTest and the shape test helpers
 
@@ -66,12 +72,13 @@ Status RunPad(const std::vector<T>& x, const Dims& shape, DType dt, const std::v
   if (value) t.Const(dt, {}, value, sizeof(T), q);
   t.Output(dt, q);
   t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb(), mode).Union());
-  return RunAndFetch(t, ref::Register_PAD(), y, out);
+  return RunAndFetch(t, PadKernel(), y, out);
 }
 
 }  // namespace
 
 TEST_CASE("PAD numpy examples for every mode", "[kernels][pad]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   const std::vector<float> x = {1, 2, 3, 4, 5};
   std::vector<float> y;
   Dims out;
@@ -94,6 +101,7 @@ TEST_CASE("PAD numpy examples for every mode", "[kernels][pad]") {
 }
 
 TEST_CASE("PAD float random shapes and modes", "[kernels][pad]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(41);
   const schema::PadMode modes[] = {schema::PadMode_CONSTANT, schema::PadMode_REFLECT, schema::PadMode_SYMMETRIC,
                                    schema::PadMode_EDGE};
@@ -123,6 +131,7 @@ TEST_CASE("PAD float random shapes and modes", "[kernels][pad]") {
 }
 
 TEST_CASE("PAD quantized default is the zero point", "[kernels][pad]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(42);
   const Dims shape = {1, 3, 4, 2};
   const std::vector<int> pads = {0, 0, 1, 2, 2, 1, 0, 1};
@@ -157,6 +166,7 @@ TEST_CASE("PAD quantized default is the zero point", "[kernels][pad]") {
 }
 
 TEST_CASE("PAD other dtypes by element size", "[kernels][pad]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(43);
   const Dims shape = {3, 5};
   const std::vector<int> pads = {1, 2, 3, 0};
@@ -190,6 +200,7 @@ TEST_CASE("PAD other dtypes by element size", "[kernels][pad]") {
 }
 
 TEST_CASE("PAD rejects bad paddings and values", "[kernels][pad]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   const std::vector<float> x(12, 1.f);
   std::vector<float> y;
   Dims out;
@@ -208,7 +219,7 @@ TEST_CASE("PAD rejects bad paddings and values", "[kernels][pad]") {
     t.Const<int32_t>({4}, {1, 1, 1, 1});
     t.Output(DType::kF32);
     t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb()).Union());
-    st = t.Run(ref::Register_PAD());
+    st = t.Run(PadKernel());
     CHECK_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("[2,2]"));
   }
@@ -218,7 +229,7 @@ TEST_CASE("PAD rejects bad paddings and values", "[kernels][pad]") {
     t.Input<int32_t>({2, 2}, {1, 1, 1, 1});
     t.Output(DType::kF32);
     t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb()).Union());
-    st = t.Run(ref::Register_PAD());
+    st = t.Run(PadKernel());
     CHECK_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("constant"));
   }
@@ -229,7 +240,7 @@ TEST_CASE("PAD rejects bad paddings and values", "[kernels][pad]") {
     t.Const<int32_t>({}, {5});
     t.Output(DType::kF32);
     t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb()).Union());
-    st = t.Run(ref::Register_PAD());
+    st = t.Run(PadKernel());
     CHECK_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("dtype"));
   }
@@ -240,7 +251,7 @@ TEST_CASE("PAD rejects bad paddings and values", "[kernels][pad]") {
     t.Const<int8_t>({}, {5}, QuantSpec::PerTensor(0.25f, 1));
     t.Output(DType::kI8, QuantSpec::PerTensor(0.5f, 1));
     t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb()).Union());
-    st = t.Run(ref::Register_PAD());
+    st = t.Run(PadKernel());
     CHECK_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("quantization"));
   }

@@ -15,12 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
+
+// Which kernel the running test case uses (EDGERT_KERNEL_VARIANTS).
+bool g_optimized = false;
 
 using namespace conv_test;  // NOLINT: OpTest and tests/kernels/conv_test_util.h
 
@@ -102,6 +107,7 @@ std::string Describe(const PoolCase& c) {
 constexpr schema::OpType kAvg = schema::OpType_AVERAGE_POOL_2D, kMax = schema::OpType_MAX_POOL_2D;
 
 const OpKernel* Kernel(schema::OpType type) {
+  if (g_optimized) return type == kMax ? opt::Register_MAX_POOL_2D() : opt::Register_AVERAGE_POOL_2D();
   return type == kMax ? ref::Register_MAX_POOL_2D() : ref::Register_AVERAGE_POOL_2D();
 }
 
@@ -185,9 +191,13 @@ void RunFloatCases(schema::OpType type, uint32_t seed) {
   }
 }
 
-TEST_CASE("AVERAGE_POOL_2D float matches naive pool", "[kernels][average_pool_2d]") { RunFloatCases(kAvg, 1); }
+TEST_CASE("AVERAGE_POOL_2D float matches naive pool", "[kernels][average_pool_2d]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
+  RunFloatCases(kAvg, 1);
+}
 
 TEST_CASE("AVERAGE_POOL_2D int8 and uint8 round like TFLite", "[kernels][average_pool_2d]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   uint32_t seed = 20;
   for (const PoolCase& c : kCases) {
     INFO(Describe(c));
@@ -198,19 +208,24 @@ TEST_CASE("AVERAGE_POOL_2D int8 and uint8 round like TFLite", "[kernels][average
 }
 
 TEST_CASE("AVERAGE_POOL_2D int8 rounds negative halves away from zero", "[kernels][average_pool_2d]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   // Windows of 2 values: (-3 + -2)/2 = -2.5 -> -3; (3 + 2)/2 = 2.5 -> 3; (-1 + 0)/2 = -0.5 -> -1.
   OpTest t(schema::OpType_AVERAGE_POOL_2D);
   t.Input<int8_t>({1, 1, 6, 1}, {-3, -2, 3, 2, -1, 0}, QuantSpec::PerTensor(1.f, 0));
   t.Output(DType::kI8, QuantSpec::PerTensor(1.f, 0));
   t.SetOptions(schema::OpOptions_Pool2DOptions,
                schema::CreatePool2DOptions(t.fbb(), schema::Padding_VALID, 1, 2, 1, 2).Union());
-  REQUIRE(t.Run(ref::Register_AVERAGE_POOL_2D()).ok());
+  REQUIRE(t.Run(Kernel(kAvg)).ok());
   CHECK(t.OutputData<int8_t>(0) == std::vector<int8_t>({-3, 3, -1}));
 }
 
-TEST_CASE("MAX_POOL_2D float matches naive pool", "[kernels][max_pool_2d]") { RunFloatCases(kMax, 40); }
+TEST_CASE("MAX_POOL_2D float matches naive pool", "[kernels][max_pool_2d]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
+  RunFloatCases(kMax, 40);
+}
 
 TEST_CASE("MAX_POOL_2D int8 and uint8", "[kernels][max_pool_2d]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   uint32_t seed = 60;
   for (const PoolCase& c : kCases) {
     INFO(Describe(c));
@@ -220,12 +235,13 @@ TEST_CASE("MAX_POOL_2D int8 and uint8", "[kernels][max_pool_2d]") {
 }
 
 TEST_CASE("MAX_POOL_2D padding never wins over negative values", "[kernels][max_pool_2d]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   OpTest t(schema::OpType_MAX_POOL_2D);
   t.Input<float>({1, 2, 2, 1}, {-1, -2, -3, -4});
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_Pool2DOptions,
                schema::CreatePool2DOptions(t.fbb(), schema::Padding_SAME, 1, 1, 3, 3).Union());
-  REQUIRE(t.Run(ref::Register_MAX_POOL_2D()).ok());
+  REQUIRE(t.Run(Kernel(kMax)).ok());
   CHECK(t.OutputData<float>(0) == std::vector<float>({-1, -1, -1, -1}));
 }
 
@@ -242,6 +258,7 @@ Status RunBad(schema::OpType type, const std::vector<int32_t>& shape, int fh, in
 }
 
 TEST_CASE("AVERAGE_POOL_2D and MAX_POOL_2D reject bad models", "[kernels][average_pool_2d][max_pool_2d]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   for (auto type : {kAvg, kMax}) {
     INFO(schema::EnumNameOpType(type));
     Status s = RunBad(type, {1, 5, 5, 2}, 0, 2, 1, schema::Padding_SAME, {});

@@ -17,12 +17,17 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
+
+// Which kernel the running test case uses (EDGERT_KERNEL_VARIANTS).
+bool g_optimized = false;
 
 using namespace testing;  // OpTest and the shape test helpers
 
@@ -41,7 +46,7 @@ schema::OpType TypeOf(R r) {
 
 const OpKernel* KernelOf(R r) {
   switch (r) {
-    case R::kMean: return ref::Register_MEAN();
+    case R::kMean: return g_optimized ? opt::Register_MEAN() : ref::Register_MEAN();
     case R::kSum: return ref::Register_SUM();
     case R::kMax: return ref::Register_REDUCE_MAX();
     case R::kMin: return ref::Register_REDUCE_MIN();
@@ -160,6 +165,7 @@ const std::vector<std::vector<int>> kAxisSets = {{1, 2}, {-1}, {0, 2, 3}, {}, {1
 }  // namespace
 
 TEST_CASE("MEAN SUM REDUCE_MAX REDUCE_MIN REDUCE_PROD float", "[kernels][mean][sum][reduce_max][reduce_min][reduce_prod]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   const Dims shape = {2, 3, 5, 7};
   std::mt19937 rng(101);
   const std::vector<float> x = RandomFloats(Count(shape), rng, -2.f, 2.f);
@@ -200,6 +206,7 @@ TEST_CASE("MEAN SUM REDUCE_MAX REDUCE_MIN REDUCE_PROD float", "[kernels][mean][s
 }
 
 TEST_CASE("MEAN SUM REDUCE_MAX REDUCE_MIN REDUCE_PROD int32", "[kernels][mean][sum][reduce_max][reduce_min][reduce_prod]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   const Dims shape = {3, 4, 5};
   std::mt19937 rng(102);
   std::vector<int32_t> x(static_cast<size_t>(Count(shape))), xp(x.size());
@@ -279,6 +286,7 @@ void CheckQuantizedMeanSum(R r, uint32_t seed, float s_in, int32_t zp_in, float 
 }
 
 TEST_CASE("MEAN int8 and uint8 follow TFLite's integer requantization", "[kernels][mean]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   CheckQuantizedMeanSum<int8_t>(R::kMean, 103, 0.05f, -3, 0.05f, -3);
   CheckQuantizedMeanSum<int8_t>(R::kMean, 104, 0.05f, 7, 0.02f, -10);
   CheckQuantizedMeanSum<uint8_t>(R::kMean, 105, 0.1f, 128, 0.07f, 120);
@@ -322,6 +330,7 @@ TEST_CASE("REDUCE_MAX and REDUCE_MIN quantized compare raw values", "[kernels][r
 }
 
 TEST_CASE("MEAN SUM REDUCE_PROD of an empty reduction", "[kernels][mean][sum][reduce_prod]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   const std::vector<float> x;  // shape [2, 0, 3]
   std::vector<float> y;
   Dims out;
@@ -336,6 +345,7 @@ TEST_CASE("MEAN SUM REDUCE_PROD of an empty reduction", "[kernels][mean][sum][re
 }
 
 TEST_CASE("MEAN SUM REDUCE_MAX REDUCE_MIN REDUCE_PROD reject bad inputs", "[kernels][mean][sum][reduce_max][reduce_min][reduce_prod]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   const std::vector<float> x(12, 1.f);
   std::vector<float> y;
   Dims out;

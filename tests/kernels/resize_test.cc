@@ -13,12 +13,20 @@
 #include <random>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
+
+// Which kernel the running test case uses (EDGERT_KERNEL_VARIANTS).
+bool g_optimized = false;
+const OpKernel* BilinearKernel() {
+  return g_optimized ? opt::Register_RESIZE_BILINEAR() : ref::Register_RESIZE_BILINEAR();
+}
 
 using namespace testing;  // OpTest and the shape test helpers
 
@@ -92,7 +100,7 @@ Status RunResize(schema::OpType type, const std::vector<T>& x, const Dims& shape
   t.SetOptions(schema::OpOptions_ResizeOptions,
                schema::CreateResizeOptions(t.fbb(), m.align_corners, m.half_pixel_centers).Union());
   return RunAndFetch(t,
-                     type == schema::OpType_RESIZE_BILINEAR ? ref::Register_RESIZE_BILINEAR()
+                     type == schema::OpType_RESIZE_BILINEAR ? BilinearKernel()
                                                             : ref::Register_RESIZE_NEAREST_NEIGHBOR(),
                      y, out);
 }
@@ -109,6 +117,7 @@ const Geometry kGeometries[] = {
 }  // namespace
 
 TEST_CASE("RESIZE_BILINEAR hand-computed examples", "[kernels][resize_bilinear]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   const std::vector<float> x = {1, 2, 3, 4};  // [1,2,2,1]
   std::vector<float> y;
   Dims out;
@@ -135,6 +144,7 @@ TEST_CASE("RESIZE_BILINEAR hand-computed examples", "[kernels][resize_bilinear]"
 }
 
 TEST_CASE("RESIZE_BILINEAR float random shapes in every mode", "[kernels][resize_bilinear]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(81);
   for (const Geometry& g : kGeometries) {
     const std::vector<float> x = RandomFloats(Count(g.in), rng, -5.f, 5.f);
@@ -178,6 +188,7 @@ void CheckQuantizedBilinear(uint32_t seed, DType dt, int32_t zp) {
 }
 
 TEST_CASE("RESIZE_BILINEAR int8 and uint8", "[kernels][resize_bilinear]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   CheckQuantizedBilinear<int8_t>(82, DType::kI8, -4);
   CheckQuantizedBilinear<uint8_t>(83, DType::kU8, 128);
   // Rounding of exact halves: pixels (1, -1) and (2, -2); the align_corners midpoint is (1.5, -1.5) -> (2, -1).
@@ -239,6 +250,7 @@ TEST_CASE("RESIZE_NEAREST_NEIGHBOR random shapes, float and quantized", "[kernel
 }
 
 TEST_CASE("RESIZE_BILINEAR rejects bad inputs", "[kernels][resize_bilinear]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   const std::vector<float> x(12, 0.f);
   std::vector<float> y;
   Dims out;
@@ -263,7 +275,7 @@ TEST_CASE("RESIZE_BILINEAR rejects bad inputs", "[kernels][resize_bilinear]") {
     t.Input<int32_t>({2}, {4, 4});
     t.Output(DType::kF32);
     t.SetOptions(schema::OpOptions_ResizeOptions, schema::CreateResizeOptions(t.fbb()).Union());
-    st = t.Run(ref::Register_RESIZE_BILINEAR());
+    st = t.Run(BilinearKernel());
     CHECK_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("constant"));
   }
@@ -273,7 +285,7 @@ TEST_CASE("RESIZE_BILINEAR rejects bad inputs", "[kernels][resize_bilinear]") {
     t.Const<int32_t>({2}, {2, 2});
     t.Output(DType::kI8, QuantSpec::PerTensor(2.f, 0));
     t.SetOptions(schema::OpOptions_ResizeOptions, schema::CreateResizeOptions(t.fbb()).Union());
-    st = t.Run(ref::Register_RESIZE_BILINEAR());
+    st = t.Run(BilinearKernel());
     CHECK_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("quantization"));
   }

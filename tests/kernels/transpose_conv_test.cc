@@ -14,12 +14,18 @@
 #include <string>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
+
+// Which kernel the running test case uses (EDGERT_KERNEL_VARIANTS).
+bool g_optimized = false;
+const OpKernel* TcKernel() { return g_optimized ? opt::Register_TRANSPOSE_CONV() : ref::Register_TRANSPOSE_CONV(); }
 
 using namespace conv_test;  // NOLINT: OpTest and tests/kernels/conv_test_util.h
 
@@ -121,7 +127,7 @@ void RunFloatCase(const TcCase& c, uint32_t seed) {
   ConstOrOmit(t, c.bias, {c.cout}, b);
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_TransposeConvOptions, Options(t, c));
-  RequireRun(t, ref::Register_TRANSPOSE_CONV());
+  RequireRun(t, TcKernel());
   int oh, ow;
   const auto want =
       NaiveScatter<double>(c, &oh, &ow, [&](size_t i, size_t j) { return static_cast<double>(x[i]) * w[j]; });
@@ -154,7 +160,7 @@ void RunQuantCase(const TcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
   ConstOrOmit(t, c.bias, {c.cout}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_TransposeConvOptions, Options(t, c));
-  RequireRun(t, ref::Register_TRANSPOSE_CONV());
+  RequireRun(t, TcKernel());
 
   int oh, ow;
   const auto acc = NaiveScatter<int64_t>(c, &oh, &ow, [&](size_t i, size_t j) {
@@ -165,6 +171,7 @@ void RunQuantCase(const TcCase& c, uint32_t seed, bool per_channel, int32_t w_zp
 }
 
 TEST_CASE("TRANSPOSE_CONV float matches naive scatter", "[kernels][transpose_conv]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   uint32_t seed = 1;
   for (const TcCase& c : kCases) {
     INFO(Describe(c));
@@ -173,6 +180,7 @@ TEST_CASE("TRANSPOSE_CONV float matches naive scatter", "[kernels][transpose_con
 }
 
 TEST_CASE("TRANSPOSE_CONV int8 per-channel", "[kernels][transpose_conv]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   uint32_t seed = 50;
   for (const TcCase& c : kCases) {
     INFO(Describe(c));
@@ -181,11 +189,13 @@ TEST_CASE("TRANSPOSE_CONV int8 per-channel", "[kernels][transpose_conv]") {
 }
 
 TEST_CASE("TRANSPOSE_CONV int8 per-tensor", "[kernels][transpose_conv]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   RunQuantCase<int8_t>(kCases[0], 60, false, 0);
   RunQuantCase<int8_t>(kCases[2], 61, false, 0);
 }
 
 TEST_CASE("TRANSPOSE_CONV uint8 per-tensor asymmetric", "[kernels][transpose_conv]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   uint32_t seed = 70;
   for (const TcCase& c : kCases) {
     INFO(Describe(c));
@@ -194,6 +204,7 @@ TEST_CASE("TRANSPOSE_CONV uint8 per-tensor asymmetric", "[kernels][transpose_con
 }
 
 TEST_CASE("TRANSPOSE_CONV small exact example", "[kernels][transpose_conv]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   // 1x2x2x1 input, 2x2 kernel of ones, stride 2, VALID: each input pixel becomes a 2x2 block.
   OpTest t(schema::OpType_TRANSPOSE_CONV);
   t.Input<float>({1, 2, 2, 1}, {1, 2, 3, 4});
@@ -202,7 +213,7 @@ TEST_CASE("TRANSPOSE_CONV small exact example", "[kernels][transpose_conv]") {
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_TransposeConvOptions,
                schema::CreateTransposeConvOptions(t.fbb(), schema::Padding_VALID, 2, 2).Union());
-  REQUIRE(t.Run(ref::Register_TRANSPOSE_CONV()).ok());
+  REQUIRE(t.Run(TcKernel()).ok());
   CHECK(t.OutputShape(0) == Shape({1, 4, 4, 1}));
   CHECK(t.OutputData<float>(0) == std::vector<float>({1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
 }
@@ -214,10 +225,11 @@ Status RunBad(const TcCase& c, const std::vector<int32_t>& w_shape) {
   t.OmitInput();
   t.Output(DType::kF32);
   t.SetOptions(schema::OpOptions_TransposeConvOptions, Options(t, c));
-  return t.Run(ref::Register_TRANSPOSE_CONV());
+  return t.Run(TcKernel());
 }
 
 TEST_CASE("TRANSPOSE_CONV rejects bad models with useful messages", "[kernels][transpose_conv]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   using P = schema::Padding;
   // Weights in-channels differ from the input's.
   Status s = RunBad(T(1, 4, 4, 3, 2, 3, 3, 2, 2), {2, 3, 3, 4});

@@ -1,0 +1,87 @@
+// Shared by the optimized MAX_POOL_2D and AVERAGE_POOL_2D kernels (f32 NHWC).
+// Prepare runs the reference prepare (validation, output shape; its state is
+// the Pool2DParams of kernels/common/conv_util.h) and covers f32 nodes when the
+// ISA table has the pooling microkernel. Eval clamps each output pixel's window
+// to the input (TapRange) and hands the microkernel the in-bounds rows x cols
+// block; the microkernel runs over the channels. Output rows are split across
+// threads; every output value is computed by the same arithmetic whatever the
+// tiling, so all thread counts give identical results.
+#pragma once
+
+#include <algorithm>
+
+#include "kernels/common/conv_util.h"
+#include "kernels/common/parallel_tile.h"
+#include "kernels/dispatch.h"
+#include "kernels/optimized/fallback.h"
+
+namespace edgert {
+namespace opt {
+
+struct Pool2DState {
+  ReferenceFallback fallback;
+  const Pool2DParams* params = nullptr;  // the reference kernel's state
+  F32MaxPoolUkernelFn maxpool = nullptr;  // one of the two, or neither (reference eval)
+  F32AvgPoolUkernelFn avgpool = nullptr;
+  F32MinMaxParams minmax = {0.f, 0.f};
+  size_t tile_rows = 1;  // output rows (batch * out_h) per parallel tile
+};
+
+inline Status PreparePool2DOptimized(KernelContext* ctx, const OpKernel* ref, bool max) {
+  Pool2DState* s = nullptr;
+  EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref, &s));
+  const Pool2DParams* p = static_cast<const Pool2DParams*>(s->fallback.state);
+  const KernelIsa& isa = GetKernelIsa();
+  if (p->type != DType::kF32 || (max ? isa.f32_pool.maxpool == nullptr : isa.f32_pool.avgpool == nullptr))
+    return Status::Ok();
+  s->params = p;
+  s->minmax = {p->float_min, p->float_max};
+  const Window2D& g = p->window;
+  const size_t row_cost = static_cast<size_t>(g.out_w) * g.in_c * std::min(g.filter_h, g.in_h) *
+                          std::min(g.filter_w, g.in_w);
+  s->tile_rows = ParallelTile(static_cast<size_t>(g.batches) * g.out_h, std::max<size_t>(row_cost, 1),
+                              ctx->num_threads(), 1);
+  if (max) s->maxpool = isa.f32_pool.maxpool;
+  else s->avgpool = isa.f32_pool.avgpool;
+  return Status::Ok();
+}
+
+inline Status EvalPool2DOptimized(KernelContext* ctx) {
+  const Pool2DState& s = *ctx->state<Pool2DState>();
+  if (s.maxpool == nullptr && s.avgpool == nullptr) return s.fallback.Eval(ctx);
+  const Pool2DParams& p = *s.params;
+  const Window2D& g = p.window;
+  const float* in = ctx->input(0)->data_as<float>();
+  float* out = ctx->output(0)->data_as<float>();
+  const size_t c = static_cast<size_t>(g.in_c);
+  const size_t row_stride = static_cast<size_t>(g.in_w) * c;
+  const float area = static_cast<float>(g.filter_h * g.filter_w);
+  ctx->ParallelFor(static_cast<size_t>(g.batches) * g.out_h, s.tile_rows, [&](int, size_t start, size_t count) {
+    for (size_t row = start; row < start + count; ++row) {
+      const int64_t b = static_cast<int64_t>(row / g.out_h);
+      const int oy = static_cast<int>(row % g.out_h);
+      const int64_t y0 = static_cast<int64_t>(oy) * g.stride_h - g.pad_top;
+      int ky0, ky1;
+      TapRange(y0, g.filter_h, 1, g.in_h, &ky0, &ky1);
+      const float* in_rows = in + (b * g.in_h + y0 + ky0) * static_cast<int64_t>(row_stride);
+      float* dst = out + row * static_cast<size_t>(g.out_w) * c;
+      for (int ox = 0; ox < g.out_w; ++ox, dst += c) {
+        const int64_t x0 = static_cast<int64_t>(ox) * g.stride_w - g.pad_left;
+        int kx0, kx1;
+        TapRange(x0, g.filter_w, 1, g.in_w, &kx0, &kx1);
+        const float* src = in_rows + (x0 + kx0) * static_cast<int64_t>(c);
+        const size_t rows = static_cast<size_t>(ky1 - ky0), cols = static_cast<size_t>(kx1 - kx0);
+        if (s.maxpool != nullptr) {
+          s.maxpool(rows, cols, c, src, row_stride, dst, &s.minmax);
+        } else {
+          const float divisor = p.count_include_pad ? area : static_cast<float>(static_cast<int>(rows * cols));
+          s.avgpool(rows, cols, c, src, row_stride, divisor, dst, &s.minmax);
+        }
+      }
+    }
+  });
+  return Status::Ok();
+}
+
+}  // namespace opt
+}  // namespace edgert
