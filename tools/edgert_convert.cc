@@ -378,7 +378,8 @@ int main(int argc, char** argv) {
                 report.folded_dequantize, report.densified, report.separate_activations);
   std::printf("%s\n", report.optimizer.Summary().c_str());
   for (const std::string& w : report.warnings) std::printf("warning: %s\n", w.c_str());
-  std::printf("output: %zu bytes; time: read %.1f ms, import %.1f ms, quantize %.1f ms, write %.1f ms, total %.1f ms\n",
-              ert.size(), Ms(t0, t1), Ms(t1, t2), Ms(t2, tq), Ms(tq, t3), Ms(t0, t3));
+  std::printf("output: %zu bytes; time: read %.1f ms, import %.1f ms, ", ert.size(), Ms(t0, t1), Ms(t1, t2));
+  if (!quantize.empty()) std::printf("quantize %.1f ms, ", Ms(t2, tq));
+  std::printf("write %.1f ms, total %.1f ms\n", Ms(tq, t3), Ms(t0, t3));
   return 0;
 }
