@@ -1,6 +1,8 @@
 // CONV_2D optimized kernel. Covered: f32, groups 1, constant weights and bias,
 // any stride, dilation and padding, when the ISA table has an f32 GEMM
-// microkernel; every other node runs the reference kernel (decided in prepare).
+// microkernel; int8 likewise with a QS8 GEMM microkernel (that path is in
+// conv_2d_qs8.cc, kernels/optimized/qs8_conv.h); every other node runs the
+// reference kernel (decided in prepare).
 //
 // Prepare runs the reference prepare (all validation and the output shape),
 // then packs the weights [O,KH,KW,I] once into persistent memory in the GEMM
@@ -28,7 +30,9 @@
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/fallback.h"
+#include "kernels/optimized/gemm_tiles.h"
 #include "kernels/optimized/optimized_kernels.h"
+#include "kernels/optimized/qs8_conv.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace edgert {
@@ -50,26 +54,8 @@ struct ConvState {
   size_t tile_pixels = 0, tile_channels = 0;  // parallel tile: multiples of mr and nr (or all channels)
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
+  QS8Conv2D qs8;  // the int8 path when qs8.gemm != nullptr
 };
-
-// Parallel tiles: pixel tiles of whole mr groups over all channels, unless that
-// gives the threads too few tiles (small images, deep layers): then the channels
-// are split into groups of whole nr panels too.
-void ChooseTiles(int64_t pixels, int threads, ConvState* s) {
-  const size_t np = static_cast<size_t>(pixels), oc = static_cast<size_t>(s->out_c), k = static_cast<size_t>(s->k);
-  const size_t nr = static_cast<size_t>(s->nr);
-  s->tile_pixels = ParallelTile(np, k * oc, threads, static_cast<size_t>(s->mr));
-  s->tile_channels = oc;
-  const size_t pixel_tiles = (np + s->tile_pixels - 1) / s->tile_pixels;
-  const size_t wanted = static_cast<size_t>(threads) * kParallelTilesPerThread;
-  const size_t panels = (oc + nr - 1) / nr;
-  if (threads <= 1 || pixel_tiles >= wanted || panels < 2) return;
-  const size_t channel_tiles = std::min(panels, (wanted + pixel_tiles - 1) / pixel_tiles);
-  const size_t tile_work = std::min(s->tile_pixels, np) * k * nr;  // per panel
-  const size_t min_panels = (kParallelMinTileCost + tile_work - 1) / std::max<size_t>(tile_work, 1);
-  const size_t tile_panels = std::max((panels + channel_tiles - 1) / channel_tiles, min_panels);
-  s->tile_channels = std::min(tile_panels * nr, oc);
-}
 
 Status Prepare(KernelContext* ctx) {
   ConvState* s = nullptr;
@@ -84,6 +70,7 @@ Status Prepare(KernelContext* ctx) {
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
   const int64_t k = static_cast<int64_t>(ws[1]) * ws[2] * ws[3];
+  if (input->dtype == DType::kI8) return PrepareQS8Conv2D(ctx, &s->qs8);
   if (isa.f32_gemm.fn == nullptr || !F32WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
     return Status::Ok();
 
@@ -101,7 +88,7 @@ Status Prepare(KernelContext* ctx) {
   if (!s->direct)
     EDGERT_RETURN_IF_ERROR(
         ctx->RequestScratch(static_cast<size_t>(mr) * k * sizeof(float) * static_cast<size_t>(threads), &s->scratch));
-  ChooseTiles(g.out_pixels(), threads, s);
+  ChooseGemmTiles(g.out_pixels(), s->out_c, k, mr, nr, threads, &s->tile_pixels, &s->tile_channels);
 
   // Pack: panel p holds channels [p*nr, p*nr + nr): nr biases, then row kk of nr weights for each kk < k.
   const int panels = (s->out_c + nr - 1) / nr;
@@ -147,6 +134,10 @@ void GatherPatch(const Window2D& g, const float* in, int64_t pixel, float* dst) 
 
 Status Eval(KernelContext* ctx) {
   const ConvState& s = *ctx->state<ConvState>();
+  if (s.qs8.gemm != nullptr) {
+    EvalQS8Conv2D(ctx, s.qs8);
+    return Status::Ok();
+  }
   if (s.gemm == nullptr) return s.fallback.Eval(ctx);
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();

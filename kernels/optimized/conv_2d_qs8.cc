@@ -1,0 +1,145 @@
+// The QS8 path of the optimized CONV_2D kernel (kernels/optimized/qs8_conv.h):
+// groups 1, any stride, dilation and padding, when the ISA table has a QS8 GEMM
+// microkernel.
+//
+// Prepare packs the weights [O,KH,KW,I] once into persistent memory in the
+// microkernel's layout (QS8GemmUkernelFn): panels of NR output channels, each
+// the NR channels' output-stage words then round_up(K, 8) / 2 rows of NR int16
+// pairs. Eval is the f32 path's (kernels/optimized/conv_2d.cc): the GEMM runs
+// straight on the input for 1x1 / stride 1 / no padding, otherwise on MR-pixel
+// im2col tiles gathered into the worker's scratch slice, with taps outside the
+// input filled with the input zero point. Tiles are split by
+// ctx->ParallelFor2D; every output value comes from the same arithmetic
+// whatever the tiling, so all thread counts give identical results.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/optimized/gemm_tiles.h"
+#include "kernels/optimized/qs8_conv.h"
+
+namespace edgert {
+namespace opt {
+namespace {
+
+// Larger patches (hostile filters) stay on the reference kernel.
+constexpr int64_t kMaxPatch = 1 << 20;  // bytes per im2col row
+
+// Writes the k = KH*KW*C patch of output pixel `pixel` into dst, the input zero
+// point for taps outside the input.
+void GatherPatch(const Window2D& g, const int8_t* in, int64_t pixel, int8_t zp, int8_t* dst) {
+  const PixelPos o = SplitPixel(pixel, g.out_h, g.out_w);
+  const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
+  const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
+  const size_t c = static_cast<size_t>(g.in_c);
+  for (int ky = 0; ky < g.filter_h; ++ky) {
+    const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
+    const bool row_in = y >= 0 && y < g.in_h;
+    for (int kx = 0; kx < g.filter_w; ++kx, dst += c) {
+      const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
+      if (row_in && x >= 0 && x < g.in_w)
+        std::memcpy(dst, in + ((o.b * g.in_h + y) * g.in_w + x) * g.in_c, c);
+      else
+        std::memset(dst, zp, c);
+    }
+  }
+}
+
+}  // namespace
+
+Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
+  const KernelIsa& isa = GetKernelIsa();
+  const Tensor* input = ctx->input(0);
+  const Tensor* weights = ctx->input(1);
+  const Tensor* bias = ctx->input(2);
+  const auto* opt = ctx->options<schema::Conv2DOptions>();
+  const Shape& is = input->shape;
+  const Shape& ws = weights->shape;
+  const int64_t k = static_cast<int64_t>(ws[1]) * ws[2] * ws[3];
+  if (isa.qs8_gemm.fn == nullptr || !QS8WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
+    return Status::Ok();
+
+  ConvQuantParams q;
+  EDGERT_RETURN_IF_ERROR(PrepareConvQuant(ctx, input, weights, bias, ctx->output(0), 0, ws[0], opt->activation(), &q));
+  EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
+                                         opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
+  const Window2D& g = s->window;
+  const int mr = isa.qs8_gemm.mr, nr = isa.qs8_gemm.nr;
+  const int out_c = ws[0];
+
+  const int8_t* w = weights->data_as<int8_t>();
+  const int32_t* b = bias != nullptr ? bias->data_as<int32_t>() : nullptr;
+  QS8ChannelWords cw;
+  for (int oc = 0; oc < out_c; ++oc)  // an int32 accumulator might overflow: the reference runs this node
+    if (!MakeQS8ChannelWords(q, oc, w + static_cast<size_t>(oc) * k, static_cast<size_t>(k), 1, b ? b[oc] : 0, &cw))
+      return Status::Ok();
+
+  // Pack: panel p holds channels [p*nr, p*nr + nr).
+  const size_t k8 = static_cast<size_t>((k + 7) / 8 * 8);
+  const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;
+  const size_t panel_bytes = header_words * sizeof(int32_t) + k8 * static_cast<size_t>(nr) * sizeof(int16_t);
+  const int panels = (out_c + nr - 1) / nr;
+  uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePersistent(panels * panel_bytes));
+  if (packed == nullptr)
+    return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight panels", panels);
+  for (int p = 0; p < panels; ++p) {
+    int32_t* header = reinterpret_cast<int32_t*>(packed + p * panel_bytes);  // zeroed: padding stays 0
+    int16_t* pairs = reinterpret_cast<int16_t*>(header + header_words);
+    for (int j = 0; j < nr && p * nr + j < out_c; ++j) {
+      const int oc = p * nr + j;
+      const int8_t* src = w + static_cast<size_t>(oc) * static_cast<size_t>(k);
+      MakeQS8ChannelWords(q, oc, src, static_cast<size_t>(k), 1, b != nullptr ? b[oc] : 0, &cw);
+      header[j] = cw.acc0;
+      header[nr + j] = cw.multiplier;
+      header[2 * nr + j] = cw.left;
+      header[3 * nr + j] = cw.right;
+      for (int64_t kk = 0; kk < k; ++kk)
+        pairs[(static_cast<size_t>(kk / 2) * nr + j) * 2 + static_cast<size_t>(kk % 2)] =
+            static_cast<int16_t>(src[kk] - q.weight_zp[oc]);
+    }
+  }
+
+  s->direct = ws[1] == 1 && ws[2] == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
+              g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+  const int threads = ctx->num_threads();
+  if (!s->direct)
+    EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(mr) * k * static_cast<size_t>(threads), &s->scratch));
+  ChooseGemmTiles(g.out_pixels(), out_c, k, mr, nr, threads, &s->tile_pixels, &s->tile_channels);
+  s->mr = mr;
+  s->nr = nr;
+  s->out_c = out_c;
+  s->k = static_cast<int>(k);
+  s->panel_bytes = panel_bytes;
+  s->packed = packed;
+  s->input_zp = static_cast<int8_t>(q.input_zp);
+  s->params = {q.output_zp, q.act_min, q.act_max};
+  s->gemm = isa.qs8_gemm.fn;
+  return Status::Ok();
+}
+
+void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
+  const int8_t* in = ctx->input(0)->data_as<int8_t>();
+  int8_t* out = ctx->output(0)->data_as<int8_t>();
+  const int64_t pixels = s.window.out_pixels();
+  const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
+  const size_t mr = static_cast<size_t>(s.mr), nr = static_cast<size_t>(s.nr);
+  int8_t* scratch = s.direct ? nullptr : static_cast<int8_t*>(ctx->scratch(s.scratch));
+  // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
+  ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,
+                     [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
+                       const uint8_t* w = s.packed + (c0 / nr) * s.panel_bytes;
+                       int8_t* a = s.direct ? nullptr : scratch + static_cast<size_t>(worker) * mr * k;
+                       for (size_t p = p0; p < p0 + np; p += mr) {
+                         const size_t rows = std::min(mr, p0 + np - p);
+                         if (s.direct) {
+                           s.gemm(rows, nc, k, in + p * k, k, w, out + p * oc + c0, oc, &s.params);
+                           continue;
+                         }
+                         for (size_t r = 0; r < rows; ++r)
+                           GatherPatch(s.window, in, static_cast<int64_t>(p + r), s.input_zp, a + r * k);
+                         s.gemm(rows, nc, k, a, k, w, out + p * oc + c0, oc, &s.params);
+                       }
+                     });
+}
+
+}  // namespace opt
+}  // namespace edgert
