@@ -6,11 +6,13 @@
 // dilations, SAME/VALID/EXPLICIT padding, extreme input and output zero points
 // (-128, 127), per-channel and per-tensor weights (with weight zero points),
 // requantization multipliers from tiny (large right shifts) through near 1 to
-// above 1 (left shifts, saturating), every fused activation, with and without
-// bias, and on 1, 2 and 3 threads. The reference kernels themselves are tested
-// against naive TFLite math in conv_2d_test.cc and depthwise_conv_2d_test.cc.
+// above 1 (left shifts, saturating) and exact powers of two (rounding ties),
+// every fused activation, with and without bias, and on 1, 2 and 3 threads.
+// The reference kernels themselves are tested against naive TFLite math in
+// conv_2d_test.cc and depthwise_conv_2d_test.cc.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -56,7 +58,8 @@ struct Qs8Case {
 };
 
 // Requantization multipliers (in_scale * w_scale / out_scale) the cases aim at.
-constexpr double kMultipliers[] = {3e-9, 2e-6, 1e-3, 0.011, 0.1, 0.49, 0.9999, 1.0, 1.7, 40.0};
+// The largest ones shift left far enough for acc * 2^left to saturate.
+constexpr double kMultipliers[] = {3e-9, 2e-6, 1e-3, 0.011, 0.1, 0.49, 0.9999, 1.0, 1.7, 40.0, 1e5, 3e8};
 
 Qs8Case RandomCase(std::mt19937& rng, bool depthwise, int index) {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -98,11 +101,20 @@ Qs8Case RandomCase(std::mt19937& rng, bool depthwise, int index) {
   c.in_zp = pick(0, 2) == 0 ? zps[pick(0, 3)] : pick(-128, 127);
   c.out_zp = pick(0, 2) == 0 ? zps[pick(0, 3)] : pick(-128, 127);
   c.w_zp = c.per_channel ? 0 : (pick(0, 1) == 0 ? zps[pick(0, 3)] : pick(-128, 127));
-  c.in_scale = std::uniform_real_distribution<float>(0.005f, 0.1f)(rng);
   const int wch = c.per_channel ? c.cout : 1;
-  c.w_scale = RandomFloats(rng, wch, 0.002f, 0.03f);
-  const double m = kMultipliers[index % (sizeof(kMultipliers) / sizeof(kMultipliers[0]))];
-  c.out_scale = static_cast<float>(c.in_scale * Mean(c.w_scale) / m);
+  if (index % 3 == 2) {
+    // Power-of-two scales: multipliers exactly 2^e (fixed-point multiplier
+    // 2^30), where the rounding of both fixed-point steps meets exact ties.
+    c.in_scale = std::ldexp(1.f, -pick(2, 8));
+    c.w_scale.resize(wch);
+    for (float& s : c.w_scale) s = std::ldexp(1.f, -pick(5, 9));
+    c.out_scale = c.in_scale * std::ldexp(1.f, -7 - pick(-12, 3));
+  } else {
+    c.in_scale = std::uniform_real_distribution<float>(0.005f, 0.1f)(rng);
+    c.w_scale = RandomFloats(rng, wch, 0.002f, 0.03f);
+    const double m = kMultipliers[index % (sizeof(kMultipliers) / sizeof(kMultipliers[0]))];
+    c.out_scale = static_cast<float>(c.in_scale * Mean(c.w_scale) / m);
+  }
   c.bias_range = pick(0, 1) == 0 ? 5000 : 2000000;
   const size_t wn = static_cast<size_t>(c.kh) * c.kw * (depthwise ? c.cout : c.cout * c.cin);
   c.x = RandomInts<int8_t>(rng, static_cast<size_t>(c.n) * c.h * c.w * c.cin, -128, 127);
