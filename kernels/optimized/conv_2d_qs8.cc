@@ -24,20 +24,42 @@ namespace {
 // Larger patches (hostile filters) stay on the reference kernel.
 constexpr int64_t kMaxPatch = 1 << 20;  // bytes per im2col row
 
+// memcpy for the short runs of a patch (a few channels): fixed-size moves, no call.
+inline void CopyBytes(int8_t* dst, const int8_t* src, size_t n) {
+  if (n > 16) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 8) {  // two overlapping 8-byte moves
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 // Writes the k = KH*KW*C patch of output pixel `pixel` into dst, the input zero
-// point for taps outside the input.
+// point for taps outside the input. A row of taps that lies inside the input
+// with dilation 1 is one contiguous run of KW*C input bytes.
 void GatherPatch(const Window2D& g, const int8_t* in, int64_t pixel, int8_t zp, int8_t* dst) {
   const PixelPos o = SplitPixel(pixel, g.out_h, g.out_w);
   const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
   const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
   const size_t c = static_cast<size_t>(g.in_c);
+  const bool row_span = g.dilation_w == 1 && x0 >= 0 && x0 + g.filter_w <= g.in_w;
   for (int ky = 0; ky < g.filter_h; ++ky) {
     const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
     const bool row_in = y >= 0 && y < g.in_h;
+    if (row_in && row_span) {
+      CopyBytes(dst, in + ((o.b * g.in_h + y) * g.in_w + x0) * g.in_c, c * static_cast<size_t>(g.filter_w));
+      dst += c * static_cast<size_t>(g.filter_w);
+      continue;
+    }
     for (int kx = 0; kx < g.filter_w; ++kx, dst += c) {
       const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
       if (row_in && x >= 0 && x < g.in_w)
-        std::memcpy(dst, in + ((o.b * g.in_h + y) * g.in_w + x) * g.in_c, c);
+        CopyBytes(dst, in + ((o.b * g.in_h + y) * g.in_w + x) * g.in_c, c);
       else
         std::memset(dst, zp, c);
     }

@@ -27,10 +27,15 @@ inline __m256i LoadA8(const int8_t* a, size_t n) {
   __m128i v;
   if (n >= 8) {
     v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(a));
+  } else if (n >= 4) {  // two overlapping 4-byte loads
+    uint32_t lo, hi;
+    std::memcpy(&lo, a, 4);
+    std::memcpy(&hi, a + n - 4, 4);
+    v = _mm_cvtsi64_si128(static_cast<int64_t>(lo | (static_cast<uint64_t>(hi) << (8 * (n - 4)))));
   } else {
-    int64_t bytes = 0;
-    std::memcpy(&bytes, a, n);
-    v = _mm_cvtsi64_si128(bytes);
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; ++i) bytes |= static_cast<uint64_t>(static_cast<uint8_t>(a[i])) << (8 * i);
+    v = _mm_cvtsi64_si128(static_cast<int64_t>(bytes));
   }
   return _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(v));
 }
