@@ -8,7 +8,8 @@
 // _mm256_madd_epi16 with the packed weight pairs adds x_t * w_t + x_t+1 * w_t+1
 // per channel into int32 (exact; see qs8_gemm_4x16c2_minmax_avx2.cc). Hence the
 // packed channel order 0-3, 8-11, 4-7, 12-15, which _mm256_packs_epi32 of the two
-// accumulators undoes. A channel tail (1..15) is copied through a 16-byte buffer.
+// accumulators undoes. A channel tail (1..15) is loaded and stored with
+// fixed-size moves that stay within its n bytes.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -33,9 +34,8 @@ inline void Group16(size_t taps, const int8_t* const* input, size_t c, size_t n,
   const __m256i* wp = reinterpret_cast<const __m256i*>(group + 16 * kQS8ChannelWords);
   auto load = [&](size_t t) {
     if (kTail) {
-      int8_t buf[16] = {};
-      std::memcpy(buf, input[t] + c, n);
-      return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(buf)));
+      if (n == 8) return _mm256_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(input[t] + c)));
+      return _mm256_cvtepi8_epi16(qs8_avx2::LoadBytes(input[t] + c, n));
     }
     return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(input[t] + c)));
   };
@@ -57,9 +57,7 @@ inline void Group16(size_t taps, const int8_t* const* input, size_t c, size_t n,
   const __m256i y16 = _mm256_packs_epi32(y_lo, y_hi);
   const __m128i y8 = _mm_packs_epi16(_mm256_castsi256_si128(y16), _mm256_extracti128_si256(y16, 1));
   if (kTail) {
-    int8_t buf[16];
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(buf), y8);
-    std::memcpy(output, buf, n);
+    qs8_avx2::StoreBytes(output, y8, n);
   } else {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(output), y8);
   }

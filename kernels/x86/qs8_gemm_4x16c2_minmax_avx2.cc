@@ -109,15 +109,10 @@ void qs8_gemm_minmax_ukernel_4x16c2__avx2(size_t mr, size_t nc, size_t kc, const
       _mm_storeu_si128(reinterpret_cast<__m128i*>(c1 + col), r1);
       _mm_storeu_si128(reinterpret_cast<__m128i*>(c0 + col), r0);
     } else {
-      alignas(16) int8_t tmp[4][16];
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp[0]), r0);
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp[1]), r1);
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp[2]), r2);
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp[3]), r3);
-      std::memcpy(c3 + col, tmp[3], cols);
-      std::memcpy(c2 + col, tmp[2], cols);
-      std::memcpy(c1 + col, tmp[1], cols);
-      std::memcpy(c0 + col, tmp[0], cols);
+      qs8_avx2::StoreBytes(c3 + col, r3, cols);
+      qs8_avx2::StoreBytes(c2 + col, r2, cols);
+      qs8_avx2::StoreBytes(c1 + col, r1, cols);
+      qs8_avx2::StoreBytes(c0 + col, r0, cols);
     }
   }
 }

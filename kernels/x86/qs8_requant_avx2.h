@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 
 namespace edgert {
 namespace qs8_avx2 {
@@ -66,6 +67,38 @@ inline Requant8 LoadRequant8(const int32_t* group, size_t n, size_t first) {
 inline __m128i PackToInt8(__m256i a, __m256i b) {
   const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
   return _mm_packs_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
+}
+
+// Stores the first n (< 16) bytes of v with fixed-size moves (overlapping
+// where n is not a power of two), no library call.
+inline void StoreBytes(int8_t* dst, __m128i v, size_t n) {
+  alignas(16) int8_t tmp[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
+  if (n >= 8) {
+    std::memcpy(dst, tmp, 8);
+    std::memcpy(dst + n - 8, tmp + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(dst, tmp, 4);
+    std::memcpy(dst + n - 4, tmp + n - 4, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = tmp[i];
+  }
+}
+
+// Loads n (< 16) bytes into the low bytes of a vector (the others zero) with
+// fixed-size moves, reading nothing past src + n.
+inline __m128i LoadBytes(const int8_t* src, size_t n) {
+  alignas(16) int8_t tmp[16] = {};
+  if (n >= 8) {
+    std::memcpy(tmp, src, 8);
+    std::memcpy(tmp + n - 8, src + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(tmp, src, 4);
+    std::memcpy(tmp + n - 4, src + n - 4, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) tmp[i] = src[i];
+  }
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
 }
 
 }  // namespace qs8_avx2
