@@ -3,9 +3,10 @@
 // by every optimized op's prepare (XNNPACK src/configs/gemm-config.c).
 //
 // Levels: reference (no microkernels; optimized ops fall back to the reference
-// kernels) and avx2 (x86-64 with AVX2 + FMA3). The environment variable
-// EDGERT_ISA=reference|avx2, read once, can force a lower level than the CPU's
-// (never a higher one). Tests can override the level with
+// kernels), avx2 (x86-64 with AVX2 + FMA3) and avx512vnni (avx2 plus AVX-512
+// F and VNNI: the avx2 table with a VNNI int8 GEMM). The environment variable
+// EDGERT_ISA=reference|avx2|avx512vnni, read once, can force a lower level than
+// the CPU's (never a higher one). Tests can override the level with
 // SetKernelIsaLevelForTesting.
 #pragma once
 
@@ -60,6 +61,10 @@ constexpr size_t kQS8ChannelWords = 4;
 // rows of NR pairs of int16: pair (r, j) holds B[2r][j], B[2r + 1][j] (the
 // weights minus the weight zero point; rows past kc and columns past nc zero).
 // c: row i at c + i * c_stride (bytes), nc values each.
+// The c4 packing (KernelIsa::qs8_gemm_c4) differs: each panel's acc0 also
+// holds -128 * sum of the column's weights (the microkernel offsets A by 128),
+// followed by round_up(kc, 4) / 4 rows of NR quads of int8 (quad (r, j) holds
+// B[4r..4r+3][j]), so it needs weights minus zero point within [-128, 127].
 using QS8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w,
                                   int8_t* c, size_t c_stride, const QS8ConvParams* params);
 
@@ -99,11 +104,11 @@ struct F32VBinaryUkernels {
   F32VBinaryUkernelFn op, opc, ropc;  // all three or none (nullptr)
 };
 
-enum class IsaLevel : int { kReference = 0, kAvx2 = 1 };
+enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512Vnni = 2 };
 
 struct KernelIsa {
   IsaLevel level;
-  const char* name;  // "reference", "avx2"
+  const char* name;  // "reference", "avx2", "avx512vnni"
   struct {
     F32GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
@@ -116,6 +121,11 @@ struct KernelIsa {
     QS8GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
   } qs8_gemm;
+  // Preferred over qs8_gemm where the weights fit its packing.
+  struct {
+    QS8GemmUkernelFn fn;  // nullptr: none at this level
+    int mr, nr;
+  } qs8_gemm_c4;
   struct {
     QS8DwconvUkernelFn fn;  // nullptr: none at this level
     int channel_tile;

@@ -5,7 +5,8 @@
 // Prepare packs the weights [O,KH,KW,I] once into persistent memory in the
 // microkernel's layout (QS8GemmUkernelFn): panels of NR output channels, each
 // the NR channels' output-stage words then round_up(K, 8) / 2 rows of NR int16
-// pairs. Eval is the f32 path's (kernels/optimized/conv_2d.cc): the GEMM runs
+// pairs, or, for the c4 (VNNI) microkernel when the weights fit int8,
+// round_up(K, 4) / 4 rows of NR int8 quads. Eval is the f32 path's (kernels/optimized/conv_2d.cc): the GEMM runs
 // straight on the input for 1x1 / stride 1 / no padding, otherwise on MR-pixel
 // im2col tiles gathered into the worker's scratch slice, with taps outside the
 // input filled with the input zero point. Tiles are split by
@@ -85,7 +86,6 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
                                          opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
   const Window2D& g = s->window;
-  const int mr = isa.qs8_gemm.mr, nr = isa.qs8_gemm.nr;
   const int out_c = ws[0];
 
   const int8_t* w = weights->data_as<int8_t>();
@@ -95,10 +95,21 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
     if (!MakeQS8ChannelWords(q, oc, w + static_cast<size_t>(oc) * k, static_cast<size_t>(k), 1, b ? b[oc] : 0, &cw))
       return Status::Ok();
 
+  // The c4 microkernel (int8 weights) where there is one and the weights minus
+  // their zero point fit int8, else the c2 one (int16 weights).
+  bool c4 = isa.qs8_gemm_c4.fn != nullptr;
+  for (int64_t i = 0; c4 && i < static_cast<int64_t>(out_c) * k; ++i) {
+    const int32_t v = w[i] - q.weight_zp[i / k];
+    c4 = v >= -128 && v <= 127;
+  }
+  const int mr = c4 ? isa.qs8_gemm_c4.mr : isa.qs8_gemm.mr;
+  const int nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;
+
   // Pack: panel p holds channels [p*nr, p*nr + nr).
-  const size_t k8 = static_cast<size_t>((k + 7) / 8 * 8);
   const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;
-  const size_t panel_bytes = header_words * sizeof(int32_t) + k8 * static_cast<size_t>(nr) * sizeof(int16_t);
+  const size_t weight_bytes = c4 ? static_cast<size_t>((k + 3) / 4 * 4) * static_cast<size_t>(nr)
+                                 : static_cast<size_t>((k + 7) / 8 * 8) * static_cast<size_t>(nr) * sizeof(int16_t);
+  const size_t panel_bytes = header_words * sizeof(int32_t) + weight_bytes;
   const int panels = (out_c + nr - 1) / nr;
   uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePersistent(panels * panel_bytes));
   if (packed == nullptr)
@@ -106,17 +117,27 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   for (int p = 0; p < panels; ++p) {
     int32_t* header = reinterpret_cast<int32_t*>(packed + p * panel_bytes);  // zeroed: padding stays 0
     int16_t* pairs = reinterpret_cast<int16_t*>(header + header_words);
+    int8_t* quads = reinterpret_cast<int8_t*>(header + header_words);
     for (int j = 0; j < nr && p * nr + j < out_c; ++j) {
       const int oc = p * nr + j;
       const int8_t* src = w + static_cast<size_t>(oc) * static_cast<size_t>(k);
       MakeQS8ChannelWords(q, oc, src, static_cast<size_t>(k), 1, b != nullptr ? b[oc] : 0, &cw);
-      header[j] = cw.acc0;
+      int64_t sum = 0;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const int32_t v = src[kk] - q.weight_zp[oc];
+        sum += v;
+        if (c4)
+          quads[(static_cast<size_t>(kk / 4) * nr + j) * 4 + static_cast<size_t>(kk % 4)] = static_cast<int8_t>(v);
+        else
+          pairs[(static_cast<size_t>(kk / 2) * nr + j) * 2 + static_cast<size_t>(kk % 2)] = static_cast<int16_t>(v);
+      }
+      // c4: the microkernel adds 128 * sum(w) (A offset by 128); int32 wraps
+      // and cancels exactly.
+      header[j] = c4 ? static_cast<int32_t>(static_cast<uint32_t>(cw.acc0) - static_cast<uint32_t>(sum * 128))
+                     : cw.acc0;
       header[nr + j] = cw.multiplier;
       header[2 * nr + j] = cw.left;
       header[3 * nr + j] = cw.right;
-      for (int64_t kk = 0; kk < k; ++kk)
-        pairs[(static_cast<size_t>(kk / 2) * nr + j) * 2 + static_cast<size_t>(kk % 2)] =
-            static_cast<int16_t>(src[kk] - q.weight_zp[oc]);
     }
   }
 
@@ -134,7 +155,7 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   s->packed = packed;
   s->input_zp = static_cast<int8_t>(q.input_zp);
   s->params = {q.output_zp, q.act_min, q.act_max};
-  s->gemm = isa.qs8_gemm.fn;
+  s->gemm = c4 ? isa.qs8_gemm_c4.fn : isa.qs8_gemm.fn;
   return Status::Ok();
 }
 

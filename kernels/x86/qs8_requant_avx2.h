@@ -1,7 +1,10 @@
 // TFLite's fixed-point requantization of 8 int32 accumulators, bit-exact with
 // MultiplyByQuantizedMultiplier (kernels/common/quant.h) followed by the output
 // zero point and the activation clamp. AVX2; include only from files compiled
-// with -mavx2.
+// with -mavx2. The helpers have internal linkage (unnamed namespace): files
+// compiled with wider ISA flags (AVX-512) include them too, and a shared
+// inline definition could let the linker keep their AVX-512 code for the
+// AVX2 kernels.
 #pragma once
 
 #include <immintrin.h>
@@ -11,6 +14,7 @@
 
 namespace edgert {
 namespace qs8_avx2 {
+namespace {
 
 // Per-channel requantization parameters of 8 lanes (see QS8ConvParams).
 struct Requant8 {
@@ -101,5 +105,6 @@ inline __m128i LoadBytes(const int8_t* src, size_t n) {
   return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
 }
 
+}  // namespace
 }  // namespace qs8_avx2
 }  // namespace edgert
