@@ -18,6 +18,9 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0},
                                      {nullptr, 0},
                                      {nullptr, 0},
+                                     {nullptr, 0, 0},
+                                     {nullptr, 0, 0},
+                                     {nullptr, 0, nullptr},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
                                      {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
                                      {nullptr, nullptr, nullptr, nullptr}};
@@ -28,6 +31,9 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {f32_gemm_minmax_ukernel_4x16__fma3, 4, 16},
                                 {f32_gemm_minmax_ukernel_1x16__fma3, 16},
                                 {f32_dwconv_minmax_ukernel_c16__fma3, 16},
+                                {qs8_gemm_minmax_ukernel_4x16c2__avx2, 4, 16},
+                                {nullptr, 0, 0},
+                                {qs8_dwconv_minmax_ukernel_c16__avx2, 16, kQS8DwconvC16Avx2Order},
                                 {f32_vclamp_ukernel_x16__avx2, f32_vlrelu_ukernel_x16__avx2,
                                  f32_vhswish_ukernel_x16__avx2, f32_vsigmoid_ukernel_x16__fma3,
                                  f32_vtanh_ukernel_x16__fma3, f32_vexp_ukernel_x16__fma3,
@@ -46,11 +52,22 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                   f32_vrminc_minmax_ukernel_x16__avx2}},
                                 {f32_maxpool_minmax_ukernel_c16__avx2, f32_avgpool_minmax_ukernel_c16__avx2,
                                  f32_gavgpool_f64acc_ukernel_c8__avx2, f32_ibilinear_ukernel_c16__avx2}};
+
+// The avx2 table with the VNNI int8 GEMM.
+constexpr KernelIsa MakeAvx512VnniIsa() {
+  KernelIsa isa = kAvx2Isa;
+  isa.level = IsaLevel::kAvx512Vnni;
+  isa.name = "avx512vnni";
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__avx512vnni, 4, 16};
+  return isa;
+}
+constexpr KernelIsa kAvx512VnniIsa = MakeAvx512VnniIsa();
 #endif
 
 const KernelIsa& TableFor(IsaLevel level) {
 #if defined(EDGERT_X86_UKERNELS)
   if (level == IsaLevel::kAvx2) return kAvx2Isa;
+  if (level == IsaLevel::kAvx512Vnni) return kAvx512VnniIsa;
 #endif
   return kReferenceIsa;
 }
@@ -58,6 +75,7 @@ const KernelIsa& TableFor(IsaLevel level) {
 IsaLevel Detect() {
 #if defined(EDGERT_X86_UKERNELS)
   const CpuFeatures& f = GetCpuFeatures();
+  if (f.avx2 && f.fma3 && f.avx512f && f.avx512vnni) return IsaLevel::kAvx512Vnni;
   if (f.avx2 && f.fma3) return IsaLevel::kAvx2;
 #endif
   return IsaLevel::kReference;
@@ -71,6 +89,7 @@ IsaLevel FromEnvironment() {
   IsaLevel want = detected;
   if (std::strcmp(env, "reference") == 0) want = IsaLevel::kReference;
   if (std::strcmp(env, "avx2") == 0) want = IsaLevel::kAvx2;
+  if (std::strcmp(env, "avx512vnni") == 0) want = IsaLevel::kAvx512Vnni;
   return static_cast<int>(want) < static_cast<int>(detected) ? want : detected;
 }
 

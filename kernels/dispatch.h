@@ -3,9 +3,10 @@
 // by every optimized op's prepare (XNNPACK src/configs/gemm-config.c).
 //
 // Levels: reference (no microkernels; optimized ops fall back to the reference
-// kernels) and avx2 (x86-64 with AVX2 + FMA3). The environment variable
-// EDGERT_ISA=reference|avx2, read once, can force a lower level than the CPU's
-// (never a higher one). Tests can override the level with
+// kernels), avx2 (x86-64 with AVX2 + FMA3) and avx512vnni (avx2 plus AVX-512
+// F and VNNI: the avx2 table with a VNNI int8 GEMM). The environment variable
+// EDGERT_ISA=reference|avx2|avx512vnni, read once, can force a lower level than
+// the CPU's (never a higher one). Tests can override the level with
 // SetKernelIsaLevelForTesting.
 #pragma once
 
@@ -35,6 +36,48 @@ using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* 
 // `channels` zero-padded). output: pixels * channels floats, contiguous.
 using F32DwconvUkernelFn = void (*)(size_t pixels, size_t channels, size_t taps, const float* const* input,
                                     const float* w, float* output, const F32MinMaxParams* params);
+
+// Output stage of the int8 (QS8) conv microkernels. Per output channel c the
+// packed weights carry acc0[c] (bias - input_zp * sum of c's weights), and
+// TFLite's requantization parameters multiplier[c] and shift[c] split into
+// left = max(shift, 0) and right = max(-shift, 0). For output value y of
+// channel c with acc = acc0[c] + sum of x * w (int32, exact):
+//   y = clamp(RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(
+//           saturate(acc * 2^left), multiplier[c]), right) + output_zp, min, max)
+// bit-exactly as kernels/common/quant.h computes it.
+struct QS8ConvParams {
+  int32_t output_zp;
+  int32_t min, max;  // the fused activation's range, within [-128, 127]
+};
+
+// Per-channel words of a packed QS8 group of N channels: N acc0, N
+// multipliers, N left shifts, N right shifts (int32 each).
+constexpr size_t kQS8ChannelWords = 4;
+
+// QS8 GEMM: C = requantize(A * B) for an mr x nc block, 1 <= mr <= MR, nc >= 1.
+// a: mr rows of kc int8, row i at a + i * a_stride (read exactly kc bytes).
+// w: B packed in panels of NR columns, each panel the NR * kQS8ChannelWords
+// int32 of its columns (see QS8ConvParams) followed by round_up(kc, 8) / 2
+// rows of NR pairs of int16: pair (r, j) holds B[2r][j], B[2r + 1][j] (the
+// weights minus the weight zero point; rows past kc and columns past nc zero).
+// c: row i at c + i * c_stride (bytes), nc values each.
+// The c4 packing (KernelIsa::qs8_gemm_c4) differs: each panel's acc0 also
+// holds -128 * sum of the column's weights (the microkernel offsets A by 128),
+// followed by round_up(kc, 4) / 4 rows of NR quads of int8 (quad (r, j) holds
+// B[4r..4r+3][j]), so it needs weights minus zero point within [-128, 127].
+using QS8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w,
+                                  int8_t* c, size_t c_stride, const QS8ConvParams* params);
+
+// QS8 depthwise convolution of `pixels` output pixels of `channels` channels
+// with `taps` filter taps. input: pixels * taps pointers as for
+// F32DwconvUkernelFn (padding taps point to `channels` bytes equal to the input
+// zero point). w: per group of CT channels, CT * kQS8ChannelWords int32 (see
+// QS8ConvParams) then round_up(taps, 2) / 2 blocks of CT pairs of int16 (the
+// weights of taps 2t and 2t + 1, minus the weight zero point; a missing last
+// tap and channels past `channels` zero), both in the microkernel's channel
+// order (kernels/x86/ukernels.h). output: pixels * channels int8, contiguous.
+using QS8DwconvUkernelFn = void (*)(size_t pixels, size_t channels, size_t taps, const int8_t* const* input,
+                                    const void* w, int8_t* output, const QS8ConvParams* params);
 
 // Parameters of the one-input elementwise microkernels: the clamp range
 // (f32_vclamp: RELU is [0, inf], RELU6 [0, 6]) and the negative slope
@@ -84,11 +127,11 @@ using F32IBilinearUkernelFn = void (*)(size_t pixels, size_t channels, const flo
                                        const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
                                        float* output);
 
-enum class IsaLevel : int { kReference = 0, kAvx2 = 1 };
+enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512Vnni = 2 };
 
 struct KernelIsa {
   IsaLevel level;
-  const char* name;  // "reference", "avx2"
+  const char* name;  // "reference", "avx2", "avx512vnni"
   struct {
     F32GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
@@ -103,6 +146,22 @@ struct KernelIsa {
     F32DwconvUkernelFn fn;  // nullptr: none at this level
     int channel_tile;
   } f32_dwconv;
+  struct {
+    QS8GemmUkernelFn fn;  // nullptr: none at this level
+    int mr, nr;
+  } qs8_gemm;
+  // Preferred over qs8_gemm where the weights fit its packing.
+  struct {
+    QS8GemmUkernelFn fn;  // nullptr: none at this level
+    int mr, nr;
+  } qs8_gemm_c4;
+  struct {
+    QS8DwconvUkernelFn fn;  // nullptr: none at this level
+    int channel_tile;
+    // Position of channel j of a group in the packed group (a permutation of
+    // [0, channel_tile)); nullptr: the identity.
+    const uint8_t* channel_order;
+  } qs8_dwconv;
   // One-input f32 kernels; nullptr: none at this level.
   struct {
     F32VUnaryUkernelFn clamp, lrelu, hswish, sigmoid, tanh, exp, gelu, gelu_tanh;

@@ -1,6 +1,8 @@
 // CONV_2D optimized kernel. Covered: f32, groups 1, constant weights and bias,
 // any stride, dilation and padding, when the ISA table has an f32 GEMM
-// microkernel; every other node runs the reference kernel (decided in prepare).
+// microkernel; int8 likewise with a QS8 GEMM microkernel (that path is in
+// conv_2d_qs8.cc, kernels/optimized/qs8_conv.h); every other node runs the
+// reference kernel (decided in prepare).
 //
 // Prepare runs the reference prepare (all validation and the output shape),
 // then packs the weights [O,KH,KW,I] once into persistent memory in the GEMM
@@ -29,6 +31,7 @@
 #include "kernels/optimized/f32_gemm.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
+#include "kernels/optimized/qs8_conv.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace edgert {
@@ -49,6 +52,7 @@ struct ConvState {
   size_t tile_pixels = 0, tile_channels = 0;  // parallel tile: multiples of mr and nr (or all channels)
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
+  QS8Conv2D qs8;  // the int8 path when qs8.gemm != nullptr
 };
 
 Status Prepare(KernelContext* ctx) {
@@ -64,6 +68,7 @@ Status Prepare(KernelContext* ctx) {
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
   const int64_t k = static_cast<int64_t>(ws[1]) * ws[2] * ws[3];
+  if (input->dtype == DType::kI8) return PrepareQS8Conv2D(ctx, &s->qs8);
   if (gemm.gemm == nullptr || !F32WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
     return Status::Ok();
 
@@ -117,6 +122,10 @@ void GatherPatch(const Window2D& g, const float* in, int64_t pixel, float* dst) 
 
 Status Eval(KernelContext* ctx) {
   const ConvState& s = *ctx->state<ConvState>();
+  if (s.qs8.gemm != nullptr) {
+    EvalQS8Conv2D(ctx, s.qs8);
+    return Status::Ok();
+  }
   if (s.gemm.gemm == nullptr) return s.fallback.Eval(ctx);
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();

@@ -1,7 +1,9 @@
 // DEPTHWISE_CONV_2D optimized kernel. Covered: f32, depth_multiplier 1,
 // constant weights and bias, any stride, dilation and padding, when the ISA
 // table has an f32 depthwise microkernel; every other node runs the reference
-// kernel (decided in prepare).
+// kernel (decided in prepare). int8 nodes with depth_multiplier 1 and constant
+// weights run the QS8 path (depthwise_conv_2d_qs8.cc, kernels/optimized/qs8_conv.h)
+// when the ISA table has a QS8 depthwise microkernel.
 //
 // Prepare runs the reference prepare (all validation and the output shape),
 // then packs the weights [1,KH,KW,C] once into persistent memory in the
@@ -23,6 +25,7 @@
 #include "kernels/dispatch.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
+#include "kernels/optimized/qs8_conv.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace edgert {
@@ -42,6 +45,7 @@ struct DepthwiseState {
   const float* zeros = nullptr;  // in_c zeros
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
+  QS8DepthwiseConv2D qs8;  // the int8 path when qs8.dwconv != nullptr
 };
 
 Status Prepare(KernelContext* ctx) {
@@ -57,6 +61,7 @@ Status Prepare(KernelContext* ctx) {
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
   const int64_t taps = static_cast<int64_t>(ws[1]) * ws[2];
+  if (input->dtype == DType::kI8) return PrepareQS8DepthwiseConv2D(ctx, &s->qs8);
   if (isa.f32_dwconv.fn == nullptr || !F32WithConstantWeights(ctx) || opt->depth_multiplier() != 1 || taps > kMaxTaps)
     return Status::Ok();
 
@@ -93,6 +98,10 @@ Status Prepare(KernelContext* ctx) {
 
 Status Eval(KernelContext* ctx) {
   const DepthwiseState& s = *ctx->state<DepthwiseState>();
+  if (s.qs8.dwconv != nullptr) {
+    EvalQS8DepthwiseConv2D(ctx, s.qs8);
+    return Status::Ok();
+  }
   if (s.dwconv == nullptr) return s.fallback.Eval(ctx);
   const Window2D& g = s.window;
   const float* in = ctx->input(0)->data_as<float>();

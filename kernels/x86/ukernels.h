@@ -22,6 +22,26 @@ void f32_gemm_minmax_ukernel_1x16__fma3(size_t mr, size_t nc, size_t kc, const f
 void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t taps, const float* const* input,
                                          const float* w, float* output, const F32MinMaxParams* params);
 
+// QS8 GEMM, MR = 4 rows, NR = 16 columns, K in pairs (c2): int8 A widened to
+// int16 and multiplied with _mm256_madd_epi16 into int32 (exact). Contract:
+// QS8GemmUkernelFn.
+void qs8_gemm_minmax_ukernel_4x16c2__avx2(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                          const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
+
+// QS8 GEMM, MR = 4 rows, NR = 16 columns, K in quads (c4), AVX-512 VNNI
+// (_mm512_dpbusd_epi32, exact int32). Contract: QS8GemmUkernelFn with the c4
+// packing (KernelIsa::qs8_gemm_c4).
+void qs8_gemm_minmax_ukernel_4x16c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                                const void* w, int8_t* c, size_t c_stride,
+                                                const QS8ConvParams* params);
+
+// QS8 depthwise convolution, channel tile 16, taps in pairs. Contract:
+// QS8DwconvUkernelFn; the packed group holds channels in the order
+// kQS8DwconvC16Avx2Order (channel j at position order[j]): 0-3, 8-11, 4-7, 12-15.
+extern const uint8_t kQS8DwconvC16Avx2Order[16];
+void qs8_dwconv_minmax_ukernel_c16__avx2(size_t pixels, size_t channels, size_t taps, const int8_t* const* input,
+                                         const void* w, int8_t* output, const QS8ConvParams* params);
+
 // Elementwise kernels, 16 floats per step and a masked tail (any n >= 0).
 // Contract: F32VUnaryUkernelFn; the transcendental ones state their measured
 // error bound in their files.

@@ -55,7 +55,7 @@ TEST_CASE("int8 .tflite models from TensorFlow's converter match native LiteRT",
       {"mobilenet_v1_025_128_int8", "input_serving_default_keras_tensor_154_0.u8.npy",
        "output_0_StatefulPartitionedCall_1_0.npy"},
   };
-  const IsaLevel isa = GENERATE(IsaLevel::kReference, IsaLevel::kAvx2);
+  const IsaLevel isa = GENERATE(IsaLevel::kReference, IsaLevel::kAvx2, IsaLevel::kAvx512Vnni);
   const IsaLevel saved = SetKernelIsaLevelForTesting(isa);
   for (const Int8Model& mi : models) {
     SECTION(mi.name) {
@@ -115,7 +115,7 @@ TEST_CASE("int8 .tflite models from TensorFlow's converter match native LiteRT",
         if (d <= 1.0 + 1e-6) ++within;
       }
       const double frac = static_cast<double>(within) / static_cast<double>(n);
-      WARN(mi.name << " (" << IsaLevelName(isa)
+      WARN(mi.name << " (" << GetKernelIsa().name
                    << " kernels): " << n << " values, " << 100.0 * frac << "% within 1 step, worst " << worst
                    << " steps");
       CHECK(frac >= 0.99);

@@ -1,0 +1,189 @@
+// The QS8 path of the optimized CONV_2D kernel (kernels/optimized/qs8_conv.h):
+// groups 1, any stride, dilation and padding, when the ISA table has a QS8 GEMM
+// microkernel.
+//
+// Prepare packs the weights [O,KH,KW,I] once into persistent memory in the
+// microkernel's layout (QS8GemmUkernelFn): panels of NR output channels, each
+// the NR channels' output-stage words then round_up(K, 8) / 2 rows of NR int16
+// pairs, or, for the c4 (VNNI) microkernel when the weights fit int8,
+// round_up(K, 4) / 4 rows of NR int8 quads. Eval is the f32 path's (kernels/optimized/conv_2d.cc): the GEMM runs
+// straight on the input for 1x1 / stride 1 / no padding, otherwise on MR-pixel
+// im2col tiles gathered into the worker's scratch slice, with taps outside the
+// input filled with the input zero point. Tiles are split by
+// ctx->ParallelFor2D; every output value comes from the same arithmetic
+// whatever the tiling, so all thread counts give identical results.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/optimized/f32_gemm.h"
+#include "kernels/optimized/qs8_conv.h"
+
+namespace edgert {
+namespace opt {
+namespace {
+
+// Larger patches (hostile filters) stay on the reference kernel.
+constexpr int64_t kMaxPatch = 1 << 20;  // bytes per im2col row
+
+// memcpy for the short runs of a patch (a few channels): fixed-size moves, no call.
+inline void CopyBytes(int8_t* dst, const int8_t* src, size_t n) {
+  if (n > 16) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 8) {  // two overlapping 8-byte moves
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
+// Writes the k = KH*KW*C patch of output pixel `pixel` into dst, the input zero
+// point for taps outside the input. A row of taps that lies inside the input
+// with dilation 1 is one contiguous run of KW*C input bytes.
+void GatherPatch(const Window2D& g, const int8_t* in, int64_t pixel, int8_t zp, int8_t* dst) {
+  const PixelPos o = SplitPixel(pixel, g.out_h, g.out_w);
+  const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
+  const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
+  const size_t c = static_cast<size_t>(g.in_c);
+  const bool row_span = g.dilation_w == 1 && x0 >= 0 && x0 + g.filter_w <= g.in_w;
+  for (int ky = 0; ky < g.filter_h; ++ky) {
+    const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
+    const bool row_in = y >= 0 && y < g.in_h;
+    if (row_in && row_span) {
+      CopyBytes(dst, in + ((o.b * g.in_h + y) * g.in_w + x0) * g.in_c, c * static_cast<size_t>(g.filter_w));
+      dst += c * static_cast<size_t>(g.filter_w);
+      continue;
+    }
+    for (int kx = 0; kx < g.filter_w; ++kx, dst += c) {
+      const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
+      if (row_in && x >= 0 && x < g.in_w)
+        CopyBytes(dst, in + ((o.b * g.in_h + y) * g.in_w + x) * g.in_c, c);
+      else
+        std::memset(dst, zp, c);
+    }
+  }
+}
+
+}  // namespace
+
+Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
+  const KernelIsa& isa = GetKernelIsa();
+  const Tensor* input = ctx->input(0);
+  const Tensor* weights = ctx->input(1);
+  const Tensor* bias = ctx->input(2);
+  const auto* opt = ctx->options<schema::Conv2DOptions>();
+  const Shape& is = input->shape;
+  const Shape& ws = weights->shape;
+  const int64_t k = static_cast<int64_t>(ws[1]) * ws[2] * ws[3];
+  if (isa.qs8_gemm.fn == nullptr || !QS8WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
+    return Status::Ok();
+
+  ConvQuantParams q;
+  EDGERT_RETURN_IF_ERROR(PrepareConvQuant(ctx, input, weights, bias, ctx->output(0), 0, ws[0], opt->activation(), &q));
+  EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
+                                         opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
+  const Window2D& g = s->window;
+  const int out_c = ws[0];
+
+  const int8_t* w = weights->data_as<int8_t>();
+  const int32_t* b = bias != nullptr ? bias->data_as<int32_t>() : nullptr;
+  QS8ChannelWords cw;
+  for (int oc = 0; oc < out_c; ++oc)  // an int32 accumulator might overflow: the reference runs this node
+    if (!MakeQS8ChannelWords(q, oc, w + static_cast<size_t>(oc) * k, static_cast<size_t>(k), 1, b ? b[oc] : 0, &cw))
+      return Status::Ok();
+
+  // The c4 microkernel (int8 weights) where there is one and the weights minus
+  // their zero point fit int8, else the c2 one (int16 weights).
+  bool c4 = isa.qs8_gemm_c4.fn != nullptr;
+  for (int64_t i = 0; c4 && i < static_cast<int64_t>(out_c) * k; ++i) {
+    const int32_t v = w[i] - q.weight_zp[i / k];
+    c4 = v >= -128 && v <= 127;
+  }
+  const int mr = c4 ? isa.qs8_gemm_c4.mr : isa.qs8_gemm.mr;
+  const int nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;
+
+  // Pack: panel p holds channels [p*nr, p*nr + nr).
+  const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;
+  const size_t weight_bytes = c4 ? static_cast<size_t>((k + 3) / 4 * 4) * static_cast<size_t>(nr)
+                                 : static_cast<size_t>((k + 7) / 8 * 8) * static_cast<size_t>(nr) * sizeof(int16_t);
+  const size_t panel_bytes = header_words * sizeof(int32_t) + weight_bytes;
+  const int panels = (out_c + nr - 1) / nr;
+  uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePersistent(panels * panel_bytes));
+  if (packed == nullptr)
+    return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight panels", panels);
+  for (int p = 0; p < panels; ++p) {
+    int32_t* header = reinterpret_cast<int32_t*>(packed + p * panel_bytes);  // zeroed: padding stays 0
+    int16_t* pairs = reinterpret_cast<int16_t*>(header + header_words);
+    int8_t* quads = reinterpret_cast<int8_t*>(header + header_words);
+    for (int j = 0; j < nr && p * nr + j < out_c; ++j) {
+      const int oc = p * nr + j;
+      const int8_t* src = w + static_cast<size_t>(oc) * static_cast<size_t>(k);
+      MakeQS8ChannelWords(q, oc, src, static_cast<size_t>(k), 1, b != nullptr ? b[oc] : 0, &cw);
+      int64_t sum = 0;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const int32_t v = src[kk] - q.weight_zp[oc];
+        sum += v;
+        if (c4)
+          quads[(static_cast<size_t>(kk / 4) * nr + j) * 4 + static_cast<size_t>(kk % 4)] = static_cast<int8_t>(v);
+        else
+          pairs[(static_cast<size_t>(kk / 2) * nr + j) * 2 + static_cast<size_t>(kk % 2)] = static_cast<int16_t>(v);
+      }
+      // c4: the microkernel adds 128 * sum(w) (A offset by 128); int32 wraps
+      // and cancels exactly.
+      header[j] = c4 ? static_cast<int32_t>(static_cast<uint32_t>(cw.acc0) - static_cast<uint32_t>(sum * 128))
+                     : cw.acc0;
+      header[nr + j] = cw.multiplier;
+      header[2 * nr + j] = cw.left;
+      header[3 * nr + j] = cw.right;
+    }
+  }
+
+  s->direct = ws[1] == 1 && ws[2] == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
+              g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+  const int threads = ctx->num_threads();
+  if (!s->direct)
+    EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(mr) * k * static_cast<size_t>(threads), &s->scratch));
+  ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(out_c), static_cast<size_t>(k),
+                  static_cast<size_t>(mr), static_cast<size_t>(nr), threads, &s->tile_pixels, &s->tile_channels);
+  s->mr = mr;
+  s->nr = nr;
+  s->out_c = out_c;
+  s->k = static_cast<int>(k);
+  s->panel_bytes = panel_bytes;
+  s->packed = packed;
+  s->input_zp = static_cast<int8_t>(q.input_zp);
+  s->params = {q.output_zp, q.act_min, q.act_max};
+  s->gemm = c4 ? isa.qs8_gemm_c4.fn : isa.qs8_gemm.fn;
+  return Status::Ok();
+}
+
+void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
+  const int8_t* in = ctx->input(0)->data_as<int8_t>();
+  int8_t* out = ctx->output(0)->data_as<int8_t>();
+  const int64_t pixels = s.window.out_pixels();
+  const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
+  const size_t mr = static_cast<size_t>(s.mr), nr = static_cast<size_t>(s.nr);
+  int8_t* scratch = s.direct ? nullptr : static_cast<int8_t*>(ctx->scratch(s.scratch));
+  // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
+  ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,
+                     [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
+                       const uint8_t* w = s.packed + (c0 / nr) * s.panel_bytes;
+                       int8_t* a = s.direct ? nullptr : scratch + static_cast<size_t>(worker) * mr * k;
+                       for (size_t p = p0; p < p0 + np; p += mr) {
+                         const size_t rows = std::min(mr, p0 + np - p);
+                         if (s.direct) {
+                           s.gemm(rows, nc, k, in + p * k, k, w, out + p * oc + c0, oc, &s.params);
+                           continue;
+                         }
+                         for (size_t r = 0; r < rows; ++r)
+                           GatherPatch(s.window, in, static_cast<int64_t>(p + r), s.input_zp, a + r * k);
+                         s.gemm(rows, nc, k, a, k, w, out + p * oc + c0, oc, &s.params);
+                       }
+                     });
+}
+
+}  // namespace opt
+}  // namespace edgert

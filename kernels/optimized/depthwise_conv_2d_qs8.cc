@@ -1,0 +1,128 @@
+// The QS8 path of the optimized DEPTHWISE_CONV_2D kernel
+// (kernels/optimized/qs8_conv.h): depth_multiplier 1, any filter size, stride,
+// dilation and padding, when the ISA table has a QS8 depthwise microkernel.
+//
+// Prepare packs the weights [1,KH,KW,C] once into persistent memory in the
+// microkernel's layout (QS8DwconvUkernelFn): groups of CT channels, each the
+// channels' output-stage words then round_up(KH*KW, 2) / 2 blocks of CT int16
+// tap pairs, in the microkernel's channel order. Eval is the f32 path's
+// (kernels/optimized/depthwise_conv_2d.cc): per output row an indirection
+// buffer of input-pixel pointers in the worker's scratch slice, padding taps
+// pointing at a persistent row of the input zero point; rows are split by
+// ctx->ParallelFor and do not depend on the tiling.
+#include <cstring>
+
+#include "kernels/common/parallel_tile.h"
+#include "kernels/optimized/qs8_conv.h"
+
+namespace edgert {
+namespace opt {
+namespace {
+
+// Larger filters (hostile models) stay on the reference kernel.
+constexpr int64_t kMaxTaps = 1024;
+
+}  // namespace
+
+Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
+  const KernelIsa& isa = GetKernelIsa();
+  const Tensor* input = ctx->input(0);
+  const Tensor* weights = ctx->input(1);
+  const Tensor* bias = ctx->input(2);
+  const auto* opt = ctx->options<schema::DepthwiseConv2DOptions>();
+  const Shape& is = input->shape;
+  const Shape& ws = weights->shape;
+  const int64_t taps = static_cast<int64_t>(ws[1]) * ws[2];
+  if (isa.qs8_dwconv.fn == nullptr || !QS8WithConstantWeights(ctx) || opt->depth_multiplier() != 1 ||
+      taps > kMaxTaps)
+    return Status::Ok();
+
+  const int c = is[3];
+  ConvQuantParams q;
+  EDGERT_RETURN_IF_ERROR(PrepareConvQuant(ctx, input, weights, bias, ctx->output(0), 3, c, opt->activation(), &q));
+  EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
+                                         opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
+
+  const int8_t* w = weights->data_as<int8_t>();
+  const int32_t* b = bias != nullptr ? bias->data_as<int32_t>() : nullptr;
+  QS8ChannelWords cw;
+  for (int ch = 0; ch < c; ++ch)  // an int32 accumulator might overflow: the reference runs this node
+    if (!MakeQS8ChannelWords(q, ch, w + ch, static_cast<size_t>(taps), static_cast<size_t>(c), b ? b[ch] : 0, &cw))
+      return Status::Ok();
+
+  // Pack: group gi holds channels [gi*ct, gi*ct + ct), channel j at position order[j].
+  const int ct = isa.qs8_dwconv.channel_tile;
+  const uint8_t* order = isa.qs8_dwconv.channel_order;
+  const int groups = (c + ct - 1) / ct;
+  const size_t tap_pairs = static_cast<size_t>((taps + 1) / 2);
+  const size_t group_words = static_cast<size_t>(ct) * (kQS8ChannelWords + tap_pairs);
+  int32_t* packed = static_cast<int32_t*>(ctx->AllocatePersistent(groups * group_words * sizeof(int32_t)));
+  int8_t* padding = static_cast<int8_t*>(ctx->AllocatePersistent(static_cast<size_t>(c)));
+  if (packed == nullptr || padding == nullptr)
+    return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight groups", groups);
+  for (int gi = 0; gi < groups; ++gi) {
+    int32_t* header = packed + gi * group_words;  // zeroed: padding channels stay 0
+    int16_t* pairs = reinterpret_cast<int16_t*>(header + static_cast<size_t>(ct) * kQS8ChannelWords);
+    for (int j = 0; j < ct && gi * ct + j < c; ++j) {
+      const int ch = gi * ct + j;
+      const size_t pos = order != nullptr ? order[j] : static_cast<size_t>(j);
+      MakeQS8ChannelWords(q, ch, w + ch, static_cast<size_t>(taps), static_cast<size_t>(c), b != nullptr ? b[ch] : 0,
+                          &cw);
+      header[pos] = cw.acc0;
+      header[ct + pos] = cw.multiplier;
+      header[2 * ct + pos] = cw.left;
+      header[3 * ct + pos] = cw.right;
+      for (int64_t t = 0; t < taps; ++t)
+        pairs[(static_cast<size_t>(t / 2) * ct + pos) * 2 + static_cast<size_t>(t % 2)] =
+            static_cast<int16_t>(w[t * c + ch] - q.weight_zp[ch]);
+    }
+  }
+  std::memset(padding, q.input_zp, static_cast<size_t>(c));
+
+  const size_t row_pointers = static_cast<size_t>(s->window.out_w) * static_cast<size_t>(taps);
+  EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
+      row_pointers * sizeof(const int8_t*) * static_cast<size_t>(ctx->num_threads()), &s->scratch));
+  const size_t rows = static_cast<size_t>(s->window.batches) * static_cast<size_t>(s->window.out_h);
+  s->tile_rows = ParallelTile(rows, row_pointers * static_cast<size_t>(c), ctx->num_threads(), 1);
+  s->padding = padding;
+  s->packed = packed;
+  s->params = {q.output_zp, q.act_min, q.act_max};
+  s->dwconv = isa.qs8_dwconv.fn;
+  return Status::Ok();
+}
+
+void EvalQS8DepthwiseConv2D(KernelContext* ctx, const QS8DepthwiseConv2D& s) {
+  const Window2D& g = s.window;
+  const int8_t* in = ctx->input(0)->data_as<int8_t>();
+  int8_t* out = ctx->output(0)->data_as<int8_t>();
+  const int8_t** scratch = static_cast<const int8_t**>(ctx->scratch(s.scratch));
+  const size_t taps = static_cast<size_t>(g.filter_h) * g.filter_w;
+  const size_t c = static_cast<size_t>(g.in_c);
+  const size_t rows = static_cast<size_t>(g.batches) * static_cast<size_t>(g.out_h);
+  // Rows [r0, r0 + nrows) of the batches x out_h output rows.
+  ctx->ParallelFor(rows, s.tile_rows, [&](int worker, size_t r0, size_t nrows) {
+    const int8_t** ptrs = scratch + static_cast<size_t>(worker) * static_cast<size_t>(g.out_w) * taps;
+    for (size_t r = r0; r < r0 + nrows; ++r) {
+      const int64_t b = static_cast<int64_t>(r / static_cast<size_t>(g.out_h));
+      const int oy = static_cast<int>(r % static_cast<size_t>(g.out_h));
+      const int8_t** p = ptrs;
+      for (int ox = 0; ox < g.out_w; ++ox) {
+        const int64_t y0 = static_cast<int64_t>(oy) * g.stride_h - g.pad_top;
+        const int64_t x0 = static_cast<int64_t>(ox) * g.stride_w - g.pad_left;
+        for (int ky = 0; ky < g.filter_h; ++ky) {
+          const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
+          const bool row_in = y >= 0 && y < g.in_h;
+          for (int kx = 0; kx < g.filter_w; ++kx) {
+            const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
+            *p++ = row_in && x >= 0 && x < g.in_w ? in + ((b * g.in_h + y) * g.in_w + x) * g.in_c : s.padding;
+          }
+        }
+      }
+      s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed, out + r * static_cast<size_t>(g.out_w) * c,
+               &s.params);
+    }
+  });
+}
+
+}  // namespace opt
+}  // namespace edgert

@@ -1,0 +1,70 @@
+// The int8 (QS8) paths of the optimized CONV_2D and DEPTHWISE_CONV_2D kernels:
+// int8 input and output (per-tensor), int8 weights (per-channel with zero
+// point 0, or per-tensor with any zero point), int32 bias, all constant.
+// Results are bit-identical to the reference kernels (TFLite semantics): int32
+// accumulation of x * (w - weight_zp), the input zero point folded into a
+// per-channel constant acc0 = bias - input_zp * sum(w - weight_zp) (padding taps
+// read the input zero point, so they add nothing), and TFLite's fixed-point
+// requantization. A node is covered only when its exact accumulator provably
+// fits int32 for every input (the reference saturates otherwise).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/common/conv_util.h"
+#include "kernels/dispatch.h"
+#include "runtime/kernel_api.h"
+
+namespace edgert {
+namespace opt {
+
+// The four packed int32 words of one output channel (QS8ConvParams).
+struct QS8ChannelWords {
+  int32_t acc0, multiplier, left, right;
+};
+
+// Output stage of channel c of a conv with quantization q: its k weights are
+// w[i * stride] (raw int8), its bias `bias` (0 when there is none). Returns
+// false when |bias| + sum |w - weight_zp| * max |x - input_zp| exceeds
+// INT32_MAX, i.e. when an int32 accumulator might not be exact.
+bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_t k, size_t stride, int32_t bias,
+                         QS8ChannelWords* out);
+
+// True when input 0 and output 0 are int8 and the weights (input 1) and
+// optional bias (input 2) are constants (the reference prepare has checked the
+// rest of the dtypes and the quantization).
+bool QS8WithConstantWeights(KernelContext* ctx);
+
+// CONV_2D, groups 1. gemm == nullptr: not covered (the reference runs).
+struct QS8Conv2D {
+  QS8GemmUkernelFn gemm = nullptr;
+  int mr = 0, nr = 0;
+  Window2D window;
+  int out_c = 0, k = 0;
+  bool direct = false;  // 1x1, stride 1, no padding: the GEMM reads the input
+  int scratch = -1;     // im2col tiles, mr * k bytes per worker
+  size_t tile_pixels = 0, tile_channels = 0;
+  size_t panel_bytes = 0;
+  const uint8_t* packed = nullptr;
+  int8_t input_zp = 0;
+  QS8ConvParams params = {0, 0, 0};
+};
+Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s);
+void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s);
+
+// DEPTHWISE_CONV_2D, depth_multiplier 1. dwconv == nullptr: not covered.
+struct QS8DepthwiseConv2D {
+  QS8DwconvUkernelFn dwconv = nullptr;
+  Window2D window;
+  int scratch = -1;  // out_w * taps pointers per worker
+  size_t tile_rows = 0;
+  const int8_t* padding = nullptr;  // in_c bytes of the input zero point
+  const void* packed = nullptr;
+  QS8ConvParams params = {0, 0, 0};
+};
+Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s);
+void EvalQS8DepthwiseConv2D(KernelContext* ctx, const QS8DepthwiseConv2D& s);
+
+}  // namespace opt
+}  // namespace edgert

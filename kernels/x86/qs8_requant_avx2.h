@@ -1,0 +1,110 @@
+// TFLite's fixed-point requantization of 8 int32 accumulators, bit-exact with
+// MultiplyByQuantizedMultiplier (kernels/common/quant.h) followed by the output
+// zero point and the activation clamp. AVX2; include only from files compiled
+// with -mavx2. The helpers have internal linkage (unnamed namespace): files
+// compiled with wider ISA flags (AVX-512) include them too, and a shared
+// inline definition could let the linker keep their AVX-512 code for the
+// AVX2 kernels.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+namespace edgert {
+namespace qs8_avx2 {
+namespace {
+
+// Per-channel requantization parameters of 8 lanes (see QS8ConvParams).
+struct Requant8 {
+  __m256i multiplier, left, right;
+};
+
+// Output stage constants: the clamp range moved before the zero point is added
+// ([min - zp, max - zp], so the sum cannot overflow) and the zero point.
+struct OutputStage {
+  __m256i lo, hi, zp;
+};
+
+inline OutputStage LoadOutputStage(int32_t output_zp, int32_t min, int32_t max) {
+  return {_mm256_set1_epi32(min - output_zp), _mm256_set1_epi32(max - output_zp), _mm256_set1_epi32(output_zp)};
+}
+
+// y = clamp(RoundingDivideByPOT(SRDHM(saturate(acc << left), multiplier), right) + zp, min, max).
+inline __m256i Requantize(__m256i acc, const Requant8& q, const OutputStage& o) {
+  // Saturating left shift: where shifting back does not restore acc, it overflowed.
+  const __m256i shifted = _mm256_sllv_epi32(acc, q.left);
+  const __m256i kept = _mm256_cmpeq_epi32(_mm256_srav_epi32(shifted, q.left), acc);
+  const __m256i saturated = _mm256_xor_si256(_mm256_srai_epi32(acc, 31), _mm256_set1_epi32(INT32_MAX));
+  const __m256i x = _mm256_blendv_epi8(saturated, shifted, kept);
+  // SaturatingRoundingDoublingHighMul: its nudged, truncating division equals
+  // floor((x * m + 2^30) / 2^31) for every product, so bits 31..62 of
+  // x * m + 2^30 (64-bit) are the result (the multiplier is never INT32_MIN,
+  // so the saturating case cannot occur).
+  const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
+  const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, q.multiplier), nudge), 31);
+  const __m256i odd = _mm256_slli_epi64(
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(q.multiplier, 32)), nudge), 1);
+  const __m256i high = _mm256_blend_epi32(even, odd, 0xAA);
+  // RoundingDivideByPOT: (high >> right) + (remainder > threshold), with
+  // threshold = mask / 2 + (high < 0).
+  const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), q.right), _mm256_set1_epi32(1));
+  const __m256i remainder = _mm256_and_si256(high, mask);
+  const __m256i threshold =
+      _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(_mm256_setzero_si256(), high));
+  const __m256i rounded =
+      _mm256_sub_epi32(_mm256_srav_epi32(high, q.right), _mm256_cmpgt_epi32(remainder, threshold));
+  return _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(rounded, o.lo), o.hi), o.zp);
+}
+
+// Loads the requantization parameters of 8 lanes from a packed group of n
+// channels (QS8ConvParams layout: n acc0, n multipliers, n left, n right),
+// starting at lane `first`.
+inline Requant8 LoadRequant8(const int32_t* group, size_t n, size_t first) {
+  return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + n + first)),
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + 2 * n + first)),
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + 3 * n + first))};
+}
+
+// 16 int32 values in [-128, 127] (a: values 0..7, b: 8..15) to 16 int8 in order.
+inline __m128i PackToInt8(__m256i a, __m256i b) {
+  const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
+  return _mm_packs_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
+}
+
+// Stores the first n (< 16) bytes of v with fixed-size moves (overlapping
+// where n is not a power of two), no library call.
+inline void StoreBytes(int8_t* dst, __m128i v, size_t n) {
+  alignas(16) int8_t tmp[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
+  if (n >= 8) {
+    std::memcpy(dst, tmp, 8);
+    std::memcpy(dst + n - 8, tmp + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(dst, tmp, 4);
+    std::memcpy(dst + n - 4, tmp + n - 4, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = tmp[i];
+  }
+}
+
+// Loads n (< 16) bytes into the low bytes of a vector (the others zero) with
+// fixed-size moves, reading nothing past src + n.
+inline __m128i LoadBytes(const int8_t* src, size_t n) {
+  alignas(16) int8_t tmp[16] = {};
+  if (n >= 8) {
+    std::memcpy(tmp, src, 8);
+    std::memcpy(tmp + n - 8, src + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(tmp, src, 4);
+    std::memcpy(tmp + n - 4, src + n - 4, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) tmp[i] = src[i];
+  }
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
+}
+
+}  // namespace
+}  // namespace qs8_avx2
+}  // namespace edgert
