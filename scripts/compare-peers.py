@@ -37,11 +37,15 @@ MODELS = {
     "mobilenet_v2": ("cache:mobilenet_v2.onnx", ["--dim", "batch_size=1"], "image11"),
     "mobilenet_v3_small": ("cache:mobilenet_v3_small.onnx", ["--dim", "batch_size=1"], "image11"),
     "resnet18": ("cache:resnet18.onnx", ["--dim", "batch_size=1"], "image11"),
+    "mobilenet_v2_qdq_s8": ("cache:mobilenet_v2_qdq_s8.onnx", ["--dim", "batch_size=1"], "image11"),
+    "squeezenet1_1_qdq_u8": ("cache:squeezenet1_1_qdq_u8.onnx", ["--dim", "batch_size=1"], "image11"),
     "bert_tiny": ("cache:bert_tiny.onnx", ["--dim", "batch_size=1", "--dim", "sequence=32"], "tokens"),
     "silero_vad_op18_ifless": ("cache:silero_vad_op18_ifless.onnx",
                                ["--input-value", "sr=16000", "--input-shape", "input=1,576",
                                 "--input-shape", "state=2,1,128"], "audio"),
 }
+# Inputs edgert-convert fixed to a value (--input-value) that the peer still takes.
+PEER_FIXED = {"silero_vad_op18_ifless": {"sr": 16000}}
 
 
 def model_cache():
@@ -61,6 +65,7 @@ import json, sys, time
 import numpy as np
 path, threads, runs, warmup, inputs_json = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 inputs = {k: np.load(v) for k, v in json.loads(inputs_json).items()}
+inputs.update({k: np.array(v, dtype=np.int64) for k, v in json.loads(sys.argv[6]).items()})
 if path.endswith(".onnx"):
     import onnxruntime as ort
     so = ort.SessionOptions()
@@ -157,7 +162,7 @@ def main():
                 cmd += ["--input", f"{n}={f}"]
             ours.append(json.loads(subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout)["median_ms"])
             p = json.loads(subprocess.run([py, "-c", PEER_CODE, path, str(args.threads), str(args.runs),
-                                           str(args.warmup), json.dumps(files)],
+                                           str(args.warmup), json.dumps(files), json.dumps(PEER_FIXED.get(name, {}))],
                                           stdout=subprocess.PIPE, text=True, check=True).stdout)
             theirs.append(p["median_ms"])
             version = p["version"]
