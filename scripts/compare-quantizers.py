@@ -40,10 +40,9 @@ def build_models():
     mg = load("make_goldens", "make-goldens.py")
     image = np.asarray(Image.open(sys.argv[2]).convert("RGB"))
     name, arch, kwargs, size, _ = [m for m in mi.MODELS if m[0] == "mobilenet_v1_025_128_int8"][0]
-    tf.keras.utils.set_random_seed(mi.SEED)
-    model = getattr(tf.keras.applications, arch)(input_shape=(size, size, 3), weights=None, **kwargs)
     calib = mi.crops(image, size, mi.CALIBRATION_SAMPLES, np.random.default_rng(mi.SEED)).astype(np.float32)
     calib = calib / np.float32(127.5) - np.float32(1)
+    model = mi.build_keras_model(tf, arch, kwargs, size, calib)
     held = mi.crops(image, size, 32, np.random.default_rng(mi.SEED + 1)).astype(np.float32)
     held = held / np.float32(127.5) - np.float32(1)
     os.makedirs(os.path.join(WORK, "calib"), exist_ok=True)

@@ -80,6 +80,20 @@ def crops(image, size, count, rng):
     return np.stack(out)
 
 
+def build_keras_model(tf, arch, kwargs, size, calib):
+    """The Keras application with random weights whose BatchNormalization statistics
+    are set from the calibration images: with Keras' default statistics (mean 0,
+    variance 1) the random network's activations vanish layer by layer and every
+    output is ~0, which would make the goldens meaningless."""
+    tf.keras.utils.set_random_seed(SEED)
+    model = getattr(tf.keras.applications, arch)(input_shape=(size, size, 3), weights=None, **kwargs)
+    for layer in model.layers:
+        if isinstance(layer, tf.keras.layers.BatchNormalization):
+            layer.momentum = 0.0  # the next training-mode pass sets the moving statistics
+    model(calib, training=True)
+    return model
+
+
 def convert(image_path):
     """Runs inside build/venv-tf."""
     import numpy as np
@@ -89,10 +103,9 @@ def convert(image_path):
     mg = load_make_goldens()
     info = {"tensorflow": tf.__version__, "models": []}
     for name, arch, kwargs, size, int8_io in MODELS:
-        tf.keras.utils.set_random_seed(SEED)
-        model = getattr(tf.keras.applications, arch)(input_shape=(size, size, 3), weights=None, **kwargs)
         rng = np.random.default_rng(SEED)
         calib = crops(image, size, CALIBRATION_SAMPLES, rng).astype(np.float32) / np.float32(127.5) - np.float32(1)
+        model = build_keras_model(tf, arch, kwargs, size, calib)
 
         def representative():
             for i in range(calib.shape[0]):
@@ -126,7 +139,7 @@ def goldens(image_path):
     import importlib.metadata as md
     import numpy as np
     from PIL import Image
-    from ai_edge_litert.interpreter import Interpreter
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
     mg = load_make_goldens()
     image = np.asarray(Image.open(image_path).convert("RGB"))
     with open(os.path.join(ROOT, "build", "int8-convert.json")) as f:
@@ -139,7 +152,11 @@ def goldens(image_path):
     for m in conv_info["models"]:
         name, size = m["name"], m["input_size"]
         path = os.path.join(OUT_MODELS, name + ".tflite")
-        it = Interpreter(model_path=path, num_threads=1)
+        # TFLite's reference kernels define the int8 semantics (fixed-point requantization);
+        # XNNPACK (LiteRT's default) and the builtin optimized kernels round differently,
+        # and on these random-weight networks the differences grow through the layers
+        # (recorded in the manifest as "other_kernels").
+        it = Interpreter(model_path=path, num_threads=1, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
         it.allocate_tensors()
         ind = it.get_input_details()[0]
         pixels = mg.resize_bilinear_u8(image, size, size)[None]
@@ -165,6 +182,21 @@ def goldens(image_path):
             outs.append({"name": od["name"], "file": f"{name}/{of}", "dtype": str(y.dtype),
                          "shape": list(map(int, y.shape)), "quantization": list(map(float, od["quantization"])),
                          "argmax": int(np.argmax(y))})
+        other = {}
+        for label, kw in [("XNNPACK delegate (LiteRT default)", {}),
+                          ("builtin optimized kernels", {"experimental_op_resolver_type":
+                                                         OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES})]:
+            o = Interpreter(model_path=path, num_threads=1, **kw)
+            o.allocate_tensors()
+            o.set_tensor(o.get_input_details()[0]["index"], x)
+            o.invoke()
+            a = o.get_tensor(o.get_output_details()[0]["index"]).astype(np.float64)
+            r = it.get_tensor(it.get_output_details()[0]["index"]).astype(np.float64)
+            d = np.abs(a - r)
+            if outs[0]["dtype"] == "int8":  # in quantization steps
+                other[label] = {"max_steps": float(d.max()), "fraction_within_1_step": float(np.mean(d <= 1.0))}
+            else:
+                other[label] = {"max_abs_diff": float(d.max()), "reference_range": float(r.max() - r.min())}
         with open(path, "rb") as f:
             sha = hashlib.sha256(f.read()).hexdigest()
         manifest["models"].append({**m, "file": f"tests/data/tflite-int8/{name}.tflite", "sha256": sha,
@@ -175,8 +207,14 @@ def goldens(image_path):
                                                               "bilinear, uint8), x/127.5-1" +
                                                               (", quantized with the input's scale/zero point"
                                                                if x.dtype == np.int8 else "")},
-                                   "outputs": outs})
+                                   "outputs": outs, "runtime": "LiteRT BUILTIN_REF (TFLite reference kernels)",
+                                   "other_kernels_vs_reference": other})
         log(f"make-int8-tflite: goldens {name}: " + ", ".join(f"{o['name']} {o['shape']} {o['dtype']}" for o in outs))
+        for i, od in enumerate(it.get_output_details()):
+            y = it.get_tensor(od["index"])
+            if np.unique(y).size < 16:
+                sys.exit(f"make-int8-tflite: {name} output {i} has only {np.unique(y).size} distinct values: "
+                         "a degenerate golden")
     with open(os.path.join(GOLDENS, "int8-manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")

@@ -2,8 +2,11 @@
 // MobileNetV2 / MobileNet v1 architectures with random weights, calibrated on
 // crops of the photograph; tests/data/tflite-int8, made by
 // scripts/make-int8-tflite.py) imported and run on the photograph; outputs are
-// compared with native LiteRT's (tests/data/goldens/<name>). The bar:
-// within one quantization step of the reference on at least 99% of values.
+// compared with native LiteRT's reference kernels (tests/data/goldens/<name>),
+// which define TFLite's int8 arithmetic. Required: at least 99% of values
+// within one quantization step, none beyond two. (LiteRT's XNNPACK and
+// optimized kernels round differently; on these random-weight networks they
+// drift up to 136 steps from its reference kernels: int8-manifest.json.)
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -48,7 +51,7 @@ double OutputStep(const Model& m, int output) {
 
 }  // namespace
 
-TEST_CASE("int8 .tflite models from TensorFlow's converter match native LiteRT", "[importers][real_models][int8]") {
+TEST_CASE("int8 .tflite models from TensorFlow's converter match LiteRT's reference kernels", "[importers][real_models][int8]") {
   const std::string dir = std::string(EDGERT_SOURCE_DIR) + "/tests/data/";
   const std::vector<Int8Model> models = {
       {"mobilenet_v2_035_96_int8", "input_serving_default_keras_tensor_0.npy", "output_0_StatefulPartitionedCall_1_0.npy"},
