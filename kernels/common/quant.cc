@@ -29,33 +29,6 @@ void QuantizeMultiplier(double real_multiplier, int32_t* multiplier, int* shift)
   *multiplier = static_cast<int32_t>(q_fixed);
 }
 
-int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
-  if (a == b && a == std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::max();
-  const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
-  const int64_t nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
-  return static_cast<int32_t>((ab + nudge) / (1LL << 31));
-}
-
-int32_t RoundingDivideByPOT(int32_t x, int exponent) {
-  if (exponent == 0) return x;
-  const int32_t mask = static_cast<int32_t>((1LL << exponent) - 1);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
-}
-
-int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int shift) {
-  const int left = shift > 0 ? shift : 0;
-  const int right = shift > 0 ? 0 : -shift;
-  // x * 2^left may overflow int32 only for inputs the caller must not produce;
-  // compute in 64 bits and saturate to stay defined.
-  int64_t shifted = static_cast<int64_t>(x) * (1LL << left);
-  shifted = std::min<int64_t>(std::max<int64_t>(shifted, std::numeric_limits<int32_t>::min()),
-                              std::numeric_limits<int32_t>::max());
-  return RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(static_cast<int32_t>(shifted), multiplier),
-                             right);
-}
-
 int32_t QuantizedMin(DType t) {
   switch (t) {
     case DType::kI8: return -128;
