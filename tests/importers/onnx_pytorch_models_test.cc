@@ -19,9 +19,11 @@
 #include "runtime/importers/onnx/onnx_importer.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
+#include "tests/importers/real_model_util.h"
 #include "tools/npy.h"
 
 using namespace edgert;
+using namespace edgert::real_model_test;
 
 namespace {
 
@@ -40,36 +42,6 @@ const std::vector<PyTorchModel>& Models() {
       {"bert_tiny", false, {"output_0_last_hidden_state.npy", "output_1_pooler_output.npy"}},
   };
   return m;
-}
-
-std::string ModelCache() {
-  if (const char* c = std::getenv("EDGERT_MODEL_CACHE")) return c;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.cache/edgert/models";
-}
-
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && (std::strcmp(ci, "true") == 0 || std::strcmp(ci, "1") == 0);
-}
-
-std::vector<uint8_t> ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-// The float input the goldens were made with: x = (u8 / 255 - mean[c]) / std[c], NHWC pixels -> NCHW.
-void FillImage(const NpyArray& pixels, Tensor* in) {
-  static const float kMean[3] = {0.485f, 0.456f, 0.406f};
-  static const float kStd[3] = {0.229f, 0.224f, 0.225f};
-  const int h = 224, w = 224;
-  float* x = in->data_as<float>();
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < h; ++y)
-      for (int i = 0; i < w; ++i) {
-        const float u = static_cast<float>(pixels.data[(static_cast<size_t>(y) * w + i) * 3 + c]);
-        x[(static_cast<size_t>(c) * h + y) * w + i] = (u / 255.0f - kMean[c]) / kStd[c];
-      }
 }
 
 }  // namespace
@@ -107,7 +79,7 @@ TEST_CASE("PyTorch-exported ONNX models match ONNX Runtime", "[importers][real_m
         REQUIRE(ReadNpy(goldens + "pytorch_image_input/astronaut_224.u8.npy", &pixels).ok());
         REQUIRE(interp.num_inputs() == 1);
         REQUIRE(pixels.data.size() == static_cast<size_t>(interp.input(0)->NumElements()));
-        FillImage(pixels, interp.input(0));
+        FillImageNet224(pixels, interp.input(0));
       } else {
         REQUIRE(interp.num_inputs() == 2);
         const char* files[2] = {"input_input_ids.npy", "input_attention_mask.npy"};

@@ -17,22 +17,13 @@
 #include "runtime/importers/onnx/onnx_importer.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
+#include "tests/importers/real_model_util.h"
 #include "tools/npy.h"
 
 using namespace edgert;
+using namespace edgert::real_model_test;
 
 namespace {
-
-std::string ModelCache() {
-  if (const char* c = std::getenv("EDGERT_MODEL_CACHE")) return c;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.cache/edgert/models";
-}
-
-std::vector<uint8_t> ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
 
 int FindTensor(const Interpreter& interp, bool input, const char* name, int count) {
   for (int i = 0; i < count; ++i) {

@@ -21,9 +21,11 @@
 #include "runtime/importers/tflite/tflite_importer.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
+#include "tests/importers/real_model_util.h"
 #include "tools/npy.h"
 
 using namespace edgert;
+using namespace edgert::real_model_test;
 
 namespace {
 
@@ -32,11 +34,6 @@ struct Int8Model {
   const char* input_file;   // .npy: the int8 input, or .u8.npy: pixels p fed as p / 127.5 - 1
   const char* output_file;
 };
-
-std::vector<uint8_t> ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
 
 // The quantization step of a model output: its own scale when it is int8, the
 // scale of the DEQUANTIZE input producing it when it is float32.
@@ -62,7 +59,7 @@ TEST_CASE("int8 .tflite models from TensorFlow's converter match LiteRT's refere
   const IsaLevel saved = SetKernelIsaLevelForTesting(isa);
   for (const Int8Model& mi : models) {
     SECTION(mi.name) {
-      const std::vector<uint8_t> tflite = ReadAll(dir + "tflite-int8/" + mi.name + ".tflite");
+      const std::vector<uint8_t> tflite = ReadFile(dir + "tflite-int8/" + mi.name + ".tflite");
       REQUIRE(!tflite.empty());
       std::vector<uint8_t> ert;
       Status s = ImportTflite(tflite.data(), tflite.size(), TfliteImportOptions(), &ert, nullptr);

@@ -13,9 +13,11 @@
 #include "runtime/importers/tflite/tflite_importer.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
+#include "tests/importers/real_model_util.h"
 #include "tools/npy.h"
 
 using namespace edgert;
+using namespace edgert::real_model_test;
 
 namespace {
 
@@ -44,17 +46,6 @@ const std::vector<RealModel>& Models() {
        {"output_0_Identity.npy", "output_1_Identity_1.npy"}},
   };
   return m;
-}
-
-std::string ModelCache() {
-  if (const char* c = std::getenv("EDGERT_MODEL_CACHE")) return c;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.cache/edgert/models";
-}
-
-std::vector<uint8_t> ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
