@@ -23,7 +23,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, nullptr},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
                                      {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
-                                     {nullptr, nullptr, nullptr, nullptr}};
+                                     {nullptr, nullptr, nullptr, nullptr},
+                                     nullptr};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -51,7 +52,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  {f32_vmin_minmax_ukernel_x16__avx2, f32_vminc_minmax_ukernel_x16__avx2,
                                   f32_vrminc_minmax_ukernel_x16__avx2}},
                                 {f32_maxpool_minmax_ukernel_c16__avx2, f32_avgpool_minmax_ukernel_c16__avx2,
-                                 f32_gavgpool_f64acc_ukernel_c8__avx2, f32_ibilinear_ukernel_c16__avx2}};
+                                 f32_gavgpool_f64acc_ukernel_c8__avx2, f32_ibilinear_ukernel_c16__avx2},
+                                qs8_vadd_minmax_ukernel_x16__avx2};
 
 // The avx2 table with the VNNI int8 GEMM.
 constexpr KernelIsa MakeAvx512VnniIsa() {

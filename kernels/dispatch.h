@@ -104,6 +104,17 @@ struct F32VBinaryUkernels {
   F32VBinaryUkernelFn op, opc, ropc;  // all three or none (nullptr)
 };
 
+// Int8 ADD (and SUB, with multiplier2 negated) of two operands of the same
+// shape with TFLite's fixed-point semantics, per element:
+//   s_i = MultiplyByQuantizedMultiplier((x_i + offset_i) << left_shift, multiplier_i, shift_i)
+//   y = clamp(MultiplyByQuantizedMultiplier(s_1 + s_2, out_multiplier, out_shift) + out_zero_point, min, max)
+struct QS8AddParams {
+  int32_t offset1, offset2, left_shift;
+  int32_t multiplier1, shift1, multiplier2, shift2;
+  int32_t out_multiplier, out_shift, out_zero_point, min, max;
+};
+using QS8VAddUkernelFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8AddParams* params);
+
 // Pooling of one output pixel over its window clamped to the input: `rows` x
 // `cols` taps (both >= 1); tap (r, c) of channel k is input[r * row_stride +
 // c * channels + k]. output: `channels` floats (channels >= 1).
@@ -177,6 +188,7 @@ struct KernelIsa {
     F32GAvgPoolUkernelFn gavgpool;
     F32IBilinearUkernelFn ibilinear;
   } f32_pool;
+  QS8VAddUkernelFn qs8_vadd;  // nullptr: none at this level
 };
 
 // The best level this build and CPU support (detected once).

@@ -291,6 +291,16 @@ Status PrepareElementwiseBinary(KernelContext* ctx, BinaryOpKind kind) {
   return ctx->SetOutputShape(0, out_shape);
 }
 
+bool QS8AddParamsOf(const void* reference_state, QS8AddParams* p) {
+  const auto* s = static_cast<const BinaryState*>(reference_state);
+  if (s == nullptr || s->dtype != DType::kI8 || (s->kind != BinaryOpKind::kAdd && s->kind != BinaryOpKind::kSub))
+    return false;
+  *p = QS8AddParams{s->input1_offset,     s->input2_offset,  s->left_shift,        s->input1_multiplier,
+                    s->input1_shift,      s->input2_multiplier, s->input2_shift,  s->output_multiplier,
+                    s->output_shift,      s->output_offset,  s->act_min,           s->act_max};
+  return true;
+}
+
 Status EvalElementwiseBinary(KernelContext* ctx) {
   const BinaryState* s = ctx->state<BinaryState>();
   const Tensor* a = ctx->input(0);

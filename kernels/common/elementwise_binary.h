@@ -33,6 +33,7 @@
 #include <string>
 
 #include "kernels/common/broadcast.h"
+#include "kernels/dispatch.h"
 #include "runtime/kernel_api.h"
 
 namespace edgert {
@@ -67,6 +68,11 @@ enum class BinaryOpKind { kAdd, kSub, kMul, kDiv, kMaximum, kMinimum };
 
 Status PrepareElementwiseBinary(KernelContext* ctx, BinaryOpKind kind);
 Status EvalElementwiseBinary(KernelContext* ctx);
+
+// The fixed-point parameters an int8 ADD or SUB node's reference prepare chose
+// (`reference_state`: the state PrepareElementwiseBinary left), for optimized
+// kernels that must compute exactly what it computes. False for other nodes.
+bool QS8AddParamsOf(const void* reference_state, QS8AddParams* params);
 
 }  // namespace ref
 }  // namespace edgert

@@ -11,7 +11,8 @@ namespace opt {
 namespace {
 
 Status Prepare(KernelContext* ctx) {
-  return PrepareBinaryElementwise(ctx, ref::Register_ADD(), GetKernelIsa().f32_vbinary.add);
+  return PrepareBinaryElementwise(ctx, ref::Register_ADD(), GetKernelIsa().f32_vbinary.add,
+                                  GetKernelIsa().qs8_vadd);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "kernels/optimized/elementwise.h"
 
 #include "kernels/common/broadcast.h"
+#include "kernels/common/elementwise_binary.h"
 #include "kernels/common/quant.h"
 #include "kernels/optimized/fallback.h"
 
@@ -19,6 +20,9 @@ struct BinaryState {
   F32VBinaryUkernels fns = {nullptr, nullptr, nullptr};
   BinaryBroadcastPlan plan;  // kNotCovered: the reference kernel runs this node
   F32MinMaxParams minmax = {0.f, 0.f};
+  // int8 ADD / SUB of same-shape operands (plan.kind == kSameShape).
+  QS8VAddUkernelFn qs8_add = nullptr;
+  QS8AddParams qs8 = {};
 };
 
 // Dim d of s right-aligned to rank r (1 where s has no such dim).
@@ -82,13 +86,22 @@ BinaryBroadcastPlan ClassifyBinaryBroadcast(const Shape& a, const Shape& b) {
   return p;
 }
 
-Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F32VBinaryUkernels& fns) {
+Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F32VBinaryUkernels& fns,
+                                QS8VAddUkernelFn qs8_add) {
   BinaryState* s = nullptr;
   EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref, &s));
   // The reference prepare validated the operands (equal dtypes, broadcastable
   // shapes, a valid activation); only coverage is decided here.
   const Tensor* a = ctx->input(0);
   const Tensor* b = ctx->input(1);
+  if (qs8_add != nullptr && a->dtype == DType::kI8) {
+    const BinaryBroadcastPlan plan = ClassifyBinaryBroadcast(a->shape, b->shape);
+    if (plan.kind == BinaryBroadcastPlan::kSameShape && ref::QS8AddParamsOf(s->fallback.state, &s->qs8)) {
+      s->qs8_add = qs8_add;
+      s->plan = plan;
+    }
+    return Status::Ok();
+  }
   if (fns.op == nullptr || a->dtype != DType::kF32) return Status::Ok();
   const BinaryBroadcastPlan plan = ClassifyBinaryBroadcast(a->shape, b->shape);
   if (plan.kind == BinaryBroadcastPlan::kNotCovered) return Status::Ok();
@@ -104,6 +117,11 @@ Status EvalBinaryElementwise(KernelContext* ctx) {
   const BinaryState& s = *ctx->state<BinaryState>();
   const BinaryBroadcastPlan& p = s.plan;
   if (p.kind == BinaryBroadcastPlan::kNotCovered) return s.fallback.Eval(ctx);
+  if (s.qs8_add != nullptr) {
+    s.qs8_add(static_cast<size_t>(p.n), ctx->input(0)->data_as<int8_t>(), ctx->input(1)->data_as<int8_t>(),
+              ctx->output(0)->data_as<int8_t>(), &s.qs8);
+    return Status::Ok();
+  }
   const float* a = ctx->input(0)->data_as<float>();
   const float* b = ctx->input(1)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();

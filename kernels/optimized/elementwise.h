@@ -6,7 +6,7 @@
 // whether the microkernels cover the node. Nodes they do not cover run the
 // reference kernel's eval.
 //
-// Covered: f32 input(s), microkernels present at the active ISA level, and for
+// Covered: f32 input(s) (and int8 ADD / SUB of same-shape operands), microkernels present at the active ISA level, and for
 // binary ops one of these broadcast patterns (classified in prepare; the
 // operand shapes are right-aligned to the output's rank, dims of size 1 in the
 // output ignored):
@@ -32,8 +32,11 @@ Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnar
                                const F32UnaryParams& params);
 Status EvalUnaryElementwise(KernelContext* ctx);
 
-// Prepare of a binary op with BinaryOptions' fused activation.
-Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F32VBinaryUkernels& fns);
+// Prepare of a binary op with BinaryOptions' fused activation. `qs8_add`
+// (ADD and SUB only; may be nullptr) covers int8 operands of the same shape,
+// with the fixed-point parameters the reference prepare chose.
+Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F32VBinaryUkernels& fns,
+                                QS8VAddUkernelFn qs8_add = nullptr);
 Status EvalBinaryElementwise(KernelContext* ctx);
 
 // How a binary node's operands broadcast, as far as the microkernels care.

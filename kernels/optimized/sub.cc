@@ -11,7 +11,8 @@ namespace opt {
 namespace {
 
 Status Prepare(KernelContext* ctx) {
-  return PrepareBinaryElementwise(ctx, ref::Register_SUB(), GetKernelIsa().f32_vbinary.sub);
+  return PrepareBinaryElementwise(ctx, ref::Register_SUB(), GetKernelIsa().f32_vbinary.sub,
+                                  GetKernelIsa().qs8_vadd);
 }
 
 }  // namespace

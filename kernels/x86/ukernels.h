@@ -102,4 +102,8 @@ void f32_ibilinear_ukernel_c16__avx2(size_t pixels, size_t channels, const float
                                      const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
                                      float* output);
 
+// kernels/x86/qs8_vadd_minmax_avx2.cc
+void qs8_vadd_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                       const QS8AddParams* params);
+
 }  // namespace edgert
