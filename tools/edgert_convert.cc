@@ -11,13 +11,8 @@
 #include <vector>
 
 #include "runtime/importers/onnx/onnx_importer.h"
-#include "runtime/importers/quantizer/calibration.h"
-#include "runtime/importers/quantizer/fidelity.h"
-#include "runtime/importers/quantizer/mixed_precision.h"
-#include "runtime/importers/quantizer/quantize.h"
 #include "runtime/importers/tflite/tflite_importer.h"
-#include "runtime/model.h"
-#include "tools/calibration_data.h"
+#include "tools/convert_quantize.h"
 
 using namespace edgert;
 
@@ -73,7 +68,7 @@ void PrintHelp(FILE* f) {
                "  --fidelity-target C   automatic mixed precision: move the layer that loses the most SNR back\n"
                "                        to float32, one at a time, until every output's cosine similarity to\n"
                "                        the float model is >= C (at most --max-float-ops N, default 16)\n"
-               "  --report              print the fidelity of the quantized model against the float one:\n"
+               "  --report              print the fidelity of the quantized model (any mode) against the float one:\n"
                "                        per output cosine, SNR, max error, top-1 agreement, mask IoU; per\n"
                "                        layer SNR; file size before and after\n"
                "  --report-samples DIR  held-out .npy samples for --report / --fidelity-target (default:\n"
@@ -142,14 +137,7 @@ int main(int argc, char** argv) {
   TfliteImportOptions opts;
   OnnxImportOptions onnx_opts;
   bool quiet = false;
-  std::string quantize, calib_dir;
-  CalibrationOptions calib;
-  QuantizeOptions qopts;
-  long long max_samples = 1000;
-  bool fidelity_report = false;
-  std::string report_dir, report_json;
-  MixedPrecisionOptions mixed;
-  bool auto_mixed = false;
+  QuantizeRequest q;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     long long v;
@@ -178,45 +166,47 @@ int main(int argc, char** argv) {
     } else if (a == "--no-fold-bn") {
       onnx_opts.fold_batchnorm = false;
     } else if (a == "--quantize" && i + 1 < argc) {
-      quantize = argv[++i];
-      if (quantize != "int8" && quantize != "fp16" && quantize != "dynamic") return Usage();
+      q.mode = argv[++i];
+      if (q.mode != "int8" && q.mode != "fp16" && q.mode != "dynamic") return Usage();
     } else if (a == "--calibration" && i + 1 < argc) {
-      calib_dir = argv[++i];
+      q.calib_dir = argv[++i];
     } else if (a == "--calibration-method" && i + 1 < argc) {
-      if (!ParseCalibrationMethod(argv[++i], &calib.method)) return Usage();
+      if (!ParseCalibrationMethod(argv[++i], &q.calib.method)) return Usage();
     } else if (a == "--percentile" && i + 1 < argc) {
       char* end = nullptr;
-      calib.percentile = std::strtod(argv[++i], &end);
-      if (end == argv[i] || *end != 0 || !(calib.percentile > 50.0 && calib.percentile <= 100.0)) return Usage();
+      q.calib.percentile = std::strtod(argv[++i], &end);
+      if (end == argv[i] || *end != 0 || !(q.calib.percentile > 50.0 && q.calib.percentile <= 100.0)) return Usage();
     } else if (a == "--max-samples" && i + 1 < argc) {
-      if (!ParseInt(argv[++i], 1, 1 << 24, &max_samples)) return Usage();
+      if (!ParseInt(argv[++i], 1, 1 << 24, &v)) return Usage();
+      q.max_samples = static_cast<size_t>(v);
     } else if (a == "--keep-float" && i + 1 < argc) {
       std::string list = argv[++i];
       size_t b = 0;
       while (b <= list.size()) {
         const size_t e = std::min(list.find(',', b), list.size());
-        if (e > b) qopts.keep_float.insert(list.substr(b, e - b));
+        if (e > b) q.options.keep_float.insert(list.substr(b, e - b));
         b = e + 1;
       }
     } else if (a == "--report") {
-      fidelity_report = true;
+      q.report = true;
     } else if (a == "--report-samples" && i + 1 < argc) {
-      report_dir = argv[++i];
+      q.report_dir = argv[++i];
     } else if (a == "--report-json" && i + 1 < argc) {
-      report_json = argv[++i];
-      fidelity_report = true;
+      q.report_json = argv[++i];
+      q.report = true;
     } else if (a == "--fidelity-target" && i + 1 < argc) {
       char* end = nullptr;
-      mixed.min_output_cosine = std::strtod(argv[++i], &end);
-      if (end == argv[i] || *end != 0 || !(mixed.min_output_cosine > 0.0 && mixed.min_output_cosine <= 1.0))
+      q.mixed.min_output_cosine = std::strtod(argv[++i], &end);
+      if (end == argv[i] || *end != 0 || !(q.mixed.min_output_cosine > 0.0 && q.mixed.min_output_cosine <= 1.0))
         return Usage();
-      auto_mixed = true;
+      q.auto_mixed = true;
     } else if (a == "--max-float-ops" && i + 1 < argc) {
       long long v2;
       if (!ParseInt(argv[++i], 0, 100000, &v2)) return Usage();
-      mixed.max_float_ops = static_cast<int>(v2);
+      q.mixed.max_float_ops = static_cast<int>(v2);
     } else if (a == "--quiet") {
       quiet = true;
+      q.quiet = true;
     } else if (a == "-h" || a == "--help") {
       PrintHelp(stdout);
       return 0;
@@ -227,7 +217,7 @@ int main(int argc, char** argv) {
     }
   }
   if (in_path.empty() || out_path.empty()) return Usage();
-  if (quantize == "int8" && calib_dir.empty()) {
+  if (q.mode == "int8" && q.calib_dir.empty()) {
     std::fprintf(stderr, "edgert-convert: --quantize int8 needs --calibration DIR\n");
     return 2;
   }
@@ -256,96 +246,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "edgert-convert: %s: %s\n", in_path.c_str(), s.message().c_str());
     return 1;
   }
-  QuantizeReport qreport;
-  if (quantize == "fp16") {
-    Fp16Report fr;
-    std::vector<uint8_t> half;
-    Status q = QuantizeFp16(ert, &half, &fr);
-    if (!q.ok()) {
-      std::fprintf(stderr, "edgert-convert: fp16: %s\n", q.message().c_str());
-      return 1;
-    }
-    ert = std::move(half);
-    if (!quiet)
-      std::printf("fp16: %d float32 constants stored as float16 (%llu bytes saved, %d values saturated to +-65504)\n",
-                  fr.converted_tensors, static_cast<unsigned long long>(fr.bytes_saved), fr.saturated);
-  } else if (quantize == "dynamic") {
-    DynamicReport dr;
-    std::vector<uint8_t> dyn;
-    Status q = QuantizeDynamic(ert, &dyn, &dr);
-    if (!q.ok()) {
-      std::fprintf(stderr, "edgert-convert: dynamic: %s\n", q.message().c_str());
-      return 1;
-    }
-    ert = std::move(dyn);
-    if (!quiet)
-      std::printf("dynamic: %d FULLY_CONNECTED with int8 weights and run-time input quantization, %d ops with int8 "
-                  "weights only (%llu bytes saved)\n",
-                  dr.hybrid_ops, dr.weight_only_ops, static_cast<unsigned long long>(dr.bytes_saved));
-  } else if (!quantize.empty()) {
-    std::shared_ptr<const Model> fm;
-    Status q = Model::LoadBuffer(ert.data(), ert.size(), /*copy=*/false, &fm);
-    std::vector<CalibrationSample> samples;
-    if (q.ok()) q = LoadCalibrationDir(calib_dir, *fm, static_cast<size_t>(max_samples), &samples);
-    std::vector<TensorRange> ranges;
-    if (q.ok()) {
-      if (!quiet)
-        calib.progress = [](int pass, int k, int n, int passes) {
-          if (k == n || k % 10 == 0)
-            std::fprintf(stderr, "\rcalibration pass %d/%d: %d/%d samples%s", pass, passes, k, n, k == n ? "\n" : "");
-        };
-      q = Calibrate(ert, samples, calib, &ranges);
-    }
-    std::vector<CalibrationSample> held_out;
-    if (q.ok() && !report_dir.empty()) q = LoadCalibrationDir(report_dir, *fm, static_cast<size_t>(max_samples), &held_out);
-    const std::vector<CalibrationSample>& eval_samples = report_dir.empty() ? samples : held_out;
-    std::vector<uint8_t> quantized;
-    FidelityReport fidelity;
-    bool have_fidelity = false;
-    if (q.ok() && auto_mixed) {
-      MixedPrecisionResult mr;
-      q = QuantizeToFidelityTarget(ert, ranges, eval_samples, qopts, mixed, &quantized, &qreport, &fidelity, &mr);
-      have_fidelity = q.ok();
-      if (q.ok() && !quiet) {
-        std::printf("mixed precision: target output cosine %.6g %s; worst output cosine by round:", mixed.min_output_cosine,
-                    mr.target_met ? "met" : "NOT met");
-        for (double c : mr.worst_cosine) std::printf(" %.6f", c);
-        std::printf("\n");
-        for (const std::string& k : mr.kept_float) std::printf("  moved to float32: op writing '%s'\n", k.c_str());
-      }
-    } else if (q.ok()) {
-      q = QuantizeInt8(ert, ranges, qopts, &quantized, &qreport);
-    }
-    if (q.ok() && fidelity_report && !have_fidelity) {
-      q = CompareModels(ert, quantized, eval_samples, &fidelity);
-      have_fidelity = q.ok();
-    }
-    if (q.ok() && fidelity_report) {
-      if (!quiet)
-        std::printf("%s(samples: %s)\n", fidelity.ToTable().c_str(),
-                    report_dir.empty() ? "the calibration samples; give held-out ones with --report-samples" : report_dir.c_str());
-      if (!report_json.empty()) {
-        const std::string j = fidelity.ToJson();
-        if (!WriteFile(report_json, std::vector<uint8_t>(j.begin(), j.end()))) {
-          std::fprintf(stderr, "edgert-convert: cannot write '%s'\n", report_json.c_str());
-          return 1;
-        }
-      }
-    }
-    if (!q.ok()) {
-      std::fprintf(stderr, "edgert-convert: quantization: %s\n", q.message().c_str());
-      return 1;
-    }
-    ert = std::move(quantized);
-    if (!quiet) {
-      std::printf("quantized: %d ops int8 (%s calibration, %zu samples), %d QUANTIZE + %d DEQUANTIZE inserted; "
-                  "constants %llu -> %llu bytes\n",
-                  qreport.quantized_ops, CalibrationMethodName(calib.method), samples.size(), qreport.inserted_quantize,
-                  qreport.inserted_dequantize, static_cast<unsigned long long>(qreport.constant_bytes_before),
-                  static_cast<unsigned long long>(qreport.constant_bytes_after));
-      for (const auto& kv : qreport.float_ops) std::printf("  kept float32: %s x%d\n", kv.first.c_str(), kv.second);
-    }
-  }
+  if (!q.mode.empty() && !QuantizeConverted(q, &ert)) return 1;
   const auto tq = std::chrono::steady_clock::now();
   if (!WriteFile(out_path, ert)) {
     std::fprintf(stderr, "edgert-convert: cannot write '%s'\n", out_path.c_str());
@@ -379,7 +280,7 @@ int main(int argc, char** argv) {
   std::printf("%s\n", report.optimizer.Summary().c_str());
   for (const std::string& w : report.warnings) std::printf("warning: %s\n", w.c_str());
   std::printf("output: %zu bytes; time: read %.1f ms, import %.1f ms, ", ert.size(), Ms(t0, t1), Ms(t1, t2));
-  if (!quantize.empty()) std::printf("quantize %.1f ms, ", Ms(t2, tq));
+  if (!q.mode.empty()) std::printf("quantize %.1f ms, ", Ms(t2, tq));
   std::printf("write %.1f ms, total %.1f ms\n", Ms(tq, t3), Ms(t0, t3));
   return 0;
 }

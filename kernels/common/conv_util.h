@@ -94,6 +94,26 @@ Status PrepareWindow2D(const KernelContext* ctx, const Shape& in, schema::Paddin
                        const flatbuffers::Vector<int32_t>* pads, int filter_h, int filter_w, int stride_h,
                        int stride_w, int dilation_h, int dilation_w, Window2D* w);
 
+// The indirection rows of output row `oy` of batch `b` for depthwise kernels:
+// for each output column and each filter tap (ky, kx), a pointer to the input
+// pixel's channels (NHWC `in`), or to `pad` for taps outside the input.
+// Writes out_w * filter_h * filter_w pointers to `p`.
+template <typename T>
+void FillDepthwiseRowPointers(const Window2D& g, const T* in, int64_t b, int oy, const T* pad, const T** p) {
+  const int64_t y0 = static_cast<int64_t>(oy) * g.stride_h - g.pad_top;
+  for (int ox = 0; ox < g.out_w; ++ox) {
+    const int64_t x0 = static_cast<int64_t>(ox) * g.stride_w - g.pad_left;
+    for (int ky = 0; ky < g.filter_h; ++ky) {
+      const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
+      const bool row_in = y >= 0 && y < g.in_h;
+      for (int kx = 0; kx < g.filter_w; ++kx) {
+        const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
+        *p++ = row_in && x >= 0 && x < g.in_w ? in + ((b * g.in_h + y) * g.in_w + x) * g.in_c : pad;
+      }
+    }
+  }
+}
+
 // Batch, row and column of the NHWC pixel index (b * h + y) * w + x.
 struct PixelPos {
   int64_t b;

@@ -116,19 +116,7 @@ Status Eval(KernelContext* ctx) {
     for (size_t r = r0; r < r0 + nr; ++r) {
       const int64_t b = static_cast<int64_t>(r / static_cast<size_t>(g.out_h));
       const int oy = static_cast<int>(r % static_cast<size_t>(g.out_h));
-      const float** p = ptrs;
-      for (int ox = 0; ox < g.out_w; ++ox) {
-        const int64_t y0 = static_cast<int64_t>(oy) * g.stride_h - g.pad_top;
-        const int64_t x0 = static_cast<int64_t>(ox) * g.stride_w - g.pad_left;
-        for (int ky = 0; ky < g.filter_h; ++ky) {
-          const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
-          const bool row_in = y >= 0 && y < g.in_h;
-          for (int kx = 0; kx < g.filter_w; ++kx) {
-            const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
-            *p++ = row_in && x >= 0 && x < g.in_w ? in + ((b * g.in_h + y) * g.in_w + x) * g.in_c : s.zeros;
-          }
-        }
-      }
+      FillDepthwiseRowPointers(g, in, b, oy, s.zeros, ptrs);
       s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed, out + r * static_cast<size_t>(g.out_w) * c,
                &s.minmax);
     }

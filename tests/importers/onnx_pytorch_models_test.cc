@@ -105,20 +105,8 @@ TEST_CASE("PyTorch-exported ONNX models match ONNX Runtime", "[importers][real_m
         REQUIRE(static_cast<size_t>(out->NumElements()) == n);
         const float* ref = reinterpret_cast<const float*>(golden.data.data());
         const float* got = out->data_as<float>();
-        double lo = ref[0], hi = ref[0], max_err = 0, dot = 0, nr = 0, ng = 0;
-        for (size_t i = 0; i < n; ++i) {
-          lo = std::min<double>(lo, ref[i]);
-          hi = std::max<double>(hi, ref[i]);
-        }
-        const double range = hi - lo;
-        for (size_t i = 0; i < n; ++i) {
-          const double err = std::fabs(static_cast<double>(got[i]) - ref[i]);
-          max_err = std::max(max_err, err);
-          dot += static_cast<double>(got[i]) * ref[i];
-          nr += static_cast<double>(ref[i]) * ref[i];
-          ng += static_cast<double>(got[i]) * got[i];
-        }
-        const double cosine = dot / std::sqrt(nr * ng);
+        const GoldenComparison c = CompareToGolden(got, ref, n);
+        const double max_err = c.max_err, range = c.range, cosine = c.cosine;
         INFO(m.name << " output " << o << ": max abs error " << max_err << " over range " << range << " ("
                     << max_err / range << " of it), cosine " << cosine);
         CHECK(range > 0);

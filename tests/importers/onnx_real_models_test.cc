@@ -33,27 +33,6 @@ int FindTensor(const Interpreter& interp, bool input, const char* name, int coun
   return -1;
 }
 
-struct Compare {
-  double max_err = 0, range = 0, cosine = 1;
-};
-
-// Max abs error (and the golden's range) and cosine similarity of got vs ref.
-Compare CompareF32(const float* got, const float* ref, size_t n) {
-  Compare c;
-  double lo = ref[0], hi = ref[0], dot = 0, nr = 0, ng = 0;
-  for (size_t i = 0; i < n; ++i) {
-    lo = std::min<double>(lo, ref[i]);
-    hi = std::max<double>(hi, ref[i]);
-    c.max_err = std::max(c.max_err, std::fabs(static_cast<double>(got[i]) - ref[i]));
-    dot += static_cast<double>(got[i]) * ref[i];
-    nr += static_cast<double>(ref[i]) * ref[i];
-    ng += static_cast<double>(got[i]) * got[i];
-  }
-  c.range = hi - lo;
-  c.cosine = (nr == 0 && ng == 0) ? 1.0 : dot / std::sqrt(nr * ng);
-  return c;
-}
-
 }  // namespace
 
 TEST_CASE("real silero VAD .onnx models match ONNX Runtime over a chunk sequence with state fed back",
@@ -132,7 +111,7 @@ TEST_CASE("real silero VAD .onnx models match ONNX Runtime over a chunk sequence
         std::memcpy(state.data(), st, sizeof(float) * 256);
 
         const double prob_err = std::fabs(static_cast<double>(prob) - prob_ref[c]);
-        const Compare sc = CompareF32(st, state_ref + c * 256, 256);
+        const GoldenComparison sc = CompareToGolden(st, state_ref + c * 256, 256);
         worst_prob = std::max(worst_prob, prob_err);
         worst_state = std::max(worst_state, sc.max_err / sc.range);
         worst_cos = std::min(worst_cos, sc.cosine);

@@ -2,6 +2,8 @@
 // scripts/fetch-models.sh, goldens in tests/data/goldens). Header-only.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -47,6 +49,34 @@ inline void FillImageNet224(const NpyArray& pixels, Tensor* in) {
         const float u = static_cast<float>(pixels.data[(static_cast<size_t>(y) * w + i) * 3 + c]);
         x[(static_cast<size_t>(c) * h + y) * w + i] = (u / 255.0f - kMean[c]) / kStd[c];
       }
+}
+
+// A float32 output against its golden: the golden's range, the max abs error,
+// how many elements are off by more than 1e-4 of the range, cosine similarity.
+struct GoldenComparison {
+  double range = 0, max_err = 0, cosine = 1;
+  size_t over_1e4 = 0;
+};
+
+inline GoldenComparison CompareToGolden(const float* got, const float* ref, size_t n) {
+  GoldenComparison c;
+  if (n == 0) return c;
+  double lo = ref[0], hi = ref[0], dot = 0, nr = 0, ng = 0;
+  for (size_t i = 0; i < n; ++i) {
+    lo = std::min<double>(lo, ref[i]);
+    hi = std::max<double>(hi, ref[i]);
+  }
+  c.range = hi - lo;
+  for (size_t i = 0; i < n; ++i) {
+    const double err = std::fabs(static_cast<double>(got[i]) - ref[i]);
+    c.max_err = std::max(c.max_err, err);
+    if (err > 1e-4 * c.range) ++c.over_1e4;
+    dot += static_cast<double>(got[i]) * ref[i];
+    nr += static_cast<double>(ref[i]) * ref[i];
+    ng += static_cast<double>(got[i]) * got[i];
+  }
+  c.cosine = (nr == 0 && ng == 0) ? 1.0 : dot / std::sqrt(nr * ng);
+  return c;
 }
 
 }  // namespace real_model_test

@@ -92,22 +92,9 @@ TEST_CASE("real MediaPipe .tflite models match native LiteRT on the photograph",
         REQUIRE(static_cast<size_t>(out->NumElements()) == n);
         const float* ref = reinterpret_cast<const float*>(golden.data.data());
         const float* got = out->data_as<float>();
-        double lo = ref[0], hi = ref[0], max_err = 0, dot = 0, nr = 0, ng = 0;
-        for (size_t i = 0; i < n; ++i) {
-          lo = std::min<double>(lo, ref[i]);
-          hi = std::max<double>(hi, ref[i]);
-        }
-        const double range = hi - lo;
-        size_t over = 0;  // elements off by more than 1e-4 of the range
-        for (size_t i = 0; i < n; ++i) {
-          const double err = std::fabs(static_cast<double>(got[i]) - ref[i]);
-          max_err = std::max(max_err, err);
-          if (err > 1e-4 * range) ++over;
-          dot += static_cast<double>(got[i]) * ref[i];
-          nr += static_cast<double>(ref[i]) * ref[i];
-          ng += static_cast<double>(got[i]) * got[i];
-        }
-        const double cosine = dot / std::sqrt(nr * ng);
+        const GoldenComparison c = CompareToGolden(got, ref, n);
+        const double max_err = c.max_err, range = c.range, cosine = c.cosine;
+        const size_t over = c.over_1e4;  // elements off by more than 1e-4 of the range
         INFO(m.stem << " output " << o << ": max abs error " << max_err << " over range " << range << " ("
                     << max_err / range << " of it), " << over << " of " << n << " elements above 1e-4 of the range"
                     << ", cosine " << cosine);
