@@ -1,5 +1,6 @@
 #include "runtime/builder.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -60,8 +61,16 @@ std::vector<uint8_t> ModelBuilder::Finish() {
   std::vector<flatbuffers::Offset<schema::Tensor>> tensors;
   for (const TensorRec& t : tensors_) {
     flatbuffers::Offset<schema::Quantization> q = 0;
-    if (!t.quant.scale.empty())
-      q = schema::CreateQuantization(b, b.CreateVector(t.quant.scale), b.CreateVector(t.quant.zero_point), t.quant.axis);
+    if (!t.quant.scale.empty()) {
+      // Zero points that are all zero (symmetric weights, one per channel) are
+      // omitted: readers treat a missing vector as zeros, and 8 bytes per
+      // channel would otherwise be a large part of a small int8 model.
+      const bool all_zero = t.quant.zero_point.size() == t.quant.scale.size() &&
+                            std::all_of(t.quant.zero_point.begin(), t.quant.zero_point.end(),
+                                        [](int64_t z) { return z == 0; });
+      q = schema::CreateQuantization(b, b.CreateVector(t.quant.scale),
+                                     all_zero ? 0 : b.CreateVector(t.quant.zero_point), t.quant.axis);
+    }
     tensors.push_back(schema::CreateTensor(b, b.CreateString(t.name), static_cast<schema::DType>(t.dtype),
                                            b.CreateVector(t.shape), q, t.segment));
   }
