@@ -215,3 +215,24 @@ TEST_CASE("metadata is readable", "[model]") {
   REQUIRE(std::string(m->metadata("labels")) == "cat,dog");
   REQUIRE(m->metadata("missing") == nullptr);
 }
+
+TEST_CASE("all-zero zero points are omitted from the file and read back as zeros", "[model]") {
+  ModelBuilder b;
+  const int x = b.AddInput("sym", DType::kI8, {2, 3}, QuantSpec{{0.5f, 0.25f, 2.f}, {0, 0, 0}, 1});
+  const int z = b.AddInput("asym", DType::kI8, {2, 3}, QuantSpec{{0.5f, 0.25f, 2.f}, {0, -3, 0}, 1});
+  const int y = b.AddTensor("y", DType::kI8, {2, 3}, QuantSpec::PerTensor(1.f, 0));
+  b.AddOp(schema::OpType_RELU, {x}, {y});
+  b.MarkOutput(y);
+  b.MarkOutput(z);
+  const auto f = b.Finish();
+  const auto* fm = schema::GetSizePrefixedModel(f.data());
+  const auto* tensors = fm->subgraphs()->Get(0)->tensors();
+  REQUIRE(tensors->Get(x)->quantization()->zero_point() == nullptr);
+  REQUIRE(tensors->Get(y)->quantization()->zero_point() == nullptr);
+  REQUIRE(tensors->Get(z)->quantization()->zero_point()->size() == 3);
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(f.data(), f.size(), true, &m).ok());
+  REQUIRE(m->tensors()[x].zero_point == std::vector<int32_t>{0, 0, 0});
+  REQUIRE(m->tensors()[x].scale == std::vector<float>{0.5f, 0.25f, 2.f});
+  REQUIRE(m->tensors()[z].zero_point == std::vector<int32_t>{0, -3, 0});
+}
