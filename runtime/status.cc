@@ -32,4 +32,11 @@ const char* StatusCodeName(StatusCode code) {
   return "unknown";
 }
 
+void Appendf(std::string* out, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  *out += FormatV(fmt, ap);
+  va_end(ap);
+}
+
 }  // namespace edgert

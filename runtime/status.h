@@ -39,6 +39,8 @@ const char* StatusCodeName(StatusCode code);
 
 // vsnprintf into a std::string (messages longer than 1023 characters are cut).
 std::string FormatV(const char* fmt, va_list ap);
+// Appends printf-style text to *out (same length limit).
+void Appendf(std::string* out, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define EDGERT_RETURN_IF_ERROR(expr)        \
   do {                                      \

@@ -35,7 +35,9 @@ Status PrepareWithFallback(KernelContext* ctx, const OpKernel* ref, S** state) {
 // are constants: what the f32 microkernel paths can pack in prepare.
 inline bool F32WithConstantWeights(const KernelContext* ctx) {
   const Tensor* bias = ctx->input(2);
-  return ctx->input(0)->dtype == DType::kF32 && ctx->input(1)->is_constant && (bias == nullptr || bias->is_constant);
+  // Float32 weights too: FULLY_CONNECTED's hybrid mode has float32 input and int8 weights.
+  return ctx->input(0)->dtype == DType::kF32 && ctx->input(1)->dtype == DType::kF32 && ctx->input(1)->is_constant &&
+         (bias == nullptr || (bias->dtype == DType::kF32 && bias->is_constant));
 }
 
 }  // namespace opt
