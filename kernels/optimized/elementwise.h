@@ -6,8 +6,8 @@
 // whether the microkernels cover the node. Nodes they do not cover run the
 // reference kernel's eval.
 //
-// Covered: f32 input(s) (and int8 ADD / SUB of same-shape operands), microkernels present at the active ISA level, and for
-// binary ops one of these broadcast patterns (classified in prepare; the
+// Covered: f32 input(s) (and int8 ADD / SUB / MUL), microkernels present at
+// the active ISA level, and for binary ops one of these broadcast patterns (classified in prepare; the
 // operand shapes are right-aligned to the output's rank, dims of size 1 in the
 // output ignored):
 //  - both operands have the output's shape (one vector-vector call);
@@ -32,11 +32,15 @@ Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnar
                                const F32UnaryParams& params);
 Status EvalUnaryElementwise(KernelContext* ctx);
 
-// Prepare of a binary op with BinaryOptions' fused activation. `qs8_add`
-// (ADD and SUB only; may be nullptr) covers int8 operands of the same shape,
-// with the fixed-point parameters the reference prepare chose.
+// Which int8 microkernels of the ISA table (KernelIsa::qs8_vadd,
+// qs8_vbinary) a binary op runs: ADD and SUB the add ones, MUL the mul ones.
+enum class QS8BinaryOp { kNone, kAdd, kMul };
+
+// Prepare of a binary op with BinaryOptions' fused activation. `qs8` names the
+// int8 microkernels that cover int8 operands (on the same broadcast patterns as
+// f32), with the fixed-point parameters the reference prepare chose.
 Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F32VBinaryUkernels& fns,
-                                QS8VAddUkernelFn qs8_add = nullptr);
+                                QS8BinaryOp qs8 = QS8BinaryOp::kNone);
 Status EvalBinaryElementwise(KernelContext* ctx);
 
 // How a binary node's operands broadcast, as far as the microkernels care.
