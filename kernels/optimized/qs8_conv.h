@@ -36,6 +36,21 @@ bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_
 // rest of the dtypes and the quantization).
 bool QS8WithConstantWeights(KernelContext* ctx);
 
+// Weights of out_c x k (channel c's k weights at w + c * k, raw int8) packed
+// once into persistent memory for the ISA table's QS8 GEMM: the c4 (VNNI)
+// microkernel where there is one and the weights minus their zero point fit
+// int8, else the c2 one (QS8GemmUkernelFn's layouts), with each channel's
+// output stage from q and `bias` (nullptr: none). gemm == nullptr: not covered
+// (no microkernel, or an int32 accumulator might overflow: the reference runs).
+struct QS8PackedGemm {
+  QS8GemmUkernelFn gemm = nullptr;
+  int mr = 0, nr = 0;
+  size_t panel_bytes = 0;  // panel p (channels [p * nr, p * nr + nr)) at packed + p * panel_bytes
+  const uint8_t* packed = nullptr;
+};
+Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
+                   const int32_t* bias, QS8PackedGemm* out);
+
 // CONV_2D, groups 1. gemm == nullptr: not covered (the reference runs).
 struct QS8Conv2D {
   QS8GemmUkernelFn gemm = nullptr;
