@@ -1,5 +1,7 @@
 #include "kernels/optimized/elementwise.h"
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "kernels/common/broadcast.h"
@@ -35,11 +37,21 @@ struct BinaryState {
   BinaryUkernels<float, F32MinMaxParams> f32;
   BinaryUkernels<int8_t, QS8AddParams> qs8_add;  // ADD, SUB
   BinaryUkernels<int8_t, QS8MulParams> qs8_mul;  // MUL
+  // int8 kRows plans with short rows: Y repeated tile_reps times in scratch,
+  // so that one microkernel call covers tile_reps rows of X.
+  int tile_scratch = -1;
+  int64_t tile_reps = 1;
 };
 
+// Rows of fewer bytes than this are run several at a time (int8 kRows).
+constexpr int64_t kTileBytes = 1024;
+
 // Runs the plan's microkernel calls (a, b: the node's inputs in order).
+// `tiled` (nullptr: none) has room for `reps` rows of Y: then reps rows of X
+// go to one call.
 template <typename T, typename P>
-void RunPlan(const BinaryBroadcastPlan& p, const BinaryUkernels<T, P>& k, const T* a, const T* b, T* out) {
+void RunPlan(const BinaryBroadcastPlan& p, const BinaryUkernels<T, P>& k, const T* a, const T* b, T* out,
+             T* tiled = nullptr, int64_t reps = 1) {
   if (p.kind == BinaryBroadcastPlan::kSameShape) {
     k.op(static_cast<size_t>(p.n), a, b, out, &k.params);
     return;
@@ -55,6 +67,20 @@ void RunPlan(const BinaryBroadcastPlan& p, const BinaryUkernels<T, P>& k, const 
         k.ropc(rows, x + o * p.rows, y + o, out + o * p.rows, &k.rparams);
       else
         k.opc(rows, x + o * p.rows, y + o, out + o * p.rows, &k.params);
+    }
+    return;
+  }
+  if (tiled != nullptr && reps > 1) {
+    for (int64_t o = 0; o < p.outer; ++o) {
+      for (int64_t r = 0; r < reps; ++r) std::memcpy(tiled + r * p.inner, y + o * p.inner, inner * sizeof(T));
+      for (int64_t r = 0; r < p.rows; r += reps) {
+        const size_t n = static_cast<size_t>(std::min(reps, p.rows - r)) * inner;
+        const int64_t off = (o * p.rows + r) * p.inner;
+        if (p.broadcast_first)
+          k.op(n, tiled, x + off, out + off, &k.params);
+        else
+          k.op(n, x + off, tiled, out + off, &k.params);
+      }
     }
     return;
   }
@@ -174,7 +200,12 @@ Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F
   const BinaryBroadcastPlan plan = ClassifyBinaryBroadcast(a->shape, b->shape);
   if (plan.kind == BinaryBroadcastPlan::kNotCovered) return Status::Ok();
   if (a->dtype == DType::kI8) {
-    if (PrepareQS8Binary(qs8, s->fallback.state, s)) s->plan = plan;
+    if (!PrepareQS8Binary(qs8, s->fallback.state, s)) return Status::Ok();
+    s->plan = plan;
+    if (plan.kind == BinaryBroadcastPlan::kRows && plan.inner > 1 && plan.inner < kTileBytes / 2 && plan.rows > 1) {
+      s->tile_reps = std::min<int64_t>(kTileBytes / plan.inner, plan.rows);
+      EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(s->tile_reps * plan.inner), &s->tile_scratch));
+    }
     return Status::Ok();
   }
   if (fns.op == nullptr || a->dtype != DType::kF32) return Status::Ok();
@@ -197,10 +228,11 @@ Status EvalBinaryElementwise(KernelContext* ctx) {
   const Tensor* a = ctx->input(0);
   const Tensor* b = ctx->input(1);
   Tensor* out = ctx->output(0);
+  int8_t* tiled = s.tile_scratch >= 0 ? static_cast<int8_t*>(ctx->scratch(s.tile_scratch)) : nullptr;
   if (s.qs8_add.op != nullptr) {
-    RunPlan(p, s.qs8_add, a->data_as<int8_t>(), b->data_as<int8_t>(), out->data_as<int8_t>());
+    RunPlan(p, s.qs8_add, a->data_as<int8_t>(), b->data_as<int8_t>(), out->data_as<int8_t>(), tiled, s.tile_reps);
   } else if (s.qs8_mul.op != nullptr) {
-    RunPlan(p, s.qs8_mul, a->data_as<int8_t>(), b->data_as<int8_t>(), out->data_as<int8_t>());
+    RunPlan(p, s.qs8_mul, a->data_as<int8_t>(), b->data_as<int8_t>(), out->data_as<int8_t>(), tiled, s.tile_reps);
   } else {
     RunPlan(p, s.f32, a->data_as<float>(), b->data_as<float>(), out->data_as<float>());
   }

@@ -7,15 +7,17 @@
 // reference kernel's eval.
 //
 // Covered: f32 input(s) (and int8 ADD / SUB / MUL), microkernels present at
-// the active ISA level, and for binary ops one of these broadcast patterns (classified in prepare; the
-// operand shapes are right-aligned to the output's rank, dims of size 1 in the
-// output ignored):
+// the active ISA level, and for binary ops one of these broadcast patterns
+// (classified in prepare; the operand shapes are right-aligned to the output's
+// rank, dims of size 1 in the output ignored):
 //  - both operands have the output's shape (one vector-vector call);
 //  - one operand has the output's shape and the other, Y, has the dims
 //    [outer dims equal to the output's..., 1..., inner dims equal to the
 //    output's...]: e.g. [N,H,W,C] op [C] or [1,1,1,C] or [N,1,1,C] (per-channel:
-//    one vector-vector call per row of C), [N,H,W,C] op [N,H,W,1] or a scalar
-//    (inner part empty: one vector-scalar call per outer index).
+//    one vector-vector call per row of C; int8 rows shorter than 512 bytes
+//    run many at a time against Y repeated in scratch), [N,H,W,C] op
+//    [N,H,W,1] or a scalar (inner part empty: one vector-scalar call per
+//    outer index).
 // Every other pattern (both operands broadcast, e.g. [N,1,W,1] op [1,H,1,C],
 // or Y = [1,H,1,C]) runs the reference kernel.
 #pragma once

@@ -195,6 +195,7 @@ TEST_CASE("Optimized int8 ADD SUB MUL equal the reference kernel on every broadc
         {{1, 3, 5, c}, {1, 3, 5, c}},  // same shape
         {{1, 3, 5, c}, {c}},           // per-channel
         {{2, 3, 5, c}, {2, 1, 1, c}},  // squeeze-excite
+        {{2, 9, 13, c}, {2, 1, 1, c}},  // more rows than one call takes for small c (several calls, a partial last)
         {{2, 3, 5, c}, {2, 3, 5, 1}},  // per-pixel scalar
         {{2, 3, 5, c}, {}},            // scalar
         {{2, 1, 5, c}, {1, 3, 1, c}},  // both broadcast: reference fallback
