@@ -105,9 +105,10 @@ bool PrepareQS8Binary(QS8BinaryOp op, const void* reference_state, BinaryState* 
     if (isa.qs8_vadd == nullptr || isa.qs8_vbinary.addc == nullptr || !ref::QS8AddParamsOf(reference_state, &q))
       return false;
     // Scalar + vector: the vector-scalar kernel with the operands' roles swapped.
-    const QS8AddParams r = {q.offset2,        q.offset1,    q.left_shift,     q.multiplier2,
-                            q.shift2,         q.multiplier1, q.shift1,        q.out_multiplier,
-                            q.out_shift,      q.out_zero_point, q.min,        q.max};
+    QS8AddParams r = q;
+    std::swap(r.offset1, r.offset2);
+    std::swap(r.multiplier1, r.multiplier2);
+    std::swap(r.shift1, r.shift2);
     s->qs8_add.op = isa.qs8_vadd;
     s->qs8_add.opc = s->qs8_add.ropc = isa.qs8_vbinary.addc;
     s->qs8_add.params = q;
