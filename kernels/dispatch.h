@@ -115,6 +115,17 @@ struct QS8AddParams {
 };
 using QS8VAddUkernelFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8AddParams* params);
 
+// Int8 MUL with TFLite's fixed-point semantics, per element:
+//   y = clamp(MultiplyByQuantizedMultiplier((a + offset1) * (b + offset2), multiplier, shift) + out_zero_point,
+//             min, max)
+struct QS8MulParams {
+  int32_t offset1, offset2, multiplier, shift, out_zero_point, min, max;
+};
+using QS8VMulUkernelFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8MulParams* params);
+// The vector-scalar forms (b[0] the scalar) of int8 ADD / SUB and MUL share
+// those types. Scalar-op-vector runs them with the operands and their
+// parameters swapped: both ops are symmetric in their integer arithmetic.
+
 // Pooling of one output pixel over its window clamped to the input: `rows` x
 // `cols` taps (both >= 1); tap (r, c) of channel k is input[r * row_stride +
 // c * channels + k]. output: `channels` floats (channels >= 1).
@@ -189,6 +200,11 @@ struct KernelIsa {
     F32IBilinearUkernelFn ibilinear;
   } f32_pool;
   QS8VAddUkernelFn qs8_vadd;  // nullptr: none at this level
+  // Int8 vector-scalar ADD / SUB, int8 MUL; nullptr: none at this level.
+  struct {
+    QS8VAddUkernelFn addc;
+    QS8VMulUkernelFn mul, mulc;
+  } qs8_vbinary;
 };
 
 // The best level this build and CPU support (detected once).

@@ -301,6 +301,14 @@ bool QS8AddParamsOf(const void* reference_state, QS8AddParams* p) {
   return true;
 }
 
+bool QS8MulParamsOf(const void* reference_state, QS8MulParams* p) {
+  const auto* s = static_cast<const BinaryState*>(reference_state);
+  if (s == nullptr || s->dtype != DType::kI8 || s->kind != BinaryOpKind::kMul) return false;
+  *p = QS8MulParams{s->input1_offset, s->input2_offset, s->output_multiplier, s->output_shift,
+                    s->output_offset, s->act_min, s->act_max};
+  return true;
+}
+
 Status EvalElementwiseBinary(KernelContext* ctx) {
   const BinaryState* s = ctx->state<BinaryState>();
   const Tensor* a = ctx->input(0);

@@ -73,6 +73,8 @@ Status EvalElementwiseBinary(KernelContext* ctx);
 // (`reference_state`: the state PrepareElementwiseBinary left), for optimized
 // kernels that must compute exactly what it computes. False for other nodes.
 bool QS8AddParamsOf(const void* reference_state, QS8AddParams* params);
+// The same for an int8 MUL node.
+bool QS8MulParamsOf(const void* reference_state, QS8MulParams* params);
 
 }  // namespace ref
 }  // namespace edgert

@@ -88,58 +88,11 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   const Window2D& g = s->window;
   const int out_c = ws[0];
 
-  const int8_t* w = weights->data_as<int8_t>();
-  const int32_t* b = bias != nullptr ? bias->data_as<int32_t>() : nullptr;
-  QS8ChannelWords cw;
-  for (int oc = 0; oc < out_c; ++oc)  // an int32 accumulator might overflow: the reference runs this node
-    if (!MakeQS8ChannelWords(q, oc, w + static_cast<size_t>(oc) * k, static_cast<size_t>(k), 1, b ? b[oc] : 0, &cw))
-      return Status::Ok();
-
-  // The c4 microkernel (int8 weights) where there is one and the weights minus
-  // their zero point fit int8, else the c2 one (int16 weights).
-  bool c4 = isa.qs8_gemm_c4.fn != nullptr;
-  for (int64_t i = 0; c4 && i < static_cast<int64_t>(out_c) * k; ++i) {
-    const int32_t v = w[i] - q.weight_zp[i / k];
-    c4 = v >= -128 && v <= 127;
-  }
-  const int mr = c4 ? isa.qs8_gemm_c4.mr : isa.qs8_gemm.mr;
-  const int nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;
-
-  // Pack: panel p holds channels [p*nr, p*nr + nr).
-  const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;
-  const size_t weight_bytes = c4 ? static_cast<size_t>((k + 3) / 4 * 4) * static_cast<size_t>(nr)
-                                 : static_cast<size_t>((k + 7) / 8 * 8) * static_cast<size_t>(nr) * sizeof(int16_t);
-  const size_t panel_bytes = header_words * sizeof(int32_t) + weight_bytes;
-  const int panels = (out_c + nr - 1) / nr;
-  uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePersistent(panels * panel_bytes));
-  if (packed == nullptr)
-    return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight panels", panels);
-  for (int p = 0; p < panels; ++p) {
-    int32_t* header = reinterpret_cast<int32_t*>(packed + p * panel_bytes);  // zeroed: padding stays 0
-    int16_t* pairs = reinterpret_cast<int16_t*>(header + header_words);
-    int8_t* quads = reinterpret_cast<int8_t*>(header + header_words);
-    for (int j = 0; j < nr && p * nr + j < out_c; ++j) {
-      const int oc = p * nr + j;
-      const int8_t* src = w + static_cast<size_t>(oc) * static_cast<size_t>(k);
-      MakeQS8ChannelWords(q, oc, src, static_cast<size_t>(k), 1, b != nullptr ? b[oc] : 0, &cw);
-      int64_t sum = 0;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        const int32_t v = src[kk] - q.weight_zp[oc];
-        sum += v;
-        if (c4)
-          quads[(static_cast<size_t>(kk / 4) * nr + j) * 4 + static_cast<size_t>(kk % 4)] = static_cast<int8_t>(v);
-        else
-          pairs[(static_cast<size_t>(kk / 2) * nr + j) * 2 + static_cast<size_t>(kk % 2)] = static_cast<int16_t>(v);
-      }
-      // c4: the microkernel adds 128 * sum(w) (A offset by 128); int32 wraps
-      // and cancels exactly.
-      header[j] = c4 ? static_cast<int32_t>(static_cast<uint32_t>(cw.acc0) - static_cast<uint32_t>(sum * 128))
-                     : cw.acc0;
-      header[nr + j] = cw.multiplier;
-      header[2 * nr + j] = cw.left;
-      header[3 * nr + j] = cw.right;
-    }
-  }
+  QS8PackedGemm pg;
+  EDGERT_RETURN_IF_ERROR(PackQS8Gemm(ctx, q, weights->data_as<int8_t>(), out_c, k,
+                                     bias != nullptr ? bias->data_as<int32_t>() : nullptr, &pg));
+  if (pg.gemm == nullptr) return Status::Ok();
+  const int mr = pg.mr, nr = pg.nr;
 
   s->direct = ws[1] == 1 && ws[2] == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
               g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
@@ -152,11 +105,11 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   s->nr = nr;
   s->out_c = out_c;
   s->k = static_cast<int>(k);
-  s->panel_bytes = panel_bytes;
-  s->packed = packed;
+  s->panel_bytes = pg.panel_bytes;
+  s->packed = pg.packed;
   s->input_zp = static_cast<int8_t>(q.input_zp);
   s->params = {q.output_zp, q.act_min, q.act_max};
-  s->gemm = c4 ? isa.qs8_gemm_c4.fn : isa.qs8_gemm.fn;
+  s->gemm = pg.gemm;
   return Status::Ok();
 }
 

@@ -1,5 +1,9 @@
 #include "kernels/optimized/elementwise.h"
 
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
 #include "kernels/common/broadcast.h"
 #include "kernels/common/elementwise_binary.h"
 #include "kernels/common/quant.h"
@@ -15,15 +19,115 @@ struct UnaryState {
   F32UnaryParams params = {0.f, 0.f, 0.f};
 };
 
+// The microkernels of one op and element type: op (vector op vector), opc
+// (vector op scalar b[0]) with `params`, ropc (scalar op vector, called as
+// ropc(n, vector, scalar)) with `rparams`.
+template <typename T, typename P>
+struct BinaryUkernels {
+  void (*op)(size_t, const T*, const T*, T*, const P*) = nullptr;
+  void (*opc)(size_t, const T*, const T*, T*, const P*) = nullptr;
+  void (*ropc)(size_t, const T*, const T*, T*, const P*) = nullptr;
+  P params = {}, rparams = {};
+};
+
 struct BinaryState {
   ReferenceFallback fallback;
-  F32VBinaryUkernels fns = {nullptr, nullptr, nullptr};
   BinaryBroadcastPlan plan;  // kNotCovered: the reference kernel runs this node
-  F32MinMaxParams minmax = {0.f, 0.f};
-  // int8 ADD / SUB of same-shape operands (plan.kind == kSameShape).
-  QS8VAddUkernelFn qs8_add = nullptr;
-  QS8AddParams qs8 = {};
+  // One of these is set (its op != nullptr) on covered nodes.
+  BinaryUkernels<float, F32MinMaxParams> f32;
+  BinaryUkernels<int8_t, QS8AddParams> qs8_add;  // ADD, SUB
+  BinaryUkernels<int8_t, QS8MulParams> qs8_mul;  // MUL
+  // int8 kRows plans with short rows: Y repeated tile_reps times in scratch,
+  // so that one microkernel call covers tile_reps rows of X.
+  int tile_scratch = -1;
+  int64_t tile_reps = 1;
 };
+
+// Rows of fewer bytes than this are run several at a time (int8 kRows).
+constexpr int64_t kTileBytes = 1024;
+
+// Runs the plan's microkernel calls (a, b: the node's inputs in order).
+// `tiled` (nullptr: none) has room for `reps` rows of Y: then reps rows of X
+// go to one call.
+template <typename T, typename P>
+void RunPlan(const BinaryBroadcastPlan& p, const BinaryUkernels<T, P>& k, const T* a, const T* b, T* out,
+             T* tiled = nullptr, int64_t reps = 1) {
+  if (p.kind == BinaryBroadcastPlan::kSameShape) {
+    k.op(static_cast<size_t>(p.n), a, b, out, &k.params);
+    return;
+  }
+  // kRows: X (full) is [outer, rows, inner], Y (broadcast) is [outer, inner].
+  const T* x = p.broadcast_first ? b : a;
+  const T* y = p.broadcast_first ? a : b;
+  const size_t inner = static_cast<size_t>(p.inner);
+  if (inner == 1) {  // one scalar of Y per outer index
+    const size_t rows = static_cast<size_t>(p.rows);
+    for (int64_t o = 0; o < p.outer; ++o) {
+      if (p.broadcast_first)
+        k.ropc(rows, x + o * p.rows, y + o, out + o * p.rows, &k.rparams);
+      else
+        k.opc(rows, x + o * p.rows, y + o, out + o * p.rows, &k.params);
+    }
+    return;
+  }
+  if (tiled != nullptr && reps > 1) {
+    for (int64_t o = 0; o < p.outer; ++o) {
+      for (int64_t r = 0; r < reps; ++r) std::memcpy(tiled + r * p.inner, y + o * p.inner, inner * sizeof(T));
+      for (int64_t r = 0; r < p.rows; r += reps) {
+        const size_t n = static_cast<size_t>(std::min(reps, p.rows - r)) * inner;
+        const int64_t off = (o * p.rows + r) * p.inner;
+        if (p.broadcast_first)
+          k.op(n, tiled, x + off, out + off, &k.params);
+        else
+          k.op(n, x + off, tiled, out + off, &k.params);
+      }
+    }
+    return;
+  }
+  for (int64_t o = 0; o < p.outer; ++o) {
+    const T* yo = y + o * p.inner;
+    for (int64_t r = 0; r < p.rows; ++r) {
+      const int64_t off = (o * p.rows + r) * p.inner;
+      if (p.broadcast_first)
+        k.op(inner, yo, x + off, out + off, &k.params);
+      else
+        k.op(inner, x + off, yo, out + off, &k.params);
+    }
+  }
+}
+
+// The int8 microkernels of `op` for a node whose reference state is
+// `reference_state`; false where the ISA table lacks them.
+bool PrepareQS8Binary(QS8BinaryOp op, const void* reference_state, BinaryState* s) {
+  const KernelIsa& isa = GetKernelIsa();
+  if (op == QS8BinaryOp::kAdd) {
+    QS8AddParams q;
+    if (isa.qs8_vadd == nullptr || isa.qs8_vbinary.addc == nullptr || !ref::QS8AddParamsOf(reference_state, &q))
+      return false;
+    // Scalar + vector: the vector-scalar kernel with the operands' roles swapped.
+    QS8AddParams r = q;
+    std::swap(r.offset1, r.offset2);
+    std::swap(r.multiplier1, r.multiplier2);
+    std::swap(r.shift1, r.shift2);
+    s->qs8_add.op = isa.qs8_vadd;
+    s->qs8_add.opc = s->qs8_add.ropc = isa.qs8_vbinary.addc;
+    s->qs8_add.params = q;
+    s->qs8_add.rparams = r;
+    return true;
+  }
+  if (op == QS8BinaryOp::kMul) {
+    QS8MulParams q;
+    if (isa.qs8_vbinary.mul == nullptr || isa.qs8_vbinary.mulc == nullptr || !ref::QS8MulParamsOf(reference_state, &q))
+      return false;
+    s->qs8_mul.op = isa.qs8_vbinary.mul;
+    s->qs8_mul.opc = s->qs8_mul.ropc = isa.qs8_vbinary.mulc;
+    s->qs8_mul.params = q;
+    s->qs8_mul.rparams = q;
+    std::swap(s->qs8_mul.rparams.offset1, s->qs8_mul.rparams.offset2);
+    return true;
+  }
+  return false;
+}
 
 // Dim d of s right-aligned to rank r (1 where s has no such dim).
 int32_t AlignedDim(const Shape& s, int r, int d) {
@@ -87,28 +191,33 @@ BinaryBroadcastPlan ClassifyBinaryBroadcast(const Shape& a, const Shape& b) {
 }
 
 Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F32VBinaryUkernels& fns,
-                                QS8VAddUkernelFn qs8_add) {
+                                QS8BinaryOp qs8) {
   BinaryState* s = nullptr;
   EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref, &s));
   // The reference prepare validated the operands (equal dtypes, broadcastable
   // shapes, a valid activation); only coverage is decided here.
   const Tensor* a = ctx->input(0);
   const Tensor* b = ctx->input(1);
-  if (qs8_add != nullptr && a->dtype == DType::kI8) {
-    const BinaryBroadcastPlan plan = ClassifyBinaryBroadcast(a->shape, b->shape);
-    if (plan.kind == BinaryBroadcastPlan::kSameShape && ref::QS8AddParamsOf(s->fallback.state, &s->qs8)) {
-      s->qs8_add = qs8_add;
-      s->plan = plan;
+  const BinaryBroadcastPlan plan = ClassifyBinaryBroadcast(a->shape, b->shape);
+  if (plan.kind == BinaryBroadcastPlan::kNotCovered) return Status::Ok();
+  if (a->dtype == DType::kI8) {
+    if (!PrepareQS8Binary(qs8, s->fallback.state, s)) return Status::Ok();
+    s->plan = plan;
+    if (plan.kind == BinaryBroadcastPlan::kRows && plan.inner > 1 && plan.inner < kTileBytes / 2 && plan.rows > 1) {
+      s->tile_reps = std::min<int64_t>(kTileBytes / plan.inner, plan.rows);
+      EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(s->tile_reps * plan.inner), &s->tile_scratch));
     }
     return Status::Ok();
   }
   if (fns.op == nullptr || a->dtype != DType::kF32) return Status::Ok();
-  const BinaryBroadcastPlan plan = ClassifyBinaryBroadcast(a->shape, b->shape);
-  if (plan.kind == BinaryBroadcastPlan::kNotCovered) return Status::Ok();
   schema::Activation act = schema::Activation_NONE;
   if (const auto* opts = ctx->options<schema::BinaryOptions>()) act = opts->activation();
-  ActivationRangeFloat(act, &s->minmax.min, &s->minmax.max);
-  s->fns = fns;
+  F32MinMaxParams minmax = {0.f, 0.f};
+  ActivationRangeFloat(act, &minmax.min, &minmax.max);
+  s->f32.op = fns.op;
+  s->f32.opc = fns.opc;
+  s->f32.ropc = fns.ropc;
+  s->f32.params = s->f32.rparams = minmax;
   s->plan = plan;
   return Status::Ok();
 }
@@ -117,37 +226,16 @@ Status EvalBinaryElementwise(KernelContext* ctx) {
   const BinaryState& s = *ctx->state<BinaryState>();
   const BinaryBroadcastPlan& p = s.plan;
   if (p.kind == BinaryBroadcastPlan::kNotCovered) return s.fallback.Eval(ctx);
-  if (s.qs8_add != nullptr) {
-    s.qs8_add(static_cast<size_t>(p.n), ctx->input(0)->data_as<int8_t>(), ctx->input(1)->data_as<int8_t>(),
-              ctx->output(0)->data_as<int8_t>(), &s.qs8);
-    return Status::Ok();
-  }
-  const float* a = ctx->input(0)->data_as<float>();
-  const float* b = ctx->input(1)->data_as<float>();
-  float* out = ctx->output(0)->data_as<float>();
-  if (p.kind == BinaryBroadcastPlan::kSameShape) {
-    s.fns.op(static_cast<size_t>(p.n), a, b, out, &s.minmax);
-    return Status::Ok();
-  }
-  // kRows: X (full) is [outer, rows, inner], Y (broadcast) is [outer, inner].
-  const float* x = p.broadcast_first ? b : a;
-  const float* y = p.broadcast_first ? a : b;
-  const size_t inner = static_cast<size_t>(p.inner);
-  if (inner == 1) {  // one scalar of Y per outer index
-    const F32VBinaryUkernelFn fn = p.broadcast_first ? s.fns.ropc : s.fns.opc;
-    const size_t rows = static_cast<size_t>(p.rows);
-    for (int64_t o = 0; o < p.outer; ++o) fn(rows, x + o * p.rows, y + o, out + o * p.rows, &s.minmax);
-    return Status::Ok();
-  }
-  for (int64_t o = 0; o < p.outer; ++o) {
-    const float* yo = y + o * p.inner;
-    for (int64_t r = 0; r < p.rows; ++r) {
-      const int64_t off = (o * p.rows + r) * p.inner;
-      if (p.broadcast_first)
-        s.fns.op(inner, yo, x + off, out + off, &s.minmax);
-      else
-        s.fns.op(inner, x + off, yo, out + off, &s.minmax);
-    }
+  const Tensor* a = ctx->input(0);
+  const Tensor* b = ctx->input(1);
+  Tensor* out = ctx->output(0);
+  int8_t* tiled = s.tile_scratch >= 0 ? static_cast<int8_t*>(ctx->scratch(s.tile_scratch)) : nullptr;
+  if (s.qs8_add.op != nullptr) {
+    RunPlan(p, s.qs8_add, a->data_as<int8_t>(), b->data_as<int8_t>(), out->data_as<int8_t>(), tiled, s.tile_reps);
+  } else if (s.qs8_mul.op != nullptr) {
+    RunPlan(p, s.qs8_mul, a->data_as<int8_t>(), b->data_as<int8_t>(), out->data_as<int8_t>(), tiled, s.tile_reps);
+  } else {
+    RunPlan(p, s.f32, a->data_as<float>(), b->data_as<float>(), out->data_as<float>());
   }
   return Status::Ok();
 }

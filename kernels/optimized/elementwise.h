@@ -6,16 +6,18 @@
 // whether the microkernels cover the node. Nodes they do not cover run the
 // reference kernel's eval.
 //
-// Covered: f32 input(s) (and int8 ADD / SUB of same-shape operands), microkernels present at the active ISA level, and for
-// binary ops one of these broadcast patterns (classified in prepare; the
-// operand shapes are right-aligned to the output's rank, dims of size 1 in the
-// output ignored):
+// Covered: f32 input(s) (and int8 ADD / SUB / MUL), microkernels present at
+// the active ISA level, and for binary ops one of these broadcast patterns
+// (classified in prepare; the operand shapes are right-aligned to the output's
+// rank, dims of size 1 in the output ignored):
 //  - both operands have the output's shape (one vector-vector call);
 //  - one operand has the output's shape and the other, Y, has the dims
 //    [outer dims equal to the output's..., 1..., inner dims equal to the
 //    output's...]: e.g. [N,H,W,C] op [C] or [1,1,1,C] or [N,1,1,C] (per-channel:
-//    one vector-vector call per row of C), [N,H,W,C] op [N,H,W,1] or a scalar
-//    (inner part empty: one vector-scalar call per outer index).
+//    one vector-vector call per row of C; int8 rows shorter than 512 bytes
+//    run many at a time against Y repeated in scratch), [N,H,W,C] op
+//    [N,H,W,1] or a scalar (inner part empty: one vector-scalar call per
+//    outer index).
 // Every other pattern (both operands broadcast, e.g. [N,1,W,1] op [1,H,1,C],
 // or Y = [1,H,1,C]) runs the reference kernel.
 #pragma once
@@ -32,11 +34,15 @@ Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnar
                                const F32UnaryParams& params);
 Status EvalUnaryElementwise(KernelContext* ctx);
 
-// Prepare of a binary op with BinaryOptions' fused activation. `qs8_add`
-// (ADD and SUB only; may be nullptr) covers int8 operands of the same shape,
-// with the fixed-point parameters the reference prepare chose.
+// Which int8 microkernels of the ISA table (KernelIsa::qs8_vadd,
+// qs8_vbinary) a binary op runs: ADD and SUB the add ones, MUL the mul ones.
+enum class QS8BinaryOp { kNone, kAdd, kMul };
+
+// Prepare of a binary op with BinaryOptions' fused activation. `qs8` names the
+// int8 microkernels that cover int8 operands (on the same broadcast patterns as
+// f32), with the fixed-point parameters the reference prepare chose.
 Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F32VBinaryUkernels& fns,
-                                QS8VAddUkernelFn qs8_add = nullptr);
+                                QS8BinaryOp qs8 = QS8BinaryOp::kNone);
 Status EvalBinaryElementwise(KernelContext* ctx);
 
 // How a binary node's operands broadcast, as far as the microkernels care.

@@ -1,7 +1,10 @@
 // FULLY_CONNECTED optimized kernel. Covered: f32 with constant weights [O, I]
-// (and constant or no bias), when the ISA table has an f32 GEMM microkernel;
-// every other node (weights fed at run time, i8/u8) runs the reference kernel
-// (decided in prepare).
+// (and constant or no bias), when the ISA table has an f32 GEMM microkernel,
+// and int8 input / weights / output with constant weights and int32 bias when
+// it has a QS8 GEMM (kernels/optimized/qs8_conv.h: per-tensor or per-channel
+// weight scales, the input zero point folded into each unit's constant, the
+// reference's requantization, bit-identical); every other node (weights fed at
+// run time, u8, hybrid f32 x i8) runs the reference kernel (decided in prepare).
 //
 // Prepare runs the reference prepare (validation, the output shape with the
 // keep_num_dims rule), then packs the weights once into persistent memory as
@@ -13,9 +16,14 @@
 // runs the 1-row microkernel where the ISA table has one.
 // Threads: row tiles of whole MR groups x column tiles of whole NR panels
 // (ChooseGemmTiles), so results are identical on any thread count.
+// The int8 path is the same GEMM on the QS8 microkernel (weights packed once
+// by PackQS8Gemm, like a 1x1 CONV_2D's).
+#include <algorithm>
+
 #include "kernels/common/quant.h"
 #include "kernels/optimized/f32_gemm.h"
 #include "kernels/optimized/fallback.h"
+#include "kernels/optimized/qs8_conv.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 
@@ -30,7 +38,51 @@ struct FullyConnectedState {
   size_t tile_rows = 0, tile_cols = 0;
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
+  // int8 nodes: qs8.gemm != nullptr.
+  QS8PackedGemm qs8;
+  QS8ConvParams qs8_params = {0, 0, 0};
 };
+
+// The int8 path's prepare: packs the weights when the node is covered.
+Status PrepareQS8(KernelContext* ctx, FullyConnectedState* s) {
+  if (GetKernelIsa().qs8_gemm.fn == nullptr || !QS8WithConstantWeights(ctx)) return Status::Ok();
+  const Tensor* input = ctx->input(0);
+  const Tensor* weights = ctx->input(1);
+  const Tensor* bias = ctx->input(2);
+  const auto* opt = ctx->options<schema::FullyConnectedOptions>();
+  const int n = weights->shape[0];
+  const int64_t k = weights->shape[1];
+  ConvQuantParams q;
+  EDGERT_RETURN_IF_ERROR(PrepareConvQuant(ctx, input, weights, bias, ctx->output(0), 0, n, opt->activation(), &q));
+  QS8PackedGemm pg;
+  EDGERT_RETURN_IF_ERROR(
+      PackQS8Gemm(ctx, q, weights->data_as<int8_t>(), n, k, bias != nullptr ? bias->data_as<int32_t>() : nullptr, &pg));
+  if (pg.gemm == nullptr) return Status::Ok();
+  s->in_size = static_cast<size_t>(k);
+  s->out_size = static_cast<size_t>(n);
+  s->rows = static_cast<size_t>(input->shape.NumElements()) / s->in_size;
+  ChooseGemmTiles(s->rows, s->out_size, s->in_size, static_cast<size_t>(pg.mr), static_cast<size_t>(pg.nr),
+                  ctx->num_threads(), &s->tile_rows, &s->tile_cols);
+  s->qs8 = pg;
+  s->qs8_params = {q.output_zp, q.act_min, q.act_max};
+  return Status::Ok();
+}
+
+Status EvalQS8(KernelContext* ctx, const FullyConnectedState& s) {
+  if (s.rows == 0) return Status::Ok();
+  const int8_t* in = ctx->input(0)->data_as<int8_t>();
+  int8_t* out = ctx->output(0)->data_as<int8_t>();
+  const size_t mr = static_cast<size_t>(s.qs8.mr), nr = static_cast<size_t>(s.qs8.nr);
+  // Tile [r0, r0 + nrows) x [c0, c0 + nc): c0 is a multiple of nr, r0 of mr.
+  ctx->ParallelFor2D(s.rows, s.out_size, s.tile_rows, s.tile_cols,
+                     [&](int /*worker*/, size_t r0, size_t c0, size_t nrows, size_t nc) {
+                       const uint8_t* w = s.qs8.packed + (c0 / nr) * s.qs8.panel_bytes;
+                       for (size_t r = r0; r < r0 + nrows; r += mr)
+                         s.qs8.gemm(std::min(mr, r0 + nrows - r), nc, s.in_size, in + r * s.in_size, s.in_size, w,
+                                    out + r * s.out_size + c0, s.out_size, &s.qs8_params);
+                     });
+  return Status::Ok();
+}
 
 Status Prepare(KernelContext* ctx) {
   FullyConnectedState* s = nullptr;
@@ -38,6 +90,7 @@ Status Prepare(KernelContext* ctx) {
 
   // The reference prepare validated the operands (one dtype for input,
   // weights, bias and output); only coverage is decided here.
+  if (ctx->input(0)->dtype == DType::kI8) return PrepareQS8(ctx, s);
   const F32Gemm gemm = GetF32Gemm();
   if (gemm.gemm == nullptr || !F32WithConstantWeights(ctx)) return Status::Ok();
   const Tensor* weights = ctx->input(1);
@@ -64,6 +117,7 @@ Status Prepare(KernelContext* ctx) {
 
 Status Eval(KernelContext* ctx) {
   const FullyConnectedState& s = *ctx->state<FullyConnectedState>();
+  if (s.qs8.gemm != nullptr) return EvalQS8(ctx, s);
   if (s.gemm.gemm == nullptr) return s.fallback.Eval(ctx);
   if (s.rows == 0) return Status::Ok();
   const float* in = ctx->input(0)->data_as<float>();

@@ -1,5 +1,5 @@
 // MUL optimized kernel: y = clamp(a * b) with the fused activation.
-// f32 nodes whose broadcast pattern the microkernels cover run them
+// f32 and int8 nodes whose broadcast pattern the microkernels cover run them
 // (kernels/optimized/elementwise.h, classified in prepare); other nodes run the
 // reference kernel.
 #include "kernels/optimized/elementwise.h"
@@ -11,7 +11,8 @@ namespace opt {
 namespace {
 
 Status Prepare(KernelContext* ctx) {
-  return PrepareBinaryElementwise(ctx, ref::Register_MUL(), GetKernelIsa().f32_vbinary.mul);
+  return PrepareBinaryElementwise(ctx, ref::Register_MUL(), GetKernelIsa().f32_vbinary.mul,
+                                  QS8BinaryOp::kMul);
 }
 
 }  // namespace

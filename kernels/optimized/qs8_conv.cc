@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 namespace edgert {
 namespace opt {
@@ -23,6 +24,79 @@ bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_
   out->left = std::max(q.shift[c], 0);
   out->right = std::max(-q.shift[c], 0);
   return true;
+}
+
+Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
+                   const int32_t* b, QS8PackedGemm* out) {
+  std::vector<const int8_t*> cols(static_cast<size_t>(out_c));
+  std::vector<int> channels(static_cast<size_t>(out_c));
+  for (int oc = 0; oc < out_c; ++oc) {
+    cols[static_cast<size_t>(oc)] = w + static_cast<size_t>(oc) * static_cast<size_t>(k);
+    channels[static_cast<size_t>(oc)] = oc;
+  }
+  return PackQS8GemmColumns(ctx, q, out_c, k, cols.data(), channels.data(), b, out);
+}
+
+Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, int64_t k, const int8_t* const* cols,
+                          const int* channels, const int32_t* b, QS8PackedGemm* out) {
+  *out = QS8PackedGemm();
+  const KernelIsa& isa = GetKernelIsa();
+  if (isa.qs8_gemm.fn == nullptr) return Status::Ok();
+  QS8ChannelWords cw;
+  for (int j = 0; j < n; ++j) {  // an int32 accumulator might overflow: the reference runs this node
+    const int c = channels[j];
+    if (!MakeQS8ChannelWords(q, c, cols[j], static_cast<size_t>(k), 1, b ? b[c] : 0, &cw)) return Status::Ok();
+  }
+
+  bool c4 = isa.qs8_gemm_c4.fn != nullptr;
+  for (int j = 0; c4 && j < n; ++j)
+    for (int64_t i = 0; c4 && i < k; ++i) {
+      const int32_t v = cols[j][i] - q.weight_zp[channels[j]];
+      c4 = v >= -128 && v <= 127;
+    }
+  const int nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;
+
+  // Pack: panel p holds columns [p*nr, p*nr + nr).
+  const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;
+  const size_t weight_bytes = c4 ? static_cast<size_t>((k + 3) / 4 * 4) * static_cast<size_t>(nr)
+                                 : static_cast<size_t>((k + 7) / 8 * 8) * static_cast<size_t>(nr) * sizeof(int16_t);
+  const size_t panel_bytes = header_words * sizeof(int32_t) + weight_bytes;
+  const int panels = (n + nr - 1) / nr;
+  uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePersistent(panels * panel_bytes));
+  if (packed == nullptr)
+    return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight panels", panels);
+  for (int p = 0; p < panels; ++p) {
+    int32_t* header = reinterpret_cast<int32_t*>(packed + p * panel_bytes);  // zeroed: padding stays 0
+    int16_t* pairs = reinterpret_cast<int16_t*>(header + header_words);
+    int8_t* quads = reinterpret_cast<int8_t*>(header + header_words);
+    for (int j = 0; j < nr && p * nr + j < n; ++j) {
+      const int col = p * nr + j, c = channels[col];
+      const int8_t* src = cols[col];
+      MakeQS8ChannelWords(q, c, src, static_cast<size_t>(k), 1, b != nullptr ? b[c] : 0, &cw);
+      int64_t sum = 0;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const int32_t v = src[kk] - q.weight_zp[c];
+        sum += v;
+        if (c4)
+          quads[(static_cast<size_t>(kk / 4) * nr + j) * 4 + static_cast<size_t>(kk % 4)] = static_cast<int8_t>(v);
+        else
+          pairs[(static_cast<size_t>(kk / 2) * nr + j) * 2 + static_cast<size_t>(kk % 2)] = static_cast<int16_t>(v);
+      }
+      // c4: the microkernel adds 128 * sum(w) (A offset by 128); int32 wraps
+      // and cancels exactly.
+      header[j] = c4 ? static_cast<int32_t>(static_cast<uint32_t>(cw.acc0) - static_cast<uint32_t>(sum * 128))
+                     : cw.acc0;
+      header[nr + j] = cw.multiplier;
+      header[2 * nr + j] = cw.left;
+      header[3 * nr + j] = cw.right;
+    }
+  }
+  out->gemm = c4 ? isa.qs8_gemm_c4.fn : isa.qs8_gemm.fn;
+  out->mr = c4 ? isa.qs8_gemm_c4.mr : isa.qs8_gemm.mr;
+  out->nr = nr;
+  out->panel_bytes = panel_bytes;
+  out->packed = packed;
+  return Status::Ok();
 }
 
 bool QS8WithConstantWeights(KernelContext* ctx) {

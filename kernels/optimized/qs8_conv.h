@@ -36,6 +36,26 @@ bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_
 // rest of the dtypes and the quantization).
 bool QS8WithConstantWeights(KernelContext* ctx);
 
+// Weights of out_c x k (channel c's k weights at w + c * k, raw int8) packed
+// once into persistent memory for the ISA table's QS8 GEMM: the c4 (VNNI)
+// microkernel where there is one and the weights minus their zero point fit
+// int8, else the c2 one (QS8GemmUkernelFn's layouts), with each channel's
+// output stage from q and `bias` (nullptr: none). gemm == nullptr: not covered
+// (no microkernel, or an int32 accumulator might overflow: the reference runs).
+struct QS8PackedGemm {
+  QS8GemmUkernelFn gemm = nullptr;
+  int mr = 0, nr = 0;
+  size_t panel_bytes = 0;  // panel p (channels [p * nr, p * nr + nr)) at packed + p * panel_bytes
+  const uint8_t* packed = nullptr;
+};
+Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
+                   const int32_t* bias, QS8PackedGemm* out);
+// The same for n GEMM columns whose k weights lie anywhere: column j's at
+// cols[j], with the output stage of conv channel channels[j] (its
+// requantization, weight zero point and bias).
+Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, int64_t k, const int8_t* const* cols,
+                          const int* channels, const int32_t* bias, QS8PackedGemm* out);
+
 // CONV_2D, groups 1. gemm == nullptr: not covered (the reference runs).
 struct QS8Conv2D {
   QS8GemmUkernelFn gemm = nullptr;
@@ -65,6 +85,20 @@ struct QS8DepthwiseConv2D {
 };
 Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s);
 void EvalQS8DepthwiseConv2D(KernelContext* ctx, const QS8DepthwiseConv2D& s);
+
+// TRANSPOSE_CONV whose taps tile the output exactly (stride equal to the
+// filter size, no padding; kernels/optimized/transpose_conv_qs8.cc).
+// gemm == nullptr: not covered. pad_top / pad_left: the padding before.
+struct QS8TransposeConv {
+  QS8GemmUkernelFn gemm = nullptr;
+  int mr = 0;
+  int batches = 0, in_h = 0, in_w = 0, in_c = 0, out_c = 0, filter_h = 0, filter_w = 0;
+  size_t tile_rows = 0;  // output rows per parallel tile
+  const uint8_t* const* packed = nullptr;  // per filter row: its KW * O packed GEMM columns
+  QS8ConvParams params = {0, 0, 0};
+};
+Status PrepareQS8TransposeConv(KernelContext* ctx, int pad_top, int pad_left, QS8TransposeConv* s);
+void EvalQS8TransposeConv(KernelContext* ctx, const QS8TransposeConv& s);
 
 }  // namespace opt
 }  // namespace edgert

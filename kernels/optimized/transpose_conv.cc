@@ -1,6 +1,8 @@
 // TRANSPOSE_CONV optimized kernel. Covered: f32 with constant weights and bias
 // when the ISA table has an f32 GEMM microkernel and the column buffer below
-// fits kMaxColumns; every other node runs the reference kernel.
+// fits kMaxColumns, and int8 whose filter taps tile the output exactly
+// (stride = filter size, no padding: kernels/optimized/transpose_conv_qs8.cc,
+// bit-identical with the reference); every other node runs the reference kernel.
 //
 // Prepare runs the reference prepare (validation, output shape), recomputes
 // the padding before (as the reference: SAME splits max(full - out, 0) / 2,
@@ -30,6 +32,7 @@
 #include "kernels/dispatch.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
+#include "kernels/optimized/qs8_conv.h"
 #include "kernels/reference/reference_kernels.h"
 
 namespace edgert {
@@ -58,6 +61,7 @@ struct TransposeConvState {
   const int32_t* col_begin = nullptr;
   const int64_t* col_off = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
+  QS8TransposeConv qs8;  // int8 nodes: qs8.gemm != nullptr
 };
 
 int PadBefore(schema::Padding padding, int in, int k, int stride, int explicit_before, int out) {
@@ -109,8 +113,16 @@ Status Prepare(KernelContext* ctx) {
   const Tensor* weights = ctx->input(1);
   const Tensor* bias = ctx->input(2);
   const Tensor* output = ctx->output(0);
-  if (isa.f32_gemm.fn == nullptr || !F32WithConstantWeights(ctx)) return Status::Ok();
   const auto* opt = ctx->options<schema::TransposeConvOptions>();
+  if (input->dtype == DType::kI8) {
+    int qpads[4];
+    EDGERT_RETURN_IF_ERROR(ReadPadding(ctx, opt->padding(), opt->pads(), qpads));
+    const Shape& ws = weights->shape;
+    return PrepareQS8TransposeConv(
+        ctx, PadBefore(opt->padding(), input->shape[1], ws[1], opt->stride_h(), qpads[0], output->shape[1]),
+        PadBefore(opt->padding(), input->shape[2], ws[2], opt->stride_w(), qpads[1], output->shape[2]), &s->qs8);
+  }
+  if (isa.f32_gemm.fn == nullptr || !F32WithConstantWeights(ctx)) return Status::Ok();
   const Shape& is = input->shape;
   const Shape& ws = weights->shape;
   const Shape& os = output->shape;
@@ -173,6 +185,10 @@ Status Prepare(KernelContext* ctx) {
 
 Status Eval(KernelContext* ctx) {
   const TransposeConvState& s = *ctx->state<TransposeConvState>();
+  if (s.qs8.gemm != nullptr) {
+    EvalQS8TransposeConv(ctx, s.qs8);
+    return Status::Ok();
+  }
   if (s.gemm == nullptr) return s.fallback.Eval(ctx);
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();

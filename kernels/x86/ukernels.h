@@ -106,4 +106,13 @@ void f32_ibilinear_ukernel_c16__avx2(size_t pixels, size_t channels, const float
 void qs8_vadd_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                        const QS8AddParams* params);
 
+// Int8 ADD / SUB of a vector and a scalar, int8 MUL (QS8VAddUkernelFn,
+// QS8VMulUkernelFn; the c kernels read b[0] only).
+void qs8_vaddc_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                        const QS8AddParams* params);
+void qs8_vmul_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                       const QS8MulParams* params);
+void qs8_vmulc_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                        const QS8MulParams* params);
+
 }  // namespace edgert

@@ -1,0 +1,96 @@
+// The QS8 path of the optimized TRANSPOSE_CONV kernel
+// (kernels/optimized/qs8_conv.h): int8 input and output, constant int8
+// weights (per-channel or per-tensor) and bias, when the filter taps tile the
+// output exactly: stride equal to the filter size, no padding, output size =
+// input size * stride (the upsampling layers of segmentation decoders). Then
+// every output pixel receives exactly one tap: output row y * KH + ky is,
+// for input row y, one GEMM of the row's in_w pixels (M) by the weights of
+// filter row ky (N = KW * O columns, column kx * O + o, each with the output
+// stage of channel o and its bias), whose rows of N land contiguously in the
+// output row. The accumulator is the reference's exact one (bias plus
+// (x - input_zp) * (w - weight_zp) over the pixel's tap), requantized the same
+// way, so results are bit-identical. Output rows run in parallel; the
+// arithmetic of a value does not depend on the tiling.
+#include <algorithm>
+#include <vector>
+
+#include "kernels/common/parallel_tile.h"
+#include "kernels/optimized/qs8_conv.h"
+
+namespace edgert {
+namespace opt {
+
+Status PrepareQS8TransposeConv(KernelContext* ctx, int pad_top, int pad_left, QS8TransposeConv* s) {
+  if (GetKernelIsa().qs8_gemm.fn == nullptr || !QS8WithConstantWeights(ctx)) return Status::Ok();
+  const Tensor* input = ctx->input(0);
+  const Tensor* weights = ctx->input(1);
+  const Tensor* bias = ctx->input(2);
+  const Tensor* output = ctx->output(0);
+  const auto* opt = ctx->options<schema::TransposeConvOptions>();
+  const Shape& is = input->shape;
+  const Shape& ws = weights->shape;
+  const Shape& os = output->shape;
+  const int fh = ws[1], fw = ws[2], oc = ws[0], ic = ws[3];
+  if (opt->stride_h() != fh || opt->stride_w() != fw || pad_top != 0 || pad_left != 0 ||
+      static_cast<int64_t>(os[1]) != static_cast<int64_t>(is[1]) * fh ||
+      static_cast<int64_t>(os[2]) != static_cast<int64_t>(is[2]) * fw || is[3] != ic)
+    return Status::Ok();
+  ConvQuantParams q;
+  EDGERT_RETURN_IF_ERROR(PrepareConvQuant(ctx, input, weights, bias, output, 0, oc, opt->activation(), &q));
+
+  const int n = fw * oc;
+  auto** sets = static_cast<const uint8_t**>(ctx->AllocatePersistent(static_cast<size_t>(fh) * sizeof(uint8_t*)));
+  if (sets == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for packed weight tables");
+  const int8_t* w = weights->data_as<int8_t>();
+  std::vector<const int8_t*> cols(static_cast<size_t>(n));
+  std::vector<int> channels(static_cast<size_t>(n));
+  QS8PackedGemm pg;
+  for (int ky = 0; ky < fh; ++ky) {
+    for (int kx = 0; kx < fw; ++kx)
+      for (int o = 0; o < oc; ++o) {
+        const size_t col = static_cast<size_t>(kx) * oc + o;
+        cols[col] = w + ((static_cast<size_t>(o) * fh + ky) * fw + kx) * ic;  // weights[o][ky][kx][:]
+        channels[col] = o;
+      }
+    EDGERT_RETURN_IF_ERROR(PackQS8GemmColumns(ctx, q, n, ic, cols.data(), channels.data(),
+                                              bias != nullptr ? bias->data_as<int32_t>() : nullptr, &pg));
+    if (pg.gemm == nullptr) return Status::Ok();  // an accumulator might overflow: the reference runs
+    sets[ky] = pg.packed;
+  }
+  s->mr = pg.mr;
+  s->batches = is[0];
+  s->in_h = is[1];
+  s->in_w = is[2];
+  s->in_c = ic;
+  s->out_c = oc;
+  s->filter_h = fh;
+  s->filter_w = fw;
+  s->packed = sets;
+  s->params = {q.output_zp, q.act_min, q.act_max};
+  s->tile_rows = ParallelTile(static_cast<size_t>(s->batches) * s->in_h * fh,
+                              static_cast<size_t>(s->in_w) * static_cast<size_t>(n) * static_cast<size_t>(ic),
+                              ctx->num_threads(), 1);
+  s->gemm = pg.gemm;
+  return Status::Ok();
+}
+
+void EvalQS8TransposeConv(KernelContext* ctx, const QS8TransposeConv& s) {
+  const int8_t* in = ctx->input(0)->data_as<int8_t>();
+  int8_t* out = ctx->output(0)->data_as<int8_t>();
+  const size_t ic = static_cast<size_t>(s.in_c), in_w = static_cast<size_t>(s.in_w);
+  const size_t n = static_cast<size_t>(s.filter_w) * static_cast<size_t>(s.out_c);  // output row: in_w * n values
+  const size_t mr = static_cast<size_t>(s.mr), fh = static_cast<size_t>(s.filter_h);
+  // Output row r: input row r / fh (over all images), filter row r % fh.
+  ctx->ParallelFor(static_cast<size_t>(s.batches) * s.in_h * fh, s.tile_rows, [&](int, size_t start, size_t count) {
+    for (size_t r = start; r < start + count; ++r) {
+      const int8_t* a = in + (r / fh) * in_w * ic;
+      int8_t* c = out + r * in_w * n;
+      const uint8_t* w = s.packed[r % fh];
+      for (size_t x = 0; x < in_w; x += mr)
+        s.gemm(std::min(mr, in_w - x), n, ic, a + x * ic, ic, w, c + x * n, n, &s.params);
+    }
+  });
+}
+
+}  // namespace opt
+}  // namespace edgert
