@@ -113,7 +113,9 @@ TEST_CASE("PNG, PPM and PGM decode exactly to the reference pixels", "[image]") 
 // Mean and maximum absolute difference to Pillow (libjpeg) per file. The
 // IDCT (float here, integer in libjpeg), the rounding of the color
 // conversion and of the chroma upsampling differ, so pixels differ by a few
-// levels: measured here at most 3 levels and a mean under 0.6.
+// levels. Measured: max 3 levels, mean 0.02..0.20 per file (4:2:2 highest);
+// on real photographs (scikit-image's, re-encoded by Pillow) max 3, mean
+// under 0.09. Bounds: max 3, mean 0.3.
 TEST_CASE("Baseline JPEG decodes close to the reference pixels", "[image]") {
   const std::vector<std::string> names = ImageFiles("jpeg_");
   REQUIRE(names.size() >= 7);
@@ -132,9 +134,9 @@ TEST_CASE("Baseline JPEG decodes close to the reference pixels", "[image]") {
       max_diff = std::max(max_diff, d);
     }
     const double mean = sum / static_cast<double>(ref.size());
-    std::printf("%-32s mean abs diff %.3f, max %d\n", name.c_str(), mean, max_diff);
+    INFO("mean abs diff " << mean << ", max " << max_diff);
     CHECK(max_diff <= 3);
-    CHECK(mean < 0.6);
+    CHECK(mean < 0.3);
   }
 }
 
@@ -204,7 +206,7 @@ uint32_t BitwiseCrc32(const uint8_t* p, size_t n) {
   return ~c;
 }
 
-TEST_CASE("PNG checks: CRC-32, Adler-32, filter type, palette index, header", "[image]") {
+TEST_CASE("PNG checks: CRC-32, truncation, size limit, signature", "[image]") {
   const std::string name = "png_rgb8_17x13.png";
   const std::vector<uint8_t> data = ReadAll(kDir + name);
   Image img;
@@ -217,22 +219,91 @@ TEST_CASE("PNG checks: CRC-32, Adler-32, filter type, palette index, header", "[
   // A file cut inside IHDR.
   s = DecodePng(data.data(), 30, name, &img);
   CHECK(!s.ok());
-  CHECK(s.message().find("truncated") != std::string::npos);
-  // A valid header asking for 60000x60000 pixels with a few bytes of data
+  CHECK(s.message().find("runs past the end of the file") != std::string::npos);
+  // A valid header asking for 16000x16000 pixels with a few bytes of data
   // is refused before the image is allocated.
   std::vector<uint8_t> huge(data.begin(), data.begin() + 33);
-  const uint8_t dims[8] = {0, 0, 0xea, 0x60, 0, 0, 0xea, 0x60};
+  const uint8_t dims[8] = {0, 0, 0x3e, 0x80, 0, 0, 0x3e, 0x80};
   std::memcpy(huge.data() + 16, dims, 8);
   const uint32_t crc = BitwiseCrc32(huge.data() + 12, 17);
   for (int i = 0; i < 4; ++i) huge[29 + static_cast<size_t>(i)] = static_cast<uint8_t>(crc >> (24 - 8 * i));
   huge.insert(huge.end(), data.begin() + 33, data.end());
   s = DecodePng(huge.data(), huge.size(), name, &img);
   CHECK(!s.ok());
-  CHECK(s.message().find("too short for 60000x60000") != std::string::npos);
+  INFO(s.message());
+  CHECK(s.message().find("too short for 16000x16000") != std::string::npos);
   const uint8_t not_png[] = {'G', 'I', 'F', '8', '9', 'a', 0, 0};
   s = DecodeImage(not_png, sizeof(not_png), "x.gif", &img);
   CHECK(s.code() == StatusCode::kUnsupported);
   CHECK(s.message().find("x.gif") != std::string::npos);
+}
+
+// Recomputes every chunk CRC of a PNG.
+void FixPngCrcs(std::vector<uint8_t>* png) {
+  size_t pos = 8;
+  while (pos + 12 <= png->size()) {
+    const uint8_t* p = png->data() + pos;
+    const uint32_t len = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+    const uint32_t crc = BitwiseCrc32(p + 4, len + 4);
+    for (int i = 0; i < 4; ++i) (*png)[pos + 8 + len + static_cast<size_t>(i)] = static_cast<uint8_t>(crc >> (24 - 8 * i));
+    pos += 12 + len;
+  }
+}
+
+// Offset of the first IDAT chunk's data.
+size_t FirstIdat(const std::vector<uint8_t>& png) {
+  size_t pos = 8;
+  while (pos + 12 <= png.size()) {
+    const uint8_t* p = png.data() + pos;
+    const uint32_t len = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+    if (std::memcmp(p + 4, "IDAT", 4) == 0) return pos + 8;
+    pos += 12 + len;
+  }
+  return 0;
+}
+
+TEST_CASE("PNG checks: Adler-32 and row filter type", "[image]") {
+  // The stored-block file: zlib header (2 bytes) and stored block header (5
+  // bytes), then the first row's filter byte, uncompressed.
+  const std::string name = "png_rgb8_stored_9x7.png";
+  const std::vector<uint8_t> data = ReadAll(kDir + name);
+  const size_t idat = FirstIdat(data);
+  REQUIRE(idat > 0);
+  REQUIRE(data[idat + 2] == 1);  // final stored block
+  Image img;
+  std::vector<uint8_t> g = data;
+  g[idat + 7] = 9;  // filter type 9; the Adler-32 no longer matches either
+  FixPngCrcs(&g);
+  Status s = DecodePng(g.data(), g.size(), name, &img);
+  CHECK(!s.ok());
+  CHECK(s.message().find("Adler-32") != std::string::npos);
+  // With the Adler-32 fixed up, the filter type is the error. The stream is
+  // split over two IDAT chunks; the checksum is the last 4 bytes of the
+  // second one's data, just before its CRC and the IEND chunk (12 bytes).
+  const size_t adler_at = g.size() - 12 - 4 - 4;
+  uint32_t a = 1, b = 0;
+  // Recompute over the raw (stored) bytes: every IDAT byte after the block
+  // headers. The file holds 7 rows of 1 + 27 bytes.
+  std::vector<uint8_t> raw;
+  size_t pos = 8;
+  while (pos + 12 <= g.size()) {
+    const uint8_t* p = g.data() + pos;
+    const uint32_t len = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+    if (std::memcmp(p + 4, "IDAT", 4) == 0) raw.insert(raw.end(), p + 8, p + 8 + len);
+    pos += 12 + len;
+  }
+  REQUIRE(raw.size() == 2 + 5 + 7 * 28 + 4);
+  for (size_t i = 7; i < 7 + 7 * 28; ++i) {
+    a = (a + raw[i]) % 65521u;
+    b = (b + a) % 65521u;
+  }
+  const uint32_t adler = (b << 16) | a;
+  for (int i = 0; i < 4; ++i) g[adler_at + static_cast<size_t>(i)] = static_cast<uint8_t>(adler >> (24 - 8 * i));
+  FixPngCrcs(&g);
+  s = DecodePng(g.data(), g.size(), name, &img);
+  CHECK(!s.ok());
+  INFO(s.message());
+  CHECK(s.message().find("filter type 9") != std::string::npos);
 }
 
 TEST_CASE("PPM/PGM header errors", "[image]") {

@@ -12,19 +12,21 @@ uint32_t Be32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
 
-uint32_t Crc32(const uint8_t* p, size_t n) {
-  static uint32_t table[256];
-  static bool init = false;
-  if (!init) {
+struct CrcTable {
+  uint32_t v[256];
+  CrcTable() {
     for (uint32_t i = 0; i < 256; ++i) {
       uint32_t c = i;
       for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-      table[i] = c;
+      v[i] = c;
     }
-    init = true;
   }
+};
+
+uint32_t Crc32(const uint8_t* p, size_t n) {
+  static const CrcTable table;  // thread-safe one-time initialization
   uint32_t c = 0xffffffffu;
-  for (size_t i = 0; i < n; ++i) c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+  for (size_t i = 0; i < n; ++i) c = table.v[(c ^ p[i]) & 0xff] ^ (c >> 8);
   return c ^ 0xffffffffu;
 }
 
