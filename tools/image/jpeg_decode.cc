@@ -283,7 +283,8 @@ class JpegDecoder {
     if (s < 0 || s > 11) return truncated_ ? Truncated("scan data") : Bad("bad DC code");
     const int diff = s ? Extend(Bits(s), s) : 0;
     c.dc_pred += diff;
-    coef[0] = static_cast<float>(c.dc_pred * q[0]);
+    if (c.dc_pred > (1 << 16) || c.dc_pred < -(1 << 16)) return Bad("DC value out of range");
+    coef[0] = static_cast<float>(c.dc_pred) * q[0];
     for (int k = 1; k < 64;) {
       const int rs = DecodeHuff(ac);
       if (rs < 0) return truncated_ ? Truncated("scan data") : Bad("bad AC code");
@@ -295,7 +296,7 @@ class JpegDecoder {
       }
       k += r;
       if (k > 63) return Bad("AC coefficient index past 63");
-      coef[kZigzag[k]] = static_cast<float>(Extend(Bits(sz), sz) * q[k]);
+      coef[kZigzag[k]] = static_cast<float>(Extend(Bits(sz), sz)) * q[k];
       ++k;
     }
     if (truncated_) return Truncated("scan data");
