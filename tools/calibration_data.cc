@@ -4,13 +4,13 @@
 
 #include <algorithm>
 
+#include "tools/image/image.h"
 #include "tools/npy.h"
 
 namespace edgert {
+namespace {
 
-Status LoadCalibrationDir(const std::string& dir, const Model& model, size_t max_samples,
-                          std::vector<CalibrationSample>* samples) {
-  samples->clear();
+Status SingleFloatInput(const Model& model, const TensorInfo** info) {
   if (model.inputs().size() != 1)
     return Status::Error(StatusCode::kUnsupported, "calibration from a folder supports models with one input; this one has %zu",
                          model.inputs().size());
@@ -18,6 +18,53 @@ Status LoadCalibrationDir(const std::string& dir, const Model& model, size_t max
   if (in.dtype != DType::kF32)
     return Status::Error(StatusCode::kUnsupported, "input '%s' is %s; calibration needs a float32 input", in.name.c_str(),
                          DTypeName(in.dtype));
+  *info = &in;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadCalibrationImages(const std::string& dir, const Model& model, const ImagePreprocess& pre,
+                             size_t max_samples, std::vector<CalibrationSample>* samples,
+                             void (*progress)(size_t, size_t)) {
+  samples->clear();
+  const TensorInfo* in = nullptr;
+  EDGERT_RETURN_IF_ERROR(SingleFloatInput(model, &in));
+  ImageInputGeometry geo;
+  Status s = ResolveImageInput(in->shape, pre, &geo);
+  if (!s.ok()) return Status::Error(s.code(), "input '%s': %s", in->name.c_str(), s.message().c_str());
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return Status::Error(StatusCode::kIoError, "cannot open image folder '%s'", dir.c_str());
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    const std::string n = e->d_name;
+    if (n[0] != '.' && HasImageExtension(n)) names.push_back(n);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  if (names.empty()) return Status::Error(StatusCode::kIoError, "no .png, .jpg, .jpeg, .ppm or .pgm files in '%s'", dir.c_str());
+  if (names.size() > max_samples) names.resize(max_samples);
+  std::vector<float> x;
+  for (size_t i = 0; i < names.size(); ++i) {
+    Image img;
+    EDGERT_RETURN_IF_ERROR(ReadImageFile(dir + "/" + names[i], &img));
+    s = PreprocessImage(img, pre, geo, &x);
+    if (!s.ok()) return Status::Error(s.code(), "%s: %s", names[i].c_str(), s.message().c_str());
+    CalibrationSample sample;
+    const uint8_t* b = reinterpret_cast<const uint8_t*>(x.data());
+    sample.inputs.emplace_back(b, b + x.size() * sizeof(float));
+    samples->push_back(std::move(sample));
+    if (progress != nullptr) progress(i + 1, names.size());
+  }
+  return Status::Ok();
+}
+
+Status LoadCalibrationDir(const std::string& dir, const Model& model, size_t max_samples,
+                          std::vector<CalibrationSample>* samples) {
+  samples->clear();
+  const TensorInfo* info = nullptr;
+  EDGERT_RETURN_IF_ERROR(SingleFloatInput(model, &info));
+  const TensorInfo& in = *info;
   const size_t bytes = static_cast<size_t>(in.shape.NumElements()) * sizeof(float);
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return Status::Error(StatusCode::kIoError, "cannot open calibration folder '%s'", dir.c_str());

@@ -15,6 +15,19 @@ void PrintCalibrationProgress(int pass, int k, int n, int passes) {
     std::fprintf(stderr, "\rcalibration pass %d/%d: %d/%d samples%s", pass, passes, k, n, k == n ? "\n" : "");
 }
 
+void PrintDecodeProgress(size_t k, size_t n) {
+  if (k == n || k % 10 == 0) std::fprintf(stderr, "\rdecoding images: %zu/%zu%s", k, n, k == n ? "\n" : "");
+}
+
+// Samples from a folder of .npy files, or of images with --calibration-images.
+Status LoadSamples(const QuantizeRequest& req, const std::string& dir, const Model& model,
+                   std::vector<CalibrationSample>* samples) {
+  if (req.calib_images)
+    return LoadCalibrationImages(dir, model, req.image, req.max_samples, samples,
+                                 req.quiet ? nullptr : PrintDecodeProgress);
+  return LoadCalibrationDir(dir, model, req.max_samples, samples);
+}
+
 Status WriteText(const std::string& path, const std::string& text) {
   FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return Status::Error(StatusCode::kIoError, "cannot write '%s'", path.c_str());
@@ -41,11 +54,11 @@ Status Run(const QuantizeRequest& req, std::vector<uint8_t>* ert) {
       return Status(StatusCode::kInvalidArgument, options.mode == QuantizeMode::kInt8
                                                       ? "int8 quantization needs --calibration DIR"
                                                       : "--report needs samples: --report-samples DIR (or --calibration DIR)");
-    EDGERT_RETURN_IF_ERROR(LoadCalibrationDir(req.calib_dir, *float_model, req.max_samples, &calibration));
+    EDGERT_RETURN_IF_ERROR(LoadSamples(req, req.calib_dir, *float_model, &calibration));
   }
   // Samples the fidelity is measured on: held-out ones, else the calibration set.
   if (!req.report_dir.empty())
-    EDGERT_RETURN_IF_ERROR(LoadCalibrationDir(req.report_dir, *float_model, req.max_samples, &eval));
+    EDGERT_RETURN_IF_ERROR(LoadSamples(req, req.report_dir, *float_model, &eval));
   QuantizeModelResult result;
   EDGERT_RETURN_IF_ERROR(QuantizeModel(*ert, options, calibration, eval, &result));
   if (!req.quiet) std::fputs(result.summary.c_str(), stdout);

@@ -10,12 +10,15 @@
 #include "runtime/importers/quantizer/calibration.h"
 #include "runtime/importers/quantizer/mixed_precision.h"
 #include "runtime/importers/quantizer/quantize.h"
+#include "tools/image/preprocess.h"
 
 namespace edgert {
 
 struct QuantizeRequest {
   std::string mode;         // "int8", "dynamic", "fp16"
   std::string calib_dir;    // int8: calibration samples
+  bool calib_images = false;  // calib_dir and report_dir hold images, preprocessed by `image`
+  ImagePreprocess image;
   std::string report_dir;   // held-out samples for the report / mixed precision (default: calib_dir)
   std::string report_json;  // also write the fidelity report here
   bool report = false;

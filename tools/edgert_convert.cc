@@ -58,6 +58,24 @@ void PrintHelp(FILE* f) {
                "                        quantizes its input rows at run time (int32 accumulation), other ops\n"
                "                        keep float32 arithmetic on weights expanded at prepare\n"
                "  --calibration DIR     float32 .npy input samples (one per file, or stacked on a leading axis)\n"
+               "  --calibration-images DIR\n"
+               "                        calibrate from images instead (.png, .jpg/.jpeg baseline, binary .ppm/.pgm;\n"
+               "                        name order), each preprocessed into the model's one float32 input:\n"
+               "  --image-size HxW      must equal the input's H,W (the default; the input shape decides)\n"
+               "  --image-resize stretch|crop\n"
+               "                        stretch (default): bilinear resize of the whole image to HxW; crop:\n"
+               "                        bilinear resize so the short side fits, then the central HxW\n"
+               "                        (bilinear with half-pixel centers, no antialiasing)\n"
+               "  --image-range MIN,MAX output range (default 0,1)\n"
+               "  --image-mean R,G,B    per-channel mean and standard deviation on the 0..1 scale (one value:\n"
+               "  --image-std R,G,B     all channels; gray uses the first; defaults 0 and 1). Each value is\n"
+               "                        x = MIN + (MAX - MIN) * (u / 255 - mean[c]) / std[c]\n"
+               "                        with u the resized pixel in 0..255 (16-bit images scaled to 0..255)\n"
+               "  --image-layout nhwc|nchw\n"
+               "                        default: channels last if the input's last dim is 1 or 3, else first\n"
+               "  --image-channels rgb|bgr|gray\n"
+               "                        default: rgb for a 3-channel input, gray (0.299 R + 0.587 G + 0.114 B)\n"
+               "                        for a 1-channel one; alpha is dropped, gray images are replicated\n"
                "  --calibration-method minmax|percentile|kl\n"
                "                        range per activation: observed min/max (default), the central\n"
                "                        --percentile %% of values (default 99.99), or the KL-optimal clip\n"
@@ -71,8 +89,8 @@ void PrintHelp(FILE* f) {
                "  --report              print the fidelity of the quantized model (any mode) against the float one:\n"
                "                        per output cosine, SNR, max error, top-1 agreement, mask IoU; per\n"
                "                        layer SNR; file size before and after\n"
-               "  --report-samples DIR  held-out .npy samples for --report / --fidelity-target (default:\n"
-               "                        the calibration samples)\n"
+               "  --report-samples DIR  held-out .npy samples (images with --calibration-images) for --report /\n"
+               "                        --fidelity-target (default: the calibration samples)\n"
                "  --report-json FILE    also write the fidelity report as JSON\n"
                "  --quiet               print nothing but errors\n"
                "  -h, --help            this text\n"
@@ -138,6 +156,7 @@ int main(int argc, char** argv) {
   OnnxImportOptions onnx_opts;
   bool quiet = false;
   QuantizeRequest q;
+  bool image_option = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     long long v;
@@ -170,6 +189,49 @@ int main(int argc, char** argv) {
       if (q.mode != "int8" && q.mode != "fp16" && q.mode != "dynamic") return Usage();
     } else if (a == "--calibration" && i + 1 < argc) {
       q.calib_dir = argv[++i];
+    } else if (a == "--calibration-images" && i + 1 < argc) {
+      q.calib_dir = argv[++i];
+      q.calib_images = true;
+    } else if (a == "--image-size" && i + 1 < argc) {
+      if (!ParseImageSize(argv[++i], &q.image.height, &q.image.width)) return Usage();
+      image_option = true;
+    } else if (a == "--image-resize" && i + 1 < argc) {
+      const std::string m = argv[++i];
+      if (m != "stretch" && m != "crop") return Usage();
+      q.image.resize = m == "crop" ? ImageResize::kCrop : ImageResize::kStretch;
+      image_option = true;
+    } else if (a == "--image-range" && i + 1 < argc) {
+      std::vector<float> r;
+      if (!ParseFloatList(argv[++i], 2, 2, &r) || !(r[0] < r[1])) return Usage();
+      q.image.range_min = r[0];
+      q.image.range_max = r[1];
+      image_option = true;
+    } else if ((a == "--image-mean" || a == "--image-std") && i + 1 < argc) {
+      std::vector<float> r;
+      if (!ParseFloatList(argv[++i], 1, 3, &r) || r.size() == 2) return Usage();
+      if (r.size() == 1) r.assign(3, r[0]);
+      for (int k = 0; k < 3; ++k) {
+        if (a == "--image-std" && !(r[k] > 0.f)) return Usage();
+        (a == "--image-mean" ? q.image.mean : q.image.std)[k] = r[static_cast<size_t>(k)];
+      }
+      image_option = true;
+    } else if (a == "--image-layout" && i + 1 < argc) {
+      const std::string m = argv[++i];
+      if (m != "nhwc" && m != "nchw") return Usage();
+      q.image.layout = m == "nchw" ? ImageLayout::kNchw : ImageLayout::kNhwc;
+      image_option = true;
+    } else if (a == "--image-channels" && i + 1 < argc) {
+      const std::string m = argv[++i];
+      if (m == "rgb") {
+        q.image.channels = ImageChannels::kRgb;
+      } else if (m == "bgr") {
+        q.image.channels = ImageChannels::kBgr;
+      } else if (m == "gray") {
+        q.image.channels = ImageChannels::kGray;
+      } else {
+        return Usage();
+      }
+      image_option = true;
     } else if (a == "--calibration-method" && i + 1 < argc) {
       if (!ParseCalibrationMethod(argv[++i], &q.calib.method)) return Usage();
     } else if (a == "--percentile" && i + 1 < argc) {
@@ -218,7 +280,11 @@ int main(int argc, char** argv) {
   }
   if (in_path.empty() || out_path.empty()) return Usage();
   if (q.mode == "int8" && q.calib_dir.empty()) {
-    std::fprintf(stderr, "edgert-convert: --quantize int8 needs --calibration DIR\n");
+    std::fprintf(stderr, "edgert-convert: --quantize int8 needs --calibration DIR or --calibration-images DIR\n");
+    return 2;
+  }
+  if (image_option && !q.calib_images) {
+    std::fprintf(stderr, "edgert-convert: --image-* options apply to --calibration-images DIR only\n");
     return 2;
   }
 
