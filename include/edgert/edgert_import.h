@@ -56,6 +56,7 @@ typedef enum {
   ERT_CALIBRATION_MINMAX = 0,
   ERT_CALIBRATION_PERCENTILE = 1, /* keeps `percentile` % of the values, both tails cut equally */
   ERT_CALIBRATION_KL = 2,         /* entropy: the clipping threshold minimizing KL divergence */
+  ERT_CALIBRATION_MSE = 3,        /* the range minimizing the expected squared quantization error */
 } ert_calibration_method;
 
 typedef struct {

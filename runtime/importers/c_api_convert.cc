@@ -94,6 +94,7 @@ Status Quantize(const ert_convert_options& o, ert_converted* result) {
     case ERT_CALIBRATION_MINMAX: q.calibration.method = edgert::CalibrationMethod::kMinMax; break;
     case ERT_CALIBRATION_PERCENTILE: q.calibration.method = edgert::CalibrationMethod::kPercentile; break;
     case ERT_CALIBRATION_KL: q.calibration.method = edgert::CalibrationMethod::kEntropy; break;
+    case ERT_CALIBRATION_MSE: q.calibration.method = edgert::CalibrationMethod::kMse; break;
     default:
       return Status::Error(StatusCode::kInvalidArgument, "unknown calibration method %d", int(o.calibration_method));
   }

@@ -138,7 +138,7 @@ TEST_CASE("quantizer: keep-float leaves an op in float32 behind DEQUANTIZE/QUANT
   for (size_t i = 0; i < got.size(); ++i) CHECK(std::fabs(got[i] - want[i]) <= 3 * 4.8 / 255);
 }
 
-TEST_CASE("calibration: percentile and entropy ranges from histograms", "[quantizer]") {
+TEST_CASE("calibration: percentile, entropy and MSE ranges from histograms", "[quantizer]") {
   // 100 equal bins over [0, 100): 99% keeps [0.5, 99.5] -> the bin edges 0 and 100 move one bin in.
   std::vector<double> flat(100, 10.0);
   float lo, hi;
@@ -152,7 +152,30 @@ TEST_CASE("calibration: percentile and entropy ranges from histograms", "[quanti
   RangeFromHistogram(tail, 0.f, 2048.f, CalibrationMethod::kEntropy, 0.0, false, &lo, &hi);
   CHECK(hi < 1024.f);
   CHECK(hi >= 255.f);
+  // MSE: 10000 values in each of the bins [0, 256) and one at 2047.5. Keeping the
+  // outlier costs 2.56e6 * (2048/255)^2 / 12 = 1.4e7 of rounding error; clipping
+  // at hi (>= 256) costs (2047.5 - hi)^2 + 2.56e6 * (hi/255)^2 / 12, least where
+  // 2 (2047.5 - hi) = 2 * 2.56e6 hi / (12 * 255^2): hi = 478.3; candidates step 4 bins.
+  std::vector<double> outlier(2048, 0.0);
+  for (int i = 0; i < 256; ++i) outlier[static_cast<size_t>(i)] = 10000.0;
+  outlier[2047] = 1.0;
+  RangeFromHistogram(outlier, 0.f, 2048.f, CalibrationMethod::kMse, 0.0, true, &lo, &hi);
+  CHECK(lo == 0.f);
+  CHECK(hi >= 476.f);
+  CHECK(hi <= 484.f);
+  // Mirrored (the tail below, data in [-256, 0)): the same cut on the other side.
+  std::vector<double> mirrored(outlier.rbegin(), outlier.rend());
+  RangeFromHistogram(mirrored, -2048.f, 0.f, CalibrationMethod::kMse, 0.0, true, &lo, &hi);
+  CHECK(hi == 0.f);
+  CHECK(lo <= -476.f);
+  CHECK(lo >= -484.f);
+  // Without outliers nothing is clipped.
+  RangeFromHistogram(flat, 0.f, 100.f, CalibrationMethod::kMse, 0.0, true, &lo, &hi);
+  CHECK(lo == 0.f);
+  CHECK(hi == 100.f);
   CalibrationMethod m;
+  CHECK(ParseCalibrationMethod("mse", &m));
+  CHECK(m == CalibrationMethod::kMse);
   CHECK(ParseCalibrationMethod("kl", &m));
   CHECK(m == CalibrationMethod::kEntropy);
   CHECK_FALSE(ParseCalibrationMethod("median", &m));

@@ -16,6 +16,7 @@ bool ParseCalibrationMethod(const std::string& s, CalibrationMethod* m) {
   if (s == "minmax") *m = CalibrationMethod::kMinMax;
   else if (s == "percentile") *m = CalibrationMethod::kPercentile;
   else if (s == "kl" || s == "entropy") *m = CalibrationMethod::kEntropy;
+  else if (s == "mse") *m = CalibrationMethod::kMse;
   else return false;
   return true;
 }
@@ -25,6 +26,7 @@ const char* CalibrationMethodName(CalibrationMethod m) {
     case CalibrationMethod::kMinMax: return "minmax";
     case CalibrationMethod::kPercentile: return "percentile";
     case CalibrationMethod::kEntropy: return "kl";
+    case CalibrationMethod::kMse: return "mse";
   }
   return "?";
 }
@@ -65,6 +67,48 @@ double KlForThreshold(const std::vector<double>& hist, size_t n, int levels) {
   return kl;
 }
 
+// The range [lo + width * b, lo + width * e) (bin edges) that minimizes the
+// expected squared error of asymmetric 8-bit quantization of the histogram's
+// values (taken at bin centers): values outside are clipped to the nearest
+// edge, values inside are rounded with error variance step^2 / 12, where the
+// step spans the range widened to hold 0 (as the chosen parameters will).
+// Prefix sums of count, count * x and count * x^2 make each candidate O(1);
+// at most ~512 candidate edges per side are tried.
+void MseRange(const std::vector<double>& counts, double lo, double width, size_t* best_b, size_t* best_e) {
+  const size_t bins = counts.size();
+  std::vector<double> c(bins + 1, 0.0), cx(bins + 1, 0.0), cxx(bins + 1, 0.0);
+  for (size_t i = 0; i < bins; ++i) {
+    const double x = lo + width * (static_cast<double>(i) + 0.5);
+    c[i + 1] = c[i] + counts[i];
+    cx[i + 1] = cx[i] + counts[i] * x;
+    cxx[i + 1] = cxx[i] + counts[i] * x * x;
+  }
+  // Sum over bins [i, j) of count * (x - a)^2.
+  auto sq = [&](size_t i, size_t j, double a) {
+    return (cxx[j] - cxx[i]) - 2.0 * a * (cx[j] - cx[i]) + a * a * (c[j] - c[i]);
+  };
+  const size_t stride = std::max<size_t>(1, bins / 512);
+  double best = std::numeric_limits<double>::infinity();
+  *best_b = 0;
+  *best_e = bins;
+  for (size_t b = 0; b < bins; b += stride) {
+    const double a = lo + width * static_cast<double>(b);
+    const double left = sq(0, b, a);
+    // Upper edges from the top down to b + 1.
+    for (size_t k = 0; k * stride < bins - b; ++k) {
+      const size_t e = bins - k * stride;
+      const double z = lo + width * static_cast<double>(e);
+      const double step = (std::max(z, 0.0) - std::min(a, 0.0)) / 255.0;
+      const double err = left + sq(e, bins, z) + (c[e] - c[b]) * step * step / 12.0;
+      if (err < best) {
+        best = err;
+        *best_b = b;
+        *best_e = e;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void RangeFromHistogram(const std::vector<double>& counts, float lo, float hi, CalibrationMethod method,
@@ -85,6 +129,11 @@ void RangeFromHistogram(const std::vector<double>& counts, float lo, float hi, C
     acc = 0;
     size_t e = bins;
     while (e > b + 1 && acc + counts[e - 1] <= cut) acc += counts[--e];
+    *out_lo = static_cast<float>(lo + width * static_cast<double>(b));
+    *out_hi = static_cast<float>(lo + width * static_cast<double>(e));
+  } else if (method == CalibrationMethod::kMse) {
+    size_t b = 0, e = bins;
+    MseRange(counts, lo, width, &b, &e);
     *out_lo = static_cast<float>(lo + width * static_cast<double>(b));
     *out_hi = static_cast<float>(lo + width * static_cast<double>(e));
   } else if (method == CalibrationMethod::kEntropy) {

@@ -8,6 +8,9 @@
 //   kEntropy     the clipping threshold that minimizes the KL divergence
 //                between the histogram of |x| and its 8-bit quantized form
 //                (the entropy calibration TensorRT introduced).
+//   kMse         the range [lo, hi] that minimizes the expected squared error
+//                of 8-bit quantization over the histogram: clipping error of
+//                the tails plus step^2 / 12 rounding error of every value kept.
 #pragma once
 
 #include <cstdint>
@@ -19,16 +22,16 @@
 
 namespace edgert {
 
-enum class CalibrationMethod { kMinMax, kPercentile, kEntropy };
+enum class CalibrationMethod { kMinMax, kPercentile, kEntropy, kMse };
 
-// "minmax", "percentile", "kl" (or "entropy"); false for anything else.
+// "minmax", "percentile", "kl" (or "entropy"), "mse"; false for anything else.
 bool ParseCalibrationMethod(const std::string& s, CalibrationMethod* m);
 const char* CalibrationMethodName(CalibrationMethod m);
 
 struct CalibrationOptions {
   CalibrationMethod method = CalibrationMethod::kMinMax;
   double percentile = 99.99;  // kPercentile
-  int bins = 2048;            // histogram bins (kPercentile, kEntropy)
+  int bins = 2048;            // histogram bins (kPercentile, kEntropy, kMse)
   int num_threads = 1;
   // Called after each sample of each pass: (pass, sample, samples, passes).
   std::function<void(int, int, int, int)> progress;
