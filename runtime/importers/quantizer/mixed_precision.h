@@ -1,6 +1,8 @@
-// Automatic mixed precision: quantize, measure fidelity, and keep the layer
-// that loses the most accuracy in float32, until every model output reaches
-// the user's cosine target (or the float budget is spent).
+// Automatic mixed precision: quantize, measure fidelity, and move ops back to
+// float32 one per round until every model output reaches the user's cosine
+// target (or the float budget is spent). Each round tries the few int8 ops
+// whose outputs lose the most SNR and keeps the move that helps the outputs
+// most; the best model seen is the result.
 #pragma once
 
 #include <string>
@@ -16,10 +18,11 @@ namespace edgert {
 struct MixedPrecisionOptions {
   double min_output_cosine = 0.9999;  // every output must reach it
   int max_float_ops = 16;             // at most this many ops moved back to float32
+  int candidates = 6;                 // ops tried per round (the lossiest by SNR drop)
 };
 
 struct MixedPrecisionResult {
-  std::vector<std::string> kept_float;  // output tensor names of the ops moved to float32, in order
+  std::vector<std::string> kept_float;  // output tensor names of the ops moved to float32 (the best model's)
   std::vector<double> worst_cosine;     // the worst output cosine after each round (first: all int8)
   bool target_met = false;
 };
