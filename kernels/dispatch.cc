@@ -25,7 +25,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
                                      {nullptr, nullptr, nullptr, nullptr},
                                      nullptr,
-                                     {nullptr, nullptr, nullptr}};
+                                     {nullptr, nullptr, nullptr},
+                                     {nullptr, nullptr}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -56,7 +57,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  f32_gavgpool_f64acc_ukernel_c8__avx2, f32_ibilinear_ukernel_c16__avx2},
                                 qs8_vadd_minmax_ukernel_x16__avx2,
                                 {qs8_vaddc_minmax_ukernel_x16__avx2, qs8_vmul_minmax_ukernel_x16__avx2,
-                                 qs8_vmulc_minmax_ukernel_x16__avx2}};
+                                 qs8_vmulc_minmax_ukernel_x16__avx2},
+                                {f32_softmax_ukernel_x8__fma3, f32_layernorm_ukernel_x8__avx2}};
 
 // The avx2 table with the VNNI int8 GEMM.
 constexpr KernelIsa MakeAvx512VnniIsa() {

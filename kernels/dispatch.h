@@ -151,6 +151,12 @@ using F32IBilinearUkernelFn = void (*)(size_t pixels, size_t channels, const flo
 
 enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512Vnni = 2 };
 
+// SOFTMAX of one contiguous row of n floats (n >= 0): y = exp(beta x - m) / sum.
+using F32SoftmaxUkernelFn = void (*)(size_t n, const float* x, float beta, float* y);
+// LAYER_NORM of one contiguous row: gamma / beta hold n values or are nullptr.
+using F32LayerNormUkernelFn = void (*)(size_t n, const float* x, const float* gamma, const float* beta,
+                                       float epsilon, float* y);
+
 struct KernelIsa {
   IsaLevel level;
   const char* name;  // "reference", "avx2", "avx512vnni"
@@ -205,6 +211,11 @@ struct KernelIsa {
     QS8VAddUkernelFn addc;
     QS8VMulUkernelFn mul, mulc;
   } qs8_vbinary;
+  // Row kernels; nullptr: none at this level.
+  struct {
+    F32SoftmaxUkernelFn softmax;
+    F32LayerNormUkernelFn layernorm;
+  } f32_row;
 };
 
 // The best level this build and CPU support (detected once).

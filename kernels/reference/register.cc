@@ -40,6 +40,8 @@ void AddDefaultKernels(OpResolver* resolver) {
   resolver->Add(schema::OpType_MEAN, opt::Register_MEAN());
   resolver->Add(schema::OpType_RESIZE_BILINEAR, opt::Register_RESIZE_BILINEAR());
   resolver->Add(schema::OpType_TRANSPOSE_CONV, opt::Register_TRANSPOSE_CONV());
+  resolver->Add(schema::OpType_SOFTMAX, opt::Register_SOFTMAX());
+  resolver->Add(schema::OpType_LAYER_NORM, opt::Register_LAYER_NORM());
 }
 
 }  // namespace edgert

@@ -115,4 +115,9 @@ void qs8_vmul_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* 
 void qs8_vmulc_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                         const QS8MulParams* params);
 
+// Row kernels (kernels/x86/f32_softmax_x8_fma3.cc, f32_layernorm_x8_avx2.cc).
+void f32_softmax_ukernel_x8__fma3(size_t n, const float* x, float beta, float* y);
+void f32_layernorm_ukernel_x8__avx2(size_t n, const float* x, const float* gamma, const float* beta, float epsilon,
+                                    float* y);
+
 }  // namespace edgert
