@@ -118,13 +118,18 @@ Status SparsifyModel(const std::vector<uint8_t>& in, const SparsifyOptions& opti
     layer.dense_bytes = static_cast<uint64_t>(n) * sizeof(float);
     layer.stored_bytes = layer.dense_bytes;
     t.sparse_block = 0;
-    if (options.store_sparse && e.kernel_runs_sparse && layer.zero_blocks_after >= kSparseBreakEvenZeroBlocks) {
+    const int64_t blocks = (e.rows + block - 1) / block;
+    const auto stored = static_cast<uint64_t>(
+        std::llround((1.0 - layer.zero_blocks_after) * static_cast<double>(blocks * e.columns)));
+    const uint64_t sparse_bytes =
+        stored * block * sizeof(float) + (stored + static_cast<uint64_t>(blocks) + 1) * sizeof(int32_t);
+    // Partial blocks (fewer than 16 output channels) may make the stored form larger: then it stays dense.
+    if (options.store_sparse && e.kernel_runs_sparse && layer.zero_blocks_after >= kSparseBreakEvenZeroBlocks &&
+        sparse_bytes < layer.dense_bytes) {
       t.sparse_block = block;
       layer.stored_sparse = true;
+      layer.stored_bytes = sparse_bytes;
       ++report->sparse;
-      const int64_t blocks = (e.rows + block - 1) / block;
-      const auto stored = static_cast<uint64_t>(std::llround((1.0 - layer.zero_blocks_after) * static_cast<double>(blocks * e.columns)));
-      layer.stored_bytes = stored * block * sizeof(float) + (stored + static_cast<uint64_t>(blocks) + 1) * sizeof(int32_t);
     }
     report->layers.push_back(layer);
   }
@@ -148,8 +153,8 @@ std::string SparsifyReport::Summary() const {
   }
   if (weight == 0) weight = 1;
   std::snprintf(line, sizeof(line),
-                "sparsity: %zu 1x1-conv/fully-connected layers (block %d), %d pruned, %d stored sparse; zero blocks "
-                "%.1f%% -> %.1f%% (weighted by size); their weights %llu -> %llu bytes; file %llu -> %llu bytes "
+                "sparsity: %zu 1x1-conv/fully-connected layers (block %d), %d pruned, %d stored sparse; zero block "
+                "columns %.1f%% -> %.1f%% (weighted by size); their weights %llu -> %llu bytes; file %llu -> %llu bytes "
                 "(%.2fx)\n",
                 layers.size(), kSparseBlockSize, pruned, sparse, 100.0 * zero_before / weight,
                 100.0 * zero_after / weight, static_cast<unsigned long long>(dense),
