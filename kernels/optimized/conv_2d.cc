@@ -88,7 +88,8 @@ Status Prepare(KernelContext* ctx) {
               g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   if (s->direct) {
-    EDGERT_RETURN_IF_ERROR(PrepareF32Spmm(ctx, weights, bias, static_cast<size_t>(g.out_pixels()), s->minmax.min,
+    EDGERT_RETURN_IF_ERROR(PrepareF32Spmm(ctx, weights, bias, static_cast<size_t>(g.out_pixels()),
+                                          static_cast<size_t>(s->out_c), static_cast<size_t>(k), s->minmax.min,
                                           s->minmax.max, &s->spmm));
     if (s->spmm.fn != nullptr) {
       s->gemm = gemm;

@@ -7,16 +7,17 @@
 namespace edgert {
 namespace opt {
 
-Status PrepareF32Spmm(KernelContext* ctx, const Tensor* weights, const Tensor* bias, size_t m, float out_min,
-                      float out_max, F32Spmm* s) {
+Status PrepareF32Spmm(KernelContext* ctx, const Tensor* weights, const Tensor* bias, size_t m, size_t n, size_t k,
+                      float out_min, float out_max, F32Spmm* s) {
   const KernelIsa& isa = GetKernelIsa();
   const BlockSparseView* w = weights->sparse;
-  if (isa.f32_spmm.fn == nullptr || w == nullptr || w->block_size != isa.f32_spmm.block) return Status::Ok();
+  if (isa.f32_spmm.fn == nullptr || w == nullptr || w->block_size != isa.f32_spmm.block ||
+      static_cast<size_t>(w->rows) != n || static_cast<size_t>(w->columns) != k)
+    return Status::Ok();
   const size_t block = static_cast<size_t>(w->block_size);
   const size_t padded = block * static_cast<size_t>(w->num_blocks);
   float* b = static_cast<float*>(ctx->AllocatePersistent(std::max<size_t>(padded, 1) * sizeof(float)));
   if (b == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu bias floats", padded);
-  const size_t n = static_cast<size_t>(w->rows);
   for (size_t i = 0; i < padded; ++i) b[i] = bias != nullptr && i < n ? bias->data_as<float>()[i] : 0.f;
   s->fn = isa.f32_spmm.fn;
   s->mr = static_cast<size_t>(isa.f32_spmm.mr);

@@ -25,9 +25,10 @@ struct F32Spmm {
 
 // Sets up *s when `weights` ([N, K], or [N, 1, 1, K]) is stored block-sparse
 // with the block size of the active ISA table's spmm microkernel, for an
-// M x K input; otherwise leaves s->fn nullptr. bias: N values or nullptr.
-Status PrepareF32Spmm(KernelContext* ctx, const Tensor* weights, const Tensor* bias, size_t m, float out_min,
-                      float out_max, F32Spmm* s);
+// M x K input (the stored form must have N rows of K columns); otherwise
+// leaves s->fn nullptr. bias: N values or nullptr.
+Status PrepareF32Spmm(KernelContext* ctx, const Tensor* weights, const Tensor* bias, size_t m, size_t n, size_t k,
+                      float out_min, float out_max, F32Spmm* s);
 
 // C rows [m0, m0 + rows) x channels [n0, n0 + cols) (n0 a multiple of the
 // block size): A rows of K floats at a + i * a_stride, C rows at

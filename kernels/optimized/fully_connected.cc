@@ -54,7 +54,7 @@ Status Prepare(KernelContext* ctx) {
   s->in_size = k;
   s->out_size = n;
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
-  EDGERT_RETURN_IF_ERROR(PrepareF32Spmm(ctx, weights, bias, rows, s->minmax.min, s->minmax.max, &s->spmm));
+  EDGERT_RETURN_IF_ERROR(PrepareF32Spmm(ctx, weights, bias, rows, n, k, s->minmax.min, s->minmax.max, &s->spmm));
   if (s->spmm.fn != nullptr) {
     s->gemm = gemm;
     return Status::Ok();
