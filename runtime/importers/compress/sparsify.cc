@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <numeric>
+#include <string>
 
 #include "runtime/importers/optimizer/graph.h"
 #include "runtime/sparse_weights.h"
@@ -153,11 +154,11 @@ std::string SparsifyReport::Summary() const {
   }
   if (weight == 0) weight = 1;
   std::snprintf(line, sizeof(line),
-                "sparsity: %zu 1x1-conv/fully-connected layers (block %d), %d pruned, %d stored sparse; zero block "
+                "sparsity: %zu 1x1-conv/fully-connected layers (block %d), %s%d stored sparse; zero block "
                 "columns %.1f%% -> %.1f%% (weighted by size); their weights %llu -> %llu bytes; file %llu -> %llu bytes "
                 "(%.2fx)\n",
-                layers.size(), kSparseBlockSize, pruned, sparse, 100.0 * zero_before / weight,
-                100.0 * zero_after / weight, static_cast<unsigned long long>(dense),
+                layers.size(), kSparseBlockSize, pruned > 0 ? (std::to_string(pruned) + " pruned, ").c_str() : "",
+                sparse, 100.0 * zero_before / weight, 100.0 * zero_after / weight, static_cast<unsigned long long>(dense),
                 static_cast<unsigned long long>(stored), static_cast<unsigned long long>(bytes_before),
                 static_cast<unsigned long long>(bytes_after),
                 bytes_after > 0 ? static_cast<double>(bytes_before) / static_cast<double>(bytes_after) : 0.0);
