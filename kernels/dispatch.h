@@ -28,6 +28,19 @@ struct F32MinMaxParams {
 using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride, const float* w,
                                   float* c, size_t c_stride, const F32MinMaxParams* params);
 
+// Block-sparse weights x dense input (kernels/optimized/f32_spmm.h): for
+// mr (1 <= mr <= MR) pixels and nc >= 1 output channels starting at a block
+// boundary, the ceil(nc / B) blocks of B channels starting at block_ptr[0]:
+//   c[p][j] = clamp(bias[j] + sum over stored columns k of block j / B of
+//                   a[p * a_stride + column_indices[k]] * values[k * B + j % B])
+// with the block's stored columns k in [block_ptr[b], block_ptr[b + 1])
+// (absolute indices into column_indices and values, as BlockSparseView holds
+// them). bias: B floats per block (padding past nc read but unused). c: row p at
+// c + p * c_stride, nc values each.
+using F32SpmmUkernelFn = void (*)(size_t mr, size_t nc, const float* a, size_t a_stride, const int32_t* block_ptr,
+                                  const int32_t* column_indices, const float* values, const float* bias, float* c,
+                                  size_t c_stride, const F32MinMaxParams* params);
+
 // Depthwise convolution of `pixels` output pixels of `channels` channels with
 // `taps` filter taps each. input: pixels * taps pointers (pixel-major); pointer
 // (p, t) points to channel 0 of the input pixel seen by tap t of output pixel
@@ -170,6 +183,11 @@ struct KernelIsa {
     F32GemmUkernelFn fn;  // nullptr: none at this level
     int nr;
   } f32_gemv;
+  // Block-sparse x dense for weights stored with block size `block`.
+  struct {
+    F32SpmmUkernelFn fn;  // nullptr: none at this level
+    int mr, block;
+  } f32_spmm;
   struct {
     F32DwconvUkernelFn fn;  // nullptr: none at this level
     int channel_tile;

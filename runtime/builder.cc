@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "runtime/model.h"
+#include "runtime/sparse_weights.h"
 
 namespace edgert {
 
@@ -12,7 +13,7 @@ ModelBuilder::ModelBuilder() : fbb_(4096) {}
 
 int ModelBuilder::AddTensor(const std::string& name, DType dtype, const std::vector<int32_t>& shape,
                             const QuantSpec& quant) {
-  tensors_.push_back(TensorRec{name, dtype, shape, quant, -1});
+  tensors_.push_back(TensorRec{name, dtype, shape, quant, -1, 0, {}, {}});
   return static_cast<int>(tensors_.size()) - 1;
 }
 
@@ -29,6 +30,18 @@ int ModelBuilder::AddConstant(const std::string& name, DType dtype, const std::v
   const uint8_t* p = static_cast<const uint8_t*>(data);
   segments_.emplace_back(p, p + bytes);
   tensors_[t].segment = static_cast<int>(segments_.size()) - 1;
+  return t;
+}
+
+int ModelBuilder::AddSparseConstant(const std::string& name, const std::vector<int32_t>& shape, const float* dense,
+                                    int block_size) {
+  int64_t rows = shape.empty() ? 1 : shape[0], columns = 1;
+  for (size_t i = 1; i < shape.size(); ++i) columns *= shape[i];
+  BlockSparseData d = EncodeBlockSparse(dense, rows, columns, block_size);
+  const int t = AddConstant(name, DType::kF32, shape, d.values.data(), d.values.size() * sizeof(float));
+  tensors_[t].sparse_block = block_size;
+  tensors_[t].block_ptr = std::move(d.block_ptr);
+  tensors_[t].column_indices = std::move(d.column_indices);
   return t;
 }
 
@@ -59,6 +72,7 @@ void ModelBuilder::SetMemoryPlan(uint64_t arena_size, const std::vector<int64_t>
 std::vector<uint8_t> ModelBuilder::Finish() {
   auto& b = fbb_;
   std::vector<flatbuffers::Offset<schema::Tensor>> tensors;
+  uint32_t version = 1;  // the oldest version that holds everything written
   for (const TensorRec& t : tensors_) {
     flatbuffers::Offset<schema::Quantization> q = 0;
     if (!t.quant.scale.empty()) {
@@ -71,8 +85,14 @@ std::vector<uint8_t> ModelBuilder::Finish() {
       q = schema::CreateQuantization(b, b.CreateVector(t.quant.scale),
                                      all_zero ? 0 : b.CreateVector(t.quant.zero_point), t.quant.axis);
     }
+    flatbuffers::Offset<schema::BlockSparsity> sparsity = 0;
+    if (t.sparse_block > 0) {
+      sparsity = schema::CreateBlockSparsity(b, t.sparse_block, b.CreateVector(t.block_ptr),
+                                             b.CreateVector(t.column_indices));
+      version = 2;
+    }
     tensors.push_back(schema::CreateTensor(b, b.CreateString(t.name), static_cast<schema::DType>(t.dtype),
-                                           b.CreateVector(t.shape), q, t.segment));
+                                           b.CreateVector(t.shape), q, t.segment, sparsity));
   }
   std::vector<flatbuffers::Offset<schema::Operator>> ops;
   for (const OpRec& o : ops_) {
@@ -102,7 +122,7 @@ std::vector<uint8_t> ModelBuilder::Finish() {
   // data_offset depends on the FlatBuffer's own size: write the field explicitly
   // (ForceDefaults) so it can be patched in place once the size is known.
   b.ForceDefaults(true);
-  auto model = schema::CreateModel(b, kFormatVersion, b.CreateString("edgert ModelBuilder"),
+  auto model = schema::CreateModel(b, version, b.CreateString("edgert ModelBuilder"),
                                    description_.empty() ? 0 : b.CreateString(description_), b.CreateVector(subgraphs),
                                    b.CreateVectorOfStructs(segs), /*data_offset=*/0, b.CreateVector(meta), plan);
   schema::FinishSizePrefixedModelBuffer(b, model);

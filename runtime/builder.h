@@ -46,6 +46,12 @@ class ModelBuilder {
     return AddConstant(name, dtype, shape, values.data(), values.size() * sizeof(T), quant);
   }
 
+  // An f32 constant stored block-sparse (schema BlockSparsity) with blocks of
+  // block_size (8 or 16) rows of the dense [shape[0], rest] tensor `dense`.
+  // The file then has format version 2.
+  int AddSparseConstant(const std::string& name, const std::vector<int32_t>& shape, const float* dense,
+                        int block_size);
+
   // Options are built with fbb() before this call; pass OpOptions_NONE and 0 for none.
   int AddOp(schema::OpType type, const std::vector<int32_t>& inputs, const std::vector<int32_t>& outputs,
             schema::OpOptions options_type = schema::OpOptions_NONE,
@@ -77,6 +83,8 @@ class ModelBuilder {
     std::vector<int32_t> shape;
     QuantSpec quant;
     int segment = -1;
+    int sparse_block = 0;  // > 0: stored block-sparse
+    std::vector<int32_t> block_ptr, column_indices;
   };
   struct OpRec {
     schema::OpType type;

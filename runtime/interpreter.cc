@@ -155,6 +155,7 @@ void Interpreter::ResetTensors() {
     t.name = info.name.c_str();
     t.is_constant = info.is_constant();
     t.data = const_cast<void*>(info.const_data);
+    t.sparse = info.sparse.block_size > 0 ? &info.sparse : nullptr;
     t.quant = QuantParams();
     if (!info.scale.empty()) {
       t.quant.scale = info.scale.data();

@@ -14,6 +14,7 @@
 #include <limits>
 
 #include "runtime/op_resolver.h"
+#include "runtime/sparse_weights.h"
 
 namespace edgert {
 
@@ -55,6 +56,7 @@ bool CheckedMul(uint64_t a, uint64_t b, uint64_t* out) {
 Model::~Model() {
   if (mapped_ != nullptr) munmap(mapped_, size_);
   std::free(owned_);
+  for (void* p : densified_) std::free(p);
 }
 
 Status Model::LoadFile(const std::string& path, std::shared_ptr<const Model>* out) {
@@ -230,12 +232,35 @@ Status Model::ValidateTensor(int index, const schema::Tensor* t) {
       return Invalid("%s refers to data segment %d, but the model has %u", label.c_str(), t->segment(),
                      segs ? segs->size() : 0);
     const schema::Segment* s = segs->Get(static_cast<flatbuffers::uoffset_t>(t->segment()));
-    if (s->size() != bytes)
+    if (const schema::BlockSparsity* sp = t->sparsity()) {
+      if (info.dtype != DType::kF32)
+        return Invalid("%s: block-sparse storage is only defined for f32 constants, not %s", label.c_str(),
+                       DTypeName(info.dtype));
+      if (fb_->version() < 2)
+        return Invalid("%s is stored block-sparse, which needs format version 2 (the file says %u)", label.c_str(),
+                       fb_->version());
+      const void* values = base_ + fb_->data_offset() + s->offset();
+      EDGERT_RETURN_IF_ERROR(ValidateBlockSparse(
+          label, info.shape, sp->block_size(), sp->block_ptr() ? sp->block_ptr()->data() : nullptr,
+          sp->block_ptr() ? sp->block_ptr()->size() : 0, sp->column_indices() ? sp->column_indices()->data() : nullptr,
+          sp->column_indices() ? sp->column_indices()->size() : 0, values, s->size(), &info.sparse));
+      void* dense = std::aligned_alloc(kSegmentAlignment, (bytes / kSegmentAlignment + 1) * kSegmentAlignment);
+      if (dense == nullptr)
+        return Status::Error(StatusCode::kOutOfMemory, "%s: cannot allocate %llu bytes to densify it", label.c_str(),
+                             (unsigned long long)bytes);
+      densified_.push_back(dense);
+      DensifyBlockSparse(info.sparse, static_cast<float*>(dense));
+      info.segment = t->segment();
+      info.const_data = dense;
+      info.const_bytes = static_cast<size_t>(bytes);
+    } else if (s->size() != bytes) {
       return Invalid("%s: constant data is %llu bytes, but shape x %s needs %llu", label.c_str(),
                      (unsigned long long)s->size(), DTypeName(info.dtype), (unsigned long long)bytes);
-    info.segment = t->segment();
-    info.const_data = base_ + fb_->data_offset() + s->offset();
-    info.const_bytes = static_cast<size_t>(bytes);
+    } else {
+      info.segment = t->segment();
+      info.const_data = base_ + fb_->data_offset() + s->offset();
+      info.const_bytes = static_cast<size_t>(bytes);
+    }
   } else if (t->segment() != -1) {
     return Invalid("%s has invalid segment index %d", label.c_str(), t->segment());
   }

@@ -4,7 +4,10 @@
 // Loading treats every file as hostile: the FlatBuffers verifier runs first,
 // then semantic validation (indices, sizes with overflow checks, segment
 // bounds, op arity and options, topological order). Constant data is used in
-// place (zero-copy) from the mapped file or the caller's buffer.
+// place (zero-copy) from the mapped file or the caller's buffer; block-sparse
+// constants are validated and densified once here into memory the Model owns
+// (TensorInfo::const_data), and keep their stored form (TensorInfo::sparse)
+// for the kernels that run it directly.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +21,9 @@
 
 namespace edgert {
 
-constexpr uint32_t kFormatVersion = 1;
+// Newest format version this runtime reads. Version 2 added block-sparse
+// constants (Tensor.sparsity); writers still write 1 for files without them.
+constexpr uint32_t kFormatVersion = 2;
 constexpr size_t kSegmentAlignment = 64;
 
 struct TensorInfo {
@@ -28,8 +33,9 @@ struct TensorInfo {
   std::vector<float> scale;        // quantization; empty when not quantized
   std::vector<int32_t> zero_point;
   int quant_axis = 0;
-  const void* const_data = nullptr;  // constant tensors only
+  const void* const_data = nullptr;  // constant tensors only (dense, also for sparse-stored ones)
   size_t const_bytes = 0;
+  BlockSparseView sparse;            // block_size 0: stored dense
   bool is_constant() const { return const_data != nullptr || segment >= 0; }
   int segment = -1;
 };
@@ -75,6 +81,7 @@ class Model {
   size_t size_ = 0;
   void* mapped_ = nullptr;     // munmap on destruction
   void* owned_ = nullptr;      // free on destruction
+  std::vector<void*> densified_;  // dense copies of sparse-stored constants; free on destruction
   const schema::Model* fb_ = nullptr;
   std::vector<TensorInfo> tensors_;
   std::vector<NodeInfo> nodes_;

@@ -57,6 +57,21 @@ struct QuantParams {
   bool per_channel() const { return count > 1; }
 };
 
+// Block-sparse f32 constant (schema BlockSparsity, validated at load): the
+// tensor as a matrix [rows = shape[0], columns = the other dims], rows grouped
+// in blocks of block_size. Block b stores the columns
+// column_indices[block_ptr[b] .. block_ptr[b + 1]) (ascending), each as
+// block_size consecutive values in `values` (rows past `rows` are zero).
+struct BlockSparseView {
+  int block_size = 0;
+  int num_blocks = 0;
+  int64_t rows = 0, columns = 0;
+  const int32_t* block_ptr = nullptr;       // num_blocks + 1 entries
+  const int32_t* column_indices = nullptr;  // block_ptr[num_blocks] entries
+  const float* values = nullptr;            // block_ptr[num_blocks] * block_size floats
+  int64_t stored_columns() const { return block_ptr[num_blocks]; }
+};
+
 struct Tensor {
   DType dtype = DType::kF32;
   Shape shape;
@@ -65,6 +80,9 @@ struct Tensor {
   QuantParams quant;      // count == 0 when the tensor is not quantized
   bool is_constant = false;
   const char* name = "";
+  // Constants stored block-sparse: the stored form (data is always the dense
+  // tensor, so kernels that ignore this see ordinary weights).
+  const BlockSparseView* sparse = nullptr;
 
   int64_t NumElements() const { return shape.NumElements(); }
   bool is_quantized() const { return quant.count > 0; }

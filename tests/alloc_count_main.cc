@@ -164,3 +164,47 @@ TEST_CASE("invoke of attention matmuls and a fully connected layer performs zero
     REQUIRE(AllocationsDuring(interp) == 0);
   }
 }
+
+TEST_CASE("invoke with block-sparse 1x1 CONV_2D and FULLY_CONNECTED weights performs zero heap allocations",
+          "[alloc]") {
+  // x [1, 9, 7, 40] -> 1x1 conv (sparse [35,1,1,40]) -> y; v [3, 64] -> FULLY_CONNECTED (sparse [50, 64]) -> z.
+  auto sparse_weights = [](int rows, int cols) {
+    std::vector<float> w(static_cast<size_t>(rows) * cols, 0.f);
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c)
+        if ((c * 7 + r / 16) % 3 == 0) w[static_cast<size_t>(r) * cols + c] = 0.01f * static_cast<float>(r - c);
+    return w;
+  };
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 9, 7, 40});
+  const int y = b.AddTensor("y", DType::kF32, {1, 9, 7, 35});
+  const std::vector<float> w = sparse_weights(35, 40);
+  const int wt = b.AddSparseConstant("w", {35, 1, 1, 40}, w.data(), 16);
+  b.AddOp(schema::OpType_CONV_2D, {x, wt, -1}, {y}, schema::OpOptions_Conv2DOptions,
+          schema::CreateConv2DOptions(b.fbb(), schema::Padding_SAME, 1, 1, 1, 1, schema::Activation_RELU).Union());
+  const int v = b.AddInput("v", DType::kF32, {3, 64});
+  const int z = b.AddTensor("z", DType::kF32, {3, 50});
+  const std::vector<float> w2 = sparse_weights(50, 64);
+  const int w2t = b.AddSparseConstant("w2", {50, 64}, w2.data(), 16);
+  const int bias = b.AddConstant("bias", DType::kF32, {50}, std::vector<float>(50, 0.5f));
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {v, w2t, bias}, {z}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union());
+  b.MarkOutput(y);
+  b.MarkOutput(z);
+  const std::vector<uint8_t> file = b.Finish();
+  std::shared_ptr<const Model> model;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &model).ok());
+  REQUIRE(model->tensors()[static_cast<size_t>(wt)].sparse.block_size == 16);
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  for (int threads : {1, 2, 3}) {
+    INFO("threads " << threads);
+    InterpreterOptions options;
+    options.num_threads = threads;
+    Interpreter interp(model, &resolver, options);
+    REQUIRE(interp.Prepare().ok());
+    FeedInputs(interp, {});
+    REQUIRE(AllocationsDuring(interp) == 0);
+    REQUIRE(AllocationsDuring(interp) == 0);
+  }
+}

@@ -19,6 +19,12 @@ int OpTest::Const(DType dtype, const std::vector<int32_t>& shape, const void* da
   return t;
 }
 
+int OpTest::ConstSparse(const std::vector<int32_t>& shape, const std::vector<float>& dense, int block_size) {
+  const int t = b_.AddSparseConstant("const" + std::to_string(inputs_.size()), shape, dense.data(), block_size);
+  inputs_.push_back(t);
+  return t;
+}
+
 int OpTest::Output(DType dtype, const QuantSpec& q) {
   const int t = b_.AddTensor("out" + std::to_string(outputs_.size()), dtype, {}, q);
   outputs_.push_back(t);

@@ -41,6 +41,8 @@ class OpTest {
   int Const(const std::vector<int32_t>& shape, const std::vector<T>& v, const QuantSpec& q = {}) {
     return Const(DTypeOf<T>::value, shape, v.data(), v.size() * sizeof(T), q);
   }
+  // A constant f32 input stored block-sparse (blocks of block_size rows of dense [shape[0], rest]).
+  int ConstSparse(const std::vector<int32_t>& shape, const std::vector<float>& dense, int block_size);
   // An omitted optional input (index -1).
   void OmitInput() { inputs_.push_back(-1); }
   // An output; its shape is inferred by prepare.

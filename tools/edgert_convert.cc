@@ -13,6 +13,7 @@
 #include "runtime/importers/onnx/onnx_importer.h"
 #include "runtime/importers/tflite/tflite_importer.h"
 #include "tools/convert_quantize.h"
+#include "tools/convert_sparse.h"
 
 using namespace edgert;
 
@@ -48,6 +49,16 @@ void PrintHelp(FILE* f) {
                "  --no-optimize         skip the graph optimizer (constant folding, fusing RELU/RELU6 into the\n"
                "                        producing op, merging transposes and reshapes, dead-op removal),\n"
                "                        e.g. to compare against the plain translation when debugging\n"
+               "pruning and sparse weights (1x1 CONV_2D and FULLY_CONNECTED with float32 weights):\n"
+               "  --prune magnitude:F   zero the fraction F (0 < F < 1) of each layer's weights block-wise: the\n"
+               "                        weights [out, in] are cut into block columns of 16 consecutive output\n"
+               "                        channels x 1 input channel (what the sparse kernel skips) and the F\n"
+               "                        smallest by L2 norm are set to zero; with --report, the fidelity of the\n"
+               "                        pruned model against the unpruned one (needs --report-samples)\n"
+               "  --sparse auto|off     auto (default): store a layer's weights block-sparse (format version 2)\n"
+               "                        when at least 20%% of its block columns are zero (the measured break-even is\n"
+               "                        about 10%%, bench/f32_spmm_bench.cc) and the layer runs it (1x1\n"
+               "                        stride 1 without padding, fully connected); off: always dense\n"
                "quantization (post-training, full integer):\n"
                "  --quantize int8       int8 activations (per tensor, asymmetric, from calibration), int8\n"
                "                        weights (per output channel, symmetric), int32 biases; ops without an\n"
@@ -158,6 +169,7 @@ int main(int argc, char** argv) {
   bool quiet = false;
   QuantizeRequest q;
   bool image_option = false;
+  SparseRequest sp;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     long long v;
@@ -250,6 +262,12 @@ int main(int argc, char** argv) {
         if (e > b) q.options.keep_float.insert(list.substr(b, e - b));
         b = e + 1;
       }
+    } else if (a == "--prune" && i + 1 < argc) {
+      if (!ParsePruneOption(argv[++i], &sp.prune_fraction)) return Usage();
+    } else if (a == "--sparse" && i + 1 < argc) {
+      const std::string m = argv[++i];
+      if (m != "auto" && m != "off") return Usage();
+      sp.store_sparse = m == "auto";
     } else if (a == "--report") {
       q.report = true;
     } else if (a == "--report-samples" && i + 1 < argc) {
@@ -313,7 +331,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "edgert-convert: %s: %s\n", in_path.c_str(), s.message().c_str());
     return 1;
   }
+  const size_t imported_bytes = ert.size();
+  sp.report = q.report;
+  sp.samples_dir = !q.report_dir.empty() ? q.report_dir : q.calib_dir;
+  sp.report_json = q.report_json;
+  sp.max_samples = q.max_samples;
+  sp.quiet = quiet;
+  if (sp.prune_fraction > 0 && !PruneConverted(sp, &ert)) return 1;
+  // The quantization report compares against the (pruned) float model.
   if (!q.mode.empty() && !QuantizeConverted(q, &ert)) return 1;
+  if (sp.store_sparse && !StoreSparseConverted(sp, &ert)) return 1;
   const auto tq = std::chrono::steady_clock::now();
   if (!WriteFile(out_path, ert)) {
     std::fprintf(stderr, "edgert-convert: cannot write '%s'\n", out_path.c_str());
@@ -346,6 +373,9 @@ int main(int argc, char** argv) {
                 report.folded_dequantize, report.densified, report.separate_activations);
   std::printf("%s\n", report.optimizer.Summary().c_str());
   for (const std::string& w : report.warnings) std::printf("warning: %s\n", w.c_str());
+  if (ert.size() != imported_bytes)
+    std::printf("size: %zu bytes as imported -> %zu bytes written (%.2fx)\n", imported_bytes, ert.size(),
+                static_cast<double>(imported_bytes) / static_cast<double>(ert.size()));
   std::printf("output: %zu bytes; time: read %.1f ms, import %.1f ms, ", ert.size(), Ms(t0, t1), Ms(t1, t2));
   if (!q.mode.empty()) std::printf("quantize %.1f ms, ", Ms(t2, tq));
   std::printf("write %.1f ms, total %.1f ms\n", Ms(tq, t3), Ms(t0, t3));

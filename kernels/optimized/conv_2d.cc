@@ -17,6 +17,10 @@
 //    (Chosen over an indirection buffer: the scratch is tiny, the input
 //    pointers are only known at eval, and one plain GEMM microkernel serves
 //    both paths; the gather costs K copies per pixel against K*O FMAs.)
+//  - 1x1, stride 1, no padding with weights stored block-sparse (block size of
+//    the ISA table's spmm microkernel): the sparse microkernel runs on the
+//    input and the stored weights (kernels/optimized/f32_spmm.h); nothing is
+//    packed but the bias.
 // Threads: the output is split into tiles of whole MR-pixel groups x whole
 // NR-channel panels (sizes chosen in prepare), run by ctx->ParallelFor2D; each
 // im2col tile gathers into its worker's slice of the scratch (num_threads
@@ -29,6 +33,7 @@
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/f32_gemm.h"
+#include "kernels/optimized/f32_spmm.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/qs8_conv.h"
@@ -53,6 +58,7 @@ struct ConvState {
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
   QS8Conv2D qs8;  // the int8 path when qs8.gemm != nullptr
+  F32Spmm spmm;   // the block-sparse path when spmm.fn != nullptr
 };
 
 Status Prepare(KernelContext* ctx) {
@@ -80,6 +86,16 @@ Status Prepare(KernelContext* ctx) {
   s->k = static_cast<int>(k);
   s->direct = ws[1] == 1 && ws[2] == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
               g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+  ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
+  if (s->direct) {
+    EDGERT_RETURN_IF_ERROR(PrepareF32Spmm(ctx, weights, bias, static_cast<size_t>(g.out_pixels()),
+                                          static_cast<size_t>(s->out_c), static_cast<size_t>(k), s->minmax.min,
+                                          s->minmax.max, &s->spmm));
+    if (s->spmm.fn != nullptr) {
+      s->gemm = gemm;
+      return Status::Ok();
+    }
+  }
   const int threads = ctx->num_threads();
   if (!s->direct)
     EDGERT_RETURN_IF_ERROR(
@@ -96,7 +112,6 @@ Status Prepare(KernelContext* ctx) {
   PackGemmB(oc, static_cast<size_t>(k), weights->data_as<float>(), 1, static_cast<size_t>(k),
             bias != nullptr ? bias->data_as<float>() : nullptr, nr, packed);
   s->packed = packed;
-  ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->gemm = gemm;
   return Status::Ok();
 }
@@ -134,6 +149,12 @@ Status Eval(KernelContext* ctx) {
   const size_t mr = s.gemm.mr, nr = s.gemm.nr;
   const size_t panel_floats = nr * (k + 1);
   const size_t m = static_cast<size_t>(pixels);
+  if (s.spmm.fn != nullptr) {
+    ctx->ParallelFor2D(m, oc, s.spmm.tile_m, s.spmm.tile_n, [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
+      RunSpmmTile(s.spmm, p0, np, c0, nc, in, k, out, oc);
+    });
+    return Status::Ok();
+  }
   float* scratch = s.direct ? nullptr : static_cast<float*>(ctx->scratch(s.scratch));
   // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
   ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,

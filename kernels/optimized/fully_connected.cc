@@ -14,6 +14,9 @@
 // matrix (rows = input elements / I, whatever keep_num_dims says about the
 // output's shape) giving the rows x O output. A single row (batch-1 inference)
 // runs the 1-row microkernel where the ISA table has one.
+// Weights stored block-sparse with the block size of the ISA table's spmm
+// microkernel run that microkernel on the stored form instead (nothing packed
+// but the bias; kernels/optimized/f32_spmm.h).
 // Threads: row tiles of whole MR groups x column tiles of whole NR panels
 // (ChooseGemmTiles), so results are identical on any thread count.
 // The int8 path is the same GEMM on the QS8 microkernel (weights packed once
@@ -22,6 +25,7 @@
 
 #include "kernels/common/quant.h"
 #include "kernels/optimized/f32_gemm.h"
+#include "kernels/optimized/f32_spmm.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/qs8_conv.h"
 #include "kernels/optimized/optimized_kernels.h"
@@ -41,6 +45,7 @@ struct FullyConnectedState {
   // int8 nodes: qs8.gemm != nullptr.
   QS8PackedGemm qs8;
   QS8ConvParams qs8_params = {0, 0, 0};
+  F32Spmm spmm;  // the block-sparse path when spmm.fn != nullptr
 };
 
 // The int8 path's prepare: packs the weights when the node is covered.
@@ -101,6 +106,12 @@ Status Prepare(KernelContext* ctx) {
   s->rows = rows;
   s->in_size = k;
   s->out_size = n;
+  ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
+  EDGERT_RETURN_IF_ERROR(PrepareF32Spmm(ctx, weights, bias, rows, n, k, s->minmax.min, s->minmax.max, &s->spmm));
+  if (s->spmm.fn != nullptr) {
+    s->gemm = gemm;
+    return Status::Ok();
+  }
   ChooseGemmTiles(rows, n, k, gemm.mr, gemm.nr, ctx->num_threads(), &s->tile_rows, &s->tile_cols);
 
   const size_t packed_floats = PackedGemmFloats(n, k, gemm.nr);
@@ -110,7 +121,6 @@ Status Prepare(KernelContext* ctx) {
   PackGemmB(n, k, weights->data_as<float>(), 1, k, bias != nullptr ? bias->data_as<float>() : nullptr, gemm.nr,
             packed);
   s->packed = packed;
-  ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->gemm = gemm;
   return Status::Ok();
 }
@@ -122,6 +132,13 @@ Status Eval(KernelContext* ctx) {
   if (s.rows == 0) return Status::Ok();
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();
+  if (s.spmm.fn != nullptr) {
+    ctx->ParallelFor2D(s.rows, s.out_size, s.spmm.tile_m, s.spmm.tile_n,
+                       [&](int /*worker*/, size_t r0, size_t c0, size_t nr, size_t nc) {
+                         RunSpmmTile(s.spmm, r0, nr, c0, nc, in, s.in_size, out, s.out_size);
+                       });
+    return Status::Ok();
+  }
   ctx->ParallelFor2D(s.rows, s.out_size, s.tile_rows, s.tile_cols,
                      [&](int /*worker*/, size_t r0, size_t c0, size_t nr, size_t nc) {
                        RunGemmTile(s.gemm, s.rows, r0, nr, c0, nc, s.in_size, in, s.in_size, s.packed, out,

@@ -18,6 +18,12 @@ void f32_gemm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, size_t kc, const f
 void f32_gemm_minmax_ukernel_1x16__fma3(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                         const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);
 
+// Block-sparse weights with blocks of 16 output channels, MR = 4 pixels.
+// Contract: F32SpmmUkernelFn.
+void f32_spmm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, const float* a, size_t a_stride,
+                                        const int32_t* block_ptr, const int32_t* column_indices, const float* values,
+                                        const float* bias, float* c, size_t c_stride, const F32MinMaxParams* params);
+
 // Channel tile 16 (tails of 8 and masked 1..7 channels), any number of taps.
 void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t taps, const float* const* input,
                                          const float* w, float* output, const F32MinMaxParams* params);

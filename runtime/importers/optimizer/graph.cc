@@ -24,6 +24,7 @@ Status Graph::FromModel(const Model& model, Graph* out) {
     t.quant.zero_point.assign(ti.zero_point.begin(), ti.zero_point.end());
     t.quant.axis = ti.quant_axis;
     t.is_constant = ti.is_constant();
+    t.sparse_block = ti.sparse.block_size;
     if (ti.const_data != nullptr) {
       const auto* p = static_cast<const uint8_t*>(ti.const_data);
       t.data.assign(p, p + ti.const_bytes);
@@ -139,8 +140,13 @@ Status Graph::Serialize(std::vector<uint8_t>* out, std::vector<int>* index_map) 
   for (size_t i = 0; i < tensors.size(); ++i) {
     if (!used[i]) continue;
     const GTensor& t = tensors[i];
-    map[i] = t.is_constant ? b.AddConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), t.quant)
-                           : b.AddTensor(t.name, t.dtype, t.shape, t.quant);
+    const bool sparse = t.is_constant && t.sparse_block > 0 && t.dtype == DType::kF32 && t.quant.scale.empty() &&
+                        !t.shape.empty() && t.data.size() % sizeof(float) == 0;
+    if (sparse)
+      map[i] = b.AddSparseConstant(t.name, t.shape, reinterpret_cast<const float*>(t.data.data()), t.sparse_block);
+    else
+      map[i] = t.is_constant ? b.AddConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), t.quant)
+                             : b.AddTensor(t.name, t.dtype, t.shape, t.quant);
   }
   auto remap = [&](const std::vector<int32_t>& v) {
     std::vector<int32_t> r;

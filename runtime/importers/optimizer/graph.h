@@ -26,7 +26,8 @@ struct GTensor {
   std::vector<int32_t> shape;  // inferred shape when InferShapes succeeded, else the stored hint
   QuantSpec quant;
   bool is_constant = false;
-  std::vector<uint8_t> data;   // constants only
+  std::vector<uint8_t> data;   // constants only (dense)
+  int sparse_block = 0;        // > 0: an f32 constant written block-sparse with this block size
 };
 
 struct GOp {

@@ -1,0 +1,91 @@
+// f32 block-sparse x dense microkernel, 4 pixels x 16 output channels, AVX2 +
+// FMA3. Contract: F32SpmmUkernelFn (kernels/dispatch.h). For each stored
+// column of a block it broadcasts the 4 pixels' input value of that column and
+// accumulates them times the block's 16 weights; columns not stored (all-zero
+// weights) cost nothing. Compiled with -mavx2 -mfma.
+#include <immintrin.h>
+
+#include "kernels/x86/ukernels.h"
+
+namespace edgert {
+namespace {
+
+// Stores the low n (< 8) floats of v.
+inline void StorePartial(float* p, __m256 v, size_t n) {
+  __m128 lo = _mm256_castps256_ps128(v);
+  if (n & 4) {
+    _mm_storeu_ps(p, lo);
+    lo = _mm256_extractf128_ps(v, 1);
+    p += 4;
+  }
+  if (n & 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(p), lo);
+    lo = _mm_movehl_ps(lo, lo);
+    p += 2;
+  }
+  if (n & 1) _mm_store_ss(p, lo);
+}
+
+// Stores the first n (1..16) floats of the row (lo, hi).
+inline void StoreRow(float* p, __m256 lo, __m256 hi, size_t n) {
+  if (n >= 16) {
+    _mm256_storeu_ps(p, lo);
+    _mm256_storeu_ps(p + 8, hi);
+  } else if (n >= 8) {
+    _mm256_storeu_ps(p, lo);
+    if (n > 8) StorePartial(p + 8, hi, n - 8);
+  } else {
+    StorePartial(p, lo, n);
+  }
+}
+
+inline __m256 Clamp(__m256 v, __m256 vmin, __m256 vmax) { return _mm256_min_ps(_mm256_max_ps(v, vmin), vmax); }
+
+}  // namespace
+
+void f32_spmm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, const float* a, size_t a_stride,
+                                        const int32_t* block_ptr, const int32_t* column_indices, const float* values,
+                                        const float* bias, float* c, size_t c_stride, const F32MinMaxParams* params) {
+  // Rows past mr alias the previous row: they compute and store the same values.
+  const float* a0 = a;
+  float* c0 = c;
+  const float* a1 = mr > 1 ? a0 + a_stride : a0;
+  float* c1 = mr > 1 ? c0 + c_stride : c0;
+  const float* a2 = mr > 2 ? a1 + a_stride : a1;
+  float* c2 = mr > 2 ? c1 + c_stride : c1;
+  const float* a3 = mr > 3 ? a2 + a_stride : a2;
+  float* c3 = mr > 3 ? c2 + c_stride : c2;
+  const __m256 vmin = _mm256_set1_ps(params->min);
+  const __m256 vmax = _mm256_set1_ps(params->max);
+
+  for (size_t n0 = 0; n0 < nc; n0 += 16, ++block_ptr, bias += 16) {
+    __m256 acc0l = _mm256_loadu_ps(bias), acc0h = _mm256_loadu_ps(bias + 8);
+    __m256 acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h, acc3l = acc0l, acc3h = acc0h;
+    const int32_t end = block_ptr[1];
+    for (int32_t j = block_ptr[0]; j < end; ++j) {
+      const float* w = values + static_cast<size_t>(j) * 16;
+      const size_t k = static_cast<size_t>(column_indices[j]);
+      const __m256 bl = _mm256_loadu_ps(w), bh = _mm256_loadu_ps(w + 8);
+      const __m256 va0 = _mm256_broadcast_ss(a0 + k);
+      const __m256 va1 = _mm256_broadcast_ss(a1 + k);
+      const __m256 va2 = _mm256_broadcast_ss(a2 + k);
+      const __m256 va3 = _mm256_broadcast_ss(a3 + k);
+      acc0l = _mm256_fmadd_ps(va0, bl, acc0l);
+      acc0h = _mm256_fmadd_ps(va0, bh, acc0h);
+      acc1l = _mm256_fmadd_ps(va1, bl, acc1l);
+      acc1h = _mm256_fmadd_ps(va1, bh, acc1h);
+      acc2l = _mm256_fmadd_ps(va2, bl, acc2l);
+      acc2h = _mm256_fmadd_ps(va2, bh, acc2h);
+      acc3l = _mm256_fmadd_ps(va3, bl, acc3l);
+      acc3h = _mm256_fmadd_ps(va3, bh, acc3h);
+    }
+    const size_t n = nc - n0;
+    // Highest row first, so that aliased rows end with the lowest row's (identical) values.
+    StoreRow(c3 + n0, Clamp(acc3l, vmin, vmax), Clamp(acc3h, vmin, vmax), n);
+    StoreRow(c2 + n0, Clamp(acc2l, vmin, vmax), Clamp(acc2h, vmin, vmax), n);
+    StoreRow(c1 + n0, Clamp(acc1l, vmin, vmax), Clamp(acc1h, vmin, vmax), n);
+    StoreRow(c0 + n0, Clamp(acc0l, vmin, vmax), Clamp(acc0h, vmin, vmax), n);
+  }
+}
+
+}  // namespace edgert

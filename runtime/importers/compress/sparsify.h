@@ -1,0 +1,59 @@
+// Weight pruning and block-sparse storage of a converted .ert model.
+//
+// Layers: CONV_2D with constant f32 weights [O, 1, 1, I] (1x1, one group) and
+// FULLY_CONNECTED with constant f32 weights [O, I], each weight tensor read by
+// that op alone. A block column is B = 16 consecutive output channels of one
+// input channel (the unit the block-sparse microkernel skips,
+// kernels/optimized/f32_spmm.h).
+//  - Pruning (magnitude): per layer, the given fraction of block columns with
+//    the smallest L2 norm is set to zero (ties broken by position).
+//  - Sparse storage (auto): a layer's weights are stored block-sparse
+//    (schema BlockSparsity) when the kernel runs them sparse (1x1 convs with
+//    stride 1 and no padding, fully connected) and at least
+//    kSparseBreakEvenZeroBlocks of their block columns are zero, unless the
+//    stored form would be larger than the dense one (layers of fewer than 16
+//    output channels, whose one block is zero-padded).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/status.h"
+
+namespace edgert {
+
+constexpr int kSparseBlockSize = 16;
+// Fraction of zero block columns from which the sparse microkernel beats the
+// dense GEMM on a 1x1 convolution (bench/f32_spmm_bench.cc: about 10% on
+// AVX2 + FMA3, single thread, CPU time; 20% leaves a margin and makes the
+// file smaller too: values + 1/16 for the indices).
+constexpr double kSparseBreakEvenZeroBlocks = 0.2;
+
+struct SparsifyOptions {
+  double prune_fraction = 0.0;  // 0: no pruning
+  bool store_sparse = true;     // --sparse auto
+};
+
+struct SparsifyLayer {
+  std::string op;                // "CONV_2D 'name'"
+  std::vector<int32_t> shape;    // weight shape
+  double zero_blocks_before = 0, zero_blocks_after = 0;  // fractions of block columns
+  double zero_values_after = 0;  // fraction of zero weights
+  bool stored_sparse = false;
+  uint64_t dense_bytes = 0, stored_bytes = 0;  // weight values (sparse: values + indices)
+};
+
+struct SparsifyReport {
+  std::vector<SparsifyLayer> layers;  // every eligible layer
+  int pruned = 0, sparse = 0;
+  uint64_t bytes_before = 0, bytes_after = 0;  // file sizes
+  std::string Summary() const;  // multi-line text
+};
+
+// Prunes (options.prune_fraction > 0) and/or marks weights for sparse storage
+// in the model `in`, writing the result to *out.
+Status SparsifyModel(const std::vector<uint8_t>& in, const SparsifyOptions& options, std::vector<uint8_t>* out,
+                     SparsifyReport* report);
+
+}  // namespace edgert

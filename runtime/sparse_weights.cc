@@ -1,0 +1,113 @@
+#include "runtime/sparse_weights.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace edgert {
+
+namespace {
+
+bool BlockColumnIsZero(const float* dense, int64_t rows, int64_t columns, int64_t r0, int block_size, int64_t col) {
+  const int64_t r1 = std::min<int64_t>(rows, r0 + block_size);
+  for (int64_t r = r0; r < r1; ++r)
+    if (dense[r * columns + col] != 0.f) return false;
+  return true;
+}
+
+}  // namespace
+
+Status ValidateBlockSparse(const std::string& what, const Shape& shape, int block_size, const int32_t* block_ptr,
+                           size_t block_ptr_size, const int32_t* column_indices, size_t column_indices_size,
+                           const void* values, uint64_t value_bytes, BlockSparseView* view) {
+  auto invalid = [&](const std::string& msg) {
+    return Status(StatusCode::kInvalidModel, what + ": block-sparse storage: " + msg);
+  };
+  if (!IsValidSparseBlockSize(block_size))
+    return invalid("block size " + std::to_string(block_size) + " is not 8 or 16");
+  if (shape.rank < 1) return invalid("a scalar cannot be stored sparse");
+  const int64_t rows = shape[0];
+  const int64_t columns = shape.Product(1, shape.rank);
+  const int64_t blocks = (rows + block_size - 1) / block_size;
+  if (block_ptr == nullptr || block_ptr_size != static_cast<size_t>(blocks) + 1)
+    return invalid("block_ptr has " + std::to_string(block_ptr_size) + " entries; " + std::to_string(rows) +
+                   " rows in blocks of " + std::to_string(block_size) + " need " + std::to_string(blocks + 1));
+  if (block_ptr[0] != 0) return invalid("block_ptr[0] is " + std::to_string(block_ptr[0]) + ", not 0");
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int32_t lo = block_ptr[b], hi = block_ptr[b + 1];
+    if (hi < lo)
+      return invalid("block_ptr decreases at block " + std::to_string(b) + " (" + std::to_string(lo) + " -> " +
+                     std::to_string(hi) + ")");
+    if (static_cast<uint64_t>(hi) > column_indices_size || hi - lo > columns)
+      return invalid("block " + std::to_string(b) + " ends at column entry " + std::to_string(hi) + ", past the " +
+                     std::to_string(column_indices_size) + " column indices or holding more than " +
+                     std::to_string(columns) + " columns");
+  }
+  if (static_cast<uint64_t>(block_ptr[blocks]) != column_indices_size)
+    return invalid("block_ptr ends at " + std::to_string(block_ptr[blocks]) + " but there are " +
+                   std::to_string(column_indices_size) + " column indices");
+  for (int64_t b = 0; b < blocks; ++b) {
+    for (int32_t j = block_ptr[b]; j < block_ptr[b + 1]; ++j) {
+      const int32_t c = column_indices[j];
+      if (c < 0 || c >= columns)
+        return invalid("column index " + std::to_string(c) + " of block " + std::to_string(b) +
+                       " is outside [0, " + std::to_string(columns) + ")");
+      if (j > block_ptr[b] && c <= column_indices[j - 1])
+        return invalid("column indices of block " + std::to_string(b) + " are not strictly ascending (" +
+                       std::to_string(column_indices[j - 1]) + " then " + std::to_string(c) + ")");
+    }
+  }
+  const uint64_t need = static_cast<uint64_t>(column_indices_size) * static_cast<uint64_t>(block_size) * sizeof(float);
+  if (value_bytes != need)
+    return invalid("values are " + std::to_string(value_bytes) + " bytes; " + std::to_string(column_indices_size) +
+                   " stored columns of " + std::to_string(block_size) + " floats need " + std::to_string(need));
+  view->block_size = block_size;
+  view->num_blocks = static_cast<int>(blocks);
+  view->rows = rows;
+  view->columns = columns;
+  view->block_ptr = block_ptr;
+  view->column_indices = column_indices;
+  view->values = static_cast<const float*>(values);
+  return Status::Ok();
+}
+
+void DensifyBlockSparse(const BlockSparseView& v, float* dense) {
+  if (v.rows * v.columns > 0) std::memset(dense, 0, static_cast<size_t>(v.rows * v.columns) * sizeof(float));
+  for (int b = 0; b < v.num_blocks; ++b) {
+    const int64_t r0 = static_cast<int64_t>(b) * v.block_size;
+    const int64_t n = std::min<int64_t>(v.block_size, v.rows - r0);
+    for (int32_t j = v.block_ptr[b]; j < v.block_ptr[b + 1]; ++j) {
+      const float* src = v.values + static_cast<int64_t>(j) * v.block_size;
+      const int64_t c = v.column_indices[j];
+      for (int64_t r = 0; r < n; ++r) dense[(r0 + r) * v.columns + c] = src[r];
+    }
+  }
+}
+
+BlockSparseData EncodeBlockSparse(const float* dense, int64_t rows, int64_t columns, int block_size) {
+  BlockSparseData d;
+  d.block_size = block_size;
+  const int64_t blocks = (rows + block_size - 1) / block_size;
+  d.block_ptr.push_back(0);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t r0 = b * block_size;
+    const int64_t n = std::min<int64_t>(block_size, rows - r0);
+    for (int64_t c = 0; c < columns; ++c) {
+      if (BlockColumnIsZero(dense, rows, columns, r0, block_size, c)) continue;
+      d.column_indices.push_back(static_cast<int32_t>(c));
+      for (int64_t r = 0; r < block_size; ++r) d.values.push_back(r < n ? dense[(r0 + r) * columns + c] : 0.f);
+    }
+    d.block_ptr.push_back(static_cast<int32_t>(d.column_indices.size()));
+  }
+  return d;
+}
+
+double ZeroBlockFraction(const float* dense, int64_t rows, int64_t columns, int block_size) {
+  const int64_t blocks = (rows + block_size - 1) / block_size;
+  if (blocks * columns == 0) return 0.0;
+  int64_t zero = 0;
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t c = 0; c < columns; ++c) zero += BlockColumnIsZero(dense, rows, columns, b * block_size, block_size, c);
+  return static_cast<double>(zero) / static_cast<double>(blocks * columns);
+}
+
+}  // namespace edgert

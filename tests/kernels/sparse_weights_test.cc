@@ -1,0 +1,386 @@
+// Block-sparse f32 constants: the stored form (encode, validate, densify), the
+// loader's checks on hostile files, CONV_2D 1x1 and FULLY_CONNECTED with
+// sparse-stored weights (reference kernels on the densified view, optimized
+// kernels on the sparse microkernel) against a naive computation, and pruning.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/optimized/optimized_kernels.h"
+#include "kernels/reference/reference_kernels.h"
+#include "runtime/builder.h"
+#include "runtime/importers/compress/sparsify.h"
+#include "runtime/importers/optimizer/graph.h"
+#include "runtime/model.h"
+#include "runtime/sparse_weights.h"
+#include "tests/kernels/conv_test_util.h"
+#include "tests/op_test.h"
+
+namespace edgert {
+namespace {
+
+using conv_test::ScopedBestIsa;
+using testing::OpTest;
+
+// Dense [rows, cols] weights where each block column (block rows of one column)
+// is zero with probability zero_fraction; other values in [-1, 1] (some single zeros).
+std::vector<float> BlockSparseWeights(int rows, int cols, int block, double zero_fraction, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> val(-1.f, 1.f);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<float> w(static_cast<size_t>(rows) * cols);
+  for (int b = 0; b * block < rows; ++b)
+    for (int c = 0; c < cols; ++c) {
+      const bool zero = u(rng) < zero_fraction;
+      for (int r = b * block; r < std::min(rows, (b + 1) * block); ++r) {
+        const float v = val(rng);
+        w[static_cast<size_t>(r) * cols + c] = zero || std::fabs(v) < 0.05f ? 0.f : v;
+      }
+    }
+  return w;
+}
+
+std::vector<float> RandomVector(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> val(-1.f, 1.f);
+  std::vector<float> v(n);
+  for (float& x : v) x = val(rng);
+  return v;
+}
+
+// y[p][o] = clamp(bias[o] + sum_i x[p][i] * w[o][i]) in double.
+std::vector<float> NaiveProduct(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& bias,
+                                int pixels, int in, int out, float lo, float hi) {
+  std::vector<float> y(static_cast<size_t>(pixels) * out);
+  for (int p = 0; p < pixels; ++p)
+    for (int o = 0; o < out; ++o) {
+      double acc = bias.empty() ? 0.0 : bias[static_cast<size_t>(o)];
+      for (int i = 0; i < in; ++i)
+        acc += static_cast<double>(x[static_cast<size_t>(p) * in + i]) * w[static_cast<size_t>(o) * in + i];
+      y[static_cast<size_t>(p) * out + o] = std::min(hi, std::max(lo, static_cast<float>(acc)));
+    }
+  return y;
+}
+
+void CheckClose(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("element " << i);
+    REQUIRE(got[i] == Approx(want[i]).margin(1e-4).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("block-sparse encoding round-trips and validates", "[sparse]") {
+  for (int block : {8, 16}) {
+    for (int rows : {1, 7, 16, 17, 40}) {
+      for (double zf : {0.0, 0.6, 1.0}) {
+        const int cols = 13;
+        INFO("block " << block << " rows " << rows << " zero fraction " << zf);
+        const std::vector<float> w = BlockSparseWeights(rows, cols, block, zf, static_cast<uint32_t>(rows * 31 + block));
+        const BlockSparseData d = EncodeBlockSparse(w.data(), rows, cols, block);
+        BlockSparseView v;
+        const Shape shape{rows, 1, 1, cols};
+        REQUIRE(ValidateBlockSparse("w", shape, block, d.block_ptr.data(), d.block_ptr.size(),
+                                    d.column_indices.data(), d.column_indices.size(), d.values.data(),
+                                    d.values.size() * sizeof(float), &v)
+                    .ok());
+        CHECK(v.num_blocks == (rows + block - 1) / block);
+        std::vector<float> dense(w.size(), 42.f);
+        DensifyBlockSparse(v, dense.data());
+        CHECK(dense == w);
+        const int64_t total = static_cast<int64_t>(v.num_blocks) * cols;
+        CHECK(ZeroBlockFraction(w.data(), rows, cols, block) ==
+              Approx(static_cast<double>(total - v.stored_columns()) / static_cast<double>(total)));
+        if (zf == 1.0) CHECK(v.stored_columns() == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("block-sparse validation rejects inconsistent stored forms", "[sparse]") {
+  const std::vector<float> w = BlockSparseWeights(20, 6, 8, 0.3, 7);
+  const BlockSparseData d = EncodeBlockSparse(w.data(), 20, 6, 8);
+  REQUIRE(d.column_indices.size() >= 2);
+  const Shape shape{20, 6};
+  auto check = [&](int block, std::vector<int32_t> ptr, std::vector<int32_t> idx, uint64_t bytes, const char* what) {
+    BlockSparseView v;
+    Status s = ValidateBlockSparse("tensor 3 'w'", shape, block, ptr.data(), ptr.size(), idx.data(), idx.size(),
+                                   d.values.data(), bytes, &v);
+    INFO(s.message());
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == StatusCode::kInvalidModel);
+    CHECK(s.message().find(what) != std::string::npos);
+    CHECK(s.message().find("tensor 3 'w'") != std::string::npos);
+  };
+  const uint64_t bytes = d.values.size() * sizeof(float);
+  check(4, d.block_ptr, d.column_indices, bytes, "block size 4");
+  check(8, {0, 1}, d.column_indices, bytes, "block_ptr has 2 entries");
+  auto ptr = d.block_ptr;
+  ptr[0] = 1;
+  check(8, ptr, d.column_indices, bytes, "block_ptr[0]");
+  ptr = d.block_ptr;
+  ptr[1] = ptr[2] + 1;
+  check(8, ptr, d.column_indices, bytes, "");
+  ptr = d.block_ptr;
+  ptr[3] += 1;
+  check(8, ptr, d.column_indices, bytes, "past the");
+  auto idx = d.column_indices;
+  idx[0] = 6;
+  check(8, d.block_ptr, idx, bytes, "outside [0, 6)");
+  idx[0] = -1;
+  check(8, d.block_ptr, idx, bytes, "outside [0, 6)");
+  check(8, d.block_ptr, d.column_indices, bytes - 4, "values are");
+  // Duplicate column within a block.
+  std::vector<int32_t> p2 = {0, 2, 2, 2}, i2 = {3, 3};
+  check(8, p2, i2, 2 * 8 * sizeof(float), "strictly ascending");
+}
+
+// A one-op model with a sparse constant, for the loader tests.
+std::vector<uint8_t> SparseFcModel(const std::vector<float>& w, int out, int in) {
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {2, in});
+  const int wt = b.AddSparseConstant("w", {out, in}, w.data(), 16);
+  const int y = b.AddTensor("y", DType::kF32, {2, out});
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {x, wt, -1}, {y}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union());
+  b.MarkOutput(y);
+  return b.Finish();
+}
+
+TEST_CASE("the loader densifies sparse constants and rejects hostile sparse storage", "[sparse]") {
+  const std::vector<float> w = BlockSparseWeights(33, 10, 16, 0.5, 3);
+  std::vector<uint8_t> file = SparseFcModel(w, 33, 10);
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
+  CHECK(m->fb()->version() == 2);
+  const TensorInfo& ti = m->tensors()[1];
+  REQUIRE(ti.sparse.block_size == 16);
+  REQUIRE(ti.const_bytes == w.size() * sizeof(float));
+  const float* dense = static_cast<const float*>(ti.const_data);
+  CHECK(std::vector<float>(dense, dense + w.size()) == w);
+
+  // A dense model is still written as version 1.
+  ModelBuilder plain;
+  const int c = plain.AddConstant("c", DType::kF32, {2}, std::vector<float>{1.f, 2.f});
+  plain.MarkOutput(c);
+  const std::vector<uint8_t> pf = plain.Finish();
+  CHECK(schema::GetSizePrefixedModel(pf.data())->version() == 1);
+
+  auto corrupt = [&](auto edit, const char* what) {
+    std::vector<uint8_t> bad = file;
+    schema::Model* fm = schema::GetMutableSizePrefixedModel(bad.data());
+    auto* t = fm->mutable_subgraphs()->GetMutableObject(0)->mutable_tensors()->GetMutableObject(1);
+    edit(fm, t->mutable_sparsity());
+    std::shared_ptr<const Model> mb;
+    Status s = Model::LoadBuffer(bad.data(), bad.size(), true, &mb);
+    INFO(s.message());
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.message().find(what) != std::string::npos);
+    CHECK(s.message().find("tensor 1 'w'") != std::string::npos);
+  };
+  corrupt([](schema::Model*, schema::BlockSparsity* sp) { sp->mutable_column_indices()->Mutate(0, 1000); },
+          "outside [0, 10)");
+  corrupt([](schema::Model*, schema::BlockSparsity* sp) { sp->mutable_block_ptr()->Mutate(1, 100000); }, "past the");
+  corrupt([](schema::Model*, schema::BlockSparsity* sp) { sp->mutable_block_ptr()->Mutate(1, -5); }, "decreases");
+  corrupt([](schema::Model* fm, schema::BlockSparsity*) { fm->mutate_version(1); }, "format version 2");
+  corrupt([](schema::Model* fm, schema::BlockSparsity*) {
+    auto* seg = fm->mutable_segments()->GetMutableObject(0);
+    seg->mutate_size(seg->size() - 64);
+  }, "values are");
+}
+
+struct SpCase {
+  int pixels, in, out;
+  double zero_fraction;
+  schema::Activation act;
+  bool bias;
+};
+
+const std::vector<SpCase> kSpCases = {
+    {15, 7, 33, 0.5, schema::Activation_NONE, true},    // pixel, channel and block tails
+    {16, 16, 16, 0.0, schema::Activation_RELU, true},   // fully dense
+    {9, 33, 17, 1.0, schema::Activation_NONE, true},    // every block zero: bias only
+    {1, 40, 9, 0.7, schema::Activation_RELU6, false},   // one pixel, one partial block
+    {37, 64, 48, 0.8, schema::Activation_RELU_N1_TO_1, true},
+    {6, 1, 20, 0.3, schema::Activation_NONE, false},
+};
+
+void ActRange(schema::Activation a, float* lo, float* hi) {
+  *lo = -INFINITY;
+  *hi = INFINITY;
+  if (a == schema::Activation_RELU) *lo = 0.f;
+  if (a == schema::Activation_RELU6) *lo = 0.f, *hi = 6.f;
+  if (a == schema::Activation_RELU_N1_TO_1) *lo = -1.f, *hi = 1.f;
+}
+
+TEST_CASE("CONV_2D 1x1 with block-sparse weights matches a naive product", "[sparse][kernels][conv_2d]") {
+  const OpKernel* kernel = GENERATE(ref::Register_CONV_2D(), opt::Register_CONV_2D());
+  const int block = GENERATE(16, 8);
+  ScopedBestIsa best_isa;
+  uint32_t seed = 11;
+  for (const SpCase& c : kSpCases) {
+    for (int threads : {1, 2, 3}) {
+      INFO("kernel " << kernel->name << " block " << block << " pixels " << c.pixels << " in " << c.in << " out "
+                     << c.out << " zero blocks " << c.zero_fraction << " threads " << threads);
+      const std::vector<float> w = BlockSparseWeights(c.out, c.in, block, c.zero_fraction, seed++);
+      const std::vector<float> x = RandomVector(static_cast<size_t>(c.pixels) * c.in, seed++);
+      const std::vector<float> bias = c.bias ? RandomVector(static_cast<size_t>(c.out), seed++) : std::vector<float>();
+      // Pixels as [1, 1, pixels, in] (odd widths).
+      OpTest t(schema::OpType_CONV_2D);
+      t.Input<float>({1, 1, c.pixels, c.in}, x);
+      t.ConstSparse({c.out, 1, 1, c.in}, w, block);
+      if (c.bias)
+        t.Const<float>({c.out}, bias);
+      else
+        t.OmitInput();
+      t.Output(DType::kF32);
+      t.SetOptions(schema::OpOptions_Conv2DOptions,
+                   schema::CreateConv2DOptions(t.fbb(), schema::Padding_VALID, 1, 1, 1, 1, c.act).Union());
+      t.SetNumThreads(threads);
+      REQUIRE(t.Run(kernel).ok());
+      float lo, hi;
+      ActRange(c.act, &lo, &hi);
+      CheckClose(t.OutputData<float>(0), NaiveProduct(x, w, bias, c.pixels, c.in, c.out, lo, hi));
+    }
+  }
+}
+
+TEST_CASE("FULLY_CONNECTED with block-sparse weights matches a naive product", "[sparse][kernels][fully_connected]") {
+  const OpKernel* kernel = GENERATE(ref::Register_FULLY_CONNECTED(), opt::Register_FULLY_CONNECTED());
+  ScopedBestIsa best_isa;
+  uint32_t seed = 500;
+  for (const SpCase& c : kSpCases) {
+    for (int threads : {1, 3}) {
+      INFO("kernel " << kernel->name << " rows " << c.pixels << " in " << c.in << " out " << c.out << " threads "
+                     << threads);
+      const std::vector<float> w = BlockSparseWeights(c.out, c.in, 16, c.zero_fraction, seed++);
+      const std::vector<float> x = RandomVector(static_cast<size_t>(c.pixels) * c.in, seed++);
+      const std::vector<float> bias = c.bias ? RandomVector(static_cast<size_t>(c.out), seed++) : std::vector<float>();
+      OpTest t(schema::OpType_FULLY_CONNECTED);
+      t.Input<float>({c.pixels, c.in}, x);
+      t.ConstSparse({c.out, c.in}, w, 16);
+      if (c.bias)
+        t.Const<float>({c.out}, bias);
+      else
+        t.OmitInput();
+      t.Output(DType::kF32);
+      t.SetOptions(schema::OpOptions_FullyConnectedOptions,
+                   schema::CreateFullyConnectedOptions(t.fbb(), c.act).Union());
+      t.SetNumThreads(threads);
+      REQUIRE(t.Run(kernel).ok());
+      float lo, hi;
+      ActRange(c.act, &lo, &hi);
+      CheckClose(t.OutputData<float>(0), NaiveProduct(x, w, bias, c.pixels, c.in, c.out, lo, hi));
+    }
+  }
+}
+
+TEST_CASE("the optimized CONV_2D runs sparse weights without packing them", "[sparse][kernels][conv_2d]") {
+  // Dense packing would need (48 + 1) * 256 * 4 bytes; the sparse path packs only the bias.
+  ScopedBestIsa best_isa;
+  const std::vector<float> w = BlockSparseWeights(48, 256, 16, 0.8, 9);
+  auto persistent = [&](bool sparse) {
+    OpTest t(schema::OpType_CONV_2D);
+    t.Input<float>({1, 2, 2, 256}, RandomVector(4 * 256, 1));
+    if (sparse)
+      t.ConstSparse({48, 1, 1, 256}, w, 16);
+    else
+      t.Const<float>({48, 1, 1, 256}, w);
+    t.OmitInput();
+    t.Output(DType::kF32);
+    t.SetOptions(schema::OpOptions_Conv2DOptions, schema::CreateConv2DOptions(t.fbb()).Union());
+    REQUIRE(t.Run(opt::Register_CONV_2D()).ok());
+    return t.interpreter().memory().persistent_bytes;
+  };
+  if (GetKernelIsa().f32_spmm.fn != nullptr)
+    CHECK(persistent(true) + 40000 < persistent(false));
+  else
+    CHECK(persistent(true) == persistent(false));
+}
+
+TEST_CASE("pruning zeroes the smallest block columns and stores them sparse", "[sparse][compress]") {
+  // x [1, 4, 4, 40] -> 1x1 conv to 35 channels -> FULLY_CONNECTED [1, 16*35] -> 20
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 4, 4, 40});
+  const std::vector<float> w = RandomVector(35 * 40, 77);
+  const int wt = b.AddConstant("w", DType::kF32, {35, 1, 1, 40}, w);
+  const int y = b.AddTensor("y", DType::kF32, {1, 4, 4, 35});
+  b.AddOp(schema::OpType_CONV_2D, {x, wt, -1}, {y}, schema::OpOptions_Conv2DOptions,
+          schema::CreateConv2DOptions(b.fbb()).Union(), "conv");
+  const int r = b.AddTensor("r", DType::kF32, {1, 560});
+  const int shape = b.AddConstant("shape", DType::kI32, {2}, std::vector<int32_t>{1, 560});
+  b.AddOp(schema::OpType_RESHAPE, {y, shape}, {r}, schema::OpOptions_ReshapeOptions,
+          schema::CreateReshapeOptions(b.fbb()).Union());
+  const std::vector<float> w2 = RandomVector(20 * 560, 78);
+  const int w2t = b.AddConstant("w2", DType::kF32, {20, 560}, w2);
+  const int z = b.AddTensor("z", DType::kF32, {1, 20});
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {r, w2t, -1}, {z}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union(), "fc");
+  b.MarkOutput(z);
+  const std::vector<uint8_t> file = b.Finish();
+
+  SparsifyOptions o;
+  o.prune_fraction = 0.7;
+  std::vector<uint8_t> out;
+  SparsifyReport rep;
+  REQUIRE(SparsifyModel(file, o, &out, &rep).ok());
+  REQUIRE(rep.layers.size() == 2);
+  CHECK(rep.pruned == 2);
+  CHECK(rep.sparse == 2);
+  CHECK(out.size() < file.size());
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(out.data(), out.size(), true, &m).ok());
+  int checked = 0;
+  for (const TensorInfo& ti : m->tensors()) {
+    if (ti.name != "w") continue;
+    ++checked;
+    REQUIRE(ti.sparse.block_size == 16);
+    // 3 blocks (16, 16, 3 rows) x 40 columns = 120 block columns; floor(0.7 * 120) = 84 zero.
+    CHECK(ti.sparse.stored_columns() == 120 - 84);
+    const float* d = static_cast<const float*>(ti.const_data);
+    // Every kept block column has a norm >= every pruned one, and keeps its original values.
+    double min_kept = INFINITY, max_pruned = 0;
+    for (int blk = 0; blk < 3; ++blk)
+      for (int c = 0; c < 40; ++c) {
+        double n = 0;
+        bool zero = true;
+        for (int rr = blk * 16; rr < std::min(35, blk * 16 + 16); ++rr) {
+          n += static_cast<double>(w[static_cast<size_t>(rr) * 40 + c]) * w[static_cast<size_t>(rr) * 40 + c];
+          zero = zero && d[rr * 40 + c] == 0.f;
+          if (d[rr * 40 + c] != 0.f) REQUIRE(d[rr * 40 + c] == w[static_cast<size_t>(rr) * 40 + c]);
+        }
+        if (zero)
+          max_pruned = std::max(max_pruned, n);
+        else
+          min_kept = std::min(min_kept, n);
+      }
+    CHECK(min_kept >= max_pruned);
+  }
+  CHECK(checked == 1);
+
+  // --sparse off keeps dense storage; no pruning and dense weights leave everything dense.
+  o.store_sparse = false;
+  REQUIRE(SparsifyModel(file, o, &out, &rep).ok());
+  CHECK(rep.sparse == 0);
+  o = SparsifyOptions();
+  REQUIRE(SparsifyModel(file, o, &out, &rep).ok());
+  CHECK(rep.sparse == 0);
+  CHECK(rep.pruned == 0);
+
+  // The graph keeps sparse storage when it reads and writes a model.
+  o.prune_fraction = 0.5;
+  REQUIRE(SparsifyModel(file, o, &out, &rep).ok());
+  graph::Graph g;
+  REQUIRE(graph::Graph::FromBuffer(out.data(), out.size(), &g).ok());
+  std::vector<uint8_t> again;
+  REQUIRE(g.Serialize(&again).ok());
+  CHECK(again.size() == out.size());
+}
+
+}  // namespace
+}  // namespace edgert
