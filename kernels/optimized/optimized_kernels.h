@@ -35,6 +35,10 @@ const OpKernel* Register_AVERAGE_POOL_2D();
 const OpKernel* Register_MEAN();
 const OpKernel* Register_RESIZE_BILINEAR();
 const OpKernel* Register_TRANSPOSE_CONV();
+// Quantized data movement and conversions (kernels/optimized/{concatenation,quantize,dequantize}.cc).
+const OpKernel* Register_CONCATENATION();
+const OpKernel* Register_QUANTIZE();
+const OpKernel* Register_DEQUANTIZE();
 
 }  // namespace opt
 }  // namespace edgert

@@ -40,6 +40,9 @@ void AddDefaultKernels(OpResolver* resolver) {
   resolver->Add(schema::OpType_MEAN, opt::Register_MEAN());
   resolver->Add(schema::OpType_RESIZE_BILINEAR, opt::Register_RESIZE_BILINEAR());
   resolver->Add(schema::OpType_TRANSPOSE_CONV, opt::Register_TRANSPOSE_CONV());
+  resolver->Add(schema::OpType_CONCATENATION, opt::Register_CONCATENATION());
+  resolver->Add(schema::OpType_QUANTIZE, opt::Register_QUANTIZE());
+  resolver->Add(schema::OpType_DEQUANTIZE, opt::Register_DEQUANTIZE());
 }
 
 }  // namespace edgert
