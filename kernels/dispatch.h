@@ -172,6 +172,16 @@ struct X8DequantizeParams {
 };
 using QS8F32VCvtUkernelFn = void (*)(size_t n, const int8_t* x, float* y, const X8DequantizeParams* params);
 using QU8F32VCvtUkernelFn = void (*)(size_t n, const uint8_t* x, float* y, const X8DequantizeParams* params);
+// Average pooling with F32AvgPoolUkernelFn's window layout over stored values:
+// clamp(round_half_away((bias + sum over taps) / divisor), min, max) with
+// divisor >= 1 and |bias| + 255 * taps < 2^31 (the reference's quantized
+// average; bias carries the padding's zero points under count_include_pad).
+using QS8AvgPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, const int8_t* input,
+                                     size_t row_stride, int32_t bias, int32_t divisor, int8_t* output,
+                                     const X8MinMaxParams* params);
+using QU8AvgPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, const uint8_t* input,
+                                     size_t row_stride, int32_t bias, int32_t divisor, uint8_t* output,
+                                     const X8MinMaxParams* params);
 struct X8PoolUkernels {
   QS8MaxPoolUkernelFn qs8_maxpool;
   QU8MaxPoolUkernelFn qu8_maxpool;
@@ -181,6 +191,8 @@ struct X8PoolUkernels {
   F32QU8VCvtUkernelFn f32_qu8_vcvt;
   QS8F32VCvtUkernelFn qs8_f32_vcvt;
   QU8F32VCvtUkernelFn qu8_f32_vcvt;
+  QS8AvgPoolUkernelFn qs8_avgpool;
+  QU8AvgPoolUkernelFn qu8_avgpool;
 };
 
 enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512Vnni = 2 };

@@ -1,5 +1,5 @@
-// Shared by the optimized MAX_POOL_2D and AVERAGE_POOL_2D kernels (f32 NHWC;
-// int8 and uint8 max pooling too). Prepare runs the reference prepare
+// Shared by the optimized MAX_POOL_2D and AVERAGE_POOL_2D kernels (f32, int8
+// and uint8 NHWC). Prepare runs the reference prepare
 // (validation, output shape; its state is the Pool2DParams of
 // kernels/common/conv_util.h) and covers the nodes whose dtype has a pooling
 // microkernel in the ISA table. Eval clamps each output pixel's window
@@ -26,6 +26,8 @@ struct Pool2DState {
   F32AvgPoolUkernelFn avgpool = nullptr;
   QS8MaxPoolUkernelFn qs8_maxpool = nullptr;  // int8 / uint8 max pooling
   QU8MaxPoolUkernelFn qu8_maxpool = nullptr;
+  QS8AvgPoolUkernelFn qs8_avgpool = nullptr;  // int8 / uint8 average pooling
+  QU8AvgPoolUkernelFn qu8_avgpool = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
   X8MinMaxParams x8_minmax = {0, 0};  // the quantized activation range
   size_t tile_rows = 1;  // output rows (batch * out_h) per parallel tile
@@ -40,6 +42,12 @@ inline Status PreparePool2DOptimized(KernelContext* ctx, const OpKernel* ref, bo
     s->qs8_maxpool = isa.x8.qs8_maxpool;
   } else if (max && p->type == DType::kU8 && isa.x8.qu8_maxpool != nullptr) {
     s->qu8_maxpool = isa.x8.qu8_maxpool;
+  } else if (!max && p->type != DType::kF32 &&
+             static_cast<int64_t>(p->window.filter_h) * p->window.filter_w <= (1 << 22)) {
+    // (a window of at most 2^22 taps keeps the int32 sums exact)
+    if (p->type == DType::kI8) s->qs8_avgpool = isa.x8.qs8_avgpool;
+    if (p->type == DType::kU8) s->qu8_avgpool = isa.x8.qu8_avgpool;
+    if (s->qs8_avgpool == nullptr && s->qu8_avgpool == nullptr) return Status::Ok();
   } else if (p->type != DType::kF32 ||
              (max ? isa.f32_pool.maxpool == nullptr : isa.f32_pool.avgpool == nullptr)) {
     return Status::Ok();
@@ -104,6 +112,28 @@ inline Status EvalPool2DOptimized(KernelContext* ctx) {
     ForEachPoolWindow<uint8_t>(ctx, s, [&](size_t rows, size_t cols, const uint8_t* src, uint8_t* dst) {
       s.qu8_maxpool(rows, cols, c, src, row_stride, dst, &s.x8_minmax);
     });
+  } else if (s.qs8_avgpool != nullptr || s.qu8_avgpool != nullptr) {
+    // The reference's quantized average: padded taps count as the zero point
+    // under count_include_pad, with the full window as the divisor.
+    const int32_t window = g.filter_h * g.filter_w;
+    auto bias_divisor = [&](size_t rows, size_t cols, int32_t* bias, int32_t* divisor) {
+      const int32_t taps = static_cast<int32_t>(rows * cols);
+      *bias = p.count_include_pad ? (window - taps) * p.zero_point : 0;
+      *divisor = p.count_include_pad ? window : taps;
+    };
+    if (s.qs8_avgpool != nullptr) {
+      ForEachPoolWindow<int8_t>(ctx, s, [&](size_t rows, size_t cols, const int8_t* src, int8_t* dst) {
+        int32_t bias, divisor;
+        bias_divisor(rows, cols, &bias, &divisor);
+        s.qs8_avgpool(rows, cols, c, src, row_stride, bias, divisor, dst, &s.x8_minmax);
+      });
+    } else {
+      ForEachPoolWindow<uint8_t>(ctx, s, [&](size_t rows, size_t cols, const uint8_t* src, uint8_t* dst) {
+        int32_t bias, divisor;
+        bias_divisor(rows, cols, &bias, &divisor);
+        s.qu8_avgpool(rows, cols, c, src, row_stride, bias, divisor, dst, &s.x8_minmax);
+      });
+    }
   } else if (s.maxpool != nullptr) {
     ForEachPoolWindow<float>(ctx, s, [&](size_t rows, size_t cols, const float* src, float* dst) {
       s.maxpool(rows, cols, c, src, row_stride, dst, &s.minmax);

@@ -108,7 +108,7 @@ void qs8_vadd_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* 
 
 // Quantized pooling, resizing and conversions (contracts in kernels/dispatch.h:
 // QS8MaxPoolUkernelFn, QS8IBilinearUkernelFn, F32QS8VCvtUkernelFn,
-// QS8F32VCvtUkernelFn and their uint8 twins); bit-identical to the reference
+// QS8F32VCvtUkernelFn, QS8AvgPoolUkernelFn and their uint8 twins); bit-identical to the reference
 // kernels. The uint8 variants share the int8 files' code (kernels/x86/x8_*.h).
 void qs8_maxpool_minmax_ukernel_c32__avx2(size_t rows, size_t cols, size_t channels, const int8_t* input,
                                           size_t row_stride, int8_t* output, const X8MinMaxParams* params);
@@ -124,5 +124,11 @@ void f32_qs8_vcvt_ukernel_x16__avx2(size_t n, const float* x, int8_t* y, const F
 void f32_qu8_vcvt_ukernel_x16__avx2(size_t n, const float* x, uint8_t* y, const F32QuantizeParams* params);
 void qs8_f32_vcvt_ukernel_x16__avx2(size_t n, const int8_t* x, float* y, const X8DequantizeParams* params);
 void qu8_f32_vcvt_ukernel_x16__avx2(size_t n, const uint8_t* x, float* y, const X8DequantizeParams* params);
+void qs8_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t channels, const int8_t* input,
+                                          size_t row_stride, int32_t bias, int32_t divisor, int8_t* output,
+                                          const X8MinMaxParams* params);
+void qu8_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t channels, const uint8_t* input,
+                                          size_t row_stride, int32_t bias, int32_t divisor, uint8_t* output,
+                                          const X8MinMaxParams* params);
 
 }  // namespace edgert

@@ -1,4 +1,4 @@
-// The optimized int8 / uint8 MAX_POOL_2D, RESIZE_BILINEAR, CONCATENATION,
+// The optimized int8 / uint8 MAX_POOL_2D, AVERAGE_POOL_2D, RESIZE_BILINEAR, CONCATENATION,
 // QUANTIZE and DEQUANTIZE kernels against the reference kernels: the output
 // bytes must be identical at every ISA level (the reference level exercises
 // the fallback, the best level the microkernels) and for 1, 2 and 3 threads,
@@ -86,12 +86,12 @@ void CompareWithReference(schema::OpType type, const OpKernel* ref_kernel, const
 }
 
 template <typename T>
-void MaxPoolCase(std::mt19937& rng) {
+void PoolCase(std::mt19937& rng) {
   std::uniform_int_distribution<int> size(1, 9), filter(1, 4), stride(1, 3), pad_style(0, 2), act_d(0, 3),
       zp_d(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
   const schema::Activation acts[] = {schema::Activation_NONE, schema::Activation_RELU, schema::Activation_RELU6,
                                      schema::Activation_RELU_N1_TO_1};
-  for (int channels : {1, 3, 7, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 97}) {
+  for (int channels : {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 97}) {
     const int n = channels % 2 + 1, h = size(rng), w = size(rng), fh = filter(rng), fw = filter(rng);
     const int sh = stride(rng), sw = stride(rng);
     const schema::Padding padding = pad_style(rng) == 0 || fh > h || fw > w ? schema::Padding_SAME
@@ -99,25 +99,33 @@ void MaxPoolCase(std::mt19937& rng) {
     const schema::Activation act = acts[act_d(rng)];
     const QuantSpec q = QuantSpec::PerTensor(0.05f, zp_d(rng));
     const std::vector<T> x = RandomInts<T>(Count({n, h, w, channels}), rng);
-    INFO(DTypeName(DTypeOf<T>::value) << " " << n << "x" << h << "x" << w << "x" << channels << " filter " << fh
-                                      << "x" << fw << " stride " << sh << "x" << sw << " "
-                                      << schema::EnumNamePadding(padding) << " " << schema::EnumNameActivation(act));
-    CompareWithReference(schema::OpType_MAX_POOL_2D, ref::Register_MAX_POOL_2D(), opt::Register_MAX_POOL_2D(),
-                         [&](OpTest& t) {
-                           t.Input<T>({n, h, w, channels}, x, q);
-                           t.Output(DTypeOf<T>::value, q);
-                           t.SetOptions(schema::OpOptions_Pool2DOptions,
-                                        schema::CreatePool2DOptions(t.fbb(), padding, sh, sw, fh, fw, act).Union());
-                         });
+    for (int variant = 0; variant < 3; ++variant) {
+      // 0: max; 1: average; 2: average counting the padding
+      const schema::OpType type = variant == 0 ? schema::OpType_MAX_POOL_2D : schema::OpType_AVERAGE_POOL_2D;
+      const bool include_pad = variant == 2;
+      INFO(schema::EnumNameOpType(type) << " include_pad " << include_pad << " " << DTypeName(DTypeOf<T>::value)
+                                        << " " << n << "x" << h << "x" << w << "x" << channels << " filter " << fh
+                                        << "x" << fw << " stride " << sh << "x" << sw << " "
+                                        << schema::EnumNamePadding(padding) << " "
+                                        << schema::EnumNameActivation(act));
+      CompareWithReference(
+          type, variant == 0 ? ref::Register_MAX_POOL_2D() : ref::Register_AVERAGE_POOL_2D(),
+          variant == 0 ? opt::Register_MAX_POOL_2D() : opt::Register_AVERAGE_POOL_2D(), [&](OpTest& t) {
+            t.Input<T>({n, h, w, channels}, x, q);
+            t.Output(DTypeOf<T>::value, q);
+            t.SetOptions(schema::OpOptions_Pool2DOptions,
+                         schema::CreatePool2DOptions(t.fbb(), padding, sh, sw, fh, fw, act, 0, include_pad).Union());
+          });
+    }
   }
 }
 
-TEST_CASE("optimized int8 / uint8 MAX_POOL_2D matches the reference byte for byte",
-          "[kernels][max_pool_2d][optimized]") {
+TEST_CASE("optimized int8 / uint8 MAX_POOL_2D and AVERAGE_POOL_2D match the reference byte for byte",
+          "[kernels][max_pool_2d][average_pool_2d][optimized]") {
   std::mt19937 rng(21);
   for (int rep = 0; rep < 3; ++rep) {
-    MaxPoolCase<int8_t>(rng);
-    MaxPoolCase<uint8_t>(rng);
+    PoolCase<int8_t>(rng);
+    PoolCase<uint8_t>(rng);
   }
 }
 
