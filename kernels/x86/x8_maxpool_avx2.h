@@ -1,6 +1,6 @@
 // Max pooling over stored int8 / uint8 values (QS8MaxPoolUkernelFn and
 // QU8MaxPoolUkernelFn in kernels/dispatch.h): 32 channels per step, then 16,
-// then one channel at a time. Integer maxima are exact, so the order of the
+// then 8, then one channel at a time. Integer maxima are exact, so the order of the
 // taps does not matter; the result is clamped to [params->min, params->max].
 // Included only by kernels/x86/q{s,u}8_maxpool_c32_minmax_avx2.cc.
 #pragma once
@@ -46,6 +46,17 @@ inline void X8MaxPoolC32(size_t rows, size_t cols, size_t channels, const T* inp
     _mm_storeu_si128(reinterpret_cast<__m128i*>(output + c),
                      min16(_mm256_castsi256_si128(hi), max16(_mm256_castsi256_si128(lo), best)));
     c += 16;
+  }
+  if (c + 8 <= channels) {
+    const T* p = input + c;
+    __m128i best = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    for (size_t r = 0; r < rows; ++r, p += row_stride) {
+      for (size_t k = r == 0 ? 1 : 0; k < cols; ++k)
+        best = max16(best, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + k * channels)));
+    }
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(output + c),
+                     min16(_mm256_castsi256_si128(hi), max16(_mm256_castsi256_si128(lo), best)));
+    c += 8;
   }
   for (; c < channels; ++c) {
     const T* p = input + c;
