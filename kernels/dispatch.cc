@@ -27,7 +27,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, nullptr, nullptr, nullptr},
                                      nullptr,
                                      {nullptr, nullptr, nullptr},
-                                     {nullptr, nullptr}};
+                                     {nullptr, nullptr},
+                                     {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -60,7 +61,12 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 qs8_vadd_minmax_ukernel_x16__avx2,
                                 {qs8_vaddc_minmax_ukernel_x16__avx2, qs8_vmul_minmax_ukernel_x16__avx2,
                                  qs8_vmulc_minmax_ukernel_x16__avx2},
-                                {f32_softmax_ukernel_x8__fma3, f32_layernorm_ukernel_x8__avx2}};
+                                {f32_softmax_ukernel_x8__fma3, f32_layernorm_ukernel_x8__avx2},
+                                {qs8_maxpool_minmax_ukernel_c32__avx2, qu8_maxpool_minmax_ukernel_c32__avx2,
+                                 qs8_ibilinear_ukernel_c16__avx2, qu8_ibilinear_ukernel_c16__avx2,
+                                 f32_qs8_vcvt_ukernel_x16__avx2, f32_qu8_vcvt_ukernel_x16__avx2,
+                                 qs8_f32_vcvt_ukernel_x16__avx2, qu8_f32_vcvt_ukernel_x16__avx2,
+                                 qs8_avgpool_minmax_ukernel_c16__avx2, qu8_avgpool_minmax_ukernel_c16__avx2}};
 
 // The avx2 table with the VNNI int8 GEMM.
 constexpr KernelIsa MakeAvx512VnniIsa() {

@@ -162,6 +162,63 @@ using F32IBilinearUkernelFn = void (*)(size_t pixels, size_t channels, const flo
                                        const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
                                        float* output);
 
+// Quantized (int8 "qs8", uint8 "qu8") pooling, resizing and conversions.
+// Output clamp in the stored integer domain.
+struct X8MinMaxParams {
+  int32_t min, max;
+};
+// Max pooling with F32MaxPoolUkernelFn's window layout over stored values:
+// clamp(max over taps, min, max).
+using QS8MaxPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, const int8_t* input,
+                                     size_t row_stride, int8_t* output, const X8MinMaxParams* params);
+using QU8MaxPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, const uint8_t* input,
+                                     size_t row_stride, uint8_t* output, const X8MinMaxParams* params);
+// Bilinear interpolation as F32IBilinearUkernelFn on float(stored value), then
+// clamp(floor(v + 0.5), type range) (the reference's integer rounding).
+using QS8IBilinearUkernelFn = void (*)(size_t pixels, size_t channels, const int8_t* top, const int8_t* bottom,
+                                       const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                       int8_t* output);
+using QU8IBilinearUkernelFn = void (*)(size_t pixels, size_t channels, const uint8_t* top, const uint8_t* bottom,
+                                       const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                       uint8_t* output);
+// f32 -> quantized: y = clamp(round_half_away(x / scale), min - zp, max - zp) + zp,
+// NaN giving zp (the reference QUANTIZE). min / max: the type's range.
+struct F32QuantizeParams {
+  float scale;
+  int32_t zero_point, min, max;
+};
+using F32QS8VCvtUkernelFn = void (*)(size_t n, const float* x, int8_t* y, const F32QuantizeParams* params);
+using F32QU8VCvtUkernelFn = void (*)(size_t n, const float* x, uint8_t* y, const F32QuantizeParams* params);
+// quantized -> f32: y = scale * float(x - zero_point) (the reference DEQUANTIZE).
+struct X8DequantizeParams {
+  float scale;
+  int32_t zero_point;
+};
+using QS8F32VCvtUkernelFn = void (*)(size_t n, const int8_t* x, float* y, const X8DequantizeParams* params);
+using QU8F32VCvtUkernelFn = void (*)(size_t n, const uint8_t* x, float* y, const X8DequantizeParams* params);
+// Average pooling with F32AvgPoolUkernelFn's window layout over stored values:
+// clamp(round_half_away((bias + sum over taps) / divisor), min, max) with
+// divisor >= 1 and |bias| + 255 * taps < 2^31 (the reference's quantized
+// average; bias carries the padding's zero points under count_include_pad).
+using QS8AvgPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, const int8_t* input,
+                                     size_t row_stride, int32_t bias, int32_t divisor, int8_t* output,
+                                     const X8MinMaxParams* params);
+using QU8AvgPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, const uint8_t* input,
+                                     size_t row_stride, int32_t bias, int32_t divisor, uint8_t* output,
+                                     const X8MinMaxParams* params);
+struct X8PoolUkernels {
+  QS8MaxPoolUkernelFn qs8_maxpool;
+  QU8MaxPoolUkernelFn qu8_maxpool;
+  QS8IBilinearUkernelFn qs8_ibilinear;
+  QU8IBilinearUkernelFn qu8_ibilinear;
+  F32QS8VCvtUkernelFn f32_qs8_vcvt;
+  F32QU8VCvtUkernelFn f32_qu8_vcvt;
+  QS8F32VCvtUkernelFn qs8_f32_vcvt;
+  QU8F32VCvtUkernelFn qu8_f32_vcvt;
+  QS8AvgPoolUkernelFn qs8_avgpool;
+  QU8AvgPoolUkernelFn qu8_avgpool;
+};
+
 enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512Vnni = 2 };
 
 // SOFTMAX of one contiguous row of n floats (n >= 0): y = exp(beta x - m) / sum.
@@ -234,6 +291,7 @@ struct KernelIsa {
     F32SoftmaxUkernelFn softmax;
     F32LayerNormUkernelFn layernorm;
   } f32_row;
+  X8PoolUkernels x8;          // each nullptr: none at this level
 };
 
 // The best level this build and CPU support (detected once).

@@ -1,8 +1,10 @@
-// AVERAGE_POOL_2D optimized kernel: f32 NHWC through the average-pool
-// microkernel (kernels/optimized/pool_2d.h), count_include_pad as the
-// reference (divisor filter_h * filter_w, else the in-bounds tap count); i8/u8,
-// and every node at the reference ISA level, run the reference kernel.
-// Bit-identical to the reference (same summation order, a true division).
+// AVERAGE_POOL_2D optimized kernel: f32, i8 and u8 NHWC through the
+// average-pool microkernels (kernels/optimized/pool_2d.h), count_include_pad as
+// the reference (divisor filter_h * filter_w, padding counted as zeros / zero
+// points, else the in-bounds tap count); every node at the reference ISA level
+// runs the reference kernel. Bit-identical to the reference (f32: same
+// summation order, a true division; i8/u8: exact integer sums and the
+// reference's round-half-away-from-zero quotient).
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/pool_2d.h"
 #include "kernels/reference/reference_kernels.h"

@@ -1,6 +1,6 @@
-// MAX_POOL_2D optimized kernel: f32 NHWC through the max-pool microkernel
-// (kernels/optimized/pool_2d.h); i8/u8, and every node at the reference ISA
-// level, run the reference kernel. Bit-identical to the reference.
+// MAX_POOL_2D optimized kernel: f32, i8 and u8 NHWC through the max-pool
+// microkernels (kernels/optimized/pool_2d.h); every node at the reference ISA
+// level runs the reference kernel. Bit-identical to the reference.
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/pool_2d.h"
 #include "kernels/reference/reference_kernels.h"

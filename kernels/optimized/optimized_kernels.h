@@ -37,6 +37,10 @@ const OpKernel* Register_RESIZE_BILINEAR();
 const OpKernel* Register_TRANSPOSE_CONV();
 const OpKernel* Register_SOFTMAX();
 const OpKernel* Register_LAYER_NORM();
+// Quantized data movement and conversions (kernels/optimized/{concatenation,quantize,dequantize}.cc).
+const OpKernel* Register_CONCATENATION();
+const OpKernel* Register_QUANTIZE();
+const OpKernel* Register_DEQUANTIZE();
 
 }  // namespace opt
 }  // namespace edgert

@@ -1,7 +1,8 @@
-// Shared by the optimized MAX_POOL_2D and AVERAGE_POOL_2D kernels (f32 NHWC).
-// Prepare runs the reference prepare (validation, output shape; its state is
-// the Pool2DParams of kernels/common/conv_util.h) and covers f32 nodes when the
-// ISA table has the pooling microkernel. Eval clamps each output pixel's window
+// Shared by the optimized MAX_POOL_2D and AVERAGE_POOL_2D kernels (f32, int8
+// and uint8 NHWC). Prepare runs the reference prepare
+// (validation, output shape; its state is the Pool2DParams of
+// kernels/common/conv_util.h) and covers the nodes whose dtype has a pooling
+// microkernel in the ISA table. Eval clamps each output pixel's window
 // to the input (TapRange) and hands the microkernel the in-bounds rows x cols
 // block; the microkernel runs over the channels. Output rows are split across
 // threads; every output value is computed by the same arithmetic whatever the
@@ -23,7 +24,12 @@ struct Pool2DState {
   const Pool2DParams* params = nullptr;  // the reference kernel's state
   F32MaxPoolUkernelFn maxpool = nullptr;  // one of the two, or neither (reference eval)
   F32AvgPoolUkernelFn avgpool = nullptr;
+  QS8MaxPoolUkernelFn qs8_maxpool = nullptr;  // int8 / uint8 max pooling
+  QU8MaxPoolUkernelFn qu8_maxpool = nullptr;
+  QS8AvgPoolUkernelFn qs8_avgpool = nullptr;  // int8 / uint8 average pooling
+  QU8AvgPoolUkernelFn qu8_avgpool = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
+  X8MinMaxParams x8_minmax = {0, 0};  // the quantized activation range
   size_t tile_rows = 1;  // output rows (batch * out_h) per parallel tile
 };
 
@@ -32,30 +38,45 @@ inline Status PreparePool2DOptimized(KernelContext* ctx, const OpKernel* ref, bo
   EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref, &s));
   const Pool2DParams* p = static_cast<const Pool2DParams*>(s->fallback.state);
   const KernelIsa& isa = GetKernelIsa();
-  if (p->type != DType::kF32 || (max ? isa.f32_pool.maxpool == nullptr : isa.f32_pool.avgpool == nullptr))
+  if (max && p->type == DType::kI8 && isa.x8.qs8_maxpool != nullptr) {
+    s->qs8_maxpool = isa.x8.qs8_maxpool;
+  } else if (max && p->type == DType::kU8 && isa.x8.qu8_maxpool != nullptr) {
+    s->qu8_maxpool = isa.x8.qu8_maxpool;
+  } else if (!max && p->type != DType::kF32 &&
+             static_cast<int64_t>(p->window.filter_h) * p->window.filter_w <= (1 << 22)) {
+    // (a window of at most 2^22 taps keeps the int32 sums exact)
+    if (p->type == DType::kI8) s->qs8_avgpool = isa.x8.qs8_avgpool;
+    if (p->type == DType::kU8) s->qu8_avgpool = isa.x8.qu8_avgpool;
+    if (s->qs8_avgpool == nullptr && s->qu8_avgpool == nullptr) return Status::Ok();
+  } else if (p->type != DType::kF32 ||
+             (max ? isa.f32_pool.maxpool == nullptr : isa.f32_pool.avgpool == nullptr)) {
     return Status::Ok();
+  } else if (max) {
+    s->maxpool = isa.f32_pool.maxpool;
+  } else {
+    s->avgpool = isa.f32_pool.avgpool;
+  }
   s->params = p;
+  s->x8_minmax = {p->act_min, p->act_max};
   s->minmax = {p->float_min, p->float_max};
   const Window2D& g = p->window;
   const size_t row_cost = static_cast<size_t>(g.out_w) * g.in_c * std::min(g.filter_h, g.in_h) *
                           std::min(g.filter_w, g.in_w);
   s->tile_rows = ParallelTile(static_cast<size_t>(g.batches) * g.out_h, std::max<size_t>(row_cost, 1),
                               ctx->num_threads(), 1);
-  if (max) s->maxpool = isa.f32_pool.maxpool;
-  else s->avgpool = isa.f32_pool.avgpool;
   return Status::Ok();
 }
 
-inline Status EvalPool2DOptimized(KernelContext* ctx) {
-  const Pool2DState& s = *ctx->state<Pool2DState>();
-  if (s.maxpool == nullptr && s.avgpool == nullptr) return s.fallback.Eval(ctx);
-  const Pool2DParams& p = *s.params;
-  const Window2D& g = p.window;
-  const float* in = ctx->input(0)->data_as<float>();
-  float* out = ctx->output(0)->data_as<float>();
+// Runs pool(rows, cols, src, dst) for every output pixel: src is the first
+// in-bounds tap of its window (rows x cols taps, row stride in_w * in_c), dst
+// its output pixel (in_c values of T).
+template <typename T, typename Pool>
+void ForEachPoolWindow(KernelContext* ctx, const Pool2DState& s, const Pool& pool) {
+  const Window2D& g = s.params->window;
+  const T* in = ctx->input(0)->data_as<T>();
+  T* out = ctx->output(0)->data_as<T>();
   const size_t c = static_cast<size_t>(g.in_c);
   const size_t row_stride = static_cast<size_t>(g.in_w) * c;
-  const float area = static_cast<float>(g.filter_h * g.filter_w);
   ctx->ParallelFor(static_cast<size_t>(g.batches) * g.out_h, s.tile_rows, [&](int, size_t start, size_t count) {
     for (size_t row = start; row < start + count; ++row) {
       const int64_t b = static_cast<int64_t>(row / g.out_h);
@@ -63,23 +84,67 @@ inline Status EvalPool2DOptimized(KernelContext* ctx) {
       const int64_t y0 = static_cast<int64_t>(oy) * g.stride_h - g.pad_top;
       int ky0, ky1;
       TapRange(y0, g.filter_h, 1, g.in_h, &ky0, &ky1);
-      const float* in_rows = in + (b * g.in_h + y0 + ky0) * static_cast<int64_t>(row_stride);
-      float* dst = out + row * static_cast<size_t>(g.out_w) * c;
+      const T* in_rows = in + (b * g.in_h + y0 + ky0) * static_cast<int64_t>(row_stride);
+      T* dst = out + row * static_cast<size_t>(g.out_w) * c;
       for (int ox = 0; ox < g.out_w; ++ox, dst += c) {
         const int64_t x0 = static_cast<int64_t>(ox) * g.stride_w - g.pad_left;
         int kx0, kx1;
         TapRange(x0, g.filter_w, 1, g.in_w, &kx0, &kx1);
-        const float* src = in_rows + (x0 + kx0) * static_cast<int64_t>(c);
-        const size_t rows = static_cast<size_t>(ky1 - ky0), cols = static_cast<size_t>(kx1 - kx0);
-        if (s.maxpool != nullptr) {
-          s.maxpool(rows, cols, c, src, row_stride, dst, &s.minmax);
-        } else {
-          const float divisor = p.count_include_pad ? area : static_cast<float>(static_cast<int>(rows * cols));
-          s.avgpool(rows, cols, c, src, row_stride, divisor, dst, &s.minmax);
-        }
+        const T* src = in_rows + (x0 + kx0) * static_cast<int64_t>(c);
+        pool(static_cast<size_t>(ky1 - ky0), static_cast<size_t>(kx1 - kx0), src, dst);
       }
     }
   });
+}
+
+inline Status EvalPool2DOptimized(KernelContext* ctx) {
+  const Pool2DState& s = *ctx->state<Pool2DState>();
+  if (s.params == nullptr) return s.fallback.Eval(ctx);
+  const Pool2DParams& p = *s.params;
+  const Window2D& g = p.window;
+  const size_t c = static_cast<size_t>(g.in_c);
+  const size_t row_stride = static_cast<size_t>(g.in_w) * c;
+  if (s.qs8_maxpool != nullptr) {
+    ForEachPoolWindow<int8_t>(ctx, s, [&](size_t rows, size_t cols, const int8_t* src, int8_t* dst) {
+      s.qs8_maxpool(rows, cols, c, src, row_stride, dst, &s.x8_minmax);
+    });
+  } else if (s.qu8_maxpool != nullptr) {
+    ForEachPoolWindow<uint8_t>(ctx, s, [&](size_t rows, size_t cols, const uint8_t* src, uint8_t* dst) {
+      s.qu8_maxpool(rows, cols, c, src, row_stride, dst, &s.x8_minmax);
+    });
+  } else if (s.qs8_avgpool != nullptr || s.qu8_avgpool != nullptr) {
+    // The reference's quantized average: padded taps count as the zero point
+    // under count_include_pad, with the full window as the divisor.
+    const int32_t window = g.filter_h * g.filter_w;
+    auto bias_divisor = [&](size_t rows, size_t cols, int32_t* bias, int32_t* divisor) {
+      const int32_t taps = static_cast<int32_t>(rows * cols);
+      *bias = p.count_include_pad ? (window - taps) * p.zero_point : 0;
+      *divisor = p.count_include_pad ? window : taps;
+    };
+    if (s.qs8_avgpool != nullptr) {
+      ForEachPoolWindow<int8_t>(ctx, s, [&](size_t rows, size_t cols, const int8_t* src, int8_t* dst) {
+        int32_t bias, divisor;
+        bias_divisor(rows, cols, &bias, &divisor);
+        s.qs8_avgpool(rows, cols, c, src, row_stride, bias, divisor, dst, &s.x8_minmax);
+      });
+    } else {
+      ForEachPoolWindow<uint8_t>(ctx, s, [&](size_t rows, size_t cols, const uint8_t* src, uint8_t* dst) {
+        int32_t bias, divisor;
+        bias_divisor(rows, cols, &bias, &divisor);
+        s.qu8_avgpool(rows, cols, c, src, row_stride, bias, divisor, dst, &s.x8_minmax);
+      });
+    }
+  } else if (s.maxpool != nullptr) {
+    ForEachPoolWindow<float>(ctx, s, [&](size_t rows, size_t cols, const float* src, float* dst) {
+      s.maxpool(rows, cols, c, src, row_stride, dst, &s.minmax);
+    });
+  } else {
+    const float area = static_cast<float>(g.filter_h * g.filter_w);
+    ForEachPoolWindow<float>(ctx, s, [&](size_t rows, size_t cols, const float* src, float* dst) {
+      const float divisor = p.count_include_pad ? area : static_cast<float>(static_cast<int>(rows * cols));
+      s.avgpool(rows, cols, c, src, row_stride, divisor, dst, &s.minmax);
+    });
+  }
   return Status::Ok();
 }
 

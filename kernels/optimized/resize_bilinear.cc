@@ -1,6 +1,6 @@
-// RESIZE_BILINEAR optimized kernel. Covered: f32 when the ISA table has the
-// bilinear microkernel; i8/u8, and every node at the reference ISA level, run
-// the reference kernel.
+// RESIZE_BILINEAR optimized kernel. Covered: f32, i8 and u8 when the ISA
+// table has the dtype's bilinear microkernel; every node at the reference ISA
+// level runs the reference kernel.
 //
 // Prepare runs the reference prepare (validation, output shape), then computes
 // once, into persistent memory, each output row's source rows y0 / y1 and
@@ -8,7 +8,8 @@
 // with the reference's float formulas (scale, align_corners,
 // half_pixel_centers, floor / ceil clamped to the input). Eval runs the
 // microkernel over each output row, vectorized over channels, with the
-// reference's products and sums in the same order: bit-identical results.
+// reference's products and sums in the same order (and, for i8/u8, its
+// floor(v + 0.5) rounding and clamp): bit-identical results.
 // Output rows are split across threads.
 #include <algorithm>
 #include <cmath>
@@ -25,7 +26,10 @@ namespace {
 
 struct ResizeState {
   ReferenceFallback fallback;
-  F32IBilinearUkernelFn ibilinear = nullptr;  // nullptr: the reference kernel runs this node
+  // At most one set; none: the reference kernel runs this node.
+  F32IBilinearUkernelFn ibilinear = nullptr;
+  QS8IBilinearUkernelFn qs8_ibilinear = nullptr;
+  QU8IBilinearUkernelFn qu8_ibilinear = nullptr;
   int batches = 0, in_h = 0, in_w = 0, channels = 0, out_h = 0, out_w = 0;
   const int32_t* y_lo = nullptr;  // out_h entries each
   const int32_t* y_hi = nullptr;
@@ -54,7 +58,10 @@ Status Prepare(KernelContext* ctx) {
   const KernelIsa& isa = GetKernelIsa();
   const Tensor* in = ctx->input(0);
   const Tensor* out = ctx->output(0);
-  if (isa.f32_pool.ibilinear == nullptr || in->dtype != DType::kF32) return Status::Ok();
+  const bool covered = (in->dtype == DType::kF32 && isa.f32_pool.ibilinear != nullptr) ||
+                       (in->dtype == DType::kI8 && isa.x8.qs8_ibilinear != nullptr) ||
+                       (in->dtype == DType::kU8 && isa.x8.qu8_ibilinear != nullptr);
+  if (!covered) return Status::Ok();
   const auto* opts = ctx->options<schema::ResizeOptions>();
   s->batches = in->shape[0];
   s->in_h = in->shape[1];
@@ -88,26 +95,49 @@ Status Prepare(KernelContext* ctx) {
   s->tile_rows = ParallelTile(static_cast<size_t>(s->batches) * s->out_h,
                               std::max<size_t>(static_cast<size_t>(s->out_w) * s->channels * 4, 1),
                               ctx->num_threads(), 1);
-  s->ibilinear = isa.f32_pool.ibilinear;
+  if (in->dtype == DType::kF32) s->ibilinear = isa.f32_pool.ibilinear;
+  if (in->dtype == DType::kI8) s->qs8_ibilinear = isa.x8.qs8_ibilinear;
+  if (in->dtype == DType::kU8) s->qu8_ibilinear = isa.x8.qu8_ibilinear;
   return Status::Ok();
 }
 
-Status Eval(KernelContext* ctx) {
-  const ResizeState& s = *ctx->state<ResizeState>();
-  if (s.ibilinear == nullptr) return s.fallback.Eval(ctx);
-  const float* in = ctx->input(0)->data_as<float>();
-  float* out = ctx->output(0)->data_as<float>();
+// Runs fn(top, bottom, out) for every output row (input rows y0 / y1 of its
+// image, the output row), rows split across threads.
+template <typename T, typename Fn>
+void ForEachOutputRow(KernelContext* ctx, const ResizeState& s, const Fn& fn) {
+  const T* in = ctx->input(0)->data_as<T>();
+  T* out = ctx->output(0)->data_as<T>();
   const size_t c = static_cast<size_t>(s.channels);
-  if (c == 0) return Status::Ok();
   const size_t in_row = static_cast<size_t>(s.in_w) * c, out_row = static_cast<size_t>(s.out_w) * c;
   ctx->ParallelFor(static_cast<size_t>(s.batches) * s.out_h, s.tile_rows, [&](int, size_t start, size_t count) {
     for (size_t row = start; row < start + count; ++row) {
       const size_t b = row / s.out_h, oy = row % s.out_h;
-      const float* image = in + b * s.in_h * in_row;
-      s.ibilinear(static_cast<size_t>(s.out_w), c, image + s.y_lo[oy] * in_row, image + s.y_hi[oy] * in_row,
-                  s.x_lo, s.x_hi, s.dx, s.dy[oy], out + row * out_row);
+      const T* image = in + b * s.in_h * in_row;
+      fn(oy, image + s.y_lo[oy] * in_row, image + s.y_hi[oy] * in_row, out + row * out_row);
     }
   });
+}
+
+Status Eval(KernelContext* ctx) {
+  const ResizeState& s = *ctx->state<ResizeState>();
+  if (s.ibilinear == nullptr && s.qs8_ibilinear == nullptr && s.qu8_ibilinear == nullptr)
+    return s.fallback.Eval(ctx);
+  const size_t c = static_cast<size_t>(s.channels);
+  if (c == 0) return Status::Ok();
+  const size_t w = static_cast<size_t>(s.out_w);
+  if (s.qs8_ibilinear != nullptr) {
+    ForEachOutputRow<int8_t>(ctx, s, [&](size_t oy, const int8_t* top, const int8_t* bottom, int8_t* out) {
+      s.qs8_ibilinear(w, c, top, bottom, s.x_lo, s.x_hi, s.dx, s.dy[oy], out);
+    });
+  } else if (s.qu8_ibilinear != nullptr) {
+    ForEachOutputRow<uint8_t>(ctx, s, [&](size_t oy, const uint8_t* top, const uint8_t* bottom, uint8_t* out) {
+      s.qu8_ibilinear(w, c, top, bottom, s.x_lo, s.x_hi, s.dx, s.dy[oy], out);
+    });
+  } else {
+    ForEachOutputRow<float>(ctx, s, [&](size_t oy, const float* top, const float* bottom, float* out) {
+      s.ibilinear(w, c, top, bottom, s.x_lo, s.x_hi, s.dx, s.dy[oy], out);
+    });
+  }
   return Status::Ok();
 }
 

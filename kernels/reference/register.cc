@@ -42,6 +42,9 @@ void AddDefaultKernels(OpResolver* resolver) {
   resolver->Add(schema::OpType_TRANSPOSE_CONV, opt::Register_TRANSPOSE_CONV());
   resolver->Add(schema::OpType_SOFTMAX, opt::Register_SOFTMAX());
   resolver->Add(schema::OpType_LAYER_NORM, opt::Register_LAYER_NORM());
+  resolver->Add(schema::OpType_CONCATENATION, opt::Register_CONCATENATION());
+  resolver->Add(schema::OpType_QUANTIZE, opt::Register_QUANTIZE());
+  resolver->Add(schema::OpType_DEQUANTIZE, opt::Register_DEQUANTIZE());
 }
 
 }  // namespace edgert

@@ -125,5 +125,29 @@ void qs8_vmulc_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t*
 void f32_softmax_ukernel_x8__fma3(size_t n, const float* x, float beta, float* y);
 void f32_layernorm_ukernel_x8__avx2(size_t n, const float* x, const float* gamma, const float* beta, float epsilon,
                                     float* y);
+// Quantized pooling, resizing and conversions (contracts in kernels/dispatch.h:
+// QS8MaxPoolUkernelFn, QS8IBilinearUkernelFn, F32QS8VCvtUkernelFn,
+// QS8F32VCvtUkernelFn, QS8AvgPoolUkernelFn and their uint8 twins); bit-identical to the reference
+// kernels. The uint8 variants share the int8 files' code (kernels/x86/x8_*.h).
+void qs8_maxpool_minmax_ukernel_c32__avx2(size_t rows, size_t cols, size_t channels, const int8_t* input,
+                                          size_t row_stride, int8_t* output, const X8MinMaxParams* params);
+void qu8_maxpool_minmax_ukernel_c32__avx2(size_t rows, size_t cols, size_t channels, const uint8_t* input,
+                                          size_t row_stride, uint8_t* output, const X8MinMaxParams* params);
+void qs8_ibilinear_ukernel_c16__avx2(size_t pixels, size_t channels, const int8_t* top, const int8_t* bottom,
+                                     const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                     int8_t* output);
+void qu8_ibilinear_ukernel_c16__avx2(size_t pixels, size_t channels, const uint8_t* top, const uint8_t* bottom,
+                                     const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                     uint8_t* output);
+void f32_qs8_vcvt_ukernel_x16__avx2(size_t n, const float* x, int8_t* y, const F32QuantizeParams* params);
+void f32_qu8_vcvt_ukernel_x16__avx2(size_t n, const float* x, uint8_t* y, const F32QuantizeParams* params);
+void qs8_f32_vcvt_ukernel_x16__avx2(size_t n, const int8_t* x, float* y, const X8DequantizeParams* params);
+void qu8_f32_vcvt_ukernel_x16__avx2(size_t n, const uint8_t* x, float* y, const X8DequantizeParams* params);
+void qs8_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t channels, const int8_t* input,
+                                          size_t row_stride, int32_t bias, int32_t divisor, int8_t* output,
+                                          const X8MinMaxParams* params);
+void qu8_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t channels, const uint8_t* input,
+                                          size_t row_stride, int32_t bias, int32_t divisor, uint8_t* output,
+                                          const X8MinMaxParams* params);
 
 }  // namespace edgert

@@ -13,12 +13,18 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/shape_test_util.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
+
+// Every test case runs once per kernel variant (tests/kernels/kernel_variants.h).
+bool g_optimized = false;
+const OpKernel* ConcatKernel() { return g_optimized ? opt::Register_CONCATENATION() : ref::Register_CONCATENATION(); }
 
 using namespace testing;  // OpTest and the shape test helpers
 
@@ -53,12 +59,13 @@ Status RunConcat(const std::vector<std::vector<T>>& xs, const std::vector<Dims>&
   t.Output(dt, qout);
   t.SetOptions(schema::OpOptions_ConcatenationOptions,
                schema::CreateConcatenationOptions(t.fbb(), axis, act).Union());
-  return RunAndFetch(t, ref::Register_CONCATENATION(), y, out);
+  return RunAndFetch(t, ConcatKernel(), y, out);
 }
 
 }  // namespace
 
 TEST_CASE("CONCATENATION float along every axis", "[kernels][concatenation]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(51);
   const Dims base = {2, 7, 5, 3};
   for (int axis = -4; axis < 4; ++axis) {
@@ -81,6 +88,7 @@ TEST_CASE("CONCATENATION float along every axis", "[kernels][concatenation]") {
 }
 
 TEST_CASE("CONCATENATION float fused activations", "[kernels][concatenation]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(52);
   const std::vector<Dims> shapes = {{3, 4}, {3, 2}};
   const std::vector<std::vector<float>> xs = {RandomFloats(12, rng, -8.f, 8.f), RandomFloats(6, rng, -8.f, 8.f)};
@@ -103,6 +111,7 @@ TEST_CASE("CONCATENATION float fused activations", "[kernels][concatenation]") {
 }
 
 TEST_CASE("CONCATENATION single input and other dtypes", "[kernels][concatenation]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(53);
   {
     const std::vector<Dims> shapes = {{4, 5}};
@@ -192,12 +201,14 @@ void CheckQuantizedConcat(uint32_t seed, DType dt, schema::Activation act) {
 }
 
 TEST_CASE("CONCATENATION int8 and uint8 requantize inputs to the output scale", "[kernels][concatenation]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   CheckQuantizedConcat<int8_t>(54, DType::kI8, schema::Activation_NONE);
   CheckQuantizedConcat<uint8_t>(55, DType::kU8, schema::Activation_NONE);
   CheckQuantizedConcat<int8_t>(56, DType::kI8, schema::Activation_RELU);
 }
 
 TEST_CASE("CONCATENATION int8 with equal quantization copies exactly", "[kernels][concatenation]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(57);
   const std::vector<Dims> shapes = {{2, 3}, {1, 3}};
   std::vector<std::vector<int8_t>> xs;
@@ -210,6 +221,7 @@ TEST_CASE("CONCATENATION int8 with equal quantization copies exactly", "[kernels
 }
 
 TEST_CASE("CONCATENATION rejects mismatched inputs", "[kernels][concatenation]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(58);
   std::vector<float> y;
   Dims out;
@@ -229,7 +241,7 @@ TEST_CASE("CONCATENATION rejects mismatched inputs", "[kernels][concatenation]")
     t.Input<int32_t>({2}, {1, 2});
     t.Output(DType::kF32);
     t.SetOptions(schema::OpOptions_ConcatenationOptions, schema::CreateConcatenationOptions(t.fbb(), 0).Union());
-    st = t.Run(ref::Register_CONCATENATION());
+    st = t.Run(ConcatKernel());
     CHECK_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("dtype"));
   }

@@ -13,13 +13,19 @@
 #include <random>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/dtype.h"
 #include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
+
+// Every test case runs once per kernel variant (tests/kernels/kernel_variants.h).
+bool g_optimized = false;
+const OpKernel* DequantizeKernel() { return g_optimized ? opt::Register_DEQUANTIZE() : ref::Register_DEQUANTIZE(); }
 
 using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 
@@ -67,7 +73,7 @@ void CheckDequantPerTensor(const Dims& shape, float scale, int32_t zp, bool is_c
   else
     t.Input<T>(shape, x, QuantSpec::PerTensor(scale, zp));
   t.Output(DType::kF32);
-  const std::vector<float> y = RunAndGetOutput<float>(t, ref::Register_DEQUANTIZE(), shape);
+  const std::vector<float> y = RunAndGetOutput<float>(t, DequantizeKernel(), shape);
   for (size_t i = 0; i < x.size(); ++i) {
     // The double product is exact; one rounding to float, as TFLite does.
     REQUIRE(y[i] == static_cast<float>(static_cast<double>(scale) * (static_cast<int32_t>(x[i]) - zp)));
@@ -90,7 +96,7 @@ void CheckDequantPerChannel(const Dims& shape, int axis, bool is_const, uint32_t
   else
     t.Input<T>(shape, x, q);
   t.Output(DType::kF32);
-  const std::vector<float> y = RunAndGetOutput<float>(t, ref::Register_DEQUANTIZE());
+  const std::vector<float> y = RunAndGetOutput<float>(t, DequantizeKernel());
   // Walk the multi-index explicitly to find each element's channel.
   std::vector<int> idx(shape.size(), 0);
   for (size_t i = 0; i < x.size(); ++i) {
@@ -106,6 +112,7 @@ void CheckDequantPerChannel(const Dims& shape, int axis, bool is_const, uint32_t
 }  // namespace
 
 TEST_CASE("DEQUANTIZE i8 u8 i16 per tensor", "[kernels][dequantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   CheckDequantPerTensor<int8_t>({1, 7, 5, 3}, 0.05f, -3, false, 1);
   CheckDequantPerTensor<int8_t>({17}, 0.37f, 127, true, 2);
   CheckDequantPerTensor<uint8_t>({1, 7, 5, 3}, 0.02f, 128, false, 3);
@@ -115,6 +122,7 @@ TEST_CASE("DEQUANTIZE i8 u8 i16 per tensor", "[kernels][dequantize]") {
 }
 
 TEST_CASE("DEQUANTIZE per-channel (axis from the quantization parameters)", "[kernels][dequantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   CheckDequantPerChannel<int8_t>({4, 3, 3, 2}, 0, true, 10);    // conv weights [O, KH, KW, I]
   CheckDequantPerChannel<int8_t>({1, 3, 3, 17}, 3, true, 11);   // depthwise weights [1, KH, KW, C]
   CheckDequantPerChannel<uint8_t>({2, 5, 3}, 1, false, 12);
@@ -122,12 +130,13 @@ TEST_CASE("DEQUANTIZE per-channel (axis from the quantization parameters)", "[ke
 }
 
 TEST_CASE("DEQUANTIZE f16 constant weights: all 65536 bit patterns", "[kernels][dequantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::vector<uint16_t> h(65536);
   for (int i = 0; i < 65536; ++i) h[static_cast<size_t>(i)] = static_cast<uint16_t>(i);
   OpTest t(schema::OpType_DEQUANTIZE);
   t.Const(DType::kF16, {256, 256}, h.data(), h.size() * 2);
   t.Output(DType::kF32);
-  REQUIRE(t.Run(ref::Register_DEQUANTIZE()).ok());
+  REQUIRE(t.Run(DequantizeKernel()).ok());
   REQUIRE(t.OutputShape(0) == Shape({256, 256}));
   const std::vector<float> y = t.OutputData<float>(0);
   for (int i = 0; i < 65536; ++i) {
@@ -143,12 +152,13 @@ TEST_CASE("DEQUANTIZE f16 constant weights: all 65536 bit patterns", "[kernels][
 }
 
 TEST_CASE("DEQUANTIZE bf16 -> f32: all 65536 bit patterns", "[kernels][dequantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   std::vector<uint16_t> b(65536);
   for (int i = 0; i < 65536; ++i) b[static_cast<size_t>(i)] = static_cast<uint16_t>(i);
   OpTest t(schema::OpType_DEQUANTIZE);
   t.Input(DType::kBF16, {65536}, b.data(), b.size() * 2);
   t.Output(DType::kF32);
-  REQUIRE(t.Run(ref::Register_DEQUANTIZE()).ok());
+  REQUIRE(t.Run(DequantizeKernel()).ok());
   const std::vector<float> y = t.OutputData<float>(0);
   for (int i = 0; i < 65536; ++i) {
     INFO("bf16 0x" << std::hex << i);
@@ -161,11 +171,12 @@ TEST_CASE("DEQUANTIZE bf16 -> f32: all 65536 bit patterns", "[kernels][dequantiz
 }
 
 TEST_CASE("DEQUANTIZE rejects bad inputs with a useful message", "[kernels][dequantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   {
     OpTest t(schema::OpType_DEQUANTIZE);
     t.Input<int8_t>({2}, {1, 2}, QuantSpec::PerTensor(0.1f, 0));
     t.Output(DType::kI32);
-    const Status st = t.Run(ref::Register_DEQUANTIZE());
+    const Status st = t.Run(DequantizeKernel());
     REQUIRE_FALSE(st.ok());
     CHECK(st.code() == StatusCode::kUnsupported);
     CHECK_THAT(st.message(), Catch::Contains("f32"));
@@ -174,7 +185,7 @@ TEST_CASE("DEQUANTIZE rejects bad inputs with a useful message", "[kernels][dequ
     OpTest t(schema::OpType_DEQUANTIZE);
     t.Input<int32_t>({2}, {1, 2}, QuantSpec::PerTensor(0.1f, 0));
     t.Output(DType::kF32);
-    const Status st = t.Run(ref::Register_DEQUANTIZE());
+    const Status st = t.Run(DequantizeKernel());
     REQUIRE_FALSE(st.ok());
     CHECK(st.code() == StatusCode::kUnsupported);
     CHECK_THAT(st.message(), Catch::Contains("i32"));
@@ -183,7 +194,7 @@ TEST_CASE("DEQUANTIZE rejects bad inputs with a useful message", "[kernels][dequ
     OpTest t(schema::OpType_DEQUANTIZE);
     t.Input<uint8_t>({2}, {1, 2});
     t.Output(DType::kF32);
-    const Status st = t.Run(ref::Register_DEQUANTIZE());
+    const Status st = t.Run(DequantizeKernel());
     REQUIRE_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("quantization"));
   }
@@ -191,7 +202,7 @@ TEST_CASE("DEQUANTIZE rejects bad inputs with a useful message", "[kernels][dequ
     OpTest t(schema::OpType_DEQUANTIZE);
     t.Input<int8_t>({2}, {1, 2}, QuantSpec::PerTensor(0.1f, -129));
     t.Output(DType::kF32);
-    const Status st = t.Run(ref::Register_DEQUANTIZE());
+    const Status st = t.Run(DequantizeKernel());
     REQUIRE_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("zero point"));
   }

@@ -14,16 +14,22 @@
 #include <random>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
 #include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/op_test.h"
 
 namespace edgert {
 namespace {
+
+// Every test case runs once per kernel variant (tests/kernels/kernel_variants.h).
+bool g_optimized = false;
+const OpKernel* QuantizeKernel() { return g_optimized ? opt::Register_QUANTIZE() : ref::Register_QUANTIZE(); }
 
 using namespace testing;  // NOLINT: OpTest and tests/kernels/kernel_test_util.h
 
@@ -50,7 +56,7 @@ Status RunQuantizeWithOutputShape(const Dims& shape, const std::vector<float>& x
   std::shared_ptr<const Model> model;
   EDGERT_RETURN_IF_ERROR(Model::LoadBuffer(file.data(), file.size(), /*copy=*/true, &model));
   OpResolver resolver;
-  resolver.Add(schema::OpType_QUANTIZE, ref::Register_QUANTIZE());
+  resolver.Add(schema::OpType_QUANTIZE, QuantizeKernel());
   Interpreter interp(model, &resolver);
   EDGERT_RETURN_IF_ERROR(interp.Prepare());
   REQUIRE(interp.input(0)->bytes == x.size() * sizeof(float));
@@ -69,7 +75,7 @@ void CheckPerTensor(const Dims& shape, float scale, int32_t zp, float lo, float 
   OpTest t(schema::OpType_QUANTIZE);
   t.Input<float>(shape, x);
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(scale, zp));
-  const std::vector<T> y = RunAndGetOutput<T>(t, ref::Register_QUANTIZE(), shape);
+  const std::vector<T> y = RunAndGetOutput<T>(t, QuantizeKernel(), shape);
   int saturated = 0;
   for (size_t i = 0; i < x.size(); ++i) {
     INFO("x=" << x[i]);
@@ -128,7 +134,7 @@ void CheckRequantize(float si, int32_t zi, float so, int32_t zo) {
   OpTest t(schema::OpType_QUANTIZE);
   t.Input<TIn>({static_cast<int32_t>(x.size())}, x, QuantSpec::PerTensor(si, zi));
   t.Output(DTypeOf<TOut>::value, QuantSpec::PerTensor(so, zo));
-  const std::vector<TOut> y = RunAndGetOutput<TOut>(t, ref::Register_QUANTIZE());
+  const std::vector<TOut> y = RunAndGetOutput<TOut>(t, QuantizeKernel());
   const Multiplier m = MakeMultiplier(static_cast<double>(si) / so);
   for (size_t i = 0; i < x.size(); ++i) {
     const int32_t want = std::min<int32_t>(
@@ -144,6 +150,7 @@ void CheckRequantize(float si, int32_t zi, float so, int32_t zo) {
 }  // namespace
 
 TEST_CASE("QUANTIZE f32 to i8 u8 i16 per tensor", "[kernels][quantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   CheckPerTensor<int8_t>({1, 7, 5, 3}, 0.05f, -3, -7.f, 7.f, 1);
   CheckPerTensor<int8_t>({17}, 0.1f, 0, -20.f, 20.f, 2);  // some saturation
   CheckPerTensor<uint8_t>({1, 7, 5, 3}, 0.02f, 128, -3.f, 3.f, 3);
@@ -153,19 +160,21 @@ TEST_CASE("QUANTIZE f32 to i8 u8 i16 per tensor", "[kernels][quantize]") {
 }
 
 TEST_CASE("QUANTIZE rounds half away from zero and saturates (hand-computed)", "[kernels][quantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<float> x = {0.25f, -0.25f, 0.75f, -0.75f, 1.25f, 0.2499f, 1e30f, -1e30f, inf, -inf,
                                 std::numeric_limits<float>::quiet_NaN(), 63.5f, 64.0f, -64.5f};
   OpTest t(schema::OpType_QUANTIZE);
   t.Input<float>({static_cast<int32_t>(x.size())}, x);
   t.Output(DType::kI8, QuantSpec::PerTensor(0.5f, -1));
-  REQUIRE(t.Run(ref::Register_QUANTIZE()).ok());
+  REQUIRE(t.Run(QuantizeKernel()).ok());
   // x / 0.5 = 0.5, -0.5, 1.5, -1.5, 2.5, 0.4998, huge, -huge, inf, -inf, nan, 127, 128, -129; then + (-1).
   const std::vector<int8_t> want = {0, -2, 1, -3, 2, -1, 127, -128, 127, -128, -1, 126, 127, -128};
   CHECK(t.OutputData<int8_t>(0) == want);
 }
 
 TEST_CASE("QUANTIZE f32 per-channel", "[kernels][quantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   CheckPerChannel<int8_t>({1, 7, 5, 3}, 3, 10);
   CheckPerChannel<int8_t>({4, 3, 2}, 0, 11);
   CheckPerChannel<uint8_t>({2, 17, 3}, 1, 12);
@@ -173,6 +182,7 @@ TEST_CASE("QUANTIZE f32 per-channel", "[kernels][quantize]") {
 }
 
 TEST_CASE("QUANTIZE requantizes between i8 u8 i16 (TFLite fixed point)", "[kernels][quantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   CheckRequantize<int8_t, uint8_t>(0.05f, -3, 0.05f, 125);  // the usual i8 -> u8: exact +128
   CheckRequantize<uint8_t, int8_t>(0.1f, 128, 0.1f, 0);
   CheckRequantize<int8_t, int8_t>(0.05f, 10, 0.13f, -7);
@@ -185,17 +195,18 @@ TEST_CASE("QUANTIZE requantizes between i8 u8 i16 (TFLite fixed point)", "[kerne
   OpTest t(schema::OpType_QUANTIZE);
   t.Input<int8_t>({256}, x, QuantSpec::PerTensor(0.07f, -3));
   t.Output(DType::kU8, QuantSpec::PerTensor(0.07f, 125));
-  REQUIRE(t.Run(ref::Register_QUANTIZE()).ok());
+  REQUIRE(t.Run(QuantizeKernel()).ok());
   const std::vector<uint8_t> y = t.OutputData<uint8_t>(0);
   for (size_t i = 0; i < x.size(); ++i) REQUIRE(static_cast<int>(y[i]) == x[i] + 128);
 }
 
 TEST_CASE("QUANTIZE rejects bad inputs with a useful message", "[kernels][quantize]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
   {
     OpTest t(schema::OpType_QUANTIZE);
     t.Input<float>({2}, {1.f, 2.f});
     t.Output(DType::kF32);
-    const Status st = t.Run(ref::Register_QUANTIZE());
+    const Status st = t.Run(QuantizeKernel());
     REQUIRE_FALSE(st.ok());
     CHECK(st.code() == StatusCode::kUnsupported);
     CHECK_THAT(st.message(), Catch::Contains("f32"));
@@ -204,7 +215,7 @@ TEST_CASE("QUANTIZE rejects bad inputs with a useful message", "[kernels][quanti
     OpTest t(schema::OpType_QUANTIZE);
     t.Input<float>({2}, {1.f, 2.f});
     t.Output(DType::kI8);  // no quantization parameters
-    const Status st = t.Run(ref::Register_QUANTIZE());
+    const Status st = t.Run(QuantizeKernel());
     REQUIRE_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("quantization"));
   }
@@ -212,7 +223,7 @@ TEST_CASE("QUANTIZE rejects bad inputs with a useful message", "[kernels][quanti
     OpTest t(schema::OpType_QUANTIZE);
     t.Input<int32_t>({2}, {1, 2});
     t.Output(DType::kI8, QuantSpec::PerTensor(0.1f, 0));
-    const Status st = t.Run(ref::Register_QUANTIZE());
+    const Status st = t.Run(QuantizeKernel());
     REQUIRE_FALSE(st.ok());
     CHECK(st.code() == StatusCode::kUnsupported);
     CHECK_THAT(st.message(), Catch::Contains("i32"));
@@ -221,7 +232,7 @@ TEST_CASE("QUANTIZE rejects bad inputs with a useful message", "[kernels][quanti
     OpTest t(schema::OpType_QUANTIZE);
     t.Input<int8_t>({2, 2}, {1, 2, 3, 4}, QuantSpec{{0.1f, 0.2f}, {0, 0}, 1});
     t.Output(DType::kU8, QuantSpec::PerTensor(0.1f, 128));
-    const Status st = t.Run(ref::Register_QUANTIZE());
+    const Status st = t.Run(QuantizeKernel());
     REQUIRE_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("per-channel"));
   }
@@ -229,7 +240,7 @@ TEST_CASE("QUANTIZE rejects bad inputs with a useful message", "[kernels][quanti
     OpTest t(schema::OpType_QUANTIZE);
     t.Input<float>({2}, {1.f, 2.f});
     t.Output(DType::kU8, QuantSpec::PerTensor(0.1f, -1));
-    const Status st = t.Run(ref::Register_QUANTIZE());
+    const Status st = t.Run(QuantizeKernel());
     REQUIRE_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("zero point"));
   }
