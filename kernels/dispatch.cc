@@ -8,6 +8,9 @@
 #if defined(EDGERT_X86_UKERNELS)
 #include "kernels/x86/ukernels.h"
 #endif
+#if defined(EDGERT_ARM_UKERNELS)
+#include "kernels/arm/ukernels.h"
+#endif
 
 namespace edgert {
 namespace {
@@ -20,7 +23,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0},
                                      {nullptr, 0},
                                      {nullptr, 0, 0},
-                                     {nullptr, 0, 0},
+                                     {nullptr, 0, 0, 0},
                                      {nullptr, 0, nullptr},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
                                      {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
@@ -38,7 +41,7 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {f32_spmm_minmax_ukernel_4x16__fma3, 4, 16},
                                 {f32_dwconv_minmax_ukernel_c16__fma3, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__avx2, 4, 16},
-                                {nullptr, 0, 0},
+                                {nullptr, 0, 0, 0},
                                 {qs8_dwconv_minmax_ukernel_c16__avx2, 16, kQS8DwconvC16Avx2Order},
                                 {f32_vclamp_ukernel_x16__avx2, f32_vlrelu_ukernel_x16__avx2,
                                  f32_vhswish_ukernel_x16__avx2, f32_vsigmoid_ukernel_x16__fma3,
@@ -73,16 +76,49 @@ constexpr KernelIsa MakeAvx512VnniIsa() {
   KernelIsa isa = kAvx2Isa;
   isa.level = IsaLevel::kAvx512Vnni;
   isa.name = "avx512vnni";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__avx512vnni, 4, 16};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__avx512vnni, 4, 16, 128};
   return isa;
 }
 constexpr KernelIsa kAvx512VnniIsa = MakeAvx512VnniIsa();
+#endif
+
+#if defined(EDGERT_ARM_UKERNELS)
+constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
+                                "neon",
+                                {f32_gemm_minmax_ukernel_4x16__neonfma, 4, 16},
+                                {f32_gemm_minmax_ukernel_1x16__neonfma, 16},
+                                {nullptr, 0, 0},
+                                {nullptr, 0},
+                                {qs8_gemm_minmax_ukernel_4x16c2__neon, 4, 16},
+                                {nullptr, 0, 0, 0},
+                                {nullptr, 0, nullptr},
+                                {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+                                {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
+                                {nullptr, nullptr, nullptr, nullptr},
+                                nullptr,
+                                {nullptr, nullptr, nullptr},
+                                {nullptr, nullptr},
+                                {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+// The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
+constexpr KernelIsa MakeNeonDotIsa() {
+  KernelIsa isa = kNeonIsa;
+  isa.level = IsaLevel::kNeonDot;
+  isa.name = "neon-dotprod";
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0};
+  return isa;
+}
+constexpr KernelIsa kNeonDotIsa = MakeNeonDotIsa();
 #endif
 
 const KernelIsa& TableFor(IsaLevel level) {
 #if defined(EDGERT_X86_UKERNELS)
   if (level == IsaLevel::kAvx2) return kAvx2Isa;
   if (level == IsaLevel::kAvx512Vnni) return kAvx512VnniIsa;
+#endif
+#if defined(EDGERT_ARM_UKERNELS)
+  if (level == IsaLevel::kNeon) return kNeonIsa;
+  if (level == IsaLevel::kNeonDot) return kNeonDotIsa;
 #endif
   return kReferenceIsa;
 }
@@ -93,7 +129,24 @@ IsaLevel Detect() {
   if (f.avx2 && f.fma3 && f.avx512f && f.avx512vnni) return IsaLevel::kAvx512Vnni;
   if (f.avx2 && f.fma3) return IsaLevel::kAvx2;
 #endif
+#if defined(EDGERT_ARM_UKERNELS)
+  const CpuFeatures& f = GetCpuFeatures();
+  if (f.neon && f.neon_dot) return IsaLevel::kNeonDot;
+  if (f.neon) return IsaLevel::kNeon;
+#endif
   return IsaLevel::kReference;
+}
+
+// Levels of x86-64 and of aarch64.
+bool IsX86(IsaLevel l) { return l == IsaLevel::kAvx2 || l == IsaLevel::kAvx512Vnni; }
+bool IsArm(IsaLevel l) { return l == IsaLevel::kNeon || l == IsaLevel::kNeonDot; }
+
+// `level` if this CPU supports it, else the detected level when `level` is a
+// higher one of the same architecture, else kReference.
+IsaLevel Clamp(IsaLevel level, IsaLevel detected) {
+  if (level == IsaLevel::kReference) return level;
+  if (IsX86(level) != IsX86(detected) || IsArm(level) != IsArm(detected)) return IsaLevel::kReference;
+  return static_cast<int>(level) < static_cast<int>(detected) ? level : detected;
 }
 
 // The detected level lowered by EDGERT_ISA; unknown values are ignored.
@@ -105,7 +158,11 @@ IsaLevel FromEnvironment() {
   if (std::strcmp(env, "reference") == 0) want = IsaLevel::kReference;
   if (std::strcmp(env, "avx2") == 0) want = IsaLevel::kAvx2;
   if (std::strcmp(env, "avx512vnni") == 0) want = IsaLevel::kAvx512Vnni;
-  return static_cast<int>(want) < static_cast<int>(detected) ? want : detected;
+  if (std::strcmp(env, "neon") == 0) want = IsaLevel::kNeon;
+  if (std::strcmp(env, "dotprod") == 0 || std::strcmp(env, "neon-dotprod") == 0) want = IsaLevel::kNeonDot;
+  // A level of the other architecture would be kReference: ignored instead.
+  if (want != IsaLevel::kReference && Clamp(want, detected) == IsaLevel::kReference) return detected;
+  return Clamp(want, detected);
 }
 
 std::atomic<int>& ActiveLevel() {
@@ -123,10 +180,19 @@ IsaLevel DetectedIsaLevel() {
 const KernelIsa& GetKernelIsa() { return TableFor(static_cast<IsaLevel>(ActiveLevel().load())); }
 
 IsaLevel SetKernelIsaLevelForTesting(IsaLevel level) {
-  if (static_cast<int>(level) > static_cast<int>(DetectedIsaLevel())) level = DetectedIsaLevel();
+  level = Clamp(level, DetectedIsaLevel());
   return static_cast<IsaLevel>(ActiveLevel().exchange(static_cast<int>(level)));
 }
 
-const char* IsaLevelName(IsaLevel level) { return TableFor(level).name; }
+const char* IsaLevelName(IsaLevel level) {
+  switch (level) {
+    case IsaLevel::kReference: return "reference";
+    case IsaLevel::kAvx2: return "avx2";
+    case IsaLevel::kAvx512Vnni: return "avx512vnni";
+    case IsaLevel::kNeon: return "neon";
+    case IsaLevel::kNeonDot: return "neon-dotprod";
+  }
+  return "unknown";
+}
 
 }  // namespace edgert

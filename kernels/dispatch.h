@@ -3,10 +3,13 @@
 // by every optimized op's prepare (XNNPACK src/configs/gemm-config.c).
 //
 // Levels: reference (no microkernels; optimized ops fall back to the reference
-// kernels), avx2 (x86-64 with AVX2 + FMA3) and avx512vnni (avx2 plus AVX-512
-// F and VNNI: the avx2 table with a VNNI int8 GEMM). The environment variable
-// EDGERT_ISA=reference|avx2|avx512vnni, read once, can force a lower level than
-// the CPU's (never a higher one). Tests can override the level with
+// kernels); on x86-64 avx2 (AVX2 + FMA3) and avx512vnni (avx2 plus AVX-512 F
+// and VNNI: the avx2 table with a VNNI int8 GEMM); on aarch64 neon (Advanced
+// SIMD with FMA, present on every aarch64 CPU) and neon-dotprod (neon plus the
+// SDOT instructions: the neon table with an SDOT int8 GEMM). The environment
+// variable EDGERT_ISA, read once, can force a lower level than the CPU's (never
+// a higher one): reference|avx2|avx512vnni on x86-64, reference|neon|dotprod
+// (or neon-dotprod) on aarch64. Tests can override the level with
 // SetKernelIsaLevelForTesting.
 #pragma once
 
@@ -219,7 +222,9 @@ struct X8PoolUkernels {
   QU8AvgPoolUkernelFn qu8_avgpool;
 };
 
-enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512Vnni = 2 };
+// Levels of one architecture are ordered by value; a level of the other
+// architecture counts as unsupported.
+enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512Vnni = 2, kNeon = 11, kNeonDot = 12 };
 
 // SOFTMAX of one contiguous row of n floats (n >= 0): y = exp(beta x - m) / sum.
 using F32SoftmaxUkernelFn = void (*)(size_t n, const float* x, float beta, float* y);
@@ -229,7 +234,7 @@ using F32LayerNormUkernelFn = void (*)(size_t n, const float* x, const float* ga
 
 struct KernelIsa {
   IsaLevel level;
-  const char* name;  // "reference", "avx2", "avx512vnni"
+  const char* name;  // "reference", "avx2", "avx512vnni", "neon", "neon-dotprod"
   struct {
     F32GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
@@ -257,6 +262,7 @@ struct KernelIsa {
   struct {
     QS8GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
+    int32_t a_offset;  // 128 or 0, see QS8GemmUkernelFn
   } qs8_gemm_c4;
   struct {
     QS8DwconvUkernelFn fn;  // nullptr: none at this level
@@ -299,7 +305,8 @@ IsaLevel DetectedIsaLevel();
 // The active table: the detected level, lowered by EDGERT_ISA (read once) or by
 // SetKernelIsaLevelForTesting. Thread-safe.
 const KernelIsa& GetKernelIsa();
-// Forces `level` (clamped to DetectedIsaLevel()) for kernels prepared from now
+// Forces `level` (clamped to DetectedIsaLevel(); a level of another
+// architecture becomes kReference) for kernels prepared from now
 // on and returns the previous level. For tests and benchmarks.
 IsaLevel SetKernelIsaLevelForTesting(IsaLevel level);
 const char* IsaLevelName(IsaLevel level);

@@ -2,26 +2,50 @@
 
 #include <cpuinfo.h>
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
+
 namespace edgert {
 
 namespace {
+#if defined(__aarch64__) && defined(__linux__)
+// The kernel's hardware capability bits (asm/hwcap.h), the source cpuinfo also
+// reads; used directly as well because cpuinfo's Linux initialization parses
+// /proc/cpuinfo, which user-mode emulators (qemu-aarch64) do not provide.
+void DetectArmHwcaps(CpuFeatures* f) {
+  constexpr unsigned long kAsimd = 1ul << 1, kAsimdHp = 1ul << 10, kAsimdDp = 1ul << 20;  // AT_HWCAP
+  constexpr unsigned long kI8mm = 1ul << 13;                                               // AT_HWCAP2
+  const unsigned long hwcap = getauxval(AT_HWCAP), hwcap2 = getauxval(AT_HWCAP2);
+  f->neon = f->neon || (hwcap & kAsimd) != 0;
+  f->neon_fp16 = f->neon_fp16 || (hwcap & kAsimdHp) != 0;
+  f->neon_dot = f->neon_dot || (hwcap & kAsimdDp) != 0;
+  f->neon_i8mm = f->neon_i8mm || (hwcap2 & kI8mm) != 0;
+}
+#endif
+
 CpuFeatures Detect() {
   CpuFeatures f;
-  if (!cpuinfo_initialize()) return f;
-  if (cpuinfo_get_packages_count() > 0) f.name = cpuinfo_get_package(0)->name;
-  f.cores = static_cast<int>(cpuinfo_get_cores_count());
+  if (cpuinfo_initialize()) {
+    if (cpuinfo_get_packages_count() > 0) f.name = cpuinfo_get_package(0)->name;
+    f.cores = static_cast<int>(cpuinfo_get_cores_count());
 #if CPUINFO_ARCH_X86 || CPUINFO_ARCH_X86_64
-  f.sse4_1 = cpuinfo_has_x86_sse4_1();
-  f.avx2 = cpuinfo_has_x86_avx2();
-  f.fma3 = cpuinfo_has_x86_fma3();
-  f.f16c = cpuinfo_has_x86_f16c();
-  f.avx512f = cpuinfo_has_x86_avx512f();
-  f.avx512vnni = cpuinfo_has_x86_avx512vnni();
+    f.sse4_1 = cpuinfo_has_x86_sse4_1();
+    f.avx2 = cpuinfo_has_x86_avx2();
+    f.fma3 = cpuinfo_has_x86_fma3();
+    f.f16c = cpuinfo_has_x86_f16c();
+    f.avx512f = cpuinfo_has_x86_avx512f();
+    f.avx512vnni = cpuinfo_has_x86_avx512vnni();
 #endif
 #if CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64
-  f.neon = cpuinfo_has_arm_neon();
-  f.neon_dot = cpuinfo_has_arm_neon_dot();
-  f.neon_fp16 = cpuinfo_has_arm_neon_fp16_arith();
+    f.neon = cpuinfo_has_arm_neon();
+    f.neon_dot = cpuinfo_has_arm_neon_dot();
+    f.neon_fp16 = cpuinfo_has_arm_neon_fp16_arith();
+#endif
+  }
+  if (f.cores < 1) f.cores = 1;
+#if defined(__aarch64__) && defined(__linux__)
+  DetectArmHwcaps(&f);
 #endif
   return f;
 }
@@ -41,6 +65,7 @@ std::string CpuFeatures::Describe() const {
   add(neon, "neon");
   add(neon_dot, "dotprod");
   add(neon_fp16, "fp16");
+  add(neon_i8mm, "i8mm");
   return s.empty() ? "none detected" : s;
 }
 

@@ -10,8 +10,9 @@ struct CpuFeatures {
   int cores = 1;
   // x86
   bool sse4_1 = false, avx2 = false, fma3 = false, f16c = false, avx512f = false, avx512vnni = false;
-  // arm
-  bool neon = false, neon_dot = false, neon_fp16 = false;
+  // arm: Advanced SIMD, its SDOT/UDOT, half-precision arithmetic and int8
+  // matrix multiply (I8MM) instructions
+  bool neon = false, neon_dot = false, neon_fp16 = false, neon_i8mm = false;
   // Space-separated list of the flags above that are set.
   std::string Describe() const;
 };

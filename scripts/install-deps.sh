@@ -17,3 +17,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The aarch64 cross build and its emulator (scripts/test-arm.sh).
+bash "$(dirname "$0")/install-deps-arm.sh"

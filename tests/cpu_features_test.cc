@@ -16,5 +16,9 @@ TEST_CASE("CPU features agree with the compiler's own CPUID probe", "[cpu]") {
   REQUIRE(f.avx512f == static_cast<bool>(__builtin_cpu_supports("avx512f")));
   REQUIRE_FALSE(f.neon);
 #endif
+#if defined(__aarch64__)
+  REQUIRE(f.neon);  // part of every aarch64 CPU
+  REQUIRE_FALSE(f.avx2);
+#endif
   REQUIRE_FALSE(f.Describe().empty());
 }

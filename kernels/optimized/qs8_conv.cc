@@ -82,9 +82,10 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
         else
           pairs[(static_cast<size_t>(kk / 2) * nr + j) * 2 + static_cast<size_t>(kk % 2)] = static_cast<int16_t>(v);
       }
-      // c4: the microkernel adds 128 * sum(w) (A offset by 128); int32 wraps
-      // and cancels exactly.
-      header[j] = c4 ? static_cast<int32_t>(static_cast<uint32_t>(cw.acc0) - static_cast<uint32_t>(sum * 128))
+      // c4: the microkernel adds a_offset * sum(w) (A offset by a_offset:
+      // 128 for VNNI, 0 for SDOT); int32 wraps and cancels exactly.
+      header[j] = c4 ? static_cast<int32_t>(static_cast<uint32_t>(cw.acc0) -
+                                            static_cast<uint32_t>(sum * isa.qs8_gemm_c4.a_offset))
                      : cw.acc0;
       header[nr + j] = cw.multiplier;
       header[2 * nr + j] = cw.left;

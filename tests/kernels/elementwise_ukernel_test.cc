@@ -38,11 +38,17 @@ const std::vector<size_t> kLengths = [] {
 }();
 const float kGuard = -12345.f;
 
-// The best level's table, or nullptr (with a message) when the CPU has none.
+// The best level's table, or nullptr (with a message) when the CPU has no
+// elementwise microkernels (the reference level, or a level with other
+// microkernels only).
 const KernelIsa* BestIsa() {
   if (DetectedIsaLevel() == IsaLevel::kReference) {
     WARN("no microkernels on this CPU (reference ISA level): nothing to test");
     CHECK(GetKernelIsa().f32_vunary.clamp == nullptr);
+    return nullptr;
+  }
+  if (GetKernelIsa().f32_vunary.clamp == nullptr) {
+    WARN("no elementwise microkernels at ISA level " << GetKernelIsa().name << ": nothing to test");
     return nullptr;
   }
   return &GetKernelIsa();

@@ -1,0 +1,98 @@
+// TFLite's fixed-point requantization of int32 accumulators, four lanes at a
+// time, bit-exact with MultiplyByQuantizedMultiplier (kernels/common/quant.h)
+// followed by the output zero point and the activation clamp. Advanced SIMD.
+#pragma once
+
+#include <arm_neon.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace edgert {
+namespace qs8_neon {
+
+// Per-channel requantization parameters of 4 lanes (see QS8ConvParams);
+// neg_right = -right (the shift count of a right shift by vrshlq_s32).
+struct Requant4 {
+  int32x4_t multiplier, left, neg_right;
+};
+
+// Output stage constants: the clamp range moved before the zero point is added
+// ([min - zp, max - zp], so the sum cannot overflow) and the zero point.
+struct OutputStage {
+  int32x4_t lo, hi, zp;
+};
+
+inline OutputStage LoadOutputStage(int32_t output_zp, int32_t min, int32_t max) {
+  return {vdupq_n_s32(min - output_zp), vdupq_n_s32(max - output_zp), vdupq_n_s32(output_zp)};
+}
+
+// Loads the parameters of lanes first..first+3 of a packed group of n channels
+// (n acc0, n multipliers, n left, n right).
+inline Requant4 LoadRequant4(const int32_t* group, size_t n, size_t first) {
+  return {vld1q_s32(group + n + first), vld1q_s32(group + 2 * n + first), vnegq_s32(vld1q_s32(group + 3 * n + first))};
+}
+
+// y = clamp(RoundingDivideByPOT(SRDHM(saturate(acc << left), multiplier), right) + zp, min, max).
+inline int32x4_t Requantize(int32x4_t acc, const Requant4& q, const OutputStage& o) {
+  // SQSHL saturates exactly like saturate(acc * 2^left).
+  const int32x4_t x = vqshlq_s32(acc, q.left);
+  // SQRDMULH is saturate((2 * x * m + 2^31) >> 32) = floor((x * m + 2^30) / 2^31),
+  // which equals TFLite's nudged, truncating division for every product (and
+  // saturates its one overflowing case the same way).
+  const int32x4_t high = vqrdmulhq_s32(x, q.multiplier);
+  // RoundingDivideByPOT rounds ties away from zero; SRSHL by -right rounds
+  // them up. Subtracting 1 from negative values where right > 0 turns a
+  // negative tie downwards and changes no other result (neg_right has its sign
+  // bit set exactly when right > 0). The saturating add keeps INT32_MIN, whose
+  // shifted value is exact anyway.
+  const int32x4_t fixup = vshrq_n_s32(vandq_s32(high, q.neg_right), 31);
+  const int32x4_t rounded = vrshlq_s32(vqaddq_s32(high, fixup), q.neg_right);
+  return vaddq_s32(vminq_s32(vmaxq_s32(rounded, o.lo), o.hi), o.zp);
+}
+
+// 16 int32 values in [-128, 127] to 16 int8 in order.
+inline int8x16_t PackToInt8(int32x4_t v0, int32x4_t v1, int32x4_t v2, int32x4_t v3) {
+  const int16x8_t lo = vcombine_s16(vqmovn_s32(v0), vqmovn_s32(v1));
+  const int16x8_t hi = vcombine_s16(vqmovn_s32(v2), vqmovn_s32(v3));
+  return vcombine_s8(vqmovn_s16(lo), vqmovn_s16(hi));
+}
+
+// Stores the first n (1..16) bytes of v.
+inline void StoreBytes(int8_t* dst, int8x16_t v, size_t n) {
+  if (n >= 16) {
+    vst1q_s8(dst, v);
+    return;
+  }
+  int8x8_t part = vget_low_s8(v);
+  if (n & 8) {
+    vst1_s8(dst, part);
+    dst += 8;
+    part = vget_high_s8(v);
+  }
+  if (n & 4) {
+    const int32_t word = vget_lane_s32(vreinterpret_s32_s8(part), 0);
+    std::memcpy(dst, &word, 4);
+    dst += 4;
+    part = vext_s8(part, part, 4);
+  }
+  if (n & 2) {
+    const int16_t half = vget_lane_s16(vreinterpret_s16_s8(part), 0);
+    std::memcpy(dst, &half, 2);
+    dst += 2;
+    part = vext_s8(part, part, 2);
+  }
+  if (n & 1) vst1_lane_s8(dst, part, 0);
+}
+
+// Loads n (< 16) bytes into the low bytes of a vector, the others zero,
+// reading nothing past src + n.
+inline int8x16_t LoadBytes(const int8_t* src, size_t n) {
+  int8_t tmp[16] = {};
+  for (size_t i = 0; i < n; ++i) tmp[i] = src[i];
+  return vld1q_s8(tmp);
+}
+
+}  // namespace qs8_neon
+}  // namespace edgert

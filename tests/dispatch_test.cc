@@ -1,0 +1,97 @@
+// The ISA table (kernels/dispatch.h): the detected level matches the CPU's
+// features, each level's table is complete where it promises microkernels,
+// and levels can only be lowered.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "kernels/dispatch.h"
+#include "runtime/cpu_features.h"
+
+using namespace edgert;
+
+namespace {
+
+// Restores the active level on destruction.
+struct RestoreLevel {
+  IsaLevel previous = SetKernelIsaLevelForTesting(DetectedIsaLevel());
+  ~RestoreLevel() { SetKernelIsaLevelForTesting(previous); }
+};
+
+}  // namespace
+
+TEST_CASE("dispatch: the detected level follows the CPU features", "[dispatch]") {
+  const CpuFeatures& f = GetCpuFeatures();
+  const IsaLevel level = DetectedIsaLevel();
+  // Printed for logs that compare runs on different CPUs.
+  WARN("ISA level " << IsaLevelName(level) << " (CPU features: " << f.Describe() << ")");
+#if defined(__x86_64__)
+  IsaLevel want = IsaLevel::kReference;
+  if (f.avx2 && f.fma3) want = IsaLevel::kAvx2;
+  if (f.avx2 && f.fma3 && f.avx512f && f.avx512vnni) want = IsaLevel::kAvx512Vnni;
+  REQUIRE(level == want);
+#elif defined(__aarch64__)
+  REQUIRE(f.neon);  // Advanced SIMD is part of every aarch64 CPU
+  REQUIRE(level == (f.neon_dot ? IsaLevel::kNeonDot : IsaLevel::kNeon));
+#else
+  REQUIRE(level == IsaLevel::kReference);
+#endif
+  // scripts/test-arm.sh names the level each emulated CPU must reach.
+  if (const char* expected = std::getenv("EDGERT_EXPECT_ISA")) {
+    INFO("EDGERT_EXPECT_ISA=" << expected);
+    REQUIRE(std::string(IsaLevelName(level)) == expected);
+  }
+}
+
+TEST_CASE("dispatch: each level's table has its name and its microkernels", "[dispatch]") {
+  RestoreLevel restore;
+  const IsaLevel levels[] = {IsaLevel::kReference, IsaLevel::kAvx2, IsaLevel::kAvx512Vnni, IsaLevel::kNeon,
+                             IsaLevel::kNeonDot};
+  for (IsaLevel l : levels) {
+    SetKernelIsaLevelForTesting(l);
+    const KernelIsa& isa = GetKernelIsa();
+    INFO("requested " << IsaLevelName(l) << ", active " << isa.name);
+    REQUIRE(std::strcmp(isa.name, IsaLevelName(isa.level)) == 0);
+    if (isa.level == IsaLevel::kReference) {
+      REQUIRE(isa.f32_gemm.fn == nullptr);
+      REQUIRE(isa.qs8_gemm.fn == nullptr);
+      REQUIRE(isa.qs8_gemm_c4.fn == nullptr);
+      continue;
+    }
+    // Every non-reference level has the f32 and int8 GEMMs.
+    REQUIRE(isa.f32_gemm.fn != nullptr);
+    REQUIRE(isa.f32_gemm.mr >= 1);
+    REQUIRE(isa.f32_gemm.nr >= 1);
+    REQUIRE(isa.qs8_gemm.fn != nullptr);
+    if (isa.qs8_gemm_c4.fn != nullptr) {
+      REQUIRE((isa.qs8_gemm_c4.a_offset == 0 || isa.qs8_gemm_c4.a_offset == 128));
+    }
+    if (isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kAvx512Vnni) REQUIRE(isa.qs8_gemm_c4.fn != nullptr);
+  }
+}
+
+TEST_CASE("dispatch: levels can be lowered, never raised or crossed to another architecture", "[dispatch]") {
+  RestoreLevel restore;
+  const IsaLevel detected = DetectedIsaLevel();
+  SetKernelIsaLevelForTesting(IsaLevel::kReference);
+  REQUIRE(GetKernelIsa().level == IsaLevel::kReference);
+  REQUIRE(SetKernelIsaLevelForTesting(detected) == IsaLevel::kReference);
+  REQUIRE(GetKernelIsa().level == detected);
+#if defined(__aarch64__)
+  // Both aarch64 levels: neon is always there, neon-dotprod only with SDOT.
+  SetKernelIsaLevelForTesting(IsaLevel::kNeon);
+  REQUIRE(GetKernelIsa().level == IsaLevel::kNeon);
+  SetKernelIsaLevelForTesting(IsaLevel::kNeonDot);
+  REQUIRE(GetKernelIsa().level == detected);
+  // x86 levels do not exist here.
+  SetKernelIsaLevelForTesting(IsaLevel::kAvx2);
+  REQUIRE(GetKernelIsa().level == IsaLevel::kReference);
+#elif defined(__x86_64__)
+  SetKernelIsaLevelForTesting(IsaLevel::kNeonDot);
+  REQUIRE(GetKernelIsa().level == IsaLevel::kReference);
+  SetKernelIsaLevelForTesting(IsaLevel::kAvx512Vnni);
+  REQUIRE(GetKernelIsa().level == detected);
+#endif
+}

@@ -1,0 +1,268 @@
+// The GEMM microkernels of every ISA level this CPU supports
+// (kernels/dispatch.h), called directly with B packed here from the layouts
+// that F32GemmUkernelFn and QS8GemmUkernelFn document:
+//  - every row count 1..MR, column counts through two panels plus tails, K
+//    sizes around the kernels' unrolling, row strides wider than the rows;
+//  - A rows padded with NaN (f32) after their K values, which must not be read;
+//  - guard values around and between the output rows, which must stay;
+//  - f32 against a naive double-precision product (within rounding), int8
+//    bit-exact against MultiplyByQuantizedMultiplier (kernels/common/quant.h),
+//    including saturating left shifts, right shifts up to 31 and ties.
+// The op tests (conv_2d_test.cc, fully_connected_test.cc, ...) run the same
+// kernels through the optimized ops.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/common/quant.h"
+#include "kernels/dispatch.h"
+#include "tests/kernels/kernel_test_util.h"
+
+namespace edgert {
+namespace {
+
+using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
+
+const IsaLevel kAllLevels[] = {IsaLevel::kAvx2, IsaLevel::kAvx512Vnni, IsaLevel::kNeon, IsaLevel::kNeonDot};
+const size_t kKs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 31, 33, 40};
+
+// The levels (other than reference) this CPU runs; each test sets them in turn.
+std::vector<IsaLevel> SupportedLevels() {
+  std::vector<IsaLevel> v;
+  const IsaLevel previous = SetKernelIsaLevelForTesting(IsaLevel::kReference);
+  for (IsaLevel l : kAllLevels) {
+    SetKernelIsaLevelForTesting(l);
+    if (GetKernelIsa().level == l) v.push_back(l);
+  }
+  SetKernelIsaLevelForTesting(previous);
+  if (v.empty()) WARN("no microkernels on this CPU (reference ISA level): nothing to test");
+  return v;
+}
+
+// Sets the level for the scope.
+class LevelScope {
+ public:
+  explicit LevelScope(IsaLevel l) : previous_(SetKernelIsaLevelForTesting(l)) {}
+  ~LevelScope() { SetKernelIsaLevelForTesting(previous_); }
+  LevelScope(const LevelScope&) = delete;
+  LevelScope& operator=(const LevelScope&) = delete;
+
+ private:
+  IsaLevel previous_;
+};
+
+// Column counts: every count through one panel and a half, then a few more.
+std::vector<size_t> ColumnCounts(size_t nr) {
+  std::vector<size_t> v;
+  for (size_t n = 1; n <= nr + nr / 2 + 1; ++n) v.push_back(n);
+  for (size_t n : {2 * nr - 1, 2 * nr, 2 * nr + 3, 3 * nr + 1}) v.push_back(n);
+  return v;
+}
+
+// ---------------------------------------------------------------- f32
+
+void CheckF32Gemm(F32GemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) {
+  const float kGuard = -7777.f;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (size_t kc : kKs) {
+    for (size_t nc : ColumnCounts(nr)) {
+      const size_t panels = (nc + nr - 1) / nr;
+      const size_t a_stride = kc + 3, c_stride = nc + 5;
+      std::vector<float> a(max_mr * a_stride, nan);
+      const std::vector<float> av = RandomFloats(max_mr * kc, -2.f, 2.f, seed++);
+      for (size_t i = 0; i < max_mr; ++i) std::copy_n(av.begin() + i * kc, kc, a.begin() + i * a_stride);
+      const std::vector<float> b = RandomFloats(kc * nc, -1.f, 1.f, seed++);  // b[k * nc + j]
+      const std::vector<float> bias = RandomFloats(nc, -1.f, 1.f, seed++);
+      std::vector<float> w(panels * nr * (kc + 1), 0.f);
+      for (size_t p = 0; p < panels; ++p) {
+        float* panel = w.data() + p * nr * (kc + 1);
+        for (size_t j = 0; j < nr && p * nr + j < nc; ++j) {
+          panel[j] = bias[p * nr + j];
+          for (size_t k = 0; k < kc; ++k) panel[nr + k * nr + j] = b[k * nc + p * nr + j];
+        }
+      }
+      for (size_t mr = 1; mr <= max_mr; ++mr) {
+        for (const F32MinMaxParams& mm : {F32MinMaxParams{-INFINITY, INFINITY}, F32MinMaxParams{-0.5f, 0.75f}}) {
+          INFO("mr " << mr << " nc " << nc << " kc " << kc << " clamp [" << mm.min << ", " << mm.max << "]");
+          std::vector<float> c((max_mr + 1) * c_stride, kGuard);
+          fn(mr, nc, kc, a.data(), a_stride, w.data(), c.data(), c_stride, &mm);
+          size_t bad = 0;
+          std::string first;
+          for (size_t i = 0; i < max_mr + 1; ++i) {
+            for (size_t j = 0; j < c_stride; ++j) {
+              const float y = c[i * c_stride + j];
+              bool ok = true;
+              double want = kGuard;
+              if (i >= mr || j >= nc) {
+                ok = y == kGuard;  // outside the output
+              } else {
+                double sum = bias[j], mag = std::fabs(bias[j]);
+                for (size_t k = 0; k < kc; ++k) {
+                  const double t = static_cast<double>(av[i * kc + k]) * b[k * nc + j];
+                  sum += t;
+                  mag += std::fabs(t);
+                }
+                want = std::min<double>(std::max<double>(sum, mm.min), mm.max);
+                ok = std::fabs(y - want) <= 4e-6 * mag + 1e-7;  // k + 1 roundings of sums of at most mag
+              }
+              if (!ok && bad++ == 0)
+                first = "row " + std::to_string(i) + " column " + std::to_string(j) + ": got " + std::to_string(y) +
+                        ", want " + std::to_string(want);
+            }
+          }
+          INFO(first);
+          REQUIRE(bad == 0);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("f32 GEMM microkernels of every level match a naive product", "[ukernels][gemm]") {
+  for (IsaLevel l : SupportedLevels()) {
+    LevelScope scope(l);
+    const KernelIsa& isa = GetKernelIsa();
+    INFO("ISA " << isa.name);
+    REQUIRE(isa.f32_gemm.fn != nullptr);
+    CheckF32Gemm(isa.f32_gemm.fn, static_cast<size_t>(isa.f32_gemm.mr), static_cast<size_t>(isa.f32_gemm.nr), 100);
+    if (isa.f32_gemv.fn != nullptr) {
+      INFO("gemv");
+      CheckF32Gemm(isa.f32_gemv.fn, 1, static_cast<size_t>(isa.f32_gemv.nr), 200);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- int8
+
+// One output channel's requantization (QS8ConvParams).
+struct Channel {
+  int32_t acc0, multiplier, shift;
+};
+
+// Multipliers and shifts: tiny to saturating left shifts, ties included (a
+// multiplier of 2^30 halves exactly, so right shifts meet exact halves).
+Channel RandomChannel(std::mt19937& rng) {
+  const int32_t shifts[] = {-31, -24, -17, -9, -5, -2, -1, 0, 1, 2, 6, 14, 30};
+  std::uniform_int_distribution<int> pick_shift(0, sizeof(shifts) / sizeof(shifts[0]) - 1);
+  std::uniform_int_distribution<int32_t> pick_mult(1 << 30, std::numeric_limits<int32_t>::max());
+  std::uniform_int_distribution<int32_t> pick_acc0(-(1 << 20), 1 << 20);
+  Channel ch;
+  ch.acc0 = pick_acc0(rng);
+  ch.multiplier = std::uniform_int_distribution<int>(0, 3)(rng) == 0 ? (1 << 30) : pick_mult(rng);
+  ch.shift = shifts[pick_shift(rng)];
+  return ch;
+}
+
+// Packs per QS8GemmUkernelFn: c2 (int16 pairs, K rounded up to 8) or c4 (int8
+// quads, K rounded up to 4, acc0 less a_offset * sum of the column's weights).
+std::vector<uint8_t> PackQS8(const std::vector<int32_t>& b, const std::vector<Channel>& ch, size_t kc, size_t nc,
+                             size_t nr, bool c4, int32_t a_offset) {
+  const size_t header = nr * kQS8ChannelWords * sizeof(int32_t);
+  const size_t weights = c4 ? (kc + 3) / 4 * 4 * nr : (kc + 7) / 8 * 8 * nr * sizeof(int16_t);
+  const size_t panel_bytes = header + weights;
+  const size_t panels = (nc + nr - 1) / nr;
+  std::vector<uint8_t> w(panels * panel_bytes, 0);
+  for (size_t p = 0; p < panels; ++p) {
+    uint8_t* panel = w.data() + p * panel_bytes;
+    for (size_t j = 0; j < nr && p * nr + j < nc; ++j) {
+      const size_t col = p * nr + j;
+      int64_t sum = 0;
+      for (size_t k = 0; k < kc; ++k) {
+        const int32_t v = b[k * nc + col];
+        sum += v;
+        if (c4) {
+          const int8_t q = static_cast<int8_t>(v);
+          std::memcpy(panel + header + ((k / 4) * nr + j) * 4 + k % 4, &q, 1);
+        } else {
+          const int16_t q = static_cast<int16_t>(v);
+          std::memcpy(panel + header + (((k / 2) * nr + j) * 2 + k % 2) * sizeof(int16_t), &q, 2);
+        }
+      }
+      const int32_t acc0 = c4 ? static_cast<int32_t>(static_cast<uint32_t>(ch[col].acc0) -
+                                                     static_cast<uint32_t>(sum * a_offset))
+                              : ch[col].acc0;
+      const int32_t words[4] = {acc0, ch[col].multiplier, std::max(ch[col].shift, 0), std::max(-ch[col].shift, 0)};
+      for (size_t t = 0; t < 4; ++t) std::memcpy(panel + (t * nr + j) * sizeof(int32_t), &words[t], 4);
+    }
+  }
+  return w;
+}
+
+void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_t a_offset, uint32_t seed) {
+  const int8_t kGuard = 0x5A;
+  std::mt19937 rng(seed);
+  const QS8ConvParams stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
+  size_t stage = 0;
+  for (size_t kc : kKs) {
+    for (size_t nc : ColumnCounts(nr)) {
+      const size_t a_stride = kc + 2, c_stride = nc + 3;
+      const std::vector<int8_t> av = RandomInts<int8_t>(max_mr * kc, -128, 127, seed++);
+      std::vector<int8_t> a(max_mr * a_stride, 0);
+      for (size_t i = 0; i < max_mr; ++i) std::copy_n(av.begin() + i * kc, kc, a.begin() + i * a_stride);
+      const int64_t wlo = c4 ? -128 : -255, whi = c4 ? 127 : 255;
+      const std::vector<int32_t> b = RandomInts<int32_t>(kc * nc, wlo, whi, seed++);
+      std::vector<Channel> ch(nc);
+      for (Channel& x : ch) x = RandomChannel(rng);
+      const std::vector<uint8_t> w = PackQS8(b, ch, kc, nc, nr, c4, a_offset);
+      for (size_t mr = 1; mr <= max_mr; ++mr) {
+        const QS8ConvParams& params = stages[stage++ % 4];
+        INFO("mr " << mr << " nc " << nc << " kc " << kc << " output zp " << params.output_zp << " range ["
+                   << params.min << ", " << params.max << "]");
+        std::vector<int8_t> c((max_mr + 1) * c_stride, kGuard);
+        fn(mr, nc, kc, a.data(), a_stride, w.data(), c.data(), c_stride, &params);
+        size_t bad = 0;
+        std::string first;
+        for (size_t i = 0; i < max_mr + 1; ++i) {
+          for (size_t j = 0; j < c_stride; ++j) {
+            const int32_t y = c[i * c_stride + j];
+            if (i >= mr || j >= nc) {  // outside the output
+              if (y != kGuard && bad++ == 0)
+                first = "row " + std::to_string(i) + " column " + std::to_string(j) + " outside the output written";
+              continue;
+            }
+            int32_t acc = ch[j].acc0;
+            for (size_t k = 0; k < kc; ++k) acc += static_cast<int32_t>(av[i * kc + k]) * b[k * nc + j];
+            const int32_t scaled = MultiplyByQuantizedMultiplier(acc, ch[j].multiplier, ch[j].shift);
+            const int64_t want = std::min<int64_t>(std::max<int64_t>(int64_t{scaled} + params.output_zp, params.min),
+                                                   params.max);
+            if (y != want && bad++ == 0)
+              first = "row " + std::to_string(i) + " column " + std::to_string(j) + ": got " + std::to_string(y) +
+                      ", want " + std::to_string(want) + " (acc " + std::to_string(acc) + ", multiplier " +
+                      std::to_string(ch[j].multiplier) + ", shift " + std::to_string(ch[j].shift) + ")";
+          }
+        }
+        INFO(first);
+        REQUIRE(bad == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requantization", "[ukernels][gemm]") {
+  for (IsaLevel l : SupportedLevels()) {
+    LevelScope scope(l);
+    const KernelIsa& isa = GetKernelIsa();
+    INFO("ISA " << isa.name);
+    REQUIRE(isa.qs8_gemm.fn != nullptr);
+    {
+      INFO("c2 packing");
+      CheckQS8Gemm(isa.qs8_gemm.fn, static_cast<size_t>(isa.qs8_gemm.mr), static_cast<size_t>(isa.qs8_gemm.nr),
+                   false, 0, 300);
+    }
+    if (isa.qs8_gemm_c4.fn != nullptr) {
+      INFO("c4 packing, A offset " << isa.qs8_gemm_c4.a_offset);
+      CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
+                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 400);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace edgert
