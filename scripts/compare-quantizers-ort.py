@@ -6,13 +6,20 @@ resnet18: the torchvision architectures of tests/data/onnx/ with their rebuilt w
 input NCHW 1x3x224x224, ImageNet mean/std normalization, 1000 logits out), with the same
 calibration samples:
   ONNX Runtime  onnxruntime.quantization.quantize_static, QDQ format, per-channel int8
-                weights, int8 activations, calibration MinMax, Percentile and Entropy
-                (ORT's default options for each; no quant_pre_process)
+                weights, int8 activations, calibration MinMax, Percentile (99.999, symmetric)
+                and Entropy (ORT's default options; no quant_pre_process). quantize_static
+                gives Entropy 128 histogram bins for 128 quantized bins, which leaves one
+                candidate threshold, the observed min/max: ORT's Entropy equals its MinMax.
+                Entropy2048 is ORT's Entropy calibrator with 2048 bins (quantize_static does
+                not pass that option on, so this script wraps its create_calibrator).
   edgert        edgert-convert X.onnx --quantize int8 --calibration DIR
                 --calibration-method minmax | percentile | kl | mse
 Each quantized model is compared against the float model on the same held-out samples:
-cosine similarity and SNR (dB) of the logits over all samples, max |error|, and top-1
-agreement (argmax of the 1000 logits equal to the float model's).
+cosine similarity and SNR (dB) of the logits over all samples, max |error|, top-1
+agreement (argmax of the 1000 logits equal to the float model's), and "cSNR": the SNR of
+the sample-dependent part of the logits (the float logits minus their mean over the
+held-out samples, against the same error), which the constant part of the logits cannot
+flatter.
 
 Runtimes: every model runs in edgert (the float model converted with edgert-convert;
 ORT's QDQ models imported by edgert-convert, which folds QDQ into int8 ops), so all rows
@@ -31,7 +38,9 @@ Calibration samples are written as float32 .npy files (one per file) for edgert-
 and fed in the same order to ORT's CalibrationDataReader.
 
 Note: the models' weights are the rebuilt random weights (see tests/data/onnx/README.md),
-not ImageNet-trained ones, so top-1 agreement measures stability of the argmax, not accuracy.
+not ImageNet-trained ones, so top-1 agreement measures stability of the argmax, not accuracy;
+with these weights every held-out sample has the same float argmax, and mobilenet_v2's logits
+hardly depend on its input at all (its cSNR is meaningless), see "float" in results.json.
 
 Usage: python3 scripts/compare-quantizers-ort.py [--bin DIR] [--models a,b] [--ort-methods MinMax,...]
                                                  [--edgert-methods minmax,...]
@@ -40,6 +49,7 @@ Runs in build/venv-ortq (onnxruntime 1.32, onnx, numpy, pillow from PyPI; made o
 Writes build/ort-quant-compare/results.json and prints the table.
 """
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -55,7 +65,7 @@ WORK = os.path.join(ROOT, "build", "ort-quant-compare")
 CACHE = os.path.expanduser("~/.cache/edgert/models")
 REQUIREMENTS = ["onnxruntime==1.32.0", "onnx", "numpy", "pillow"]
 MODELS = ["mobilenet_v2", "squeezenet1_1", "resnet18"]
-ORT_METHODS = ["MinMax", "Percentile", "Entropy"]
+ORT_METHODS = ["MinMax", "Percentile", "Entropy", "Entropy2048"]
 EDGERT_METHODS = ["minmax", "percentile", "kl", "mse"]
 PHOTO_DEB = "python3-skimage"
 PHOTO_DIR = "usr/lib/python3/dist-packages/skimage/data"
@@ -144,7 +154,9 @@ def metrics(np, ref, got):
     cos = float((ref * got).sum() / np.sqrt((ref * ref).sum() * (got * got).sum()))
     snr = float(10 * np.log10((ref * ref).sum() / max((err * err).sum(), 1e-300)))
     top1 = float(np.mean(ref.argmax(1) == got.argmax(1)))
-    return {"cosine": cos, "snr_db": snr, "max_abs": float(np.abs(err).max()), "top1": top1}
+    c = ref - ref.mean(0)
+    csnr = float(10 * np.log10(max((c * c).sum(), 1e-300) / max((err * err).sum(), 1e-300)))
+    return {"cosine": cos, "snr_db": snr, "csnr_db": csnr, "max_abs": float(np.abs(err).max()), "top1": top1}
 
 
 class Edgert:
@@ -189,9 +201,18 @@ def main():
     ap.add_argument("--edgert-methods", default=",".join(EDGERT_METHODS))
     args = ap.parse_args()
     ensure_venv()
+    import logging
     import numpy as np
     import onnxruntime as ort
     from onnxruntime import quantization as q
+    ort_quantize = importlib.import_module("onnxruntime.quantization.quantize")
+    ort.set_default_logger_severity(3)
+    logging.getLogger().setLevel(logging.ERROR)
+    create_calibrator = ort_quantize.create_calibrator
+
+    def create_calibrator_2048(*a, **kw):
+        kw["extra_options"] = dict(kw.get("extra_options") or {}, num_bins=2048)
+        return create_calibrator(*a, **kw)
 
     edgert = Edgert(os.path.abspath(args.bin))
     photos = get_photos()
@@ -236,9 +257,12 @@ def main():
         for method in args.ort_methods.split(","):
             qdq = os.path.join(mdir, f"ort_{method.lower()}.onnx")
             t = time.time()
-            q.quantize_static(src, qdq, Reader(input_name), quant_format=q.QuantFormat.QDQ, per_channel=True,
-                              activation_type=q.QuantType.QInt8, weight_type=q.QuantType.QInt8,
-                              calibrate_method=getattr(q.CalibrationMethod, method))
+            ort_quantize.create_calibrator = create_calibrator_2048 if method == "Entropy2048" else create_calibrator
+            with contextlib.redirect_stdout(sys.stderr):  # the calibrators print their progress
+                q.quantize_static(src, qdq, Reader(input_name), quant_format=q.QuantFormat.QDQ, per_channel=True,
+                                  activation_type=q.QuantType.QInt8, weight_type=q.QuantType.QInt8,
+                                  calibrate_method=getattr(q.CalibrationMethod, method.replace("2048", "")))
+            ort_quantize.create_calibrator = create_calibrator
             secs = time.time() - t
             ert = qdq[:-5] + ".ert"
             edgert.convert(qdq, ert)
@@ -256,13 +280,21 @@ def main():
             got = edgert.run(np, ert, held_files, os.path.join(mdir, "out-" + os.path.basename(ert)[:-4]))
             rows[f"edgert {method}"] = dict(metrics(np, ref, got), bytes=os.path.getsize(ert), seconds=secs)
             log(f"{model}: edgert {method} done ({secs:.1f} s)")
-        results["models"][model] = {"float_onnx_bytes": os.path.getsize(src), "rows": rows}
-        lines.append(f"{model} (float .onnx {os.path.getsize(src)} bytes, float .ert {os.path.getsize(float_ert)})")
-        lines.append(f"  {'quantizer':28s} {'cosine':>9s} {'SNR dB':>7s} {'max|err|':>9s} {'top-1':>6s} "
-                     f"{'bytes':>9s} {'quant s':>7s}")
+        centered = ref.reshape(ref.shape[0], -1) - ref.reshape(ref.shape[0], -1).mean(0)
+        results["models"][model] = {
+            "float_onnx_bytes": os.path.getsize(src), "rows": rows,
+            "float": {"distinct_argmax": len(set(ref.reshape(ref.shape[0], -1).argmax(1).tolist())),
+                      "rms": float(np.sqrt((ref.astype(np.float64) ** 2).mean())),
+                      "rms_sample_dependent": float(np.sqrt((centered.astype(np.float64) ** 2).mean()))}}
+        fl = results["models"][model]["float"]
+        lines.append(f"{model} (float .onnx {os.path.getsize(src)} bytes, float .ert {os.path.getsize(float_ert)}; "
+                     f"float logits rms {fl['rms']:.3g}, sample-dependent rms {fl['rms_sample_dependent']:.3g}, "
+                     f"{fl['distinct_argmax']} distinct argmax)")
+        lines.append(f"  {'quantizer':28s} {'cosine':>9s} {'SNR dB':>7s} {'cSNR dB':>7s} {'max|err|':>9s} "
+                     f"{'top-1':>6s} {'bytes':>9s} {'quant s':>7s}")
         for label, m in rows.items():
-            lines.append(f"  {label:28s} {m['cosine']:9.5f} {m['snr_db']:7.2f} {m['max_abs']:9.4f} {m['top1']:6.3f} "
-                         f"{m['bytes']:9d} {m['seconds']:7.1f}")
+            lines.append(f"  {label:28s} {m['cosine']:9.5f} {m['snr_db']:7.2f} {m['csnr_db']:7.2f} {m['max_abs']:9.4f} "
+                         f"{m['top1']:6.3f} {m['bytes']:9d} {m['seconds']:7.1f}")
     lines.append(f"({calib.shape[0]} calibration crops of {', '.join(CALIB_PHOTOS)}; {held.shape[0]} held-out crops "
                  f"of {', '.join(HELD_PHOTOS)}; ORT {ort.__version__}. 'in edgert' rows and edgert rows: all models "
                  f"run in edgert against the float model in edgert; 'in ORT' rows: ORT runs the QDQ model against the "
