@@ -123,6 +123,26 @@ TEST_CASE("quantizer: int8 parameters of a small model match a hand computation"
   }
 }
 
+TEST_CASE("calibration: model inputs and outputs keep their min/max under every method", "[quantizer]") {
+  const std::vector<uint8_t> f = SmallFc();
+  // Many samples near 0 and one outlier: histogram methods would clip the
+  // outlier's range, but x (input) and y (output) must keep it.
+  std::vector<CalibrationSample> samples;
+  for (int i = 0; i < 200; ++i) samples.push_back(Sample({0.01f * (i % 7), 0.02f, 0.01f}));
+  samples.push_back(Sample({-1, 0, 4}));  // y1 = relu(-4.2) = 0, y0 = relu(0.6) = 0.6
+  for (CalibrationMethod m : {CalibrationMethod::kPercentile, CalibrationMethod::kEntropy, CalibrationMethod::kMse}) {
+    CalibrationOptions o;
+    o.method = m;
+    o.percentile = 99.0;
+    std::vector<TensorRange> ranges;
+    REQUIRE(Calibrate(f, samples, o, &ranges).ok());
+    INFO(CalibrationMethodName(m));
+    CHECK(ranges[0].min == -1.f);  // x
+    CHECK(ranges[0].max == 4.f);
+    CHECK(ranges[4].max == Approx(0.6f));  // y
+  }
+}
+
 TEST_CASE("quantizer: keep-float leaves an op in float32 behind DEQUANTIZE/QUANTIZE", "[quantizer]") {
   const std::vector<uint8_t> f = SmallFc();
   std::vector<TensorRange> ranges;

@@ -168,9 +168,14 @@ Status Calibrate(const std::vector<uint8_t>& ert, const std::vector<CalibrationS
       if (t >= 0 && g.tensors[static_cast<size_t>(t)].dtype == DType::kF32) tracked[static_cast<size_t>(t)] = true;
   for (int32_t t : g.inputs)
     if (g.tensors[static_cast<size_t>(t)].dtype == DType::kF32) tracked[static_cast<size_t>(t)] = true;
-  for (size_t t = 0; t < n; ++t)
-    if (tracked[t] && !g.IsGraphOutput(static_cast<int>(t)) && !g.IsGraphInput(static_cast<int>(t)))
-      g.outputs.push_back(static_cast<int32_t>(t));
+  // The model's own inputs and outputs keep their observed min / max under
+  // every method: clipping an output changes what the application reads (a
+  // classifier's top logit, a regressed coordinate).
+  std::vector<bool> keep_minmax(n, false);
+  for (size_t t = 0; t < n; ++t) {
+    keep_minmax[t] = g.IsGraphOutput(static_cast<int>(t)) || g.IsGraphInput(static_cast<int>(t));
+    if (tracked[t] && !keep_minmax[t]) g.outputs.push_back(static_cast<int32_t>(t));
+  }
   std::vector<uint8_t> file;
   std::vector<int> map;
   EDGERT_RETURN_IF_ERROR(g.Serialize(&file, &map));
@@ -250,7 +255,7 @@ Status Calibrate(const std::vector<uint8_t>& ert, const std::vector<CalibrationS
       if (options.progress) options.progress(2, static_cast<int>(k + 1), static_cast<int>(samples.size()), passes);
     }
     for (size_t t = 0; t < n; ++t) {
-      if (!r[t].valid || !(r[t].max > r[t].min)) continue;
+      if (!r[t].valid || !(r[t].max > r[t].min) || keep_minmax[t]) continue;
       if (entropy) {
         const float absmax = std::max(std::fabs(r[t].min), std::fabs(r[t].max));
         float lo = 0.f, hi = absmax;

@@ -11,6 +11,8 @@
 //   kMse         the range [lo, hi] that minimizes the expected squared error
 //                of 8-bit quantization over the histogram: clipping error of
 //                the tails plus step^2 / 12 rounding error of every value kept.
+// The model's inputs and outputs keep their observed min / max under every
+// method (clipping an output changes what the application reads).
 #pragma once
 
 #include <cstdint>
