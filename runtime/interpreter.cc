@@ -56,6 +56,10 @@ Status KernelContext::RequestScratch(size_t bytes, int* index) {
   return Status::Ok();
 }
 
+void KernelContext::MarkInputPacked(int i) {
+  if (i >= 0 && i < 64) interp_->nodes_[node_].packed_inputs |= uint64_t{1} << i;
+}
+
 void* KernelContext::scratch(int index) const { return interp_->nodes_[node_].scratch[index]; }
 
 int KernelContext::num_threads() const { return interp_->options_.num_threads; }
@@ -188,8 +192,35 @@ Status Interpreter::Prepare() {
     steps_.clear();
     return s;
   }
+  ReleasePackedConstants();
   prepared_ = true;
   return Status::Ok();
+}
+
+// Constants read only by kernels that packed them (and by nodes folded at
+// prepare) are dropped from memory when they live in a mapped file.
+void Interpreter::ReleasePackedConstants() {
+  const auto& nodes = model_->nodes();
+  const auto& infos = model_->tensors();
+  std::vector<int> readers(infos.size(), 0), packed(infos.size(), 0);
+  std::vector<bool> runs(nodes.size(), false);
+  for (const Step& st : steps_) runs[static_cast<size_t>(st.node)] = true;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    if (!runs[n]) continue;  // folded: ran once at prepare
+    for (size_t k = 0; k < nodes[n].inputs.size(); ++k) {
+      const int32_t t = nodes[n].inputs[k];
+      if (t < 0) continue;
+      ++readers[static_cast<size_t>(t)];
+      if (k < 64 && (nodes_[n].packed_inputs >> k & 1) != 0) ++packed[static_cast<size_t>(t)];
+    }
+  }
+  // Model outputs that are constants are read by the caller.
+  for (int32_t t : model_->outputs()) readers[static_cast<size_t>(t)] += 1 << 20;
+  size_t released = 0;
+  for (size_t t = 0; t < infos.size(); ++t)
+    if (infos[t].const_data != nullptr && readers[t] > 0 && packed[t] == readers[t])
+      released += model_->ReleaseMappedPages(infos[t].const_data, infos[t].const_bytes);
+  memory_.released_constant_bytes = released;
 }
 
 Status Interpreter::PrepareNodes() {

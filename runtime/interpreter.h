@@ -47,6 +47,7 @@ struct MemoryReport {
   size_t arena_lower_bound = 0;  // peak sum of simultaneously live buffers
   size_t persistent_bytes = 0;   // op state and prepacked weights
   size_t constant_bytes = 0;     // model constants (mapped, not copied)
+  size_t released_constant_bytes = 0;  // of those, dropped after packing (mapped files only)
   bool stored_plan_used = false;
   std::string plan_note;         // why a stored plan was not used, if one exists
 };
@@ -95,6 +96,7 @@ class Interpreter {
   struct NodeState {
     const OpKernel* kernel = nullptr;
     void* state = nullptr;
+    uint64_t packed_inputs = 0;  // bit i: MarkInputPacked(i)
     std::vector<size_t> scratch_sizes;
     std::vector<void*> scratch;
     int first_scratch_buffer = 0;
@@ -103,6 +105,7 @@ class Interpreter {
   Status PrepareNodes();
   Status FoldConstantNode(int node, bool* folded);
   Status PlanMemory();
+  void ReleasePackedConstants();
   void ResetTensors();
   void* AllocatePersistent(size_t bytes);
   void FreePersistent();

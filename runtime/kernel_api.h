@@ -76,6 +76,11 @@ class KernelContext {
   }
   // Requests a scratch buffer valid during this node's eval; returns its index.
   Status RequestScratch(size_t bytes, int* index);
+  // Says that this kernel copied constant input i (e.g. weights and bias into
+  // a packed layout) and its eval never reads the original. A constant whose
+  // every reader says so is dropped from memory after prepare when the model is
+  // a mapped file (Model::ReleaseMappedPages), so the weights are not resident twice.
+  void MarkInputPacked(int i);
 
   // --- eval ---
   template <typename T> T* state() const { return static_cast<T*>(state_); }

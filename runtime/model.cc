@@ -59,6 +59,22 @@ Model::~Model() {
   for (void* p : densified_) std::free(p);
 }
 
+size_t Model::ReleaseMappedPages(const void* data, size_t bytes) const {
+  if (mapped_ == nullptr || data == nullptr || bytes == 0) return 0;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(mapped_), end = begin + size_;
+  const uintptr_t p = reinterpret_cast<uintptr_t>(data);
+  if (p < begin || p >= end || bytes > end - p) return 0;
+  const long page_size = sysconf(_SC_PAGESIZE);
+  if (page_size <= 0) return 0;
+  const uintptr_t page = static_cast<uintptr_t>(page_size);
+  const uintptr_t first = (p + page - 1) / page * page, last = (p + bytes) / page * page;
+  if (last <= first) return 0;
+  // A private read-only file mapping: the pages are dropped and refilled from
+  // the file on the next access, so other users of the model are unaffected.
+  if (madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED) != 0) return 0;
+  return last - first;
+}
+
 Status Model::LoadFile(const std::string& path, std::shared_ptr<const Model>* out) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Error(StatusCode::kIoError, "cannot open '%s': %s", path.c_str(), std::strerror(errno));

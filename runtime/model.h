@@ -66,6 +66,11 @@ class Model {
   const std::vector<int32_t>& inputs() const { return inputs_; }
   const std::vector<int32_t>& outputs() const { return outputs_; }
   size_t file_size() const { return size_; }
+  // Drops the pages wholly inside [data, data + bytes) from this process's
+  // memory when they belong to the mapped file (LoadFile): they are read from
+  // the file again if touched later. For constants a kernel has copied into
+  // its own packed form. Returns the bytes released (0 for buffers).
+  size_t ReleaseMappedPages(const void* data, size_t bytes) const;
   // True when the file stores a memory plan with one entry per tensor.
   bool has_memory_plan() const;
   // Metadata value for key, or nullptr.

@@ -2,11 +2,14 @@
 // sharing a model across threads, error recovery, and random-graph planning.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <thread>
 
+#include "kernels/dispatch.h"
 #include "kernels/reference/reference_kernels.h"
+#include "tests/kernels/kernel_variants.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
@@ -371,4 +374,63 @@ TEST_CASE("nodes on constants run once at prepare; the nodes after them see cons
   REQUIRE(interp.ResizeInput(0, Shape{1, 2, 2, 2}).ok());
   REQUIRE(interp.Prepare().ok());
   CHECK(interp.plan().size() == 1);
+}
+
+TEST_CASE("weights the kernels packed are dropped from a mapped model; results stay right", "[interpreter]") {
+  // x [1,4,4,64] -> CONV_2D 1x1 (w [64,1,1,64] = 16 KiB, bias) -> y: the optimized
+  // kernel packs w and bias, so their pages of the mapped file are released.
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 4, 4, 64});
+  std::vector<float> wv(64 * 64), bv(64);
+  for (size_t i = 0; i < wv.size(); ++i) wv[i] = static_cast<float>(static_cast<int>(i % 13) - 6) * 0.125f;
+  for (size_t i = 0; i < bv.size(); ++i) bv[i] = static_cast<float>(i) * 0.5f;
+  const int w = b.AddConstant("w", DType::kF32, {64, 1, 1, 64}, wv);
+  const int bias = b.AddConstant("b", DType::kF32, {64}, bv);
+  const int y = b.AddTensor("y", DType::kF32, {1, 4, 4, 64});
+  b.AddOp(schema::OpType_CONV_2D, {x, w, bias}, {y}, schema::OpOptions_Conv2DOptions,
+          schema::CreateConv2DOptions(b.fbb(), schema::Padding_VALID, 1, 1).Union());
+  b.MarkOutput(y);
+  const std::vector<uint8_t> file = b.Finish();
+  const std::string path = "edgert_release_test.ert";
+  FILE* f = std::fopen(path.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  REQUIRE(std::fwrite(file.data(), 1, file.size(), f) == file.size());
+  REQUIRE(std::fclose(f) == 0);
+  std::shared_ptr<const Model> model;
+  REQUIRE(Model::LoadFile(path, &model).ok());
+  std::remove(path.c_str());  // the mapping stays valid
+
+  std::vector<float> xv(16 * 64);
+  for (size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<float>(static_cast<int>(i % 7) - 3);
+  auto run = [&](const OpResolver& r, MemoryReport* mem) {
+    Interpreter interp(model, &r);
+    REQUIRE(interp.Prepare().ok());
+    std::memcpy(interp.input(0)->data, xv.data(), xv.size() * sizeof(float));
+    REQUIRE(interp.Invoke().ok());
+    if (mem != nullptr) *mem = interp.memory();
+    const float* out = interp.output(0)->data_as<float>();
+    return std::vector<float>(out, out + 16 * 64);
+  };
+  OpResolver optimized, reference;
+  AddDefaultKernels(&optimized);
+  AddReferenceKernels(&reference);
+  variant_test::ScopedIsa isa(DetectedIsaLevel());
+  MemoryReport mem;
+  const std::vector<float> got = run(optimized, &mem);
+  if (GetKernelIsa().f32_gemm.fn != nullptr) {
+    // 16 KiB of weights at a 64-byte offset: at least 2 whole 4 KiB pages.
+    CHECK(mem.released_constant_bytes >= 8192);
+  }
+  // A reference interpreter on the same model reads the weights again (the
+  // pages come back from the file) and gets the same results.
+  MemoryReport ref_mem;
+  const std::vector<float> want = run(reference, &ref_mem);
+  CHECK(ref_mem.released_constant_bytes == 0);
+  for (size_t i = 0; i < want.size(); ++i) REQUIRE(got[i] == Approx(want[i]).epsilon(1e-5).margin(1e-4));
+  // A buffer-loaded model is never released (its memory belongs to the caller).
+  std::shared_ptr<const Model> in_memory;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), false, &in_memory).ok());
+  Interpreter interp(in_memory, &optimized);
+  REQUIRE(interp.Prepare().ok());
+  CHECK(interp.memory().released_constant_bytes == 0);
 }

@@ -1,6 +1,7 @@
 // edgert-bench MODEL [--threads N] [--runs N] [--warmup N] [--input NAME=file.npy ...] [--json]
 // Load time, first-run time, latency percentiles and memory of one model.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -146,14 +147,23 @@ int main(int argc, char** argv) {
   const double median = Percentile(times, 0.5), p90 = Percentile(times, 0.9);
   const double mn = *std::min_element(times.begin(), times.end());
   const long peak_kb = ru.ru_maxrss;
+  // Resident now (after the runs), from /proc/self/statm; -1 where unavailable.
+  long rss_kb = -1;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    long pages_total = 0, pages_resident = 0;
+    if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) == 2) rss_kb = pages_resident * (sysconf(_SC_PAGESIZE) / 1024);
+    std::fclose(f);
+  }
   if (json) {
     std::printf(
         "{\"model\": \"%s\", \"ops\": %zu, \"threads\": %d, \"runs\": %d, \"load_ms\": %.3f, \"prepare_ms\": %.3f, "
         "\"first_run_ms\": %.3f, \"median_ms\": %.3f, \"p90_ms\": %.3f, \"min_ms\": %.3f, \"arena_bytes\": %zu, "
-        "\"arena_lower_bound_bytes\": %zu, \"persistent_bytes\": %zu, \"constant_bytes\": %zu, \"model_file_bytes\": "
+        "\"arena_lower_bound_bytes\": %zu, \"persistent_bytes\": %zu, \"constant_bytes\": %zu, "
+        "\"released_constant_bytes\": %zu, \"model_file_bytes\": "
         "%zu, \"stored_plan_used\": %s, \"peak_rss_kb\": %ld, \"cpu\": \"%s\", \"isa\": \"%s\", \"inputs\": [",
         model_path.c_str(), model->nodes().size(), interp.num_threads(), runs, load_ms, prepare_ms, first_ms, median,
-        p90, mn, m.arena_bytes, m.arena_lower_bound, m.persistent_bytes, m.constant_bytes, model->file_size(),
+        p90, mn, m.arena_bytes, m.arena_lower_bound, m.persistent_bytes, m.constant_bytes, m.released_constant_bytes,
+        model->file_size(),
         m.stored_plan_used ? "true" : "false", peak_kb, GetCpuFeatures().name.c_str(),
         GetCpuFeatures().Describe().c_str());
     for (int i = 0; i < interp.num_inputs(); ++i) {
@@ -177,10 +187,11 @@ int main(int argc, char** argv) {
     std::printf("latency (%d runs): median %.3f ms, p90 %.3f ms, min %.3f ms\n", runs, median, p90, mn);
     std::printf("arena:            %zu bytes (lower bound %zu, %.1f%% above)\n", m.arena_bytes, m.arena_lower_bound,
                 m.arena_lower_bound ? 100.0 * (double(m.arena_bytes) / m.arena_lower_bound - 1.0) : 0.0);
-    std::printf("persistent:       %zu bytes; constants %zu bytes (used in place)\n", m.persistent_bytes,
-                m.constant_bytes);
+    std::printf("persistent:       %zu bytes; constants %zu bytes (used in place; %zu bytes of packed weights "
+                "dropped from memory after prepare)\n",
+                m.persistent_bytes, m.constant_bytes, m.released_constant_bytes);
     if (!m.plan_note.empty()) std::printf("plan:             %s\n", m.plan_note.c_str());
-    std::printf("peak RSS:         %.1f MB\n", peak_kb / 1024.0);
+    std::printf("peak RSS:         %.1f MB; resident after the runs %.1f MB\n", peak_kb / 1024.0, rss_kb / 1024.0);
   }
   if (profile) PrintProfile(interp, runs);
   return 0;

@@ -116,6 +116,7 @@ Status Prepare(KernelContext* ctx) {
       return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %.0f packed floats of '%s'", y_floats, y->name);
     for (size_t i = 0; i < s->num_y; ++i) PackY(*s, gemm.nr, y->data_as<float>(), i, packed);
     s->packed_const_y = packed;
+    ctx->MarkInputPacked(1);
   }
   const size_t scratch_floats = (y->is_constant ? 0 : static_cast<size_t>(y_floats)) + static_cast<size_t>(x_floats);
   if (scratch_floats > 0)

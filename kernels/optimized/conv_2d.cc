@@ -112,6 +112,8 @@ Status Prepare(KernelContext* ctx) {
   PackGemmB(oc, static_cast<size_t>(k), weights->data_as<float>(), 1, static_cast<size_t>(k),
             bias != nullptr ? bias->data_as<float>() : nullptr, nr, packed);
   s->packed = packed;
+  ctx->MarkInputPacked(1);
+  ctx->MarkInputPacked(2);
   s->gemm = gemm;
   return Status::Ok();
 }

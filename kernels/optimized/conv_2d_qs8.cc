@@ -107,6 +107,8 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   s->k = static_cast<int>(k);
   s->panel_bytes = pg.panel_bytes;
   s->packed = pg.packed;
+  ctx->MarkInputPacked(1);  // the bias is folded into the packed panels
+  ctx->MarkInputPacked(2);
   s->input_zp = static_cast<int8_t>(q.input_zp);
   s->params = {q.output_zp, q.act_min, q.act_max};
   s->gemm = pg.gemm;

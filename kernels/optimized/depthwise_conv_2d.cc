@@ -91,6 +91,8 @@ Status Prepare(KernelContext* ctx) {
     }
   }
   s->packed = packed;
+  ctx->MarkInputPacked(1);
+  ctx->MarkInputPacked(2);
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->dwconv = isa.f32_dwconv.fn;
   return Status::Ok();

@@ -87,6 +87,8 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
   s->tile_rows = ParallelTile(rows, row_pointers * static_cast<size_t>(c), ctx->num_threads(), 1);
   s->padding = padding;
   s->packed = packed;
+  ctx->MarkInputPacked(1);  // weights and bias live in the packed groups
+  ctx->MarkInputPacked(2);
   s->params = {q.output_zp, q.act_min, q.act_max};
   s->dwconv = isa.qs8_dwconv.fn;
   return Status::Ok();

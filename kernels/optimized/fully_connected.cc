@@ -69,6 +69,8 @@ Status PrepareQS8(KernelContext* ctx, FullyConnectedState* s) {
   ChooseGemmTiles(s->rows, s->out_size, s->in_size, static_cast<size_t>(pg.mr), static_cast<size_t>(pg.nr),
                   ctx->num_threads(), &s->tile_rows, &s->tile_cols);
   s->qs8 = pg;
+  ctx->MarkInputPacked(1);  // the bias is folded into the packed panels
+  ctx->MarkInputPacked(2);
   s->qs8_params = {q.output_zp, q.act_min, q.act_max};
   return Status::Ok();
 }
@@ -121,6 +123,8 @@ Status Prepare(KernelContext* ctx) {
   PackGemmB(n, k, weights->data_as<float>(), 1, k, bias != nullptr ? bias->data_as<float>() : nullptr, gemm.nr,
             packed);
   s->packed = packed;
+  ctx->MarkInputPacked(1);
+  ctx->MarkInputPacked(2);
   s->gemm = gemm;
   return Status::Ok();
 }

@@ -171,6 +171,7 @@ Status Prepare(KernelContext* ctx) {
     for (int c = 0; c < s->in_c; ++c) dst[static_cast<size_t>(c + 1) * nr] = src[c];
   }
   s->packed = packed;
+  ctx->MarkInputPacked(1);  // the bias is read at eval
   const int64_t oc = s->out_c;
   EDGERT_RETURN_IF_ERROR(AxisTaps(ctx, s->out_h, s->pad_top, s->filter_h, s->stride_h, s->in_h,
                                   static_cast<int64_t>(s->filter_w) * oc, static_cast<int64_t>(s->in_w) * n,
