@@ -24,7 +24,11 @@ VENV = os.path.join(ROOT, "build", "venv-peers")
 REQUIREMENTS = ["onnxruntime", "ai-edge-litert>=2.3,<2.4", "numpy"]
 WORK = os.path.join(ROOT, "build", "compare")
 
-# name -> (file in the model cache or repo, edgert-convert options, input kind)
+IMAGENET_INT8 = ["--quantize", "int8", "--calibration-images", "@photo", "--image-mean", "0.485,0.456,0.406",
+                 "--image-std", "0.229,0.224,0.225", "--quiet"]
+
+# name -> (file in the model cache or repo, edgert-convert options, input kind[, the peer's file
+# when it differs]); "@photo" stands for a folder holding the photograph (astronaut.png of the cache).
 MODELS = {
     "selfie_segmentation": ("cache:selfie_segmentation.tflite", [], "image01"),
     "selfie_segmentation_landscape": ("cache:selfie_segmentation_landscape.tflite", [], "image01"),
@@ -39,6 +43,13 @@ MODELS = {
     "resnet18": ("cache:resnet18.onnx", ["--dim", "batch_size=1"], "image11"),
     "mobilenet_v2_qdq_s8": ("cache:mobilenet_v2_qdq_s8.onnx", ["--dim", "batch_size=1"], "image11"),
     "squeezenet1_1_qdq_u8": ("cache:squeezenet1_1_qdq_u8.onnx", ["--dim", "batch_size=1"], "image11"),
+    # edgert's own int8 quantization (--quantize int8, calibrated on the photograph
+    # with the ImageNet normalization) of the float model, next to ONNX Runtime
+    # running its own int8 QDQ version of the same network (the peer file).
+    "mobilenet_v2_int8_vs_qdq": ("cache:mobilenet_v2.onnx", ["--dim", "batch_size=1"] + IMAGENET_INT8, "image11",
+                                 "cache:mobilenet_v2_qdq_s8.onnx"),
+    "squeezenet1_1_int8_vs_qdq": ("cache:squeezenet1_1.onnx", ["--dim", "batch_size=1"] + IMAGENET_INT8, "image11",
+                                  "cache:squeezenet1_1_qdq_u8.onnx"),
     "bert_tiny": ("cache:bert_tiny.onnx", ["--dim", "batch_size=1", "--dim", "sequence=32"], "tokens"),
     "silero_vad_op18_ifless": ("cache:silero_vad_op18_ifless.onnx",
                                ["--input-value", "sr=16000", "--input-shape", "input=1,576",
@@ -141,11 +152,20 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     rows = []
     for name in args.models:
-        src, opts, kind = MODELS[name]
-        path = os.path.join(model_cache(), src[6:]) if src.startswith("cache:") else os.path.join(ROOT, src[5:])
-        if not os.path.exists(path):
-            print(f"compare-peers: {name}: {path} is missing (scripts/fetch-models.sh)", file=sys.stderr)
+        src, opts, kind = MODELS[name][:3]
+        resolve = lambda s: os.path.join(model_cache(), s[6:]) if s.startswith("cache:") else os.path.join(ROOT, s[5:])
+        path = resolve(src)
+        peer_path = resolve(MODELS[name][3]) if len(MODELS[name]) > 3 else path
+        if not os.path.exists(path) or not os.path.exists(peer_path):
+            print(f"compare-peers: {name}: {path} or {peer_path} is missing (scripts/fetch-models.sh)", file=sys.stderr)
             continue
+        if "@photo" in opts:
+            photo_dir = os.path.join(WORK, "photo")
+            os.makedirs(photo_dir, exist_ok=True)
+            link = os.path.join(photo_dir, "astronaut.png")
+            if not os.path.exists(link):
+                os.symlink(os.path.join(model_cache(), "astronaut.png"), link)
+            opts = [photo_dir if o == "@photo" else o for o in opts]
         ert = os.path.join(WORK, name + ".ert")
         subprocess.run([os.path.join(ROOT, "build", "bin", "edgert-convert"), path, "-o", ert, "--quiet"] + opts,
                        check=True)
@@ -161,7 +181,7 @@ def main():
             for n, f in files.items():
                 cmd += ["--input", f"{n}={f}"]
             ours.append(json.loads(subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout)["median_ms"])
-            p = json.loads(subprocess.run([py, "-c", PEER_CODE, path, str(args.threads), str(args.runs),
+            p = json.loads(subprocess.run([py, "-c", PEER_CODE, peer_path, str(args.threads), str(args.runs),
                                            str(args.warmup), json.dumps(files), json.dumps(PEER_FIXED.get(name, {}))],
                                           stdout=subprocess.PIPE, text=True, check=True).stdout)
             theirs.append(p["median_ms"])
