@@ -141,6 +141,25 @@ TEST_CASE("calibration: model inputs and outputs keep their min/max under every 
     CHECK(ranges[0].max == 4.f);
     CHECK(ranges[4].max == Approx(0.6f));  // y
   }
+  // y -> RESHAPE -> z (the output): RESHAPE's output takes y's parameters, so y
+  // keeps its min/max too.
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 3});
+  const int w = b.AddConstant("w", DType::kF32, {2, 3}, std::vector<float>{0.5f, -1.f, 0.25f, 2.f, 0.f, -0.5f});
+  const int y = b.AddTensor("y", DType::kF32, {1, 2});
+  const int z = b.AddTensor("z", DType::kF32, {2});
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {x, w, -1}, {y}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb(), schema::Activation_RELU).Union());
+  b.AddOp(schema::OpType_RESHAPE, {y}, {z}, schema::OpOptions_ReshapeOptions,
+          schema::CreateReshapeOptions(b.fbb(), b.fbb().CreateVector(std::vector<int32_t>{2})).Union());
+  b.MarkOutput(z);
+  const std::vector<uint8_t> g = b.Finish();
+  CalibrationOptions o;
+  o.method = CalibrationMethod::kEntropy;
+  std::vector<TensorRange> ranges;
+  REQUIRE(Calibrate(g, samples, o, &ranges).ok());
+  CHECK(ranges[static_cast<size_t>(y)].max == Approx(0.5f));  // relu(w0 . (-1, 0, 4)) = relu(-0.5 + 1) = 0.5
+  CHECK(ranges[static_cast<size_t>(z)].max == Approx(0.5f));
 }
 
 TEST_CASE("quantizer: keep-float leaves an op in float32 behind DEQUANTIZE/QUANTIZE", "[quantizer]") {

@@ -171,11 +171,28 @@ Status Calibrate(const std::vector<uint8_t>& ert, const std::vector<CalibrationS
   // The model's own inputs and outputs keep their observed min / max under
   // every method: clipping an output changes what the application reads (a
   // classifier's top logit, a regressed coordinate).
+  // The same holds for the inputs of ops whose output takes their input's
+  // quantization (reshape, pools, pad, resize) on the way to an output: a
+  // classifier's logits are often a RESHAPE of a MEAN.
   std::vector<bool> keep_minmax(n, false);
-  for (size_t t = 0; t < n; ++t) {
+  for (size_t t = 0; t < n; ++t)
     keep_minmax[t] = g.IsGraphOutput(static_cast<int>(t)) || g.IsGraphInput(static_cast<int>(t));
-    if (tracked[t] && !keep_minmax[t]) g.outputs.push_back(static_cast<int32_t>(t));
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const graph::GOp& op : g.ops) {
+      const bool passthrough =
+          op.type == schema::OpType_RESHAPE || op.type == schema::OpType_MAX_POOL_2D ||
+          op.type == schema::OpType_AVERAGE_POOL_2D || op.type == schema::OpType_PAD ||
+          op.type == schema::OpType_RESIZE_BILINEAR || op.type == schema::OpType_RESIZE_NEAREST_NEIGHBOR;
+      if (!passthrough || op.dead || op.outputs.empty() || op.inputs.empty() || op.outputs[0] < 0 || op.inputs[0] < 0)
+        continue;
+      const size_t out = static_cast<size_t>(op.outputs[0]), in = static_cast<size_t>(op.inputs[0]);
+      if (keep_minmax[out] && !keep_minmax[in]) keep_minmax[in] = changed = true;
+    }
   }
+  for (size_t t = 0; t < n; ++t)
+    if (tracked[t] && !g.IsGraphOutput(static_cast<int>(t)) && !g.IsGraphInput(static_cast<int>(t)))
+      g.outputs.push_back(static_cast<int32_t>(t));
   std::vector<uint8_t> file;
   std::vector<int> map;
   EDGERT_RETURN_IF_ERROR(g.Serialize(&file, &map));
