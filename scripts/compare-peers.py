@@ -80,6 +80,7 @@ inputs.update({k: np.array(v, dtype=np.int64) for k, v in json.loads(sys.argv[6]
 if path.endswith(".onnx"):
     import onnxruntime as ort
     so = ort.SessionOptions()
+    so.log_severity_level = 3  # errors only (unused-initializer warnings flood the table)
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
