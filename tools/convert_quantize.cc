@@ -6,6 +6,7 @@
 #include "runtime/importers/quantizer/quantize_model.h"
 #include "runtime/model.h"
 #include "tools/calibration_data.h"
+#include "tools/text_file.h"
 
 namespace edgert {
 namespace {
@@ -26,14 +27,6 @@ Status LoadSamples(const QuantizeRequest& req, const std::string& dir, const Mod
     return LoadCalibrationImages(dir, model, req.image, req.max_samples, samples,
                                  req.quiet ? nullptr : PrintDecodeProgress);
   return LoadCalibrationDir(dir, model, req.max_samples, samples);
-}
-
-Status WriteText(const std::string& path, const std::string& text) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return Status::Error(StatusCode::kIoError, "cannot write '%s'", path.c_str());
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) return Status::Error(StatusCode::kIoError, "cannot write '%s'", path.c_str());
-  return Status::Ok();
 }
 
 Status Run(const QuantizeRequest& req, std::vector<uint8_t>* ert) {
@@ -67,7 +60,7 @@ Status Run(const QuantizeRequest& req, std::vector<uint8_t>* ert) {
       std::printf("%s(samples: %s)\n", result.fidelity.ToTable().c_str(),
                   req.report_dir.empty() ? "the calibration samples; give held-out ones with --report-samples"
                                          : req.report_dir.c_str());
-    if (!req.report_json.empty()) EDGERT_RETURN_IF_ERROR(WriteText(req.report_json, result.fidelity.ToJson()));
+    if (!req.report_json.empty()) EDGERT_RETURN_IF_ERROR(WriteTextFile(req.report_json, result.fidelity.ToJson()));
   }
   *ert = std::move(result.ert);
   return Status::Ok();

@@ -9,6 +9,7 @@
 #include "runtime/importers/quantizer/fidelity.h"
 #include "runtime/model.h"
 #include "tools/calibration_data.h"
+#include "tools/text_file.h"
 
 namespace edgert {
 namespace {
@@ -26,14 +27,6 @@ void PrintLayers(const SparsifyReport& r, bool all) {
                 100.0 * l.zero_values_after, l.stored_sparse ? "sparse" : "dense ",
                 static_cast<unsigned long long>(l.dense_bytes), static_cast<unsigned long long>(l.stored_bytes));
   }
-}
-
-Status WriteText(const std::string& path, const std::string& text) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return Status::Error(StatusCode::kIoError, "cannot write '%s'", path.c_str());
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) return Status::Error(StatusCode::kIoError, "cannot write '%s'", path.c_str());
-  return Status::Ok();
 }
 
 Status Prune(const SparseRequest& req, std::vector<uint8_t>* ert) {
@@ -60,7 +53,7 @@ Status Prune(const SparseRequest& req, std::vector<uint8_t>* ert) {
     FidelityReport f;
     EDGERT_RETURN_IF_ERROR(CompareModels(*ert, out, samples, &f));
     if (!req.quiet) std::printf("pruning fidelity (pruned vs unpruned float model):\n%s", f.ToTable().c_str());
-    if (!req.report_json.empty()) EDGERT_RETURN_IF_ERROR(WriteText(req.report_json + ".prune.json", f.ToJson()));
+    if (!req.report_json.empty()) EDGERT_RETURN_IF_ERROR(WriteTextFile(req.report_json + ".prune.json", f.ToJson()));
   }
   *ert = std::move(out);
   return Status::Ok();

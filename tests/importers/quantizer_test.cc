@@ -16,6 +16,7 @@
 #include "runtime/interpreter.h"
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
+#include "tests/importers/quantizer_test_models.h"
 
 namespace edgert {
 namespace {
@@ -27,20 +28,7 @@ CalibrationSample Sample(const std::vector<float>& x) {
   return s;
 }
 
-// x [1,3] -> FULLY_CONNECTED (w [2,3], b [2]) -> h -> RELU -> y
-std::vector<uint8_t> SmallFc() {
-  ModelBuilder b;
-  const int x = b.AddInput("x", DType::kF32, {1, 3});
-  const int w = b.AddConstant("w", DType::kF32, {2, 3}, std::vector<float>{0.5f, -1.f, 0.25f, 2.f, 0.f, -0.5f});
-  const int bias = b.AddConstant("b", DType::kF32, {2}, std::vector<float>{0.1f, -0.2f});
-  const int h = b.AddTensor("h", DType::kF32, {1, 2});
-  const int y = b.AddTensor("y", DType::kF32, {1, 2});
-  b.AddOp(schema::OpType_FULLY_CONNECTED, {x, w, bias}, {h}, schema::OpOptions_FullyConnectedOptions,
-          schema::CreateFullyConnectedOptions(b.fbb()).Union());
-  b.AddOp(schema::OpType_RELU, {h}, {y});
-  b.MarkOutput(y);
-  return b.Finish();
-}
+std::vector<uint8_t> SmallFc() { return testing::SmallFcModel(); }
 
 std::vector<float> Run(const std::vector<uint8_t>& file, const std::vector<float>& x) {
   std::shared_ptr<const Model> m;
