@@ -86,6 +86,13 @@ typedef struct {
   const char* const* dim_names;
   const int64_t* dim_values;
   size_t num_dims;
+  /* Magnitude pruning before quantization: in every 1x1 convolution and fully
+   * connected layer, this fraction (0..1) of the 16-output-channel block
+   * columns with the smallest L2 norm is set to zero (no fine-tuning). 0: none. */
+  double prune_fraction;
+  /* 1 (default): float32 weights with enough zero blocks are stored block-sparse
+   * and run by the sparse kernels; 0: always dense. */
+  int32_t sparse;
 } ert_convert_options;
 
 typedef struct ert_converted ert_converted; /* the result: .ert bytes, summary, report */

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "edgert/edgert_import.h"
+#include "runtime/importers/compress/sparsify.h"
 #include "runtime/importers/onnx/onnx_importer.h"
 #include "runtime/importers/quantizer/quantize_model.h"
 #include "runtime/importers/tflite/tflite_importer.h"
@@ -136,6 +137,19 @@ Status Quantize(const ert_convert_options& o, ert_converted* result) {
   return Status::Ok();
 }
 
+// Pruning (prune_fraction > 0) or block-sparse storage of the weights where it wins.
+Status Sparsify(double prune_fraction, bool store_sparse, ert_converted* result) {
+  edgert::SparsifyOptions so;
+  so.prune_fraction = prune_fraction;
+  so.store_sparse = store_sparse;
+  std::vector<uint8_t> out;
+  edgert::SparsifyReport r;
+  EDGERT_RETURN_IF_ERROR(edgert::SparsifyModel(result->ert, so, &out, &r));
+  result->ert = std::move(out);
+  if (prune_fraction > 0 || r.sparse > 0) result->summary += r.Summary();
+  return Status::Ok();
+}
+
 }  // namespace
 
 extern "C" {
@@ -150,6 +164,7 @@ void ert_convert_options_init(ert_convert_options* options) {
   options->percentile = 99.99;
   options->num_threads = 1;
   options->max_float_ops = 16;
+  options->sparse = 1;
 }
 
 ert_status ert_convert_buffer(const void* data, size_t size, const ert_convert_options* options, ert_converted** out,
@@ -174,7 +189,9 @@ ert_status ert_convert_buffer(const void* data, size_t size, const ert_convert_o
   try {
     std::unique_ptr<ert_converted> result(new ert_converted());
     Status s = Import(data, size, o, &result->ert);
+    if (s.ok() && o.prune_fraction != 0) s = Sparsify(o.prune_fraction, false, result.get());
     if (s.ok() && o.quantize != ERT_QUANTIZE_NONE) s = Quantize(o, result.get());
+    if (s.ok() && o.sparse != 0) s = Sparsify(0.0, true, result.get());
     if (!s.ok()) {
       WriteError(s.message(), error_buf, error_buf_size);
       return static_cast<ert_status>(s.code());

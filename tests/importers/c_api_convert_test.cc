@@ -163,3 +163,45 @@ TEST_CASE("convert C API: bad arguments and bad models are refused with a messag
   ert_converted_delete(nullptr);
   CHECK(ert_converted_report_json(nullptr) == nullptr);
 }
+
+TEST_CASE("convert C API: pruning and block-sparse storage", "[c_api][sparse]") {
+  // x [1,4,4,32] -> CONV_2D 1x1 (w [32,1,1,32]) -> y.
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 4, 4, 32});
+  std::vector<float> wv(32 * 32);
+  for (size_t i = 0; i < wv.size(); ++i) wv[i] = std::sin(0.37f * static_cast<float>(i)) * (1.f + (i % 32) / 8.f);
+  const int w = b.AddConstant("w", DType::kF32, {32, 1, 1, 32}, wv);
+  const int y = b.AddTensor("y", DType::kF32, {1, 4, 4, 32});
+  b.AddOp(schema::OpType_CONV_2D, {x, w, -1}, {y}, schema::OpOptions_Conv2DOptions,
+          schema::CreateConv2DOptions(b.fbb(), schema::Padding_VALID, 1, 1).Union());
+  b.MarkOutput(y);
+  const std::vector<uint8_t> f = b.Finish();
+  char err[512] = {};
+  ert_convert_options o;
+  ert_convert_options_init(&o);
+  CHECK(o.sparse == 1);
+  o.prune_fraction = 0.5;
+  ert_converted* c = nullptr;
+  const ert_status st = ert_convert_buffer(f.data(), f.size(), &o, &c, err, sizeof(err));
+  INFO(err);
+  REQUIRE(st == ERT_OK);
+  INFO(ert_converted_summary(c));
+  // Half of the 2 x 32 block columns are zero: stored sparse (format version 2).
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(ert_converted_data(c), ert_converted_size(c), true, &m).ok());
+  CHECK(m->fb()->version() == 2);
+  CHECK(std::string(ert_converted_summary(c)).find("sparse") != std::string::npos);
+  // It loads and runs through the C API.
+  ert_model* model = nullptr;
+  REQUIRE(ert_model_load_buffer(ert_converted_data(c), ert_converted_size(c), 1, &model, err, sizeof(err)) == ERT_OK);
+  ert_interpreter* interp = nullptr;
+  REQUIRE(ert_interpreter_create(model, nullptr, &interp, err, sizeof(err)) == ERT_OK);
+  REQUIRE(ert_interpreter_invoke(interp) == ERT_OK);
+  ert_interpreter_delete(interp);
+  ert_model_delete(model);
+  ert_converted_delete(c);
+
+  o.prune_fraction = 1.5;
+  CHECK(ert_convert_buffer(f.data(), f.size(), &o, &c, err, sizeof(err)) == ERT_INVALID_ARGUMENT);
+  CHECK(std::string(err).find("outside [0, 1)") != std::string::npos);
+}
