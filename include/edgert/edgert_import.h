@@ -62,8 +62,8 @@ typedef enum {
 typedef struct {
   int32_t struct_size; /* sizeof(ert_convert_options), for ABI growth; set by ert_convert_options_init */
   int32_t optimize;    /* 1: run the graph optimizer (default) */
-  ert_quantize_mode quantize;
-  ert_calibration_method calibration_method;
+  int32_t quantize;           /* an ert_quantize_mode */
+  int32_t calibration_method; /* an ert_calibration_method */
   double percentile; /* ERT_CALIBRATION_PERCENTILE; default 99.99 */
   int32_t num_threads; /* calibration and report runs; default 1 */
   /* int8: calibration samples (see above). */

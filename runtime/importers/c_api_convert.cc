@@ -89,7 +89,7 @@ Status Quantize(const ert_convert_options& o, ert_converted* result) {
     case ERT_QUANTIZE_INT8: q.mode = edgert::QuantizeMode::kInt8; break;
     case ERT_QUANTIZE_DYNAMIC: q.mode = edgert::QuantizeMode::kDynamic; break;
     case ERT_QUANTIZE_FP16: q.mode = edgert::QuantizeMode::kFp16; break;
-    default: return Status::Error(StatusCode::kInvalidArgument, "unknown quantization mode %d", int(o.quantize));
+    default: return Status::Error(StatusCode::kInvalidArgument, "unknown quantization mode %d", o.quantize);
   }
   switch (o.calibration_method) {
     case ERT_CALIBRATION_MINMAX: q.calibration.method = edgert::CalibrationMethod::kMinMax; break;
@@ -97,7 +97,7 @@ Status Quantize(const ert_convert_options& o, ert_converted* result) {
     case ERT_CALIBRATION_KL: q.calibration.method = edgert::CalibrationMethod::kEntropy; break;
     case ERT_CALIBRATION_MSE: q.calibration.method = edgert::CalibrationMethod::kMse; break;
     default:
-      return Status::Error(StatusCode::kInvalidArgument, "unknown calibration method %d", int(o.calibration_method));
+      return Status::Error(StatusCode::kInvalidArgument, "unknown calibration method %d", o.calibration_method);
   }
   if (!(o.percentile > 0 && o.percentile <= 100))
     return Status::Error(StatusCode::kInvalidArgument, "percentile %g is not in (0, 100]", o.percentile);
