@@ -68,20 +68,7 @@ void qs8_gemm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, co
       EDGERT_QS8_C4_ROW(3)
 #undef EDGERT_QS8_C4_ROW
     }
-    int32x4_t y0[4], y1[4], y2[4], y3[4];
-    for (int q = 0; q < 4; ++q) {
-      const qs8_neon::Requant4 rq = qs8_neon::LoadRequant4(header, 16, 4 * q);
-      y0[q] = qs8_neon::Requantize(acc0[q], rq, out);
-      y1[q] = qs8_neon::Requantize(acc1[q], rq, out);
-      y2[q] = qs8_neon::Requantize(acc2[q], rq, out);
-      y3[q] = qs8_neon::Requantize(acc3[q], rq, out);
-    }
-    const size_t n = nc - n0;
-    // Highest row first, so that aliased rows end with the lowest row's (identical) values.
-    qs8_neon::StoreBytes(c3 + n0, qs8_neon::PackToInt8(y3[0], y3[1], y3[2], y3[3]), n);
-    qs8_neon::StoreBytes(c2 + n0, qs8_neon::PackToInt8(y2[0], y2[1], y2[2], y2[3]), n);
-    qs8_neon::StoreBytes(c1 + n0, qs8_neon::PackToInt8(y1[0], y1[1], y1[2], y1[3]), n);
-    qs8_neon::StoreBytes(c0 + n0, qs8_neon::PackToInt8(y0[0], y0[1], y0[2], y0[3]), n);
+    qs8_neon::RequantizeStore4x16(acc0, acc1, acc2, acc3, header, out, c0 + n0, c1 + n0, c2 + n0, c3 + n0, nc - n0);
   }
 }
 
