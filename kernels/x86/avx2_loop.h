@@ -19,6 +19,12 @@ inline __m256i TailMask(size_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// The sum of the 4 doubles of v.
+inline double HorizontalSum(__m256d v) {
+  const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
 // y[i] = f(x[i]); f maps one __m256 to one __m256 lane-wise.
 template <typename F>
 inline void UnaryLoop(size_t n, const float* x, float* y, F f) {

@@ -13,15 +13,6 @@
 
 namespace edgert {
 
-namespace {
-
-inline double HorizontalSum(__m256d v) {
-  const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
-  return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
-}
-
-}  // namespace
-
 void f32_layernorm_ukernel_x8__avx2(size_t n, const float* x, const float* gamma, const float* beta, float epsilon,
                                     float* y) {
   if (n == 0) return;
@@ -40,7 +31,7 @@ void f32_layernorm_ukernel_x8__avx2(size_t n, const float* x, const float* gamma
     s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
     s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
   }
-  const double mean = HorizontalSum(_mm256_add_pd(s0, s1)) / static_cast<double>(n);
+  const double mean = x86::HorizontalSum(_mm256_add_pd(s0, s1)) / static_cast<double>(n);
   // Pass 2: biased variance around the mean.
   const __m256d vmean = _mm256_set1_pd(mean);
   s0 = _mm256_setzero_pd();
@@ -61,7 +52,7 @@ void f32_layernorm_ukernel_x8__avx2(size_t n, const float* x, const float* gamma
     s0 = _mm256_fmadd_pd(d0, d0, s0);
     s1 = _mm256_fmadd_pd(d1, d1, s1);
   }
-  const double var = HorizontalSum(_mm256_add_pd(s0, s1)) / static_cast<double>(n);
+  const double var = x86::HorizontalSum(_mm256_add_pd(s0, s1)) / static_cast<double>(n);
   const double inv_std = 1.0 / std::sqrt(var + static_cast<double>(epsilon));
   // Pass 3: y = (x - mean) * inv_std * gamma + beta, in float.
   const __m256 vm = _mm256_set1_ps(static_cast<float>(mean));

@@ -16,11 +16,6 @@ namespace edgert {
 
 namespace {
 
-inline double HorizontalSum(__m256d v) {
-  const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
-  return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
-}
-
 inline float HorizontalMax(__m256 v) {
   __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   m = _mm_max_ps(m, _mm_movehl_ps(m, m));
@@ -70,7 +65,7 @@ void f32_softmax_ukernel_x8__fma3(size_t n, const float* x, float beta, float* y
     sum_lo = _mm256_add_pd(sum_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
     sum_hi = _mm256_add_pd(sum_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
   }
-  const float inv = static_cast<float>(1.0 / HorizontalSum(_mm256_add_pd(sum_lo, sum_hi)));
+  const float inv = static_cast<float>(1.0 / x86::HorizontalSum(_mm256_add_pd(sum_lo, sum_hi)));
   // Pass 3: scale.
   const __m256 vinv = _mm256_set1_ps(inv);
   x86::UnaryLoop(n, y, y, [vinv](__m256 v) { return _mm256_mul_ps(v, vinv); });

@@ -250,12 +250,12 @@ Status Calibrate(const std::vector<uint8_t>& ert, const std::vector<CalibrationS
     const size_t bins = static_cast<size_t>(std::max(16, options.bins));
     std::vector<std::vector<double>> hist(n);
     for (size_t t = 0; t < n; ++t)
-      if (r[t].valid) hist[t].assign(bins, 0.0);
+      if (r[t].valid && !keep_minmax[t]) hist[t].assign(bins, 0.0);  // kept tensors need none
     const bool entropy = options.method == CalibrationMethod::kEntropy;
     for (size_t k = 0; k < samples.size(); ++k) {
       EDGERT_RETURN_IF_ERROR(run(k));
       for (size_t t = 0; t < n; ++t) {
-        if (!r[t].valid || map[t] < 0 || !(r[t].max > r[t].min)) continue;
+        if (!r[t].valid || keep_minmax[t] || map[t] < 0 || !(r[t].max > r[t].min)) continue;
         const Tensor* x = interp.tensor(map[t]);
         const float* d = x->data_as<float>();
         const int64_t count = x->NumElements();
