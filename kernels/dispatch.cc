@@ -21,6 +21,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0},
                                      {nullptr, 0},
                                      {nullptr, 0, 0},
+                                     {nullptr, 0, 0},
                                      {nullptr, 0},
                                      {nullptr, 0, 0},
                                      {nullptr, 0, 0, 0},
@@ -38,6 +39,7 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 "avx2",
                                 {f32_gemm_minmax_ukernel_4x16__fma3, 4, 16},
                                 {f32_gemm_minmax_ukernel_1x16__fma3, 16},
+                                {f32_igemm_minmax_ukernel_4x16__fma3, 4, 16},
                                 {f32_spmm_minmax_ukernel_4x16__fma3, 4, 16},
                                 {f32_dwconv_minmax_ukernel_c16__fma3, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__avx2, 4, 16},
@@ -71,9 +73,20 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  qs8_f32_vcvt_ukernel_x16__avx2, qu8_f32_vcvt_ukernel_x16__avx2,
                                  qs8_avgpool_minmax_ukernel_c16__avx2, qu8_avgpool_minmax_ukernel_c16__avx2}};
 
-// The avx2 table with the VNNI int8 GEMM.
-constexpr KernelIsa MakeAvx512VnniIsa() {
+// The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows).
+constexpr KernelIsa MakeAvx512Isa() {
   KernelIsa isa = kAvx2Isa;
+  isa.level = IsaLevel::kAvx512;
+  isa.name = "avx512";
+  isa.f32_gemm = {f32_gemm_minmax_ukernel_7x16__avx512f, 7, 16};
+  isa.f32_igemm = {f32_igemm_minmax_ukernel_7x16__avx512f, 7, 16};
+  return isa;
+}
+constexpr KernelIsa kAvx512Isa = MakeAvx512Isa();
+
+// The avx512 table with the VNNI int8 GEMM.
+constexpr KernelIsa MakeAvx512VnniIsa() {
+  KernelIsa isa = kAvx512Isa;
   isa.level = IsaLevel::kAvx512Vnni;
   isa.name = "avx512vnni";
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__avx512vnni, 4, 16, 128};
@@ -87,6 +100,7 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 "neon",
                                 {f32_gemm_minmax_ukernel_4x16__neonfma, 4, 16},
                                 {f32_gemm_minmax_ukernel_1x16__neonfma, 16},
+                                {f32_igemm_minmax_ukernel_4x16__neonfma, 4, 16},
                                 {nullptr, 0, 0},
                                 {nullptr, 0},
                                 {qs8_gemm_minmax_ukernel_4x16c2__neon, 4, 16},
@@ -114,6 +128,7 @@ constexpr KernelIsa kNeonDotIsa = MakeNeonDotIsa();
 const KernelIsa& TableFor(IsaLevel level) {
 #if defined(EDGERT_X86_UKERNELS)
   if (level == IsaLevel::kAvx2) return kAvx2Isa;
+  if (level == IsaLevel::kAvx512) return kAvx512Isa;
   if (level == IsaLevel::kAvx512Vnni) return kAvx512VnniIsa;
 #endif
 #if defined(EDGERT_ARM_UKERNELS)
@@ -127,6 +142,7 @@ IsaLevel Detect() {
 #if defined(EDGERT_X86_UKERNELS)
   const CpuFeatures& f = GetCpuFeatures();
   if (f.avx2 && f.fma3 && f.avx512f && f.avx512vnni) return IsaLevel::kAvx512Vnni;
+  if (f.avx2 && f.fma3 && f.avx512f) return IsaLevel::kAvx512;
   if (f.avx2 && f.fma3) return IsaLevel::kAvx2;
 #endif
 #if defined(EDGERT_ARM_UKERNELS)
@@ -138,7 +154,7 @@ IsaLevel Detect() {
 }
 
 // Levels of x86-64 and of aarch64.
-bool IsX86(IsaLevel l) { return l == IsaLevel::kAvx2 || l == IsaLevel::kAvx512Vnni; }
+bool IsX86(IsaLevel l) { return l == IsaLevel::kAvx2 || l == IsaLevel::kAvx512 || l == IsaLevel::kAvx512Vnni; }
 bool IsArm(IsaLevel l) { return l == IsaLevel::kNeon || l == IsaLevel::kNeonDot; }
 
 // `level` if this CPU supports it, else the detected level when `level` is a
@@ -157,6 +173,7 @@ IsaLevel FromEnvironment() {
   IsaLevel want = detected;
   if (std::strcmp(env, "reference") == 0) want = IsaLevel::kReference;
   if (std::strcmp(env, "avx2") == 0) want = IsaLevel::kAvx2;
+  if (std::strcmp(env, "avx512") == 0) want = IsaLevel::kAvx512;
   if (std::strcmp(env, "avx512vnni") == 0) want = IsaLevel::kAvx512Vnni;
   if (std::strcmp(env, "neon") == 0) want = IsaLevel::kNeon;
   if (std::strcmp(env, "dotprod") == 0 || std::strcmp(env, "neon-dotprod") == 0) want = IsaLevel::kNeonDot;
@@ -188,6 +205,7 @@ const char* IsaLevelName(IsaLevel level) {
   switch (level) {
     case IsaLevel::kReference: return "reference";
     case IsaLevel::kAvx2: return "avx2";
+    case IsaLevel::kAvx512: return "avx512";
     case IsaLevel::kAvx512Vnni: return "avx512vnni";
     case IsaLevel::kNeon: return "neon";
     case IsaLevel::kNeonDot: return "neon-dotprod";

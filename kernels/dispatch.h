@@ -3,12 +3,13 @@
 // by every optimized op's prepare (XNNPACK src/configs/gemm-config.c).
 //
 // Levels: reference (no microkernels; optimized ops fall back to the reference
-// kernels); on x86-64 avx2 (AVX2 + FMA3) and avx512vnni (avx2 plus AVX-512 F
-// and VNNI: the avx2 table with a VNNI int8 GEMM); on aarch64 neon (Advanced
+// kernels); on x86-64 avx2 (AVX2 + FMA3), avx512 (avx2 plus AVX-512 F: the
+// avx2 table with 7-row AVX-512 f32 GEMMs) and avx512vnni (avx512 plus VNNI:
+// with a VNNI int8 GEMM too); on aarch64 neon (Advanced
 // SIMD with FMA, present on every aarch64 CPU) and neon-dotprod (neon plus the
 // SDOT instructions: the neon table with an SDOT int8 GEMM). The environment
 // variable EDGERT_ISA, read once, can force a lower level than the CPU's (never
-// a higher one): reference|avx2|avx512vnni on x86-64, reference|neon|dotprod
+// a higher one): reference|avx2|avx512|avx512vnni on x86-64, reference|neon|dotprod
 // (or neon-dotprod) on aarch64. Tests can override the level with
 // SetKernelIsaLevelForTesting.
 #pragma once
@@ -30,6 +31,16 @@ struct F32MinMaxParams {
 // nc zero-padded). c: row i at c + i * c_stride (floats), nc values each.
 using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride, const float* w,
                                   float* c, size_t c_stride, const F32MinMaxParams* params);
+
+// Indirect GEMM, the convolution form of F32GemmUkernelFn (no im2col copy):
+// C = clamp(sum over taps t of A_t * B_t + bias) for an mr x nc block,
+// 1 <= mr <= MR, nc >= 1, taps >= 1, kc >= 1. a: taps groups of MR pointers,
+// pointer a[t * MR + i] to the kc floats of row i's tap t (an input pixel's
+// channels, or a zero buffer for padding); pointers of rows past mr are not
+// read. w: B packed as for F32GemmUkernelFn with K = taps * kc (row t * kc + j
+// belongs to tap t, channel j). c: as for F32GemmUkernelFn.
+using F32IgemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, size_t taps, const float* const* a,
+                                   const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);
 
 // Block-sparse weights x dense input (kernels/optimized/f32_spmm.h): for
 // mr (1 <= mr <= MR) pixels and nc >= 1 output channels starting at a block
@@ -224,7 +235,7 @@ struct X8PoolUkernels {
 
 // Levels of one architecture are ordered by value; a level of the other
 // architecture counts as unsupported.
-enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512Vnni = 2, kNeon = 11, kNeonDot = 12 };
+enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3, kNeon = 11, kNeonDot = 12 };
 
 // SOFTMAX of one contiguous row of n floats (n >= 0): y = exp(beta x - m) / sum.
 using F32SoftmaxUkernelFn = void (*)(size_t n, const float* x, float beta, float* y);
@@ -234,7 +245,7 @@ using F32LayerNormUkernelFn = void (*)(size_t n, const float* x, const float* ga
 
 struct KernelIsa {
   IsaLevel level;
-  const char* name;  // "reference", "avx2", "avx512vnni", "neon", "neon-dotprod"
+  const char* name;  // "reference", "avx2", "avx512", "avx512vnni", "neon", "neon-dotprod"
   struct {
     F32GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
@@ -245,6 +256,11 @@ struct KernelIsa {
     F32GemmUkernelFn fn;  // nullptr: none at this level
     int nr;
   } f32_gemv;
+  // Indirect GEMM over the same packed B as f32_gemm (when mr and nr match it).
+  struct {
+    F32IgemmUkernelFn fn;  // nullptr: none at this level
+    int mr, nr;
+  } f32_igemm;
   // Block-sparse x dense for weights stored with block size `block`.
   struct {
     F32SpmmUkernelFn fn;  // nullptr: none at this level

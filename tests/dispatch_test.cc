@@ -30,6 +30,7 @@ TEST_CASE("dispatch: the detected level follows the CPU features", "[dispatch]")
 #if defined(__x86_64__)
   IsaLevel want = IsaLevel::kReference;
   if (f.avx2 && f.fma3) want = IsaLevel::kAvx2;
+  if (f.avx2 && f.fma3 && f.avx512f) want = IsaLevel::kAvx512;
   if (f.avx2 && f.fma3 && f.avx512f && f.avx512vnni) want = IsaLevel::kAvx512Vnni;
   REQUIRE(level == want);
 #elif defined(__aarch64__)
@@ -47,8 +48,8 @@ TEST_CASE("dispatch: the detected level follows the CPU features", "[dispatch]")
 
 TEST_CASE("dispatch: each level's table has its name and its microkernels", "[dispatch]") {
   RestoreLevel restore;
-  const IsaLevel levels[] = {IsaLevel::kReference, IsaLevel::kAvx2, IsaLevel::kAvx512Vnni, IsaLevel::kNeon,
-                             IsaLevel::kNeonDot};
+  const IsaLevel levels[] = {IsaLevel::kReference, IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni,
+                             IsaLevel::kNeon, IsaLevel::kNeonDot};
   for (IsaLevel l : levels) {
     SetKernelIsaLevelForTesting(l);
     const KernelIsa& isa = GetKernelIsa();
@@ -60,10 +61,14 @@ TEST_CASE("dispatch: each level's table has its name and its microkernels", "[di
       REQUIRE(isa.qs8_gemm_c4.fn == nullptr);
       continue;
     }
-    // Every non-reference level has the f32 and int8 GEMMs.
+    // Every non-reference level has the f32 and int8 GEMMs, and an indirect
+    // f32 GEMM over the same packing.
     REQUIRE(isa.f32_gemm.fn != nullptr);
     REQUIRE(isa.f32_gemm.mr >= 1);
     REQUIRE(isa.f32_gemm.nr >= 1);
+    REQUIRE(isa.f32_igemm.fn != nullptr);
+    REQUIRE(isa.f32_igemm.mr == isa.f32_gemm.mr);
+    REQUIRE(isa.f32_igemm.nr == isa.f32_gemm.nr);
     REQUIRE(isa.qs8_gemm.fn != nullptr);
     if (isa.qs8_gemm_c4.fn != nullptr) {
       REQUIRE((isa.qs8_gemm_c4.a_offset == 0 || isa.qs8_gemm_c4.a_offset == 128));
@@ -93,5 +98,8 @@ TEST_CASE("dispatch: levels can be lowered, never raised or crossed to another a
   REQUIRE(GetKernelIsa().level == IsaLevel::kReference);
   SetKernelIsaLevelForTesting(IsaLevel::kAvx512Vnni);
   REQUIRE(GetKernelIsa().level == detected);
+  // avx512 lies between avx2 and avx512vnni.
+  SetKernelIsaLevelForTesting(IsaLevel::kAvx512);
+  REQUIRE(GetKernelIsa().level == (detected == IsaLevel::kAvx2 ? IsaLevel::kAvx2 : detected == IsaLevel::kReference ? IsaLevel::kReference : IsaLevel::kAvx512));
 #endif
 }

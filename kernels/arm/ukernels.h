@@ -18,6 +18,11 @@ void f32_gemm_minmax_ukernel_4x16__neonfma(size_t mr, size_t nc, size_t kc, cons
 // MR = 1 (matrix-vector), the same NR = 16 panels.
 void f32_gemm_minmax_ukernel_1x16__neonfma(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                            const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);
+// Indirect GEMM (convolution), MR = 4, the same NR = 16 panels. Contract:
+// F32IgemmUkernelFn.
+void f32_igemm_minmax_ukernel_4x16__neonfma(size_t mr, size_t nc, size_t kc, size_t taps, const float* const* a,
+                                            const float* w, float* c, size_t c_stride,
+                                            const F32MinMaxParams* params);
 
 // QS8 GEMM, MR = 4 rows, NR = 16 columns, K in pairs (c2): int8 A widened to
 // int16 and multiply-accumulated with the int16 weight pairs into int32

@@ -7,6 +7,7 @@
 // own geometry and its tap iteration.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
@@ -121,6 +122,67 @@ struct PixelPos {
 };
 inline PixelPos SplitPixel(int64_t pixel, int h, int w) {
   return {pixel / w / h, static_cast<int>(pixel / w % h), static_cast<int>(pixel % w)};
+}
+
+// Indirect-GEMM taps of a convolution: with dilation_w 1 the filter_w taps
+// of a filter row read filter_w adjacent input pixels, filter_w * in_c
+// contiguous values, so each filter row is one tap of that width (fewer,
+// longer taps); otherwise every (ky, kx) is a tap of in_c values.
+// taps * tap_values == filter_h * filter_w * in_c, in the weights' (ky, kx, c) order.
+struct ConvTaps {
+  size_t taps, tap_values;
+};
+inline ConvTaps ConvTapsOf(const Window2D& g) {
+  const size_t c = static_cast<size_t>(g.in_c);
+  if (g.dilation_w == 1) return {static_cast<size_t>(g.filter_h), static_cast<size_t>(g.filter_w) * c};
+  return {static_cast<size_t>(g.filter_h) * static_cast<size_t>(g.filter_w), c};
+}
+
+// The indirection pointers of indirect GEMM kernels (F32IgemmUkernelFn) for
+// `rows` (<= mr) consecutive output pixels from `pixel` (an index into
+// [batches, out_h, out_w]), taps as ConvTapsOf(g): p[t * mr + i] is row i's tap
+// t, pointing into the NHWC input `in` where the tap lies inside it, at
+// `padding` (tap_values copies of pad_value) where it lies wholly in the
+// padding, and otherwise (a filter row crossing the left or right edge) at a
+// copy with pad_value for the outside pixels, made in `edge` (mr * taps * tap_values
+// values, row i's tap t at (i * taps + t) * tap_values). Pointers of rows in
+// [rows, mr) are left alone.
+template <typename T>
+void FillConvTilePointers(const Window2D& g, const T* in, int64_t pixel, size_t rows, size_t mr, const T* padding,
+                          T pad_value, T* edge, const T** p) {
+  const ConvTaps ct = ConvTapsOf(g);
+  const size_t c = static_cast<size_t>(g.in_c);
+  const int tap_w = g.dilation_w == 1 ? g.filter_w : 1;  // input pixels per tap
+  for (size_t i = 0; i < rows; ++i) {
+    const PixelPos o = SplitPixel(pixel + static_cast<int64_t>(i), g.out_h, g.out_w);
+    const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
+    const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
+    const T** q = p + i;
+    T* copy = edge + i * ct.taps * ct.tap_values;
+    for (int ky = 0; ky < g.filter_h; ++ky) {
+      const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
+      const bool row_in = y >= 0 && y < g.in_h;
+      const T* in_row = row_in ? in + (o.b * g.in_h + y) * g.in_w * g.in_c : nullptr;
+      for (int kx = 0; kx < g.filter_w; kx += tap_w, q += mr, copy += ct.tap_values) {
+        const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;  // first input pixel of the tap
+        if (!row_in || x + tap_w <= 0 || x >= g.in_w) {
+          *q = padding;
+        } else if (x >= 0 && x + tap_w <= g.in_w) {
+          *q = in_row + x * g.in_c;
+        } else {
+          for (int dx = 0; dx < tap_w; ++dx) {
+            const int64_t xx = x + dx;
+            T* dst = copy + static_cast<size_t>(dx) * c;
+            if (xx >= 0 && xx < g.in_w)
+              std::copy(in_row + xx * g.in_c, in_row + (xx + 1) * g.in_c, dst);
+            else
+              std::fill(dst, dst + c, pad_value);
+          }
+          *q = copy;
+        }
+      }
+    }
+  }
 }
 
 // Calls fn(ky, kx, in_pixel) for each filter tap (ky, kx) of output pixel

@@ -10,24 +10,26 @@
 // followed by K = KH*KW*I rows of NR weights (zero-padded past O).
 // Eval, with the input as a pixels x I matrix:
 //  - 1x1, stride 1, no padding: the GEMM runs straight on the input.
-//  - otherwise im2col by tiles: for each tile of MR output pixels, their MR
-//    patches (K floats each, zeros for taps outside the input, in the weights'
-//    (ky, kx, c) order) are gathered into a scratch buffer of MR*K floats
-//    requested in prepare, and the GEMM computes all O channels of the tile.
-//    (Chosen over an indirection buffer: the scratch is tiny, the input
-//    pointers are only known at eval, and one plain GEMM microkernel serves
-//    both paths; the gather costs K copies per pixel against K*O FMAs.)
+//  - otherwise the indirect GEMM microkernel (F32IgemmUkernelFn, same packed
+//    weights): for each tile of MR output pixels, MR pointers per tap into
+//    the input are written to the worker's slice of a scratch buffer, and the
+//    microkernel reads the patches in place, computing all of the tile's
+//    output channels. A tap is a whole filter row (KW*I contiguous floats)
+//    when dilation_w is 1, else one (ky, kx) (kernels/common/conv_util.h
+//    ConvTapsOf). Taps wholly in the padding point at a persistent zero row;
+//    only filter rows crossing the left or right edge are copied (with
+//    zeros) into the worker's scratch. Levels without an indirect
+//    microkernel run the reference kernel for these nodes.
 //  - 1x1, stride 1, no padding with weights stored block-sparse (block size of
 //    the ISA table's spmm microkernel): the sparse microkernel runs on the
 //    input and the stored weights (kernels/optimized/f32_spmm.h); nothing is
 //    packed but the bias.
 // Threads: the output is split into tiles of whole MR-pixel groups x whole
 // NR-channel panels (sizes chosen in prepare), run by ctx->ParallelFor2D; each
-// im2col tile gathers into its worker's slice of the scratch (num_threads
-// slices). Every output value is computed by the same microkernel arithmetic
+// indirect tile writes its pointers into its worker's slice of the scratch
+// (num_threads slices). Every output value is computed by the same microkernel arithmetic
 // whatever the tiling, so all thread counts give identical results.
 #include <algorithm>
-#include <cstring>
 
 #include "kernels/common/conv_util.h"
 #include "kernels/common/quant.h"
@@ -45,15 +47,24 @@ namespace {
 
 // Larger patches (hostile filters) stay on the reference kernel, whose work is
 // bounded by the input size.
-constexpr int64_t kMaxPatch = 1 << 20;  // floats per im2col row
+constexpr int64_t kMaxPatch = 1 << 20;  // K = KH*KW*I, floats per patch
+
+// Bytes of one worker's scratch on the indirect path: the tile's pointers,
+// then room for every tap of the tile copied (edge taps), 64-byte aligned.
+size_t PointerBytes(size_t mr, size_t taps) { return (mr * taps * sizeof(const float*) + 63) / 64 * 64; }
+size_t WorkerScratchBytes(size_t mr, size_t taps, size_t k) {
+  return PointerBytes(mr, taps) + (mr * k * sizeof(float) + 63) / 64 * 64;
+}
 
 struct ConvState {
   ReferenceFallback fallback;
   F32Gemm gemm;  // gemm.gemm nullptr: the reference kernel runs this node
+  F32IgemmUkernelFn igemm = nullptr;  // all but the direct and sparse paths
   Window2D window;
   int out_c = 0, k = 0;
   bool direct = false;  // 1x1, stride 1, no padding
-  int scratch = -1;     // im2col tiles, mr * k floats per worker
+  int scratch = -1;     // per worker: mr * taps pointers, then mr * k floats of edge copies
+  const float* zeros = nullptr;  // one tap of zeros, the padding taps' row
   size_t tile_pixels = 0, tile_channels = 0;  // parallel tile: multiples of mr and nr (or all channels)
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
@@ -97,9 +108,20 @@ Status Prepare(KernelContext* ctx) {
     }
   }
   const int threads = ctx->num_threads();
-  if (!s->direct)
-    EDGERT_RETURN_IF_ERROR(
-        ctx->RequestScratch(mr * static_cast<size_t>(k) * sizeof(float) * static_cast<size_t>(threads), &s->scratch));
+  if (!s->direct) {
+    const KernelIsa& isa = GetKernelIsa();
+    if (isa.f32_igemm.fn == nullptr || static_cast<size_t>(isa.f32_igemm.mr) != mr ||
+        static_cast<size_t>(isa.f32_igemm.nr) != nr)
+      return Status::Ok();
+    const ConvTaps ct = ConvTapsOf(g);
+    EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
+        WorkerScratchBytes(mr, ct.taps, static_cast<size_t>(k)) * static_cast<size_t>(threads), &s->scratch));
+    float* zeros = static_cast<float*>(ctx->AllocatePersistent(ct.tap_values * sizeof(float)));
+    if (zeros == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for a padding row");
+    std::fill(zeros, zeros + ct.tap_values, 0.f);
+    s->zeros = zeros;
+    s->igemm = isa.f32_igemm.fn;
+  }
   ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(s->out_c), static_cast<size_t>(k), mr, nr,
                   threads, &s->tile_pixels, &s->tile_channels);
 
@@ -116,25 +138,6 @@ Status Prepare(KernelContext* ctx) {
   ctx->MarkInputPacked(2);
   s->gemm = gemm;
   return Status::Ok();
-}
-
-// Writes the k = KH*KW*C patch of output pixel `pixel` into dst, zeros outside the input.
-void GatherPatch(const Window2D& g, const float* in, int64_t pixel, float* dst) {
-  const PixelPos o = SplitPixel(pixel, g.out_h, g.out_w);
-  const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
-  const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
-  const size_t c = static_cast<size_t>(g.in_c);
-  for (int ky = 0; ky < g.filter_h; ++ky) {
-    const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
-    const bool row_in = y >= 0 && y < g.in_h;
-    for (int kx = 0; kx < g.filter_w; ++kx, dst += c) {
-      const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
-      if (row_in && x >= 0 && x < g.in_w)
-        std::memcpy(dst, in + ((o.b * g.in_h + y) * g.in_w + x) * g.in_c, c * sizeof(float));
-      else
-        std::memset(dst, 0, c * sizeof(float));
-    }
-  }
 }
 
 Status Eval(KernelContext* ctx) {
@@ -157,7 +160,9 @@ Status Eval(KernelContext* ctx) {
     });
     return Status::Ok();
   }
-  float* scratch = s.direct ? nullptr : static_cast<float*>(ctx->scratch(s.scratch));
+  uint8_t* scratch = s.direct ? nullptr : static_cast<uint8_t*>(ctx->scratch(s.scratch));
+  const ConvTaps ct = ConvTapsOf(s.window);
+  const size_t pointer_bytes = PointerBytes(mr, ct.taps), worker_bytes = WorkerScratchBytes(mr, ct.taps, k);
   // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
   ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,
                      [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
@@ -165,13 +170,19 @@ Status Eval(KernelContext* ctx) {
                          RunGemmTile(s.gemm, m, p0, np, c0, nc, k, in, k, s.packed, out, oc, &s.minmax);
                          return;
                        }
-                       const float* w = s.packed + (c0 / nr) * panel_floats;
-                       float* a = scratch + static_cast<size_t>(worker) * mr * k;
-                       for (size_t p = p0; p < p0 + np; p += mr) {
-                         const size_t rows = std::min(mr, p0 + np - p);
-                         for (size_t r = 0; r < rows; ++r)
-                           GatherPatch(s.window, in, static_cast<int64_t>(p + r), a + r * k);
-                         s.gemm.gemm(rows, nc, k, a, k, w, out + p * oc + c0, oc, &s.minmax);
+                       uint8_t* mine = scratch + static_cast<size_t>(worker) * worker_bytes;
+                       const float** ptrs = reinterpret_cast<const float**>(mine);
+                       float* edge = reinterpret_cast<float*>(mine + pointer_bytes);
+                       const size_t block = GemmColumnBlock(k, nr);
+                       for (size_t j = c0; j < c0 + nc; j += block) {
+                         const float* w = s.packed + (j / nr) * panel_floats;
+                         const size_t cols = std::min(block, c0 + nc - j);
+                         for (size_t p = p0; p < p0 + np; p += mr) {
+                           const size_t rows = std::min(mr, p0 + np - p);
+                           FillConvTilePointers(s.window, in, static_cast<int64_t>(p), rows, mr, s.zeros, 0.f, edge,
+                                                ptrs);
+                           s.igemm(rows, cols, ct.tap_values, ct.taps, ptrs, w, out + p * oc + j, oc, &s.minmax);
+                         }
                        }
                      });
   return Status::Ok();

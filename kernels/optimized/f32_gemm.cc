@@ -69,9 +69,13 @@ void RunGemmTile(const F32Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, 
     g.gemv(1, cols, k, a, a_stride, w, c + n0, c_stride, minmax);
     return;
   }
-  for (size_t i = m0; i < m0 + rows; i += g.mr)
-    g.gemm(std::min(g.mr, m0 + rows - i), cols, k, a + i * a_stride, a_stride, w, c + i * c_stride + n0, c_stride,
-           minmax);
+  const size_t block = GemmColumnBlock(k, g.nr);
+  for (size_t j = 0; j < cols; j += block, w += block / g.nr * (g.nr * (k + 1))) {
+    const size_t nc = std::min(block, cols - j);
+    for (size_t i = m0; i < m0 + rows; i += g.mr)
+      g.gemm(std::min(g.mr, m0 + rows - i), nc, k, a + i * a_stride, a_stride, w, c + i * c_stride + n0 + j,
+             c_stride, minmax);
+  }
 }
 
 }  // namespace opt

@@ -42,6 +42,18 @@ void PackGemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_str
 void ChooseGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int threads, size_t* tile_m,
                      size_t* tile_n);
 
+// Columns per cache block of a tile: whole NR panels whose packed weights
+// (K + 1 rows each) fit in kGemmBlockBytes, at least one panel. A tile runs
+// block by block, all its MR-row groups per block, so a block's weights are
+// read from the nearer cache once per row group, not from memory: layers
+// with megabytes of weights and few pixels (the last stages of a CNN) are
+// otherwise bound by memory bandwidth.
+constexpr size_t kGemmBlockBytes = size_t{192} << 10;
+inline size_t GemmColumnBlock(size_t k, size_t nr) {
+  const size_t panels = kGemmBlockBytes / ((k + 1) * nr * sizeof(float));
+  return (panels > 1 ? panels : 1) * nr;
+}
+
 // C[m0 .. m0+rows) x [n0 .. n0+cols) = clamp(A B + bias), n0 a multiple of NR:
 // A rows of k floats at a + i * a_stride, C rows at c + i * c_stride (both
 // for row 0 of the whole matrix). Single-row products use the gemv kernel

@@ -7,28 +7,10 @@
 // Compiled with -mavx2 -mfma.
 #include <immintrin.h>
 
+#include "kernels/x86/f32_store_avx.h"
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
-namespace {
-
-// Stores the low n (< 8) floats of v.
-inline void StorePartial(float* p, __m256 v, size_t n) {
-  __m128 lo = _mm256_castps256_ps128(v);
-  if (n & 4) {
-    _mm_storeu_ps(p, lo);
-    lo = _mm256_extractf128_ps(v, 1);
-    p += 4;
-  }
-  if (n & 2) {
-    _mm_storel_pi(reinterpret_cast<__m64*>(p), lo);
-    lo = _mm_movehl_ps(lo, lo);
-    p += 2;
-  }
-  if (n & 1) _mm_store_ss(p, lo);
-}
-
-}  // namespace
 
 void f32_gemm_minmax_ukernel_1x16__fma3(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                         const float* w, float* c, size_t c_stride, const F32MinMaxParams* params) {
@@ -84,15 +66,7 @@ void f32_gemm_minmax_ukernel_1x16__fma3(size_t mr, size_t nc, size_t kc, const f
     lo = _mm256_min_ps(_mm256_max_ps(lo, vmin), vmax);
     hi = _mm256_min_ps(_mm256_max_ps(hi, vmin), vmax);
     const size_t n = nc - n0;
-    if (n >= 16) {
-      _mm256_storeu_ps(c + n0, lo);
-      _mm256_storeu_ps(c + n0 + 8, hi);
-    } else if (n >= 8) {
-      _mm256_storeu_ps(c + n0, lo);
-      if (n > 8) StorePartial(c + n0 + 8, hi, n - 8);
-    } else {
-      StorePartial(c + n0, lo, n);
-    }
+    x86_f32::StoreRow16(c + n0, lo, hi, n);
   }
 }
 

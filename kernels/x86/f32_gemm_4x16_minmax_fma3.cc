@@ -2,41 +2,12 @@
 // Contract: F32GemmUkernelFn (kernels/dispatch.h). Compiled with -mavx2 -mfma.
 #include <immintrin.h>
 
+#include "kernels/x86/f32_store_avx.h"
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
-namespace {
 
-// Stores the low n (< 8) floats of v.
-inline void StorePartial(float* p, __m256 v, size_t n) {
-  __m128 lo = _mm256_castps256_ps128(v);
-  if (n & 4) {
-    _mm_storeu_ps(p, lo);
-    lo = _mm256_extractf128_ps(v, 1);
-    p += 4;
-  }
-  if (n & 2) {
-    _mm_storel_pi(reinterpret_cast<__m64*>(p), lo);
-    lo = _mm_movehl_ps(lo, lo);
-    p += 2;
-  }
-  if (n & 1) _mm_store_ss(p, lo);
-}
-
-// Stores the first n (1..16) floats of the row (lo, hi).
-inline void StoreRow(float* p, __m256 lo, __m256 hi, size_t n) {
-  if (n >= 16) {
-    _mm256_storeu_ps(p, lo);
-    _mm256_storeu_ps(p + 8, hi);
-  } else if (n >= 8) {
-    _mm256_storeu_ps(p, lo);
-    if (n > 8) StorePartial(p + 8, hi, n - 8);
-  } else {
-    StorePartial(p, lo, n);
-  }
-}
-
-}  // namespace
+using x86_f32::StoreRow16;
 
 void f32_gemm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                         const float* w, float* c, size_t c_stride, const F32MinMaxParams* params) {
@@ -82,10 +53,10 @@ void f32_gemm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, size_t kc, const f
     acc3h = _mm256_min_ps(_mm256_max_ps(acc3h, vmin), vmax);
     const size_t n = nc - n0;
     // Highest row first, so that aliased rows end with the lowest row's (identical) values.
-    StoreRow(c3 + n0, acc3l, acc3h, n);
-    StoreRow(c2 + n0, acc2l, acc2h, n);
-    StoreRow(c1 + n0, acc1l, acc1h, n);
-    StoreRow(c0 + n0, acc0l, acc0h, n);
+    StoreRow16(c3 + n0, acc3l, acc3h, n);
+    StoreRow16(c2 + n0, acc2l, acc2h, n);
+    StoreRow16(c1 + n0, acc1l, acc1h, n);
+    StoreRow16(c0 + n0, acc0l, acc0h, n);
   }
 }
 

@@ -5,43 +5,13 @@
 // weights) cost nothing. Compiled with -mavx2 -mfma.
 #include <immintrin.h>
 
+#include "kernels/x86/f32_store_avx.h"
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
-namespace {
 
-// Stores the low n (< 8) floats of v.
-inline void StorePartial(float* p, __m256 v, size_t n) {
-  __m128 lo = _mm256_castps256_ps128(v);
-  if (n & 4) {
-    _mm_storeu_ps(p, lo);
-    lo = _mm256_extractf128_ps(v, 1);
-    p += 4;
-  }
-  if (n & 2) {
-    _mm_storel_pi(reinterpret_cast<__m64*>(p), lo);
-    lo = _mm_movehl_ps(lo, lo);
-    p += 2;
-  }
-  if (n & 1) _mm_store_ss(p, lo);
-}
-
-// Stores the first n (1..16) floats of the row (lo, hi).
-inline void StoreRow(float* p, __m256 lo, __m256 hi, size_t n) {
-  if (n >= 16) {
-    _mm256_storeu_ps(p, lo);
-    _mm256_storeu_ps(p + 8, hi);
-  } else if (n >= 8) {
-    _mm256_storeu_ps(p, lo);
-    if (n > 8) StorePartial(p + 8, hi, n - 8);
-  } else {
-    StorePartial(p, lo, n);
-  }
-}
-
-inline __m256 Clamp(__m256 v, __m256 vmin, __m256 vmax) { return _mm256_min_ps(_mm256_max_ps(v, vmin), vmax); }
-
-}  // namespace
+using x86_f32::Clamp;
+using x86_f32::StoreRow16;
 
 void f32_spmm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, const float* a, size_t a_stride,
                                         const int32_t* block_ptr, const int32_t* column_indices, const float* values,
@@ -81,10 +51,10 @@ void f32_spmm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, const float* a, si
     }
     const size_t n = nc - n0;
     // Highest row first, so that aliased rows end with the lowest row's (identical) values.
-    StoreRow(c3 + n0, Clamp(acc3l, vmin, vmax), Clamp(acc3h, vmin, vmax), n);
-    StoreRow(c2 + n0, Clamp(acc2l, vmin, vmax), Clamp(acc2h, vmin, vmax), n);
-    StoreRow(c1 + n0, Clamp(acc1l, vmin, vmax), Clamp(acc1h, vmin, vmax), n);
-    StoreRow(c0 + n0, Clamp(acc0l, vmin, vmax), Clamp(acc0h, vmin, vmax), n);
+    StoreRow16(c3 + n0, Clamp(acc3l, vmin, vmax), Clamp(acc3h, vmin, vmax), n);
+    StoreRow16(c2 + n0, Clamp(acc2l, vmin, vmax), Clamp(acc2h, vmin, vmax), n);
+    StoreRow16(c1 + n0, Clamp(acc1l, vmin, vmax), Clamp(acc1h, vmin, vmax), n);
+    StoreRow16(c0 + n0, Clamp(acc0l, vmin, vmax), Clamp(acc0h, vmin, vmax), n);
   }
 }
 

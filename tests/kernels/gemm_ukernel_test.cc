@@ -30,7 +30,8 @@ namespace {
 
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
-const IsaLevel kAllLevels[] = {IsaLevel::kAvx2, IsaLevel::kAvx512Vnni, IsaLevel::kNeon, IsaLevel::kNeonDot};
+const IsaLevel kAllLevels[] = {IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni, IsaLevel::kNeon,
+                               IsaLevel::kNeonDot};
 const size_t kKs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 31, 33, 40};
 
 // The levels (other than reference) this CPU runs; each test sets them in turn.
@@ -136,6 +137,91 @@ TEST_CASE("f32 GEMM microkernels of every level match a naive product", "[ukerne
       INFO("gemv");
       CheckF32Gemm(isa.f32_gemv.fn, 1, static_cast<size_t>(isa.f32_gemv.nr), 200);
     }
+  }
+}
+
+// The indirect GEMM against a naive sum over its taps: each row's taps point
+// at separate buffers (NaN-padded past kc, which must not be read) or at one
+// shared zero buffer; the pointers of rows past mr are null (never read).
+void CheckF32Igemm(F32IgemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) {
+  const float kGuard = -7777.f;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (size_t taps : {size_t{1}, size_t{2}, size_t{3}, size_t{9}}) {
+    for (size_t kc : {size_t{1}, size_t{3}, size_t{4}, size_t{7}, size_t{16}, size_t{21}}) {
+      for (size_t nc : {size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{16}, size_t{17}, 2 * nr + 3}) {
+        const size_t panels = (nc + nr - 1) / nr, kk = taps * kc, c_stride = nc + 5;
+        // x[(i * taps + t) * (kc + 2) + j]: row i, tap t, channel j.
+        std::vector<float> x(max_mr * taps * (kc + 2), nan);
+        const std::vector<float> xv = RandomFloats(max_mr * taps * kc, -2.f, 2.f, seed++);
+        const std::vector<float> zeros(kc, 0.f);
+        std::vector<bool> is_zero(max_mr * taps);
+        std::mt19937 rng(seed++);
+        for (size_t r = 0; r < max_mr * taps; ++r) {
+          is_zero[r] = rng() % 4 == 0;
+          std::copy_n(xv.begin() + r * kc, kc, x.begin() + r * (kc + 2));
+        }
+        const std::vector<float> b = RandomFloats(kk * nc, -1.f, 1.f, seed++);  // b[k * nc + j]
+        const std::vector<float> bias = RandomFloats(nc, -1.f, 1.f, seed++);
+        std::vector<float> w(panels * nr * (kk + 1), 0.f);
+        for (size_t p = 0; p < panels; ++p) {
+          float* panel = w.data() + p * nr * (kk + 1);
+          for (size_t j = 0; j < nr && p * nr + j < nc; ++j) {
+            panel[j] = bias[p * nr + j];
+            for (size_t k = 0; k < kk; ++k) panel[nr + k * nr + j] = b[k * nc + p * nr + j];
+          }
+        }
+        for (size_t mr = 1; mr <= max_mr; ++mr) {
+          std::vector<const float*> ptrs(taps * max_mr, nullptr);
+          for (size_t t = 0; t < taps; ++t)
+            for (size_t i = 0; i < mr; ++i)
+              ptrs[t * max_mr + i] = is_zero[i * taps + t] ? zeros.data() : x.data() + (i * taps + t) * (kc + 2);
+          const F32MinMaxParams mm = {-0.5f * static_cast<float>(kk), 0.75f * static_cast<float>(kk)};
+          INFO("mr " << mr << " nc " << nc << " kc " << kc << " taps " << taps);
+          std::vector<float> c((max_mr + 1) * c_stride, kGuard);
+          fn(mr, nc, kc, taps, ptrs.data(), w.data(), c.data(), c_stride, &mm);
+          size_t bad = 0;
+          std::string first;
+          for (size_t i = 0; i < max_mr + 1; ++i) {
+            for (size_t j = 0; j < c_stride; ++j) {
+              const float y = c[i * c_stride + j];
+              bool ok = true;
+              double want = kGuard;
+              if (i >= mr || j >= nc) {
+                ok = y == kGuard;
+              } else {
+                double sum = bias[j], mag = std::fabs(bias[j]);
+                for (size_t t = 0; t < taps; ++t) {
+                  if (is_zero[i * taps + t]) continue;
+                  for (size_t k = 0; k < kc; ++k) {
+                    const double v = static_cast<double>(xv[(i * taps + t) * kc + k]) * b[(t * kc + k) * nc + j];
+                    sum += v;
+                    mag += std::fabs(v);
+                  }
+                }
+                want = std::min<double>(std::max<double>(sum, mm.min), mm.max);
+                ok = std::fabs(y - want) <= 4e-6 * mag + 1e-7;
+              }
+              if (!ok && bad++ == 0)
+                first = "row " + std::to_string(i) + " column " + std::to_string(j) + ": got " + std::to_string(y) +
+                        ", want " + std::to_string(want);
+            }
+          }
+          INFO(first);
+          REQUIRE(bad == 0);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("f32 indirect GEMM microkernels of every level match a naive sum over taps", "[ukernels][gemm]") {
+  for (IsaLevel l : SupportedLevels()) {
+    LevelScope scope(l);
+    const KernelIsa& isa = GetKernelIsa();
+    INFO("ISA " << isa.name);
+    REQUIRE(isa.f32_igemm.fn != nullptr);
+    CheckF32Igemm(isa.f32_igemm.fn, static_cast<size_t>(isa.f32_igemm.mr), static_cast<size_t>(isa.f32_igemm.nr),
+                  300);
   }
 }
 
