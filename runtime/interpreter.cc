@@ -102,14 +102,17 @@ Interpreter::~Interpreter() {
   std::free(owned_arena_);
 }
 
+// Zeroed by calloc, which skips the memset for memory fresh from the system
+// (the packed weights of a large model: megabytes that the packing writes
+// anyway; a memset first would fault every page in and write it twice). The
+// block is over-allocated by the alignment and the aligned address returned.
 void* Interpreter::AllocatePersistent(size_t bytes) {
   const size_t n = AlignUp(bytes == 0 ? 1 : bytes, kArenaAlignment);
-  void* p = std::aligned_alloc(kArenaAlignment, n);
-  if (p == nullptr) return nullptr;
-  std::memset(p, 0, n);
-  persistent_blocks_.push_back(p);
+  void* raw = std::calloc(1, n + kArenaAlignment - 1);
+  if (raw == nullptr) return nullptr;
+  persistent_blocks_.push_back(raw);
   persistent_bytes_ += n;
-  return p;
+  return reinterpret_cast<void*>(AlignUp(reinterpret_cast<uintptr_t>(raw), kArenaAlignment));
 }
 
 void Interpreter::FreePersistent() {

@@ -34,13 +34,12 @@ void PackGemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_str
         std::fill(dst + cols, dst + nr, 0.f);
       }
     } else {
-      // Column j of the panel is a row of B^T: read it sequentially.
-      for (size_t j = 0; j < cols; ++j) {
-        const float* s = src + j * n_stride;
-        for (size_t kk = 0; kk < k; ++kk) dst[kk * nr + j] = s[kk * k_stride];
+      // Column j of the panel is a row of B^T: the panel's rows are written in
+      // order, reading the cols rows of B^T as that many sequential streams.
+      for (size_t kk = 0; kk < k; ++kk, dst += nr) {
+        for (size_t j = 0; j < cols; ++j) dst[j] = src[j * n_stride + kk * k_stride];
+        std::fill(dst + cols, dst + nr, 0.f);
       }
-      for (size_t j = cols; j < nr; ++j)
-        for (size_t kk = 0; kk < k; ++kk) dst[kk * nr + j] = 0.f;
     }
     packed += nr * (k + 1);
   }
