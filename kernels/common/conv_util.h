@@ -98,20 +98,38 @@ Status PrepareWindow2D(const KernelContext* ctx, const Shape& in, schema::Paddin
 // The indirection rows of output row `oy` of batch `b` for depthwise kernels:
 // for each output column and each filter tap (ky, kx), a pointer to the input
 // pixel's channels (NHWC `in`), or to `pad` for taps outside the input.
-// Writes out_w * filter_h * filter_w pointers to `p`.
+// Writes out_w * filter_h * filter_w pointers to `p`. Columns whose taps all
+// lie within the input's width (the interior) take the previous column's
+// pointers moved by stride_w pixels (pad pointers of rows outside the input
+// stay), a loop the compiler vectorizes; only the edge columns compute each
+// tap.
 template <typename T>
 void FillDepthwiseRowPointers(const Window2D& g, const T* in, int64_t b, int oy, const T* pad, const T** p) {
   const int64_t y0 = static_cast<int64_t>(oy) * g.stride_h - g.pad_top;
-  for (int ox = 0; ox < g.out_w; ++ox) {
+  const size_t taps = static_cast<size_t>(g.filter_h) * static_cast<size_t>(g.filter_w);
+  const int64_t span = static_cast<int64_t>(g.filter_w - 1) * g.dilation_w;  // first to last tap, in pixels
+  auto fill_column = [&](int ox, const T** q) {
     const int64_t x0 = static_cast<int64_t>(ox) * g.stride_w - g.pad_left;
     for (int ky = 0; ky < g.filter_h; ++ky) {
       const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
       const bool row_in = y >= 0 && y < g.in_h;
       for (int kx = 0; kx < g.filter_w; ++kx) {
         const int64_t x = x0 + static_cast<int64_t>(kx) * g.dilation_w;
-        *p++ = row_in && x >= 0 && x < g.in_w ? in + ((b * g.in_h + y) * g.in_w + x) * g.in_c : pad;
+        *q++ = row_in && x >= 0 && x < g.in_w ? in + ((b * g.in_h + y) * g.in_w + x) * g.in_c : pad;
       }
     }
+  };
+  const T** prev = nullptr;  // the previous column's pointers, when it was an interior column
+  for (int ox = 0; ox < g.out_w; ++ox, p += taps) {
+    const int64_t x0 = static_cast<int64_t>(ox) * g.stride_w - g.pad_left;
+    const bool interior = x0 >= 0 && x0 + span < g.in_w;
+    if (interior && prev != nullptr) {
+      const int64_t step = static_cast<int64_t>(g.stride_w) * g.in_c;  // elements
+      for (size_t t = 0; t < taps; ++t) p[t] = prev[t] == pad ? pad : prev[t] + step;
+    } else {
+      fill_column(ox, p);
+    }
+    prev = interior ? p : nullptr;
   }
 }
 

@@ -12,11 +12,8 @@ namespace x86_f32 {
 namespace {
 
 // Clamps v to [vmin, vmax] and stores its first n (>= 1) floats (all 16 when n >= 16).
-// (The all-lanes masked forms of max and min: GCC 12 warns that the plain
-// ones' undefined pass-through operand may be used uninitialized.)
 inline void ClampStoreRow16(float* p, __m512 v, __m512 vmin, __m512 vmax, size_t n) {
-  v = _mm512_mask_max_ps(v, 0xFFFF, v, vmin);
-  v = _mm512_mask_min_ps(v, 0xFFFF, v, vmax);
+  v = _mm512_min_ps(_mm512_max_ps(v, vmin), vmax);
   if (n >= 16)
     _mm512_storeu_ps(p, v);
   else

@@ -8,13 +8,13 @@
 // 255 * 128 each) to each int32 lane without saturation, so the int32 sums are
 // the exact accumulators modulo 2^32, exact where the caller guarantees they
 // fit (kernels/optimized/qs8_conv.h). The output stage is
-// kernels/x86/qs8_requant_avx2.h.
+// kernels/x86/qs8_requant_avx512.h, 16 lanes at once.
 #include <immintrin.h>
 
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/x86/qs8_requant_avx2.h"
+#include "kernels/x86/qs8_requant_avx512.h"
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
@@ -48,7 +48,7 @@ void qs8_gemm_minmax_ukernel_4x16c4__avx512vnni(size_t mr, size_t nc, size_t kc,
   int8_t* c3 = mr > 3 ? c2 + c_stride : c2;
   const size_t kc4 = (kc + 3) & ~size_t{3};
   const size_t panel_bytes = 16 * kQS8ChannelWords * sizeof(int32_t) + kc4 * 16;
-  const qs8_avx2::OutputStage out = qs8_avx2::LoadOutputStage(params->output_zp, params->min, params->max);
+  const qs8_avx512::OutputStage16 out = qs8_avx512::LoadOutputStage16(params->output_zp, params->min, params->max);
   const uint8_t* panel = static_cast<const uint8_t*>(w);
 
   for (size_t col = 0; col < nc; col += 16, panel += panel_bytes) {
@@ -73,30 +73,15 @@ void qs8_gemm_minmax_ukernel_4x16c4__avx512vnni(size_t mr, size_t nc, size_t kc,
       acc3 = _mm512_dpbusd_epi32(acc3, LoadA4(a3 + k, n), vw);
     }
 
-    const qs8_avx2::Requant8 q0 = qs8_avx2::LoadRequant8(header, 16, 0);
-    const qs8_avx2::Requant8 q1 = qs8_avx2::LoadRequant8(header, 16, 8);
-    // Halves through memory (GCC 12 warns on its own _mm512_extracti64x4_epi64).
-    auto finish = [&](__m512i acc) {
-      alignas(64) int32_t v[16];
-      _mm512_store_si512(v, acc);
-      return qs8_avx2::PackToInt8(
-          qs8_avx2::Requantize(_mm256_load_si256(reinterpret_cast<const __m256i*>(v)), q0, out),
-          qs8_avx2::Requantize(_mm256_load_si256(reinterpret_cast<const __m256i*>(v + 8)), q1, out));
-    };
-    const __m128i r0 = finish(acc0), r1 = finish(acc1), r2 = finish(acc2), r3 = finish(acc3);
+    const qs8_avx512::Requant16 q = qs8_avx512::LoadRequant16(header, 16, 0);
+    const __m512i r0 = qs8_avx512::Requantize16(acc0, q, out), r1 = qs8_avx512::Requantize16(acc1, q, out);
+    const __m512i r2 = qs8_avx512::Requantize16(acc2, q, out), r3 = qs8_avx512::Requantize16(acc3, q, out);
     const size_t cols = nc - col < 16 ? nc - col : 16;
-    if (cols == 16) {
-      // Stored last row first: aliased rows then hold the right values.
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(c3 + col), r3);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(c2 + col), r2);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(c1 + col), r1);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(c0 + col), r0);
-    } else {
-      qs8_avx2::StoreBytes(c3 + col, r3, cols);
-      qs8_avx2::StoreBytes(c2 + col, r2, cols);
-      qs8_avx2::StoreBytes(c1 + col, r1, cols);
-      qs8_avx2::StoreBytes(c0 + col, r0, cols);
-    }
+    // Stored last row first: aliased rows then hold the right values.
+    qs8_avx512::StoreInt8(c3 + col, r3, cols);
+    qs8_avx512::StoreInt8(c2 + col, r2, cols);
+    qs8_avx512::StoreInt8(c1 + col, r1, cols);
+    qs8_avx512::StoreInt8(c0 + col, r0, cols);
   }
 }
 

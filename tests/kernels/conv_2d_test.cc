@@ -192,11 +192,16 @@ ConvCase C(int n, int h, int w, int cin, int cout, int kh, int kw, int groups = 
   return c;
 }
 
-// Each TEST_CASE runs once per kernel: `kernel` is the reference, then the
-// optimized kernel, with the CPU's best ISA level active for both.
-#define CONV_KERNELS()                                                                          \
-  const OpKernel* kernel = GENERATE(ref::Register_CONV_2D(), opt::Register_CONV_2D());          \
-  ScopedBestIsa best_isa;                                                                        \
+// Each TEST_CASE runs once per kernel and ISA level: `kernel` is the
+// reference, then the optimized kernel, each with every level this CPU runs
+// active (a level it lacks falls back to the best it has, one of another
+// architecture to the reference level).
+#define CONV_KERNELS()                                                                                          \
+  const OpKernel* kernel = GENERATE(ref::Register_CONV_2D(), opt::Register_CONV_2D());                          \
+  const IsaLevel conv_level = GENERATE(IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni, IsaLevel::kNeon, \
+                                       IsaLevel::kNeonDot);                                                       \
+  ScopedBestIsa best_isa;                                                                                        \
+  SetKernelIsaLevelForTesting(conv_level);                                                                       \
   INFO("kernel " << kernel->name << ", ISA " << GetKernelIsa().name)
 
 const std::vector<ConvCase> kCases = {
