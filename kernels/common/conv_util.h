@@ -171,8 +171,15 @@ void FillConvTilePointers(const Window2D& g, const T* in, int64_t pixel, size_t 
   const ConvTaps ct = ConvTapsOf(g);
   const size_t c = static_cast<size_t>(g.in_c);
   const int tap_w = g.dilation_w == 1 ? g.filter_w : 1;  // input pixels per tap
+  PixelPos o = SplitPixel(pixel, g.out_h, g.out_w);  // then stepped: no division per row
   for (size_t i = 0; i < rows; ++i) {
-    const PixelPos o = SplitPixel(pixel + static_cast<int64_t>(i), g.out_h, g.out_w);
+    if (i > 0 && ++o.x == g.out_w) {
+      o.x = 0;
+      if (++o.y == g.out_h) {
+        o.y = 0;
+        ++o.b;
+      }
+    }
     const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
     const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
     const T** q = p + i;

@@ -126,17 +126,24 @@ void StridedCopyN(const uint8_t* in, uint8_t* out, const StridedView& v) {
   int64_t index[kMaxRank] = {};
   int64_t offset = v.in_offset;
   const int last = v.rank - 1;
+  // The two innermost dimensions are walked as one plain 2D loop (a rank-1
+  // view as a single row), the outer ones like an odometer: a transpose whose
+  // innermost dimension is short (NCHW to NHWC: 3 channels) then costs no
+  // odometer step per few elements.
+  const int plane = last >= 1 ? last - 1 : last;  // outer dimension of the 2D loop (itself when rank 1)
+  const int64_t rows = last >= 1 ? v.count[plane] : 1, row_step = last >= 1 ? v.step[plane] : 0;
   const int64_t inner = v.count[last];
   const int64_t inner_step = v.step[last];
-  for (int64_t done = 0; done < total; done += inner) {
-    // Innermost dimension: a simple strided row.
-    int64_t o = offset;
-    for (int64_t k = 0; k < inner; ++k, o += inner_step) {
-      std::memcpy(out, in + o * static_cast<int64_t>(N), N);
-      out += N;
+  for (int64_t done = 0; done < total; done += rows * inner) {
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t o = offset + r * row_step;
+      for (int64_t k = 0; k < inner; ++k, o += inner_step) {
+        std::memcpy(out, in + o * static_cast<int64_t>(N), N);
+        out += N;
+      }
     }
     // Advance the outer dimensions like an odometer.
-    for (int d = last - 1; d >= 0; --d) {
+    for (int d = plane - 1; d >= 0; --d) {
       offset += v.step[d];
       if (++index[d] < v.count[d]) break;
       offset -= v.step[d] * v.count[d];
