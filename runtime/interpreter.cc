@@ -442,6 +442,13 @@ Status Interpreter::PlanMemory() {
 
 Status Interpreter::Invoke() {
   if (!prepared_) EDGERT_RETURN_IF_ERROR(Prepare());
+  // The pool threads spin between this invoke's ops and sleep after it.
+  struct ParkPool {
+    ThreadPool* pool;
+    ~ParkPool() {
+      if (pool != nullptr) pool->Park();
+    }
+  } park{pool_.get()};
   if (profiling_) {
     for (size_t i = 0; i < steps_.size(); ++i) {
       const auto start = std::chrono::steady_clock::now();

@@ -47,12 +47,15 @@ void RunTile2D(void* context, size_t i, size_t j, size_t count_i, size_t count_j
   loop->ReleaseSlot(slot);
 }
 
-// Pool threads go to sleep as soon as a loop ends instead of spin-waiting for
-// the next one. Spinning saves a wake-up per loop on idle cores, but the pool
-// spins for milliseconds, and when other processes keep the cores busy the
-// spinning threads take CPU time from the invoking thread (on a loaded 2-core
-// machine a model ran several times slower on 2 threads than on 1 that way).
-constexpr uint32_t kLoopFlags = PTHREADPOOL_FLAG_YIELD_WORKERS;
+// Between the loops of one invoke the pool threads spin-wait for the next
+// loop (pthreadpool's default): waking a sleeping thread costs tens of
+// microseconds, more than many ops of a small model take, and a model ran
+// slower on 2 threads than on 1 that way. When the invoke ends,
+// ThreadPool::Park puts them to sleep, so that they take no CPU time from
+// other work (pthreadpool alone would keep spinning for milliseconds).
+constexpr uint32_t kLoopFlags = 0;
+
+void NoTask(void*, size_t) {}
 
 uint64_t AllSlots(int n) { return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1; }
 
@@ -71,6 +74,14 @@ Status ThreadPool::Create(int num_threads, std::unique_ptr<ThreadPool>* out) {
 
 ThreadPool::~ThreadPool() { pthreadpool_destroy(pool_); }
 
+void ThreadPool::Park() {
+  if (!spinning_) return;
+  spinning_ = false;
+  // One item per thread with the yield flag: every thread takes part, then sleeps.
+  pthreadpool_parallelize_1d(pool_, NoTask, nullptr, static_cast<size_t>(num_threads_),
+                             PTHREADPOOL_FLAG_YIELD_WORKERS);
+}
+
 void ParallelFor1D(ThreadPool* pool, size_t range, size_t tile, ParallelTask1D task, void* arg) {
   if (tile == 0) tile = 1;
   if (pool == nullptr || range <= tile) {
@@ -78,6 +89,7 @@ void ParallelFor1D(ThreadPool* pool, size_t range, size_t tile, ParallelTask1D t
     return;
   }
   Loop<ParallelTask1D> loop{task, arg, AllSlots(pool->num_threads_)};
+  pool->spinning_ = true;
   pthreadpool_parallelize_1d_tile_1d(pool->pool_, RunTile1D, &loop, range, tile, kLoopFlags);
 }
 
@@ -92,6 +104,7 @@ void ParallelFor2D(ThreadPool* pool, size_t range_i, size_t range_j, size_t tile
     return;
   }
   Loop<ParallelTask2D> loop{task, arg, AllSlots(pool->num_threads_)};
+  pool->spinning_ = true;
   pthreadpool_parallelize_2d_tile_2d(pool->pool_, RunTile2D, &loop, range_i, range_j, tile_i, tile_j, kLoopFlags);
 }
 

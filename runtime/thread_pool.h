@@ -40,12 +40,18 @@ class ThreadPool {
 
   int num_threads() const { return num_threads_; }
 
+  // The pool threads spin-wait between loops, so that consecutive ops do not
+  // pay a wake-up each; Park puts them to sleep (the interpreter calls it at
+  // the end of every invoke). Cheap when no loop ran since the last Park.
+  void Park();
+
  private:
   friend void ParallelFor1D(ThreadPool*, size_t, size_t, ParallelTask1D, void*);
   friend void ParallelFor2D(ThreadPool*, size_t, size_t, size_t, size_t, ParallelTask2D, void*);
   ThreadPool(pthreadpool* pool, int num_threads) : pool_(pool), num_threads_(num_threads) {}
   pthreadpool* pool_;
   int num_threads_;
+  bool spinning_ = false;  // a loop ran since the last Park
 };
 
 // Runs task over tiles of `tile` items (the last may be shorter; tile 0 counts
