@@ -89,7 +89,7 @@ constexpr KernelIsa MakeAvx512VnniIsa() {
   KernelIsa isa = kAvx512Isa;
   isa.level = IsaLevel::kAvx512Vnni;
   isa.name = "avx512vnni";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__avx512vnni, 4, 16, 128};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x16c4__avx512vnni, 8, 16, 128};
   return isa;
 }
 constexpr KernelIsa kAvx512VnniIsa = MakeAvx512VnniIsa();
