@@ -141,6 +141,15 @@ struct PixelPos {
 inline PixelPos SplitPixel(int64_t pixel, int h, int w) {
   return {pixel / w / h, static_cast<int>(pixel / w % h), static_cast<int>(pixel % w)};
 }
+// Moves `o` to the next output pixel of g (row-major over batches, out_h, out_w):
+// walking a tile this way costs no division per pixel.
+inline void StepPixel(const Window2D& g, PixelPos* o) {
+  if (++o->x < g.out_w) return;
+  o->x = 0;
+  if (++o->y < g.out_h) return;
+  o->y = 0;
+  ++o->b;
+}
 
 // Indirect-GEMM taps of a convolution: with dilation_w 1 the filter_w taps
 // of a filter row read filter_w adjacent input pixels, filter_w * in_c
@@ -172,14 +181,7 @@ void FillConvTilePointers(const Window2D& g, const T* in, int64_t pixel, size_t 
   const size_t c = static_cast<size_t>(g.in_c);
   const int tap_w = g.dilation_w == 1 ? g.filter_w : 1;  // input pixels per tap
   PixelPos o = SplitPixel(pixel, g.out_h, g.out_w);  // then stepped: no division per row
-  for (size_t i = 0; i < rows; ++i) {
-    if (i > 0 && ++o.x == g.out_w) {
-      o.x = 0;
-      if (++o.y == g.out_h) {
-        o.y = 0;
-        ++o.b;
-      }
-    }
+  for (size_t i = 0; i < rows; ++i, StepPixel(g, &o)) {
     const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
     const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
     const T** q = p + i;

@@ -40,11 +40,10 @@ inline void CopyBytes(int8_t* dst, const int8_t* src, size_t n) {
   }
 }
 
-// Writes the k = KH*KW*C patch of output pixel `pixel` into dst, the input zero
+// Writes the k = KH*KW*C patch of output pixel `o` into dst, the input zero
 // point for taps outside the input. A row of taps that lies inside the input
 // with dilation 1 is one contiguous run of KW*C input bytes.
-void GatherPatch(const Window2D& g, const int8_t* in, int64_t pixel, int8_t zp, int8_t* dst) {
-  const PixelPos o = SplitPixel(pixel, g.out_h, g.out_w);
+void GatherPatch(const Window2D& g, const int8_t* in, const PixelPos& o, int8_t zp, int8_t* dst) {
   const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
   const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
   const size_t c = static_cast<size_t>(g.in_c);
@@ -127,14 +126,15 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
                      [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
                        const uint8_t* w = s.packed + (c0 / nr) * s.panel_bytes;
                        int8_t* a = s.direct ? nullptr : scratch + static_cast<size_t>(worker) * mr * k;
+                       PixelPos o = SplitPixel(static_cast<int64_t>(p0), s.window.out_h, s.window.out_w);
                        for (size_t p = p0; p < p0 + np; p += mr) {
                          const size_t rows = std::min(mr, p0 + np - p);
                          if (s.direct) {
                            s.gemm(rows, nc, k, in + p * k, k, w, out + p * oc + c0, oc, &s.params);
                            continue;
                          }
-                         for (size_t r = 0; r < rows; ++r)
-                           GatherPatch(s.window, in, static_cast<int64_t>(p + r), s.input_zp, a + r * k);
+                         for (size_t r = 0; r < rows; ++r, StepPixel(s.window, &o))
+                           GatherPatch(s.window, in, o, s.input_zp, a + r * k);
                          s.gemm(rows, nc, k, a, k, w, out + p * oc + c0, oc, &s.params);
                        }
                      });
