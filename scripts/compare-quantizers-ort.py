@@ -14,6 +14,7 @@ calibration samples:
                 not pass that option on, so this script wraps its create_calibrator).
   edgert        edgert-convert X.onnx --quantize int8 --calibration DIR
                 --calibration-method minmax | percentile | kl | mse
+                (a method written "minmax+bc" adds --bias-correction)
 Each quantized model is compared against the float model on the same held-out samples:
 cosine similarity and SNR (dB) of the logits over all samples, max |error|, top-1
 agreement (argmax of the 1000 logits equal to the float model's), and "cSNR": the SNR of
@@ -275,7 +276,9 @@ def main():
         for method in args.edgert_methods.split(","):
             ert = os.path.join(mdir, f"edgert_{method}.ert")
             t = time.time()
-            edgert.convert(src, ert, ["--quantize", "int8", "--calibration", calib_dir, "--calibration-method", method])
+            base, bc = (method[:-3], ["--bias-correction"]) if method.endswith("+bc") else (method, [])
+            edgert.convert(src, ert, ["--quantize", "int8", "--calibration", calib_dir, "--calibration-method", base]
+                           + bc)
             secs = time.time() - t
             got = edgert.run(np, ert, held_files, os.path.join(mdir, "out-" + os.path.basename(ert)[:-4]))
             rows[f"edgert {method}"] = dict(metrics(np, ref, got), bytes=os.path.getsize(ert), seconds=secs)

@@ -40,6 +40,7 @@ Status Run(const QuantizeRequest& req, std::vector<uint8_t>* ert) {
   options.int8 = req.options;
   options.auto_mixed = req.auto_mixed;
   options.mixed = req.mixed;
+  options.bias_correction = req.bias_correction;
   options.report = req.report;
   std::vector<CalibrationSample> calibration, eval;
   if (options.mode == QuantizeMode::kInt8 || (req.report && req.report_dir.empty())) {

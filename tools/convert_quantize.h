@@ -23,6 +23,7 @@ struct QuantizeRequest {
   std::string report_json;  // also write the fidelity report here
   bool report = false;
   bool auto_mixed = false;
+  bool bias_correction = false;
   size_t max_samples = 1000;
   bool quiet = false;
   CalibrationOptions calib;

@@ -98,6 +98,10 @@ void PrintHelp(FILE* f) {
                "  --fidelity-target C   automatic mixed precision: move the layer that loses the most SNR back\n"
                "                        to float32, one at a time, until every output's cosine similarity to\n"
                "                        the float model is >= C (at most --max-float-ops N, default 16)\n"
+               "  --bias-correction     int8: after quantizing, run the float and the int8 model on the\n"
+               "                        calibration samples and subtract each conv / fully connected output\n"
+               "                        channel's mean error from its bias, layer by layer (not with\n"
+               "                        --fidelity-target)\n"
                "  --report              print the fidelity of the quantized model (any mode) against the float one:\n"
                "                        per output cosine, SNR, max error, top-1 agreement, mask IoU; per\n"
                "                        layer SNR; file size before and after\n"
@@ -268,6 +272,8 @@ int main(int argc, char** argv) {
       const std::string m = argv[++i];
       if (m != "auto" && m != "off") return Usage();
       sp.store_sparse = m == "auto";
+    } else if (a == "--bias-correction") {
+      q.bias_correction = true;
     } else if (a == "--report") {
       q.report = true;
     } else if (a == "--report-samples" && i + 1 < argc) {

@@ -118,6 +118,7 @@ Status Quantize(const ert_convert_options& o, ert_converted* result) {
     q.mixed.max_float_ops = o.max_float_ops;
   }
   q.report = o.report != 0;
+  q.bias_correction = o.bias_correction != 0;
 
   std::shared_ptr<const edgert::Model> model;
   EDGERT_RETURN_IF_ERROR(edgert::Model::LoadBuffer(result->ert.data(), result->ert.size(), /*copy=*/false, &model));

@@ -126,6 +126,17 @@ TEST_CASE("convert C API: fp16, dynamic, none and the fidelity target", "[c_api]
   REQUIRE(ert_convert_buffer(f.data(), f.size(), &o, &c, err, sizeof(err)) == ERT_OK);
   CHECK(std::string(ert_converted_summary(c)).find("mixed precision: target output cosine 1 met") != std::string::npos);
   ert_converted_delete(c);
+  // Bias correction runs with int8 (here 2 samples of one value per channel:
+  // too few to correct anything) and is refused together with a fidelity target.
+  o.bias_correction = 1;
+  c = nullptr;
+  CHECK(ert_convert_buffer(f.data(), f.size(), &o, &c, err, sizeof(err)) == ERT_INVALID_ARGUMENT);
+  CHECK(std::string(err).find("bias correction") != std::string::npos);
+  CHECK(c == nullptr);
+  o.fidelity_target = 0;
+  REQUIRE(ert_convert_buffer(f.data(), f.size(), &o, &c, err, sizeof(err)) == ERT_OK);
+  CHECK(std::string(ert_converted_summary(c)).find("bias correction: 0 layers") != std::string::npos);
+  ert_converted_delete(c);
 }
 
 TEST_CASE("convert C API: bad arguments and bad models are refused with a message", "[c_api][quantizer]") {

@@ -21,31 +21,10 @@
 namespace edgert {
 namespace {
 
-CalibrationSample Sample(const std::vector<float>& x) {
-  CalibrationSample s;
-  s.inputs.emplace_back(reinterpret_cast<const uint8_t*>(x.data()),
-                        reinterpret_cast<const uint8_t*>(x.data()) + x.size() * sizeof(float));
-  return s;
-}
-
 std::vector<uint8_t> SmallFc() { return testing::SmallFcModel(); }
 
-std::vector<float> Run(const std::vector<uint8_t>& file, const std::vector<float>& x) {
-  std::shared_ptr<const Model> m;
-  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
-  OpResolver r;
-  AddReferenceKernels(&r);
-  Interpreter interp(m, &r);
-  Status s = interp.Prepare();
-  INFO(s.message());
-  REQUIRE(s.ok());
-  std::memcpy(interp.input(0)->data, x.data(), x.size() * sizeof(float));
-  s = interp.Invoke();
-  INFO(s.message());
-  REQUIRE(s.ok());
-  const Tensor* t = interp.output(0);
-  return std::vector<float>(t->data_as<float>(), t->data_as<float>() + t->NumElements());
-}
+using testing::Run;
+using testing::Sample;
 
 TEST_CASE("quantizer: int8 parameters of a small model match a hand computation", "[quantizer]") {
   const std::vector<uint8_t> f = SmallFc();

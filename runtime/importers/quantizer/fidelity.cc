@@ -7,74 +7,11 @@
 #include <map>
 #include <memory>
 
-#include "runtime/importers/optimizer/graph.h"
+#include "runtime/importers/quantizer/probe.h"
 #include "runtime/interpreter.h"
-#include "runtime/op_resolver.h"
 
 namespace edgert {
 namespace {
-
-// A model whose every activation is also an output, so all survive an invoke.
-struct Probe {
-  std::vector<uint8_t> file;
-  std::shared_ptr<const Model> model;
-  OpResolver resolver;
-  std::unique_ptr<Interpreter> interp;
-  std::map<std::string, int> by_name;  // tensor name -> index in the probe model
-  std::map<std::string, std::string> producer;
-
-  Status Init(const std::vector<uint8_t>& ert) {
-    graph::Graph g;
-    EDGERT_RETURN_IF_ERROR(graph::Graph::FromBuffer(ert.data(), ert.size(), &g));
-    for (const graph::GOp& op : g.ops)
-      for (int32_t t : op.outputs)
-        if (t >= 0 && !g.IsGraphOutput(t)) g.outputs.push_back(t);
-    std::vector<int> map;
-    EDGERT_RETURN_IF_ERROR(g.Serialize(&file, &map));
-    EDGERT_RETURN_IF_ERROR(Model::LoadBuffer(file.data(), file.size(), /*copy=*/false, &model));
-    AddDefaultKernels(&resolver);
-    interp.reset(new Interpreter(model, &resolver));
-    EDGERT_RETURN_IF_ERROR(interp->Prepare());
-    for (size_t i = 0; i < g.tensors.size(); ++i)
-      if (map[i] >= 0 && !g.tensors[i].is_constant) by_name[g.tensors[i].name] = map[i];
-    for (const NodeInfo& n : model->nodes())
-      for (int32_t t : n.outputs)
-        if (t >= 0) producer[model->tensors()[static_cast<size_t>(t)].name] = n.label;
-    return Status::Ok();
-  }
-  Status Run(const CalibrationSample& s) {
-    if (static_cast<int>(s.inputs.size()) != interp->num_inputs())
-      return Status(StatusCode::kInvalidArgument, "a sample's input count differs from the model's");
-    for (int i = 0; i < interp->num_inputs(); ++i) {
-      Tensor* in = interp->input(i);
-      if (s.inputs[static_cast<size_t>(i)].size() != in->bytes)
-        return Status::Error(StatusCode::kInvalidArgument, "sample input %d has %zu bytes; '%s' needs %zu", i,
-                             s.inputs[static_cast<size_t>(i)].size(), in->name, in->bytes);
-      std::memcpy(in->data, s.inputs[static_cast<size_t>(i)].data(), in->bytes);
-    }
-    return interp->Invoke();
-  }
-};
-
-// Tensor values as doubles (int8/uint8 dequantized per tensor).
-bool Values(const Tensor& t, std::vector<double>* v) {
-  const int64_t n = t.NumElements();
-  v->resize(static_cast<size_t>(n));
-  if (t.dtype == DType::kF32) {
-    for (int64_t i = 0; i < n; ++i) (*v)[static_cast<size_t>(i)] = t.data_as<float>()[i];
-    return true;
-  }
-  if ((t.dtype == DType::kI8 || t.dtype == DType::kU8) && t.quant.count == 1) {
-    const double s = t.quant.scale[0];
-    const int32_t zp = t.quant.zero_point[0];
-    for (int64_t i = 0; i < n; ++i) {
-      const int32_t q = t.dtype == DType::kI8 ? t.data_as<int8_t>()[i] : t.data_as<uint8_t>()[i];
-      (*v)[static_cast<size_t>(i)] = s * (q - zp);
-    }
-    return true;
-  }
-  return false;
-}
 
 struct Acc {
   double sig = 0, err = 0, dot = 0, na = 0, nb = 0, max_abs = 0;
@@ -136,7 +73,7 @@ Status CompareModels(const std::vector<uint8_t>& float_ert, const std::vector<ui
     for (const std::string& name : names) {
       const Tensor& ta = *f.interp->tensor(f.by_name[name]);
       const Tensor& tb = *q.interp->tensor(q.by_name[name]);
-      if (ta.NumElements() != tb.NumElements() || !Values(ta, &a) || !Values(tb, &b)) continue;
+      if (ta.NumElements() != tb.NumElements() || !TensorValues(ta, &a) || !TensorValues(tb, &b)) continue;
       Acc& c = acc[name];
       c.elements = ta.NumElements();
       c.quantized = tb.dtype != DType::kF32;

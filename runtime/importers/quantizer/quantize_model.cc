@@ -47,6 +47,12 @@ Status QuantizeInt8Mode(const std::vector<uint8_t>& ert, const QuantizeModelOpti
     for (const std::string& k : mr.kept_float) Appendf(&text, "  moved to float32: op writing '%s'\n", k.c_str());
   } else {
     EDGERT_RETURN_IF_ERROR(QuantizeInt8(ert, ranges, options.int8, &result->ert, &q));
+    if (options.bias_correction) {
+      BiasCorrectionReport bc;
+      EDGERT_RETURN_IF_ERROR(CorrectBiases(ert, calibration, &result->ert, &bc));
+      Appendf(&text, "bias correction: %d layers, %lld channels corrected (mean |shift| %.3g)\n", bc.corrected_layers,
+              static_cast<long long>(bc.corrected_channels), bc.mean_abs_shift);
+    }
   }
   Appendf(&text, 
       "quantized: %d ops int8 (%s calibration, %zu samples), %d QUANTIZE + %d DEQUANTIZE inserted; "
@@ -71,6 +77,9 @@ Status QuantizeModel(const std::vector<uint8_t>& f32_ert, const QuantizeModelOpt
     return Status(StatusCode::kInvalidArgument, "the fidelity report needs samples (held-out or calibration samples)");
   if (options.auto_mixed && options.mode != QuantizeMode::kInt8)
     return Status(StatusCode::kInvalidArgument, "a fidelity target (mixed precision) applies to int8 only");
+  if (options.bias_correction && (options.mode != QuantizeMode::kInt8 || options.auto_mixed))
+    return Status(StatusCode::kInvalidArgument,
+                  "bias correction applies to int8 without a fidelity target (mixed precision) only");
   switch (options.mode) {
     case QuantizeMode::kFp16: {
       Fp16Report r;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/importers/quantizer/bias_correction.h"
 #include "runtime/importers/quantizer/calibration.h"
 #include "runtime/importers/quantizer/fidelity.h"
 #include "runtime/importers/quantizer/mixed_precision.h"
@@ -29,6 +30,7 @@ struct QuantizeModelOptions {
   QuantizeOptions int8;            // int8: ops kept in float32
   bool auto_mixed = false;         // int8: keep the most sensitive ops in float until `mixed` is met
   MixedPrecisionOptions mixed;
+  bool bias_correction = false;    // int8 (not with auto_mixed): CorrectBiases on the calibration samples
   bool report = false;             // fill QuantizeModelResult::fidelity
 };
 
