@@ -69,8 +69,40 @@ std::vector<size_t> ColumnCounts(size_t nr) {
 
 // ---------------------------------------------------------------- f32
 
+// Checks an f32 microkernel's output block c (max_mr + 1 rows of c_stride
+// floats, filled with kF32Guard before the call): rows < mr and columns < nc
+// must equal clamp(sum) within the rounding of sums of at most mag, where
+// expected(i, j, &sum, &mag) gives the exact sum (bias included) and the sum
+// of its terms' magnitudes; everything else must still hold the guard.
+constexpr float kF32Guard = -7777.f;
+template <typename Expected>
+void CheckF32Block(const std::vector<float>& c, size_t c_stride, size_t max_mr, size_t mr, size_t nc,
+                   const F32MinMaxParams& mm, const Expected& expected) {
+  size_t bad = 0;
+  std::string first;
+  for (size_t i = 0; i < max_mr + 1; ++i) {
+    for (size_t j = 0; j < c_stride; ++j) {
+      const float y = c[i * c_stride + j];
+      bool ok = true;
+      double want = kF32Guard;
+      if (i >= mr || j >= nc) {
+        ok = y == kF32Guard;  // outside the output
+      } else {
+        double sum = 0, mag = 0;
+        expected(i, j, &sum, &mag);
+        want = std::min<double>(std::max<double>(sum, mm.min), mm.max);
+        ok = std::fabs(y - want) <= 4e-6 * mag + 1e-7;  // k + 1 roundings of sums of at most mag
+      }
+      if (!ok && bad++ == 0)
+        first = "row " + std::to_string(i) + " column " + std::to_string(j) + ": got " + std::to_string(y) +
+                ", want " + std::to_string(want);
+    }
+  }
+  INFO(first);
+  REQUIRE(bad == 0);
+}
+
 void CheckF32Gemm(F32GemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) {
-  const float kGuard = -7777.f;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (size_t kc : kKs) {
     for (size_t nc : ColumnCounts(nr)) {
@@ -92,34 +124,17 @@ void CheckF32Gemm(F32GemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) 
       for (size_t mr = 1; mr <= max_mr; ++mr) {
         for (const F32MinMaxParams& mm : {F32MinMaxParams{-INFINITY, INFINITY}, F32MinMaxParams{-0.5f, 0.75f}}) {
           INFO("mr " << mr << " nc " << nc << " kc " << kc << " clamp [" << mm.min << ", " << mm.max << "]");
-          std::vector<float> c((max_mr + 1) * c_stride, kGuard);
+          std::vector<float> c((max_mr + 1) * c_stride, kF32Guard);
           fn(mr, nc, kc, a.data(), a_stride, w.data(), c.data(), c_stride, &mm);
-          size_t bad = 0;
-          std::string first;
-          for (size_t i = 0; i < max_mr + 1; ++i) {
-            for (size_t j = 0; j < c_stride; ++j) {
-              const float y = c[i * c_stride + j];
-              bool ok = true;
-              double want = kGuard;
-              if (i >= mr || j >= nc) {
-                ok = y == kGuard;  // outside the output
-              } else {
-                double sum = bias[j], mag = std::fabs(bias[j]);
-                for (size_t k = 0; k < kc; ++k) {
-                  const double t = static_cast<double>(av[i * kc + k]) * b[k * nc + j];
-                  sum += t;
-                  mag += std::fabs(t);
-                }
-                want = std::min<double>(std::max<double>(sum, mm.min), mm.max);
-                ok = std::fabs(y - want) <= 4e-6 * mag + 1e-7;  // k + 1 roundings of sums of at most mag
-              }
-              if (!ok && bad++ == 0)
-                first = "row " + std::to_string(i) + " column " + std::to_string(j) + ": got " + std::to_string(y) +
-                        ", want " + std::to_string(want);
+          CheckF32Block(c, c_stride, max_mr, mr, nc, mm, [&](size_t i, size_t j, double* sum, double* mag) {
+            *sum = bias[j];
+            *mag = std::fabs(bias[j]);
+            for (size_t k = 0; k < kc; ++k) {
+              const double t = static_cast<double>(av[i * kc + k]) * b[k * nc + j];
+              *sum += t;
+              *mag += std::fabs(t);
             }
-          }
-          INFO(first);
-          REQUIRE(bad == 0);
+          });
         }
       }
     }
@@ -144,7 +159,6 @@ TEST_CASE("f32 GEMM microkernels of every level match a naive product", "[ukerne
 // at separate buffers (NaN-padded past kc, which must not be read) or at one
 // shared zero buffer; the pointers of rows past mr are null (never read).
 void CheckF32Igemm(F32IgemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) {
-  const float kGuard = -7777.f;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (size_t taps : {size_t{1}, size_t{2}, size_t{3}, size_t{9}}) {
     for (size_t kc : {size_t{1}, size_t{3}, size_t{4}, size_t{7}, size_t{16}, size_t{21}}) {
@@ -177,37 +191,20 @@ void CheckF32Igemm(F32IgemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed
               ptrs[t * max_mr + i] = is_zero[i * taps + t] ? zeros.data() : x.data() + (i * taps + t) * (kc + 2);
           const F32MinMaxParams mm = {-0.5f * static_cast<float>(kk), 0.75f * static_cast<float>(kk)};
           INFO("mr " << mr << " nc " << nc << " kc " << kc << " taps " << taps);
-          std::vector<float> c((max_mr + 1) * c_stride, kGuard);
+          std::vector<float> c((max_mr + 1) * c_stride, kF32Guard);
           fn(mr, nc, kc, taps, ptrs.data(), w.data(), c.data(), c_stride, &mm);
-          size_t bad = 0;
-          std::string first;
-          for (size_t i = 0; i < max_mr + 1; ++i) {
-            for (size_t j = 0; j < c_stride; ++j) {
-              const float y = c[i * c_stride + j];
-              bool ok = true;
-              double want = kGuard;
-              if (i >= mr || j >= nc) {
-                ok = y == kGuard;
-              } else {
-                double sum = bias[j], mag = std::fabs(bias[j]);
-                for (size_t t = 0; t < taps; ++t) {
-                  if (is_zero[i * taps + t]) continue;
-                  for (size_t k = 0; k < kc; ++k) {
-                    const double v = static_cast<double>(xv[(i * taps + t) * kc + k]) * b[(t * kc + k) * nc + j];
-                    sum += v;
-                    mag += std::fabs(v);
-                  }
-                }
-                want = std::min<double>(std::max<double>(sum, mm.min), mm.max);
-                ok = std::fabs(y - want) <= 4e-6 * mag + 1e-7;
+          CheckF32Block(c, c_stride, max_mr, mr, nc, mm, [&](size_t i, size_t j, double* sum, double* mag) {
+            *sum = bias[j];
+            *mag = std::fabs(bias[j]);
+            for (size_t t = 0; t < taps; ++t) {
+              if (is_zero[i * taps + t]) continue;
+              for (size_t k = 0; k < kc; ++k) {
+                const double v = static_cast<double>(xv[(i * taps + t) * kc + k]) * b[(t * kc + k) * nc + j];
+                *sum += v;
+                *mag += std::fabs(v);
               }
-              if (!ok && bad++ == 0)
-                first = "row " + std::to_string(i) + " column " + std::to_string(j) + ": got " + std::to_string(y) +
-                        ", want " + std::to_string(want);
             }
-          }
-          INFO(first);
-          REQUIRE(bad == 0);
+          });
         }
       }
     }
