@@ -1,10 +1,15 @@
-// MEAN optimized kernel. Covered: f32 rank-4 input reduced over exactly axes 1
-// and 2 (global average pooling of NHWC, keep_dims either way) when the ISA
-// table has the global-average microkernel: per image, each channel's pixels
-// are summed in double in input order and divided by their count, the
-// reference's arithmetic, so results are bit-identical. Every other node runs
-// the reference kernel. Images are split across threads (a channel's sum never
-// is), so all thread counts give identical results.
+// MEAN optimized kernel. Covered: rank-4 input reduced over exactly axes 1
+// and 2 (global average pooling of NHWC, keep_dims either way):
+//  - f32 when the ISA table has the global-average microkernel: per image,
+//    each channel's pixels are summed in double in input order and divided by
+//    their count, the reference's arithmetic, so results are bit-identical;
+//  - int8 / uint8 (any level): per image, each channel's pixels are summed in
+//    int32 lanes across channels (a loop the compiler vectorizes; exact while
+//    pixels x 255 fits int32, else the reference runs), then the reference's
+//    integer requantization (RequantizeSum with its folded multiplier), so
+//    results are bit-identical.
+// Every other node runs the reference kernel. Images are split across threads
+// (a channel's sum never is), so all thread counts give identical results.
 #include "kernels/common/parallel_tile.h"
 #include "kernels/common/shape_reduce.h"
 #include "kernels/dispatch.h"
@@ -18,9 +23,21 @@ namespace {
 
 struct MeanState {
   ReferenceFallback fallback;
-  F32GAvgPoolUkernelFn gavgpool = nullptr;  // nullptr: the reference kernel runs this node
+  F32GAvgPoolUkernelFn gavgpool = nullptr;  // f32 path
+  bool quantized = false;                   // int8 / uint8 path
   int batches = 0, pixels = 0, channels = 0;
 };
+
+// Per-channel int32 sums of one image's pixels, then the reference's requantization.
+template <typename T>
+void QuantizedImageMean(const T* in, size_t pixels, size_t channels, int32_t* acc, const QuantizedSumParams& q,
+                        T* out) {
+  for (size_t c = 0; c < channels; ++c) acc[c] = 0;
+  for (size_t p = 0; p < pixels; ++p, in += channels)
+    for (size_t c = 0; c < channels; ++c) acc[c] += in[c];
+  for (size_t c = 0; c < channels; ++c)
+    out[c] = static_cast<T>(RequantizeSum(acc[c], static_cast<int64_t>(pixels), q));
+}
 
 Status Prepare(KernelContext* ctx) {
   MeanState* s = nullptr;
@@ -29,18 +46,40 @@ Status Prepare(KernelContext* ctx) {
   const ReduceGeometry& g = ref_state->g;
   const Shape& is = g.in_shape;
   const KernelIsa& isa = GetKernelIsa();
-  if (isa.f32_pool.gavgpool == nullptr || ctx->input(0)->dtype != DType::kF32 || is.rank != 4 || g.reduced[0] ||
-      !g.reduced[1] || !g.reduced[2] || g.reduced[3] || g.reduce_count < 1)
+  const DType t = ctx->input(0)->dtype;
+  if (is.rank != 4 || g.reduced[0] || !g.reduced[1] || !g.reduced[2] || g.reduced[3] || g.reduce_count < 1)
     return Status::Ok();
+  const bool quantized = (t == DType::kI8 || t == DType::kU8) && g.reduce_count < (int64_t{1} << 31) / 255;
+  if (!quantized && (t != DType::kF32 || isa.f32_pool.gavgpool == nullptr)) return Status::Ok();
   s->batches = is[0];
   s->pixels = is[1] * is[2];
   s->channels = is[3];
-  s->gavgpool = isa.f32_pool.gavgpool;
+  s->quantized = quantized;
+  if (!quantized) s->gavgpool = isa.f32_pool.gavgpool;
   return Status::Ok();
 }
 
 Status Eval(KernelContext* ctx) {
   const MeanState& s = *ctx->state<MeanState>();
+  if (s.quantized) {
+    // The reference state's accumulator scratch (8 bytes per output) holds
+    // each image's int32 sums.
+    const auto* ref_state = static_cast<const SumReduceState*>(s.fallback.state);
+    int32_t* acc = static_cast<int32_t*>(ctx->scratch(ref_state->scratch));
+    const Tensor* input = ctx->input(0);
+    const size_t c = static_cast<size_t>(s.channels), pixels = static_cast<size_t>(s.pixels);
+    ctx->ParallelFor(static_cast<size_t>(s.batches), 1, [&](int, size_t start, size_t count) {
+      for (size_t b = start; b < start + count; ++b) {
+        if (input->dtype == DType::kI8)
+          QuantizedImageMean(input->data_as<int8_t>() + b * pixels * c, pixels, c, acc + b * c, ref_state->q,
+                             ctx->output(0)->data_as<int8_t>() + b * c);
+        else
+          QuantizedImageMean(input->data_as<uint8_t>() + b * pixels * c, pixels, c, acc + b * c, ref_state->q,
+                             ctx->output(0)->data_as<uint8_t>() + b * c);
+      }
+    });
+    return Status::Ok();
+  }
   if (s.gavgpool == nullptr) return s.fallback.Eval(ctx);
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();
