@@ -364,3 +364,58 @@ TEST_CASE("dynamic mode: FULLY_CONNECTED quantizes input rows at run time (hybri
 
 }  // namespace
 }  // namespace edgert
+
+namespace edgert {
+namespace {
+
+TEST_CASE("quantizer: CONCATENATION inputs take the output's range, so the int8 concat is a copy", "[quantizer]") {
+  // x [1,2] -> FC (small weights) -> a; x -> FC (large weights) -> b; CONCAT(a, b) -> y.
+  ModelBuilder mb;
+  const int x = mb.AddInput("x", DType::kF32, {1, 2});
+  const int wa = mb.AddConstant("wa", DType::kF32, {2, 2}, std::vector<float>{0.1f, 0.2f, -0.1f, 0.05f});
+  const int wb = mb.AddConstant("wb", DType::kF32, {2, 2}, std::vector<float>{3.f, -2.f, 1.f, 4.f});
+  const int a = mb.AddTensor("a", DType::kF32, {1, 2});
+  const int b = mb.AddTensor("b", DType::kF32, {1, 2});
+  const int y = mb.AddTensor("y", DType::kF32, {1, 4});
+  for (auto [w, out] : {std::pair<int, int>{wa, a}, std::pair<int, int>{wb, b}})
+    mb.AddOp(schema::OpType_FULLY_CONNECTED, {x, w, -1}, {out}, schema::OpOptions_FullyConnectedOptions,
+             schema::CreateFullyConnectedOptions(mb.fbb()).Union());
+  mb.AddOp(schema::OpType_CONCATENATION, {a, b}, {y}, schema::OpOptions_ConcatenationOptions,
+           schema::CreateConcatenationOptions(mb.fbb(), 1).Union());
+  mb.MarkOutput(y);
+  const std::vector<uint8_t> f = mb.Finish();
+  std::vector<CalibrationSample> samples;
+  for (int i = 0; i < 5; ++i) samples.push_back(Sample({0.3f * static_cast<float>(i) - 0.6f, 0.5f - 0.2f * i}));
+  std::vector<TensorRange> ranges;
+  REQUIRE(Calibrate(f, samples, CalibrationOptions(), &ranges).ok());
+  // The calibrated ranges differ: a's is much narrower than b's.
+  REQUIRE(ranges[static_cast<size_t>(a)].max - ranges[static_cast<size_t>(a)].min <
+          0.2f * (ranges[static_cast<size_t>(b)].max - ranges[static_cast<size_t>(b)].min));
+  std::vector<uint8_t> q;
+  REQUIRE(QuantizeInt8(f, ranges, QuantizeOptions(), &q, nullptr).ok());
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(q.data(), q.size(), true, &m).ok());
+  int concats = 0;
+  for (const NodeInfo& n : m->nodes()) {
+    if (n.type != schema::OpType_CONCATENATION) continue;
+    ++concats;
+    const TensorInfo& out = m->tensors()[static_cast<size_t>(n.outputs[0])];
+    REQUIRE(out.dtype == DType::kI8);
+    for (int32_t t : n.inputs) {
+      const TensorInfo& in = m->tensors()[static_cast<size_t>(t)];
+      INFO("input " << in.name);
+      REQUIRE(in.dtype == DType::kI8);
+      CHECK(in.scale == out.scale);
+      CHECK(in.zero_point == out.zero_point);
+    }
+  }
+  CHECK(concats == 1);
+  // And the int8 model still computes the concatenation.
+  const std::vector<float> x0 = {0.4f, -0.3f};
+  const std::vector<float> want = Run(f, x0), got = Run(q, x0);
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(0.05));
+}
+
+}  // namespace
+}  // namespace edgert

@@ -354,7 +354,23 @@ Status QuantizeInt8(const std::vector<uint8_t>& in, const std::vector<TensorRang
     return Status::Error(StatusCode::kInvalidArgument, "%zu calibrated ranges for a model of %zu tensors",
                          ranges.size(), g.tensors.size());
   rep.constant_bytes_before = ConstantBytes(g);
-  Quantizer q(&g, ranges, options, &rep);
+  // The activations a CONCATENATION joins take its output's range (the union
+  // of theirs under min/max calibration), as TFLite's converter does: the
+  // int8 concatenation is then a plain copy instead of a requantization of
+  // every value, at the cost of a coarser step for the narrower inputs.
+  std::vector<TensorRange> adjusted = ranges;
+  for (const graph::GOp& op : g.ops) {
+    if (op.dead || op.type != schema::OpType_CONCATENATION || op.outputs.empty() || op.outputs[0] < 0) continue;
+    const TensorRange& r = ranges[static_cast<size_t>(op.outputs[0])];
+    if (!r.valid) continue;
+    for (int32_t t : op.inputs) {
+      if (t < 0 || g.tensors[static_cast<size_t>(t)].is_constant || !adjusted[static_cast<size_t>(t)].valid) continue;
+      TensorRange& a = adjusted[static_cast<size_t>(t)];
+      a.min = std::min(a.min, r.min);
+      a.max = std::max(a.max, r.max);
+    }
+  }
+  Quantizer q(&g, adjusted, options, &rep);
   EDGERT_RETURN_IF_ERROR(q.Run());
   rep.constant_bytes_after = ConstantBytes(g);
   return g.Serialize(out);
