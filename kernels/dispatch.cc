@@ -73,13 +73,17 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  qs8_f32_vcvt_ukernel_x16__avx2, qu8_f32_vcvt_ukernel_x16__avx2,
                                  qs8_avgpool_minmax_ukernel_c16__avx2, qu8_avgpool_minmax_ukernel_c16__avx2}};
 
-// The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows).
+// The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows) and
+// int8 ADD / SUB / MUL kernels.
 constexpr KernelIsa MakeAvx512Isa() {
   KernelIsa isa = kAvx2Isa;
   isa.level = IsaLevel::kAvx512;
   isa.name = "avx512";
   isa.f32_gemm = {f32_gemm_minmax_ukernel_7x16__avx512f, 7, 16};
   isa.f32_igemm = {f32_igemm_minmax_ukernel_7x16__avx512f, 7, 16};
+  isa.qs8_vadd = qs8_vadd_minmax_ukernel_x16__avx512f;
+  isa.qs8_vbinary = {qs8_vaddc_minmax_ukernel_x16__avx512f, qs8_vmul_minmax_ukernel_x16__avx512f,
+                     qs8_vmulc_minmax_ukernel_x16__avx512f};
   return isa;
 }
 constexpr KernelIsa kAvx512Isa = MakeAvx512Isa();

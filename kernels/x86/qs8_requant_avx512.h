@@ -19,6 +19,8 @@
 
 #include <immintrin.h>
 
+#include <climits>
+#include <cstddef>
 #include <cstdint>
 
 namespace edgert {
@@ -35,14 +37,11 @@ struct Requant16 {
   __m512i shift_even, shift_odd;                         // 31 + r
 };
 
-// From a packed group of n channels (QS8ConvParams layout: n acc0, n
-// multipliers, n left, n right), lanes first .. first + 15.
-inline Requant16 LoadRequant16(const int32_t* group, size_t n, size_t first) {
+// From per-lane multipliers, left shifts and right shifts.
+inline Requant16 MakeRequant16(__m512i m, __m512i left, __m512i r) {
   Requant16 q;
-  const __m512i m = _mm512_loadu_si512(group + n + first);
-  q.left = _mm512_loadu_si512(group + 2 * n + first);
-  const __m512i r = _mm512_loadu_si512(group + 3 * n + first);
-  q.any_left = _mm512_test_epi32_mask(q.left, q.left) != 0;
+  q.left = left;
+  q.any_left = _mm512_test_epi32_mask(left, left) != 0;
   const __m512i lo32 = _mm512_set1_epi64(0xFFFFFFFFll);
   q.m_even = m;
   q.m_odd = _mm512_srli_epi64(m, 32);
@@ -61,6 +60,19 @@ inline Requant16 LoadRequant16(const int32_t* group, size_t n, size_t first) {
   return q;
 }
 
+// From a packed group of n channels (QS8ConvParams layout: n acc0, n
+// multipliers, n left, n right), lanes first .. first + 15.
+inline Requant16 LoadRequant16(const int32_t* group, size_t n, size_t first) {
+  return MakeRequant16(_mm512_loadu_si512(group + n + first), _mm512_loadu_si512(group + 2 * n + first),
+                       _mm512_loadu_si512(group + 3 * n + first));
+}
+
+// One multiplier and shift (MultiplyByQuantizedMultiplier's) in every lane.
+inline Requant16 UniformRequant16(int32_t multiplier, int32_t shift) {
+  return MakeRequant16(_mm512_set1_epi32(multiplier), _mm512_set1_epi32(shift > 0 ? shift : 0),
+                       _mm512_set1_epi32(shift > 0 ? 0 : -shift));
+}
+
 // Output stage constants: the clamp range moved before the zero point is
 // added ([min - zp, max - zp]) and the zero point.
 struct OutputStage16 {
@@ -70,8 +82,8 @@ inline OutputStage16 LoadOutputStage16(int32_t output_zp, int32_t min, int32_t m
   return {_mm512_set1_epi32(min - output_zp), _mm512_set1_epi32(max - output_zp), _mm512_set1_epi32(output_zp)};
 }
 
-// The 16 results of requantizing acc, as int32 lanes within [min, max].
-inline __m512i Requantize16(__m512i acc, const Requant16& q, const OutputStage16& o) {
+// MultiplyByQuantizedMultiplier of each lane of acc.
+inline __m512i MultiplyByQuantizedMultiplier16(__m512i acc, const Requant16& q) {
   __m512i x = acc;
   if (q.any_left) {  // saturating left shift: where shifting back does not restore acc, it overflowed
     const __m512i shifted = _mm512_sllv_epi32(acc, q.left);
@@ -91,7 +103,12 @@ inline __m512i Requantize16(__m512i acc, const Requant16& q, const OutputStage16
                                                       q.b_neg_odd)),
       q.shift_odd);
   // y fits int32 (it is at most |x| * m / 2^31): take the low words.
-  const __m512i y = _mm512_mask_blend_epi32(0xAAAA, y_even, _mm512_slli_epi64(y_odd, 32));
+  return _mm512_mask_blend_epi32(0xAAAA, y_even, _mm512_slli_epi64(y_odd, 32));
+}
+
+// The 16 results of requantizing acc, as int32 lanes within [min, max].
+inline __m512i Requantize16(__m512i acc, const Requant16& q, const OutputStage16& o) {
+  const __m512i y = MultiplyByQuantizedMultiplier16(acc, q);
   const __m512i clamped = _mm512_min_epi32(_mm512_max_epi32(y, o.lo), o.hi);
   return _mm512_add_epi32(clamped, o.zp);
 }

@@ -128,6 +128,15 @@ void qs8_vadd_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* 
 // QS8VMulUkernelFn; the c kernels read b[0] only).
 void qs8_vaddc_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                         const QS8AddParams* params);
+// int8 ADD / SUB and MUL with AVX-512 F (-mavx512f; the avx512 levels select them).
+void qs8_vadd_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                          const QS8AddParams* params);
+void qs8_vaddc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                           const QS8AddParams* params);
+void qs8_vmul_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                          const QS8MulParams* params);
+void qs8_vmulc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                           const QS8MulParams* params);
 void qs8_vmul_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                        const QS8MulParams* params);
 void qs8_vmulc_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
