@@ -83,9 +83,25 @@ void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t 
       store(output + 2 * channels + c, a2l, a2h);
       store(output + 3 * channels + c, a3l, a3h);
     }
-    if (full < channels)  // the channel tail of each of the 4 pixels
+    if (channels - full == 8) {  // a tail of exactly 8 channels (24, 40, 56, ...): 4 pixels too
+      __m256 a0 = _mm256_loadu_ps(wg);
+      __m256 a1 = a0, a2 = a0, a3 = a0;
+      const float* wt = wg + 16;
+      for (size_t t = 0; t < taps; ++t, wt += 16) {
+        const __m256 wl = _mm256_loadu_ps(wt);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(in0[t] + full), wl, a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(in1[t] + full), wl, a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(in2[t] + full), wl, a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(in3[t] + full), wl, a3);
+      }
+      _mm256_storeu_ps(output + full, _mm256_min_ps(_mm256_max_ps(a0, vmin), vmax));
+      _mm256_storeu_ps(output + channels + full, _mm256_min_ps(_mm256_max_ps(a1, vmin), vmax));
+      _mm256_storeu_ps(output + 2 * channels + full, _mm256_min_ps(_mm256_max_ps(a2, vmin), vmax));
+      _mm256_storeu_ps(output + 3 * channels + full, _mm256_min_ps(_mm256_max_ps(a3, vmin), vmax));
+    } else if (full < channels) {  // other tails: each of the 4 pixels alone
       for (int k = 0; k < 4; ++k)
         f32_dwconv_tail(taps, input + k * taps, full, channels, wg, output + k * channels + full, vmin, vmax);
+    }
     output += 4 * channels;
   }
   for (size_t p = 0; p < pixels; ++p, input += taps) {
