@@ -119,12 +119,16 @@ void FillDepthwiseRowPointers(const Window2D& g, const T* in, int64_t b, int oy,
       }
     }
   };
+  // Whether every filter row of this output row lies inside the input (no pad rows).
+  const bool rows_in = y0 >= 0 && y0 + static_cast<int64_t>(g.filter_h - 1) * g.dilation_h < g.in_h;
+  const int64_t step = static_cast<int64_t>(g.stride_w) * g.in_c;  // elements from one column to the next
   const T** prev = nullptr;  // the previous column's pointers, when it was an interior column
   for (int ox = 0; ox < g.out_w; ++ox, p += taps) {
     const int64_t x0 = static_cast<int64_t>(ox) * g.stride_w - g.pad_left;
     const bool interior = x0 >= 0 && x0 + span < g.in_w;
-    if (interior && prev != nullptr) {
-      const int64_t step = static_cast<int64_t>(g.stride_w) * g.in_c;  // elements
+    if (interior && prev != nullptr && rows_in) {
+      for (size_t t = 0; t < taps; ++t) p[t] = prev[t] + step;
+    } else if (interior && prev != nullptr) {
       for (size_t t = 0; t < taps; ++t) p[t] = prev[t] == pad ? pad : prev[t] + step;
     } else {
       fill_column(ox, p);
