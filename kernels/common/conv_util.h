@@ -185,10 +185,22 @@ void FillConvTilePointers(const Window2D& g, const T* in, int64_t pixel, size_t 
   const size_t c = static_cast<size_t>(g.in_c);
   const int tap_w = g.dilation_w == 1 ? g.filter_w : 1;  // input pixels per tap
   PixelPos o = SplitPixel(pixel, g.out_h, g.out_w);  // then stepped: no division per row
+  // A pixel whose taps all lie within the input's width, after such a pixel
+  // of the same output row, takes its pointers moved by stride_w pixels (pad
+  // pointers of rows outside the input stay).
+  const int64_t span = static_cast<int64_t>(g.filter_w - 1) * g.dilation_w;
+  const int64_t step = static_cast<int64_t>(g.stride_w) * g.in_c;
+  bool prev_interior = false;
   for (size_t i = 0; i < rows; ++i, StepPixel(g, &o)) {
     const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
     const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
+    const bool interior = x0 >= 0 && x0 + span < g.in_w;
     const T** q = p + i;
+    if (interior && prev_interior && o.x > 0) {
+      for (size_t t = 0; t < ct.taps; ++t) q[t * mr] = q[t * mr - 1] == padding ? padding : q[t * mr - 1] + step;
+      continue;
+    }
+    prev_interior = interior;
     T* copy = edge + i * ct.taps * ct.tap_values;
     for (int ky = 0; ky < g.filter_h; ++ky) {
       const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
