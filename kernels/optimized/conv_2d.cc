@@ -27,8 +27,10 @@
 // Threads: the output is split into tiles of whole MR-pixel groups x whole
 // NR-channel panels (sizes chosen in prepare), run by ctx->ParallelFor2D; each
 // indirect tile writes its pointers into its worker's slice of the scratch
-// (num_threads slices). Every output value is computed by the same microkernel arithmetic
-// whatever the tiling, so all thread counts give identical results.
+// (num_threads slices). Within a tile, the columns are walked in blocks whose
+// packed weights fit the cache (GemmColumnBlock), all pixel groups per block.
+// Every output value is computed by the same microkernel arithmetic whatever
+// the tiling, so all thread counts give identical results.
 #include <algorithm>
 
 #include "kernels/common/conv_util.h"
