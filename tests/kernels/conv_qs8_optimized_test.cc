@@ -168,7 +168,7 @@ long FirstDifference(const std::vector<int8_t>& a, const std::vector<int8_t>& b)
   return -1;
 }
 
-void CheckCases(bool depthwise, uint32_t seed, int count) {
+void CheckCases(bool depthwise, uint32_t seed, int count, const std::vector<int>& thread_counts = {1, 2, 3}) {
   const OpKernel* ref = depthwise ? ref::Register_DEPTHWISE_CONV_2D() : ref::Register_CONV_2D();
   const OpKernel* opt = depthwise ? opt::Register_DEPTHWISE_CONV_2D() : opt::Register_CONV_2D();
   std::mt19937 rng(seed);
@@ -180,7 +180,7 @@ void CheckCases(bool depthwise, uint32_t seed, int count) {
     for (int level = 0; level <= static_cast<int>(DetectedIsaLevel()); ++level) {
       SetKernelIsaLevelForTesting(static_cast<IsaLevel>(level));
       INFO("ISA " << GetKernelIsa().name);
-      for (int threads : {1, 2, 3}) {
+      for (int threads : thread_counts) {
         INFO("threads " << threads);
         const std::vector<int8_t> got = Run(opt, c, threads);
         REQUIRE(got.size() == want.size());
@@ -202,6 +202,14 @@ TEST_CASE("CONV_2D int8 optimized matches the reference exactly", "[kernels][con
 
 TEST_CASE("DEPTHWISE_CONV_2D int8 optimized matches the reference exactly", "[kernels][depthwise_conv_2d][qs8]") {
   CheckCases(true, 7002, 80);
+}
+
+// The same on one thread only, without the [qs8] tag: scripts/test-arm.sh runs
+// it under emulation (it leaves out the multithreaded cases), so the aarch64
+// int8 depthwise microkernels run through the op there too.
+TEST_CASE("DEPTHWISE_CONV_2D int8 optimized matches the reference exactly, single-threaded",
+          "[kernels][depthwise_conv_2d]") {
+  CheckCases(true, 7003, 80, {1});
 }
 
 // The int8 paths really run (they pack the weights: int16, or int8 for the
