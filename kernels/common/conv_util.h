@@ -197,7 +197,8 @@ void FillConvTilePointers(const Window2D& g, const T* in, int64_t pixel, size_t 
     const bool interior = x0 >= 0 && x0 + span < g.in_w;
     const T** q = p + i;
     if (interior && prev_interior && o.x > 0) {
-      for (size_t t = 0; t < ct.taps; ++t) q[t * mr] = q[t * mr - 1] == padding ? padding : q[t * mr - 1] + step;
+      const T** prev = q - 1;  // the previous pixel's pointers
+      for (size_t t = 0; t < ct.taps; ++t) q[t * mr] = prev[t * mr] == padding ? padding : prev[t * mr] + step;
       continue;
     }
     prev_interior = interior;
