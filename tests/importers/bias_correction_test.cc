@@ -25,8 +25,10 @@ using testing::Sample;
 
 constexpr int kHw = 6, kC = 4;
 
-// x [1,6,6,4] -> CONV_2D 1x1 (w [2,1,1,4], b [2]) -> y [1,6,6,2].
-std::vector<uint8_t> ShiftedConvModel() {
+// x [1,6,6,4] -> CONV_2D 1x1 (w [2,1,1,4], b [2]) -> h -> RELU -> y [1,6,6,2]
+// (the conv's output is not the model output, whose layer keeps its bias;
+// h is positive, so the RELU passes it on).
+std::vector<uint8_t> ShiftedConvModel(bool conv_writes_output = false) {
   ModelBuilder b;
   const int x = b.AddInput("x", DType::kF32, {1, kHw, kHw, kC});
   // Channel 0: 1.0 sets the scale 1/127; 0.003 rounds to 0 (0.38 of a step).
@@ -34,9 +36,11 @@ std::vector<uint8_t> ShiftedConvModel() {
   const int w = b.AddConstant("w", DType::kF32, {2, 1, 1, kC},
                               std::vector<float>{1.f, 0.003f, 0.003f, 0.003f, 0.5f, -0.25f, 0.75f, 1.f});
   const int bias = b.AddConstant("b", DType::kF32, {2}, std::vector<float>{0.05f, -0.1f});
-  const int y = b.AddTensor("y", DType::kF32, {1, kHw, kHw, 2});
-  b.AddOp(schema::OpType_CONV_2D, {x, w, bias}, {y}, schema::OpOptions_Conv2DOptions,
+  const int h = b.AddTensor("h", DType::kF32, {1, kHw, kHw, 2});
+  const int y = conv_writes_output ? h : b.AddTensor("y", DType::kF32, {1, kHw, kHw, 2});
+  b.AddOp(schema::OpType_CONV_2D, {x, w, bias}, {h}, schema::OpOptions_Conv2DOptions,
           schema::CreateConv2DOptions(b.fbb(), schema::Padding_VALID, 1, 1).Union());
+  if (!conv_writes_output) b.AddOp(schema::OpType_RELU, {h}, {y});
   b.MarkOutput(y);
   return b.Finish();
 }
@@ -95,6 +99,21 @@ TEST_CASE("bias correction removes the mean shift that weight rounding leaves", 
   // about 6e-5) plus what the samples' mean leaves: a tenth of what it was.
   CHECK(std::fabs(after[0]) < 0.1 * std::fabs(before[0]));
   CHECK(std::fabs(after[1]) <= std::fabs(before[1]) + 1e-3);
+}
+
+TEST_CASE("bias correction: a layer writing a model output keeps its bias", "[quantizer][bias_correction]") {
+  const std::vector<uint8_t> f = ShiftedConvModel(true);
+  std::vector<CalibrationSample> calib;
+  for (const auto& x : Inputs(8, 1)) calib.push_back(Sample(x));
+  std::vector<TensorRange> ranges;
+  REQUIRE(Calibrate(f, calib, CalibrationOptions(), &ranges).ok());
+  std::vector<uint8_t> q;
+  REQUIRE(QuantizeInt8(f, ranges, QuantizeOptions(), &q, nullptr).ok());
+  std::vector<uint8_t> corrected = q;
+  BiasCorrectionReport report;
+  REQUIRE(CorrectBiases(f, calib, &corrected, &report).ok());
+  CHECK(report.corrected_layers == 0);
+  CHECK(corrected == q);
 }
 
 TEST_CASE("bias correction: a model without int8 weighted layers is left as it is", "[quantizer][bias_correction]") {

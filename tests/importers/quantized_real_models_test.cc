@@ -216,8 +216,8 @@ TEST_CASE("int8 selfie segmentation keeps the float32 mask on the photograph", "
     if (method == CalibrationMethod::kMinMax) plain_iou = iou;
   }
   // Bias correction (minmax ranges): measured IoU 0.969 (0.956 without). On
-  // held-out photographs it also helps (edgert-convert --bias-correction with 13
-  // other photographs, evaluated on this one: 0.969 -> 0.974).
+  // held-out photographs it helps more (edgert-convert --bias-correction with 13
+  // other photographs, evaluated on this one: 0.969 -> 0.985).
   const std::vector<float> got = RunModel(QuantizeInt8With(f32, CalibrationMethod::kMinMax, calib, true), test)[0];
   const double iou = MaskIoU(want, got);
   INFO("minmax + bias correction: mask IoU " << iou << " (without: " << plain_iou << ")");
@@ -245,13 +245,12 @@ TEST_CASE("int8 face detection keeps the float32 face box on the photograph", "[
     INFO(CalibrationMethodName(method) << ": face box IoU " << iou);
     CHECK(iou >= 0.95);
   }
-  // Bias correction (minmax ranges): measured IoU 0.953, below the 0.981 of
-  // minmax alone: the correction is fitted to 16 crops of this one photograph
-  // and the suppressed box is sensitive to a few anchors' scores. It is
-  // therefore an option, not the default.
+  // Bias correction (minmax ranges): measured IoU 0.983 (0.981 without). (Before
+  // channels needed a significant shift to be corrected, and before the output
+  // layers were left alone, it gave 0.953: fitted to noise.)
   const std::vector<std::vector<float>> got =
       RunModel(QuantizeInt8With(f32, CalibrationMethod::kMinMax, calib, true), test);
   const double iou = BoxIoU(fb, FaceBox(got[0], got[1]));
   INFO("minmax + bias correction: face box IoU " << iou);
-  CHECK(iou >= 0.94);
+  CHECK(iou >= 0.95);
 }

@@ -73,7 +73,7 @@ Status CorrectBiases(const std::vector<uint8_t>& float_ert, const std::vector<Ca
   EDGERT_RETURN_IF_ERROR(q->Init(*quantized_ert));
   bool changed = false;  // g differs from what q runs
   double shift_sum = 0.0;
-  std::vector<double> a, b, sum;
+  std::vector<double> a, b, sum, sum_sq;
   std::vector<int64_t> count;
   for (const Layer& l : layers) {
     const graph::GTensor& out = g.tensors[static_cast<size_t>(l.output)];
@@ -84,7 +84,8 @@ Status CorrectBiases(const std::vector<uint8_t>& float_ert, const std::vector<Ca
     if (f.Find(float_name) == nullptr && float_name.size() > suffix.size() &&
         float_name.compare(float_name.size() - suffix.size(), suffix.size(), suffix) == 0)
       float_name.resize(float_name.size() - suffix.size());
-    if (f.Find(float_name) == nullptr) continue;  // no float counterpart
+    // Layers writing a model output keep their bias (see the header).
+    if (f.Find(float_name) == nullptr || float_name != out.name) continue;
     if (changed) {  // g stays the master copy (its indices are the layers'); q runs its latest form
       EDGERT_RETURN_IF_ERROR(g.Serialize(quantized_ert));
       q.reset(new Probe);
@@ -98,6 +99,7 @@ Status CorrectBiases(const std::vector<uint8_t>& float_ert, const std::vector<Ca
     const double q_lo = scale * (-128 - out.quant.zero_point[0]), q_hi = scale * (127 - out.quant.zero_point[0]);
     const size_t channels = static_cast<size_t>(out.shape.back());
     sum.assign(channels, 0.0);
+    sum_sq.assign(channels, 0.0);
     count.assign(channels, 0);
     for (size_t si = 0; si < used; ++si) {
       const CalibrationSample& s = samples[si * samples.size() / used];
@@ -110,7 +112,9 @@ Status CorrectBiases(const std::vector<uint8_t>& float_ert, const std::vector<Ca
         break;
       for (size_t i = 0; i < a.size(); ++i) {
         if (!(a[i] > lo && a[i] < hi) || b[i] <= q_lo || b[i] >= q_hi) continue;
-        sum[i % channels] += b[i] - a[i];
+        const double e = b[i] - a[i];
+        sum[i % channels] += e;
+        sum_sq[i % channels] += e * e;
         ++count[i % channels];
       }
     }
@@ -118,7 +122,12 @@ Status CorrectBiases(const std::vector<uint8_t>& float_ert, const std::vector<Ca
     int64_t corrected = 0;
     for (size_t c = 0; c < channels; ++c) {
       if (count[c] < kMinBiasCorrectionElements) continue;
-      const double mean = sum[c] / static_cast<double>(count[c]);
+      const double n = static_cast<double>(count[c]);
+      const double mean = sum[c] / n;
+      // Only a shift well outside the noise of its estimate: |mean| at least
+      // kBiasCorrectionSignificance standard errors.
+      const double variance = std::max(sum_sq[c] / n - mean * mean, 0.0);
+      if (std::fabs(mean) < kBiasCorrectionSignificance * std::sqrt(variance / n)) continue;
       const double bias_scale = bias.quant.scale.size() == 1 ? bias.quant.scale[0] : bias.quant.scale[c];
       if (!(bias_scale > 0)) continue;
       const double steps = std::nearbyint(mean / bias_scale);

@@ -11,8 +11,14 @@
 // Only elements the fused activation leaves unclamped in the float model and
 // that are not at the int8 limits in the quantized one are counted: the
 // error of a clamped value says nothing about the pre-activation shift.
-// Channels with fewer than kMinBiasCorrectionElements such elements keep
-// their bias.
+// Layers whose output is a model output keep their bias: correcting
+// mobilenet_v2's 1000 logits, one value per sample each, cost 1.8 dB of SNR
+// on held-out photographs (41.3 -> 39.5 dB) where every other layer's
+// correction gained 0.8. Channels with fewer than kMinBiasCorrectionElements
+// such elements keep their bias, and so do channels whose mean error is within
+// kBiasCorrectionSignificance standard errors of zero: a shift estimated from
+// few values (a classifier's logits: one per sample) would be fitted to the
+// calibration samples rather than to the quantization.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +30,7 @@
 namespace edgert {
 
 constexpr int64_t kMinBiasCorrectionElements = 16;
+constexpr double kBiasCorrectionSignificance = 3.0;
 // Samples used at most, evenly spaced over the calibration set: each layer
 // runs both models on every sample used, so the cost is layers x samples x
 // two invokes.
