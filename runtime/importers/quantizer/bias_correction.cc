@@ -77,15 +77,11 @@ Status CorrectBiases(const std::vector<uint8_t>& float_ert, const std::vector<Ca
   std::vector<int64_t> count;
   for (const Layer& l : layers) {
     const graph::GTensor& out = g.tensors[static_cast<size_t>(l.output)];
-    // The float model's name of the tensor: the same, or without the "/int8"
-    // the quantizer appends to the int8 form of a model output.
-    std::string float_name = out.name;
-    const std::string suffix = "/int8";
-    if (f.Find(float_name) == nullptr && float_name.size() > suffix.size() &&
-        float_name.compare(float_name.size() - suffix.size(), suffix.size(), suffix) == 0)
-      float_name.resize(float_name.size() - suffix.size());
-    // Layers writing a model output keep their bias (see the header).
-    if (f.Find(float_name) == nullptr || float_name != out.name) continue;
+    // The float model has the tensor under the same name, except where the
+    // layer writes a model output (the quantizer names that int8 tensor
+    // "<output>/int8"): those layers keep their bias (see the header).
+    const std::string& float_name = out.name;
+    if (f.Find(float_name) == nullptr) continue;
     if (changed) {  // g stays the master copy (its indices are the layers'); q runs its latest form
       EDGERT_RETURN_IF_ERROR(g.Serialize(quantized_ert));
       q.reset(new Probe);
