@@ -6,6 +6,8 @@
 // Run:   build/bin/edgert_microbench --benchmark_filter=f32_
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_util.h"
+
 #include <random>
 #include <string>
 
@@ -20,13 +22,7 @@ using namespace edgert;
 
 namespace {
 
-std::vector<float> Random(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using bench::Random;
 
 // SAME-padded stride-1 conv (depthwise: multiplier 1) on a [1, hw, hw, cin] input.
 std::vector<uint8_t> BuildConvModel(bool depthwise, int hw, int cin, int cout, int k) {

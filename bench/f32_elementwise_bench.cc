@@ -6,6 +6,8 @@
 // Run:   build/bin/edgert_microbench --benchmark_filter=f32_elementwise
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_util.h"
+
 #include <random>
 #include <string>
 
@@ -20,13 +22,8 @@ using namespace edgert;
 
 namespace {
 
-std::vector<float> Random(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-4.f, 4.f);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+// Inputs in [-4, 4).
+std::vector<float> Random(size_t n, uint32_t seed) { return bench::Random(n, seed, -4.f, 4.f); }
 
 struct OpCase {
   schema::OpType type;

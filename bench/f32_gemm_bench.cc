@@ -7,6 +7,8 @@
 // Run:   build/bin/edgert_microbench --benchmark_filter='f32_(fully|batch|gemm)'
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_util.h"
+
 #include <limits>
 #include <random>
 #include <string>
@@ -22,13 +24,7 @@ using namespace edgert;
 
 namespace {
 
-std::vector<float> Random(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using bench::Random;
 
 // Prepares `file` with the reference kernels, FULLY_CONNECTED and BATCH_MATMUL
 // optimized when `optimized`, runs it in the benchmark loop and labels it.

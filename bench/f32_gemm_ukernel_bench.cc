@@ -8,6 +8,8 @@
 // Run:   build/bin/edgert_microbench --benchmark_filter='f32_(fma_peak|gemm_ukernel_tile)'
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_util.h"
+
 #include <chrono>
 #include <limits>
 #include <random>
@@ -79,13 +81,7 @@ void BM_f32_fma_peak(benchmark::State& state) {
 BENCHMARK(BM_f32_fma_peak)->ArgName("lanes")->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond);
 #endif
 
-std::vector<float> Random(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using bench::Random;
 
 // range(0): ISA level (IsaLevel value); range(1..2): K, N. One call computes
 // MR full rows x N columns; the packed B (K x N) and A stay in cache.

@@ -7,6 +7,8 @@
 // Run:   build/bin/edgert_microbench --benchmark_filter=f32_pool
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_util.h"
+
 #include <random>
 #include <string>
 
@@ -21,13 +23,7 @@ using namespace edgert;
 
 namespace {
 
-std::vector<float> Random(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using bench::Random;
 
 enum Op { kPadChannels, kPadSpatial, kMaxPool, kAvgPool, kMean, kResize, kTransposeConv, kTransposeConvToOne };
 const char* const kOpNames[] = {"pad_channels", "pad_spatial", "max_pool", "avg_pool", "mean", "resize", "tconv",

@@ -29,29 +29,15 @@
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
 #include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/ukernel_test_util.h"
 
 namespace edgert {
 namespace {
 
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
-const IsaLevel kAllLevels[] = {IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni, IsaLevel::kNeon,
-                               IsaLevel::kNeonDot};
 const size_t kTaps[] = {1, 2, 3, 4, 5, 9, 25};
 const size_t kPixels[] = {1, 3};
-
-// The levels (other than reference) this CPU runs.
-std::vector<IsaLevel> SupportedLevels() {
-  std::vector<IsaLevel> v;
-  const IsaLevel previous = SetKernelIsaLevelForTesting(IsaLevel::kReference);
-  for (IsaLevel l : kAllLevels) {
-    SetKernelIsaLevelForTesting(l);
-    if (GetKernelIsa().level == l) v.push_back(l);
-  }
-  SetKernelIsaLevelForTesting(previous);
-  if (v.empty()) WARN("no microkernels on this CPU (reference ISA level): nothing to test");
-  return v;
-}
 
 std::vector<size_t> ChannelCounts() {
   std::vector<size_t> v;
@@ -160,7 +146,7 @@ void CheckF32Dwconv(F32DwconvUkernelFn fn, size_t ct, uint32_t seed) {
 }
 
 TEST_CASE("f32 depthwise-convolution microkernels of every level match a naive sum", "[ukernels][dwconv]") {
-  for (IsaLevel l : SupportedLevels()) {
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
     ScopedIsaLevel scope(l);
     const KernelIsa& isa = GetKernelIsa();
     INFO("ISA " << isa.name);
@@ -171,28 +157,9 @@ TEST_CASE("f32 depthwise-convolution microkernels of every level match a naive s
 
 // ---------------------------------------------------------------- int8
 
-// One output channel's requantization (QS8ConvParams).
-struct Channel {
-  int32_t acc0, multiplier, shift;
-};
-
-// Multipliers and shifts: tiny to saturating left shifts, ties included (a
-// multiplier of 2^30 halves exactly, so right shifts meet exact halves).
-Channel RandomChannel(std::mt19937& rng) {
-  const int32_t shifts[] = {-31, -30, -24, -17, -9, -5, -2, -1, 0, 1, 2, 6, 14, 30};
-  std::uniform_int_distribution<int> pick_shift(0, sizeof(shifts) / sizeof(shifts[0]) - 1);
-  std::uniform_int_distribution<int32_t> pick_mult(1 << 30, std::numeric_limits<int32_t>::max());
-  std::uniform_int_distribution<int32_t> pick_acc0(-(1 << 20), 1 << 20);
-  Channel ch;
-  ch.acc0 = pick_acc0(rng);
-  ch.multiplier = std::uniform_int_distribution<int>(0, 3)(rng) == 0 ? (1 << 30) : pick_mult(rng);
-  ch.shift = shifts[pick_shift(rng)];
-  return ch;
-}
-
 // Packs per QS8DwconvUkernelFn: per group of ct channels (channel j at
 // position order[j]) the ct * kQS8ChannelWords words, then the int16 tap pairs.
-std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::vector<Channel>& ch, size_t taps,
+std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::vector<QS8Channel>& ch, size_t taps,
                                    size_t channels, size_t ct, const uint8_t* order) {
   const size_t groups = (channels + ct - 1) / ct;
   const size_t group_words = ct * kQS8ChannelWords + (taps + 1) / 2 * ct;
@@ -225,8 +192,8 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, uint
       for (size_t channels : ChannelCounts()) {
         const std::vector<int8_t> x = RandomInts<int8_t>(pixels * taps * channels, -128, 127, seed++);
         const std::vector<int32_t> wt = RandomInts<int32_t>(taps * channels, -255, 255, seed++);
-        std::vector<Channel> ch(channels);
-        for (Channel& c : ch) c = RandomChannel(rng);
+        std::vector<QS8Channel> ch(channels);
+        for (QS8Channel& c : ch) c = RandomQS8Channel(rng);
         const std::vector<int32_t> w = PackQS8Dwconv(wt, ch, taps, channels, ct, order);
         const std::vector<bool> pad = PaddingTaps(pixels, taps, rng);
         const int8_t pad_value = static_cast<int8_t>(rng() % 256);  // the input zero point
@@ -277,7 +244,7 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, uint
 
 TEST_CASE("int8 depthwise-convolution microkernels of every level are bit-exact with TFLite requantization",
           "[ukernels][dwconv]") {
-  for (IsaLevel l : SupportedLevels()) {
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
     ScopedIsaLevel scope(l);
     const KernelIsa& isa = GetKernelIsa();
     INFO("ISA " << isa.name);

@@ -24,40 +24,14 @@
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
 #include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/ukernel_test_util.h"
 
 namespace edgert {
 namespace {
 
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
-const IsaLevel kAllLevels[] = {IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni, IsaLevel::kNeon,
-                               IsaLevel::kNeonDot};
 const size_t kKs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 31, 33, 40};
-
-// The levels (other than reference) this CPU runs; each test sets them in turn.
-std::vector<IsaLevel> SupportedLevels() {
-  std::vector<IsaLevel> v;
-  const IsaLevel previous = SetKernelIsaLevelForTesting(IsaLevel::kReference);
-  for (IsaLevel l : kAllLevels) {
-    SetKernelIsaLevelForTesting(l);
-    if (GetKernelIsa().level == l) v.push_back(l);
-  }
-  SetKernelIsaLevelForTesting(previous);
-  if (v.empty()) WARN("no microkernels on this CPU (reference ISA level): nothing to test");
-  return v;
-}
-
-// Sets the level for the scope.
-class LevelScope {
- public:
-  explicit LevelScope(IsaLevel l) : previous_(SetKernelIsaLevelForTesting(l)) {}
-  ~LevelScope() { SetKernelIsaLevelForTesting(previous_); }
-  LevelScope(const LevelScope&) = delete;
-  LevelScope& operator=(const LevelScope&) = delete;
-
- private:
-  IsaLevel previous_;
-};
 
 // Column counts: every count through one panel and a half, then a few more.
 std::vector<size_t> ColumnCounts(size_t nr) {
@@ -142,8 +116,8 @@ void CheckF32Gemm(F32GemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) 
 }
 
 TEST_CASE("f32 GEMM microkernels of every level match a naive product", "[ukernels][gemm]") {
-  for (IsaLevel l : SupportedLevels()) {
-    LevelScope scope(l);
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(l);
     const KernelIsa& isa = GetKernelIsa();
     INFO("ISA " << isa.name);
     REQUIRE(isa.f32_gemm.fn != nullptr);
@@ -212,8 +186,8 @@ void CheckF32Igemm(F32IgemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed
 }
 
 TEST_CASE("f32 indirect GEMM microkernels of every level match a naive sum over taps", "[ukernels][gemm]") {
-  for (IsaLevel l : SupportedLevels()) {
-    LevelScope scope(l);
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(l);
     const KernelIsa& isa = GetKernelIsa();
     INFO("ISA " << isa.name);
     REQUIRE(isa.f32_igemm.fn != nullptr);
@@ -224,28 +198,9 @@ TEST_CASE("f32 indirect GEMM microkernels of every level match a naive sum over 
 
 // ---------------------------------------------------------------- int8
 
-// One output channel's requantization (QS8ConvParams).
-struct Channel {
-  int32_t acc0, multiplier, shift;
-};
-
-// Multipliers and shifts: tiny to saturating left shifts, ties included (a
-// multiplier of 2^30 halves exactly, so right shifts meet exact halves).
-Channel RandomChannel(std::mt19937& rng) {
-  const int32_t shifts[] = {-31, -24, -17, -9, -5, -2, -1, 0, 1, 2, 6, 14, 30};
-  std::uniform_int_distribution<int> pick_shift(0, sizeof(shifts) / sizeof(shifts[0]) - 1);
-  std::uniform_int_distribution<int32_t> pick_mult(1 << 30, std::numeric_limits<int32_t>::max());
-  std::uniform_int_distribution<int32_t> pick_acc0(-(1 << 20), 1 << 20);
-  Channel ch;
-  ch.acc0 = pick_acc0(rng);
-  ch.multiplier = std::uniform_int_distribution<int>(0, 3)(rng) == 0 ? (1 << 30) : pick_mult(rng);
-  ch.shift = shifts[pick_shift(rng)];
-  return ch;
-}
-
 // Packs per QS8GemmUkernelFn: c2 (int16 pairs, K rounded up to 8) or c4 (int8
 // quads, K rounded up to 4, acc0 less a_offset * sum of the column's weights).
-std::vector<uint8_t> PackQS8(const std::vector<int32_t>& b, const std::vector<Channel>& ch, size_t kc, size_t nc,
+std::vector<uint8_t> PackQS8(const std::vector<int32_t>& b, const std::vector<QS8Channel>& ch, size_t kc, size_t nc,
                              size_t nr, bool c4, int32_t a_offset) {
   const size_t header = nr * kQS8ChannelWords * sizeof(int32_t);
   const size_t weights = c4 ? (kc + 3) / 4 * 4 * nr : (kc + 7) / 8 * 8 * nr * sizeof(int16_t);
@@ -291,8 +246,8 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
       for (size_t i = 0; i < max_mr; ++i) std::copy_n(av.begin() + i * kc, kc, a.begin() + i * a_stride);
       const int64_t wlo = c4 ? -128 : -255, whi = c4 ? 127 : 255;
       const std::vector<int32_t> b = RandomInts<int32_t>(kc * nc, wlo, whi, seed++);
-      std::vector<Channel> ch(nc);
-      for (Channel& x : ch) x = RandomChannel(rng);
+      std::vector<QS8Channel> ch(nc);
+      for (QS8Channel& x : ch) x = RandomQS8Channel(rng);
       const std::vector<uint8_t> w = PackQS8(b, ch, kc, nc, nr, c4, a_offset);
       for (size_t mr = 1; mr <= max_mr; ++mr) {
         const QS8ConvParams& params = stages[stage++ % 4];
@@ -329,8 +284,8 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
 }
 
 TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requantization", "[ukernels][gemm]") {
-  for (IsaLevel l : SupportedLevels()) {
-    LevelScope scope(l);
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(l);
     const KernelIsa& isa = GetKernelIsa();
     INFO("ISA " << isa.name);
     REQUIRE(isa.qs8_gemm.fn != nullptr);

@@ -1,0 +1,54 @@
+// Shared by the microkernel tests that call the ISA table's kernels directly
+// (gemm_ukernel_test.cc, dwconv_ukernel_test.cc): the levels to run and random
+// int8 requantization parameters.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/dispatch.h"
+
+namespace edgert {
+namespace testing {
+
+// The levels with microkernels (not reference) this CPU runs; each test sets
+// them in turn (ScopedIsaLevel).
+inline std::vector<IsaLevel> SupportedMicrokernelLevels() {
+  const IsaLevel all[] = {IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni, IsaLevel::kNeon,
+                          IsaLevel::kNeonDot};
+  std::vector<IsaLevel> v;
+  const IsaLevel previous = SetKernelIsaLevelForTesting(IsaLevel::kReference);
+  for (IsaLevel l : all) {
+    SetKernelIsaLevelForTesting(l);
+    if (GetKernelIsa().level == l) v.push_back(l);
+  }
+  SetKernelIsaLevelForTesting(previous);
+  if (v.empty()) WARN("no microkernels on this CPU (reference ISA level): nothing to test");
+  return v;
+}
+
+// One output channel's requantization (QS8ConvParams).
+struct QS8Channel {
+  int32_t acc0, multiplier, shift;
+};
+
+// Multipliers and shifts: tiny to saturating left shifts, ties included (a
+// multiplier of 2^30 halves exactly, so right shifts meet exact halves).
+inline QS8Channel RandomQS8Channel(std::mt19937& rng) {
+  const int32_t shifts[] = {-31, -30, -24, -17, -9, -5, -2, -1, 0, 1, 2, 6, 14, 30};
+  std::uniform_int_distribution<int> pick_shift(0, sizeof(shifts) / sizeof(shifts[0]) - 1);
+  std::uniform_int_distribution<int32_t> pick_mult(1 << 30, std::numeric_limits<int32_t>::max());
+  std::uniform_int_distribution<int32_t> pick_acc0(-(1 << 20), 1 << 20);
+  QS8Channel ch;
+  ch.acc0 = pick_acc0(rng);
+  ch.multiplier = std::uniform_int_distribution<int>(0, 3)(rng) == 0 ? (1 << 30) : pick_mult(rng);
+  ch.shift = shifts[pick_shift(rng)];
+  return ch;
+}
+
+}  // namespace testing
+}  // namespace edgert
