@@ -42,7 +42,22 @@ static double Percentile(std::vector<double> v, double p) {
 }
 
 // Per-op time over the timed runs: totals by op type, then the slowest nodes.
-static void PrintProfile(const Interpreter& interp, int runs) {
+// "[1,64,64,24] <- [1,128,128,3]": a node's first output and first input
+// shapes, so a slow node can be told apart from its siblings.
+static std::string NodeShapes(Interpreter& interp, const NodeInfo& node) {
+  auto shape_text = [&](int32_t index) {
+    std::string s = "[";
+    if (index >= 0) {
+      const Shape& shape = interp.tensor(index)->shape;
+      for (int d = 0; d < shape.rank; ++d) s += (d ? "," : "") + std::to_string(shape[d]);
+    }
+    return s + "]";
+  };
+  if (node.outputs.empty()) return "";
+  return shape_text(node.outputs[0]) + (node.inputs.empty() ? "" : " <- " + shape_text(node.inputs[0]));
+}
+
+static void PrintProfile(Interpreter& interp, int runs) {
   const auto& ns = interp.step_time_ns();
   const auto& steps = interp.plan();
   double total = 0;
@@ -68,8 +83,9 @@ static void PrintProfile(const Interpreter& interp, int runs) {
   std::printf("  slowest nodes:\n");
   for (size_t k = 0; k < by_node.size() && k < 10; ++k) {
     const size_t i = by_node[k].second;
-    std::printf("  %10.3f ms %5.1f%%  %s\n", by_node[k].first, total > 0 ? 100.0 * by_node[k].first / total : 0.0,
-                interp.model().nodes()[steps[i].node].label.c_str());
+    const NodeInfo& node = interp.model().nodes()[steps[i].node];
+    std::printf("  %10.3f ms %5.1f%%  %s  %s\n", by_node[k].first, total > 0 ? 100.0 * by_node[k].first / total : 0.0,
+                node.label.c_str(), NodeShapes(interp, node).c_str());
   }
 }
 
