@@ -9,6 +9,8 @@
 #include <limits>
 #include <map>
 
+#include "edgert/edgert.h"
+
 namespace edgert {
 
 // ---------------------------------------------------------------- KernelContext
@@ -48,6 +50,10 @@ Status KernelContext::SetOutputShape(int i, const Shape& shape) {
 }
 
 void* KernelContext::AllocatePersistent(size_t bytes) { return interp_->AllocatePersistent(bytes); }
+
+void* KernelContext::AllocatePacked(size_t bytes, uint64_t layout, bool* filled) {
+  return interp_->AllocatePacked(node_, bytes, layout, filled);
+}
 
 Status KernelContext::RequestScratch(size_t bytes, int* index) {
   auto& ns = interp_->nodes_[node_];
@@ -119,6 +125,62 @@ void Interpreter::FreePersistent() {
   for (void* p : persistent_blocks_) std::free(p);
   persistent_blocks_.clear();
   persistent_bytes_ = 0;
+  packed_blocks_.clear();
+  cache_hits_ = 0;
+}
+
+// The k-th packed block of a prepare is the cache's k-th block when node,
+// layout and size match; otherwise it is packed into persistent memory.
+void* Interpreter::AllocatePacked(int node, size_t bytes, uint64_t layout, bool* filled) {
+  *filled = false;
+  const size_t k = packed_blocks_.size();
+  if (cache_.is_open() && k < cache_.blocks().size()) {
+    const WeightCache::Block& b = cache_.blocks()[k];
+    if (b.node == node && b.layout == layout && b.bytes == bytes) {
+      packed_blocks_.push_back(b);
+      ++cache_hits_;
+      memory_.weight_cache_bytes += bytes;
+      *filled = true;
+      return const_cast<void*>(b.data);
+    }
+  }
+  void* p = AllocatePersistent(bytes);
+  if (p != nullptr) packed_blocks_.push_back(WeightCache::Block{node, layout, bytes, p});
+  return p;
+}
+
+// Maps the weight cache for this prepare. The model's identity is hashed once
+// per interpreter.
+void Interpreter::OpenWeightCache() {
+  cache_.Close();
+  if (options_.weight_cache_path.empty()) return;
+  if (!cache_id_known_) {
+    cache_id_.model_hash = HashBytes(model_->bytes(), model_->file_size());
+    cache_id_.model_bytes = model_->file_size();
+    const std::string build = std::string("edgert ") + ERT_VERSION + " weight cache, " +
+                              std::to_string(sizeof(void*) * 8) + "-bit";
+    cache_id_.build_hash = HashBytes(build.data(), build.size());
+    cache_id_known_ = true;
+  }
+  std::string why;
+  if (!cache_.Open(options_.weight_cache_path, cache_id_, &why)) memory_.weight_cache_note = "not used: " + why;
+}
+
+// After a successful prepare: says what the cache gave, and writes the file
+// when any block was packed here (or the packing asked for fewer blocks).
+void Interpreter::UpdateWeightCache() {
+  if (options_.weight_cache_path.empty()) return;
+  const bool complete = cache_.is_open() && cache_hits_ == packed_blocks_.size() &&
+                        cache_hits_ == cache_.blocks().size();
+  if (complete) {
+    memory_.weight_cache_note = "used: " + std::to_string(cache_hits_) + " packed blocks mapped";
+    return;
+  }
+  std::string before = memory_.weight_cache_note;
+  if (cache_.is_open()) before = "not used: it holds other packed blocks (other shapes or kernels)";
+  const Status s = WeightCache::Write(options_.weight_cache_path, cache_id_, packed_blocks_);
+  memory_.weight_cache_note = before + (s.ok() ? "; written (" + std::to_string(packed_blocks_.size()) + " blocks)"
+                                               : "; not written: " + s.message());
 }
 
 Status Interpreter::UseArena(void* buffer, size_t size) {
@@ -186,16 +248,20 @@ Status Interpreter::Prepare() {
                          options_.num_threads, ThreadPool::kMaxThreads);
   if (options_.num_threads > 1 && pool_ == nullptr) EDGERT_RETURN_IF_ERROR(ThreadPool::Create(options_.num_threads, &pool_));
   ResetTensors();
+  memory_ = MemoryReport();
+  OpenWeightCache();
   Status s = PrepareNodes();
   if (s.ok()) s = PlanMemory();
   if (!s.ok()) {
     // Leave the interpreter usable: a later Prepare (e.g. after fixing the input
     // shape) starts again from the model.
     FreePersistent();
+    cache_.Close();
     steps_.clear();
     return s;
   }
   ReleasePackedConstants();
+  UpdateWeightCache();
   prepared_ = true;
   return Status::Ok();
 }
@@ -351,7 +417,6 @@ Status Interpreter::PlanMemory() {
 
   GreedyBySizePlanner planner;
   std::vector<int> buffer_of(nt, -1);
-  memory_ = MemoryReport();
 
   // An ahead-of-time plan from the file is used when it is valid for these shapes.
   bool use_stored = false;

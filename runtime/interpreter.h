@@ -17,6 +17,7 @@
 #include "runtime/op_resolver.h"
 #include "runtime/planner.h"
 #include "runtime/thread_pool.h"
+#include "runtime/weight_cache.h"
 
 namespace edgert {
 
@@ -30,6 +31,11 @@ struct InterpreterOptions {
   // Prepare fails (kOutOfMemory) instead of allocating an activation arena larger
   // than this; 0 means no limit. Guards apps against models that ask for gigabytes.
   size_t max_arena_bytes = 0;
+  // File of packed weights (runtime/weight_cache.h); empty: none. Prepare maps
+  // it when it was written for this model, library build and kernel choice,
+  // and otherwise packs as usual and writes it for the next time. A cache that
+  // cannot be read or written never fails prepare: MemoryReport says why.
+  std::string weight_cache_path;
 };
 
 // One entry of the execution plan. Today every step runs one node with a CPU
@@ -48,6 +54,8 @@ struct MemoryReport {
   size_t persistent_bytes = 0;   // op state and prepacked weights
   size_t constant_bytes = 0;     // model constants (mapped, not copied)
   size_t released_constant_bytes = 0;  // of those, dropped after packing (mapped files only)
+  size_t weight_cache_bytes = 0;       // packed weights mapped from the weight cache
+  std::string weight_cache_note;       // what the weight cache did ("" without one)
   bool stored_plan_used = false;
   std::string plan_note;         // why a stored plan was not used, if one exists
 };
@@ -108,7 +116,10 @@ class Interpreter {
   void ReleasePackedConstants();
   void ResetTensors();
   void* AllocatePersistent(size_t bytes);
+  void* AllocatePacked(int node, size_t bytes, uint64_t layout, bool* filled);
   void FreePersistent();
+  void OpenWeightCache();
+  void UpdateWeightCache();
 
   std::shared_ptr<const Model> model_;
   const OpResolver* resolver_;
@@ -118,6 +129,13 @@ class Interpreter {
   std::vector<NodeState> nodes_;
   std::vector<KernelContext> contexts_;
   std::vector<Step> steps_;
+  // Weight cache: the mapped file, and this prepare's packed blocks in the
+  // order the kernels asked for them (mapped from the file or packed).
+  WeightCache cache_;
+  WeightCache::Identity cache_id_;
+  bool cache_id_known_ = false;
+  std::vector<WeightCache::Block> packed_blocks_;
+  size_t cache_hits_ = 0;
   std::vector<void*> persistent_blocks_;
   size_t persistent_bytes_ = 0;
   void* owned_arena_ = nullptr;

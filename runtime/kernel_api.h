@@ -22,6 +22,7 @@
 #include "runtime/status.h"
 #include "runtime/tensor.h"
 #include "runtime/thread_pool.h"
+#include "runtime/weight_cache.h"
 
 namespace edgert {
 
@@ -66,6 +67,16 @@ class KernelContext {
   Status SetOutputShape(int i, const Shape& shape);
   // Zeroed, 64-byte aligned memory that lives until the next prepare.
   void* AllocatePersistent(size_t bytes);
+  // Memory for packed constants (weights in a kernel's own layout): `bytes` of
+  // 64-byte aligned memory that lives until the next prepare. `layout` is a
+  // PackedLayoutKey (runtime/weight_cache.h) of everything the packed bytes
+  // depend on besides the node's constant inputs: the microkernel's ISA and
+  // tile sizes, the layout's name and version (change it when the packing
+  // changes). When the interpreter's weight cache holds this node's block with
+  // that layout and size, *filled is true and the memory is the cached block,
+  // read-only: the kernel must not write it. Otherwise *filled is false, the
+  // memory is zeroed and the kernel packs into it.
+  void* AllocatePacked(size_t bytes, uint64_t layout, bool* filled);
   template <typename T> T* NewState() {
     static_assert(std::is_trivially_destructible<T>::value, "op state must be trivially destructible");
     void* p = AllocatePersistent(sizeof(T));

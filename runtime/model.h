@@ -66,6 +66,8 @@ class Model {
   const std::vector<int32_t>& inputs() const { return inputs_; }
   const std::vector<int32_t>& outputs() const { return outputs_; }
   size_t file_size() const { return size_; }
+  // The model's bytes (file_size() of them), as loaded.
+  const uint8_t* bytes() const { return base_; }
   // Drops the pages wholly inside [data, data + bytes) from this process's
   // memory when they belong to the mapped file (LoadFile): they are read from
   // the file again if touched later. For constants a kernel has copied into

@@ -18,7 +18,7 @@ TEST_CASE("C API: load, prepare, invoke, read outputs and memory figures", "[c_a
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, err, sizeof(err)) == ERT_OK);
   REQUIRE(ert_model_num_inputs(model) == 1);
   REQUIRE(ert_model_num_ops(model) == 3);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 0};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 0, nullptr};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, err, sizeof(err)) == ERT_OK);
   ert_model_delete(model);  // the interpreter keeps the model alive
@@ -62,7 +62,7 @@ TEST_CASE("C API: the arena limit option is honoured", "[c_api]") {
   const auto f = BuildAddReluReshape();
   ert_model* model = nullptr;
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 64};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 64, nullptr};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
   REQUIRE(ert_interpreter_prepare(it) == ERT_OUT_OF_MEMORY);
@@ -75,7 +75,7 @@ TEST_CASE("C API: num_threads is passed to the interpreter and checked at prepar
   const auto f = BuildAddReluReshape();
   ert_model* model = nullptr;
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 2, 0};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 2, 0, nullptr};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
   REQUIRE(ert_interpreter_prepare(it) == ERT_OK);

@@ -20,11 +20,14 @@ using namespace edgert;
 static int Usage() {
   std::fprintf(stderr,
                "usage: edgert-bench MODEL.ert [--threads N] [--runs N] [--warmup N] [--input NAME=file.npy ...] [--json]\n"
+               "                    [--profile] [--weight-cache FILE]\n"
                "  --threads N  threads the parallel kernels split their work across (default 1; at most 64)\n"
                "  --runs N     timed invocations (default 50)\n"
                "  --warmup N   untimed invocations after the first run (default 5)\n"
                "  --json       print one JSON object instead of text\n"
-               "  --profile    also time every op during the timed runs and print them by op type and slowest nodes\n");
+               "  --profile    also time every op during the timed runs and print them by op type and slowest nodes\n"
+               "  --weight-cache FILE  map the packed weights from FILE when it was written for this model and\n"
+               "               build; otherwise pack them and write FILE (prepare is then fast the next time)\n");
   return 2;
 }
 
@@ -39,6 +42,24 @@ static double Percentile(std::vector<double> v, double p) {
   const size_t lo = static_cast<size_t>(idx);
   const size_t hi = std::min(lo + 1, v.size() - 1);
   return v[lo] + (v[hi] - v[lo]) * (idx - lo);
+}
+
+// s with the characters JSON strings escape (quote, backslash, control) escaped.
+static std::string JsonEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 // Per-op time over the timed runs: totals by op type, then the slowest nodes.
@@ -103,6 +124,7 @@ int main(int argc, char** argv) {
     else if (a == "--warmup" && i + 1 < argc) warmup = std::max(0, std::atoi(argv[++i]));
     else if (a == "--json") json = true;
     else if (a == "--profile") profile = true;
+    else if (a == "--weight-cache" && i + 1 < argc) options.weight_cache_path = argv[++i];
     else if (a == "--input" && i + 1 < argc) {
       std::pair<std::string, std::string> p;
       if (!ParseInputArg(argv[++i], &p)) return Usage();
@@ -176,10 +198,11 @@ int main(int argc, char** argv) {
         "\"first_run_ms\": %.3f, \"median_ms\": %.3f, \"p90_ms\": %.3f, \"min_ms\": %.3f, \"arena_bytes\": %zu, "
         "\"arena_lower_bound_bytes\": %zu, \"persistent_bytes\": %zu, \"constant_bytes\": %zu, "
         "\"released_constant_bytes\": %zu, \"model_file_bytes\": "
-        "%zu, \"stored_plan_used\": %s, \"peak_rss_kb\": %ld, \"cpu\": \"%s\", \"isa\": \"%s\", \"inputs\": [",
-        model_path.c_str(), model->nodes().size(), interp.num_threads(), runs, load_ms, prepare_ms, first_ms, median,
+        "%zu, \"weight_cache_bytes\": %zu, \"weight_cache\": \"%s\", \"stored_plan_used\": %s, \"peak_rss_kb\": %ld, "
+        "\"cpu\": \"%s\", \"isa\": \"%s\", \"inputs\": [",
+        JsonEscape(model_path).c_str(), model->nodes().size(), interp.num_threads(), runs, load_ms, prepare_ms, first_ms, median,
         p90, mn, m.arena_bytes, m.arena_lower_bound, m.persistent_bytes, m.constant_bytes, m.released_constant_bytes,
-        model->file_size(),
+        model->file_size(), m.weight_cache_bytes, JsonEscape(m.weight_cache_note).c_str(),
         m.stored_plan_used ? "true" : "false", peak_kb, GetCpuFeatures().name.c_str(),
         GetCpuFeatures().Describe().c_str());
     for (int i = 0; i < interp.num_inputs(); ++i) {
@@ -207,6 +230,9 @@ int main(int argc, char** argv) {
                 "dropped from memory after prepare)\n",
                 m.persistent_bytes, m.constant_bytes, m.released_constant_bytes);
     if (!m.plan_note.empty()) std::printf("plan:             %s\n", m.plan_note.c_str());
+    if (!options.weight_cache_path.empty())
+      std::printf("weight cache:     %s (%zu bytes of packed weights mapped)\n", m.weight_cache_note.c_str(),
+                  m.weight_cache_bytes);
     std::printf("peak RSS:         %.1f MB; resident after the runs %.1f MB\n", peak_kb / 1024.0, rss_kb / 1024.0);
   }
   if (profile) PrintProfile(interp, runs);

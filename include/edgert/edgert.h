@@ -29,6 +29,8 @@ extern "C" {
 #endif
 
 #define ERT_ABI_VERSION 1
+/* The library version that ert_version_string() reports. */
+#define ERT_VERSION "0.1.0"
 
 typedef enum {
   ERT_OK = 0,
@@ -83,6 +85,13 @@ typedef struct {
   int32_t num_threads;     /* threads the optimized kernels split work across; 0 or 1: single-threaded;
                               above 64: prepare fails with ERT_INVALID_ARGUMENT */
   size_t max_arena_bytes;  /* prepare fails with ERT_OUT_OF_MEMORY above this; 0: no limit */
+  /* File of packed weights, or NULL for none. Prepare maps it when it was written
+     for this model, library build and kernels, so start-up skips the weight
+     packing; otherwise prepare packs as usual and (re)writes the file. The
+     caller picks a path per model in storage it owns (e.g. the app's cache
+     directory). A cache that cannot be read or written never fails prepare;
+     ert_interpreter_weight_cache_note says what happened. The string is copied. */
+  const char* weight_cache_path;
 } ert_interpreter_options;
 
 ERT_API int32_t ert_abi_version(void);
@@ -109,6 +118,9 @@ ERT_API ert_status ert_interpreter_create(ert_model* model, const ert_interprete
 ERT_API void ert_interpreter_delete(ert_interpreter* interp);
 /* Message of the last failed call on interp ("" if none). */
 ERT_API const char* ert_interpreter_error(const ert_interpreter* interp);
+/* What the weight cache did at the last prepare: "used: ...", "not used: <why>; written ...",
+ * or "" without a cache path. Valid until the next call on interp. */
+ERT_API const char* ert_interpreter_weight_cache_note(const ert_interpreter* interp);
 /* Caller-supplied activation arena (64-byte aligned; outlives interp). */
 ERT_API ert_status ert_interpreter_use_arena(ert_interpreter* interp, void* buffer, size_t size);
 ERT_API ert_status ert_interpreter_resize_input(ert_interpreter* interp, int32_t index, const int32_t* dims,

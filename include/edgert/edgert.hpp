@@ -43,9 +43,12 @@ class Model {
 
 class Interpreter {
  public:
-  static Result Create(const Model& model, int num_threads, Interpreter* out) {
+  // weight_cache_path: see ert_interpreter_options ("" for none).
+  static Result Create(const Model& model, int num_threads, Interpreter* out,
+                       const std::string& weight_cache_path = std::string()) {
     char err[1024] = {0};
-    ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), num_threads, 0};
+    ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), num_threads, 0,
+                                 weight_cache_path.empty() ? nullptr : weight_cache_path.c_str()};
     ert_interpreter* it = nullptr;
     ert_status s = ert_interpreter_create(model.get(), &opts, &it, err, sizeof(err));
     if (s == ERT_OK) out->handle_.reset(it);
@@ -59,6 +62,7 @@ class Interpreter {
   Result Input(int index, ert_tensor_info* info) { return Check(ert_interpreter_input(get(), index, info)); }
   Result Output(int index, ert_tensor_info* info) { return Check(ert_interpreter_output(get(), index, info)); }
   Result Memory(ert_memory_info* info) { return Check(ert_interpreter_memory(get(), info)); }
+  std::string WeightCacheNote() const { return ert_interpreter_weight_cache_note(handle_.get()); }
   int num_inputs() const { return ert_interpreter_num_inputs(handle_.get()); }
   int num_outputs() const { return ert_interpreter_num_outputs(handle_.get()); }
   ert_interpreter* get() const { return handle_.get(); }

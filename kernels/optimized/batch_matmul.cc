@@ -111,10 +111,14 @@ Status Prepare(KernelContext* ctx) {
   if (y_floats > kMaxScratchFloats || x_floats > kMaxScratchFloats) return Status::Ok();
   if (s->num_batches == 0 || s->m == 0 || s->n == 0) return Status::Ok();  // nothing to compute: reference
   if (y->is_constant) {
-    float* packed = static_cast<float*>(ctx->AllocatePersistent(static_cast<size_t>(y_floats) * sizeof(float)));
+    bool filled = false;
+    float* packed = static_cast<float*>(ctx->AllocatePacked(
+        static_cast<size_t>(y_floats) * sizeof(float),
+        PackedLayoutKey("f32-batch-matmul-y", {static_cast<int64_t>(gemm.nr), s->adj_y ? 1 : 0,
+                                                 static_cast<int64_t>(s->k), static_cast<int64_t>(s->n)}), &filled));
     if (packed == nullptr)
       return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %.0f packed floats of '%s'", y_floats, y->name);
-    for (size_t i = 0; i < s->num_y; ++i) PackY(*s, gemm.nr, y->data_as<float>(), i, packed);
+    for (size_t i = 0; i < s->num_y && !filled; ++i) PackY(*s, gemm.nr, y->data_as<float>(), i, packed);
     s->packed_const_y = packed;
     ctx->MarkInputPacked(1);
   }

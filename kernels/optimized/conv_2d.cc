@@ -130,11 +130,14 @@ Status Prepare(KernelContext* ctx) {
   // Weights [O, K] are B^T: column oc of B is row oc of the weights.
   const size_t oc = static_cast<size_t>(s->out_c);
   const size_t packed_floats = PackedGemmFloats(oc, static_cast<size_t>(k), nr);
-  float* packed = static_cast<float*>(ctx->AllocatePersistent(packed_floats * sizeof(float)));
+  bool filled = false;
+  float* packed = static_cast<float*>(ctx->AllocatePacked(
+      packed_floats * sizeof(float), PackedLayoutKey("f32-gemm-b", {static_cast<int64_t>(nr), k}), &filled));
   if (packed == nullptr)
     return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu packed weight floats", packed_floats);
-  PackGemmB(oc, static_cast<size_t>(k), weights->data_as<float>(), 1, static_cast<size_t>(k),
-            bias != nullptr ? bias->data_as<float>() : nullptr, nr, packed);
+  if (!filled)
+    PackGemmB(oc, static_cast<size_t>(k), weights->data_as<float>(), 1, static_cast<size_t>(k),
+              bias != nullptr ? bias->data_as<float>() : nullptr, nr, packed);
   s->packed = packed;
   ctx->MarkInputPacked(1);
   ctx->MarkInputPacked(2);

@@ -77,12 +77,14 @@ Status Prepare(KernelContext* ctx) {
   const int ct = isa.f32_dwconv.channel_tile;
   const int groups = (c + ct - 1) / ct;
   const size_t group_floats = static_cast<size_t>(ct) * (taps + 1);
-  float* packed = static_cast<float*>(ctx->AllocatePersistent(groups * group_floats * sizeof(float)));
+  bool filled = false;
+  float* packed = static_cast<float*>(ctx->AllocatePacked(
+      groups * group_floats * sizeof(float), PackedLayoutKey("f32-dwconv", {ct, taps}), &filled));
   if (packed == nullptr || s->zeros == nullptr)
     return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight groups", groups);
   const float* w = weights->data_as<float>();
   const float* b = bias != nullptr ? bias->data_as<float>() : nullptr;
-  for (int gi = 0; gi < groups; ++gi) {
+  for (int gi = 0; gi < groups && !filled; ++gi) {
     float* dst = packed + gi * group_floats;  // zeroed memory: padding channels stay 0
     for (int j = 0; j < ct && gi * ct + j < c; ++j) {
       const int ch = gi * ct + j;

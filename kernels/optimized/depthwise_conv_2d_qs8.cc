@@ -57,11 +57,15 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
   const int groups = (c + ct - 1) / ct;
   const size_t tap_pairs = static_cast<size_t>((taps + 1) / 2);
   const size_t group_words = static_cast<size_t>(ct) * (kQS8ChannelWords + tap_pairs);
-  int32_t* packed = static_cast<int32_t*>(ctx->AllocatePersistent(groups * group_words * sizeof(int32_t)));
+  int64_t order_code = 0;  // the channel order, 4 bits per position
+  for (int j = 0; j < ct && j < 16; ++j) order_code |= static_cast<int64_t>(order != nullptr ? order[j] : j) << (4 * j);
+  bool filled = false;
+  int32_t* packed = static_cast<int32_t*>(ctx->AllocatePacked(
+      groups * group_words * sizeof(int32_t), PackedLayoutKey("qs8-dwconv", {ct, taps, order_code}), &filled));
   int8_t* padding = static_cast<int8_t*>(ctx->AllocatePersistent(static_cast<size_t>(c)));
   if (packed == nullptr || padding == nullptr)
     return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight groups", groups);
-  for (int gi = 0; gi < groups; ++gi) {
+  for (int gi = 0; gi < groups && !filled; ++gi) {
     int32_t* header = packed + gi * group_words;  // zeroed: padding channels stay 0
     int16_t* pairs = reinterpret_cast<int16_t*>(header + static_cast<size_t>(ct) * kQS8ChannelWords);
     for (int j = 0; j < ct && gi * ct + j < c; ++j) {

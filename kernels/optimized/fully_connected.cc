@@ -117,11 +117,16 @@ Status Prepare(KernelContext* ctx) {
   ChooseGemmTiles(rows, n, k, gemm.mr, gemm.nr, ctx->num_threads(), &s->tile_rows, &s->tile_cols);
 
   const size_t packed_floats = PackedGemmFloats(n, k, gemm.nr);
-  float* packed = static_cast<float*>(ctx->AllocatePersistent(packed_floats * sizeof(float)));
+  bool filled = false;
+  float* packed = static_cast<float*>(
+      ctx->AllocatePacked(packed_floats * sizeof(float),
+                          PackedLayoutKey("f32-gemm-b", {static_cast<int64_t>(gemm.nr), static_cast<int64_t>(k)}),
+                          &filled));
   if (packed == nullptr)
     return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu packed weight floats", packed_floats);
-  PackGemmB(n, k, weights->data_as<float>(), 1, k, bias != nullptr ? bias->data_as<float>() : nullptr, gemm.nr,
-            packed);
+  if (!filled)
+    PackGemmB(n, k, weights->data_as<float>(), 1, k, bias != nullptr ? bias->data_as<float>() : nullptr, gemm.nr,
+              packed);
   s->packed = packed;
   ctx->MarkInputPacked(1);
   ctx->MarkInputPacked(2);

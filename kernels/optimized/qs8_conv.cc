@@ -62,10 +62,13 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
                                  : static_cast<size_t>((k + 7) / 8 * 8) * static_cast<size_t>(nr) * sizeof(int16_t);
   const size_t panel_bytes = header_words * sizeof(int32_t) + weight_bytes;
   const int panels = (n + nr - 1) / nr;
-  uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePersistent(panels * panel_bytes));
+  bool filled = false;
+  uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePacked(
+      panels * panel_bytes, PackedLayoutKey(c4 ? "qs8-gemm-c4" : "qs8-gemm-c2", {nr, k, isa.qs8_gemm_c4.a_offset}),
+      &filled));
   if (packed == nullptr)
     return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight panels", panels);
-  for (int p = 0; p < panels; ++p) {
+  for (int p = 0; p < panels && !filled; ++p) {
     int32_t* header = reinterpret_cast<int32_t*>(packed + p * panel_bytes);  // zeroed: padding stays 0
     int16_t* pairs = reinterpret_cast<int16_t*>(header + header_words);
     int8_t* quads = reinterpret_cast<int8_t*>(header + header_words);

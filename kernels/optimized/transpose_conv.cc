@@ -158,13 +158,15 @@ Status Prepare(KernelContext* ctx) {
   const int nr = s->nr;
   const int64_t panels = (n + nr - 1) / nr;
   const size_t panel_floats = static_cast<size_t>(nr) * (static_cast<size_t>(s->in_c) + 1);
-  float* packed = static_cast<float*>(ctx->AllocatePersistent(static_cast<size_t>(panels) * panel_floats * 4));
+  bool filled = false;
+  float* packed = static_cast<float*>(ctx->AllocatePacked(static_cast<size_t>(panels) * panel_floats * 4,
+                                                          PackedLayoutKey("f32-deconv-b", {nr, s->in_c}), &filled));
   if (packed == nullptr)
     return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %lld packed weight panels",
                       static_cast<long long>(panels));
   const float* w = weights->data_as<float>();
   const int taps = s->filter_h * s->filter_w;
-  for (int64_t col = 0; col < n; ++col) {
+  for (int64_t col = 0; col < n && !filled; ++col) {
     const int64_t tap = col / s->out_c, o = col % s->out_c;  // col = tap * O + o
     float* dst = packed + static_cast<size_t>(col / nr) * panel_floats + static_cast<size_t>(col % nr);
     const float* src = w + (o * taps + tap) * s->in_c;  // weights[o][ky][kx][:]

@@ -72,7 +72,7 @@ void FillInfo(const edgert::Tensor& t, ert_tensor_info* info) {
 extern "C" {
 
 int32_t ert_abi_version(void) { return ERT_ABI_VERSION; }
-const char* ert_version_string(void) { return "edgert 0.1.0"; }
+const char* ert_version_string(void) { return "edgert " ERT_VERSION; }
 
 const char* ert_status_name(ert_status status) {
   return edgert::StatusCodeName(static_cast<edgert::StatusCode>(status));
@@ -132,6 +132,10 @@ ert_status ert_interpreter_create(ert_model* model, const ert_interpreter_option
     // Fields added after the first ABI version are read only when the caller's struct has them.
     if (static_cast<size_t>(options->struct_size) >= offsetof(ert_interpreter_options, max_arena_bytes) + sizeof(size_t))
       opts.max_arena_bytes = options->max_arena_bytes;
+    if (static_cast<size_t>(options->struct_size) >=
+            offsetof(ert_interpreter_options, weight_cache_path) + sizeof(const char*) &&
+        options->weight_cache_path != nullptr)
+      opts.weight_cache_path = options->weight_cache_path;
   }
   try {
     std::unique_ptr<ert_interpreter> it(new ert_interpreter());
@@ -149,6 +153,10 @@ ert_status ert_interpreter_create(ert_model* model, const ert_interpreter_option
 void ert_interpreter_delete(ert_interpreter* interp) { delete interp; }
 
 const char* ert_interpreter_error(const ert_interpreter* interp) { return interp ? interp->error.c_str() : ""; }
+
+const char* ert_interpreter_weight_cache_note(const ert_interpreter* interp) {
+  return interp ? interp->interp->memory().weight_cache_note.c_str() : "";
+}
 
 #define ERT_GUARD(interp)                                  \
   if ((interp) == nullptr) return ERT_INVALID_ARGUMENT;    \
