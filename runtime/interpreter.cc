@@ -55,6 +55,10 @@ void* KernelContext::AllocatePacked(size_t bytes, uint64_t layout, bool* filled)
   return interp_->AllocatePacked(node_, bytes, layout, filled);
 }
 
+const void* KernelContext::FindPacked(size_t bytes, uint64_t layout) {
+  return interp_->FindPacked(node_, bytes, layout);
+}
+
 Status KernelContext::RequestScratch(size_t bytes, int* index) {
   auto& ns = interp_->nodes_[node_];
   ns.scratch_sizes.push_back(bytes);
@@ -131,19 +135,23 @@ void Interpreter::FreePersistent() {
 
 // The k-th packed block of a prepare is the cache's k-th block when node,
 // layout and size match; otherwise it is packed into persistent memory.
-void* Interpreter::AllocatePacked(int node, size_t bytes, uint64_t layout, bool* filled) {
-  *filled = false;
+const void* Interpreter::FindPacked(int node, size_t bytes, uint64_t layout) {
   const size_t k = packed_blocks_.size();
-  if (cache_.is_open() && k < cache_.blocks().size()) {
-    const WeightCache::Block& b = cache_.blocks()[k];
-    if (b.node == node && b.layout == layout && b.bytes == bytes) {
-      packed_blocks_.push_back(b);
-      ++cache_hits_;
-      memory_.weight_cache_bytes += bytes;
-      *filled = true;
-      return const_cast<void*>(b.data);
-    }
+  if (!cache_.is_open() || k >= cache_.blocks().size()) return nullptr;
+  const WeightCache::Block& b = cache_.blocks()[k];
+  if (b.node != node || b.layout != layout || b.bytes != bytes) return nullptr;
+  packed_blocks_.push_back(b);
+  ++cache_hits_;
+  memory_.weight_cache_bytes += bytes;
+  return b.data;
+}
+
+void* Interpreter::AllocatePacked(int node, size_t bytes, uint64_t layout, bool* filled) {
+  if (const void* cached = FindPacked(node, bytes, layout)) {
+    *filled = true;
+    return const_cast<void*>(cached);
   }
+  *filled = false;
   void* p = AllocatePersistent(bytes);
   if (p != nullptr) packed_blocks_.push_back(WeightCache::Block{node, layout, bytes, p});
   return p;

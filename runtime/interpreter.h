@@ -117,6 +117,7 @@ class Interpreter {
   void ResetTensors();
   void* AllocatePersistent(size_t bytes);
   void* AllocatePacked(int node, size_t bytes, uint64_t layout, bool* filled);
+  const void* FindPacked(int node, size_t bytes, uint64_t layout);
   void FreePersistent();
   void OpenWeightCache();
   void UpdateWeightCache();

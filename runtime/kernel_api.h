@@ -77,6 +77,11 @@ class KernelContext {
   // read-only: the kernel must not write it. Otherwise *filled is false, the
   // memory is zeroed and the kernel packs into it.
   void* AllocatePacked(size_t bytes, uint64_t layout, bool* filled);
+  // The cached block AllocatePacked would return with *filled true, or nullptr
+  // (then nothing is taken, and the kernel may probe another layout or call
+  // AllocatePacked). Lets a kernel whose choice of layout reads the weights
+  // (range checks) skip that reading when the cache holds the result.
+  const void* FindPacked(size_t bytes, uint64_t layout);
   template <typename T> T* NewState() {
     static_assert(std::is_trivially_destructible<T>::value, "op state must be trivially destructible");
     void* p = AllocatePersistent(sizeof(T));

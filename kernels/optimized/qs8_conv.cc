@@ -37,11 +37,42 @@ Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w
   return PackQS8GemmColumns(ctx, q, out_c, k, cols.data(), channels.data(), b, out);
 }
 
+namespace {
+
+// Bytes of one packed panel of nr columns of k weights.
+size_t QS8PanelBytes(bool c4, int nr, int64_t k) {
+  const size_t weight_bytes = c4 ? static_cast<size_t>((k + 3) / 4 * 4) * static_cast<size_t>(nr)
+                                 : static_cast<size_t>((k + 7) / 8 * 8) * static_cast<size_t>(nr) * sizeof(int16_t);
+  return static_cast<size_t>(nr) * kQS8ChannelWords * sizeof(int32_t) + weight_bytes;
+}
+
+uint64_t QS8PackedLayout(bool c4, int nr, int64_t k) {
+  return PackedLayoutKey(c4 ? "qs8-gemm-c4" : "qs8-gemm-c2", {nr, k, c4 ? GetKernelIsa().qs8_gemm_c4.a_offset : 0});
+}
+
+}  // namespace
+
 Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, int64_t k, const int8_t* const* cols,
                           const int* channels, const int32_t* b, QS8PackedGemm* out) {
   *out = QS8PackedGemm();
   const KernelIsa& isa = GetKernelIsa();
   if (isa.qs8_gemm.fn == nullptr) return Status::Ok();
+  auto finish = [&](bool c4, const void* packed) {
+    out->gemm = c4 ? isa.qs8_gemm_c4.fn : isa.qs8_gemm.fn;
+    out->mr = c4 ? isa.qs8_gemm_c4.mr : isa.qs8_gemm.mr;
+    out->nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;
+    out->panel_bytes = QS8PanelBytes(c4, out->nr, k);
+    out->packed = static_cast<const uint8_t*>(packed);
+    return Status::Ok();
+  };
+  // A cached packing was made from these very weights after the checks below
+  // passed, so they need not be read again.
+  for (bool c4 : {true, false}) {
+    if (c4 && isa.qs8_gemm_c4.fn == nullptr) continue;
+    const int nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;
+    const size_t bytes = static_cast<size_t>((n + nr - 1) / nr) * QS8PanelBytes(c4, nr, k);
+    if (const void* cached = ctx->FindPacked(bytes, QS8PackedLayout(c4, nr, k))) return finish(c4, cached);
+  }
   QS8ChannelWords cw;
   for (int j = 0; j < n; ++j) {  // an int32 accumulator might overflow: the reference runs this node
     const int c = channels[j];
@@ -58,14 +89,10 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
 
   // Pack: panel p holds columns [p*nr, p*nr + nr).
   const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;
-  const size_t weight_bytes = c4 ? static_cast<size_t>((k + 3) / 4 * 4) * static_cast<size_t>(nr)
-                                 : static_cast<size_t>((k + 7) / 8 * 8) * static_cast<size_t>(nr) * sizeof(int16_t);
-  const size_t panel_bytes = header_words * sizeof(int32_t) + weight_bytes;
+  const size_t panel_bytes = QS8PanelBytes(c4, nr, k);
   const int panels = (n + nr - 1) / nr;
   bool filled = false;
-  uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePacked(
-      panels * panel_bytes, PackedLayoutKey(c4 ? "qs8-gemm-c4" : "qs8-gemm-c2", {nr, k, isa.qs8_gemm_c4.a_offset}),
-      &filled));
+  uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePacked(panels * panel_bytes, QS8PackedLayout(c4, nr, k), &filled));
   if (packed == nullptr)
     return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight panels", panels);
   for (int p = 0; p < panels && !filled; ++p) {
@@ -95,12 +122,7 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
       header[3 * nr + j] = cw.right;
     }
   }
-  out->gemm = c4 ? isa.qs8_gemm_c4.fn : isa.qs8_gemm.fn;
-  out->mr = c4 ? isa.qs8_gemm_c4.mr : isa.qs8_gemm.mr;
-  out->nr = nr;
-  out->panel_bytes = panel_bytes;
-  out->packed = packed;
-  return Status::Ok();
+  return finish(c4, packed);
 }
 
 bool QS8WithConstantWeights(KernelContext* ctx) {
