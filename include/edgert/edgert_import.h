@@ -93,9 +93,11 @@ typedef struct {
   /* 1 (default): float32 weights with enough zero blocks are stored block-sparse
    * and run by the sparse kernels; 0: always dense. */
   int32_t sparse;
-  /* int8 without fidelity_target: 1 corrects each conv / fully connected
-   * output channel's bias by its mean error over (up to 16 of) the calibration
-   * samples, layer by layer. 0 (default): off. */
+  /* int8: 1 corrects each conv / fully connected output channel's bias by its
+   * mean error over (up to 16 of) the calibration samples, layer by layer.
+   * With fidelity_target, the corrected all-int8 model is tried first (no op
+   * moves to float32 if it meets the target), and the search's mixed model is
+   * corrected when that does not lower its worst output cosine. 0 (default): off. */
   int32_t bias_correction;
 } ert_convert_options;
 

@@ -127,12 +127,32 @@ TEST_CASE("convert C API: fp16, dynamic, none and the fidelity target", "[c_api]
   CHECK(std::string(ert_converted_summary(c)).find("mixed precision: target output cosine 1 met") != std::string::npos);
   ert_converted_delete(c);
   // Bias correction runs with int8 (here 2 samples of one value per channel:
-  // too few to correct anything) and is refused together with a fidelity target.
+  // too few to correct anything). With the fidelity target, the corrected
+  // all-int8 model is tried first, then the search's model is corrected.
   o.bias_correction = 1;
   c = nullptr;
-  CHECK(ert_convert_buffer(f.data(), f.size(), &o, &c, err, sizeof(err)) == ERT_INVALID_ARGUMENT);
-  CHECK(std::string(err).find("bias correction") != std::string::npos);
-  CHECK(c == nullptr);
+  REQUIRE(ert_convert_buffer(f.data(), f.size(), &o, &c, err, sizeof(err)) == ERT_OK);
+  {
+    const std::string summary = ert_converted_summary(c);
+    INFO(summary);
+    CHECK(summary.find("bias correction of the all-int8 model: 0 layers") != std::string::npos);
+    CHECK(summary.find("below the target") != std::string::npos);
+    CHECK(summary.find("mixed precision: target output cosine 1 met") != std::string::npos);
+    CHECK(summary.find("bias correction of the mixed model: 0 layers") != std::string::npos);
+  }
+  ert_converted_delete(c);
+  c = nullptr;
+  // A target the corrected all-int8 model meets keeps every op in int8.
+  o.fidelity_target = 0.5;
+  REQUIRE(ert_convert_buffer(f.data(), f.size(), &o, &c, err, sizeof(err)) == ERT_OK);
+  {
+    const std::string summary = ert_converted_summary(c);
+    INFO(summary);
+    CHECK(summary.find("target met, no op moved to float32") != std::string::npos);
+    CHECK(summary.find("mixed precision:") == std::string::npos);
+  }
+  ert_converted_delete(c);
+  c = nullptr;
   o.fidelity_target = 0;
   REQUIRE(ert_convert_buffer(f.data(), f.size(), &o, &c, err, sizeof(err)) == ERT_OK);
   CHECK(std::string(ert_converted_summary(c)).find("bias correction: 0 layers") != std::string::npos);

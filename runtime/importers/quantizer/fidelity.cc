@@ -175,4 +175,10 @@ std::string FidelityReport::ToJson() const {
   return s + "]}\n";
 }
 
+double WorstOutputCosine(const FidelityReport& report) {
+  double w = 1.0;
+  for (const TensorFidelity& t : report.outputs) w = std::min(w, t.cosine);
+  return w;
+}
+
 }  // namespace edgert

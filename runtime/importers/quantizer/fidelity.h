@@ -37,6 +37,9 @@ struct FidelityReport {
   std::string ToJson() const;
 };
 
+// The lowest cosine over the report's model outputs (1 with none).
+double WorstOutputCosine(const FidelityReport& report);
+
 Status CompareModels(const std::vector<uint8_t>& float_ert, const std::vector<uint8_t>& quantized_ert,
                      const std::vector<CalibrationSample>& samples, FidelityReport* report);
 

@@ -11,12 +11,6 @@
 namespace edgert {
 namespace {
 
-double WorstCosine(const FidelityReport& r) {
-  double w = 1.0;
-  for (const TensorFidelity& t : r.outputs) w = std::min(w, t.cosine);
-  return w;
-}
-
 // The int8 ops ordered by how much SNR their output loses relative to their
 // inputs (most first), at most `limit` of them.
 std::vector<std::string> LossiestOps(const std::vector<uint8_t>& quantized, const FidelityReport& r,
@@ -74,7 +68,7 @@ Status QuantizeToFidelityTarget(const std::vector<uint8_t>& f32_ert, const std::
   FidelityReport fr;
   EDGERT_RETURN_IF_ERROR(QuantizeInt8(f32_ert, ranges, opts, &q, &qr));
   EDGERT_RETURN_IF_ERROR(CompareModels(f32_ert, q, samples, &fr));
-  double worst = WorstCosine(fr);
+  double worst = WorstOutputCosine(fr);
   res.worst_cosine.push_back(worst);
   // Each round tries the `candidates` lossiest int8 ops one at a time (each
   // moved to float32 on top of the ops already moved) and keeps the one whose
@@ -103,7 +97,7 @@ Status QuantizeToFidelityTarget(const std::vector<uint8_t>& f32_ert, const std::
       FidelityReport tfr;
       EDGERT_RETURN_IF_ERROR(QuantizeInt8(f32_ert, ranges, trial, &tq, &tqr));
       EDGERT_RETURN_IF_ERROR(CompareModels(f32_ert, tq, samples, &tfr));
-      const double w = WorstCosine(tfr);
+      const double w = WorstOutputCosine(tfr);
       if (w > round_best) {
         round_best = w;
         pick = c;
