@@ -1,7 +1,8 @@
 // f32 depthwise-convolution microkernel, 16 channels per step (tails of 8 and
 // a masked 1..7), any number of taps through an indirection buffer, AVX2 + FMA3.
 // Contract: F32DwconvUkernelFn (kernels/dispatch.h). Compiled with -mavx2 -mfma.
-// Full 16-channel groups are computed for 4 output pixels at a time, so each
+// Output pixels are computed 4 at a time (16-channel groups, then the channel
+// tail in 8-channel halves, the last masked), so each
 // tap's weights are loaded once for 4 pixels (2 loads per 2 FMAs become 10
 // per 8: the kernel is bound by loads, not FMAs); each output keeps the same
 // FMA chain over the taps as the one-pixel loop, so results do not depend on
@@ -40,6 +41,53 @@ void f32_dwconv_tail(size_t taps, const float* const* input, size_t c, size_t ch
   }
 }
 
+// The same tail group for 4 output pixels (their pointers at input,
+// input + taps, ...; outputs `channels` apart): 4 independent FMA chains per
+// half instead of one, so the taps do not wait on the FMA latency.
+void f32_dwconv_tail_4px(size_t taps, const float* const* input, size_t c, size_t channels, const float* wg,
+                         float* output, __m256 vmin, __m256 vmax) {
+  const float* const* in0 = input;
+  const float* const* in1 = input + taps;
+  const float* const* in2 = input + 2 * taps;
+  const float* const* in3 = input + 3 * taps;
+  for (size_t half = 0; c < channels; ++half, c += 8) {
+    const size_t n = channels - c < 8 ? channels - c : 8;
+    // Lane i is active when i < n.
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(n)),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const float* wt = wg + 8 * half;
+    __m256 a0 = _mm256_loadu_ps(wt);
+    __m256 a1 = a0, a2 = a0, a3 = a0;
+    wt += 16;
+    if (n == 8) {
+      for (size_t t = 0; t < taps; ++t, wt += 16) {
+        const __m256 wl = _mm256_loadu_ps(wt);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(in0[t] + c), wl, a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(in1[t] + c), wl, a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(in2[t] + c), wl, a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(in3[t] + c), wl, a3);
+      }
+    } else {
+      for (size_t t = 0; t < taps; ++t, wt += 16) {
+        const __m256 wl = _mm256_loadu_ps(wt);
+        a0 = _mm256_fmadd_ps(_mm256_maskload_ps(in0[t] + c, mask), wl, a0);
+        a1 = _mm256_fmadd_ps(_mm256_maskload_ps(in1[t] + c, mask), wl, a1);
+        a2 = _mm256_fmadd_ps(_mm256_maskload_ps(in2[t] + c, mask), wl, a2);
+        a3 = _mm256_fmadd_ps(_mm256_maskload_ps(in3[t] + c, mask), wl, a3);
+      }
+    }
+    const __m256 out[4] = {a0, a1, a2, a3};
+    for (size_t k = 0; k < 4; ++k) {
+      const __m256 y = _mm256_min_ps(_mm256_max_ps(out[k], vmin), vmax);
+      float* o = output + k * channels + c;
+      if (n == 8)
+        _mm256_storeu_ps(o, y);
+      else
+        _mm256_maskstore_ps(o, mask, y);
+    }
+  }
+}
+
 }  // namespace
 
 void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t taps, const float* const* input,
@@ -48,8 +96,8 @@ void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t 
   const __m256 vmax = _mm256_set1_ps(params->max);
   const size_t group = 16 * (taps + 1);  // floats per packed 16-channel group
   const size_t full = channels / 16 * 16;
-  // Four pixels at a time over the full groups; their channel tails below.
-  for (; pixels >= 4 && full > 0; pixels -= 4, input += 4 * taps) {
+  // Four pixels at a time over the full groups, then their channel tail.
+  for (; pixels >= 4; pixels -= 4, input += 4 * taps) {
     const float* const* in0 = input;
     const float* const* in1 = input + taps;
     const float* const* in2 = input + 2 * taps;
@@ -83,25 +131,7 @@ void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t 
       store(output + 2 * channels + c, a2l, a2h);
       store(output + 3 * channels + c, a3l, a3h);
     }
-    if (channels - full == 8) {  // a tail of exactly 8 channels (24, 40, 56, ...): 4 pixels too
-      __m256 a0 = _mm256_loadu_ps(wg);
-      __m256 a1 = a0, a2 = a0, a3 = a0;
-      const float* wt = wg + 16;
-      for (size_t t = 0; t < taps; ++t, wt += 16) {
-        const __m256 wl = _mm256_loadu_ps(wt);
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(in0[t] + full), wl, a0);
-        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(in1[t] + full), wl, a1);
-        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(in2[t] + full), wl, a2);
-        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(in3[t] + full), wl, a3);
-      }
-      _mm256_storeu_ps(output + full, _mm256_min_ps(_mm256_max_ps(a0, vmin), vmax));
-      _mm256_storeu_ps(output + channels + full, _mm256_min_ps(_mm256_max_ps(a1, vmin), vmax));
-      _mm256_storeu_ps(output + 2 * channels + full, _mm256_min_ps(_mm256_max_ps(a2, vmin), vmax));
-      _mm256_storeu_ps(output + 3 * channels + full, _mm256_min_ps(_mm256_max_ps(a3, vmin), vmax));
-    } else if (full < channels) {  // other tails: each of the 4 pixels alone
-      for (int k = 0; k < 4; ++k)
-        f32_dwconv_tail(taps, input + k * taps, full, channels, wg, output + k * channels + full, vmin, vmax);
-    }
+    if (full < channels) f32_dwconv_tail_4px(taps, input, full, channels, wg, output, vmin, vmax);
     output += 4 * channels;
   }
   for (size_t p = 0; p < pixels; ++p, input += taps) {

@@ -2,7 +2,8 @@
 // (kernels/dispatch.h), called directly with weights packed here from the
 // layouts that F32DwconvUkernelFn and QS8DwconvUkernelFn document:
 //  - channel counts 1..17 and around two and three groups (every tail of the
-//    16-channel tile), tap counts odd and even (1 to 25), 1 and 3 pixels;
+//    16-channel tile), tap counts odd and even (1 to 25), 1, 3, 4 and 9 pixels
+//    (the f32 kernel works in blocks of 4 pixels);
 //  - every input pointer's `channels` values end right before an inaccessible
 //    page, so a read past them faults; padding taps share one buffer;
 //  - guard values after the output, which must stay;
@@ -37,7 +38,7 @@ namespace {
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
 const size_t kTaps[] = {1, 2, 3, 4, 5, 9, 25};
-const size_t kPixels[] = {1, 3};
+const size_t kPixels[] = {1, 3, 4, 9};
 
 std::vector<size_t> ChannelCounts() {
   std::vector<size_t> v;
