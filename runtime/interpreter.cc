@@ -163,7 +163,7 @@ void Interpreter::OpenWeightCache() {
   cache_.Close();
   if (options_.weight_cache_path.empty()) return;
   if (!cache_id_known_) {
-    cache_id_.model_hash = HashBytes(model_->bytes(), model_->file_size());
+    cache_id_.model_hash = model_->content_hash();
     cache_id_.model_bytes = model_->file_size();
     const std::string build = std::string("edgert ") + ERT_VERSION + " weight cache, " +
                               std::to_string(sizeof(void*) * 8) + "-bit";

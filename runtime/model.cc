@@ -15,6 +15,7 @@
 
 #include "runtime/op_resolver.h"
 #include "runtime/sparse_weights.h"
+#include "runtime/weight_cache.h"
 
 namespace edgert {
 
@@ -57,6 +58,11 @@ Model::~Model() {
   if (mapped_ != nullptr) munmap(mapped_, size_);
   std::free(owned_);
   for (void* p : densified_) std::free(p);
+}
+
+uint64_t Model::content_hash() const {
+  std::call_once(hash_once_, [this] { hash_ = HashBytes(base_, size_); });
+  return hash_;
 }
 
 size_t Model::ReleaseMappedPages(const void* data, size_t bytes) const {

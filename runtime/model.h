@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,9 @@ class Model {
   size_t file_size() const { return size_; }
   // The model's bytes (file_size() of them), as loaded.
   const uint8_t* bytes() const { return base_; }
+  // HashBytes of those bytes, computed at the first call (thread-safe): the
+  // identity the weight cache checks.
+  uint64_t content_hash() const;
   // Drops the pages wholly inside [data, data + bytes) from this process's
   // memory when they belong to the mapped file (LoadFile): they are read from
   // the file again if touched later. For constants a kernel has copied into
@@ -93,6 +97,8 @@ class Model {
   std::vector<TensorInfo> tensors_;
   std::vector<NodeInfo> nodes_;
   std::vector<int32_t> inputs_, outputs_;
+  mutable std::once_flag hash_once_;
+  mutable uint64_t hash_ = 0;
 };
 
 }  // namespace edgert

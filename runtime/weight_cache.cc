@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
@@ -166,7 +167,10 @@ Status WeightCache::Write(const std::string& path, const Identity& id, const std
   h.table_hash = HashBytes(table.data(), table.size() * kEntryBytes, 0x52);
   h.header_hash = HashHeader(h);
 
-  const std::string tmp = path + ".tmp" + std::to_string(static_cast<long>(getpid()));
+  // A name no other writer uses (other processes, other interpreters here).
+  static std::atomic<unsigned> writes{0};
+  const std::string tmp = path + ".tmp" + std::to_string(static_cast<long>(getpid())) + "-" +
+                          std::to_string(writes.fetch_add(1));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Error(StatusCode::kIoError, "cannot create '%s': %s", tmp.c_str(), std::strerror(errno));
   size_t written = 0;
