@@ -220,6 +220,10 @@ using QS8AvgPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, 
 using QU8AvgPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, const uint8_t* input,
                                      size_t row_stride, int32_t bias, int32_t divisor, uint8_t* output,
                                      const X8MinMaxParams* params);
+// y[i] = table[x[i]] for 0 <= i < n (the bytes of int8 or uint8 values; a
+// 256-entry table); y may equal x.
+using X8LutUkernelFn = void (*)(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);
+
 struct X8PoolUkernels {
   QS8MaxPoolUkernelFn qs8_maxpool;
   QU8MaxPoolUkernelFn qu8_maxpool;
@@ -231,6 +235,7 @@ struct X8PoolUkernels {
   QU8F32VCvtUkernelFn qu8_f32_vcvt;
   QS8AvgPoolUkernelFn qs8_avgpool;
   QU8AvgPoolUkernelFn qu8_avgpool;
+  X8LutUkernelFn lut;  // the int8 / uint8 table-driven activations
 };
 
 // Levels of one architecture are ordered by value; a level of the other

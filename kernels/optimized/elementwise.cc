@@ -7,6 +7,7 @@
 #include "kernels/common/broadcast.h"
 #include "kernels/common/elementwise_binary.h"
 #include "kernels/common/quant.h"
+#include "kernels/common/unary_lut.h"
 #include "kernels/optimized/fallback.h"
 
 namespace edgert {
@@ -15,8 +16,10 @@ namespace {
 
 struct UnaryState {
   ReferenceFallback fallback;
-  F32VUnaryUkernelFn fn = nullptr;  // nullptr: the reference kernel runs this node
+  F32VUnaryUkernelFn fn = nullptr;  // f32; nullptr: the reference kernel runs this node
   F32UnaryParams params = {0.f, 0.f, 0.f};
+  X8LutUkernelFn lut = nullptr;      // int8 / uint8 with the reference's table
+  const uint8_t* table = nullptr;
 };
 
 // The microkernels of one op and element type: op (vector op vector), opc
@@ -138,20 +141,35 @@ int32_t AlignedDim(const Shape& s, int r, int d) {
 }  // namespace
 
 Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnaryUkernelFn fn,
-                               const F32UnaryParams& params) {
+                               const F32UnaryParams& params, bool ref_builds_lut) {
   UnaryState* s = nullptr;
   EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref, &s));
-  if (fn != nullptr && ctx->input(0)->dtype == DType::kF32) {
+  const DType dtype = ctx->input(0)->dtype;
+  if (fn != nullptr && dtype == DType::kF32) {
     s->fn = fn;
     s->params = params;
+  }
+  const X8LutUkernelFn lut = GetKernelIsa().x8.lut;
+  if (ref_builds_lut && lut != nullptr && (dtype == DType::kI8 || dtype == DType::kU8)) {
+    const UnaryLut* table = static_cast<const UnaryLut*>(s->fallback.state);
+    // Inputs without a defined result are reported by the reference eval.
+    if (table != nullptr && !table->has_undefined) {
+      s->lut = lut;
+      s->table = table->table;
+    }
   }
   return Status::Ok();
 }
 
 Status EvalUnaryElementwise(KernelContext* ctx) {
   const UnaryState& s = *ctx->state<UnaryState>();
-  if (s.fn == nullptr) return s.fallback.Eval(ctx);
   const Tensor* in = ctx->input(0);
+  if (s.lut != nullptr) {
+    s.lut(static_cast<size_t>(in->NumElements()), static_cast<const uint8_t*>(in->data),
+          static_cast<uint8_t*>(ctx->output(0)->data), s.table);
+    return Status::Ok();
+  }
+  if (s.fn == nullptr) return s.fallback.Eval(ctx);
   s.fn(static_cast<size_t>(in->NumElements()), in->data_as<float>(), ctx->output(0)->data_as<float>(), &s.params);
   return Status::Ok();
 }

@@ -29,9 +29,11 @@ namespace edgert {
 namespace opt {
 
 // Prepare of a one-input op: the reference prepare, then `fn` (may be nullptr:
-// not available) with `params` for f32 nodes.
+// not available) with `params` for f32 nodes. `ref_builds_lut`: the reference
+// prepare of an int8 / uint8 node leaves a UnaryLut state
+// (kernels/common/unary_lut.h), which the ISA table's x8 lut kernel applies.
 Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnaryUkernelFn fn,
-                               const F32UnaryParams& params);
+                               const F32UnaryParams& params, bool ref_builds_lut = false);
 Status EvalUnaryElementwise(KernelContext* ctx);
 
 // Which int8 microkernels of the ISA table (KernelIsa::qs8_vadd,

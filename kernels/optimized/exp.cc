@@ -1,6 +1,7 @@
 // EXP optimized kernel: y = exp(x).
-// f32 nodes run the ISA table's microkernel (kernels/dispatch.h); other dtypes,
-// and every node at the reference ISA level, run the reference kernel
+// f32 nodes run the ISA table's microkernel (kernels/dispatch.h); int8 and
+// uint8 nodes its table-lookup kernel on the reference kernel's table; other
+// dtypes, and every node at the reference ISA level, run the reference kernel
 // (kernels/optimized/elementwise.h).
 #include "kernels/optimized/elementwise.h"
 #include "kernels/optimized/optimized_kernels.h"
@@ -11,7 +12,8 @@ namespace opt {
 namespace {
 
 Status Prepare(KernelContext* ctx) {
-  return PrepareUnaryElementwise(ctx, ref::Register_EXP(), GetKernelIsa().f32_vunary.exp, {0.f, 0.f, 0.f});
+  return PrepareUnaryElementwise(ctx, ref::Register_EXP(), GetKernelIsa().f32_vunary.exp, {0.f, 0.f, 0.f},
+                                 /*ref_builds_lut=*/true);
 }
 
 }  // namespace

@@ -170,5 +170,7 @@ void qs8_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t chann
 void qu8_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t channels, const uint8_t* input,
                                           size_t row_stride, int32_t bias, int32_t divisor, uint8_t* output,
                                           const X8MinMaxParams* params);
+// 256-entry byte table lookup, 32 bytes per step. Contract: X8LutUkernelFn.
+void x8_lut_ukernel_x32__avx2(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);
 
 }  // namespace edgert
