@@ -8,8 +8,9 @@
 // x_t+1 * w_t+1 per channel into four int32 accumulators of 4 channels.
 // Products of int8 inputs and weights in [-255, 255] are exact and the sums
 // fit int32 (the packer checks), so the accumulators are exact. The output
-// stage is kernels/arm/qs8_requant_neon.h. A channel tail (1..15) reads and
-// writes exactly its n bytes.
+// stage is kernels/arm/qs8_requant_neon.h. With 16 channels or more every
+// group is a full 16-byte load and store (the contract's last group overlaps
+// the one before it); fewer channels read and write exactly their n bytes.
 #include <arm_neon.h>
 
 #include <cstdint>
@@ -82,15 +83,19 @@ void qs8_dwconv_minmax_ukernel_c16__neon(size_t pixels, size_t channels, size_t 
                                          const void* w, int8_t* output, const QS8ConvParams* params) {
   const qs8_neon::OutputStage out = qs8_neon::LoadOutputStage(params->output_zp, params->min, params->max);
   const size_t group_words = 16 * kQS8ChannelWords + (taps + 1) / 2 * 16;  // int32 words per group
-  for (size_t p = 0; p < pixels; ++p, input += taps) {
-    const int32_t* group = static_cast<const int32_t*>(w);
+  const int32_t* first = static_cast<const int32_t*>(w);
+  if (channels < 16) {
+    for (size_t p = 0; p < pixels; ++p, input += taps, output += channels)
+      Group16<true>(taps, input, 0, channels, first, out, output);
+    return;
+  }
+  for (size_t p = 0; p < pixels; ++p, input += taps, output += channels) {
+    const int32_t* group = first;
     size_t c = 0;
-    for (; c + 16 <= channels; c += 16, group += group_words, output += 16)
-      Group16<false>(taps, input, c, 16, group, out, output);
-    if (c < channels) {
-      Group16<true>(taps, input, c, channels - c, group, out, output);
-      output += channels - c;
-    }
+    for (; c + 16 <= channels; c += 16, group += group_words) Group16<false>(taps, input, c, 16, group, out, output + c);
+    // The last group covers channels [channels - 16, channels), overlapping
+    // the one before; the overlapped outputs are stored again, unchanged.
+    if (c < channels) Group16<false>(taps, input, channels - 16, 16, group, out, output + channels - 16);
   }
 }
 

@@ -3,7 +3,8 @@
 // dilation and padding, when the ISA table has a QS8 depthwise microkernel.
 //
 // Prepare packs the weights [1,KH,KW,C] once into persistent memory in the
-// microkernel's layout (QS8DwconvUkernelFn): groups of CT channels, each the
+// microkernel's layout (QS8DwconvUkernelFn): groups of CT channels (the last
+// one overlapping the one before where CT does not divide C), each the
 // channels' output-stage words then round_up(KH*KW, 2) / 2 blocks of CT int16
 // tap pairs, in the microkernel's channel order. Eval is the f32 path's
 // (kernels/optimized/depthwise_conv_2d.cc): per output row an indirection
@@ -51,7 +52,9 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
     if (!MakeQS8ChannelWords(q, ch, w + ch, static_cast<size_t>(taps), static_cast<size_t>(c), b ? b[ch] : 0, &cw))
       return Status::Ok();
 
-  // Pack: group gi holds channels [gi*ct, gi*ct + ct), channel j at position order[j].
+  // Pack: group gi holds channels [start, start + ct) (start = gi * ct, the
+  // last group of a channel count above ct ending at c), channel start + j at
+  // position order[j].
   const int ct = isa.qs8_dwconv.channel_tile;
   const uint8_t* order = isa.qs8_dwconv.channel_order;
   const int groups = (c + ct - 1) / ct;
@@ -64,8 +67,10 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
   for (int gi = 0; gi < groups; ++gi) {
     int32_t* header = packed + gi * group_words;  // zeroed: padding channels stay 0
     int16_t* pairs = reinterpret_cast<int16_t*>(header + static_cast<size_t>(ct) * kQS8ChannelWords);
-    for (int j = 0; j < ct && gi * ct + j < c; ++j) {
-      const int ch = gi * ct + j;
+    const int start = static_cast<int>(QS8DwconvGroupStart(static_cast<size_t>(gi), static_cast<size_t>(c),
+                                                           static_cast<size_t>(ct)));
+    for (int j = 0; j < ct && start + j < c; ++j) {
+      const int ch = start + j;
       const size_t pos = order != nullptr ? order[j] : static_cast<size_t>(j);
       MakeQS8ChannelWords(q, ch, w + ch, static_cast<size_t>(taps), static_cast<size_t>(c), b != nullptr ? b[ch] : 0,
                           &cw);

@@ -2,7 +2,8 @@
 // (kernels/dispatch.h), called directly with weights packed here from the
 // layouts that F32DwconvUkernelFn and QS8DwconvUkernelFn document:
 //  - channel counts 1..17 and around two and three groups (every tail of the
-//    16-channel tile), tap counts odd and even (1 to 25), 1 and 3 pixels;
+//    16-channel tile), tap counts odd and even (1 to 25), 1 to 4 and 7 pixels
+//    (odd and even counts: a kernel may compute pixels in pairs);
 //  - every input pointer's `channels` values end right before an inaccessible
 //    page, so a read past them faults; padding taps share one buffer;
 //  - guard values after the output, which must stay;
@@ -37,12 +38,12 @@ namespace {
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
 const size_t kTaps[] = {1, 2, 3, 4, 5, 9, 25};
-const size_t kPixels[] = {1, 3};
+const size_t kPixels[] = {1, 2, 3, 4, 7};
 
 std::vector<size_t> ChannelCounts() {
   std::vector<size_t> v;
   for (size_t c = 1; c <= 17; ++c) v.push_back(c);
-  for (size_t c : {23, 31, 32, 33, 40, 47, 48}) v.push_back(c);
+  for (size_t c : {23, 24, 28, 31, 32, 33, 36, 40, 47, 48}) v.push_back(c);
   return v;
 }
 
@@ -157,8 +158,10 @@ TEST_CASE("f32 depthwise-convolution microkernels of every level match a naive s
 
 // ---------------------------------------------------------------- int8
 
-// Packs per QS8DwconvUkernelFn: per group of ct channels (channel j at
-// position order[j]) the ct * kQS8ChannelWords words, then the int16 tap pairs.
+// Packs per QS8DwconvUkernelFn: per group of ct channels (channel j of the
+// group at position order[j]; the last group of more than ct channels covers
+// the last ct, overlapping the one before) the ct * kQS8ChannelWords words,
+// then the int16 tap pairs.
 std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::vector<QS8Channel>& ch, size_t taps,
                                    size_t channels, size_t ct, const uint8_t* order) {
   const size_t groups = (channels + ct - 1) / ct;
@@ -167,8 +170,10 @@ std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::ve
   for (size_t g = 0; g < groups; ++g) {
     int32_t* header = w.data() + g * group_words;
     uint8_t* pairs = reinterpret_cast<uint8_t*>(header + ct * kQS8ChannelWords);
-    for (size_t j = 0; j < ct && g * ct + j < channels; ++j) {
-      const size_t k = g * ct + j, pos = order != nullptr ? order[j] : j;
+    // The last group of more than ct channels ends at `channels`.
+    const size_t start = channels > ct ? std::min(g * ct, channels - ct) : 0;
+    for (size_t j = 0; j < ct && start + j < channels; ++j) {
+      const size_t k = start + j, pos = order != nullptr ? order[j] : j;
       header[pos] = ch[k].acc0;
       header[ct + pos] = ch[k].multiplier;
       header[2 * ct + pos] = std::max(ch[k].shift, 0);
