@@ -32,12 +32,18 @@ inline OutputStage LoadOutputStage(int32_t output_zp, int32_t min, int32_t max) 
 }
 
 // y = clamp(RoundingDivideByPOT(SRDHM(saturate(acc << left), multiplier), right) + zp, min, max).
+// kLeft false: the caller knows every lane's left shift is 0 (the usual case
+// of a scale below 1), and the saturating shift is skipped.
+template <bool kLeft = true>
 inline __m256i Requantize(__m256i acc, const Requant8& q, const OutputStage& o) {
-  // Saturating left shift: where shifting back does not restore acc, it overflowed.
-  const __m256i shifted = _mm256_sllv_epi32(acc, q.left);
-  const __m256i kept = _mm256_cmpeq_epi32(_mm256_srav_epi32(shifted, q.left), acc);
-  const __m256i saturated = _mm256_xor_si256(_mm256_srai_epi32(acc, 31), _mm256_set1_epi32(INT32_MAX));
-  const __m256i x = _mm256_blendv_epi8(saturated, shifted, kept);
+  __m256i x = acc;
+  if (kLeft) {
+    // Saturating left shift: where shifting back does not restore acc, it overflowed.
+    const __m256i shifted = _mm256_sllv_epi32(acc, q.left);
+    const __m256i kept = _mm256_cmpeq_epi32(_mm256_srav_epi32(shifted, q.left), acc);
+    const __m256i saturated = _mm256_xor_si256(_mm256_srai_epi32(acc, 31), _mm256_set1_epi32(INT32_MAX));
+    x = _mm256_blendv_epi8(saturated, shifted, kept);
+  }
   // SaturatingRoundingDoublingHighMul: its nudged, truncating division equals
   // floor((x * m + 2^30) / 2^31) for every product, so bits 31..62 of
   // x * m + 2^30 (64-bit) are the result (the multiplier is never INT32_MIN,

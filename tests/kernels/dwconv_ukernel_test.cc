@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -198,7 +199,13 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, uint
         const std::vector<int8_t> x = RandomInts<int8_t>(pixels * taps * channels, -128, 127, seed++);
         const std::vector<int32_t> wt = RandomInts<int32_t>(taps * channels, -255, 255, seed++);
         std::vector<QS8Channel> ch(channels);
-        for (QS8Channel& c : ch) c = RandomQS8Channel(rng);
+        // Half the cases shift only right (no channel shifts left: a kernel
+        // may skip the saturating left shift for such a group).
+        const bool right_only = rng() % 2 == 0;
+        for (QS8Channel& c : ch) {
+          c = RandomQS8Channel(rng);
+          if (right_only) c.shift = -std::abs(c.shift);
+        }
         const std::vector<int32_t> w = PackQS8Dwconv(wt, ch, taps, channels, ct, order);
         const std::vector<bool> pad = PaddingTaps(pixels, taps, rng);
         const int8_t pad_value = static_cast<int8_t>(rng() % 256);  // the input zero point
@@ -213,7 +220,8 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, uint
         }
         for (int rep = 0; rep < 2; ++rep) {
           const QS8ConvParams& params = stages[stage++ % 4];
-          INFO("pixels " << pixels << " taps " << taps << " channels " << channels << " output zp "
+          INFO("pixels " << pixels << " taps " << taps << " channels " << channels << " right shifts only "
+                         << right_only << " output zp "
                          << params.output_zp << " range [" << params.min << ", " << params.max << "]");
           std::vector<int8_t> y(pixels * channels + 19, kGuard);
           fn(pixels, channels, taps, ptrs.data(), w.data(), y.data(), &params);
