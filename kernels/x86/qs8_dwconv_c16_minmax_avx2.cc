@@ -11,8 +11,9 @@
 // accumulators undoes.
 //
 // With 16 channels or more every group is a full 16-byte load and store (the
-// contract's last group overlaps the one before it). Fewer channels take one
-// of two paths:
+// contract's last group overlaps the one before it); where that last group
+// adds 1 to 8 channels, its upper 8 channels are computed for two pixels per
+// vector as below. Fewer channels take one of two paths:
 //  - up to 8: two output pixels per vector, pixel p in the low 128-bit lane
 //    and p + 1 in the high one. The packed group's channels 0-3 and 4-7 are
 //    16-byte blocks (positions 0-3 and 8-11), broadcast to both lanes, so the
@@ -90,23 +91,25 @@ inline __m256i Broadcast4(const int32_t* p) {
   return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
-// Two output pixels (taps pointers in0 and in1) of n <= 8 channels from the
-// first (only) packed group: pixel 0 in the low lane, pixel 1 in the high
-// lane. Returns channels 0-7 of pixel 0 then of pixel 1 (16 int8).
+// Two output pixels (taps pointers in0 and in1) of the n <= 8 input channels
+// [c, c + n) whose packed words start at `group` (a packed group, or 4 words
+// into one for its channels 8-15 at positions 4-7 and 12-15): pixel 0 in the
+// low lane, pixel 1 in the high lane. Returns the 8 channels of pixel 0 then
+// of pixel 1 (16 int8).
 template <size_t kN>  // n when 8 (full 8-byte loads), else 0 (n bytes)
-inline __m128i Pixels2(size_t taps, const int8_t* const* in0, const int8_t* const* in1, size_t n,
+inline __m128i Pixels2(size_t taps, const int8_t* const* in0, const int8_t* const* in1, size_t c, size_t n,
                        const int32_t* group, const qs8_avx2::OutputStage& out) {
-  // Packed positions 0-3 hold channels 0-3, positions 8-11 channels 4-7.
+  // Words 0-3 of each 16-word block are channels 0-3, words 8-11 channels 4-7.
   __m256i acc_lo = Broadcast4(group), acc_hi = Broadcast4(group + 8);
   const int32_t* wp = group + 16 * kQS8ChannelWords;  // 16 words (int16 pairs) per tap pair
   auto load = [&](size_t t) {
     __m128i x;
     if (kN == 8) {
-      x = _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(in0[t])),
-                             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in1[t])));
+      x = _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(in0[t] + c)),
+                             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in1[t] + c)));
     } else {
-      x = _mm_set_epi64x(static_cast<int64_t>(qs8_avx2::LoadLow64(in1[t], n)),
-                         static_cast<int64_t>(qs8_avx2::LoadLow64(in0[t], n)));
+      x = _mm_set_epi64x(static_cast<int64_t>(qs8_avx2::LoadLow64(in1[t] + c, n)),
+                         static_cast<int64_t>(qs8_avx2::LoadLow64(in0[t] + c, n)));
     }
     return _mm256_cvtepi8_epi16(x);  // low lane: pixel 0's 8 channels, high lane: pixel 1's
   };
@@ -135,7 +138,7 @@ template <size_t kN>
 void Small(size_t pixels, size_t n, size_t taps, const int8_t* const* input, const int32_t* group,
            const qs8_avx2::OutputStage& out, int8_t* output) {
   for (; pixels >= 2; pixels -= 2, input += 2 * taps, output += 2 * n) {
-    const __m128i y = Pixels2<kN>(taps, input, input + taps, n, group, out);
+    const __m128i y = Pixels2<kN>(taps, input, input + taps, 0, n, group, out);
     if (kN == 8) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(output), y);
     } else {
@@ -144,7 +147,7 @@ void Small(size_t pixels, size_t n, size_t taps, const int8_t* const* input, con
     }
   }
   if (pixels == 1) {  // the last pixel in both lanes, stored once
-    const __m128i y = Pixels2<kN>(taps, input, input, n, group, out);
+    const __m128i y = Pixels2<kN>(taps, input, input, 0, n, group, out);
     qs8_avx2::StoreLow64(output, static_cast<uint64_t>(_mm_cvtsi128_si64(y)), n);
   }
 }
@@ -169,6 +172,30 @@ void qs8_dwconv_minmax_ukernel_c16__avx2(size_t pixels, size_t channels, size_t 
     return;
   }
   const size_t group_words = 16 * kQS8ChannelWords + (taps + 1) / 2 * 16;  // int32 words per group
+  const size_t rem = channels % 16;
+  if (rem != 0 && rem <= 8) {
+    // The full groups per pixel, then the last 8 channels (channels 8-15 of
+    // the last, overlapping group) of two pixels per vector.
+    const int32_t* last = first + channels / 16 * group_words + 4;
+    const size_t c8 = channels - 8;
+    for (; pixels >= 2; pixels -= 2, input += 2 * taps, output += 2 * channels) {
+      const int32_t* group = first;
+      for (size_t c = 0; c + 16 <= channels; c += 16, group += group_words) {
+        Group16<false>(taps, input, c, 16, group, out, output + c);
+        Group16<false>(taps, input + taps, c, 16, group, out, output + channels + c);
+      }
+      const __m128i y = Pixels2<8>(taps, input, input + taps, c8, 8, last, out);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(output + c8), y);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(output + channels + c8), _mm_unpackhi_epi64(y, y));
+    }
+    if (pixels == 1) {
+      const int32_t* group = first;
+      for (size_t c = 0; c + 16 <= channels; c += 16, group += group_words)
+        Group16<false>(taps, input, c, 16, group, out, output + c);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(output + c8), Pixels2<8>(taps, input, input, c8, 8, last, out));
+    }
+    return;
+  }
   for (size_t p = 0; p < pixels; ++p, input += taps, output += channels) {
     const int32_t* group = first;
     size_t c = 0;
