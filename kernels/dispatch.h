@@ -110,6 +110,7 @@ using QS8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const int8_t*
 // group's first channel. output: pixels * channels int8, contiguous.
 using QS8DwconvUkernelFn = void (*)(size_t pixels, size_t channels, size_t taps, const int8_t* const* input,
                                     const void* w, int8_t* output, const QS8ConvParams* params);
+// The first channel of packed group `group` (QS8DwconvUkernelFn, tile ct).
 inline size_t QS8DwconvGroupStart(size_t group, size_t channels, size_t ct) {
   const size_t start = group * ct;
   return channels > ct && start + ct > channels ? channels - ct : start;
