@@ -101,10 +101,20 @@ using QS8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const int8_t*
 // zero point). w: per group of CT channels, CT * kQS8ChannelWords int32 (see
 // QS8ConvParams) then round_up(taps, 2) / 2 blocks of CT pairs of int16 (the
 // weights of taps 2t and 2t + 1, minus the weight zero point; a missing last
-// tap and channels past `channels` zero), both in the microkernel's channel
-// order (kernels/x86/ukernels.h). output: pixels * channels int8, contiguous.
+// tap zero), both in the microkernel's channel order (kernels/x86/ukernels.h).
+// There are ceil(channels / CT) groups; group g covers channels [g * CT,
+// g * CT + CT), except that when channels > CT and channels % CT != 0 the last
+// group covers [channels - CT, channels), overlapping the one before it (so
+// the microkernel moves whole groups), and with channels < CT the single
+// group's channels past `channels` are zero. QS8DwconvGroupStart gives a
+// group's first channel. output: pixels * channels int8, contiguous.
 using QS8DwconvUkernelFn = void (*)(size_t pixels, size_t channels, size_t taps, const int8_t* const* input,
                                     const void* w, int8_t* output, const QS8ConvParams* params);
+// The first channel of packed group `group` (QS8DwconvUkernelFn, tile ct).
+inline size_t QS8DwconvGroupStart(size_t group, size_t channels, size_t ct) {
+  const size_t start = group * ct;
+  return channels > ct && start + ct > channels ? channels - ct : start;
+}
 
 // Parameters of the one-input elementwise microkernels: the clamp range
 // (f32_vclamp: RELU is [0, inf], RELU6 [0, 6]) and the negative slope

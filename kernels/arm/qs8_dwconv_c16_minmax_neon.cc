@@ -8,8 +8,10 @@
 // x_t+1 * w_t+1 per channel into four int32 accumulators of 4 channels.
 // Products of int8 inputs and weights in [-255, 255] are exact and the sums
 // fit int32 (the packer checks), so the accumulators are exact. The output
-// stage is kernels/arm/qs8_requant_neon.h. A channel tail (1..15) reads and
-// writes exactly its n bytes.
+// stage is kernels/arm/qs8_requant_neon.h. With 16 channels or more every
+// group is a full 16-byte load and store (the contract's last group overlaps
+// the one before it); fewer channels read and write exactly their n bytes, up
+// to 8 of them computing only the group's low 8 lanes.
 #include <arm_neon.h>
 
 #include <cstdint>
@@ -76,21 +78,71 @@ inline void Group16(size_t taps, const int8_t* const* input, size_t c, size_t n,
   }
 }
 
+// Up to 8 channels: the low half of a group (channels 0-7; the packed order
+// is the identity), so half the multiplies and requantization of Group16.
+// kFull: n == 8.
+template <bool kFull>
+inline void Group8(size_t taps, const int8_t* const* input, size_t n, const int32_t* group,
+                   const qs8_neon::OutputStage& out, int8_t* output) {
+  int32x4_t acc0 = vld1q_s32(group), acc1 = vld1q_s32(group + 4);
+  const int16_t* wp = reinterpret_cast<const int16_t*>(group + 16 * kQS8ChannelWords);
+  auto load = [&](size_t t) {
+    return vmovl_s8(kFull ? vld1_s8(input[t]) : vget_low_s8(qs8_neon::LoadBytes(input[t], n)));
+  };
+  size_t t = 0;
+  for (; t + 2 <= taps; t += 2, wp += 32) {
+    const int16x8_t x0 = load(t), x1 = load(t + 1);
+    const int16x8x2_t w = vld2q_s16(wp);  // taps t / t+1 of channels 0-7
+    acc0 = vmlal_s16(acc0, vget_low_s16(x0), vget_low_s16(w.val[0]));
+    acc1 = vmlal_high_s16(acc1, x0, w.val[0]);
+    acc0 = vmlal_s16(acc0, vget_low_s16(x1), vget_low_s16(w.val[1]));
+    acc1 = vmlal_high_s16(acc1, x1, w.val[1]);
+  }
+  if (t < taps) {
+    const int16x8_t x0 = load(t);
+    const int16x8x2_t w = vld2q_s16(wp);
+    acc0 = vmlal_s16(acc0, vget_low_s16(x0), vget_low_s16(w.val[0]));
+    acc1 = vmlal_high_s16(acc1, x0, w.val[0]);
+  }
+  const int32x4_t y0 = qs8_neon::Requantize(acc0, qs8_neon::LoadRequant4(group, 16, 0), out);
+  const int32x4_t y1 = qs8_neon::Requantize(acc1, qs8_neon::LoadRequant4(group, 16, 4), out);
+  const int8x8_t y = vqmovn_s16(vcombine_s16(vqmovn_s32(y0), vqmovn_s32(y1)));
+  if (kFull) {
+    vst1_s8(output, y);
+  } else {
+    qs8_neon::StoreBytes(output, vcombine_s8(y, y), n);
+  }
+}
+
 }  // namespace
 
 void qs8_dwconv_minmax_ukernel_c16__neon(size_t pixels, size_t channels, size_t taps, const int8_t* const* input,
                                          const void* w, int8_t* output, const QS8ConvParams* params) {
   const qs8_neon::OutputStage out = qs8_neon::LoadOutputStage(params->output_zp, params->min, params->max);
   const size_t group_words = 16 * kQS8ChannelWords + (taps + 1) / 2 * 16;  // int32 words per group
-  for (size_t p = 0; p < pixels; ++p, input += taps) {
-    const int32_t* group = static_cast<const int32_t*>(w);
-    size_t c = 0;
-    for (; c + 16 <= channels; c += 16, group += group_words, output += 16)
-      Group16<false>(taps, input, c, 16, group, out, output);
-    if (c < channels) {
-      Group16<true>(taps, input, c, channels - c, group, out, output);
-      output += channels - c;
+  const int32_t* first = static_cast<const int32_t*>(w);
+  if (channels <= 8) {
+    for (size_t p = 0; p < pixels; ++p, input += taps, output += channels) {
+      if (channels == 8) {
+        Group8<true>(taps, input, 8, first, out, output);
+      } else {
+        Group8<false>(taps, input, channels, first, out, output);
+      }
     }
+    return;
+  }
+  if (channels < 16) {
+    for (size_t p = 0; p < pixels; ++p, input += taps, output += channels)
+      Group16<true>(taps, input, 0, channels, first, out, output);
+    return;
+  }
+  for (size_t p = 0; p < pixels; ++p, input += taps, output += channels) {
+    const int32_t* group = first;
+    size_t c = 0;
+    for (; c + 16 <= channels; c += 16, group += group_words) Group16<false>(taps, input, c, 16, group, out, output + c);
+    // The last group covers channels [channels - 16, channels), overlapping
+    // the one before; the overlapped outputs are stored again, unchanged.
+    if (c < channels) Group16<false>(taps, input, channels - 16, 16, group, out, output + channels - 16);
   }
 }
 

@@ -3,7 +3,8 @@
 // dilation and padding, when the ISA table has a QS8 depthwise microkernel.
 //
 // Prepare packs the weights [1,KH,KW,C] once into persistent memory in the
-// microkernel's layout (QS8DwconvUkernelFn): groups of CT channels, each the
+// microkernel's layout (QS8DwconvUkernelFn): groups of CT channels (the last
+// one overlapping the one before where CT does not divide C), each the
 // channels' output-stage words then round_up(KH*KW, 2) / 2 blocks of CT int16
 // tap pairs, in the microkernel's channel order. Eval is the f32 path's
 // (kernels/optimized/depthwise_conv_2d.cc): per output row an indirection
@@ -46,12 +47,9 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
 
   const int8_t* w = weights->data_as<int8_t>();
   const int32_t* b = bias != nullptr ? bias->data_as<int32_t>() : nullptr;
-  QS8ChannelWords cw;
-  for (int ch = 0; ch < c; ++ch)  // an int32 accumulator might overflow: the reference runs this node
-    if (!MakeQS8ChannelWords(q, ch, w + ch, static_cast<size_t>(taps), static_cast<size_t>(c), b ? b[ch] : 0, &cw))
-      return Status::Ok();
-
-  // Pack: group gi holds channels [gi*ct, gi*ct + ct), channel j at position order[j].
+  // Pack: group gi holds channels [start, start + ct) (start = gi * ct, the
+  // last group of a channel count above ct ending at c), channel start + j at
+  // position order[j].
   const int ct = isa.qs8_dwconv.channel_tile;
   const uint8_t* order = isa.qs8_dwconv.channel_order;
   const int groups = (c + ct - 1) / ct;
@@ -59,17 +57,28 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
   const size_t group_words = static_cast<size_t>(ct) * (kQS8ChannelWords + tap_pairs);
   int64_t order_code = 0;  // the channel order, 4 bits per position
   for (int j = 0; j < ct && j < 16; ++j) order_code |= static_cast<int64_t>(order != nullptr ? order[j] : j) << (4 * j);
-  bool filled = false;
-  int32_t* packed = static_cast<int32_t*>(ctx->AllocatePacked(
-      groups * group_words * sizeof(int32_t), PackedLayoutKey("qs8-dwconv", {ct, taps, order_code}), &filled));
+  const uint64_t layout = PackedLayoutKey("qs8-dwconv-overlapping-last-group", {ct, taps, order_code});
+  const size_t packed_bytes = groups * group_words * sizeof(int32_t);
+  // A cached packing was made from these weights after the overflow check
+  // below passed, so they need not be read again.
+  const void* cached = ctx->FindPacked(packed_bytes, layout);
+  bool filled = cached != nullptr;
+  QS8ChannelWords cw;
+  for (int ch = 0; ch < c && !filled; ++ch)  // an int32 accumulator might overflow: the reference runs this node
+    if (!MakeQS8ChannelWords(q, ch, w + ch, static_cast<size_t>(taps), static_cast<size_t>(c), b ? b[ch] : 0, &cw))
+      return Status::Ok();
+  int32_t* packed = filled ? static_cast<int32_t*>(const_cast<void*>(cached))
+                           : static_cast<int32_t*>(ctx->AllocatePacked(packed_bytes, layout, &filled));
   int8_t* padding = static_cast<int8_t*>(ctx->AllocatePersistent(static_cast<size_t>(c)));
   if (packed == nullptr || padding == nullptr)
     return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight groups", groups);
   for (int gi = 0; gi < groups && !filled; ++gi) {
     int32_t* header = packed + gi * group_words;  // zeroed: padding channels stay 0
     int16_t* pairs = reinterpret_cast<int16_t*>(header + static_cast<size_t>(ct) * kQS8ChannelWords);
-    for (int j = 0; j < ct && gi * ct + j < c; ++j) {
-      const int ch = gi * ct + j;
+    const int start = static_cast<int>(QS8DwconvGroupStart(static_cast<size_t>(gi), static_cast<size_t>(c),
+                                                           static_cast<size_t>(ct)));
+    for (int j = 0; j < ct && start + j < c; ++j) {
+      const int ch = start + j;
       const size_t pos = order != nullptr ? order[j] : static_cast<size_t>(j);
       MakeQS8ChannelWords(q, ch, w + ch, static_cast<size_t>(taps), static_cast<size_t>(c), b != nullptr ? b[ch] : 0,
                           &cw);

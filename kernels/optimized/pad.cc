@@ -4,13 +4,18 @@
 // paddings) and the reference ISA level run the reference kernel.
 //
 // Prepare runs the reference prepare (validation, output shape), reads the
-// paddings and merges each trailing dimension without padding into the one
-// before it, so that the innermost dimension left is copied as one contiguous
-// run (NHWC channel padding: C values then the fill; spatial padding: whole
-// rows of W*C values, whole padded rows filled at once). Eval walks the outer
+// paddings and merges every dimension without padding (but the first) into
+// the one before it, so that the innermost dimension left is copied as one
+// contiguous run and unpadded outer dimensions vanish (NHWC channel padding:
+// rows of C values then the fill, N*H*W of them; spatial padding: whole rows
+// of W*C values, whole padded rows filled at once). Eval walks the outer
 // dimensions recursively: fill the leading padding block, recurse into each
 // input slice, fill the trailing block; memcpy for the data, a typed fill (or
-// memset for zero bytes) for the padding. Pure data movement: bit-identical.
+// memset for zero bytes) for the padding. Where the innermost output row is
+// short (channel padding), the second-innermost dimension is one loop of
+// fixed-size moves per row: the leading fill from a repeated-value pattern,
+// the data, the trailing fill (rows up to 64 bytes: the whole row's fill, then
+// the data over it). Pure data movement: bit-identical.
 #include <algorithm>
 #include <cstring>
 
@@ -52,10 +57,34 @@ void Fill(uint8_t* dst, int64_t n, const uint8_t* value, size_t esize, bool zero
   }
 }
 
+// Output rows of at most this many bytes take the row loop of fixed-size moves.
+constexpr size_t kShortRow = 256;
+
+// Copies n (<= kShortRow) bytes with fixed-size moves, overlapping where n is
+// not a multiple of the move size; no library call.
+inline void CopyShort(uint8_t* dst, const uint8_t* src, size_t n) {
+  if (n >= 16) {
+    for (size_t i = 0; i + 16 < n; i += 16) std::memcpy(dst + i, src + i, 16);
+    std::memcpy(dst + n - 16, src + n - 16, 16);
+  } else if (n >= 8) {
+    std::memcpy(dst, src, 8);
+    std::memcpy(dst + n - 8, src + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(dst, src, 4);
+    std::memcpy(dst + n - 4, src + n - 4, 4);
+  } else if (n >= 2) {
+    std::memcpy(dst, src, 2);
+    std::memcpy(dst + n - 2, src + n - 2, 2);
+  } else if (n == 1) {
+    *dst = *src;
+  }
+}
+
 struct PadRun {
   const PadState* s;
   const uint8_t* value;
   bool zero;
+  const uint8_t* pattern;  // kShortRow bytes: the padding value repeated
 
   // Writes the output block of dimension d from the input block at src.
   void Block(int d, const uint8_t* src, uint8_t* dst) const {
@@ -63,7 +92,24 @@ struct PadRun {
     const int64_t inner_out = s->out_block[d];
     Fill(dst, s->before[d] * inner_out, value, e, zero);
     dst += static_cast<size_t>(s->before[d] * inner_out) * e;
-    if (d == s->rank - 1) {
+    if (d == s->rank - 2 && static_cast<size_t>(inner_out) * e <= kShortRow) {
+      // Rows of the innermost dimension: the leading fill from the pattern
+      // (element-aligned: it repeats with period e), the data, the trailing fill.
+      const size_t row_in = static_cast<size_t>(s->in_dims[d + 1]) * e, row_out = static_cast<size_t>(inner_out) * e;
+      const size_t lead = static_cast<size_t>(s->before[d + 1]) * e, trail = row_out - lead - row_in;
+      if (row_out <= 64) {  // measured faster for short rows: the whole row's fill, the data over it
+        for (int64_t i = 0; i < s->in_dims[d]; ++i, src += row_in, dst += row_out) {
+          CopyShort(dst, pattern, row_out);
+          CopyShort(dst + lead, src, row_in);
+        }
+      } else {
+        for (int64_t i = 0; i < s->in_dims[d]; ++i, src += row_in, dst += row_out) {
+          CopyShort(dst, pattern, lead);
+          CopyShort(dst + lead, src, row_in);
+          CopyShort(dst + lead + row_in, pattern, trail);
+        }
+      }
+    } else if (d == s->rank - 1) {
       std::memcpy(dst, src, static_cast<size_t>(s->in_dims[d]) * e);
       dst += static_cast<size_t>(s->in_dims[d]) * e;
     } else {
@@ -90,18 +136,22 @@ Status Prepare(KernelContext* ctx) {
   const int rank = in->shape.rank;
   for (int i = 0; i < 2 * rank; ++i)
     if (pads[i] < 0) return Status::Ok();  // cropping: the reference kernel
-  // Merge trailing unpadded dimensions into the one before.
-  int r = rank;
-  int64_t tail = 1;
-  while (r > 1 && pads[2 * (r - 1)] == 0 && pads[2 * (r - 1) + 1] == 0) tail *= in->shape.dims[--r];
-  for (int d = 0; d < r; ++d) {
-    s->in_dims[d] = in->shape.dims[d];
-    s->before[d] = pads[2 * d];
-    s->after[d] = pads[2 * d + 1];
+  // Merge each unpadded dimension but the first into the one before: its
+  // index runs contiguously inside the previous dimension's blocks.
+  int r = 0;
+  for (int d = 0; d < rank; ++d) {
+    const int64_t n = in->shape.dims[d];
+    if (d > 0 && pads[2 * d] == 0 && pads[2 * d + 1] == 0) {
+      s->in_dims[r - 1] *= n;
+      s->before[r - 1] *= n;
+      s->after[r - 1] *= n;
+      continue;
+    }
+    s->in_dims[r] = n;
+    s->before[r] = pads[2 * d];
+    s->after[r] = pads[2 * d + 1];
+    ++r;
   }
-  s->in_dims[r - 1] *= tail;
-  s->before[r - 1] *= tail;
-  s->after[r - 1] *= tail;
   int64_t in_block = 1, out_block = 1;
   for (int d = r - 1; d >= 0; --d) {
     s->in_block[d] = in_block;
@@ -135,7 +185,9 @@ Status Eval(KernelContext* ctx) {
   const uint8_t* value = value_t != nullptr ? static_cast<const uint8_t*>(value_t->data) : s.default_value;
   bool zero = true;
   for (size_t i = 0; i < s.esize; ++i) zero = zero && value[i] == 0;
-  const PadRun run{&s, value, zero};
+  uint8_t pattern[kShortRow];
+  for (size_t i = 0; i < kShortRow; i += s.esize) std::memcpy(pattern + i, value, s.esize);
+  const PadRun run{&s, value, zero, pattern};
   run.Block(0, static_cast<const uint8_t*>(ctx->input(0)->data), static_cast<uint8_t*>(out->data));
   return Status::Ok();
 }

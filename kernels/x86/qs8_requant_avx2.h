@@ -32,12 +32,18 @@ inline OutputStage LoadOutputStage(int32_t output_zp, int32_t min, int32_t max) 
 }
 
 // y = clamp(RoundingDivideByPOT(SRDHM(saturate(acc << left), multiplier), right) + zp, min, max).
+// kLeft false: the caller knows every lane's left shift is 0 (the usual case
+// of a scale below 1), and the saturating shift is skipped.
+template <bool kLeft = true>
 inline __m256i Requantize(__m256i acc, const Requant8& q, const OutputStage& o) {
-  // Saturating left shift: where shifting back does not restore acc, it overflowed.
-  const __m256i shifted = _mm256_sllv_epi32(acc, q.left);
-  const __m256i kept = _mm256_cmpeq_epi32(_mm256_srav_epi32(shifted, q.left), acc);
-  const __m256i saturated = _mm256_xor_si256(_mm256_srai_epi32(acc, 31), _mm256_set1_epi32(INT32_MAX));
-  const __m256i x = _mm256_blendv_epi8(saturated, shifted, kept);
+  __m256i x = acc;
+  if (kLeft) {
+    // Saturating left shift: where shifting back does not restore acc, it overflowed.
+    const __m256i shifted = _mm256_sllv_epi32(acc, q.left);
+    const __m256i kept = _mm256_cmpeq_epi32(_mm256_srav_epi32(shifted, q.left), acc);
+    const __m256i saturated = _mm256_xor_si256(_mm256_srai_epi32(acc, 31), _mm256_set1_epi32(INT32_MAX));
+    x = _mm256_blendv_epi8(saturated, shifted, kept);
+  }
   // SaturatingRoundingDoublingHighMul: its nudged, truncating division equals
   // floor((x * m + 2^30) / 2^31) for every product, so bits 31..62 of
   // x * m + 2^30 (64-bit) are the result (the multiplier is never INT32_MIN,
@@ -73,36 +79,62 @@ inline __m128i PackToInt8(__m256i a, __m256i b) {
   return _mm_packs_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
 }
 
-// Stores the first n (< 16) bytes of v with fixed-size moves (overlapping
-// where n is not a power of two), no library call.
-inline void StoreBytes(int8_t* dst, __m128i v, size_t n) {
-  alignas(16) int8_t tmp[16];
-  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
-  if (n >= 8) {
-    std::memcpy(dst, tmp, 8);
-    std::memcpy(dst + n - 8, tmp + n - 8, 8);
+// The first n (1..8) bytes at src as the low bytes of a uint64 (the others
+// zero), read with at most two overlapping loads and register shifts, nothing
+// past src + n.
+inline uint64_t LoadLow64(const int8_t* src, size_t n) {
+  if (n == 8) {
+    uint64_t v;
+    std::memcpy(&v, src, 8);
+    return v;
+  }
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, src, 4);
+    std::memcpy(&hi, src + n - 4, 4);  // bytes [n - 4, n); drop [n - 4, 4)
+    return uint64_t{lo} | (uint64_t{hi} >> (8 * (8 - n)) << 32);
+  }
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v |= uint64_t{static_cast<uint8_t>(src[i])} << (8 * i);
+  return v;
+}
+
+// Stores the low n (1..8) bytes of v with at most two overlapping stores.
+inline void StoreLow64(int8_t* dst, uint64_t v, size_t n) {
+  if (n == 8) {
+    std::memcpy(dst, &v, 8);
   } else if (n >= 4) {
-    std::memcpy(dst, tmp, 4);
-    std::memcpy(dst + n - 4, tmp + n - 4, 4);
+    const uint32_t lo = static_cast<uint32_t>(v), hi = static_cast<uint32_t>(v >> (8 * (n - 4)));
+    std::memcpy(dst, &lo, 4);
+    std::memcpy(dst + n - 4, &hi, 4);
   } else {
-    for (size_t i = 0; i < n; ++i) dst[i] = tmp[i];
+    for (size_t i = 0; i < n; ++i) dst[i] = static_cast<int8_t>(v >> (8 * i));
+  }
+}
+
+// Stores the first n (< 16) bytes of v with fixed-size moves from registers
+// (no round trip through memory), no library call.
+inline void StoreBytes(int8_t* dst, __m128i v, size_t n) {
+  if (n >= 8) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), v);
+    if (n > 8) StoreLow64(dst + 8, static_cast<uint64_t>(_mm_extract_epi64(v, 1)), n - 8);
+  } else if (n > 0) {
+    StoreLow64(dst, static_cast<uint64_t>(_mm_cvtsi128_si64(v)), n);
   }
 }
 
 // Loads n (< 16) bytes into the low bytes of a vector (the others zero) with
-// fixed-size moves, reading nothing past src + n.
+// fixed-size moves into registers, reading nothing past src + n.
 inline __m128i LoadBytes(const int8_t* src, size_t n) {
-  alignas(16) int8_t tmp[16] = {};
-  if (n >= 8) {
-    std::memcpy(tmp, src, 8);
-    std::memcpy(tmp + n - 8, src + n - 8, 8);
-  } else if (n >= 4) {
-    std::memcpy(tmp, src, 4);
-    std::memcpy(tmp + n - 4, src + n - 4, 4);
-  } else {
-    for (size_t i = 0; i < n; ++i) tmp[i] = src[i];
+  if (n == 8) return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
+  if (n > 8) {
+    uint64_t hi;
+    std::memcpy(&hi, src + n - 8, 8);  // bytes [n - 8, n); drop [n - 8, 8)
+    return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src)),
+                              _mm_cvtsi64_si128(static_cast<int64_t>(hi >> (8 * (16 - n)))));
   }
-  return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
+  if (n == 0) return _mm_setzero_si128();
+  return _mm_cvtsi64_si128(static_cast<int64_t>(LoadLow64(src, n)));
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // (kernels/dispatch.h), called directly with weights packed here from the
 // layouts that F32DwconvUkernelFn and QS8DwconvUkernelFn document:
 //  - channel counts 1..17 and around two and three groups (every tail of the
-//    16-channel tile), tap counts odd and even (1 to 25), 1, 3, 4 and 9 pixels
-//    (the f32 kernel works in blocks of 4 pixels);
+//    16-channel tile), tap counts odd and even (1 to 25), 1 to 4, 7 and 9
+//    pixels (kernels compute pixels in pairs or blocks of 4, with remainders);
 //  - every input pointer's `channels` values end right before an inaccessible
 //    page, so a read past them faults; padding taps share one buffer;
 //  - guard values after the output, which must stay;
@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -38,12 +39,12 @@ namespace {
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
 const size_t kTaps[] = {1, 2, 3, 4, 5, 9, 25};
-const size_t kPixels[] = {1, 3, 4, 9};
+const size_t kPixels[] = {1, 2, 3, 4, 7, 9};
 
 std::vector<size_t> ChannelCounts() {
   std::vector<size_t> v;
   for (size_t c = 1; c <= 17; ++c) v.push_back(c);
-  for (size_t c : {23, 31, 32, 33, 40, 47, 48}) v.push_back(c);
+  for (size_t c : {23, 24, 28, 31, 32, 33, 36, 40, 47, 48}) v.push_back(c);
   return v;
 }
 
@@ -158,8 +159,10 @@ TEST_CASE("f32 depthwise-convolution microkernels of every level match a naive s
 
 // ---------------------------------------------------------------- int8
 
-// Packs per QS8DwconvUkernelFn: per group of ct channels (channel j at
-// position order[j]) the ct * kQS8ChannelWords words, then the int16 tap pairs.
+// Packs per QS8DwconvUkernelFn: per group of ct channels (channel j of the
+// group at position order[j]; the last group of more than ct channels covers
+// the last ct, overlapping the one before) the ct * kQS8ChannelWords words,
+// then the int16 tap pairs.
 std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::vector<QS8Channel>& ch, size_t taps,
                                    size_t channels, size_t ct, const uint8_t* order) {
   const size_t groups = (channels + ct - 1) / ct;
@@ -168,8 +171,10 @@ std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::ve
   for (size_t g = 0; g < groups; ++g) {
     int32_t* header = w.data() + g * group_words;
     uint8_t* pairs = reinterpret_cast<uint8_t*>(header + ct * kQS8ChannelWords);
-    for (size_t j = 0; j < ct && g * ct + j < channels; ++j) {
-      const size_t k = g * ct + j, pos = order != nullptr ? order[j] : j;
+    // The last group of more than ct channels ends at `channels`.
+    const size_t start = channels > ct ? std::min(g * ct, channels - ct) : 0;
+    for (size_t j = 0; j < ct && start + j < channels; ++j) {
+      const size_t k = start + j, pos = order != nullptr ? order[j] : j;
       header[pos] = ch[k].acc0;
       header[ct + pos] = ch[k].multiplier;
       header[2 * ct + pos] = std::max(ch[k].shift, 0);
@@ -194,7 +199,13 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, uint
         const std::vector<int8_t> x = RandomInts<int8_t>(pixels * taps * channels, -128, 127, seed++);
         const std::vector<int32_t> wt = RandomInts<int32_t>(taps * channels, -255, 255, seed++);
         std::vector<QS8Channel> ch(channels);
-        for (QS8Channel& c : ch) c = RandomQS8Channel(rng);
+        // Half the cases shift only right (no channel shifts left: a kernel
+        // may skip the saturating left shift for such a group).
+        const bool right_only = rng() % 2 == 0;
+        for (QS8Channel& c : ch) {
+          c = RandomQS8Channel(rng);
+          if (right_only) c.shift = -std::abs(c.shift);
+        }
         const std::vector<int32_t> w = PackQS8Dwconv(wt, ch, taps, channels, ct, order);
         const std::vector<bool> pad = PaddingTaps(pixels, taps, rng);
         const int8_t pad_value = static_cast<int8_t>(rng() % 256);  // the input zero point
@@ -209,7 +220,8 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, uint
         }
         for (int rep = 0; rep < 2; ++rep) {
           const QS8ConvParams& params = stages[stage++ % 4];
-          INFO("pixels " << pixels << " taps " << taps << " channels " << channels << " output zp "
+          INFO("pixels " << pixels << " taps " << taps << " channels " << channels << " right shifts only "
+                         << right_only << " output zp "
                          << params.output_zp << " range [" << params.min << ", " << params.max << "]");
           std::vector<int8_t> y(pixels * channels + 19, kGuard);
           fn(pixels, channels, taps, ptrs.data(), w.data(), y.data(), &params);

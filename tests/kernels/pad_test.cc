@@ -199,6 +199,46 @@ TEST_CASE("PAD other dtypes by element size", "[kernels][pad]") {
   }
 }
 
+// Channel-only and spatial-only NHWC padding (the optimized kernel's short-row
+// loop and its merged dimensions) for every element size, odd channel counts
+// around the 16-byte moves and rows past 64 bytes, with and without a value.
+template <typename T>
+void CheckNhwcPads(DType dt, std::mt19937& rng, const QuantSpec& q = {}) {
+  std::uniform_int_distribution<int> pad(0, 5), hw(1, 7);
+  for (int c : {1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17, 24, 28, 31, 33, 40, 63, 65}) {
+    for (int style = 0; style < 3; ++style) {  // 0: channels, 1: H and W, 2: all four
+      const Dims shape = {1 + style % 2, hw(rng), hw(rng), c};
+      std::vector<int> pads(8, 0);
+      for (int d = 0; d < 4; ++d) {
+        const bool padded = style == 2 || (style == 0 && d == 3) || (style == 1 && (d == 1 || d == 2));
+        if (padded) pads[2 * d] = pad(rng), pads[2 * d + 1] = pad(rng);
+      }
+      std::vector<T> x(static_cast<size_t>(Count(shape)));
+      for (T& v : x) v = static_cast<T>(rng());
+      const T value = static_cast<T>(rng());
+      for (bool with_value : {false, true}) {
+        INFO("channels " << c << " style " << style << " value " << with_value);
+        std::vector<T> y;
+        Dims out, es;
+        REQUIRE(RunPad<T>(x, shape, dt, pads, schema::PadMode_CONSTANT, with_value ? &value : nullptr, &y, &out, q)
+                    .ok());
+        const T fill = with_value ? value : (q.zero_point.empty() ? T{0} : static_cast<T>(q.zero_point[0]));
+        CHECK(y == NaivePad<T>(x, shape, pads, schema::PadMode_CONSTANT, fill, &es));
+        CHECK(out == es);
+      }
+    }
+  }
+}
+
+TEST_CASE("PAD of NHWC channels or H and W on every element size", "[kernels][pad]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
+  std::mt19937 rng(44);
+  CheckNhwcPads<int8_t>(DType::kI8, rng, QuantSpec::PerTensor(0.25f, -3));
+  CheckNhwcPads<uint16_t>(DType::kF16, rng);
+  CheckNhwcPads<int32_t>(DType::kI32, rng);
+  CheckNhwcPads<int64_t>(DType::kI64, rng);
+}
+
 TEST_CASE("PAD rejects bad paddings and values", "[kernels][pad]") {
   EDGERT_KERNEL_VARIANTS(g_optimized);
   const std::vector<float> x(12, 1.f);
