@@ -40,6 +40,46 @@ inline __m512i Term(__m512i x, __m512i offset, const Requant16& q, const AddCons
   return MultiplyByQuantizedMultiplier16(_mm512_sll_epi32(_mm512_add_epi32(x, offset), c.left_shift), q);
 }
 
+// The same term in 32-bit arithmetic, for 9 <= left_shift L <= 22 (int8 ADD
+// uses 20) and a right shift r >= 0. With d = x + offset (|d| <= 255) and
+// k = 31 - L, SaturatingRoundingDoublingHighMul(d * 2^L, m) is
+// floor((d * m + 2^(k-1)) / 2^k) (see qs8_requant_avx512.h; d * 2^L does not
+// saturate), and with m = mh * 2^k + ml (0 <= ml < 2^k, any sign of m) that is
+//   h = d * mh + ((d * ml + 2^(k-1)) >> k),
+// both products within int32 (|d * mh| < 2^(L+8), d * ml < 2^(39-L)).
+// RoundingDivideByPOT(h, r) (ties away from zero) is
+//   (h + 2^(r-1) - (h < 0)) >> r   for r > 0, and h for r = 0.
+struct FastTerm {
+  __m512i offset, mh, ml, round, bias, neg;  // neg: -1 where r > 0 (lanes alike)
+  __m128i k, r;
+};
+
+inline bool FastTermApplies(int32_t left_shift, int32_t shift) {
+  return left_shift >= 9 && left_shift <= 22 && shift <= 0 && shift >= -31;
+}
+
+inline FastTerm MakeFastTerm(int32_t offset, int32_t left_shift, int32_t multiplier, int32_t shift) {
+  FastTerm f;
+  const int k = 31 - left_shift, r = -shift;
+  f.offset = _mm512_set1_epi32(offset);
+  f.mh = _mm512_set1_epi32(multiplier >> k);  // arithmetic: floor(m / 2^k)
+  f.ml = _mm512_set1_epi32(multiplier & ((1 << k) - 1));
+  f.round = _mm512_set1_epi32(1 << (k - 1));
+  f.bias = _mm512_set1_epi32(r > 0 ? static_cast<int32_t>(uint32_t{1} << (r - 1)) : 0);
+  f.neg = _mm512_set1_epi32(r > 0 ? -1 : 0);
+  f.k = _mm_cvtsi32_si128(k);
+  f.r = _mm_cvtsi32_si128(r);
+  return f;
+}
+
+inline __m512i Term(__m512i x, const FastTerm& f) {
+  const __m512i d = _mm512_add_epi32(x, f.offset);
+  const __m512i low = _mm512_sra_epi32(_mm512_add_epi32(_mm512_mullo_epi32(d, f.ml), f.round), f.k);
+  const __m512i h = _mm512_add_epi32(_mm512_mullo_epi32(d, f.mh), low);
+  const __m512i sign = _mm512_and_si512(_mm512_srai_epi32(h, 31), f.neg);
+  return _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(h, f.bias), sign), f.r);
+}
+
 // 16 int8 values sign-extended to int32.
 inline __m512i Load16(const int8_t* p) {
   return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -57,6 +97,17 @@ inline __m512i LoadPartial16(const int8_t* p, size_t n) {
 void qs8_vadd_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                           const QS8AddParams* p) {
   const AddConstants c = MakeConstants(p);
+  if (FastTermApplies(p->left_shift, p->shift1) && FastTermApplies(p->left_shift, p->shift2)) {
+    const FastTerm f1 = MakeFastTerm(p->offset1, p->left_shift, p->multiplier1, p->shift1);
+    const FastTerm f2 = MakeFastTerm(p->offset2, p->left_shift, p->multiplier2, p->shift2);
+    auto add = [&](__m512i va, __m512i vb) {
+      return qs8_avx512::Requantize16(_mm512_add_epi32(Term(va, f1), Term(vb, f2)), c.qout, c.out);
+    };
+    for (; n >= 16; n -= 16, a += 16, b += 16, y += 16)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(add(Load16(a), Load16(b))));
+    if (n > 0) qs8_avx512::StoreInt8(y, add(LoadPartial16(a, n), LoadPartial16(b, n)), n);
+    return;
+  }
   auto add = [&](__m512i va, __m512i vb) {
     const __m512i sum = _mm512_add_epi32(Term(va, c.offset1, c.q1, c), Term(vb, c.offset2, c.q2, c));
     return qs8_avx512::Requantize16(sum, c.qout, c.out);
@@ -70,6 +121,16 @@ void qs8_vaddc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8
                                            const QS8AddParams* p) {
   const AddConstants c = MakeConstants(p);
   const __m512i term2 = Term(_mm512_set1_epi32(b[0]), c.offset2, c.q2, c);
+  if (FastTermApplies(p->left_shift, p->shift1)) {
+    const FastTerm f1 = MakeFastTerm(p->offset1, p->left_shift, p->multiplier1, p->shift1);
+    auto add = [&](__m512i va) {
+      return qs8_avx512::Requantize16(_mm512_add_epi32(Term(va, f1), term2), c.qout, c.out);
+    };
+    for (; n >= 16; n -= 16, a += 16, y += 16)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(add(Load16(a))));
+    if (n > 0) qs8_avx512::StoreInt8(y, add(LoadPartial16(a, n)), n);
+    return;
+  }
   auto add = [&](__m512i va) {
     return qs8_avx512::Requantize16(_mm512_add_epi32(Term(va, c.offset1, c.q1, c), term2), c.qout, c.out);
   };
