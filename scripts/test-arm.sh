@@ -23,7 +23,10 @@ BUILD="${EDGERT_ARM_BUILD:-build-arm}"
 # threads (the "threads" cases and the [qs8] and [optimized] ones, which loop over thread
 # counts): under qemu-user a multithreaded loop takes minutes (the pool's
 # waiting threads spin in emulation), and threading is not ISA-specific.
-TESTS="${EDGERT_ARM_TESTS:-[kernels]~[qs8]~[optimized]~*threads*,[ukernels],[dispatch],[cpu]}"
+# The bit-exact comparisons of the optimized f32 pools, MEAN and
+# RESIZE_BILINEAR with the reference ([f32][optimized] cases) run, on 1 thread
+# only (EDGERT_TEST_MAX_THREADS=1, tests/kernels/kernel_variants.h).
+TESTS="${EDGERT_ARM_TESTS:-[kernels]~[qs8]~[optimized]~*threads*,[ukernels],[dispatch],[cpu],[f32][optimized]}"
 
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
   -DEDGERT_WERROR=ON -DEDGERT_BUILD_BENCH=OFF >/dev/null
@@ -37,7 +40,7 @@ for run in cortex-a53:neon cortex-a76:neon-dotprod max:neon-dotprod; do
   echo "== qemu-aarch64 -cpu $cpu: expecting ISA level $level"
   start=$SECONDS
   rc=0
-  QEMU_CPU="$cpu" EDGERT_EXPECT_ISA="$level" qemu-aarch64 -L /usr/aarch64-linux-gnu \
+  QEMU_CPU="$cpu" EDGERT_EXPECT_ISA="$level" EDGERT_TEST_MAX_THREADS=1 qemu-aarch64 -L /usr/aarch64-linux-gnu \
     "$BUILD/bin/edgert_kernel_tests" "$TESTS" >"$log" 2>&1 || rc=$?
   # The dispatch test prints the detected level and the CPU's features.
   grep -m1 -o "ISA level [^ ]* (CPU features: [^)]*)" "$log" || echo "(no ISA level reported)"

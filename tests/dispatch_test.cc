@@ -74,6 +74,17 @@ TEST_CASE("dispatch: each level's table has its name and its microkernels", "[di
       REQUIRE((isa.qs8_gemm_c4.a_offset == 0 || isa.qs8_gemm_c4.a_offset == 128));
     }
     if (isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kAvx512Vnni) REQUIRE(isa.qs8_gemm_c4.fn != nullptr);
+    // Every non-reference level has the f32 elementwise kernels: all one-input
+    // ones and all three forms of every binary op.
+    const auto& u = isa.f32_vunary;
+    for (F32VUnaryUkernelFn fn : {u.clamp, u.lrelu, u.hswish, u.sigmoid, u.tanh, u.exp, u.gelu, u.gelu_tanh})
+      REQUIRE(fn != nullptr);
+    const auto& b = isa.f32_vbinary;
+    for (const F32VBinaryUkernels& k : {b.add, b.sub, b.mul, b.div, b.max, b.min}) {
+      REQUIRE(k.op != nullptr);
+      REQUIRE(k.opc != nullptr);
+      REQUIRE(k.ropc != nullptr);
+    }
   }
 }
 

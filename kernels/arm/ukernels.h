@@ -2,8 +2,9 @@
 // same name; the *_neondot ones are compiled with the dot-product extension
 // (-march=armv8.2-a+dotprod) and must be called only when the CPU has it
 // (kernels/dispatch.h selects them). Contracts: F32GemmUkernelFn,
-// F32IgemmUkernelFn, F32DwconvUkernelFn, QS8GemmUkernelFn and
-// QS8DwconvUkernelFn in kernels/dispatch.h.
+// F32IgemmUkernelFn, F32DwconvUkernelFn, QS8GemmUkernelFn,
+// QS8DwconvUkernelFn, F32VUnaryUkernelFn, F32VBinaryUkernelFn and the f32
+// pooling ones in kernels/dispatch.h.
 #pragma once
 
 #include <cstddef>
@@ -46,5 +47,70 @@ void qs8_gemm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, co
 // Contract: QS8DwconvUkernelFn.
 void qs8_dwconv_minmax_ukernel_c16__neon(size_t pixels, size_t channels, size_t taps, const int8_t* const* input,
                                          const void* w, int8_t* output, const QS8ConvParams* params);
+
+// One-input f32 elementwise kernels, 16 floats per step, any n (no reads or
+// writes past the arrays). Contract: F32VUnaryUkernelFn. clamp, lrelu and
+// hswish use Advanced SIMD only; the transcendental ones (sigmoid, tanh, exp,
+// gelu, gelu_tanh) also fused multiply-add (kernels/arm/neon_math.h); each
+// file states its error bound.
+void f32_vclamp_ukernel_x16__neon(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vlrelu_ukernel_x16__neon(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vhswish_ukernel_x16__neon(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vsigmoid_ukernel_x16__neonfma(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vtanh_ukernel_x16__neonfma(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vexp_ukernel_x16__neonfma(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vgelu_ukernel_x16__neonfma(size_t n, const float* x, float* y, const F32UnaryParams* params);
+void f32_vgelutanh_ukernel_x16__neonfma(size_t n, const float* x, float* y, const F32UnaryParams* params);
+
+// Binary f32 kernels with fused clamp: vop (both vectors), vopc (vector op
+// b[0]) and vropc (b[0] op vector; ADD and MUL use vopc for it). Exact.
+// Contract: F32VBinaryUkernelFn.
+void f32_vadd_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                       const F32MinMaxParams* params);
+void f32_vaddc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vsub_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                       const F32MinMaxParams* params);
+void f32_vsubc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vrsubc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                         const F32MinMaxParams* params);
+void f32_vmul_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                       const F32MinMaxParams* params);
+void f32_vmulc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vdiv_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                       const F32MinMaxParams* params);
+void f32_vdivc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vrdivc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                         const F32MinMaxParams* params);
+void f32_vmax_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                       const F32MinMaxParams* params);
+void f32_vmaxc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vrmaxc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                         const F32MinMaxParams* params);
+void f32_vmin_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                       const F32MinMaxParams* params);
+void f32_vminc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                        const F32MinMaxParams* params);
+void f32_vrminc_minmax_ukernel_x16__neon(size_t n, const float* a, const float* b, float* y,
+                                         const F32MinMaxParams* params);
+
+// Pooling and resizing, bit-identical to the reference kernels (same
+// arithmetic in the same order). Contracts: F32MaxPoolUkernelFn,
+// F32AvgPoolUkernelFn, F32GAvgPoolUkernelFn (double accumulation) and
+// F32IBilinearUkernelFn.
+void f32_maxpool_minmax_ukernel_c16__neon(size_t rows, size_t cols, size_t channels, const float* input,
+                                          size_t row_stride, float* output, const F32MinMaxParams* params);
+void f32_avgpool_minmax_ukernel_c16__neon(size_t rows, size_t cols, size_t channels, const float* input,
+                                          size_t row_stride, float divisor, float* output,
+                                          const F32MinMaxParams* params);
+void f32_gavgpool_f64acc_ukernel_c8__neon(size_t pixels, size_t channels, const float* input, size_t pixel_stride,
+                                          float* output);
+void f32_ibilinear_ukernel_c16__neon(size_t pixels, size_t channels, const float* top, const float* bottom,
+                                     const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                     float* output);
 
 }  // namespace edgert

@@ -1,12 +1,11 @@
 // f32 GELU microkernel, exact form: y = x * Phi(x) = x * erfc(-x / sqrt(2)) / 2,
 // Phi from an exp(-x^2/2) * Chebyshev-series form of erfc with relative
 // accuracy in the lower tail (kernels/x86/fma3_math.h, NormalCdf). Error against
-// 0.5 * x * std::erfc(-x / sqrt(2)) in double, measured over every 2^-10 step
-// of [-16, 16] plus random inputs (tests/kernels/elementwise_ukernel_test.cc):
-// for x >= -13 max 6.06 ulp
-// measured, 7 ulp checked; for x < -13, where Phi(x) < 1e-38 is itself
-// subnormal and |y| < 2e-37, max 9.8 ulp measured (10 checked) and subnormal
-// results within 8.5 * 2^-149 measured (9 checked). y = x for x >= 5.9 and +inf, y = -0 below about -14.1
+// 0.5 * x * std::erfc(-x / sqrt(2)) in double over every float of [-16, 16]:
+// for x >= -13 max 6.88 ulp (7 checked); for x < -13, where Phi(x) < 1e-38 is
+// itself subnormal and |y| < 2e-37, max 10.7 ulp (11 checked) and subnormal
+// results within 8.8 * 2^-149 (9 checked); the test checks over every 2^-10
+// step plus random inputs (tests/kernels/elementwise_ukernel_test.cc). y = x for x >= 5.9 and +inf, y = -0 below about -14.1
 // (underflow), -inf -> NaN (-inf * 0, as the reference kernel), NaN -> NaN.
 // 16 floats per step, masked tail.
 // Contract: F32VUnaryUkernelFn (kernels/dispatch.h). Compiled with -mavx2 -mfma.

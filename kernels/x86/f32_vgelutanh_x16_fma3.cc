@@ -3,12 +3,12 @@
 // x * sigmoid(2u) with 2u = x * (2 sqrt(2/pi) + 2 sqrt(2/pi) 0.044715 x^2),
 // the same function without 1 + tanh's cancellation for negative x. Error
 // against x / (1 + exp(-2u)) in double (std::exp; the tanh form cancels even
-// in double below x = -6), measured over every 2^-10
-// step of [-16, 16] plus random inputs (tests/kernels/elementwise_ukernel_test.cc):
-// for x >= -3 max 10.1 ulp measured, 11 ulp checked. The float
-// rounding of u (a few ulp) is amplified by |2u| in the result, so for x < -3
-// (|y| < 0.004) the error grows to max 197 ulp (2.4e-5 relative) at x = -9.8,
-// 200 ulp checked, subnormal results within 79 * 2^-149 (80 checked). (The
+// in double below x = -6) over every float of [-16, 16]: for x >= -3 max
+// 14.1 ulp (15 checked). The float rounding of u (a few ulp) is amplified by
+// |2u| in the result, so for x < -3 (|y| < 0.004) the error grows to max
+// 214 ulp (2.6e-5 relative) at x = -10.04, 215 ulp checked, subnormal results
+// within 103 * 2^-149 (104 checked); the test checks over every 2^-10 step
+// plus random inputs (tests/kernels/elementwise_ukernel_test.cc). (The
 // reference kernel's 1 + tanh(u) in float is worse there: it cancels.)
 // y = x for large x and +inf, -0 for large negative x, -inf -> NaN (-inf * 0, as the reference kernel), NaN -> NaN.
 // 16 floats per step, masked tail.

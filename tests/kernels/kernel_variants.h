@@ -10,6 +10,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
 #include "kernels/dispatch.h"
 
 namespace edgert {
@@ -26,6 +30,17 @@ class ScopedIsa {
  private:
   IsaLevel previous_;
 };
+
+// The thread counts of test cases that run an optimized kernel on 1 and on
+// several threads: {1, 3}, or {1} when the environment sets
+// EDGERT_TEST_MAX_THREADS=1 (scripts/test-arm.sh under qemu-user, where a
+// multithreaded run takes minutes; threading is not ISA-specific and the
+// native runs cover it).
+inline std::vector<int> TestThreadCounts() {
+  const char* env = std::getenv("EDGERT_TEST_MAX_THREADS");
+  if (env != nullptr && std::strcmp(env, "1") == 0) return {1};
+  return {1, 3};
+}
 
 inline const char* VariantName(int v) {
   return v == 0 ? "reference kernel" : (v == 1 ? "optimized kernel, reference ISA" : "optimized kernel, best ISA");

@@ -2,10 +2,12 @@
 // RESIZE_BILINEAR and TRANSPOSE_CONV kernels against the reference kernels
 // over many shapes: odd channel counts 1..37 (the microkernels' 16/8/masked
 // tails), odd spatial sizes, every padding, strides 1..3, windows larger than
-// the input, both resize flags, and 1 and 3 threads. PAD, the pools, MEAN and
+// the input, both resize flags, and 1 and 3 threads (1 only with
+// EDGERT_TEST_MAX_THREADS=1, as under qemu: scripts/test-arm.sh). PAD, the pools, MEAN and
 // RESIZE_BILINEAR must match bit for bit (same arithmetic in the same order);
 // TRANSPOSE_CONV groups its sums differently and must match within 1e-5
-// relative. Results must not depend on the thread count.
+// relative. Results must not depend on the thread count. The f32 pool, MEAN
+// and RESIZE_BILINEAR cases carry [f32] (scripts/test-arm.sh runs them).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -77,7 +79,8 @@ size_t FirstDifference(const std::vector<float>& a, const std::vector<float>& b)
   return a.size();
 }
 
-// Reference (1 thread) vs optimized at the best ISA level (1 and 3 threads):
+// Reference (1 thread) vs optimized at the best ISA level (1 and 3 threads,
+// variant_test::TestThreadCounts):
 // bit-identical outputs; a node the reference rejects must be rejected alike.
 template <typename Build>
 void CompareExact(schema::OpType type, const OpKernel* ref_kernel, const OpKernel* opt_kernel, const Build& build) {
@@ -85,7 +88,7 @@ void CompareExact(schema::OpType type, const OpKernel* ref_kernel, const OpKerne
   Shape ref_shape, opt_shape;
   std::vector<float> want, got;
   const Status ref_status = Run(type, ref_kernel, 1, build, &want, &ref_shape);
-  for (int threads : {1, 3}) {
+  for (int threads : variant_test::TestThreadCounts()) {
     const Status opt_status = Run(type, opt_kernel, threads, build, &got, &opt_shape);
     INFO("reference: " << ref_status.message() << "; optimized: " << opt_status.message());
     REQUIRE(opt_status.code() == ref_status.code());
@@ -150,7 +153,7 @@ TEST_CASE("optimized PAD on int8 with the zero point and on int64", "[kernels][p
 }
 
 TEST_CASE("optimized MAX_POOL_2D and AVERAGE_POOL_2D match the reference bit for bit",
-          "[kernels][max_pool_2d][average_pool_2d][optimized]") {
+          "[kernels][max_pool_2d][average_pool_2d][optimized][f32]") {
   std::mt19937 rng(11);
   std::uniform_int_distribution<int> size(1, 9), filter(1, 5), stride(1, 3), pad_style(0, 2), act_d(0, 3);
   const schema::Activation acts[] = {schema::Activation_NONE, schema::Activation_RELU, schema::Activation_RELU6,
@@ -197,7 +200,7 @@ TEST_CASE("optimized MAX_POOL_2D and AVERAGE_POOL_2D match the reference bit for
 }
 
 TEST_CASE("optimized MAX_POOL_2D keeps the reference's NaN and signed-zero behaviour",
-          "[kernels][max_pool_2d][optimized]") {
+          "[kernels][max_pool_2d][optimized][f32]") {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const std::vector<float> x = {nan, 1.f, -0.f, 0.f, 2.f, nan, 0.f, -0.f, 3.f, 4.f, nan, nan};
   CompareExact(schema::OpType_MAX_POOL_2D, ref::Register_MAX_POOL_2D(), opt::Register_MAX_POOL_2D(), [&](OpTest& t) {
@@ -208,7 +211,7 @@ TEST_CASE("optimized MAX_POOL_2D keeps the reference's NaN and signed-zero behav
   });
 }
 
-TEST_CASE("optimized MEAN over H and W matches the reference bit for bit", "[kernels][mean][optimized]") {
+TEST_CASE("optimized MEAN over H and W matches the reference bit for bit", "[kernels][mean][optimized][f32]") {
   std::mt19937 rng(13);
   std::uniform_int_distribution<int> size(1, 9);
   const std::vector<std::vector<int32_t>> axes_sets = {{1, 2}, {2, 1}, {-3, -2}, {1}, {1, 2, 3}, {0, 1, 2}};
@@ -230,7 +233,7 @@ TEST_CASE("optimized MEAN over H and W matches the reference bit for bit", "[ker
   }
 }
 
-TEST_CASE("optimized RESIZE_BILINEAR matches the reference bit for bit", "[kernels][resize_bilinear][optimized]") {
+TEST_CASE("optimized RESIZE_BILINEAR matches the reference bit for bit", "[kernels][resize_bilinear][optimized][f32]") {
   std::mt19937 rng(17);
   std::uniform_int_distribution<int> size(1, 9), out_size(1, 19);
   for (int channels = 1; channels <= 37; ++channels) {
