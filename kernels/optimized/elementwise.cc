@@ -6,6 +6,7 @@
 
 #include "kernels/common/broadcast.h"
 #include "kernels/common/elementwise_binary.h"
+#include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/common/unary_lut.h"
 #include "kernels/optimized/fallback.h"
@@ -20,6 +21,7 @@ struct UnaryState {
   F32UnaryParams params = {0.f, 0.f, 0.f};
   X8LutUkernelFn lut = nullptr;      // int8 / uint8 with the reference's table
   const uint8_t* table = nullptr;
+  size_t element_cost = 4;           // see SplitElements
 };
 
 // The microkernels of one op and element type: op (vector op vector), opc
@@ -49,14 +51,36 @@ struct BinaryState {
 // Rows of fewer bytes than this are run several at a time (int8 kRows).
 constexpr int64_t kTileBytes = 1024;
 
+// Work units (kernels/common/parallel_tile.h, about one multiply-add each) per
+// element, for splitting an elementwise op across threads: memory-bound f32
+// arithmetic and table lookups, the f32 transcendental functions, and int8
+// ADD / MUL with their fixed-point requantizations.
+constexpr size_t kCheapElementCost = 4;
+constexpr size_t kTranscendentalElementCost = 16;
+constexpr size_t kQS8BinaryElementCost = 32;
+
+// f(start, count) over [0, n) in contiguous chunks across the node's threads
+// (each element is computed alike wherever the chunks end).
+template <typename F>
+void SplitElements(KernelContext* ctx, size_t n, size_t element_cost, const F& f) {
+  const size_t tile = ParallelTile(n, element_cost, ctx->num_threads(), 64);
+  if (tile >= n) {
+    f(size_t{0}, n);
+    return;
+  }
+  ctx->ParallelFor(n, tile, [&](int, size_t start, size_t count) { f(start, count); });
+}
+
 // Runs the plan's microkernel calls (a, b: the node's inputs in order).
 // `tiled` (nullptr: none) has room for `reps` rows of Y: then reps rows of X
 // go to one call.
+// Same-shape operands are split across the node's threads.
 template <typename T, typename P>
-void RunPlan(const BinaryBroadcastPlan& p, const BinaryUkernels<T, P>& k, const T* a, const T* b, T* out,
-             T* tiled = nullptr, int64_t reps = 1) {
+void RunPlan(KernelContext* ctx, size_t element_cost, const BinaryBroadcastPlan& p, const BinaryUkernels<T, P>& k,
+             const T* a, const T* b, T* out, T* tiled = nullptr, int64_t reps = 1) {
   if (p.kind == BinaryBroadcastPlan::kSameShape) {
-    k.op(static_cast<size_t>(p.n), a, b, out, &k.params);
+    SplitElements(ctx, static_cast<size_t>(p.n), element_cost,
+                  [&](size_t start, size_t count) { k.op(count, a + start, b + start, out + start, &k.params); });
     return;
   }
   // kRows: X (full) is [outer, rows, inner], Y (broadcast) is [outer, inner].
@@ -148,6 +172,11 @@ Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnar
   if (fn != nullptr && dtype == DType::kF32) {
     s->fn = fn;
     s->params = params;
+    // Clamp-like ops (RELU, RELU6, LEAKY_RELU) are memory-bound; the rest
+    // evaluate a polynomial or more per element.
+    const KernelIsa& isa = GetKernelIsa();
+    const bool cheap = fn == isa.f32_vunary.clamp || fn == isa.f32_vunary.lrelu || fn == isa.f32_vunary.hswish;
+    s->element_cost = cheap ? kCheapElementCost : kTranscendentalElementCost;
   }
   const X8LutUkernelFn lut = GetKernelIsa().x8.lut;
   if (ref_builds_lut && lut != nullptr && (dtype == DType::kI8 || dtype == DType::kU8)) {
@@ -164,13 +193,18 @@ Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnar
 Status EvalUnaryElementwise(KernelContext* ctx) {
   const UnaryState& s = *ctx->state<UnaryState>();
   const Tensor* in = ctx->input(0);
+  const size_t n = static_cast<size_t>(in->NumElements());
   if (s.lut != nullptr) {
-    s.lut(static_cast<size_t>(in->NumElements()), static_cast<const uint8_t*>(in->data),
-          static_cast<uint8_t*>(ctx->output(0)->data), s.table);
+    const uint8_t* x = static_cast<const uint8_t*>(in->data);
+    uint8_t* y = static_cast<uint8_t*>(ctx->output(0)->data);
+    SplitElements(ctx, n, kCheapElementCost,
+                  [&](size_t start, size_t count) { s.lut(count, x + start, y + start, s.table); });
     return Status::Ok();
   }
   if (s.fn == nullptr) return s.fallback.Eval(ctx);
-  s.fn(static_cast<size_t>(in->NumElements()), in->data_as<float>(), ctx->output(0)->data_as<float>(), &s.params);
+  const float* x = in->data_as<float>();
+  float* y = ctx->output(0)->data_as<float>();
+  SplitElements(ctx, n, s.element_cost, [&](size_t start, size_t count) { s.fn(count, x + start, y + start, &s.params); });
   return Status::Ok();
 }
 
@@ -249,11 +283,13 @@ Status EvalBinaryElementwise(KernelContext* ctx) {
   Tensor* out = ctx->output(0);
   int8_t* tiled = s.tile_scratch >= 0 ? static_cast<int8_t*>(ctx->scratch(s.tile_scratch)) : nullptr;
   if (s.qs8_add.op != nullptr) {
-    RunPlan(p, s.qs8_add, a->data_as<int8_t>(), b->data_as<int8_t>(), out->data_as<int8_t>(), tiled, s.tile_reps);
+    RunPlan(ctx, kQS8BinaryElementCost, p, s.qs8_add, a->data_as<int8_t>(), b->data_as<int8_t>(),
+            out->data_as<int8_t>(), tiled, s.tile_reps);
   } else if (s.qs8_mul.op != nullptr) {
-    RunPlan(p, s.qs8_mul, a->data_as<int8_t>(), b->data_as<int8_t>(), out->data_as<int8_t>(), tiled, s.tile_reps);
+    RunPlan(ctx, kQS8BinaryElementCost, p, s.qs8_mul, a->data_as<int8_t>(), b->data_as<int8_t>(),
+            out->data_as<int8_t>(), tiled, s.tile_reps);
   } else {
-    RunPlan(p, s.f32, a->data_as<float>(), b->data_as<float>(), out->data_as<float>());
+    RunPlan(ctx, kCheapElementCost, p, s.f32, a->data_as<float>(), b->data_as<float>(), out->data_as<float>());
   }
   return Status::Ok();
 }
