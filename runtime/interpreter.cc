@@ -157,8 +157,8 @@ void* Interpreter::AllocatePacked(int node, size_t bytes, uint64_t layout, bool*
   return p;
 }
 
-// Maps the weight cache for this prepare. The model's identity is hashed once
-// per interpreter.
+// Maps the weight cache for this prepare (the model's hash is computed once
+// per model, Model::content_hash).
 void Interpreter::OpenWeightCache() {
   cache_.Close();
   if (options_.weight_cache_path.empty()) return;
