@@ -132,7 +132,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 nullptr,
                                 {nullptr, nullptr, nullptr},
                                 {nullptr, nullptr},
-                                {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+                                {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                 x8_lut_ukernel_x16__neon}};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

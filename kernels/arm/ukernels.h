@@ -113,4 +113,8 @@ void f32_ibilinear_ukernel_c16__neon(size_t pixels, size_t channels, const float
                                      const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
                                      float* output);
 
+// 256-entry byte table lookup (TBL / TBX on four 64-byte quarters), 16 bytes
+// per step. Contract: X8LutUkernelFn.
+void x8_lut_ukernel_x16__neon(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);
+
 }  // namespace edgert
