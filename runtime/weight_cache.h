@@ -71,7 +71,6 @@ class WeightCache {
   void Close();
   bool is_open() const { return base_ != nullptr; }
   const std::vector<Block>& blocks() const { return blocks_; }
-  size_t mapped_bytes() const { return size_; }
 
   // Writes the blocks to `path` for `id` (through a temporary file renamed
   // into place, so a reader never sees a half-written cache).

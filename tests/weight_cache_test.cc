@@ -194,7 +194,8 @@ TEST_CASE("A prepare from the weight cache computes what packing computes, at ev
     CHECK(plain.y == second.y);
     CHECK(plain.yq == second.yq);
     if (level != IsaLevel::kReference) {
-      // Five packing kernels (three f32 convolutions, the FC, the int8 ones).
+      // Every packed block (the two f32 convolutions, the depthwise, the FC and
+      // the two int8 layers) comes from the cache.
       CHECK(StartsWith(second.memory.weight_cache_note, "used: "));
       CHECK(second.memory.weight_cache_bytes > 0);
       CHECK(second.memory.persistent_bytes + second.memory.weight_cache_bytes >= first.memory.persistent_bytes);

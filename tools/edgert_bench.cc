@@ -13,6 +13,7 @@
 
 #include "runtime/cpu_features.h"
 #include "runtime/interpreter.h"
+#include "runtime/json_text.h"
 #include "tools/inputs.h"
 
 using namespace edgert;
@@ -42,24 +43,6 @@ static double Percentile(std::vector<double> v, double p) {
   const size_t lo = static_cast<size_t>(idx);
   const size_t hi = std::min(lo + 1, v.size() - 1);
   return v[lo] + (v[hi] - v[lo]) * (idx - lo);
-}
-
-// s with the characters JSON strings escape (quote, backslash, control) escaped.
-static std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 // Per-op time over the timed runs: totals by op type, then the slowest nodes.
@@ -194,15 +177,15 @@ int main(int argc, char** argv) {
   }
   if (json) {
     std::printf(
-        "{\"model\": \"%s\", \"ops\": %zu, \"threads\": %d, \"runs\": %d, \"load_ms\": %.3f, \"prepare_ms\": %.3f, "
+        "{\"model\": %s, \"ops\": %zu, \"threads\": %d, \"runs\": %d, \"load_ms\": %.3f, \"prepare_ms\": %.3f, "
         "\"first_run_ms\": %.3f, \"median_ms\": %.3f, \"p90_ms\": %.3f, \"min_ms\": %.3f, \"arena_bytes\": %zu, "
         "\"arena_lower_bound_bytes\": %zu, \"persistent_bytes\": %zu, \"constant_bytes\": %zu, "
         "\"released_constant_bytes\": %zu, \"model_file_bytes\": "
-        "%zu, \"weight_cache_bytes\": %zu, \"weight_cache\": \"%s\", \"stored_plan_used\": %s, \"peak_rss_kb\": %ld, "
+        "%zu, \"weight_cache_bytes\": %zu, \"weight_cache\": %s, \"stored_plan_used\": %s, \"peak_rss_kb\": %ld, "
         "\"cpu\": \"%s\", \"isa\": \"%s\", \"inputs\": [",
-        JsonEscape(model_path).c_str(), model->nodes().size(), interp.num_threads(), runs, load_ms, prepare_ms, first_ms, median,
+        JsonQuoted(model_path).c_str(), model->nodes().size(), interp.num_threads(), runs, load_ms, prepare_ms, first_ms, median,
         p90, mn, m.arena_bytes, m.arena_lower_bound, m.persistent_bytes, m.constant_bytes, m.released_constant_bytes,
-        model->file_size(), m.weight_cache_bytes, JsonEscape(m.weight_cache_note).c_str(),
+        model->file_size(), m.weight_cache_bytes, JsonQuoted(m.weight_cache_note).c_str(),
         m.stored_plan_used ? "true" : "false", peak_kb, GetCpuFeatures().name.c_str(),
         GetCpuFeatures().Describe().c_str());
     for (int i = 0; i < interp.num_inputs(); ++i) {

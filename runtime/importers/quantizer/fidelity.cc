@@ -9,6 +9,7 @@
 
 #include "runtime/importers/quantizer/probe.h"
 #include "runtime/interpreter.h"
+#include "runtime/json_text.h"
 
 namespace edgert {
 namespace {
@@ -33,16 +34,6 @@ std::string JsonNum(double v) {
   char b[64];
   std::snprintf(b, sizeof(b), "%.6g", v);
   return b;
-}
-
-std::string JsonStr(const std::string& s) {
-  std::string r = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') r += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    r += c;
-  }
-  return r + "\"";
 }
 
 }  // namespace
@@ -161,7 +152,7 @@ std::string FidelityReport::ToTable() const {
 
 std::string FidelityReport::ToJson() const {
   auto one = [](const TensorFidelity& t) {
-    return "{\"name\": " + JsonStr(t.name) + ", \"op\": " + JsonStr(t.producer) +
+    return "{\"name\": " + JsonQuoted(t.name) + ", \"op\": " + JsonQuoted(t.producer) +
            ", \"int8\": " + (t.quantized ? "true" : "false") + ", \"elements\": " + std::to_string(t.elements) +
            ", \"cosine\": " + JsonNum(t.cosine) + ", \"snr_db\": " + JsonNum(t.snr_db) +
            ", \"max_abs_error\": " + JsonNum(t.max_abs) + ", \"top1_agreement\": " + (t.top1 < 0 ? "null" : JsonNum(t.top1)) +
