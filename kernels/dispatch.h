@@ -42,6 +42,26 @@ using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* 
 using F32IgemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, size_t taps, const float* const* a,
                                    const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);
 
+// Winograd F(2x2, 3x3) transforms of a 3x3 stride-1 convolution
+// (kernels/optimized/f32_winograd.h), vectorized over `channels` (>= 1).
+// Input: the 4x4 input tile d of one 2x2 output tile, as 16 pointers row-major
+// (pointer 4 * i + j to the channels of tile pixel (i, j), or to a zero buffer
+// for padding); writes V = B^T d B, value e = 4 * i + j of channel c at
+// output[e * output_stride + c], with
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+// computed in this order: first down the columns (w0 = d0 - d2, w1 = d1 + d2,
+// w2 = d2 - d1, w3 = d1 - d3 over rows 0..3), then along the rows the same way.
+using F32WinogradInputUkernelFn = void (*)(size_t channels, const float* const* input, float* output,
+                                           size_t output_stride);
+// Output: M (value e of channel c at input[e * input_stride + c]) to the 2x2
+// output tile Y = A^T M A + bias, clamped, with A^T = [1 1 1 0; 0 1 -1 -1]
+// computed down the columns (s0 = (m0 + m1) + m2, s1 = (m1 - m2) - m3), then
+// along the rows the same way, then + bias[c], then clamp(min, max). output:
+// 4 pointers row-major (pixels outside the output point to a discard buffer of
+// `channels` floats).
+using F32WinogradOutputUkernelFn = void (*)(size_t channels, const float* input, size_t input_stride,
+                                            const float* bias, float* const* output, const F32MinMaxParams* params);
+
 // Block-sparse weights x dense input (kernels/optimized/f32_spmm.h): for
 // mr (1 <= mr <= MR) pixels and nc >= 1 output channels starting at a block
 // boundary, the ceil(nc / B) blocks of B channels starting at block_ptr[0]:
@@ -329,6 +349,12 @@ struct KernelIsa {
     F32LayerNormUkernelFn layernorm;
   } f32_row;
   X8PoolUkernels x8;          // each nullptr: none at this level
+  // Winograd F(2x2, 3x3) transforms; nullptr: the portable ones
+  // (kernels/optimized/f32_winograd.h) where the level has an f32 GEMM.
+  struct {
+    F32WinogradInputUkernelFn input;
+    F32WinogradOutputUkernelFn output;
+  } f32_winograd;
 };
 
 // The best level this build and CPU support (detected once).

@@ -38,6 +38,7 @@
 #include "kernels/dispatch.h"
 #include "kernels/optimized/f32_gemm.h"
 #include "kernels/optimized/f32_spmm.h"
+#include "kernels/optimized/f32_winograd.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/qs8_conv.h"
@@ -72,6 +73,7 @@ struct ConvState {
   F32MinMaxParams minmax = {0.f, 0.f};
   QS8Conv2D qs8;  // the int8 path when qs8.gemm != nullptr
   F32Spmm spmm;   // the block-sparse path when spmm.fn != nullptr
+  F32Winograd winograd;  // the Winograd path when winograd.gemm.gemm != nullptr
 };
 
 Status Prepare(KernelContext* ctx) {
@@ -105,6 +107,13 @@ Status Prepare(KernelContext* ctx) {
                                           static_cast<size_t>(s->out_c), static_cast<size_t>(k), s->minmax.min,
                                           s->minmax.max, &s->spmm));
     if (s->spmm.fn != nullptr) {
+      s->gemm = gemm;
+      return Status::Ok();
+    }
+  }
+  if (!s->direct && F32WinogradCovers(g, s->out_c)) {
+    EDGERT_RETURN_IF_ERROR(PrepareF32Winograd(ctx, g, weights, bias, s->minmax, &s->winograd));
+    if (s->winograd.gemm.gemm != nullptr) {
       s->gemm = gemm;
       return Status::Ok();
     }
@@ -154,6 +163,10 @@ Status Eval(KernelContext* ctx) {
   if (s.gemm.gemm == nullptr) return s.fallback.Eval(ctx);
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();
+  if (s.winograd.gemm.gemm != nullptr) {
+    EvalF32Winograd(ctx, s.winograd, in, out);
+    return Status::Ok();
+  }
   const int64_t pixels = s.window.out_pixels();
   const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
   const size_t mr = s.gemm.mr, nr = s.gemm.nr;

@@ -36,6 +36,14 @@ void f32_spmm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, const float* a, si
                                         const int32_t* block_ptr, const int32_t* column_indices, const float* values,
                                         const float* bias, float* c, size_t c_stride, const F32MinMaxParams* params);
 
+// Winograd F(2x2, 3x3) transforms, 8 channels per step (a masked tail of
+// 1..7). Contracts: F32WinogradInputUkernelFn, F32WinogradOutputUkernelFn.
+void f32_winograd_input_ukernel_2x2_3x3_c8__avx2(size_t channels, const float* const* input, float* output,
+                                                  size_t output_stride);
+void f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2(size_t channels, const float* input, size_t input_stride,
+                                                          const float* bias, float* const* output,
+                                                          const F32MinMaxParams* params);
+
 // Channel tile 16 (tails of 8 and masked 1..7 channels), any number of taps.
 void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t taps, const float* const* input,
                                          const float* w, float* output, const F32MinMaxParams* params);
