@@ -10,6 +10,13 @@
 // followed by K = KH*KW*I rows of NR weights (zero-padded past O).
 // Eval, with the input as a pixels x I matrix:
 //  - 1x1, stride 1, no padding: the GEMM runs straight on the input.
+//  - 3x3, stride 1, dilation 1 with at least 16 input and 16 output channels
+//    and 32 tiles of 2x2 output pixels (F32WinogradCovers): Winograd
+//    F(2x2, 3x3) (kernels/optimized/f32_winograd.h), 16 GEMMs over
+//    transformed tiles, 4 multiplications per output instead of 9; prepare
+//    packs the transformed weights instead (its own layout and threads).
+//    Results differ from direct summation by rounding (a few float epsilons
+//    relative to the sum of |x * w|).
 //  - otherwise the indirect GEMM microkernel (F32IgemmUkernelFn, same packed
 //    weights): for each tile of MR output pixels, MR pointers per tap into
 //    the input are written to the worker's slice of a scratch buffer, and the

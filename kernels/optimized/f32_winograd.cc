@@ -9,8 +9,14 @@ namespace edgert {
 namespace opt {
 namespace {
 
-// Thresholds (kAuto), measured with edgert-bench --profile on resnet18 and
-// squeezenet1_1 against the indirect GEMM path (see conv_2d.cc's header).
+// Thresholds (kAuto), measured with edgert-bench --profile (one thread, AVX-512
+// GEMM) against the indirect GEMM path: every 3x3 stride-1 layer of resnet18
+// and squeezenet1_1 with at least 49 tiles got faster (16 -> 64 channels on
+// 55x55: 0.51 -> 0.33 ms; 64 -> 64 on 56x56: 2.06 -> 1.04 ms; 256 -> 256 on
+// 14x14: 2.2 -> 1.2 ms), while resnet18's 512 -> 512 layers on 7x7 (16 tiles,
+// 64 outputs computed for 49, 16 MB of transformed weights) got slower (2.5
+// -> 2.4 to 3.8 ms, depending on the block size). Below 16 channels the
+// transforms' share grows and the GEMM's K is short.
 constexpr size_t kMinInChannels = 16;
 constexpr size_t kMinOutChannels = 16;
 constexpr size_t kMinTiles = 32;
@@ -145,14 +151,18 @@ Status PrepareF32Winograd(KernelContext* ctx, const Window2D& g, const Tensor* w
   s.tiles = static_cast<size_t>(g.batches) * s.tiles_h * s.tiles_w;
   const size_t mr = s.gemm.mr, nr = s.gemm.nr;
   const size_t tile_bytes = 16 * (s.in_c + s.out_c) * sizeof(float);
-  size_t block = std::min(kBlockBytes / tile_bytes, kMaxBlock) / mr * mr;
-  block = std::max(block, mr);
-  s.block = std::min(block, s.tiles);
+  // The fewest blocks of at most the budget's tiles (a multiple of MR), their
+  // count rounded up to a multiple of the threads so that the threads get
+  // equal shares, and the tiles spread evenly over them.
+  size_t block = std::max(std::min(kBlockBytes / tile_bytes, kMaxBlock) / mr * mr, mr);
+  const size_t threads = static_cast<size_t>(ctx->num_threads());
+  size_t blocks = (s.tiles + block - 1) / block;
+  blocks = (blocks + threads - 1) / threads * threads;
+  s.block = (s.tiles + blocks - 1) / blocks;
   s.minmax = minmax;
 
-  const int threads = ctx->num_threads();
   EDGERT_RETURN_IF_ERROR(
-      ctx->RequestScratch(WorkerFloats(s) * sizeof(float) * static_cast<size_t>(threads), &s.scratch));
+      ctx->RequestScratch(WorkerFloats(s) * sizeof(float) * threads, &s.scratch));
   float* zeros = static_cast<float*>(ctx->AllocatePersistent(s.in_c * sizeof(float)));
   if (zeros == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for a padding pixel");
   s.zeros = zeros;  // AllocatePersistent zeroes

@@ -13,18 +13,18 @@
 // f32 GEMM microkernel's panel layout with zero bias (PackGemmB), followed by
 // the bias (O floats), in one AllocatePacked block (weight-cache friendly).
 // Eval splits the output tiles (batch-major, then row, then column) into
-// blocks of `block` tiles (fixed at prepare from the channel counts, whatever
-// the thread count) run by ctx->ParallelFor; per block, in the worker's slice
-// of the scratch:
+// blocks of `block` tiles run by ctx->ParallelFor (chosen at prepare: V and M
+// of a block within about 512 KB, at most 64 tiles, the block count a multiple
+// of the threads); per block, in the worker's slice of the scratch:
 //  1. the input transform (ISA table's f32_winograd.input, or the portable
 //     one) of each tile into V: 16 matrices [block x I];
 //  2. 16 GEMMs M_e = V_e U_e (the ISA table's f32_gemm microkernel, no clamp)
 //     into M: 16 matrices [block x O];
 //  3. the output transform of each tile with bias and the fused activation's
 //     clamp, writing only the pixels inside the output (odd sizes).
-// A tile's result depends only on its own data (the microkernels compute each
-// row alike whatever the row count), so every thread count gives identical
-// outputs.
+// A tile's result depends only on its own data (the GEMM microkernels compute
+// each row alike whatever the rows beside it), so the blocking, and thus the
+// thread count, does not change the outputs.
 //
 // Accuracy: the result differs from direct summation by rounding in the
 // transforms (the input transform's sums and differences of 4 to 16 values,
