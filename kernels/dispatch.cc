@@ -33,7 +33,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, nullptr, nullptr},
                                      {nullptr, nullptr},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
-                                     {nullptr, nullptr}};
+                                     {nullptr, nullptr, nullptr, nullptr}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -74,8 +74,9 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  qs8_f32_vcvt_ukernel_x16__avx2, qu8_f32_vcvt_ukernel_x16__avx2,
                                  qs8_avgpool_minmax_ukernel_c16__avx2, qu8_avgpool_minmax_ukernel_c16__avx2,
                                  x8_lut_ukernel_x32__avx2},
-                                {f32_winograd_input_ukernel_2x2_3x3_c8__avx2,
-                                 f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2}};
+                                {f32_winograd_input_ukernel_2x2_3x3_c8__avx2, f32_winograd_input_ukernel_4x4_3x3_c8__fma3,
+                                 f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2,
+                                 f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3}};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows) and
 // int8 ADD / SUB / MUL kernels.
@@ -137,7 +138,7 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, nullptr},
                                 {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
                                  x8_lut_ukernel_x16__neon},
-                                {nullptr, nullptr}};
+                                {nullptr, nullptr, nullptr, nullptr}};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

@@ -61,6 +61,14 @@ using F32WinogradInputUkernelFn = void (*)(size_t channels, const float* const* 
 // `channels` floats).
 using F32WinogradOutputUkernelFn = void (*)(size_t channels, const float* input, size_t input_stride,
                                             const float* bias, float* const* output, const F32MinMaxParams* params);
+// The F(4x4, 3x3) transforms have the same types with 6x6 input tiles: 36
+// input pointers and values (e = 6 * i + j), and 4x4 output tiles (16 output
+// pointers), with (points 0, 1, -1, 2, -2 and infinity)
+//   B^T = [4  0 -5  0 1 0; 0 -4 -4  1 1 0; 0  4 -4 -1 1 0;
+//          0 -2 -1  2 1 0; 0  2 -1 -2 1 0; 0  4  0 -5 0 1]
+//   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+// applied down the columns, then along the rows; the order of the operations
+// (and multiply-adds) is the kernel's own, so kernels differ by rounding.
 
 // Block-sparse weights x dense input (kernels/optimized/f32_spmm.h): for
 // mr (1 <= mr <= MR) pixels and nc >= 1 output channels starting at a block
@@ -349,11 +357,11 @@ struct KernelIsa {
     F32LayerNormUkernelFn layernorm;
   } f32_row;
   X8PoolUkernels x8;          // each nullptr: none at this level
-  // Winograd F(2x2, 3x3) transforms; nullptr: the portable ones
+  // Winograd F(2x2, 3x3) and F(4x4, 3x3) transforms; nullptr: the portable ones
   // (kernels/optimized/f32_winograd.h) where the level has an f32 GEMM.
   struct {
-    F32WinogradInputUkernelFn input;
-    F32WinogradOutputUkernelFn output;
+    F32WinogradInputUkernelFn input_2x2, input_4x4;
+    F32WinogradOutputUkernelFn output_2x2, output_4x4;
   } f32_winograd;
 };
 

@@ -11,12 +11,13 @@
 // Eval, with the input as a pixels x I matrix:
 //  - 1x1, stride 1, no padding: the GEMM runs straight on the input.
 //  - 3x3, stride 1, dilation 1 with at least 16 input and 16 output channels
-//    and 32 tiles of 2x2 output pixels (F32WinogradCovers): Winograd
-//    F(2x2, 3x3) (kernels/optimized/f32_winograd.h), 16 GEMMs over
-//    transformed tiles, 4 multiplications per output instead of 9; prepare
-//    packs the transformed weights instead (its own layout and threads).
-//    Results differ from direct summation by rounding (a few float epsilons
-//    relative to the sum of |x * w|).
+//    and 32 tiles of 2x2 output pixels (F32WinogradTile): Winograd
+//    (kernels/optimized/f32_winograd.h), F(4x4, 3x3) where there are at least
+//    32 tiles of 4x4 pixels, else F(2x2, 3x3): GEMMs over transformed tiles,
+//    2.25 or 4 multiplications per output instead of 9; prepare packs the
+//    transformed weights instead (its own layout and threads). Results differ
+//    from direct summation by rounding (relative to the sum of |x * w|: up to
+//    some 3.5e-6 with F(4x4, 3x3), 2e-7 with F(2x2, 3x3)).
 //  - otherwise the indirect GEMM microkernel (F32IgemmUkernelFn, same packed
 //    weights): for each tile of MR output pixels, MR pointers per tap into
 //    the input are written to the worker's slice of a scratch buffer, and the
@@ -118,8 +119,9 @@ Status Prepare(KernelContext* ctx) {
       return Status::Ok();
     }
   }
-  if (!s->direct && F32WinogradCovers(g, s->out_c)) {
-    EDGERT_RETURN_IF_ERROR(PrepareF32Winograd(ctx, g, weights, bias, s->minmax, &s->winograd));
+  const int winograd_tile = s->direct ? 0 : F32WinogradTile(g, s->out_c);
+  if (winograd_tile != 0) {
+    EDGERT_RETURN_IF_ERROR(PrepareF32Winograd(ctx, winograd_tile, g, weights, bias, s->minmax, &s->winograd));
     if (s->winograd.gemm.gemm != nullptr) {
       s->gemm = gemm;
       return Status::Ok();

@@ -1,12 +1,14 @@
-// Winograd F(2x2, 3x3) convolution for the f32 CONV_2D optimized kernel
+// Winograd convolution for the f32 CONV_2D optimized kernel
 // (kernels/optimized/conv_2d.cc): 3x3 filters, stride 1, dilation 1, one
-// group, constant weights, any padding. Each 2x2 output tile is computed from
-// its 4x4 input tile with 16 multiplications per (input, output) channel pair
-// instead of 36:
+// group, constant weights, any padding. Each output tile of t x t pixels
+// (t = 2: F(2x2, 3x3); t = 4: F(4x4, 3x3)) is computed from its
+// (t + 2) x (t + 2) input tile as
 //   Y = A^T [ (G g G^T) . (B^T d B) ] A
 // (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks"), the
-// elementwise product over the 16 positions e summed over input channels, which
-// makes 16 GEMMs (tiles x I) x (I x O).
+// elementwise product over the (t + 2)^2 positions e summed over input
+// channels, which makes (t + 2)^2 GEMMs (tiles x I) x (I x O): per output
+// pixel and channel pair, 4 (t = 2) or 2.25 (t = 4) multiplications instead
+// of 9. Matrices: kernels/dispatch.h (F32WinogradInputUkernelFn).
 //
 // Prepare transforms the weights once, U_e = (G g G^T)_e for every (oc, ic),
 // computed in double and rounded to float, and packs each U_e [I x O] in the
@@ -16,21 +18,23 @@
 // blocks of `block` tiles run by ctx->ParallelFor (chosen at prepare: V and M
 // of a block within about 512 KB, at most 64 tiles, the block count a multiple
 // of the threads); per block, in the worker's slice of the scratch:
-//  1. the input transform (ISA table's f32_winograd.input, or the portable
-//     one) of each tile into V: 16 matrices [block x I];
-//  2. 16 GEMMs M_e = V_e U_e (the ISA table's f32_gemm microkernel, no clamp)
-//     into M: 16 matrices [block x O];
+//  1. the input transform (ISA table's f32_winograd, or the portable one) of
+//     each tile into V: (t + 2)^2 matrices [block x I];
+//  2. a GEMM per position, M_e = V_e U_e (the ISA table's f32_gemm
+//     microkernel, no clamp), into M: (t + 2)^2 matrices [block x O];
 //  3. the output transform of each tile with bias and the fused activation's
-//     clamp, writing only the pixels inside the output (odd sizes).
+//     clamp, writing only the pixels inside the output (sizes not multiples
+//     of t).
 // A tile's result depends only on its own data (the GEMM microkernels compute
 // each row alike whatever the rows beside it), so the blocking, and thus the
 // thread count, does not change the outputs.
 //
 // Accuracy: the result differs from direct summation by rounding in the
-// transforms (the input transform's sums and differences of 4 to 16 values,
-// the float U_e, and the output transform's sums of up to 16 values); relative
-// to the sum of |x * w| over an output's taps the difference stays near float
-// epsilon times a small constant (tests/kernels/winograd_test.cc bounds it).
+// transforms and in the float U_e. Relative to the sum of |x * w| over an
+// output's taps, tests/kernels/winograd_test.cc observed at most about 2e-7
+// for F(2x2, 3x3) (the indirect GEMM: 1.6e-7) and 3.5e-6 for F(4x4, 3x3),
+// whose transforms have factors up to 25 and 64 and U_e sixths and
+// twenty-fourths.
 #pragma once
 
 #include <cstddef>
@@ -45,40 +49,44 @@ namespace opt {
 
 struct F32Winograd {
   F32Gemm gemm;  // gemm.gemm nullptr: the node does not use this path
+  int tile = 2;  // output tile side: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3)
   F32WinogradInputUkernelFn input = nullptr;
   F32WinogradOutputUkernelFn output = nullptr;
   Window2D window;
   size_t in_c = 0, out_c = 0;
-  size_t tiles_h = 0, tiles_w = 0, tiles = 0;  // 2x2 output tiles per column, per row, in all
+  size_t tiles_h = 0, tiles_w = 0, tiles = 0;  // output tiles per column, per row, in all
   size_t block = 0;                            // tiles per block
   size_t gemm_floats = 0;                      // floats of one packed U_e
-  const float* packed = nullptr;               // 16 packed U_e, then the bias (out_c floats)
+  const float* packed = nullptr;               // positions() packed U_e, then the bias (out_c floats)
   const float* zeros = nullptr;                // in_c zeros: the padding's pixel
-  int scratch = -1;                            // num_threads slices of WorkerFloats() floats
+  int scratch = -1;                            // num_threads slices of V, M and a discard row
   F32MinMaxParams minmax = {0.f, 0.f};
+  // Positions e of a transformed tile: (tile + 2)^2.
+  size_t positions() const { return static_cast<size_t>((tile + 2) * (tile + 2)); }
 };
 
-// Whether the path covers a convolution with window `g` (3x3, stride 1,
-// dilation 1) and out_c output channels at the active ISA level (it needs an
-// f32 GEMM microkernel), and pays there (channel and tile thresholds, see
+// The output tile side (2 or 4) of the Winograd transform for a convolution
+// with window `g` (3x3, stride 1, dilation 1) and out_c output channels at the
+// active ISA level (it needs an f32 GEMM microkernel), or 0 where the path does
+// not cover it or does not pay (channel and tile thresholds, see
 // f32_winograd.cc); the caller checks the rest (f32, constant weights, one
 // group).
-bool F32WinogradCovers(const Window2D& g, int out_c);
+int F32WinogradTile(const Window2D& g, int out_c);
 
-// Prepares the path for the node of `ctx` (weights [O, 3, 3, I] constant,
-// bias [O] constant or nullptr) when F32WinogradCovers(g, O): on success
-// w->gemm.gemm is set and inputs 1 and 2 are marked packed.
-Status PrepareF32Winograd(KernelContext* ctx, const Window2D& g, const Tensor* weights, const Tensor* bias,
+// Prepares the path with output tiles of side `tile` (F32WinogradTile) for the
+// node of `ctx` (weights [O, 3, 3, I] constant, bias [O] constant or nullptr):
+// on success w->gemm.gemm is set and inputs 1 and 2 are marked packed.
+Status PrepareF32Winograd(KernelContext* ctx, int tile, const Window2D& g, const Tensor* weights, const Tensor* bias,
                           F32MinMaxParams minmax, F32Winograd* w);
 
 // The convolution of NHWC `in` into NHWC `out` (shapes of w.window).
 void EvalF32Winograd(KernelContext* ctx, const F32Winograd& w, const float* in, float* out);
 
-// Which nodes take the path: kAuto (the thresholds), kAlways (every covered
-// node whatever its size, for tests of small shapes), kNever (the indirect
-// GEMM path, for comparisons). For nodes prepared from now on; returns the
-// previous policy.
-enum class WinogradPolicy : int { kAuto = 0, kAlways = 1, kNever = 2 };
+// Which nodes take the path: kAuto (the thresholds), kAlways2x2 / kAlways4x4
+// (every covered node whatever its size, with that tile, for tests of small
+// shapes), kNever (the indirect GEMM path, for comparisons). For nodes
+// prepared from now on; returns the previous policy.
+enum class WinogradPolicy : int { kAuto = 0, kAlways2x2 = 1, kNever = 2, kAlways4x4 = 3 };
 WinogradPolicy SetF32WinogradPolicyForTesting(WinogradPolicy policy);
 
 // The portable transforms, used at levels whose ISA table has none (and the
@@ -87,6 +95,11 @@ WinogradPolicy SetF32WinogradPolicyForTesting(WinogradPolicy policy);
 void f32_winograd_input_ukernel_2x2_3x3__scalar(size_t channels, const float* const* input, float* output,
                                                 size_t output_stride);
 void f32_winograd_output_minmax_ukernel_2x2_3x3__scalar(size_t channels, const float* input, size_t input_stride,
+                                                        const float* bias, float* const* output,
+                                                        const F32MinMaxParams* params);
+void f32_winograd_input_ukernel_4x4_3x3__scalar(size_t channels, const float* const* input, float* output,
+                                                size_t output_stride);
+void f32_winograd_output_minmax_ukernel_4x4_3x3__scalar(size_t channels, const float* input, size_t input_stride,
                                                         const float* bias, float* const* output,
                                                         const F32MinMaxParams* params);
 

@@ -44,6 +44,13 @@ void f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2(size_t channels, const 
                                                           const float* bias, float* const* output,
                                                           const F32MinMaxParams* params);
 
+// F(4x4, 3x3), 8 channels per step (a masked tail of 1..7), with FMA3.
+void f32_winograd_input_ukernel_4x4_3x3_c8__fma3(size_t channels, const float* const* input, float* output,
+                                                 size_t output_stride);
+void f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3(size_t channels, const float* input, size_t input_stride,
+                                                         const float* bias, float* const* output,
+                                                         const F32MinMaxParams* params);
+
 // Channel tile 16 (tails of 8 and masked 1..7 channels), any number of taps.
 void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t taps, const float* const* input,
                                          const float* w, float* output, const F32MinMaxParams* params);

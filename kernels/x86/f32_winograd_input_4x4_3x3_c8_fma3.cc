@@ -1,0 +1,51 @@
+// f32 Winograd F(4x4, 3x3) input transform, 8 channels per step (a masked
+// tail of 1..7), AVX2 + FMA3. Contract: F32WinogradInputUkernelFn with 6x6
+// tiles (kernels/dispatch.h). Compiled with -mavx2 -mfma.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/x86/ukernels.h"
+
+namespace edgert {
+namespace {
+
+// w = B^T d for 6 values d[0], d[step], ..., d[5 * step].
+inline void Transform6(const __m256* d, size_t step, __m256* w, size_t wstep) {
+  const __m256 d0 = d[0], d1 = d[step], d2 = d[2 * step], d3 = d[3 * step], d4 = d[4 * step], d5 = d[5 * step];
+  const __m256 four = _mm256_set1_ps(4.f), minus_four = _mm256_set1_ps(-4.f), two = _mm256_set1_ps(2.f);
+  const __m256 minus_five = _mm256_set1_ps(-5.f);
+  w[0] = _mm256_fmadd_ps(four, d0, _mm256_fmadd_ps(minus_five, d2, d4));
+  w[wstep] = _mm256_fmadd_ps(minus_four, _mm256_add_ps(d1, d2), _mm256_add_ps(d3, d4));
+  w[2 * wstep] = _mm256_fmadd_ps(four, _mm256_sub_ps(d1, d2), _mm256_sub_ps(d4, d3));
+  w[3 * wstep] = _mm256_fmadd_ps(two, _mm256_sub_ps(d3, d1), _mm256_sub_ps(d4, d2));
+  w[4 * wstep] = _mm256_fmadd_ps(two, _mm256_sub_ps(d1, d3), _mm256_sub_ps(d4, d2));
+  w[5 * wstep] = _mm256_fmadd_ps(four, d1, _mm256_fmadd_ps(minus_five, d3, d5));
+}
+
+}  // namespace
+
+void f32_winograd_input_ukernel_4x4_3x3_c8__fma3(size_t channels, const float* const* input, float* output,
+                                                 size_t output_stride) {
+  for (size_t c = 0; c < channels; c += 8) {
+    const bool masked = channels - c < 8;
+    // Lane i is active when i < channels - c.
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(masked ? channels - c : 8)),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 d[36], t[36], v[6];
+    for (int e = 0; e < 36; ++e) d[e] = masked ? _mm256_maskload_ps(input[e] + c, mask) : _mm256_loadu_ps(input[e] + c);
+    for (int j = 0; j < 6; ++j) Transform6(d + j, 6, t + j, 6);  // down column j
+    for (int i = 0; i < 6; ++i) {
+      Transform6(t + 6 * i, 1, v, 1);  // along row i
+      for (int j = 0; j < 6; ++j) {
+        float* o = output + static_cast<size_t>(6 * i + j) * output_stride + c;
+        if (masked)
+          _mm256_maskstore_ps(o, mask, v[j]);
+        else
+          _mm256_storeu_ps(o, v[j]);
+      }
+    }
+  }
+}
+
+}  // namespace edgert
