@@ -74,7 +74,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  qs8_f32_vcvt_ukernel_x16__avx2, qu8_f32_vcvt_ukernel_x16__avx2,
                                  qs8_avgpool_minmax_ukernel_c16__avx2, qu8_avgpool_minmax_ukernel_c16__avx2,
                                  x8_lut_ukernel_x32__avx2},
-                                {f32_winograd_input_ukernel_2x2_3x3_c8__avx2, f32_winograd_input_ukernel_4x4_3x3_c8__fma3,
+                                {f32_winograd_input_ukernel_2x2_3x3_c8__avx2,
+                                 f32_winograd_input_ukernel_4x4_3x3_c8__fma3,
                                  f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2,
                                  f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3}};
 
@@ -138,7 +139,10 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, nullptr},
                                 {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
                                  x8_lut_ukernel_x16__neon},
-                                {nullptr, nullptr, nullptr, nullptr}};
+                                {f32_winograd_input_ukernel_2x2_3x3_c4__neon,
+                                 f32_winograd_input_ukernel_4x4_3x3_c4__neonfma,
+                                 f32_winograd_output_minmax_ukernel_2x2_3x3_c4__neon,
+                                 f32_winograd_output_minmax_ukernel_4x4_3x3_c4__neonfma}};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

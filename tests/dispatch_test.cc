@@ -74,6 +74,11 @@ TEST_CASE("dispatch: each level's table has its name and its microkernels", "[di
       REQUIRE((isa.qs8_gemm_c4.a_offset == 0 || isa.qs8_gemm_c4.a_offset == 128));
     }
     if (isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kAvx512Vnni) REQUIRE(isa.qs8_gemm_c4.fn != nullptr);
+    // Every non-reference level has the Winograd transforms of both tile sizes.
+    REQUIRE(isa.f32_winograd.input_2x2 != nullptr);
+    REQUIRE(isa.f32_winograd.output_2x2 != nullptr);
+    REQUIRE(isa.f32_winograd.input_4x4 != nullptr);
+    REQUIRE(isa.f32_winograd.output_4x4 != nullptr);
     // Every non-reference level has the f32 elementwise kernels: all one-input
     // ones and all three forms of every binary op.
     const auto& u = isa.f32_vunary;

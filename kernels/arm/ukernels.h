@@ -26,6 +26,20 @@ void f32_igemm_minmax_ukernel_4x16__neonfma(size_t mr, size_t nc, size_t kc, siz
                                             const float* w, float* c, size_t c_stride,
                                             const F32MinMaxParams* params);
 
+// Winograd transforms, 4 channels per step (a tail of 1..3). Contracts:
+// F32WinogradInputUkernelFn, F32WinogradOutputUkernelFn (F(2x2, 3x3) and,
+// with fused multiply-add, F(4x4, 3x3)).
+void f32_winograd_input_ukernel_2x2_3x3_c4__neon(size_t channels, const float* const* input, float* output,
+                                                 size_t output_stride);
+void f32_winograd_output_minmax_ukernel_2x2_3x3_c4__neon(size_t channels, const float* input, size_t input_stride,
+                                                         const float* bias, float* const* output,
+                                                         const F32MinMaxParams* params);
+void f32_winograd_input_ukernel_4x4_3x3_c4__neonfma(size_t channels, const float* const* input, float* output,
+                                                    size_t output_stride);
+void f32_winograd_output_minmax_ukernel_4x4_3x3_c4__neonfma(size_t channels, const float* input,
+                                                            size_t input_stride, const float* bias,
+                                                            float* const* output, const F32MinMaxParams* params);
+
 // f32 depthwise convolution, 16 channels per packed group (CT = 16), any
 // number of taps. Contract: F32DwconvUkernelFn.
 void f32_dwconv_minmax_ukernel_c16__neonfma(size_t pixels, size_t channels, size_t taps, const float* const* input,

@@ -348,7 +348,8 @@ void CheckTransforms(std::mt19937& rng, int tile, const double (*bt)[6], const d
           if (c < ch) {
             want = bias[c];
             for (int a = 0; a < alpha; ++a)
-              for (int b = 0; b < alpha; ++b) want += at[p / tile][a] * m[(alpha * a + b) * stride + c] * at[p % tile][b];
+              for (int b = 0; b < alpha; ++b)
+                want += at[p / tile][a] * m[(alpha * a + b) * stride + c] * at[p % tile][b];
             want = std::min<double>(std::max<double>(want, mm.min), mm.max);
           }
           if (std::fabs(yr[p][c] - want) > 1e-6 * 8 * 400 && bad++ == 0)
