@@ -32,7 +32,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      nullptr,
                                      {nullptr, nullptr, nullptr},
                                      {nullptr, nullptr},
-                                     {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+                                     {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+                                     nullptr};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -72,7 +73,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  f32_qs8_vcvt_ukernel_x16__avx2, f32_qu8_vcvt_ukernel_x16__avx2,
                                  qs8_f32_vcvt_ukernel_x16__avx2, qu8_f32_vcvt_ukernel_x16__avx2,
                                  qs8_avgpool_minmax_ukernel_c16__avx2, qu8_avgpool_minmax_ukernel_c16__avx2,
-                                 x8_lut_ukernel_x32__avx2}};
+                                 x8_lut_ukernel_x32__avx2},
+                                nullptr};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows) and
 // int8 ADD / SUB / MUL kernels.
@@ -83,6 +85,7 @@ constexpr KernelIsa MakeAvx512Isa() {
   isa.f32_gemm = {f32_gemm_minmax_ukernel_7x16__avx512f, 7, 16};
   isa.f32_igemm = {f32_igemm_minmax_ukernel_7x16__avx512f, 7, 16};
   isa.qs8_vadd = qs8_vadd_minmax_ukernel_x16__avx512f;
+  isa.qs8_vadd_f64 = qs8_vadd_minmax_f64_ukernel_x16__avx512f;
   isa.qs8_vbinary = {qs8_vaddc_minmax_ukernel_x16__avx512f, qs8_vmul_minmax_ukernel_x16__avx512f,
                      qs8_vmulc_minmax_ukernel_x16__avx512f};
   return isa;
@@ -133,7 +136,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, nullptr, nullptr},
                                 {nullptr, nullptr},
                                 {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                 x8_lut_ukernel_x16__neon}};
+                                 x8_lut_ukernel_x16__neon},
+                                nullptr};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {
