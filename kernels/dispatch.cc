@@ -150,11 +150,27 @@ constexpr KernelIsa MakeNeonDotIsa() {
 constexpr KernelIsa kNeonDotIsa = MakeNeonDotIsa();
 #endif
 
+#if defined(EDGERT_X86_UKERNELS)
+// An avx512 level's table with the kernels of optional extensions this CPU
+// has (AVX-512 VBMI: the byte table lookup).
+KernelIsa WithAvx512Extensions(KernelIsa isa) {
+  const CpuFeatures& f = GetCpuFeatures();
+  if (f.avx512bw && f.avx512vbmi) isa.x8.lut = x8_lut_ukernel_x64__avx512vbmi;
+  return isa;
+}
+#endif
+
 const KernelIsa& TableFor(IsaLevel level) {
 #if defined(EDGERT_X86_UKERNELS)
   if (level == IsaLevel::kAvx2) return kAvx2Isa;
-  if (level == IsaLevel::kAvx512) return kAvx512Isa;
-  if (level == IsaLevel::kAvx512Vnni) return kAvx512VnniIsa;
+  if (level == IsaLevel::kAvx512) {
+    static const KernelIsa table = WithAvx512Extensions(kAvx512Isa);
+    return table;
+  }
+  if (level == IsaLevel::kAvx512Vnni) {
+    static const KernelIsa table = WithAvx512Extensions(kAvx512VnniIsa);
+    return table;
+  }
 #endif
 #if defined(EDGERT_ARM_UKERNELS)
   if (level == IsaLevel::kNeon) return kNeonIsa;
