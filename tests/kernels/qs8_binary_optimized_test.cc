@@ -78,7 +78,7 @@ std::vector<size_t> Lengths() {
   return n;
 }
 
-TEST_CASE("QS8 MUL microkernels match TFLite fixed-point arithmetic", "[kernels][mul][qs8]") {
+TEST_CASE("QS8 MUL microkernels match TFLite fixed-point arithmetic", "[kernels][mul][qs8][ukernels]") {
   for (IsaLevel level : FastLevels()) {
     ScopedIsaLevel isa_level(level);
     const KernelIsa& isa = GetKernelIsa();
@@ -115,7 +115,7 @@ TEST_CASE("QS8 MUL microkernels match TFLite fixed-point arithmetic", "[kernels]
 }
 
 TEST_CASE("QS8 ADD microkernels (vector and scalar operand) match TFLite fixed-point arithmetic",
-          "[kernels][add][qs8]") {
+          "[kernels][add][qs8][ukernels]") {
   for (IsaLevel level : FastLevels()) {
     ScopedIsaLevel isa_level(level);
     const KernelIsa& isa = GetKernelIsa();
