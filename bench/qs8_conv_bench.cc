@@ -31,11 +31,12 @@ std::vector<T> RandomInts(size_t n, int lo, int hi, uint32_t seed) {
 
 // SAME-padded stride-1 int8 conv (depthwise: multiplier 1) on a [1, hw, hw, cin]
 // input: per-channel weights, int32 bias, RELU6, MobileNet-like scales.
-std::vector<uint8_t> BuildConvModel(bool depthwise, int hw, int cin, int cout, int k) {
+std::vector<uint8_t> BuildConvModel(bool depthwise, int hw, int cin, int cout, int k, int stride) {
   ModelBuilder b;
   const float in_scale = 0.0235f;
   const int x = b.AddInput("x", DType::kI8, {1, hw, hw, cin}, QuantSpec::PerTensor(in_scale, -128));
-  const int y = b.AddTensor("y", DType::kI8, {1, hw, hw, cout}, QuantSpec::PerTensor(0.0235f, -128));
+  const int ohw = (hw + stride - 1) / stride;
+  const int y = b.AddTensor("y", DType::kI8, {1, ohw, ohw, cout}, QuantSpec::PerTensor(0.0235f, -128));
   const int channels = depthwise ? cin : cout;
   QuantSpec wq, bq;
   for (int c = 0; c < channels; ++c) {
@@ -59,21 +60,23 @@ std::vector<uint8_t> BuildConvModel(bool depthwise, int hw, int cin, int cout, i
     const int wt = b.AddConstant("w", DType::kI8, {cout, k, k, cin},
                                  RandomInts<int8_t>(static_cast<size_t>(cout) * k * k * cin, -127, 127, 1), wq);
     b.AddOp(schema::OpType_CONV_2D, {x, wt, bt}, {y}, schema::OpOptions_Conv2DOptions,
-            schema::CreateConv2DOptions(b.fbb(), schema::Padding_SAME, 1, 1, 1, 1, schema::Activation_RELU6)
+            schema::CreateConv2DOptions(b.fbb(), schema::Padding_SAME, stride, stride, 1, 1, schema::Activation_RELU6)
                 .Union());
   }
   b.MarkOutput(y);
   return b.Finish();
 }
 
-// range(0): 0 reference, 1 optimized; range(1..4): depthwise, hw, cin, cout; range(5): k; range(6): threads.
+// range(0): 0 reference, 1 optimized; range(1..4): depthwise, hw, cin, cout; range(5): k; range(6): threads;
+// range(7): stride (CONV_2D only).
 void BM_qs8_conv(benchmark::State& state) {
   const bool optimized = state.range(0) != 0, depthwise = state.range(1) != 0;
   const int hw = static_cast<int>(state.range(2)), cin = static_cast<int>(state.range(3)),
             cout = static_cast<int>(state.range(4)), k = static_cast<int>(state.range(5));
   InterpreterOptions options;
   options.num_threads = static_cast<int>(state.range(6));
-  const std::vector<uint8_t> file = BuildConvModel(depthwise, hw, cin, cout, k);
+  const int stride = static_cast<int>(state.range(7));
+  const std::vector<uint8_t> file = BuildConvModel(depthwise, hw, cin, cout, k, stride);
   std::shared_ptr<const Model> model;
   if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
     state.SkipWithError("load failed");
@@ -95,23 +98,29 @@ void BM_qs8_conv(benchmark::State& state) {
   }
   FeedInputs(interp, {});
   for (auto _ : state) benchmark::DoNotOptimize(interp.Invoke());
-  const double ops = 2.0 * hw * hw * cout * k * k * (depthwise ? 1 : cin);
+  const double ohw = (hw + stride - 1) / stride;
+  const double ops = 2.0 * ohw * ohw * cout * k * k * (depthwise ? 1 : cin);
   state.counters["GOP/s"] = benchmark::Counter(ops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(std::string(optimized ? "optimized/" : "reference/") +
                  (optimized ? IsaLevelName(DetectedIsaLevel()) : "portable") + "/threads:" +
                  std::to_string(options.num_threads));
 }
 BENCHMARK(BM_qs8_conv)
-    ->ArgNames({"opt", "dw", "hw", "cin", "cout", "k", "threads"})
-    ->Args({0, 0, 56, 64, 64, 1, 1})
-    ->Args({1, 0, 56, 64, 64, 1, 1})
-    ->Args({1, 0, 56, 64, 64, 1, 2})
-    ->Args({0, 0, 28, 32, 32, 3, 1})
-    ->Args({1, 0, 28, 32, 32, 3, 1})
-    ->Args({1, 0, 28, 32, 32, 3, 2})
-    ->Args({0, 1, 112, 32, 32, 3, 1})
-    ->Args({1, 1, 112, 32, 32, 3, 1})
-    ->Args({1, 1, 112, 32, 32, 3, 2})
+    ->ArgNames({"opt", "dw", "hw", "cin", "cout", "k", "threads", "stride"})
+    ->Args({0, 0, 56, 64, 64, 1, 1, 1})
+    ->Args({1, 0, 56, 64, 64, 1, 1, 1})
+    ->Args({1, 0, 56, 64, 64, 1, 2, 1})
+    ->Args({0, 0, 28, 32, 32, 3, 1, 1})
+    ->Args({1, 0, 28, 32, 32, 3, 1, 1})
+    ->Args({1, 0, 28, 32, 32, 3, 2, 1})
+    ->Args({0, 1, 112, 32, 32, 3, 1, 1})
+    ->Args({1, 1, 112, 32, 32, 3, 1, 1})
+    ->Args({1, 1, 112, 32, 32, 3, 2, 1})
+    ->Args({1, 0, 13, 512, 1000, 1, 1, 1})  // squeezenet1_1 classifier conv
+    ->Args({1, 0, 55, 16, 64, 3, 1, 1})     // squeezenet1_1 fire2 expand 3x3
+    ->Args({1, 0, 55, 16, 64, 1, 1, 1})     // squeezenet1_1 fire2 expand 1x1
+    ->Args({1, 0, 224, 3, 64, 3, 1, 2})  // squeezenet1_1 stem (3x3 stride 2, 3 channels)
+    ->Args({1, 0, 128, 3, 8, 3, 1, 2})   // mobilenet_v1_025_128 stem
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -33,6 +33,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, nullptr, nullptr},
                                      {nullptr, nullptr},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+                                     nullptr,
                                      {nullptr, nullptr, nullptr, nullptr}};
 
 #if defined(EDGERT_X86_UKERNELS)
@@ -74,6 +75,7 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  qs8_f32_vcvt_ukernel_x16__avx2, qu8_f32_vcvt_ukernel_x16__avx2,
                                  qs8_avgpool_minmax_ukernel_c16__avx2, qu8_avgpool_minmax_ukernel_c16__avx2,
                                  x8_lut_ukernel_x32__avx2},
+                                nullptr,
                                 {f32_winograd_input_ukernel_2x2_3x3_c8__avx2,
                                  f32_winograd_input_ukernel_4x4_3x3_c8__fma3,
                                  f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2,
@@ -88,6 +90,7 @@ constexpr KernelIsa MakeAvx512Isa() {
   isa.f32_gemm = {f32_gemm_minmax_ukernel_7x16__avx512f, 7, 16};
   isa.f32_igemm = {f32_igemm_minmax_ukernel_7x16__avx512f, 7, 16};
   isa.qs8_vadd = qs8_vadd_minmax_ukernel_x16__avx512f;
+  isa.qs8_vadd_f64 = qs8_vadd_minmax_f64_ukernel_x16__avx512f;
   isa.qs8_vbinary = {qs8_vaddc_minmax_ukernel_x16__avx512f, qs8_vmul_minmax_ukernel_x16__avx512f,
                      qs8_vmulc_minmax_ukernel_x16__avx512f};
   return isa;
@@ -134,11 +137,13 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                   f32_vrminc_minmax_ukernel_x16__neon}},
                                 {f32_maxpool_minmax_ukernel_c16__neon, f32_avgpool_minmax_ukernel_c16__neon,
                                  f32_gavgpool_f64acc_ukernel_c8__neon, f32_ibilinear_ukernel_c16__neon},
-                                nullptr,
-                                {nullptr, nullptr, nullptr},
+                                qs8_vadd_minmax_ukernel_x16__neon,
+                                {qs8_vaddc_minmax_ukernel_x16__neon, qs8_vmul_minmax_ukernel_x16__neon,
+                                 qs8_vmulc_minmax_ukernel_x16__neon},
                                 {nullptr, nullptr},
                                 {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
                                  x8_lut_ukernel_x16__neon},
+                                nullptr,
                                 {f32_winograd_input_ukernel_2x2_3x3_c4__neon,
                                  f32_winograd_input_ukernel_4x4_3x3_c4__neonfma,
                                  f32_winograd_output_minmax_ukernel_2x2_3x3_c4__neon,
@@ -155,11 +160,27 @@ constexpr KernelIsa MakeNeonDotIsa() {
 constexpr KernelIsa kNeonDotIsa = MakeNeonDotIsa();
 #endif
 
+#if defined(EDGERT_X86_UKERNELS)
+// An avx512 level's table with the kernels of optional extensions this CPU
+// has (AVX-512 VBMI: the byte table lookup).
+KernelIsa WithAvx512Extensions(KernelIsa isa) {
+  const CpuFeatures& f = GetCpuFeatures();
+  if (f.avx512bw && f.avx512vbmi) isa.x8.lut = x8_lut_ukernel_x64__avx512vbmi;
+  return isa;
+}
+#endif
+
 const KernelIsa& TableFor(IsaLevel level) {
 #if defined(EDGERT_X86_UKERNELS)
   if (level == IsaLevel::kAvx2) return kAvx2Isa;
-  if (level == IsaLevel::kAvx512) return kAvx512Isa;
-  if (level == IsaLevel::kAvx512Vnni) return kAvx512VnniIsa;
+  if (level == IsaLevel::kAvx512) {
+    static const KernelIsa table = WithAvx512Extensions(kAvx512Isa);
+    return table;
+  }
+  if (level == IsaLevel::kAvx512Vnni) {
+    static const KernelIsa table = WithAvx512Extensions(kAvx512VnniIsa);
+    return table;
+  }
 #endif
 #if defined(EDGERT_ARM_UKERNELS)
   if (level == IsaLevel::kNeon) return kNeonIsa;

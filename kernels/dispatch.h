@@ -180,6 +180,18 @@ struct QS8AddParams {
 };
 using QS8VAddUkernelFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8AddParams* params);
 
+// Int8 ADD / SUB of same-shape operands in double precision, per element:
+//   y = clamp(round_to_nearest(a * scale1 + b * scale2 + bias) + out_zero_point, min, max)
+// The optimized ADD uses it for a node only after checking, at prepare, that
+// it gives the fixed-point kernel's result for every one of the 65536 input
+// pairs (kernels/optimized/qs8_add_f64.h), so it is exact where it runs.
+struct QS8AddF64Params {
+  double scale1, scale2, bias;
+  int32_t out_zero_point, min, max;
+};
+using QS8VAddF64UkernelFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                     const QS8AddF64Params* params);
+
 // Int8 MUL with TFLite's fixed-point semantics, per element:
 //   y = clamp(MultiplyByQuantizedMultiplier((a + offset1) * (b + offset2), multiplier, shift) + out_zero_point,
 //             min, max)
@@ -357,6 +369,7 @@ struct KernelIsa {
     F32LayerNormUkernelFn layernorm;
   } f32_row;
   X8PoolUkernels x8;          // each nullptr: none at this level
+  QS8VAddF64UkernelFn qs8_vadd_f64;  // nullptr: none at this level
   // Winograd F(2x2, 3x3) and F(4x4, 3x3) transforms; nullptr: the portable ones
   // (kernels/optimized/f32_winograd.h) where the level has an f32 GEMM.
   struct {

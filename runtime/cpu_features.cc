@@ -35,6 +35,8 @@ CpuFeatures Detect() {
     f.fma3 = cpuinfo_has_x86_fma3();
     f.f16c = cpuinfo_has_x86_f16c();
     f.avx512f = cpuinfo_has_x86_avx512f();
+    f.avx512bw = cpuinfo_has_x86_avx512bw();
+    f.avx512vbmi = cpuinfo_has_x86_avx512vbmi();
     f.avx512vnni = cpuinfo_has_x86_avx512vnni();
 #endif
 #if CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64
@@ -61,6 +63,8 @@ std::string CpuFeatures::Describe() const {
   add(fma3, "fma3");
   add(f16c, "f16c");
   add(avx512f, "avx512f");
+  add(avx512bw, "avx512bw");
+  add(avx512vbmi, "avx512vbmi");
   add(avx512vnni, "avx512vnni");
   add(neon, "neon");
   add(neon_dot, "dotprod");

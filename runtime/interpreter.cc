@@ -109,7 +109,6 @@ Interpreter::Interpreter(std::shared_ptr<const Model> model, const OpResolver* r
 Interpreter::~Interpreter() {
   pool_.reset();
   FreePersistent();
-  std::free(owned_arena_);
 }
 
 // Zeroed by calloc, which skips the memset for memory fresh from the system
@@ -482,16 +481,9 @@ Status Interpreter::PlanMemory() {
                            user_arena_size_, needed);
     arena = static_cast<uint8_t*>(user_arena_);
   } else {
-    if (owned_arena_size_ < needed || owned_arena_ == nullptr) {
-      std::free(owned_arena_);
-      owned_arena_ = nullptr;
-      owned_arena_size_ = 0;
-      void* p = std::aligned_alloc(kArenaAlignment, std::max<size_t>(needed, kArenaAlignment));
-      if (p == nullptr) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate a %zu-byte arena", needed);
-      owned_arena_ = p;
-      owned_arena_size_ = needed;
-    }
-    arena = static_cast<uint8_t*>(owned_arena_);
+    if (!owned_arena_.Reserve(std::max<size_t>(needed, kArenaAlignment), options_.prefault_arena))
+      return Status::Error(StatusCode::kOutOfMemory, "cannot allocate a %zu-byte arena", needed);
+    arena = static_cast<uint8_t*>(owned_arena_.data());
   }
 
   for (size_t t = 0; t < nt; ++t)

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/arena_memory.h"
 #include "runtime/kernel_api.h"
 #include "runtime/model.h"
 #include "runtime/op_resolver.h"
@@ -36,6 +37,11 @@ struct InterpreterOptions {
   // and otherwise packs as usual and writes it for the next time. A cache that
   // cannot be read or written never fails prepare: MemoryReport says why.
   std::string weight_cache_path;
+  // Prepare makes every page of the arena it allocates resident, so that the
+  // first invoke runs as fast as later ones instead of taking a page fault per
+  // 4 KB of activations. false: the first invoke faults the pages in (shorter
+  // prepare). A caller-supplied arena is never touched.
+  bool prefault_arena = true;
 };
 
 // One entry of the execution plan. Today every step runs one node with a CPU
@@ -139,8 +145,7 @@ class Interpreter {
   size_t cache_hits_ = 0;
   std::vector<void*> persistent_blocks_;
   size_t persistent_bytes_ = 0;
-  void* owned_arena_ = nullptr;
-  size_t owned_arena_size_ = 0;
+  ArenaMemory owned_arena_;  // used when the caller gave no arena
   void* user_arena_ = nullptr;
   size_t user_arena_size_ = 0;
   bool prepared_ = false;

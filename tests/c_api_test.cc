@@ -1,12 +1,19 @@
 // The C API and the RAII C++ header over it.
 #include <catch2/catch.hpp>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "edgert/edgert.h"
 #include "edgert/edgert.hpp"
+#include "runtime/builder.h"
 #include "tests/test_models.h"
 
 using edgert::testing::BuildAddReluReshape;
@@ -18,7 +25,7 @@ TEST_CASE("C API: load, prepare, invoke, read outputs and memory figures", "[c_a
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, err, sizeof(err)) == ERT_OK);
   REQUIRE(ert_model_num_inputs(model) == 1);
   REQUIRE(ert_model_num_ops(model) == 3);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 0, nullptr};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 0, nullptr, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, err, sizeof(err)) == ERT_OK);
   ert_model_delete(model);  // the interpreter keeps the model alive
@@ -62,7 +69,7 @@ TEST_CASE("C API: the arena limit option is honoured", "[c_api]") {
   const auto f = BuildAddReluReshape();
   ert_model* model = nullptr;
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 64, nullptr};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 64, nullptr, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
   REQUIRE(ert_interpreter_prepare(it) == ERT_OUT_OF_MEMORY);
@@ -71,11 +78,63 @@ TEST_CASE("C API: the arena limit option is honoured", "[c_api]") {
   ert_model_delete(model);
 }
 
+TEST_CASE("C API: lazy_arena leaves the arena's pages to the first invoke", "[c_api]") {
+  edgert::ModelBuilder b;  // y = x + 1 on a 1 MB input
+  const int x = b.AddInput("x", edgert::DType::kF32, {1, 512, 512, 1});
+  const int c = b.AddConstant<float>("c", edgert::DType::kF32, {1}, std::vector<float>{1.f});
+  const int y = b.AddTensor("y", edgert::DType::kF32, {1, 512, 512, 1});
+  b.AddOp(edgert::schema::OpType_ADD, {x, c}, {y}, edgert::schema::OpOptions_BinaryOptions,
+          edgert::schema::CreateBinaryOptions(b.fbb()).Union());
+  b.MarkOutput(y);
+  const std::vector<uint8_t> f = b.Finish();
+  ert_model* model = nullptr;
+  REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  // {struct_size, lazy_arena, pages expected resident after prepare: all?}
+  struct Case {
+    int32_t struct_size, lazy;
+    bool all_resident;
+  };
+  const Case cases[] = {{static_cast<int32_t>(sizeof(ert_interpreter_options)), 0, true},
+                        {static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, false},
+                        // a struct from before the field: the default (resident), the field unread
+                        {static_cast<int32_t>(offsetof(ert_interpreter_options, lazy_arena)), 1, true}};
+  for (const Case& k : cases) {
+    ert_interpreter_options opts{k.struct_size, 1, 0, nullptr, k.lazy};
+    ert_interpreter* it = nullptr;
+    REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
+    REQUIRE(ert_interpreter_prepare(it) == ERT_OK);
+    ert_tensor_info in;
+    REQUIRE(ert_interpreter_input(it, 0, &in) == ERT_OK);
+    const uintptr_t first = (reinterpret_cast<uintptr_t>(in.data) + page - 1) / page * page;
+    const uintptr_t last = (reinterpret_cast<uintptr_t>(in.data) + in.bytes) / page * page;
+    std::vector<unsigned char> v((last - first) / page);
+    REQUIRE(v.size() >= 200);
+    REQUIRE(mincore(reinterpret_cast<void*>(first), last - first, v.data()) == 0);
+    size_t resident = 0;
+    for (unsigned char r : v) resident += r & 1;
+    INFO("struct_size " << k.struct_size << ", lazy_arena " << k.lazy << ": " << resident << " of " << v.size());
+    if (k.all_resident)
+      CHECK(resident == v.size());
+    else
+      CHECK(resident < v.size());
+    float* xs = static_cast<float*>(in.data);
+    for (size_t i = 0; i < in.bytes / sizeof(float); ++i) xs[i] = static_cast<float>(i % 7);
+    REQUIRE(ert_interpreter_invoke(it) == ERT_OK);
+    ert_tensor_info out;
+    REQUIRE(ert_interpreter_output(it, 0, &out) == ERT_OK);
+    const float* ys = static_cast<const float*>(out.data);
+    CHECK(ys[12345] == static_cast<float>(12345 % 7) + 1.f);
+    ert_interpreter_delete(it);
+  }
+  ert_model_delete(model);
+}
+
 TEST_CASE("C API: num_threads is passed to the interpreter and checked at prepare", "[c_api]") {
   const auto f = BuildAddReluReshape();
   ert_model* model = nullptr;
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 2, 0, nullptr};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 2, 0, nullptr, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
   REQUIRE(ert_interpreter_prepare(it) == ERT_OK);

@@ -14,6 +14,8 @@ TEST_CASE("CPU features agree with the compiler's own CPUID probe", "[cpu]") {
   REQUIRE(f.fma3 == static_cast<bool>(__builtin_cpu_supports("fma")));
   REQUIRE(f.sse4_1 == static_cast<bool>(__builtin_cpu_supports("sse4.1")));
   REQUIRE(f.avx512f == static_cast<bool>(__builtin_cpu_supports("avx512f")));
+  REQUIRE(f.avx512bw == static_cast<bool>(__builtin_cpu_supports("avx512bw")));
+  REQUIRE(f.avx512vbmi == static_cast<bool>(__builtin_cpu_supports("avx512vbmi")));
   REQUIRE_FALSE(f.neon);
 #endif
 #if defined(__aarch64__)

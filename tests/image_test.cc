@@ -20,6 +20,7 @@
 #include "runtime/model.h"
 #include "tools/calibration_data.h"
 #include "tools/convert_quantize.h"
+#include "tools/convert_sparse.h"
 #include "tools/image/image.h"
 #include "tools/image/preprocess.h"
 #include "tools/npy.h"
@@ -536,6 +537,20 @@ TEST_CASE("Calibration from an image folder quantizes a model", "[image]") {
   bool has_int8 = false;
   for (const TensorInfo& t : q->tensors()) has_int8 |= t.dtype == DType::kI8;
   CHECK(has_int8);
+
+  // The pruning report reads the same image folder.
+  SparseRequest prune;
+  prune.prune_fraction = 0.5;
+  prune.report = true;
+  prune.samples_dir = dir.path;
+  prune.images = true;
+  prune.image = pre;
+  prune.quiet = true;
+  std::vector<uint8_t> pruned = float_model;
+  CHECK(PruneConverted(prune, &pruned));
+  prune.images = false;  // read as .npy samples, the folder has none
+  pruned = float_model;
+  CHECK_FALSE(PruneConverted(prune, &pruned));
 
   // A file the decoders reject stops the calibration with its name.
   dir.Copy("unsupported_progressive.jpg");

@@ -2,6 +2,9 @@
 // sharing a model across threads, error recovery, and random-graph planning.
 #include <catch2/catch.hpp>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -148,6 +151,47 @@ TEST_CASE("a caller-supplied arena is used, and a small one is refused", "[inter
   REQUIRE(it.Invoke().ok());
   REQUIRE(it.output(0)->data_as<float>()[5] == Expected(it.input(0)->data_as<float>()[5], 1));
   REQUIRE_FALSE(it.UseArena(big + 1, 100).ok());  // misaligned
+}
+
+// Pages of [data, data + bytes) that are resident (mincore).
+size_t ResidentPages(const void* data, size_t bytes, size_t* total) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t first = reinterpret_cast<uintptr_t>(data) / page * page;
+  const uintptr_t last = (reinterpret_cast<uintptr_t>(data) + bytes + page - 1) / page * page;
+  std::vector<unsigned char> v((last - first) / page);
+  REQUIRE(mincore(reinterpret_cast<void*>(first), last - first, v.data()) == 0);
+  *total = v.size();
+  size_t n = 0;
+  for (unsigned char c : v) n += c & 1;
+  return n;
+}
+
+TEST_CASE("prepare makes the arena resident unless prefault_arena is false", "[interpreter]") {
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 512, 512, 1});  // 1 MB
+  const int y = b.AddTensor("y", DType::kF32, {1, 512, 512, 1});
+  b.AddCustomOp("COUNTING_COPY", {x}, {y});
+  b.MarkOutput(y);
+  auto model = LoadModel(b.Finish());
+  OpResolver r;
+  r.AddCustom("COUNTING_COPY", &kCounting);
+  for (bool prefault : {true, false}) {
+    InterpreterOptions options;
+    options.prefault_arena = prefault;
+    Interpreter it(model, &r, options);
+    REQUIRE(it.Prepare().ok());
+    size_t total = 0;
+    const size_t resident = ResidentPages(it.input(0)->data, it.input(0)->bytes, &total);
+    INFO("prefault " << prefault << ": " << resident << " of " << total << " input pages resident");
+    REQUIRE(total >= 256);
+    if (prefault)
+      CHECK(resident == total);
+    else
+      CHECK(resident < total);  // untouched anonymous pages are not resident before the first invoke
+    Fill(it.input(0), 1.f);
+    REQUIRE(it.Invoke().ok());
+    CHECK(std::memcmp(it.output(0)->data, it.input(0)->data, it.input(0)->bytes) == 0);
+  }
 }
 
 TEST_CASE("an arena above the configured limit is refused before allocation", "[interpreter]") {

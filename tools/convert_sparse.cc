@@ -36,7 +36,11 @@ Status Prune(const SparseRequest& req, std::vector<uint8_t>* ert) {
       return Status(StatusCode::kInvalidArgument, "--report needs samples: --report-samples DIR (or --calibration DIR)");
     std::shared_ptr<const Model> model;
     EDGERT_RETURN_IF_ERROR(Model::LoadBuffer(ert->data(), ert->size(), /*copy=*/false, &model));
-    EDGERT_RETURN_IF_ERROR(LoadCalibrationDir(req.samples_dir, *model, req.max_samples, &samples));
+    if (req.images)
+      EDGERT_RETURN_IF_ERROR(
+          LoadCalibrationImages(req.samples_dir, *model, req.image, req.max_samples, &samples, nullptr));
+    else
+      EDGERT_RETURN_IF_ERROR(LoadCalibrationDir(req.samples_dir, *model, req.max_samples, &samples));
   }
   SparsifyOptions o;
   o.prune_fraction = req.prune_fraction;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/image/preprocess.h"
+
 namespace edgert {
 
 struct SparseRequest {
@@ -13,6 +15,8 @@ struct SparseRequest {
   bool store_sparse = true;     // --sparse auto (false: off)
   bool report = false;          // --report: fidelity of the pruned model against the unpruned one
   std::string samples_dir;      // samples for the report (--report-samples, else --calibration)
+  bool images = false;          // samples_dir holds images (--calibration-images), preprocessed by `image`
+  ImagePreprocess image;
   std::string report_json;      // also write the pruning fidelity report here (as PATH.prune.json)
   size_t max_samples = 1000;
   bool quiet = false;

@@ -21,14 +21,15 @@ using namespace edgert;
 static int Usage() {
   std::fprintf(stderr,
                "usage: edgert-bench MODEL.ert [--threads N] [--runs N] [--warmup N] [--input NAME=file.npy ...] [--json]\n"
-               "                    [--profile] [--weight-cache FILE]\n"
+               "                    [--profile] [--weight-cache FILE] [--lazy-arena]\n"
                "  --threads N  threads the parallel kernels split their work across (default 1; at most 64)\n"
                "  --runs N     timed invocations (default 50)\n"
                "  --warmup N   untimed invocations after the first run (default 5)\n"
                "  --json       print one JSON object instead of text\n"
                "  --profile    also time every op during the timed runs and print them by op type and slowest nodes\n"
                "  --weight-cache FILE  map the packed weights from FILE when it was written for this model and\n"
-               "               build; otherwise pack them and write FILE (prepare is then fast the next time)\n");
+               "               build; otherwise pack them and write FILE (prepare is then fast the next time)\n"
+               "  --lazy-arena leave the activation arena's pages to the first run (shorter prepare, slower first run)\n");
   return 2;
 }
 
@@ -108,6 +109,7 @@ int main(int argc, char** argv) {
     else if (a == "--json") json = true;
     else if (a == "--profile") profile = true;
     else if (a == "--weight-cache" && i + 1 < argc) options.weight_cache_path = argv[++i];
+    else if (a == "--lazy-arena") options.prefault_arena = false;
     else if (a == "--input" && i + 1 < argc) {
       std::pair<std::string, std::string> p;
       if (!ParseInputArg(argv[++i], &p)) return Usage();

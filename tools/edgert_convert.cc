@@ -54,7 +54,8 @@ void PrintHelp(FILE* f) {
                "                        weights [out, in] are cut into block columns of 16 consecutive output\n"
                "                        channels x 1 input channel (what the sparse kernel skips) and the F\n"
                "                        smallest by L2 norm are set to zero; with --report, the fidelity of the\n"
-               "                        pruned model against the unpruned one (needs --report-samples)\n"
+               "                        pruned model against the unpruned one (needs --report-samples, or\n"
+               "                        --calibration or --calibration-images)\n"
                "  --sparse auto|off     auto (default): store a layer's weights block-sparse (format version 2)\n"
                "                        when at least 20%% of its block columns are zero (the measured break-even is\n"
                "                        about 10%%, bench/f32_spmm_bench.cc) and the layer runs it (1x1\n"
@@ -342,6 +343,8 @@ int main(int argc, char** argv) {
   const size_t imported_bytes = ert.size();
   sp.report = q.report;
   sp.samples_dir = !q.report_dir.empty() ? q.report_dir : q.calib_dir;
+  sp.images = q.calib_images;
+  sp.image = q.image;
   sp.report_json = q.report_json;
   sp.max_samples = q.max_samples;
   sp.quiet = quiet;

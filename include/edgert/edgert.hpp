@@ -48,7 +48,7 @@ class Interpreter {
                        const std::string& weight_cache_path = std::string()) {
     char err[1024] = {0};
     ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), num_threads, 0,
-                                 weight_cache_path.empty() ? nullptr : weight_cache_path.c_str()};
+                                 weight_cache_path.empty() ? nullptr : weight_cache_path.c_str(), 0};
     ert_interpreter* it = nullptr;
     ert_status s = ert_interpreter_create(model.get(), &opts, &it, err, sizeof(err));
     if (s == ERT_OK) out->handle_.reset(it);

@@ -34,8 +34,14 @@ inline Requant4 LoadRequant4(const int32_t* group, size_t n, size_t first) {
   return {vld1q_s32(group + n + first), vld1q_s32(group + 2 * n + first), vnegq_s32(vld1q_s32(group + 3 * n + first))};
 }
 
-// y = clamp(RoundingDivideByPOT(SRDHM(saturate(acc << left), multiplier), right) + zp, min, max).
-inline int32x4_t Requantize(int32x4_t acc, const Requant4& q, const OutputStage& o) {
+// One multiplier and shift (MultiplyByQuantizedMultiplier's) in every lane.
+inline Requant4 UniformRequant4(int32_t multiplier, int32_t shift) {
+  return {vdupq_n_s32(multiplier), vdupq_n_s32(shift > 0 ? shift : 0), vdupq_n_s32(shift > 0 ? 0 : shift)};
+}
+
+// MultiplyByQuantizedMultiplier of each lane:
+// RoundingDivideByPOT(SRDHM(saturate(acc << left), multiplier), right).
+inline int32x4_t MultiplyByQuantizedMultiplier4(int32x4_t acc, const Requant4& q) {
   // SQSHL saturates exactly like saturate(acc * 2^left).
   const int32x4_t x = vqshlq_s32(acc, q.left);
   // SQRDMULH is saturate((2 * x * m + 2^31) >> 32) = floor((x * m + 2^30) / 2^31),
@@ -48,8 +54,21 @@ inline int32x4_t Requantize(int32x4_t acc, const Requant4& q, const OutputStage&
   // bit set exactly when right > 0). The saturating add keeps INT32_MIN, whose
   // shifted value is exact anyway.
   const int32x4_t fixup = vshrq_n_s32(vandq_s32(high, q.neg_right), 31);
-  const int32x4_t rounded = vrshlq_s32(vqaddq_s32(high, fixup), q.neg_right);
-  return vaddq_s32(vminq_s32(vmaxq_s32(rounded, o.lo), o.hi), o.zp);
+  return vrshlq_s32(vqaddq_s32(high, fixup), q.neg_right);
+}
+
+// y = clamp(MultiplyByQuantizedMultiplier(acc) + zp, min, max).
+inline int32x4_t Requantize(int32x4_t acc, const Requant4& q, const OutputStage& o) {
+  return vaddq_s32(vminq_s32(vmaxq_s32(MultiplyByQuantizedMultiplier4(acc, q), o.lo), o.hi), o.zp);
+}
+
+// 16 int8 values as four int32x4 (values 0-3, 4-7, 8-11, 12-15).
+inline void Widen16(int8x16_t v, int32x4_t out[4]) {
+  const int16x8_t lo = vmovl_s8(vget_low_s8(v)), hi = vmovl_s8(vget_high_s8(v));
+  out[0] = vmovl_s16(vget_low_s16(lo));
+  out[1] = vmovl_s16(vget_high_s16(lo));
+  out[2] = vmovl_s16(vget_low_s16(hi));
+  out[3] = vmovl_s16(vget_high_s16(hi));
 }
 
 // 16 int32 values in [-128, 127] to 16 int8 in order.

@@ -127,6 +127,18 @@ void f32_ibilinear_ukernel_c16__neon(size_t pixels, size_t channels, const float
                                      const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
                                      float* output);
 
+// int8 ADD / SUB (same shape, and vector-scalar reading b[0]) and MUL with
+// TFLite's fixed-point semantics, bit-exact. Contracts: QS8VAddUkernelFn,
+// QS8VMulUkernelFn.
+void qs8_vadd_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                       const QS8AddParams* params);
+void qs8_vaddc_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                        const QS8AddParams* params);
+void qs8_vmul_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                       const QS8MulParams* params);
+void qs8_vmulc_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                        const QS8MulParams* params);
+
 // 256-entry byte table lookup (TBL / TBX on four 64-byte quarters), 16 bytes
 // per step. Contract: X8LutUkernelFn.
 void x8_lut_ukernel_x16__neon(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);

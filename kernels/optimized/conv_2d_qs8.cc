@@ -9,7 +9,9 @@
 // round_up(K, 4) / 4 rows of NR int8 quads. Eval is the f32 path's (kernels/optimized/conv_2d.cc): the GEMM runs
 // straight on the input for 1x1 / stride 1 / no padding, otherwise on MR-pixel
 // im2col tiles gathered into the worker's scratch slice, with taps outside the
-// input filled with the input zero point. Tiles are split by
+// input filled with the input zero point (rows padded to a multiple of 4 bytes
+// for the c4 microkernels; short patch rows such as a 3-channel stem's are
+// moved 16 bytes at a time, see GatherPatch). Tiles are split by
 // ctx->ParallelFor2D; every output value comes from the same arithmetic
 // whatever the tiling, so all thread counts give identical results.
 #include <algorithm>
@@ -24,6 +26,8 @@ namespace {
 
 // Larger patches (hostile filters) stay on the reference kernel.
 constexpr int64_t kMaxPatch = 1 << 20;  // bytes per im2col row
+// Bytes after a worker's im2col tile that wide gathers may write.
+constexpr size_t kGatherSlack = 16;
 
 // memcpy for the short runs of a patch (a few channels): fixed-size moves, no call.
 inline void CopyBytes(int8_t* dst, const int8_t* src, size_t n) {
@@ -42,8 +46,15 @@ inline void CopyBytes(int8_t* dst, const int8_t* src, size_t n) {
 
 // Writes the k = KH*KW*C patch of output pixel `o` into dst, the input zero
 // point for taps outside the input. A row of taps that lies inside the input
-// with dilation 1 is one contiguous run of KW*C input bytes.
-void GatherPatch(const Window2D& g, const int8_t* in, const PixelPos& o, int8_t zp, int8_t* dst) {
+// with dilation 1 is one contiguous run of KW*C input bytes. With `wide`
+// (KW*C <= 16), such a run is moved as 16 bytes where the input has 16 bytes
+// from its start: the bytes past the run land where the patch's next run, the
+// next patch or the tile's slack is written later, and after the last run
+// they may also fill the patch's padding to a multiple of 4, whose weights
+// are zero.
+template <bool wide>
+void GatherPatch(const Window2D& g, const int8_t* in, const int8_t* in_end, const PixelPos& o, int8_t zp,
+                 int8_t* dst) {
   const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
   const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
   const size_t c = static_cast<size_t>(g.in_c);
@@ -52,7 +63,11 @@ void GatherPatch(const Window2D& g, const int8_t* in, const PixelPos& o, int8_t 
     const int64_t y = y0 + static_cast<int64_t>(ky) * g.dilation_h;
     const bool row_in = y >= 0 && y < g.in_h;
     if (row_in && row_span) {
-      CopyBytes(dst, in + ((o.b * g.in_h + y) * g.in_w + x0) * g.in_c, c * static_cast<size_t>(g.filter_w));
+      const int8_t* src = in + ((o.b * g.in_h + y) * g.in_w + x0) * g.in_c;
+      if (wide && in_end - src >= 16)
+        std::memcpy(dst, src, 16);
+      else
+        CopyBytes(dst, src, c * static_cast<size_t>(g.filter_w));
       dst += c * static_cast<size_t>(g.filter_w);
       continue;
     }
@@ -64,6 +79,14 @@ void GatherPatch(const Window2D& g, const int8_t* in, const PixelPos& o, int8_t 
         std::memset(dst, zp, c);
     }
   }
+}
+
+// The patches of `rows` output pixels from *o on (which it steps past them),
+// a_stride bytes apart.
+template <bool wide>
+void GatherTile(const Window2D& g, const int8_t* in, const int8_t* in_end, size_t rows, int8_t zp, int8_t* a,
+                size_t a_stride, PixelPos* o) {
+  for (size_t r = 0; r < rows; ++r, StepPixel(g, o)) GatherPatch<wide>(g, in, in_end, *o, zp, a + r * a_stride);
 }
 
 }  // namespace
@@ -96,8 +119,15 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   s->direct = ws[1] == 1 && ws[2] == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
               g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
   const int threads = ctx->num_threads();
+  // The c4 microkernels read K in quads; patches padded to a multiple of 4
+  // bytes (zero weights there) need no partial last quad.
+  const bool c4 = pg.gemm == isa.qs8_gemm_c4.fn;
+  s->a_stride = c4 ? (k + 3) / 4 * 4 : k;
+  s->wide_gather = ws[2] * is[3] <= 16 && opt->dilation_w() == 1;
   if (!s->direct)
-    EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(mr) * k * static_cast<size_t>(threads), &s->scratch));
+    EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
+        (static_cast<size_t>(mr) * static_cast<size_t>(s->a_stride) + kGatherSlack) * static_cast<size_t>(threads),
+        &s->scratch));
   ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(out_c), static_cast<size_t>(k),
                   static_cast<size_t>(mr), static_cast<size_t>(nr), threads, &s->tile_pixels, &s->tile_channels);
   s->mr = mr;
@@ -121,21 +151,29 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
   const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
   const size_t mr = static_cast<size_t>(s.mr), nr = static_cast<size_t>(s.nr);
   int8_t* scratch = s.direct ? nullptr : static_cast<int8_t*>(ctx->scratch(s.scratch));
+  const size_t a_stride = static_cast<size_t>(s.a_stride);
+  const size_t worker_bytes = mr * a_stride + kGatherSlack;
+  const int8_t* in_end = in + ctx->input(0)->bytes;
   // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
   ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,
                      [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
                        const uint8_t* w = s.packed + (c0 / nr) * s.panel_bytes;
-                       int8_t* a = s.direct ? nullptr : scratch + static_cast<size_t>(worker) * mr * k;
-                       PixelPos o = SplitPixel(static_cast<int64_t>(p0), s.window.out_h, s.window.out_w);
+                       int8_t* a = s.direct ? nullptr : scratch + static_cast<size_t>(worker) * worker_bytes;
+                       // A local copy: the int8 stores of the gather could
+                       // alias s.window, whose fields would be reloaded per row.
+                       const Window2D g = s.window;
+                       PixelPos o = SplitPixel(static_cast<int64_t>(p0), g.out_h, g.out_w);
                        for (size_t p = p0; p < p0 + np; p += mr) {
                          const size_t rows = std::min(mr, p0 + np - p);
                          if (s.direct) {
                            s.gemm(rows, nc, k, in + p * k, k, w, out + p * oc + c0, oc, &s.params);
                            continue;
                          }
-                         for (size_t r = 0; r < rows; ++r, StepPixel(s.window, &o))
-                           GatherPatch(s.window, in, o, s.input_zp, a + r * k);
-                         s.gemm(rows, nc, k, a, k, w, out + p * oc + c0, oc, &s.params);
+                         if (s.wide_gather)
+                           GatherTile<true>(g, in, in_end, rows, s.input_zp, a, a_stride, &o);
+                         else
+                           GatherTile<false>(g, in, in_end, rows, s.input_zp, a, a_stride, &o);
+                         s.gemm(rows, nc, a_stride, a, a_stride, w, out + p * oc + c0, oc, &s.params);
                        }
                      });
 }

@@ -10,6 +10,7 @@
 #include "kernels/common/quant.h"
 #include "kernels/common/unary_lut.h"
 #include "kernels/optimized/fallback.h"
+#include "kernels/optimized/qs8_add_f64.h"
 
 namespace edgert {
 namespace opt {
@@ -41,6 +42,10 @@ struct BinaryState {
   // One of these is set (its op != nullptr) on covered nodes.
   BinaryUkernels<float, F32MinMaxParams> f32;
   BinaryUkernels<int8_t, QS8AddParams> qs8_add;  // ADD, SUB
+  // Same-shape int8 ADD / SUB in double precision where that was found exact
+  // (kernels/optimized/qs8_add_f64.h); runs instead of qs8_add.op.
+  QS8VAddF64UkernelFn qs8_add_f64 = nullptr;
+  QS8AddF64Params qs8_add_f64_params = {};
   BinaryUkernels<int8_t, QS8MulParams> qs8_mul;  // MUL
   // int8 kRows plans with short rows: Y repeated tile_reps times in scratch,
   // so that one microkernel call covers tile_reps rows of X.
@@ -58,6 +63,7 @@ constexpr int64_t kTileBytes = 1024;
 constexpr size_t kCheapElementCost = 4;
 constexpr size_t kTranscendentalElementCost = 16;
 constexpr size_t kQS8BinaryElementCost = 32;
+constexpr size_t kQS8AddF64ElementCost = 16;
 
 // f(start, count) over [0, n) in contiguous chunks across the node's threads
 // (each element is computed alike wherever the chunks end).
@@ -255,6 +261,9 @@ Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F
   if (a->dtype == DType::kI8) {
     if (!PrepareQS8Binary(qs8, s->fallback.state, s)) return Status::Ok();
     s->plan = plan;
+    if (plan.kind == BinaryBroadcastPlan::kSameShape && s->qs8_add.op != nullptr &&
+        MakeExactQS8AddF64(s->qs8_add.params, s->qs8_add.op, GetKernelIsa().qs8_vadd_f64, &s->qs8_add_f64_params))
+      s->qs8_add_f64 = GetKernelIsa().qs8_vadd_f64;
     if (plan.kind == BinaryBroadcastPlan::kRows && plan.inner > 1 && plan.inner < kTileBytes / 2 && plan.rows > 1) {
       s->tile_reps = std::min<int64_t>(kTileBytes / plan.inner, plan.rows);
       EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(s->tile_reps * plan.inner), &s->tile_scratch));
@@ -282,7 +291,14 @@ Status EvalBinaryElementwise(KernelContext* ctx) {
   const Tensor* b = ctx->input(1);
   Tensor* out = ctx->output(0);
   int8_t* tiled = s.tile_scratch >= 0 ? static_cast<int8_t*>(ctx->scratch(s.tile_scratch)) : nullptr;
-  if (s.qs8_add.op != nullptr) {
+  if (s.qs8_add_f64 != nullptr) {
+    const int8_t* x = a->data_as<int8_t>();
+    const int8_t* y = b->data_as<int8_t>();
+    int8_t* z = out->data_as<int8_t>();
+    SplitElements(ctx, static_cast<size_t>(p.n), kQS8AddF64ElementCost, [&](size_t start, size_t count) {
+      s.qs8_add_f64(count, x + start, y + start, z + start, &s.qs8_add_f64_params);
+    });
+  } else if (s.qs8_add.op != nullptr) {
     RunPlan(ctx, kQS8BinaryElementCost, p, s.qs8_add, a->data_as<int8_t>(), b->data_as<int8_t>(),
             out->data_as<int8_t>(), tiled, s.tile_reps);
   } else if (s.qs8_mul.op != nullptr) {

@@ -63,7 +63,9 @@ struct QS8Conv2D {
   Window2D window;
   int out_c = 0, k = 0;
   bool direct = false;  // 1x1, stride 1, no padding: the GEMM reads the input
-  int scratch = -1;     // im2col tiles, mr * k bytes per worker
+  int scratch = -1;     // im2col tiles, mr * a_stride bytes (+ slack) per worker
+  int64_t a_stride = 0;  // bytes per im2col row: k, or k rounded up to 4 for a c4 microkernel
+  bool wide_gather = false;  // KW * C <= 16: patch rows move as 16 bytes
   size_t tile_pixels = 0, tile_channels = 0;
   size_t panel_bytes = 0;
   const uint8_t* packed = nullptr;

@@ -115,7 +115,10 @@ inline __m512i Requantize16(__m512i acc, const Requant16& q, const OutputStage16
 
 // Stores the first n (1..16) lanes of v (values within int8) as bytes.
 inline void StoreInt8(int8_t* dst, __m512i v, size_t n) {
-  _mm512_mask_cvtepi32_storeu_epi8(dst, n >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << n) - 1), v);
+  if (n >= 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_cvtepi32_epi8(v));
+  else
+    _mm512_mask_cvtepi32_storeu_epi8(dst, static_cast<__mmask16>((1u << n) - 1), v);
 }
 
 }  // namespace

@@ -148,6 +148,9 @@ void qs8_vadd_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_
                                           const QS8AddParams* params);
 void qs8_vaddc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                            const QS8AddParams* params);
+// kernels/x86/qs8_vadd_f64_x16_minmax_avx512f.cc (QS8VAddF64UkernelFn)
+void qs8_vadd_minmax_f64_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                              const QS8AddF64Params* params);
 void qs8_vmul_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                           const QS8MulParams* params);
 void qs8_vmulc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
@@ -187,5 +190,8 @@ void qu8_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t chann
                                           const X8MinMaxParams* params);
 // 256-entry byte table lookup, 32 bytes per step. Contract: X8LutUkernelFn.
 void x8_lut_ukernel_x32__avx2(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);
+// The same with AVX-512 VBMI (two VPERMI2B per 64 bytes); the avx512 levels use
+// it on CPUs with VBMI.
+void x8_lut_ukernel_x64__avx512vbmi(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);
 
 }  // namespace edgert

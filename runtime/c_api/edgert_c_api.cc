@@ -136,6 +136,8 @@ ert_status ert_interpreter_create(ert_model* model, const ert_interpreter_option
             offsetof(ert_interpreter_options, weight_cache_path) + sizeof(const char*) &&
         options->weight_cache_path != nullptr)
       opts.weight_cache_path = options->weight_cache_path;
+    if (static_cast<size_t>(options->struct_size) >= offsetof(ert_interpreter_options, lazy_arena) + sizeof(int32_t))
+      opts.prefault_arena = options->lazy_arena == 0;
   }
   try {
     std::unique_ptr<ert_interpreter> it(new ert_interpreter());

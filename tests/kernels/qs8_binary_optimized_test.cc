@@ -14,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
+#include "kernels/optimized/qs8_add_f64.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/kernel_test_util.h"
@@ -76,7 +78,7 @@ std::vector<size_t> Lengths() {
   return n;
 }
 
-TEST_CASE("QS8 MUL microkernels match TFLite fixed-point arithmetic", "[kernels][mul][qs8]") {
+TEST_CASE("QS8 MUL microkernels match TFLite fixed-point arithmetic", "[kernels][mul][qs8][ukernels]") {
   for (IsaLevel level : FastLevels()) {
     ScopedIsaLevel isa_level(level);
     const KernelIsa& isa = GetKernelIsa();
@@ -113,7 +115,7 @@ TEST_CASE("QS8 MUL microkernels match TFLite fixed-point arithmetic", "[kernels]
 }
 
 TEST_CASE("QS8 ADD microkernels (vector and scalar operand) match TFLite fixed-point arithmetic",
-          "[kernels][add][qs8]") {
+          "[kernels][add][qs8][ukernels]") {
   for (IsaLevel level : FastLevels()) {
     ScopedIsaLevel isa_level(level);
     const KernelIsa& isa = GetKernelIsa();
@@ -155,6 +157,81 @@ TEST_CASE("QS8 ADD microkernels (vector and scalar operand) match TFLite fixed-p
       }
     }
   }
+}
+
+// ADD's fixed-point parameters for input scales s1, s2 and output scale so
+// (the reference's derivation, kernels/common/elementwise_binary.cc).
+QS8AddParams AddParamsOf(double s1, double s2, double so, bool sub, int32_t z1, int32_t z2, int32_t zo) {
+  QS8AddParams p;
+  p.offset1 = -z1;
+  p.offset2 = -z2;
+  p.left_shift = 20;
+  const double twice_max = 2.0 * std::max(s1, s2);
+  int shift = 0;
+  QuantizeMultiplier(s1 / twice_max, &p.multiplier1, &shift);
+  p.shift1 = shift;
+  QuantizeMultiplier(s2 / twice_max, &p.multiplier2, &shift);
+  p.shift2 = shift;
+  if (sub) p.multiplier2 = -p.multiplier2;
+  QuantizeMultiplier(twice_max / ((1 << 20) * so), &p.out_multiplier, &shift);
+  p.out_shift = shift;
+  p.out_zero_point = zo;
+  p.min = -128;
+  p.max = 127;
+  return p;
+}
+
+TEST_CASE("The double-precision int8 ADD kernel is chosen only where it equals the fixed-point arithmetic",
+          "[kernels][add][qs8]") {
+  const KernelIsa& isa = GetKernelIsa();
+  if (isa.qs8_vadd_f64 == nullptr) {
+    WARN("no double-precision int8 ADD kernel at level " << isa.name << ": nothing to check");
+    return;
+  }
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> log_scale(-7.0, -1.0);
+  std::uniform_int_distribution<int32_t> zp(-128, 127);
+  std::vector<int8_t> a(65536), b(65536), y(65536 + 16);
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<int8_t>(static_cast<uint8_t>(i));
+    b[i] = static_cast<int8_t>(static_cast<uint8_t>(i >> 8));
+  }
+  int accepted = 0, rejected = 0;
+  for (int rep = 0; rep < 60; ++rep) {
+    // Calibration-like scales, and every fourth case simple ratios (equal
+    // scales, halves, fifths), whose rounding ties the check must catch.
+    double s1 = std::exp2(log_scale(rng)), s2 = std::exp2(log_scale(rng)), so = std::exp2(log_scale(rng));
+    if (rep % 4 == 0) {
+      const double kRatios[] = {1.0, 0.5, 0.2, 2.0};
+      s2 = s1 * kRatios[rng() % 4];
+      so = s1 * kRatios[rng() % 4];
+    }
+    QS8AddParams p = AddParamsOf(s1, s2, so, rep % 3 == 2, zp(rng), zp(rng), zp(rng));
+    if (rep % 5 == 1) RandomRange(rng, &p.min, &p.max);
+    QS8AddF64Params f;
+    INFO("rep " << rep << " scales " << s1 << " " << s2 << " " << so << " sub " << (rep % 3 == 2));
+    if (!opt::MakeExactQS8AddF64(p, isa.qs8_vadd, isa.qs8_vadd_f64, &f)) {
+      ++rejected;
+      continue;
+    }
+    ++accepted;
+    // Every pair, against the tests' own fixed-point arithmetic, then short
+    // lengths and that nothing past n is written.
+    isa.qs8_vadd_f64(a.size(), a.data(), b.data(), y.data(), &f);
+    for (size_t i = 0; i < a.size(); ++i) {
+      INFO("a " << int{a[i]} << " b " << int{b[i]});
+      REQUIRE(int{y[i]} == NaiveAdd(a[i], b[i], p));
+    }
+    for (size_t n = 0; n <= 40; ++n) {
+      std::fill(y.begin(), y.end(), int8_t{55});
+      isa.qs8_vadd_f64(n, a.data() + 7 * n, b.data() + 300 * n, y.data(), &f);
+      for (size_t i = 0; i < n; ++i) REQUIRE(int{y[i]} == NaiveAdd(a[7 * n + i], b[300 * n + i], p));
+      for (size_t i = n; i < n + 16; ++i) REQUIRE(y[i] == 55);
+    }
+  }
+  INFO(accepted << " parameter sets accepted, " << rejected << " rejected");
+  CHECK(accepted >= 30);  // the fast kernel does run for calibration-like scales
+  CHECK(rejected >= 1);   // and the check does turn some down
 }
 
 struct QS8OpInfo {
