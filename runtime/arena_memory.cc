@@ -6,6 +6,15 @@
 #include <cstdint>
 
 namespace edgert {
+namespace {
+
+// Larger arenas are not made resident at prepare: a model that needs this much
+// activation memory runs long enough for the first invoke's faults not to
+// matter, and a corrupt or hostile model that asks for gigabytes must not get
+// them resident before it has run at all.
+constexpr size_t kMaxResidentBytes = size_t{64} << 20;
+
+}  // namespace
 
 void ArenaMemory::Release() {
   if (data_ != nullptr) munmap(data_, size_);
@@ -21,6 +30,7 @@ bool ArenaMemory::Reserve(size_t bytes, bool resident) {
   if (bytes == 0) bytes = 1;
   if (bytes > SIZE_MAX - page) return false;
   const size_t rounded = (bytes + page - 1) / page * page;
+  if (rounded > kMaxResidentBytes) resident = false;
   int flags = MAP_PRIVATE | MAP_ANONYMOUS;
 #ifdef MAP_POPULATE
   if (resident) flags |= MAP_POPULATE;  // every page resident when mmap returns

@@ -19,8 +19,8 @@ class ArenaMemory {
   ArenaMemory& operator=(const ArenaMemory&) = delete;
 
   // Makes data() at least `bytes` bytes, page-aligned (zero when fresh) and,
-  // with `resident`, made resident; keeps the current block when it is large
-  // enough. False when the memory cannot be had; the object is then empty.
+  // with `resident` and at most 64 MB, made resident; keeps the current block
+  // when it is large enough. False when the memory cannot be had; the object is then empty.
   bool Reserve(size_t bytes, bool resident);
   void Release();
 

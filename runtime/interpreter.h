@@ -40,7 +40,7 @@ struct InterpreterOptions {
   // Prepare makes every page of the arena it allocates resident, so that the
   // first invoke runs as fast as later ones instead of taking a page fault per
   // 4 KB of activations. false: the first invoke faults the pages in (shorter
-  // prepare). A caller-supplied arena is never touched.
+  // prepare). A caller-supplied arena, and arenas above 64 MB, are not touched.
   bool prefault_arena = true;
 };
 
