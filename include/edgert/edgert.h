@@ -93,8 +93,8 @@ typedef struct {
      ert_interpreter_weight_cache_note says what happened. The string is copied. */
   const char* weight_cache_path;
   /* 0 (default): prepare makes every page of the activation arena it allocates
-     resident, so the first invoke is as fast as later ones; nonzero: the first
-     invoke faults the pages in instead (shorter prepare). */
+     (up to 64 MB) resident, so the first invoke is as fast as later ones;
+     nonzero: the first invoke faults the pages in instead (shorter prepare). */
   int32_t lazy_arena;
 } ert_interpreter_options;
 
