@@ -231,7 +231,26 @@ TEST_CASE("The double-precision int8 ADD kernel is chosen only where it equals t
   }
   INFO(accepted << " parameter sets accepted, " << rejected << " rejected");
   CHECK(accepted >= 30);  // the fast kernel does run for calibration-like scales
-  CHECK(rejected >= 1);   // and the check does turn some down
+}
+
+// The double kernel with one pair's result off by one, whatever the parameters.
+void OffByOneAtOnePair(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8AddF64Params* p) {
+  GetKernelIsa().qs8_vadd_f64(n, a, b, y, p);
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] == 5 && b[i] == -7) y[i] = static_cast<int8_t>(y[i] == 127 ? 126 : y[i] + 1);
+}
+
+TEST_CASE("The exactness check of the double-precision int8 ADD turns down a kernel that differs on one pair",
+          "[kernels][add][qs8]") {
+  const KernelIsa& isa = GetKernelIsa();
+  if (isa.qs8_vadd_f64 == nullptr) {
+    WARN("no double-precision int8 ADD kernel at level " << isa.name << ": nothing to check");
+    return;
+  }
+  const QS8AddParams p = AddParamsOf(0.0473, 0.0219, 0.0913, false, -3, 7, 2);
+  QS8AddF64Params f;
+  REQUIRE(opt::MakeExactQS8AddF64(p, isa.qs8_vadd, isa.qs8_vadd_f64, &f));
+  CHECK_FALSE(opt::MakeExactQS8AddF64(p, isa.qs8_vadd, OffByOneAtOnePair, &f));
 }
 
 struct QS8OpInfo {
