@@ -14,7 +14,7 @@
 namespace edgert {
 namespace x86 {
 
-// Lanes 0..n-1 active (1 <= n <= 7).
+// Lanes 0..n-1 active (1 <= n <= 8).
 inline __m256i TailMask(size_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }

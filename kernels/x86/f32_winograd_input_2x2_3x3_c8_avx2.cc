@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "kernels/x86/avx2_loop.h"
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
@@ -46,8 +47,7 @@ void f32_winograd_input_ukernel_2x2_3x3_c8__avx2(size_t channels, const float* c
   }
   if (c < channels) {
     // Lane i is active when i < channels - c.
-    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(channels - c)),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i mask = x86::TailMask(channels - c);
     for (int e = 0; e < 16; ++e) d[e] = _mm256_maskload_ps(input[e] + c, mask);
     InputTransform8(d, output + c, output_stride, true, mask);
   }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "kernels/x86/avx2_loop.h"
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
@@ -30,8 +31,7 @@ void f32_winograd_input_ukernel_4x4_3x3_c8__fma3(size_t channels, const float* c
   for (size_t c = 0; c < channels; c += 8) {
     const bool masked = channels - c < 8;
     // Lane i is active when i < channels - c.
-    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(masked ? channels - c : 8)),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i mask = x86::TailMask(masked ? channels - c : 8);
     __m256 d[36], t[36], v[6];
     for (int e = 0; e < 36; ++e) d[e] = masked ? _mm256_maskload_ps(input[e] + c, mask) : _mm256_loadu_ps(input[e] + c);
     for (int j = 0; j < 6; ++j) Transform6(d + j, 6, t + j, 6);  // down column j

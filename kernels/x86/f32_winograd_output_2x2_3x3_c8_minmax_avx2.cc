@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/x86/avx2_loop.h"
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
@@ -19,8 +20,7 @@ void f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2(size_t channels, const 
   for (size_t c = 0; c < channels; c += 8) {
     const bool masked = channels - c < 8;
     // Lane i is active when i < channels - c.
-    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(masked ? channels - c : 8)),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i mask = x86::TailMask(masked ? channels - c : 8);
     auto load = [&](const float* p) { return masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p); };
     // Down the columns: s0 = (m0 + m1) + m2, s1 = (m1 - m2) - m3.
     __m256 s0[4], s1[4];

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "kernels/x86/avx2_loop.h"
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
@@ -31,8 +32,7 @@ void f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3(size_t channels, const 
   for (size_t c = 0; c < channels; c += 8) {
     const bool masked = channels - c < 8;
     // Lane i is active when i < channels - c.
-    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(masked ? channels - c : 8)),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i mask = x86::TailMask(masked ? channels - c : 8);
     __m256 m[36], s[24], y[4];
     for (int e = 0; e < 36; ++e) {
       const float* p = input + static_cast<size_t>(e) * input_stride + c;
