@@ -25,7 +25,6 @@ class ArenaMemory {
   void Release();
 
   void* data() const { return data_; }
-  size_t size() const { return size_; }
 
  private:
   void* data_ = nullptr;  // an anonymous mapping of size_ bytes (whole pages)

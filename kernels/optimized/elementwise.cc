@@ -43,9 +43,8 @@ struct BinaryState {
   BinaryUkernels<float, F32MinMaxParams> f32;
   BinaryUkernels<int8_t, QS8AddParams> qs8_add;  // ADD, SUB
   // Same-shape int8 ADD / SUB in double precision where that was found exact
-  // (kernels/optimized/qs8_add_f64.h); runs instead of qs8_add.op.
-  QS8VAddF64UkernelFn qs8_add_f64 = nullptr;
-  QS8AddF64Params qs8_add_f64_params = {};
+  // (kernels/optimized/qs8_add_f64.h); runs instead of qs8_add (op only).
+  BinaryUkernels<int8_t, QS8AddF64Params> qs8_add_f64;
   BinaryUkernels<int8_t, QS8MulParams> qs8_mul;  // MUL
   // int8 kRows plans with short rows: Y repeated tile_reps times in scratch,
   // so that one microkernel call covers tile_reps rows of X.
@@ -262,8 +261,8 @@ Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F
     if (!PrepareQS8Binary(qs8, s->fallback.state, s)) return Status::Ok();
     s->plan = plan;
     if (plan.kind == BinaryBroadcastPlan::kSameShape && s->qs8_add.op != nullptr &&
-        MakeExactQS8AddF64(s->qs8_add.params, s->qs8_add.op, GetKernelIsa().qs8_vadd_f64, &s->qs8_add_f64_params))
-      s->qs8_add_f64 = GetKernelIsa().qs8_vadd_f64;
+        MakeExactQS8AddF64(s->qs8_add.params, s->qs8_add.op, GetKernelIsa().qs8_vadd_f64, &s->qs8_add_f64.params))
+      s->qs8_add_f64.op = GetKernelIsa().qs8_vadd_f64;
     if (plan.kind == BinaryBroadcastPlan::kRows && plan.inner > 1 && plan.inner < kTileBytes / 2 && plan.rows > 1) {
       s->tile_reps = std::min<int64_t>(kTileBytes / plan.inner, plan.rows);
       EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(s->tile_reps * plan.inner), &s->tile_scratch));
@@ -291,13 +290,9 @@ Status EvalBinaryElementwise(KernelContext* ctx) {
   const Tensor* b = ctx->input(1);
   Tensor* out = ctx->output(0);
   int8_t* tiled = s.tile_scratch >= 0 ? static_cast<int8_t*>(ctx->scratch(s.tile_scratch)) : nullptr;
-  if (s.qs8_add_f64 != nullptr) {
-    const int8_t* x = a->data_as<int8_t>();
-    const int8_t* y = b->data_as<int8_t>();
-    int8_t* z = out->data_as<int8_t>();
-    SplitElements(ctx, static_cast<size_t>(p.n), kQS8AddF64ElementCost, [&](size_t start, size_t count) {
-      s.qs8_add_f64(count, x + start, y + start, z + start, &s.qs8_add_f64_params);
-    });
+  if (s.qs8_add_f64.op != nullptr) {  // same-shape plans only: RunPlan calls op alone
+    RunPlan(ctx, kQS8AddF64ElementCost, p, s.qs8_add_f64, a->data_as<int8_t>(), b->data_as<int8_t>(),
+            out->data_as<int8_t>());
   } else if (s.qs8_add.op != nullptr) {
     RunPlan(ctx, kQS8BinaryElementCost, p, s.qs8_add, a->data_as<int8_t>(), b->data_as<int8_t>(),
             out->data_as<int8_t>(), tiled, s.tile_reps);
