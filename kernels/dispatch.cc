@@ -25,7 +25,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0},
                                      {nullptr, 0, 0},
                                      {nullptr, 0, 0, 0},
-                                     {nullptr, 0, nullptr},
+                                     {nullptr, 0, nullptr, false},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
                                      {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
                                      {nullptr, nullptr, nullptr, nullptr},
@@ -46,7 +46,7 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {f32_dwconv_minmax_ukernel_c16__fma3, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__avx2, 4, 16},
                                 {nullptr, 0, 0, 0},
-                                {qs8_dwconv_minmax_ukernel_c16__avx2, 16, kQS8DwconvC16Avx2Order},
+                                {qs8_dwconv_minmax_ukernel_c16__avx2, 16, kQS8DwconvC16Avx2Order, false},
                                 {f32_vclamp_ukernel_x16__avx2, f32_vlrelu_ukernel_x16__avx2,
                                  f32_vhswish_ukernel_x16__avx2, f32_vsigmoid_ukernel_x16__fma3,
                                  f32_vtanh_ukernel_x16__fma3, f32_vexp_ukernel_x16__fma3,
@@ -118,7 +118,7 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {f32_dwconv_minmax_ukernel_c16__neonfma, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__neon, 4, 16},
                                 {nullptr, 0, 0, 0},
-                                {qs8_dwconv_minmax_ukernel_c16__neon, 16, nullptr},
+                                {qs8_dwconv_minmax_ukernel_c16__neon, 16, nullptr, false},
                                 {f32_vclamp_ukernel_x16__neon, f32_vlrelu_ukernel_x16__neon,
                                  f32_vhswish_ukernel_x16__neon, f32_vsigmoid_ukernel_x16__neonfma,
                                  f32_vtanh_ukernel_x16__neonfma, f32_vexp_ukernel_x16__neonfma,
@@ -166,6 +166,8 @@ constexpr KernelIsa kNeonDotIsa = MakeNeonDotIsa();
 KernelIsa WithAvx512Extensions(KernelIsa isa) {
   const CpuFeatures& f = GetCpuFeatures();
   if (f.avx512bw && f.avx512vbmi) isa.x8.lut = x8_lut_ukernel_x64__avx512vbmi;
+  if (isa.level == IsaLevel::kAvx512Vnni && f.avx512bw && f.avx512vl)
+    isa.qs8_dwconv = {qs8_dwconv_minmax_ukernel_c16__avx512vnni, 16, nullptr, true};
   return isa;
 }
 #endif

@@ -36,6 +36,7 @@ CpuFeatures Detect() {
     f.f16c = cpuinfo_has_x86_f16c();
     f.avx512f = cpuinfo_has_x86_avx512f();
     f.avx512bw = cpuinfo_has_x86_avx512bw();
+    f.avx512vl = cpuinfo_has_x86_avx512vl();
     f.avx512vbmi = cpuinfo_has_x86_avx512vbmi();
     f.avx512vnni = cpuinfo_has_x86_avx512vnni();
 #endif
@@ -64,6 +65,7 @@ std::string CpuFeatures::Describe() const {
   add(f16c, "f16c");
   add(avx512f, "avx512f");
   add(avx512bw, "avx512bw");
+  add(avx512vl, "avx512vl");
   add(avx512vbmi, "avx512vbmi");
   add(avx512vnni, "avx512vnni");
   add(neon, "neon");

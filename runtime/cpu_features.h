@@ -9,7 +9,7 @@ struct CpuFeatures {
   std::string name;         // processor package name, e.g. "AMD EPYC 7B12"
   int cores = 1;
   // x86
-  bool sse4_1 = false, avx2 = false, fma3 = false, f16c = false, avx512f = false, avx512bw = false,
+  bool sse4_1 = false, avx2 = false, fma3 = false, f16c = false, avx512f = false, avx512bw = false, avx512vl = false,
        avx512vbmi = false, avx512vnni = false;
   // arm: Advanced SIMD, its SDOT/UDOT, half-precision arithmetic and int8
   // matrix multiply (I8MM) instructions

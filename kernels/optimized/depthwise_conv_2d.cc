@@ -8,18 +8,18 @@
 // Prepare runs the reference prepare (all validation and the output shape),
 // then packs the weights [1,KH,KW,C] once into persistent memory in the
 // microkernel's layout: groups of CT channels, each CT bias values followed by
-// KH*KW rows of CT weights (zero-padded past C). Eval builds, per output row,
-// an indirection buffer (out_w * KH*KW input-pixel pointers, a zeroed
-// persistent buffer of C floats for taps outside the input) in a scratch
-// buffer requested in prepare — input addresses are only known at eval — and
-// calls the microkernel on the row.
+// KH*KW rows of CT weights (zero-padded past C). Eval calls the microkernel on
+// each output row with the row's indirection buffer (out_w * KH*KW
+// input-pixel pointers, a zeroed persistent buffer of C floats for taps
+// outside the input; kernels/common/depthwise_rows.h: cached in persistent
+// memory while the input's address stays, or built per row in scratch).
 // Threads: output rows (batch x out_h) are split into tiles run by
-// ctx->ParallelFor; each tile builds its rows' indirection buffers in its
-// worker's slice of the scratch (num_threads slices). A row's values do not
-// depend on the tiling, so all thread counts give identical results.
+// ctx->ParallelFor; a row's values do not depend on the tiling, so all thread
+// counts give identical results.
 #include <algorithm>
 
 #include "kernels/common/conv_util.h"
+#include "kernels/common/depthwise_rows.h"
 #include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
@@ -40,7 +40,7 @@ struct DepthwiseState {
   ReferenceFallback fallback;
   F32DwconvUkernelFn dwconv = nullptr;  // nullptr: the reference kernel runs this node
   Window2D window;
-  int scratch = -1;              // out_w * taps pointers per worker
+  DepthwiseRows<float> rows;
   size_t tile_rows = 0;          // output rows per parallel tile
   const float* zeros = nullptr;  // in_c zeros
   const float* packed = nullptr;
@@ -68,11 +68,9 @@ Status Prepare(KernelContext* ctx) {
   EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
                                          opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
   const int c = is[3];
-  const size_t row_pointers = static_cast<size_t>(s->window.out_w) * static_cast<size_t>(taps);
-  EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
-      row_pointers * sizeof(const float*) * static_cast<size_t>(ctx->num_threads()), &s->scratch));
+  EDGERT_RETURN_IF_ERROR(PrepareDepthwiseRows(ctx, s->window, &s->rows));
   const size_t rows = static_cast<size_t>(s->window.batches) * static_cast<size_t>(s->window.out_h);
-  s->tile_rows = ParallelTile(rows, row_pointers * static_cast<size_t>(c), ctx->num_threads(), 1);
+  s->tile_rows = ParallelTile(rows, s->rows.row_pointers * static_cast<size_t>(c), ctx->num_threads(), 1);
   s->zeros = static_cast<const float*>(ctx->AllocatePersistent(static_cast<size_t>(c) * sizeof(float)));
   const int ct = isa.f32_dwconv.channel_tile;
   const int groups = (c + ct - 1) / ct;
@@ -110,21 +108,19 @@ Status Eval(KernelContext* ctx) {
   const Window2D& g = s.window;
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();
-  const float** scratch = static_cast<const float**>(ctx->scratch(s.scratch));
   const size_t taps = static_cast<size_t>(g.filter_h) * g.filter_w;
   const size_t c = static_cast<size_t>(g.in_c);
   const size_t rows = static_cast<size_t>(g.batches) * static_cast<size_t>(g.out_h);
+  const bool built = DepthwiseRowsBuilt(s.rows, in);
   // Rows [r0, r0 + nr) of the batches x out_h output rows.
   ctx->ParallelFor(rows, s.tile_rows, [&](int worker, size_t r0, size_t nr) {
-    const float** ptrs = scratch + static_cast<size_t>(worker) * static_cast<size_t>(g.out_w) * taps;
     for (size_t r = r0; r < r0 + nr; ++r) {
-      const int64_t b = static_cast<int64_t>(r / static_cast<size_t>(g.out_h));
-      const int oy = static_cast<int>(r % static_cast<size_t>(g.out_h));
-      FillDepthwiseRowPointers(g, in, b, oy, s.zeros, ptrs);
+      const float* const* ptrs = DepthwiseRowPointers(ctx, s.rows, built, worker, r, g, in, s.zeros);
       s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed, out + r * static_cast<size_t>(g.out_w) * c,
                &s.minmax);
     }
   });
+  MarkDepthwiseRowsBuilt(s.rows, in);
   return Status::Ok();
 }
 

@@ -6,14 +6,16 @@
 // microkernel's layout (QS8DwconvUkernelFn): groups of CT channels (the last
 // one overlapping the one before where CT does not divide C), each the
 // channels' output-stage words then round_up(KH*KW, 2) / 2 blocks of CT int16
-// tap pairs, in the microkernel's channel order. Eval is the f32 path's
+// tap pairs (for a single_taps microkernel, KH*KW blocks of CT words of one
+// tap each), in the microkernel's channel order. Eval is the f32 path's
 // (kernels/optimized/depthwise_conv_2d.cc): per output row an indirection
-// buffer of input-pixel pointers in the worker's scratch slice, padding taps
-// pointing at a persistent row of the input zero point; rows are split by
+// buffer of input-pixel pointers (kernels/common/depthwise_rows.h), padding
+// taps pointing at a persistent row of the input zero point; rows are split by
 // ctx->ParallelFor and do not depend on the tiling.
 #include <cstring>
 
 #include "kernels/common/conv_util.h"
+#include "kernels/common/depthwise_rows.h"
 #include "kernels/common/parallel_tile.h"
 #include "kernels/optimized/qs8_conv.h"
 
@@ -53,11 +55,13 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
   const int ct = isa.qs8_dwconv.channel_tile;
   const uint8_t* order = isa.qs8_dwconv.channel_order;
   const int groups = (c + ct - 1) / ct;
-  const size_t tap_pairs = static_cast<size_t>((taps + 1) / 2);
-  const size_t group_words = static_cast<size_t>(ct) * (kQS8ChannelWords + tap_pairs);
+  const bool single = isa.qs8_dwconv.single_taps;
+  const size_t tap_words = static_cast<size_t>(single ? taps : (taps + 1) / 2);  // per channel
+  const size_t group_words = static_cast<size_t>(ct) * (kQS8ChannelWords + tap_words);
   int64_t order_code = 0;  // the channel order, 4 bits per position
   for (int j = 0; j < ct && j < 16; ++j) order_code |= static_cast<int64_t>(order != nullptr ? order[j] : j) << (4 * j);
-  const uint64_t layout = PackedLayoutKey("qs8-dwconv-overlapping-last-group", {ct, taps, order_code});
+  const uint64_t layout =
+      PackedLayoutKey("qs8-dwconv-overlapping-last-group", {ct, taps, order_code, single ? 1 : 2});
   const size_t packed_bytes = groups * group_words * sizeof(int32_t);
   // A cached packing was made from these weights after the overflow check
   // below passed, so they need not be read again.
@@ -86,18 +90,18 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
       header[ct + pos] = cw.multiplier;
       header[2 * ct + pos] = cw.left;
       header[3 * ct + pos] = cw.right;
-      for (int64_t t = 0; t < taps; ++t)
-        pairs[(static_cast<size_t>(t / 2) * ct + pos) * 2 + static_cast<size_t>(t % 2)] =
+      for (int64_t t = 0; t < taps; ++t) {  // single taps: the pair (w, 0)
+        const size_t word = single ? static_cast<size_t>(t) : static_cast<size_t>(t / 2);
+        pairs[(word * ct + pos) * 2 + (single ? 0 : static_cast<size_t>(t % 2))] =
             static_cast<int16_t>(w[t * c + ch] - q.weight_zp[ch]);
+      }
     }
   }
   std::memset(padding, q.input_zp, static_cast<size_t>(c));
 
-  const size_t row_pointers = static_cast<size_t>(s->window.out_w) * static_cast<size_t>(taps);
-  EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
-      row_pointers * sizeof(const int8_t*) * static_cast<size_t>(ctx->num_threads()), &s->scratch));
+  EDGERT_RETURN_IF_ERROR(PrepareDepthwiseRows(ctx, s->window, &s->rows));
   const size_t rows = static_cast<size_t>(s->window.batches) * static_cast<size_t>(s->window.out_h);
-  s->tile_rows = ParallelTile(rows, row_pointers * static_cast<size_t>(c), ctx->num_threads(), 1);
+  s->tile_rows = ParallelTile(rows, s->rows.row_pointers * static_cast<size_t>(c), ctx->num_threads(), 1);
   s->padding = padding;
   s->packed = packed;
   ctx->MarkInputPacked(1);  // weights and bias live in the packed groups
@@ -111,21 +115,19 @@ void EvalQS8DepthwiseConv2D(KernelContext* ctx, const QS8DepthwiseConv2D& s) {
   const Window2D& g = s.window;
   const int8_t* in = ctx->input(0)->data_as<int8_t>();
   int8_t* out = ctx->output(0)->data_as<int8_t>();
-  const int8_t** scratch = static_cast<const int8_t**>(ctx->scratch(s.scratch));
   const size_t taps = static_cast<size_t>(g.filter_h) * g.filter_w;
   const size_t c = static_cast<size_t>(g.in_c);
   const size_t rows = static_cast<size_t>(g.batches) * static_cast<size_t>(g.out_h);
+  const bool built = DepthwiseRowsBuilt(s.rows, in);
   // Rows [r0, r0 + nrows) of the batches x out_h output rows.
   ctx->ParallelFor(rows, s.tile_rows, [&](int worker, size_t r0, size_t nrows) {
-    const int8_t** ptrs = scratch + static_cast<size_t>(worker) * static_cast<size_t>(g.out_w) * taps;
     for (size_t r = r0; r < r0 + nrows; ++r) {
-      const int64_t b = static_cast<int64_t>(r / static_cast<size_t>(g.out_h));
-      const int oy = static_cast<int>(r % static_cast<size_t>(g.out_h));
-      FillDepthwiseRowPointers(g, in, b, oy, s.padding, ptrs);
+      const int8_t* const* ptrs = DepthwiseRowPointers(ctx, s.rows, built, worker, r, g, in, s.padding);
       s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed, out + r * static_cast<size_t>(g.out_w) * c,
                &s.params);
     }
   });
+  MarkDepthwiseRowsBuilt(s.rows, in);
 }
 
 }  // namespace opt

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "kernels/common/conv_util.h"
+#include "kernels/common/depthwise_rows.h"
 #include "kernels/dispatch.h"
 #include "runtime/kernel_api.h"
 
@@ -79,7 +80,7 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s);
 struct QS8DepthwiseConv2D {
   QS8DwconvUkernelFn dwconv = nullptr;
   Window2D window;
-  int scratch = -1;  // out_w * taps pointers per worker
+  DepthwiseRows<int8_t> rows;
   size_t tile_rows = 0;
   const int8_t* padding = nullptr;  // in_c bytes of the input zero point
   const void* packed = nullptr;

@@ -222,6 +222,75 @@ TEST_CASE("DEPTHWISE_CONV_2D float gives identical results on 1, 2 and 3 threads
   }
 }
 
+// The optimized kernel keeps its rows' input pointers between invokes
+// (kernels/common/depthwise_rows.h) unless they would take more than 2 MB.
+// Moving the input to another buffer must rebuild them: each invoke's output
+// must match the reference kernel run on the same values.
+template <typename T>
+void CheckInputMoves(const DwCase& c, QuantSpec in_q, QuantSpec w_q, QuantSpec out_q, uint32_t seed) {
+  std::mt19937 rng(seed);
+  const size_t n = static_cast<size_t>(c.n) * c.h * c.w * c.c;
+  const bool is_float = std::is_same<T, float>::value;
+  // Floats in [-1, 1) or int8 in [lo, 127].
+  auto values = [&](size_t count, int lo) {
+    std::vector<T> v(count);
+    std::uniform_int_distribution<int> q(lo, 127);
+    for (T& e : v) e = is_float ? static_cast<T>(q(rng) / 128.0) : static_cast<T>(q(rng));
+    return v;
+  };
+  const std::vector<T> weights = values(static_cast<size_t>(c.kh) * c.kw * c.c, -127);
+  const DType dt = DTypeOf<T>::value;
+  auto make = [&](OpTest& t, const std::vector<T>& x) {
+    t.Input<T>({c.n, c.h, c.w, c.c}, x, in_q);
+    t.Const<T>({1, c.kh, c.kw, c.c}, weights, w_q);
+    t.Output(dt, out_q);
+    t.SetOptions(schema::OpOptions_DepthwiseConv2DOptions, Options(t, c));
+  };
+  const std::vector<T> first = values(n, -128);
+  OpTest opt_test(schema::OpType_DEPTHWISE_CONV_2D);
+  make(opt_test, first);
+  RequireRun(opt_test, opt::Register_DEPTHWISE_CONV_2D());
+  Interpreter& it = opt_test.interpreter();
+  Tensor* input = it.input(0);
+  void* arena_input = input->data;
+  std::vector<T> moved(n + 64 / sizeof(T));  // another buffer, its own values
+  for (int round = 0; round < 3; ++round) {
+    INFO("round " << round);
+    const std::vector<T> x = values(n, -128);
+    // Rounds 0 and 2: a buffer outside the arena; round 1: back in the arena.
+    T* dst = round == 1 ? static_cast<T*>(arena_input) : moved.data() + round;
+    std::copy(x.begin(), x.end(), dst);
+    input->data = dst;
+    REQUIRE(it.Invoke().ok());
+    OpTest ref_test(schema::OpType_DEPTHWISE_CONV_2D);
+    make(ref_test, x);
+    RequireRun(ref_test, ref::Register_DEPTHWISE_CONV_2D());
+    const std::vector<T> got = opt_test.OutputData<T>(0), want = ref_test.OutputData<T>(0);
+    REQUIRE(got.size() == want.size());
+    if (is_float) {
+      for (size_t i = 0; i < got.size(); ++i) REQUIRE(std::abs(static_cast<double>(got[i]) - want[i]) <= 1e-4);
+    } else {
+      CHECK(got == want);
+    }
+  }
+  input->data = arena_input;
+}
+
+TEST_CASE("DEPTHWISE_CONV_2D optimized kernel follows its input to another buffer", "[kernels][depthwise_conv_2d]") {
+  ScopedBestIsa best_isa;
+  // 3 and 40 channels (one and several packed groups); 1 channel at 180x180
+  // (2.3 MB of pointers: built per row in scratch, not kept).
+  const std::vector<DwCase> cases = {D(1, 9, 13, 3, 1, 3, 3), D(1, 12, 7, 40, 1, 3, 3, 2, 2),
+                                     D(1, 180, 180, 1, 1, 3, 3)};
+  uint32_t seed = 300;
+  for (const DwCase& c : cases) {
+    INFO("case " << c.h << "x" << c.w << "x" << c.c << " stride " << c.sh);
+    CheckInputMoves<float>(c, QuantSpec(), QuantSpec(), QuantSpec(), seed++);
+    CheckInputMoves<int8_t>(c, QuantSpec::PerTensor(0.02f, 3), QuantSpec::PerTensor(0.01f, 0),
+                            QuantSpec::PerTensor(0.05f, -4), seed++);
+  }
+}
+
 // Persistent bytes of a prepared float depthwise conv (op state and packed weights).
 size_t PersistentBytes(const OpKernel* kernel, const DwCase& c) {
   std::mt19937 rng(1);

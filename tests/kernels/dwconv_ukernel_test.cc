@@ -162,11 +162,11 @@ TEST_CASE("f32 depthwise-convolution microkernels of every level match a naive s
 // Packs per QS8DwconvUkernelFn: per group of ct channels (channel j of the
 // group at position order[j]; the last group of more than ct channels covers
 // the last ct, overlapping the one before) the ct * kQS8ChannelWords words,
-// then the int16 tap pairs.
+// then the int16 tap pairs, or with `single` one tap per word (the pair (w, 0)).
 std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::vector<QS8Channel>& ch, size_t taps,
-                                   size_t channels, size_t ct, const uint8_t* order) {
+                                   size_t channels, size_t ct, const uint8_t* order, bool single) {
   const size_t groups = (channels + ct - 1) / ct;
-  const size_t group_words = ct * kQS8ChannelWords + (taps + 1) / 2 * ct;
+  const size_t group_words = ct * kQS8ChannelWords + (single ? taps : (taps + 1) / 2) * ct;
   std::vector<int32_t> w(groups * group_words, 0);
   for (size_t g = 0; g < groups; ++g) {
     int32_t* header = w.data() + g * group_words;
@@ -181,14 +181,15 @@ std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::ve
       header[3 * ct + pos] = std::max(-ch[k].shift, 0);
       for (size_t t = 0; t < taps; ++t) {
         const int16_t v = static_cast<int16_t>(wt[t * channels + k]);
-        std::memcpy(pairs + (((t / 2) * ct + pos) * 2 + t % 2) * sizeof(int16_t), &v, sizeof(v));
+        const size_t slot = single ? (t * ct + pos) * 2 : ((t / 2) * ct + pos) * 2 + t % 2;
+        std::memcpy(pairs + slot * sizeof(int16_t), &v, sizeof(v));
       }
     }
   }
   return w;
 }
 
-void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, uint32_t seed) {
+void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, bool single, uint32_t seed) {
   const int8_t kGuard = 0x5A;
   std::mt19937 rng(seed);
   const QS8ConvParams stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
@@ -206,7 +207,7 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, uint
           c = RandomQS8Channel(rng);
           if (right_only) c.shift = -std::abs(c.shift);
         }
-        const std::vector<int32_t> w = PackQS8Dwconv(wt, ch, taps, channels, ct, order);
+        const std::vector<int32_t> w = PackQS8Dwconv(wt, ch, taps, channels, ct, order, single);
         const std::vector<bool> pad = PaddingTaps(pixels, taps, rng);
         const int8_t pad_value = static_cast<int8_t>(rng() % 256);  // the input zero point
         GuardedBuffers buffers(pixels * taps + 1, channels);
@@ -263,7 +264,7 @@ TEST_CASE("int8 depthwise-convolution microkernels of every level are bit-exact 
     INFO("ISA " << isa.name);
     REQUIRE(isa.qs8_dwconv.fn != nullptr);  // every level with microkernels has one
     CheckQS8Dwconv(isa.qs8_dwconv.fn, static_cast<size_t>(isa.qs8_dwconv.channel_tile), isa.qs8_dwconv.channel_order,
-                   600);
+                   isa.qs8_dwconv.single_taps, 600);
   }
 }
 
