@@ -167,7 +167,7 @@ KernelIsa WithAvx512Extensions(KernelIsa isa) {
   const CpuFeatures& f = GetCpuFeatures();
   if (f.avx512bw && f.avx512vbmi) isa.x8.lut = x8_lut_ukernel_x64__avx512vbmi;
   if (isa.level == IsaLevel::kAvx512Vnni && f.avx512bw && f.avx512vl)
-    isa.qs8_dwconv = {qs8_dwconv_minmax_ukernel_c16__avx512vnni, 16, nullptr, true};
+    isa.qs8_dwconv = {qs8_dwconv_minmax_ukernel_c16__avx512vnni, 16, kQS8DwconvC16ParityOrder, true};
   return isa;
 }
 #endif

@@ -131,8 +131,9 @@ using QS8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const int8_t*
 // weights of taps 2t and 2t + 1, minus the weight zero point; a missing last
 // tap zero), both in the microkernel's channel order (kernels/x86/ukernels.h).
 // With KernelIsa::qs8_dwconv.single_taps the weights are instead `taps`
-// blocks of CT int32 words, each the int16 pair (weight of the tap minus the
-// weight zero point, 0).
+// blocks of CT int32 words of one tap each: the int16 pair (w, 0) for
+// channel j of the group when j is even, (0, w) when j is odd (w the tap's
+// weight minus the weight zero point).
 // There are ceil(channels / CT) groups; group g covers channels [g * CT,
 // g * CT + CT), except that when channels > CT and channels % CT != 0 the last
 // group covers [channels - CT, channels), overlapping the one before it (so
@@ -344,7 +345,7 @@ struct KernelIsa {
     // Position of channel j of a group in the packed group (a permutation of
     // [0, channel_tile)); nullptr: the identity.
     const uint8_t* channel_order;
-    bool single_taps;  // one tap per weight word (QS8DwconvUkernelFn), not pairs
+    bool single_taps;  // one tap per weight word by channel parity (QS8DwconvUkernelFn), not pairs
   } qs8_dwconv;
   // One-input f32 kernels; nullptr: none at this level.
   struct {

@@ -7,7 +7,8 @@
 // one overlapping the one before where CT does not divide C), each the
 // channels' output-stage words then round_up(KH*KW, 2) / 2 blocks of CT int16
 // tap pairs (for a single_taps microkernel, KH*KW blocks of CT words of one
-// tap each), in the microkernel's channel order. Eval is the f32 path's
+// tap each, the weight in the low or high half by channel parity), in the
+// microkernel's channel order. Eval is the f32 path's
 // (kernels/optimized/depthwise_conv_2d.cc): per output row an indirection
 // buffer of input-pixel pointers (kernels/common/depthwise_rows.h), padding
 // taps pointing at a persistent row of the input zero point; rows are split by
@@ -90,9 +91,9 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
       header[ct + pos] = cw.multiplier;
       header[2 * ct + pos] = cw.left;
       header[3 * ct + pos] = cw.right;
-      for (int64_t t = 0; t < taps; ++t) {  // single taps: the pair (w, 0)
+      for (int64_t t = 0; t < taps; ++t) {  // single taps: (w, 0) for even j, (0, w) for odd j
         const size_t word = single ? static_cast<size_t>(t) : static_cast<size_t>(t / 2);
-        pairs[(word * ct + pos) * 2 + (single ? 0 : static_cast<size_t>(t % 2))] =
+        pairs[(word * ct + pos) * 2 + static_cast<size_t>(single ? j % 2 : t % 2)] =
             static_cast<int16_t>(w[t * c + ch] - q.weight_zp[ch]);
       }
     }

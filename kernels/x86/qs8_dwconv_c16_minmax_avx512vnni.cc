@@ -1,27 +1,33 @@
 // QS8 depthwise-convolution microkernel, 16 channels per step, one tap per
 // weight word, any number of taps through an indirection buffer, AVX-512 VNNI
 // (with BW and VL for byte masks and 256-bit forms).
-// Contract: QS8DwconvUkernelFn with KernelIsa::qs8_dwconv.single_taps
-// (kernels/dispatch.h). Compiled with -mavx512f -mavx512vnni -mavx512bw -mavx512vl.
+// Contract: QS8DwconvUkernelFn with KernelIsa::qs8_dwconv.single_taps and the
+// channel order kQS8DwconvC16ParityOrder (kernels/dispatch.h,
+// kernels/x86/ukernels.h). Compiled with -mavx512f -mavx512vnni -mavx512bw
+// -mavx512vl.
 //
-// Each tap's 16 input bytes are sign-extended to int32 lanes (VPMOVSXBD), so
-// a lane holds the int16 pair (x, 0 or -1); the packed weight word of the tap
-// is the int16 pair (w, 0), and _mm512_dpwssd_epi32 adds x * w + s * 0 = x * w
-// to the lane: one widening and one multiply-add per tap and 16 channels,
-// where pairing two taps' bytes for VPMADDWD costs two more shuffles
-// (kernels/x86/qs8_dwconv_c16_minmax_avx2.cc). Products are at most
+// A tap's 16 input bytes are sign-extended to int16 (one VPMOVSXBW), so
+// int32 lane j holds the pair (x[2j], x[2j+1]). The packed word of an even
+// channel 2j is the pair (w, 0) and of an odd channel (0, w), so
+// _mm256_dpwssd_epi32 of the lanes with the even channels' words adds
+// x[2j] * w[2j] to lane j of the even accumulator, and with the odd channels'
+// words x[2j+1] * w[2j+1] to the odd one: one widening and two 8-lane
+// multiply-adds per tap and 16 channels, no other shuffle. Products are at most
 // 128 * 255 and the caller guarantees the int32 sums fit
-// (kernels/optimized/qs8_conv.h), so the accumulators are exact.
+// (kernels/optimized/qs8_conv.h), so the accumulators are exact. The packed
+// group holds the even channels at positions 0-7 and the odd ones at 8-15,
+// which is the accumulators' order; one byte shuffle after the output stage
+// interleaves them again.
 //
 // The output stage is kernels/x86/qs8_requant_avx512.h (bit-exact with
 // TFLite's fixed-point requantization), 16 lanes at once; its constants are
 // derived once per group and call, so groups are the outer loop and pixels the
-// inner one. Two pixels run together, each with two accumulators (even and odd
-// taps), so four dependency chains hide the multiply-add latency.
-// Up to 8 channels, two pixels share one 512-bit vector (pixel p in lanes 0-7,
-// p + 1 in lanes 8-15, the group's 8 weight words broadcast to both halves).
-// 9 to 15 channels use byte masks; above 16, the contract's last group
-// overlaps the one before it and is moved whole.
+// inner one. Two pixels run together, each with separate accumulators for even
+// and odd taps, so eight dependency chains hide the multiply-add latency.
+// Up to 8 channels, two pixels share each 256-bit vector (pixel p in lanes
+// 0-3, p + 1 in lanes 4-7; the group's words of channels 0-7, positions 0-3
+// and 8-11, broadcast to both halves). 9 to 15 channels use byte masks; above
+// 16, the contract's last group overlaps the one before it and is moved whole.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -30,16 +36,26 @@
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
+
+// Channel j of a group at position order[j]: even channels first.
+const uint8_t kQS8DwconvC16ParityOrder[16] = {0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15};
+
 namespace {
 
 using qs8_avx512::OutputStage16;
 using qs8_avx512::Requant16;
 
-inline __m512i Load16(const int32_t* p) { return _mm512_loadu_si512(p); }
+inline __m256i Load8(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+// Words p[0..3] in both 128-bit halves.
+inline __m256i Broadcast4(const int32_t* p) {
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline __m512i Join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
 
-// Lanes 0-7 of p in both 256-bit halves.
-inline __m512i Broadcast8(const int32_t* p) {
-  return _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+// Bytes of the output stage's 16 lanes (even positions then odd) back in
+// channel order: byte i of the result is byte order[i] of v.
+inline __m128i Interleave(__m128i v) {
+  return _mm_shuffle_epi8(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kQS8DwconvC16ParityOrder)));
 }
 
 // 16 channels at `c` of two output pixels (tap pointers in0, in1), stored to
@@ -51,39 +67,50 @@ inline void Pixels2C16(size_t taps, const int8_t* const* in0, const int8_t* cons
   auto x = [&](const int8_t* p) {
     const __m128i b = kMasked ? _mm_maskz_loadu_epi8(mask, p + c)
                               : _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + c));
-    return _mm512_cvtepi8_epi32(b);
+    return _mm256_cvtepi8_epi16(b);
   };
-  __m512i a0 = Load16(group), a1 = a0;  // even taps (and acc0) of pixels 0 and 1
-  __m512i b0 = _mm512_setzero_si512(), b1 = b0;  // odd taps
+  // Even / odd channels (e / o) of pixels 0 and 1, even taps (a, with acc0) and odd taps (b).
+  __m256i ea0 = Load8(group), oa0 = Load8(group + 8), ea1 = ea0, oa1 = oa0;
+  __m256i eb0 = _mm256_setzero_si256(), ob0 = eb0, eb1 = eb0, ob1 = eb0;
   const int32_t* wp = group + 16 * kQS8ChannelWords;
   size_t t = 0;
   for (; t + 2 <= taps; t += 2, wp += 32) {
-    const __m512i w0 = Load16(wp), w1 = Load16(wp + 16);
-    a0 = _mm512_dpwssd_epi32(a0, x(in0[t]), w0);
-    a1 = _mm512_dpwssd_epi32(a1, x(in1[t]), w0);
-    b0 = _mm512_dpwssd_epi32(b0, x(in0[t + 1]), w1);
-    b1 = _mm512_dpwssd_epi32(b1, x(in1[t + 1]), w1);
+    const __m256i x0 = x(in0[t]), x1 = x(in1[t]), y0 = x(in0[t + 1]), y1 = x(in1[t + 1]);
+    const __m256i we = Load8(wp), wo = Load8(wp + 8), ve = Load8(wp + 16), vo = Load8(wp + 24);
+    ea0 = _mm256_dpwssd_epi32(ea0, x0, we);
+    oa0 = _mm256_dpwssd_epi32(oa0, x0, wo);
+    ea1 = _mm256_dpwssd_epi32(ea1, x1, we);
+    oa1 = _mm256_dpwssd_epi32(oa1, x1, wo);
+    eb0 = _mm256_dpwssd_epi32(eb0, y0, ve);
+    ob0 = _mm256_dpwssd_epi32(ob0, y0, vo);
+    eb1 = _mm256_dpwssd_epi32(eb1, y1, ve);
+    ob1 = _mm256_dpwssd_epi32(ob1, y1, vo);
   }
   if (t < taps) {
-    const __m512i w0 = Load16(wp);
-    a0 = _mm512_dpwssd_epi32(a0, x(in0[t]), w0);
-    a1 = _mm512_dpwssd_epi32(a1, x(in1[t]), w0);
+    const __m256i x0 = x(in0[t]), x1 = x(in1[t]);
+    const __m256i we = Load8(wp), wo = Load8(wp + 8);
+    ea0 = _mm256_dpwssd_epi32(ea0, x0, we);
+    oa0 = _mm256_dpwssd_epi32(oa0, x0, wo);
+    ea1 = _mm256_dpwssd_epi32(ea1, x1, we);
+    oa1 = _mm256_dpwssd_epi32(oa1, x1, wo);
   }
-  const __m512i y0 = qs8_avx512::Requantize16(_mm512_add_epi32(a0, b0), q, o);
-  const __m512i y1 = qs8_avx512::Requantize16(_mm512_add_epi32(a1, b1), q, o);
+  const __m512i acc0 = Join(_mm256_add_epi32(ea0, eb0), _mm256_add_epi32(oa0, ob0));
+  const __m512i acc1 = Join(_mm256_add_epi32(ea1, eb1), _mm256_add_epi32(oa1, ob1));
+  const __m128i y0 = Interleave(_mm512_cvtepi32_epi8(qs8_avx512::Requantize16(acc0, q, o)));
+  const __m128i y1 = Interleave(_mm512_cvtepi32_epi8(qs8_avx512::Requantize16(acc1, q, o)));
   if (kMasked) {
-    _mm512_mask_cvtepi32_storeu_epi8(out1, mask, y1);  // pixel 1 first: out1 may equal out0
-    _mm512_mask_cvtepi32_storeu_epi8(out0, mask, y0);
+    _mm_mask_storeu_epi8(out1, mask, y1);  // pixel 1 first: out1 may equal out0
+    _mm_mask_storeu_epi8(out0, mask, y0);
   } else {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out1), _mm512_cvtepi32_epi8(y1));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out0), _mm512_cvtepi32_epi8(y0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out1), y1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out0), y0);
   }
 }
 
-// The n <= 8 channels of 8-byte loads from two pixels' tap rows, pixel 0 in
-// bytes 0-7 and pixel 1 in bytes 8-15, sign-extended to 16 int32 lanes.
+// The n <= 8 channels of two pixels' tap rows, pixel 0 in bytes 0-7 and
+// pixel 1 in bytes 8-15, sign-extended to int16.
 template <bool kFull>  // n == 8
-inline __m512i LoadPair8(const int8_t* p0, const int8_t* p1, __mmask16 mask) {
+inline __m256i LoadPair8(const int8_t* p0, const int8_t* p1, __mmask16 mask) {
   __m128i lo, hi;
   if (kFull) {
     lo = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p0));
@@ -92,21 +119,26 @@ inline __m512i LoadPair8(const int8_t* p0, const int8_t* p1, __mmask16 mask) {
     lo = _mm_maskz_loadu_epi8(mask, p0);
     hi = _mm_maskz_loadu_epi8(mask, p1);
   }
-  return _mm512_cvtepi8_epi32(_mm_unpacklo_epi64(lo, hi));
+  return _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(lo, hi));
 }
 
-// Four output pixels of n <= 8 channels: pixels 0/1 and 2/3 each share a
-// vector, each with even- and odd-tap accumulators.
+// Output pixels of n <= 8 channels, two per vector: lanes 0-3 hold channel
+// pairs (0,1) .. (6,7) of pixel p, lanes 4-7 those of pixel p + 1; the even
+// channels' words (positions 0-3) and the odd ones' (8-11) are broadcast to
+// both halves. After the output stage the bytes are [p even, p + 1 even,
+// p odd, p + 1 odd], which Interleave turns into pixel p's 8 channels then
+// pixel p + 1's.
 template <bool kFull>
 void SmallChannels(size_t pixels, size_t n, size_t taps, const int8_t* const* input, const int32_t* group,
                    const OutputStage16& o, int8_t* output) {
   const __mmask16 mask = static_cast<__mmask16>((1u << n) - 1);
-  const Requant16 q = qs8_avx512::MakeRequant16(Broadcast8(group + 16), Broadcast8(group + 32), Broadcast8(group + 48));
-  const __m512i acc0 = Broadcast8(group);
+  auto lanes = [&](const int32_t* p) { return Join(Broadcast4(p), Broadcast4(p + 8)); };
+  const Requant16 q = qs8_avx512::MakeRequant16(lanes(group + 16), lanes(group + 32), lanes(group + 48));
+  const __m256i acc_e = Broadcast4(group), acc_o = Broadcast4(group + 8);
   const int32_t* weights = group + 16 * kQS8ChannelWords;
-  // Stores the 8-lane halves of y (pixels p and p + 1) at out and out + n.
-  auto store = [&](int8_t* out, __m512i y, bool second) {
-    const __m128i b = _mm512_cvtepi32_epi8(y);
+  // Stores pixel p (and p + 1 when `second`) from the 16 bytes of y.
+  auto store = [&](int8_t* out, __m256i e, __m256i od, bool second) {
+    const __m128i b = Interleave(_mm512_cvtepi32_epi8(qs8_avx512::Requantize16(Join(e, od), q, o)));
     if (kFull && second) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
       return;
@@ -119,37 +151,48 @@ void SmallChannels(size_t pixels, size_t n, size_t taps, const int8_t* const* in
     const int8_t* const* in1 = input + taps;
     const int8_t* const* in2 = input + 2 * taps;
     const int8_t* const* in3 = input + 3 * taps;
-    __m512i a01 = acc0, a23 = acc0, b01 = _mm512_setzero_si512(), b23 = b01;
+    // Pixels 0/1 and 2/3, even / odd channels, even / odd taps.
+    __m256i e01 = acc_e, o01 = acc_o, e23 = acc_e, o23 = acc_o;
+    __m256i f01 = _mm256_setzero_si256(), p01 = f01, f23 = f01, p23 = f01;
     const int32_t* wp = weights;
     size_t t = 0;
     for (; t + 2 <= taps; t += 2, wp += 32) {
-      const __m512i w0 = Broadcast8(wp), w1 = Broadcast8(wp + 16);
-      a01 = _mm512_dpwssd_epi32(a01, LoadPair8<kFull>(in0[t], in1[t], mask), w0);
-      a23 = _mm512_dpwssd_epi32(a23, LoadPair8<kFull>(in2[t], in3[t], mask), w0);
-      b01 = _mm512_dpwssd_epi32(b01, LoadPair8<kFull>(in0[t + 1], in1[t + 1], mask), w1);
-      b23 = _mm512_dpwssd_epi32(b23, LoadPair8<kFull>(in2[t + 1], in3[t + 1], mask), w1);
+      const __m256i x01 = LoadPair8<kFull>(in0[t], in1[t], mask), x23 = LoadPair8<kFull>(in2[t], in3[t], mask);
+      const __m256i y01 = LoadPair8<kFull>(in0[t + 1], in1[t + 1], mask);
+      const __m256i y23 = LoadPair8<kFull>(in2[t + 1], in3[t + 1], mask);
+      const __m256i we = Broadcast4(wp), wo = Broadcast4(wp + 8), ve = Broadcast4(wp + 16), vo = Broadcast4(wp + 24);
+      e01 = _mm256_dpwssd_epi32(e01, x01, we);
+      o01 = _mm256_dpwssd_epi32(o01, x01, wo);
+      e23 = _mm256_dpwssd_epi32(e23, x23, we);
+      o23 = _mm256_dpwssd_epi32(o23, x23, wo);
+      f01 = _mm256_dpwssd_epi32(f01, y01, ve);
+      p01 = _mm256_dpwssd_epi32(p01, y01, vo);
+      f23 = _mm256_dpwssd_epi32(f23, y23, ve);
+      p23 = _mm256_dpwssd_epi32(p23, y23, vo);
     }
     if (t < taps) {
-      const __m512i w0 = Broadcast8(wp);
-      a01 = _mm512_dpwssd_epi32(a01, LoadPair8<kFull>(in0[t], in1[t], mask), w0);
-      a23 = _mm512_dpwssd_epi32(a23, LoadPair8<kFull>(in2[t], in3[t], mask), w0);
+      const __m256i x01 = LoadPair8<kFull>(in0[t], in1[t], mask), x23 = LoadPair8<kFull>(in2[t], in3[t], mask);
+      const __m256i we = Broadcast4(wp), wo = Broadcast4(wp + 8);
+      e01 = _mm256_dpwssd_epi32(e01, x01, we);
+      o01 = _mm256_dpwssd_epi32(o01, x01, wo);
+      e23 = _mm256_dpwssd_epi32(e23, x23, we);
+      o23 = _mm256_dpwssd_epi32(o23, x23, wo);
     }
-    store(output, qs8_avx512::Requantize16(_mm512_add_epi32(a01, b01), q, o), true);
-    store(output + 2 * n, qs8_avx512::Requantize16(_mm512_add_epi32(a23, b23), q, o), true);
+    store(output, _mm256_add_epi32(e01, f01), _mm256_add_epi32(o01, p01), true);
+    store(output + 2 * n, _mm256_add_epi32(e23, f23), _mm256_add_epi32(o23, p23), true);
   }
   for (; pixels > 0; pixels = pixels >= 2 ? pixels - 2 : 0, input += 2 * taps, output += 2 * n) {
     const bool two = pixels >= 2;
     const int8_t* const* in0 = input;
     const int8_t* const* in1 = two ? input + taps : input;
-    __m512i a = acc0, b = _mm512_setzero_si512();
+    __m256i e = acc_e, od = acc_o;
     const int32_t* wp = weights;
-    size_t t = 0;
-    for (; t + 2 <= taps; t += 2, wp += 32) {
-      a = _mm512_dpwssd_epi32(a, LoadPair8<kFull>(in0[t], in1[t], mask), Broadcast8(wp));
-      b = _mm512_dpwssd_epi32(b, LoadPair8<kFull>(in0[t + 1], in1[t + 1], mask), Broadcast8(wp + 16));
+    for (size_t t = 0; t < taps; ++t, wp += 16) {
+      const __m256i x01 = LoadPair8<kFull>(in0[t], in1[t], mask);
+      e = _mm256_dpwssd_epi32(e, x01, Broadcast4(wp));
+      od = _mm256_dpwssd_epi32(od, x01, Broadcast4(wp + 8));
     }
-    if (t < taps) a = _mm512_dpwssd_epi32(a, LoadPair8<kFull>(in0[t], in1[t], mask), Broadcast8(wp));
-    store(output, qs8_avx512::Requantize16(_mm512_add_epi32(a, b), q, o), two);
+    store(output, e, od, two);
   }
 }
 

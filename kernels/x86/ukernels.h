@@ -76,8 +76,10 @@ void qs8_dwconv_minmax_ukernel_c16__avx2(size_t pixels, size_t channels, size_t 
                                          const void* w, int8_t* output, const QS8ConvParams* params);
 
 // QS8 depthwise convolution, channel tile 16, one tap per weight word
-// (_mm512_dpwssd_epi32 on sign-extended bytes), AVX-512 VNNI with BW and VL.
-// Contract: QS8DwconvUkernelFn with single_taps, channels in natural order.
+// (_mm256_dpwssd_epi32 on sign-extended bytes), AVX-512 VNNI with BW and VL.
+// Contract: QS8DwconvUkernelFn with single_taps; the packed group holds channel
+// j at position kQS8DwconvC16ParityOrder[j]: even channels at 0-7, odd at 8-15.
+extern const uint8_t kQS8DwconvC16ParityOrder[16];
 void qs8_dwconv_minmax_ukernel_c16__avx512vnni(size_t pixels, size_t channels, size_t taps,
                                                const int8_t* const* input, const void* w, int8_t* output,
                                                const QS8ConvParams* params);

@@ -162,7 +162,8 @@ TEST_CASE("f32 depthwise-convolution microkernels of every level match a naive s
 // Packs per QS8DwconvUkernelFn: per group of ct channels (channel j of the
 // group at position order[j]; the last group of more than ct channels covers
 // the last ct, overlapping the one before) the ct * kQS8ChannelWords words,
-// then the int16 tap pairs, or with `single` one tap per word (the pair (w, 0)).
+// then the int16 tap pairs, or with `single` one tap per word (the pair (w, 0)
+// for channel j of the group when j is even, (0, w) when j is odd).
 std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::vector<QS8Channel>& ch, size_t taps,
                                    size_t channels, size_t ct, const uint8_t* order, bool single) {
   const size_t groups = (channels + ct - 1) / ct;
@@ -181,7 +182,7 @@ std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::ve
       header[3 * ct + pos] = std::max(-ch[k].shift, 0);
       for (size_t t = 0; t < taps; ++t) {
         const int16_t v = static_cast<int16_t>(wt[t * channels + k]);
-        const size_t slot = single ? (t * ct + pos) * 2 : ((t / 2) * ct + pos) * 2 + t % 2;
+        const size_t slot = single ? (t * ct + pos) * 2 + j % 2 : ((t / 2) * ct + pos) * 2 + t % 2;
         std::memcpy(pairs + slot * sizeof(int16_t), &v, sizeof(v));
       }
     }
