@@ -4,13 +4,15 @@
 //
 // The pointers depend only on the geometry and on the input's and padding
 // row's addresses, which stay the same from one invoke to the next unless the
-// caller supplies another input buffer. So when all rows' pointers take at
-// most kMaxCachedRowBytes they live in persistent memory, built during the
-// first Eval (each row by the worker that runs it) and again only when the
-// input's address changes; slot 0 holds the address they were built for.
-// Larger nodes keep building each row in the worker's scratch slice on every
-// Eval. Building every row on every Eval took about a third of a small int8
-// depthwise layer's time ([48,48,16] 3x3 stride 1, AVX-512 VNNI).
+// caller supplies another input buffer. Building every row on every Eval took
+// about a third of a small depthwise layer's time ([48,48,16] int8 and
+// [112,112,32] f32, 3x3 stride 1, AVX-512); the share falls as channels grow,
+// since a pointer serves all of a pixel's channels. So for nodes of at most
+// kMaxCachedRowChannels channels whose pointers take at most
+// kMaxCachedRowBytes, they live in persistent memory, built during the first
+// Eval (each row by the worker that runs it) and again only when the input's
+// address changes; slot 0 holds the address they were built for. Other nodes
+// keep building each row in the worker's scratch slice on every Eval.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +25,7 @@
 namespace edgert {
 
 constexpr size_t kMaxCachedRowBytes = size_t{2} << 20;
+constexpr int kMaxCachedRowChannels = 64;
 
 template <typename T>
 struct DepthwiseRows {
@@ -37,7 +40,7 @@ Status PrepareDepthwiseRows(KernelContext* ctx, const Window2D& g, DepthwiseRows
   d->row_pointers = static_cast<size_t>(g.out_w) * static_cast<size_t>(g.filter_h) * static_cast<size_t>(g.filter_w);
   const size_t rows = static_cast<size_t>(g.batches) * static_cast<size_t>(g.out_h);
   const size_t bytes = (1 + rows * d->row_pointers) * sizeof(const T*);
-  if (rows * d->row_pointers <= kMaxCachedRowBytes / sizeof(const T*)) {
+  if (g.in_c <= kMaxCachedRowChannels && rows * d->row_pointers <= kMaxCachedRowBytes / sizeof(const T*)) {
     d->cache = static_cast<const T**>(ctx->AllocatePersistent(bytes));  // zeroed: built for no input yet
     if (d->cache == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu indirection bytes", bytes);
     // Written here so that its pages are resident before the first invoke
