@@ -34,7 +34,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, nullptr},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
                                      nullptr,
-                                     {nullptr, nullptr, nullptr, nullptr}};
+                                     {nullptr, nullptr, nullptr, nullptr},
+                                     nullptr};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -79,7 +80,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {f32_winograd_input_ukernel_2x2_3x3_c8__avx2,
                                  f32_winograd_input_ukernel_4x4_3x3_c8__fma3,
                                  f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2,
-                                 f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3}};
+                                 f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3},
+                                nullptr};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows) and
 // int8 ADD / SUB / MUL kernels.
@@ -91,6 +93,7 @@ constexpr KernelIsa MakeAvx512Isa() {
   isa.f32_igemm = {f32_igemm_minmax_ukernel_7x16__avx512f, 7, 16};
   isa.qs8_vadd = qs8_vadd_minmax_ukernel_x16__avx512f;
   isa.qs8_vadd_f64 = qs8_vadd_minmax_f64_ukernel_x16__avx512f;
+  isa.qs8_vadd_f32 = qs8_vadd_minmax_f32_ukernel_x16__avx512f;
   isa.qs8_vbinary = {qs8_vaddc_minmax_ukernel_x16__avx512f, qs8_vmul_minmax_ukernel_x16__avx512f,
                      qs8_vmulc_minmax_ukernel_x16__avx512f};
   return isa;
@@ -147,7 +150,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {f32_winograd_input_ukernel_2x2_3x3_c4__neon,
                                  f32_winograd_input_ukernel_4x4_3x3_c4__neonfma,
                                  f32_winograd_output_minmax_ukernel_2x2_3x3_c4__neon,
-                                 f32_winograd_output_minmax_ukernel_4x4_3x3_c4__neonfma}};
+                                 f32_winograd_output_minmax_ukernel_4x4_3x3_c4__neonfma},
+                                nullptr};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

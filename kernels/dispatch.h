@@ -195,6 +195,16 @@ struct QS8AddF64Params {
 };
 using QS8VAddF64UkernelFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                      const QS8AddF64Params* params);
+// The same in single precision: y = clamp(round(fma(b, scale2, fma(a, scale1,
+// bias))) + out_zero_point, min, max), the rounding to nearest even. Used
+// under the same all-pairs check as the double form; its rounding error is
+// larger, so fewer nodes pass it.
+struct QS8AddF32Params {
+  float scale1, scale2, bias;
+  int32_t out_zero_point, min, max;
+};
+using QS8VAddF32UkernelFn = void (*)(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                     const QS8AddF32Params* params);
 
 // Int8 MUL with TFLite's fixed-point semantics, per element:
 //   y = clamp(MultiplyByQuantizedMultiplier((a + offset1) * (b + offset2), multiplier, shift) + out_zero_point,
@@ -381,6 +391,7 @@ struct KernelIsa {
     F32WinogradInputUkernelFn input_2x2, input_4x4;
     F32WinogradOutputUkernelFn output_2x2, output_4x4;
   } f32_winograd;
+  QS8VAddF32UkernelFn qs8_vadd_f32;  // nullptr: none at this level
 };
 
 // The best level this build and CPU support (detected once).

@@ -45,6 +45,7 @@ struct BinaryState {
   // Same-shape int8 ADD / SUB in double precision where that was found exact
   // (kernels/optimized/qs8_add_f64.h); runs instead of qs8_add (op only).
   BinaryUkernels<int8_t, QS8AddF64Params> qs8_add_f64;
+  BinaryUkernels<int8_t, QS8AddF32Params> qs8_add_f32;  // the same in single precision, tried first
   BinaryUkernels<int8_t, QS8MulParams> qs8_mul;  // MUL
   // int8 kRows plans with short rows: Y repeated tile_reps times in scratch,
   // so that one microkernel call covers tile_reps rows of X.
@@ -63,6 +64,7 @@ constexpr size_t kCheapElementCost = 4;
 constexpr size_t kTranscendentalElementCost = 16;
 constexpr size_t kQS8BinaryElementCost = 32;
 constexpr size_t kQS8AddF64ElementCost = 16;
+constexpr size_t kQS8AddF32ElementCost = 8;
 
 // f(start, count) over [0, n) in contiguous chunks across the node's threads
 // (each element is computed alike wherever the chunks end).
@@ -260,9 +262,13 @@ Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F
   if (a->dtype == DType::kI8) {
     if (!PrepareQS8Binary(qs8, s->fallback.state, s)) return Status::Ok();
     s->plan = plan;
-    if (plan.kind == BinaryBroadcastPlan::kSameShape && s->qs8_add.op != nullptr &&
-        MakeExactQS8AddF64(s->qs8_add.params, s->qs8_add.op, GetKernelIsa().qs8_vadd_f64, &s->qs8_add_f64.params))
-      s->qs8_add_f64.op = GetKernelIsa().qs8_vadd_f64;
+    const KernelIsa& isa = GetKernelIsa();
+    if (plan.kind == BinaryBroadcastPlan::kSameShape && s->qs8_add.op != nullptr) {
+      if (MakeExactQS8AddF32(s->qs8_add.params, s->qs8_add.op, isa.qs8_vadd_f32, &s->qs8_add_f32.params))
+        s->qs8_add_f32.op = isa.qs8_vadd_f32;
+      else if (MakeExactQS8AddF64(s->qs8_add.params, s->qs8_add.op, isa.qs8_vadd_f64, &s->qs8_add_f64.params))
+        s->qs8_add_f64.op = isa.qs8_vadd_f64;
+    }
     if (plan.kind == BinaryBroadcastPlan::kRows && plan.inner > 1 && plan.inner < kTileBytes / 2 && plan.rows > 1) {
       s->tile_reps = std::min<int64_t>(kTileBytes / plan.inner, plan.rows);
       EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(s->tile_reps * plan.inner), &s->tile_scratch));
@@ -290,7 +296,10 @@ Status EvalBinaryElementwise(KernelContext* ctx) {
   const Tensor* b = ctx->input(1);
   Tensor* out = ctx->output(0);
   int8_t* tiled = s.tile_scratch >= 0 ? static_cast<int8_t*>(ctx->scratch(s.tile_scratch)) : nullptr;
-  if (s.qs8_add_f64.op != nullptr) {  // same-shape plans only: RunPlan calls op alone
+  if (s.qs8_add_f32.op != nullptr) {  // same-shape plans only: RunPlan calls op alone
+    RunPlan(ctx, kQS8AddF32ElementCost, p, s.qs8_add_f32, a->data_as<int8_t>(), b->data_as<int8_t>(),
+            out->data_as<int8_t>());
+  } else if (s.qs8_add_f64.op != nullptr) {
     RunPlan(ctx, kQS8AddF64ElementCost, p, s.qs8_add_f64, a->data_as<int8_t>(), b->data_as<int8_t>(),
             out->data_as<int8_t>());
   } else if (s.qs8_add.op != nullptr) {

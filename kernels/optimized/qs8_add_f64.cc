@@ -11,10 +11,12 @@ namespace {
 // The real factor of MultiplyByQuantizedMultiplier(., m, shift).
 double Factor(int32_t m, int32_t shift) { return std::ldexp(static_cast<double>(m), shift - 31); }
 
-}  // namespace
-
-bool MakeExactQS8AddF64(const QS8AddParams& q, QS8VAddUkernelFn exact, QS8VAddF64UkernelFn fast,
-                        QS8AddF64Params* out) {
+// The search shared by both precisions: Real is the kernel's floating type,
+// nudge_exp the relative scale nudge that moves exact halves away from zero,
+// [shift_lo, shift_hi] the exponents of the bias shifts tried.
+template <typename Real, typename P, typename Fn>
+bool MakeExact(const QS8AddParams& q, QS8VAddUkernelFn exact, Fn fast, int nudge_exp, int shift_lo, int shift_hi,
+               P* out) {
   if (exact == nullptr || fast == nullptr || q.left_shift < 0 || q.left_shift > 30) return false;
   const double to_out = Factor(q.out_multiplier, q.out_shift);
   const double s1 = std::ldexp(Factor(q.multiplier1, q.shift1), q.left_shift) * to_out;
@@ -26,7 +28,7 @@ bool MakeExactQS8AddF64(const QS8AddParams& q, QS8VAddUkernelFn exact, QS8VAddF6
   // Runs both kernels on every pair; false at the first block that differs,
   // with *up telling whether the fixed-point kernel gave a larger value there
   // and *count the differing values of that block.
-  auto equal_everywhere = [&](const QS8AddF64Params& p, bool* up, int* count) {
+  auto equal_everywhere = [&](const P& p, bool* up, int* count) {
     for (int b0 = -128; b0 <= 127; b0 += kRows) {
       for (int i = 0; i < kBlock; ++i) b[i] = static_cast<int8_t>(b0 + i / 256);
       exact(kBlock, a, b, want, &q);
@@ -43,13 +45,15 @@ bool MakeExactQS8AddF64(const QS8AddParams& q, QS8VAddUkernelFn exact, QS8VAddF6
     return true;
   };
   // The fixed-point arithmetic rounds halves away from zero; scaling by
-  // 1 + 2^-40 moves exact halves that way (first candidate), which changes no
-  // other rounding when the sums are not within |x| * 2^-40 of a boundary.
-  for (double nudge : {1.0 + std::ldexp(1.0, -40), 1.0}) {
-    QS8AddF64Params p;
-    p.scale1 = s1 * nudge;
-    p.scale2 = s2 * nudge;
-    p.bias = (static_cast<double>(q.offset1) * s1 + static_cast<double>(q.offset2) * s2) * nudge;
+  // 1 + 2^nudge_exp moves exact halves that way (first candidate), which
+  // changes no other rounding when the sums are not within |x| * 2^nudge_exp
+  // of a boundary.
+  for (double nudge : {1.0 + std::ldexp(1.0, nudge_exp), 1.0}) {
+    P p;
+    p.scale1 = static_cast<Real>(s1 * nudge);
+    p.scale2 = static_cast<Real>(s2 * nudge);
+    const double base = (static_cast<double>(q.offset1) * s1 + static_cast<double>(q.offset2) * s2) * nudge;
+    p.bias = static_cast<Real>(base);
     p.out_zero_point = q.out_zero_point;
     p.min = q.min;
     p.max = q.max;
@@ -60,14 +64,13 @@ bool MakeExactQS8AddF64(const QS8AddParams& q, QS8VAddUkernelFn exact, QS8VAddF6
       return true;
     }
     // A lone pair whose sum lies closer to a rounding boundary than the
-    // fixed-point arithmetic's own rounding error (about 2^-19 of a step):
-    // moving the bias toward that kernel's result by more than this pair's
-    // distance and less than every other pair's fixes it. Tried from small to
-    // large shifts; each candidate is checked on every pair again.
+    // arithmetics' own rounding errors: moving the bias toward the fixed-point
+    // kernel's result by more than this pair's distance and less than every
+    // other pair's fixes it. Tried from small to large shifts; each candidate
+    // is checked on every pair again.
     if (count > 2) continue;
-    const double base = p.bias;
-    for (int e = -30; e <= -14; e += 2) {
-      p.bias = base + (up ? 1.0 : -1.0) * std::ldexp(1.0, e);
+    for (int e = shift_lo; e <= shift_hi; e += 2) {
+      p.bias = static_cast<Real>(base + (up ? 1.0 : -1.0) * std::ldexp(1.0, e));
       bool up2 = false;
       int count2 = 0;
       if (equal_everywhere(p, &up2, &count2)) {
@@ -78,6 +81,22 @@ bool MakeExactQS8AddF64(const QS8AddParams& q, QS8VAddUkernelFn exact, QS8VAddF6
     }
   }
   return false;
+}
+
+}  // namespace
+
+// The fixed-point kernel's own rounding error is about 2^-19 of a step, the
+// double kernel's far below it: nudge 2^-40, shifts 2^-30 .. 2^-14.
+bool MakeExactQS8AddF64(const QS8AddParams& q, QS8VAddUkernelFn exact, QS8VAddF64UkernelFn fast,
+                        QS8AddF64Params* out) {
+  return MakeExact<double>(q, exact, fast, -40, -30, -14, out);
+}
+
+// Single precision rounds at 2^-24 of the value (about 2^-17 of a step near
+// the ends of the int8 range): nudge 2^-22, shifts 2^-20 .. 2^-10.
+bool MakeExactQS8AddF32(const QS8AddParams& q, QS8VAddUkernelFn exact, QS8VAddF32UkernelFn fast,
+                        QS8AddF32Params* out) {
+  return MakeExact<float>(q, exact, fast, -22, -20, -10, out);
 }
 
 }  // namespace opt

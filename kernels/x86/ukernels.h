@@ -160,6 +160,9 @@ void qs8_vaddc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8
 // kernels/x86/qs8_vadd_f64_x16_minmax_avx512f.cc (QS8VAddF64UkernelFn)
 void qs8_vadd_minmax_f64_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                               const QS8AddF64Params* params);
+// kernels/x86/qs8_vadd_f32_x16_minmax_avx512f.cc (QS8VAddF32UkernelFn)
+void qs8_vadd_minmax_f32_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                              const QS8AddF32Params* params);
 void qs8_vmul_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                           const QS8MulParams* params);
 void qs8_vmulc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,

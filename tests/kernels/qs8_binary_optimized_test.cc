@@ -181,13 +181,14 @@ QS8AddParams AddParamsOf(double s1, double s2, double so, bool sub, int32_t z1, 
   return p;
 }
 
-TEST_CASE("The double-precision int8 ADD kernel is chosen only where it equals the fixed-point arithmetic",
-          "[kernels][add][qs8]") {
+// Checks a floating-point int8 ADD kernel (double or single precision) and
+// its exactness search `make`: over 60 parameter sets, every accepted one
+// must equal the tests' own fixed-point arithmetic on all 65536 pairs and on
+// short lengths without writing past them, and at least `min_accepted` must
+// be accepted (the fast kernel does run for calibration-like scales).
+template <typename P, typename Fn, typename Make>
+void CheckFloatAdd(Fn kernel, Make make, int min_accepted) {
   const KernelIsa& isa = GetKernelIsa();
-  if (isa.qs8_vadd_f64 == nullptr) {
-    WARN("no double-precision int8 ADD kernel at level " << isa.name << ": nothing to check");
-    return;
-  }
   std::mt19937 rng(5);
   std::uniform_real_distribution<double> log_scale(-7.0, -1.0);
   std::uniform_int_distribution<int32_t> zp(-128, 127);
@@ -208,49 +209,75 @@ TEST_CASE("The double-precision int8 ADD kernel is chosen only where it equals t
     }
     QS8AddParams p = AddParamsOf(s1, s2, so, rep % 3 == 2, zp(rng), zp(rng), zp(rng));
     if (rep % 5 == 1) RandomRange(rng, &p.min, &p.max);
-    QS8AddF64Params f;
+    P f;
     INFO("rep " << rep << " scales " << s1 << " " << s2 << " " << so << " sub " << (rep % 3 == 2));
-    if (!opt::MakeExactQS8AddF64(p, isa.qs8_vadd, isa.qs8_vadd_f64, &f)) {
+    if (!make(p, isa.qs8_vadd, kernel, &f)) {
       ++rejected;
       continue;
     }
     ++accepted;
-    // Every pair, against the tests' own fixed-point arithmetic, then short
-    // lengths and that nothing past n is written.
-    isa.qs8_vadd_f64(a.size(), a.data(), b.data(), y.data(), &f);
+    kernel(a.size(), a.data(), b.data(), y.data(), &f);
     for (size_t i = 0; i < a.size(); ++i) {
       INFO("a " << int{a[i]} << " b " << int{b[i]});
       REQUIRE(int{y[i]} == NaiveAdd(a[i], b[i], p));
     }
     for (size_t n = 0; n <= 40; ++n) {
       std::fill(y.begin(), y.end(), int8_t{55});
-      isa.qs8_vadd_f64(n, a.data() + 7 * n, b.data() + 300 * n, y.data(), &f);
+      kernel(n, a.data() + 7 * n, b.data() + 300 * n, y.data(), &f);
       for (size_t i = 0; i < n; ++i) REQUIRE(int{y[i]} == NaiveAdd(a[7 * n + i], b[300 * n + i], p));
       for (size_t i = n; i < n + 16; ++i) REQUIRE(y[i] == 55);
     }
   }
   INFO(accepted << " parameter sets accepted, " << rejected << " rejected");
-  CHECK(accepted >= 30);  // the fast kernel does run for calibration-like scales
+  CHECK(accepted >= min_accepted);
 }
 
-// The double kernel with one pair's result off by one, whatever the parameters.
-void OffByOneAtOnePair(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8AddF64Params* p) {
-  GetKernelIsa().qs8_vadd_f64(n, a, b, y, p);
-  for (size_t i = 0; i < n; ++i)
-    if (a[i] == 5 && b[i] == -7) y[i] = static_cast<int8_t>(y[i] == 127 ? 126 : y[i] + 1);
-}
-
-TEST_CASE("The exactness check of the double-precision int8 ADD turns down a kernel that differs on one pair",
+TEST_CASE("The double-precision int8 ADD kernel is chosen only where it equals the fixed-point arithmetic",
           "[kernels][add][qs8]") {
   const KernelIsa& isa = GetKernelIsa();
   if (isa.qs8_vadd_f64 == nullptr) {
     WARN("no double-precision int8 ADD kernel at level " << isa.name << ": nothing to check");
     return;
   }
+  CheckFloatAdd<QS8AddF64Params>(isa.qs8_vadd_f64, opt::MakeExactQS8AddF64, 30);
+}
+
+TEST_CASE("The single-precision int8 ADD kernel is chosen only where it equals the fixed-point arithmetic",
+          "[kernels][add][qs8]") {
+  const KernelIsa& isa = GetKernelIsa();
+  if (isa.qs8_vadd_f32 == nullptr) {
+    WARN("no single-precision int8 ADD kernel at level " << isa.name << ": nothing to check");
+    return;
+  }
+  CheckFloatAdd<QS8AddF32Params>(isa.qs8_vadd_f32, opt::MakeExactQS8AddF32, 30);
+}
+
+// The floating kernels with one pair's result off by one, whatever the parameters.
+void OffByOneAtOnePair(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8AddF64Params* p) {
+  GetKernelIsa().qs8_vadd_f64(n, a, b, y, p);
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] == 5 && b[i] == -7) y[i] = static_cast<int8_t>(y[i] == 127 ? 126 : y[i] + 1);
+}
+void OffByOneAtOnePairF32(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8AddF32Params* p) {
+  GetKernelIsa().qs8_vadd_f32(n, a, b, y, p);
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] == 5 && b[i] == -7) y[i] = static_cast<int8_t>(y[i] == 127 ? 126 : y[i] + 1);
+}
+
+TEST_CASE("The exactness check of the floating-point int8 ADD turns down a kernel that differs on one pair",
+          "[kernels][add][qs8]") {
+  const KernelIsa& isa = GetKernelIsa();
+  if (isa.qs8_vadd_f64 == nullptr || isa.qs8_vadd_f32 == nullptr) {
+    WARN("no floating-point int8 ADD kernels at level " << isa.name << ": nothing to check");
+    return;
+  }
   const QS8AddParams p = AddParamsOf(0.0473, 0.0219, 0.0913, false, -3, 7, 2);
   QS8AddF64Params f;
   REQUIRE(opt::MakeExactQS8AddF64(p, isa.qs8_vadd, isa.qs8_vadd_f64, &f));
   CHECK_FALSE(opt::MakeExactQS8AddF64(p, isa.qs8_vadd, OffByOneAtOnePair, &f));
+  QS8AddF32Params g;
+  REQUIRE(opt::MakeExactQS8AddF32(p, isa.qs8_vadd, isa.qs8_vadd_f32, &g));
+  CHECK_FALSE(opt::MakeExactQS8AddF32(p, isa.qs8_vadd, OffByOneAtOnePairF32, &g));
 }
 
 struct QS8OpInfo {
