@@ -262,8 +262,13 @@ Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F
   if (a->dtype == DType::kI8) {
     if (!PrepareQS8Binary(qs8, s->fallback.state, s)) return Status::Ok();
     s->plan = plan;
+    // The floating-point forms have only the vector-vector kernel, which
+    // RunPlan uses for same-shape operands and for broadcast rows of more
+    // than one value.
     const KernelIsa& isa = GetKernelIsa();
-    if (plan.kind == BinaryBroadcastPlan::kSameShape && s->qs8_add.op != nullptr) {
+    const bool vector_only = plan.kind == BinaryBroadcastPlan::kSameShape ||
+                             (plan.kind == BinaryBroadcastPlan::kRows && plan.inner > 1);
+    if (vector_only && s->qs8_add.op != nullptr) {
       if (MakeExactQS8AddF32(s->qs8_add.params, s->qs8_add.op, isa.qs8_vadd_f32, &s->qs8_add_f32.params))
         s->qs8_add_f32.op = isa.qs8_vadd_f32;
       else if (MakeExactQS8AddF64(s->qs8_add.params, s->qs8_add.op, isa.qs8_vadd_f64, &s->qs8_add_f64.params))
@@ -296,12 +301,13 @@ Status EvalBinaryElementwise(KernelContext* ctx) {
   const Tensor* b = ctx->input(1);
   Tensor* out = ctx->output(0);
   int8_t* tiled = s.tile_scratch >= 0 ? static_cast<int8_t*>(ctx->scratch(s.tile_scratch)) : nullptr;
-  if (s.qs8_add_f32.op != nullptr) {  // same-shape plans only: RunPlan calls op alone
+  // The floating-point forms: plans where RunPlan calls op alone.
+  if (s.qs8_add_f32.op != nullptr) {
     RunPlan(ctx, kQS8AddF32ElementCost, p, s.qs8_add_f32, a->data_as<int8_t>(), b->data_as<int8_t>(),
-            out->data_as<int8_t>());
+            out->data_as<int8_t>(), tiled, s.tile_reps);
   } else if (s.qs8_add_f64.op != nullptr) {
     RunPlan(ctx, kQS8AddF64ElementCost, p, s.qs8_add_f64, a->data_as<int8_t>(), b->data_as<int8_t>(),
-            out->data_as<int8_t>());
+            out->data_as<int8_t>(), tiled, s.tile_reps);
   } else if (s.qs8_add.op != nullptr) {
     RunPlan(ctx, kQS8BinaryElementCost, p, s.qs8_add, a->data_as<int8_t>(), b->data_as<int8_t>(),
             out->data_as<int8_t>(), tiled, s.tile_reps);

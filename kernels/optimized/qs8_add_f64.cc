@@ -1,8 +1,9 @@
 #include "kernels/optimized/qs8_add_f64.h"
 
 #include <cmath>
-#include <cstring>
 #include <initializer_list>
+
+#include "kernels/optimized/qs8_all_pairs.h"
 
 namespace edgert {
 namespace opt {
@@ -14,35 +15,16 @@ double Factor(int32_t m, int32_t shift) { return std::ldexp(static_cast<double>(
 // The search shared by both precisions: Real is the kernel's floating type,
 // nudge_exp the relative scale nudge that moves exact halves away from zero,
 // [shift_lo, shift_hi] the exponents of the bias shifts tried.
-template <typename Real, typename P, typename Fn>
-bool MakeExact(const QS8AddParams& q, QS8VAddUkernelFn exact, Fn fast, int nudge_exp, int shift_lo, int shift_hi,
-               P* out) {
+template <typename Real, typename P>
+bool MakeExact(const QS8AddParams& q, QS8VAddUkernelFn exact,
+               void (*fast)(size_t, const int8_t*, const int8_t*, int8_t*, const P*), int nudge_exp, int shift_lo,
+               int shift_hi, P* out) {
   if (exact == nullptr || fast == nullptr || q.left_shift < 0 || q.left_shift > 30) return false;
   const double to_out = Factor(q.out_multiplier, q.out_shift);
   const double s1 = std::ldexp(Factor(q.multiplier1, q.shift1), q.left_shift) * to_out;
   const double s2 = std::ldexp(Factor(q.multiplier2, q.shift2), q.left_shift) * to_out;
-  // The pairs in 16 blocks of 4096: a = -128..127 against 16 values of b.
-  constexpr int kRows = 16, kBlock = 256 * kRows;
-  int8_t a[kBlock], b[kBlock], want[kBlock], got[kBlock];
-  for (int i = 0; i < kBlock; ++i) a[i] = static_cast<int8_t>(i % 256 - 128);
-  // Runs both kernels on every pair; false at the first block that differs,
-  // with *up telling whether the fixed-point kernel gave a larger value there
-  // and *count the differing values of that block.
   auto equal_everywhere = [&](const P& p, bool* up, int* count) {
-    for (int b0 = -128; b0 <= 127; b0 += kRows) {
-      for (int i = 0; i < kBlock; ++i) b[i] = static_cast<int8_t>(b0 + i / 256);
-      exact(kBlock, a, b, want, &q);
-      fast(kBlock, a, b, got, &p);
-      if (std::memcmp(want, got, sizeof(want)) == 0) continue;
-      *count = 0;
-      for (int i = 0; i < kBlock; ++i)
-        if (want[i] != got[i]) {
-          *up = want[i] > got[i];
-          ++*count;
-        }
-      return false;
-    }
-    return true;
+    return AllPairsEqual(exact, q, fast, p, up, count);
   };
   // The fixed-point arithmetic rounds halves away from zero; scaling by
   // 1 + 2^nudge_exp moves exact halves that way (first candidate), which
