@@ -134,12 +134,26 @@ void StridedCopyN(const uint8_t* in, uint8_t* out, const StridedView& v) {
   const int64_t rows = last >= 1 ? v.count[plane] : 1, row_step = last >= 1 ? v.step[plane] : 0;
   const int64_t inner = v.count[last];
   const int64_t inner_step = v.step[last];
+  // A short innermost dimension read from contiguous rows (NCHW to NHWC):
+  // each of its `inner` positions is one pass along a contiguous input row,
+  // written every `inner` elements, instead of `inner` scattered reads per
+  // output pixel (about twice as fast for 3 channels).
+  const bool by_column = inner <= 8 && row_step == 1 && rows >= 16;
   for (int64_t done = 0; done < total; done += rows * inner) {
-    for (int64_t r = 0; r < rows; ++r) {
-      int64_t o = offset + r * row_step;
-      for (int64_t k = 0; k < inner; ++k, o += inner_step) {
-        std::memcpy(out, in + o * static_cast<int64_t>(N), N);
-        out += N;
+    if (by_column) {
+      for (int64_t k = 0; k < inner; ++k) {
+        const uint8_t* src = in + (offset + k * inner_step) * static_cast<int64_t>(N);
+        uint8_t* dst = out + k * static_cast<int64_t>(N);
+        for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * inner * static_cast<int64_t>(N), src + r * N, N);
+      }
+      out += rows * inner * static_cast<int64_t>(N);
+    } else {
+      for (int64_t r = 0; r < rows; ++r) {
+        int64_t o = offset + r * row_step;
+        for (int64_t k = 0; k < inner; ++k, o += inner_step) {
+          std::memcpy(out, in + o * static_cast<int64_t>(N), N);
+          out += N;
+        }
       }
     }
     // Advance the outer dimensions like an odometer.

@@ -111,6 +111,30 @@ TEST_CASE("TRANSPOSE other ranks and dtypes", "[kernels][transpose]") {
   }
 }
 
+TEST_CASE("TRANSPOSE channels last from channels first (short inner dimension, long contiguous rows)",
+          "[kernels][transpose]") {
+  // NCHW -> NHWC with 3 channels over rows of 37 (two batches, 9 rows each),
+  // and a 5 x 40 matrix: the inner output dimension is short and each of its
+  // positions reads a contiguous input row.
+  std::mt19937 rng(13);
+  const Dims nchw = {2, 3, 9, 37};
+  const std::vector<float> x = RandomFloats(Count(nchw), rng, -5.f, 5.f);
+  std::vector<float> y;
+  Dims out;
+  REQUIRE(RunTranspose<float>(x, nchw, {0, 2, 3, 1}, DType::kF32, &y, &out).ok());
+  CHECK(out == (Dims{2, 9, 37, 3}));
+  CHECK(y == NaiveTranspose(x, nchw, {0, 2, 3, 1}));
+  const std::vector<int8_t> q = RandomBits<int8_t>(Count(nchw), rng);
+  std::vector<int8_t> yq;
+  REQUIRE(RunTranspose<int8_t>(q, nchw, {0, 2, 3, 1}, DType::kI8, &yq, &out, QuantSpec::PerTensor(0.1f, 7)).ok());
+  CHECK(yq == NaiveTranspose(q, nchw, {0, 2, 3, 1}));
+  const Dims m = {5, 40};
+  const std::vector<float> xm = RandomFloats(Count(m), rng, -5.f, 5.f);
+  REQUIRE(RunTranspose<float>(xm, m, {1, 0}, DType::kF32, &y, &out).ok());
+  CHECK(out == (Dims{40, 5}));
+  CHECK(y == NaiveTranspose(xm, m, {1, 0}));
+}
+
 TEST_CASE("TRANSPOSE perm given as i64", "[kernels][transpose]") {
   OpTest t(schema::OpType_TRANSPOSE);
   t.Input<float>({2, 3}, {1, 2, 3, 4, 5, 6});
