@@ -39,23 +39,23 @@ inline __m512i LoadA4(const int8_t* a) {
   return _mm512_set1_epi32(v);
 }
 
-}  // namespace
-
-void qs8_gemm_minmax_ukernel_8x16c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
-                                                const void* w, int8_t* c, size_t c_stride,
-                                                const QS8ConvParams* params) {
-  // Rows past mr alias the previous row (computed; stored last-first so the real row wins).
-  const int8_t* a0 = a;
-  const int8_t* a1 = mr > 1 ? a0 + a_stride : a0;
-  const int8_t* a2 = mr > 2 ? a1 + a_stride : a1;
-  const int8_t* a3 = mr > 3 ? a2 + a_stride : a2;
-  const int8_t* a4 = mr > 4 ? a3 + a_stride : a3;
-  const int8_t* a5 = mr > 5 ? a4 + a_stride : a4;
-  const int8_t* a6 = mr > 6 ? a5 + a_stride : a5;
-  const int8_t* a7 = mr > 7 ? a6 + a_stride : a6;
-  int8_t* cp[kMr];
+// The GEMM for rows [0, kRows) (kRows >= mr; rows past mr alias the previous
+// row, are computed and stored last-first so the real row wins). The kernel
+// below picks the smallest of 1, 2, 4 and 8 rows that covers mr: a short tile
+// (the last pixels of a layer, a classifier on one pixel) then issues one
+// multiply-add per row it needs rather than eight.
+template <int kRows>
+void Gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w, int8_t* c,
+          size_t c_stride, const QS8ConvParams* params) {
+  const int8_t* ap[kRows];
+  int8_t* cp[kRows];
+  ap[0] = a;
   cp[0] = c;
-  for (int i = 1; i < kMr; ++i) cp[i] = static_cast<size_t>(i) < mr ? cp[i - 1] + c_stride : cp[i - 1];
+#pragma GCC unroll 8
+  for (int i = 1; i < kRows; ++i) {
+    ap[i] = static_cast<size_t>(i) < mr ? ap[i - 1] + a_stride : ap[i - 1];
+    cp[i] = static_cast<size_t>(i) < mr ? cp[i - 1] + c_stride : cp[i - 1];
+  }
   const size_t kc4 = (kc + 3) & ~size_t{3};
   const size_t panel_bytes = 16 * kQS8ChannelWords * sizeof(int32_t) + kc4 * 16;
   const qs8_avx512::OutputStage16 out = qs8_avx512::LoadOutputStage16(params->output_zp, params->min, params->max);
@@ -64,44 +64,47 @@ void qs8_gemm_minmax_ukernel_8x16c4__avx512vnni(size_t mr, size_t nc, size_t kc,
 
   for (size_t col = 0; col < nc; col += 16, panel += panel_bytes) {
     const int32_t* header = reinterpret_cast<const int32_t*>(panel);
-    __m512i acc0 = _mm512_loadu_si512(header);
-    __m512i acc1 = acc0, acc2 = acc0, acc3 = acc0, acc4 = acc0, acc5 = acc0, acc6 = acc0, acc7 = acc0;
+    __m512i acc[kRows];
+    acc[0] = _mm512_loadu_si512(header);
+#pragma GCC unroll 8
+    for (int i = 1; i < kRows; ++i) acc[i] = acc[0];
     const uint8_t* wp = panel + 16 * kQS8ChannelWords * sizeof(int32_t);
     size_t k = 0;
     for (; k + 4 <= kc; k += 4, wp += 64) {
       const __m512i vw = _mm512_loadu_si512(wp);
-      acc0 = _mm512_dpbusd_epi32(acc0, _mm512_xor_si512(LoadA4(a0 + k), offset), vw);
-      acc1 = _mm512_dpbusd_epi32(acc1, _mm512_xor_si512(LoadA4(a1 + k), offset), vw);
-      acc2 = _mm512_dpbusd_epi32(acc2, _mm512_xor_si512(LoadA4(a2 + k), offset), vw);
-      acc3 = _mm512_dpbusd_epi32(acc3, _mm512_xor_si512(LoadA4(a3 + k), offset), vw);
-      acc4 = _mm512_dpbusd_epi32(acc4, _mm512_xor_si512(LoadA4(a4 + k), offset), vw);
-      acc5 = _mm512_dpbusd_epi32(acc5, _mm512_xor_si512(LoadA4(a5 + k), offset), vw);
-      acc6 = _mm512_dpbusd_epi32(acc6, _mm512_xor_si512(LoadA4(a6 + k), offset), vw);
-      acc7 = _mm512_dpbusd_epi32(acc7, _mm512_xor_si512(LoadA4(a7 + k), offset), vw);
+#pragma GCC unroll 8
+      for (int i = 0; i < kRows; ++i)
+        acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_xor_si512(LoadA4(ap[i] + k), offset), vw);
     }
     if (k < kc) {
       const size_t n = kc - k;
       const __m512i vw = _mm512_loadu_si512(wp);
-      acc0 = _mm512_dpbusd_epi32(acc0, _mm512_xor_si512(LoadPartialA4(a0 + k, n), offset), vw);
-      acc1 = _mm512_dpbusd_epi32(acc1, _mm512_xor_si512(LoadPartialA4(a1 + k, n), offset), vw);
-      acc2 = _mm512_dpbusd_epi32(acc2, _mm512_xor_si512(LoadPartialA4(a2 + k, n), offset), vw);
-      acc3 = _mm512_dpbusd_epi32(acc3, _mm512_xor_si512(LoadPartialA4(a3 + k, n), offset), vw);
-      acc4 = _mm512_dpbusd_epi32(acc4, _mm512_xor_si512(LoadPartialA4(a4 + k, n), offset), vw);
-      acc5 = _mm512_dpbusd_epi32(acc5, _mm512_xor_si512(LoadPartialA4(a5 + k, n), offset), vw);
-      acc6 = _mm512_dpbusd_epi32(acc6, _mm512_xor_si512(LoadPartialA4(a6 + k, n), offset), vw);
-      acc7 = _mm512_dpbusd_epi32(acc7, _mm512_xor_si512(LoadPartialA4(a7 + k, n), offset), vw);
+#pragma GCC unroll 8
+      for (int i = 0; i < kRows; ++i)
+        acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_xor_si512(LoadPartialA4(ap[i] + k, n), offset), vw);
     }
 
     const qs8_avx512::Requant16 q = qs8_avx512::LoadRequant16(header, 16, 0);
     const size_t cols = nc - col < 16 ? nc - col : 16;
-    qs8_avx512::StoreInt8(cp[7] + col, qs8_avx512::Requantize16(acc7, q, out), cols);
-    qs8_avx512::StoreInt8(cp[6] + col, qs8_avx512::Requantize16(acc6, q, out), cols);
-    qs8_avx512::StoreInt8(cp[5] + col, qs8_avx512::Requantize16(acc5, q, out), cols);
-    qs8_avx512::StoreInt8(cp[4] + col, qs8_avx512::Requantize16(acc4, q, out), cols);
-    qs8_avx512::StoreInt8(cp[3] + col, qs8_avx512::Requantize16(acc3, q, out), cols);
-    qs8_avx512::StoreInt8(cp[2] + col, qs8_avx512::Requantize16(acc2, q, out), cols);
-    qs8_avx512::StoreInt8(cp[1] + col, qs8_avx512::Requantize16(acc1, q, out), cols);
-    qs8_avx512::StoreInt8(cp[0] + col, qs8_avx512::Requantize16(acc0, q, out), cols);
+#pragma GCC unroll 8
+    for (int i = kRows - 1; i >= 0; --i)
+      qs8_avx512::StoreInt8(cp[i] + col, qs8_avx512::Requantize16(acc[i], q, out), cols);
+  }
+}
+
+}  // namespace
+
+void qs8_gemm_minmax_ukernel_8x16c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                                const void* w, int8_t* c, size_t c_stride,
+                                                const QS8ConvParams* params) {
+  if (mr > 4) {
+    Gemm<kMr>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+  } else if (mr > 2) {
+    Gemm<4>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+  } else if (mr == 2) {
+    Gemm<2>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+  } else {
+    Gemm<1>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
   }
 }
 
