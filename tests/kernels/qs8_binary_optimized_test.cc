@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/common/quant.h"
@@ -252,14 +253,16 @@ TEST_CASE("The single-precision int8 ADD kernel is chosen only where it equals t
   CheckFloatAdd<QS8AddF32Params>(isa.qs8_vadd_f32, opt::MakeExactQS8AddF32, 30);
 }
 
-// The floating kernels with one pair's result off by one, whatever the parameters.
-void OffByOneAtOnePair(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8AddF64Params* p) {
-  GetKernelIsa().qs8_vadd_f64(n, a, b, y, p);
-  for (size_t i = 0; i < n; ++i)
-    if (a[i] == 5 && b[i] == -7) y[i] = static_cast<int8_t>(y[i] == 127 ? 126 : y[i] + 1);
-}
-void OffByOneAtOnePairF32(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const QS8AddF32Params* p) {
-  GetKernelIsa().qs8_vadd_f32(n, a, b, y, p);
+// A floating kernel (double or single precision) with one pair's result off
+// by one, whatever the parameters.
+template <typename P>
+void OffByOneAtOnePair(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const P* p) {
+  const KernelIsa& isa = GetKernelIsa();
+  if constexpr (std::is_same<P, QS8AddF64Params>::value) {
+    isa.qs8_vadd_f64(n, a, b, y, p);
+  } else {
+    isa.qs8_vadd_f32(n, a, b, y, p);
+  }
   for (size_t i = 0; i < n; ++i)
     if (a[i] == 5 && b[i] == -7) y[i] = static_cast<int8_t>(y[i] == 127 ? 126 : y[i] + 1);
 }
@@ -274,10 +277,10 @@ TEST_CASE("The exactness check of the floating-point int8 ADD turns down a kerne
   const QS8AddParams p = AddParamsOf(0.0473, 0.0219, 0.0913, false, -3, 7, 2);
   QS8AddF64Params f;
   REQUIRE(opt::MakeExactQS8AddF64(p, isa.qs8_vadd, isa.qs8_vadd_f64, &f));
-  CHECK_FALSE(opt::MakeExactQS8AddF64(p, isa.qs8_vadd, OffByOneAtOnePair, &f));
+  CHECK_FALSE(opt::MakeExactQS8AddF64(p, isa.qs8_vadd, OffByOneAtOnePair<QS8AddF64Params>, &f));
   QS8AddF32Params g;
   REQUIRE(opt::MakeExactQS8AddF32(p, isa.qs8_vadd, isa.qs8_vadd_f32, &g));
-  CHECK_FALSE(opt::MakeExactQS8AddF32(p, isa.qs8_vadd, OffByOneAtOnePairF32, &g));
+  CHECK_FALSE(opt::MakeExactQS8AddF32(p, isa.qs8_vadd, OffByOneAtOnePair<QS8AddF32Params>, &g));
 }
 
 struct QS8OpInfo {
