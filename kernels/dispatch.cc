@@ -35,7 +35,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
                                      nullptr,
                                      {nullptr, nullptr, nullptr, nullptr},
-                                     nullptr};
+                                     nullptr,
+                                     {nullptr, 0, 0}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -81,7 +82,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  f32_winograd_input_ukernel_4x4_3x3_c8__fma3,
                                  f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2,
                                  f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3},
-                                nullptr};
+                                nullptr,
+                                {f32_gemm_minmax_ukernel_8x8__fma3, 8, 8}};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows) and
 // int8 ADD / SUB / MUL kernels.
@@ -151,7 +153,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                  f32_winograd_input_ukernel_4x4_3x3_c4__neonfma,
                                  f32_winograd_output_minmax_ukernel_2x2_3x3_c4__neon,
                                  f32_winograd_output_minmax_ukernel_4x4_3x3_c4__neonfma},
-                                nullptr};
+                                nullptr,
+                                {nullptr, 0, 0}};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

@@ -392,6 +392,13 @@ struct KernelIsa {
     F32WinogradOutputUkernelFn output_2x2, output_4x4;
   } f32_winograd;
   QS8VAddF32UkernelFn qs8_vadd_f32;  // nullptr: none at this level
+  // A GEMM with NR = 8 for products of at most 8 columns (1x1 convolutions
+  // with few output channels), where an f32_gemm panel of 16 would be half
+  // padding; nullptr: none at this level.
+  struct {
+    F32GemmUkernelFn fn;
+    int mr, nr;
+  } f32_gemm_nr8;
 };
 
 // The best level this build and CPU support (detected once).

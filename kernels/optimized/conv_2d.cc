@@ -89,7 +89,7 @@ Status Prepare(KernelContext* ctx) {
   EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref::Register_CONV_2D(), &s));
 
   // The reference prepare validated the operands; only coverage is decided here.
-  const F32Gemm gemm = GetF32Gemm();
+  F32Gemm gemm = GetF32Gemm();
   const Tensor* input = ctx->input(0);
   const Tensor* weights = ctx->input(1);
   const Tensor* bias = ctx->input(2);
@@ -104,11 +104,14 @@ Status Prepare(KernelContext* ctx) {
   EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
                                          opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
   const Window2D& g = s->window;
-  const size_t mr = gemm.mr, nr = gemm.nr;
   s->out_c = ws[0];
   s->k = static_cast<int>(k);
   s->direct = ws[1] == 1 && ws[2] == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
               g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+  // A plain GEMM of few output channels takes the narrow panels where the
+  // level has them (the indirect and Winograd paths share the wide ones).
+  if (s->direct) gemm = GetF32Gemm(static_cast<size_t>(s->out_c));
+  const size_t mr = gemm.mr, nr = gemm.nr;
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   if (s->direct) {
     EDGERT_RETURN_IF_ERROR(PrepareF32Spmm(ctx, weights, bias, static_cast<size_t>(g.out_pixels()),

@@ -19,6 +19,16 @@ F32Gemm GetF32Gemm() {
   return g;
 }
 
+F32Gemm GetF32Gemm(size_t n) {
+  const KernelIsa& isa = GetKernelIsa();
+  if (n > 8 || isa.f32_gemm_nr8.fn == nullptr) return GetF32Gemm();
+  F32Gemm g;
+  g.gemm = isa.f32_gemm_nr8.fn;
+  g.mr = static_cast<size_t>(isa.f32_gemm_nr8.mr);
+  g.nr = static_cast<size_t>(isa.f32_gemm_nr8.nr);
+  return g;
+}
+
 void PackGemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_stride, const float* bias, size_t nr,
                float* packed) {
   for (size_t p0 = 0; p0 < n; p0 += nr) {

@@ -23,6 +23,9 @@ struct F32Gemm {
 };
 // The active ISA level's GEMM microkernels; gemm is nullptr without any.
 F32Gemm GetF32Gemm();
+// The same for a product of n columns: for n <= 8 the level's NR = 8 GEMM
+// where it has one (no gemv), otherwise GetF32Gemm().
+F32Gemm GetF32Gemm(size_t n);
 
 // Floats of the packed form of a K x N matrix.
 inline size_t PackedGemmFloats(size_t n, size_t k, size_t nr) { return (n + nr - 1) / nr * nr * (k + 1); }

@@ -14,6 +14,9 @@ namespace edgert {
 // MR = 4 rows, NR = 16 columns per packed panel.
 void f32_gemm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                         const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);
+// MR = 8 rows, NR = 8 columns (KernelIsa::f32_gemm_nr8: outputs of at most 8 columns).
+void f32_gemm_minmax_ukernel_8x8__fma3(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                       const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);
 // MR = 1 (matrix-vector), the same NR = 16 panels.
 void f32_gemm_minmax_ukernel_1x16__fma3(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                         const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);

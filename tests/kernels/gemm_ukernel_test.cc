@@ -126,6 +126,11 @@ TEST_CASE("f32 GEMM microkernels of every level match a naive product", "[ukerne
       INFO("gemv");
       CheckF32Gemm(isa.f32_gemv.fn, 1, static_cast<size_t>(isa.f32_gemv.nr), 200);
     }
+    if (isa.f32_gemm_nr8.fn != nullptr) {
+      INFO("NR = 8 GEMM");
+      REQUIRE(isa.f32_gemm_nr8.nr == 8);
+      CheckF32Gemm(isa.f32_gemm_nr8.fn, static_cast<size_t>(isa.f32_gemm_nr8.mr), 8, 300);
+    }
   }
 }
 
