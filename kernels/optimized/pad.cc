@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "kernels/common/const_input.h"
+#include "kernels/common/parallel_tile.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
@@ -92,31 +93,45 @@ struct PadRun {
     const int64_t inner_out = s->out_block[d];
     Fill(dst, s->before[d] * inner_out, value, e, zero);
     dst += static_cast<size_t>(s->before[d] * inner_out) * e;
-    if (d == s->rank - 2 && static_cast<size_t>(inner_out) * e <= kShortRow) {
+    if (d == s->rank - 1) {
+      std::memcpy(dst, src, static_cast<size_t>(s->in_dims[d]) * e);
+      dst += static_cast<size_t>(s->in_dims[d]) * e;
+    } else {
+      Slices(d, 0, s->in_dims[d], src, dst);
+      dst += static_cast<size_t>(s->in_dims[d] * inner_out) * e;
+    }
+    Fill(dst, s->after[d] * inner_out, value, e, zero);
+  }
+
+  // The input slices [i0, i0 + n) of dimension d (< rank - 1), from the
+  // block at src into the data part of the output block at dst (both
+  // addresses of slice 0).
+  void Slices(int d, int64_t i0, int64_t n, const uint8_t* src, uint8_t* dst) const {
+    const size_t e = s->esize;
+    const int64_t inner_out = s->out_block[d];
+    const size_t in_step = static_cast<size_t>(s->in_block[d]) * e, out_step = static_cast<size_t>(inner_out) * e;
+    src += static_cast<size_t>(i0) * in_step;
+    dst += static_cast<size_t>(i0) * out_step;
+    if (d == s->rank - 2 && out_step <= kShortRow) {
       // Rows of the innermost dimension: the leading fill from the pattern
       // (element-aligned: it repeats with period e), the data, the trailing fill.
-      const size_t row_in = static_cast<size_t>(s->in_dims[d + 1]) * e, row_out = static_cast<size_t>(inner_out) * e;
+      const size_t row_in = in_step, row_out = out_step;
       const size_t lead = static_cast<size_t>(s->before[d + 1]) * e, trail = row_out - lead - row_in;
       if (row_out <= 64) {  // measured faster for short rows: the whole row's fill, the data over it
-        for (int64_t i = 0; i < s->in_dims[d]; ++i, src += row_in, dst += row_out) {
+        for (int64_t i = 0; i < n; ++i, src += row_in, dst += row_out) {
           CopyShort(dst, pattern, row_out);
           CopyShort(dst + lead, src, row_in);
         }
       } else {
-        for (int64_t i = 0; i < s->in_dims[d]; ++i, src += row_in, dst += row_out) {
+        for (int64_t i = 0; i < n; ++i, src += row_in, dst += row_out) {
           CopyShort(dst, pattern, lead);
           CopyShort(dst + lead, src, row_in);
           CopyShort(dst + lead + row_in, pattern, trail);
         }
       }
-    } else if (d == s->rank - 1) {
-      std::memcpy(dst, src, static_cast<size_t>(s->in_dims[d]) * e);
-      dst += static_cast<size_t>(s->in_dims[d]) * e;
     } else {
-      const size_t in_step = static_cast<size_t>(s->in_block[d]) * e, out_step = static_cast<size_t>(inner_out) * e;
-      for (int64_t i = 0; i < s->in_dims[d]; ++i, src += in_step, dst += out_step) Block(d + 1, src, dst);
+      for (int64_t i = 0; i < n; ++i, src += in_step, dst += out_step) Block(d + 1, src, dst);
     }
-    Fill(dst, s->after[d] * inner_out, value, e, zero);
   }
 };
 
@@ -188,7 +203,25 @@ Status Eval(KernelContext* ctx) {
   uint8_t pattern[kShortRow];
   for (size_t i = 0; i < kShortRow; i += s.esize) std::memcpy(pattern + i, value, s.esize);
   const PadRun run{&s, value, zero, pattern};
-  run.Block(0, static_cast<const uint8_t*>(ctx->input(0)->data), static_cast<uint8_t*>(out->data));
+  const uint8_t* src = static_cast<const uint8_t*>(ctx->input(0)->data);
+  uint8_t* dst = static_cast<uint8_t*>(out->data);
+  if (s.rank < 2 || ctx->num_threads() <= 1) {
+    run.Block(0, src, dst);
+    return Status::Ok();
+  }
+  // Several threads: the outermost dimension's fills here, its input slices
+  // split across the threads (each slice's output is the same wherever the
+  // tiles end). Work unit: an output byte.
+  const size_t e = s.esize;
+  const size_t slice_bytes = static_cast<size_t>(s.out_block[0]) * e;
+  Fill(dst, s.before[0] * s.out_block[0], value, e, zero);
+  uint8_t* data = dst + static_cast<size_t>(s.before[0]) * slice_bytes;
+  const size_t slices = static_cast<size_t>(s.in_dims[0]);
+  ctx->ParallelFor(slices, ParallelTile(slices, slice_bytes, ctx->num_threads(), 1),
+                   [&](int /*worker*/, size_t i0, size_t n) {
+                     run.Slices(0, static_cast<int64_t>(i0), static_cast<int64_t>(n), src, data);
+                   });
+  Fill(data + slices * slice_bytes, s.after[0] * s.out_block[0], value, e, zero);
   return Status::Ok();
 }
 

@@ -127,6 +127,34 @@ TEST_CASE("optimized PAD matches the reference bit for bit", "[kernels][pad][opt
   }
 }
 
+// Shapes large enough that the outermost dimension's slices are split across
+// threads (tiles of at least 64 KB of output): channel padding (merged into
+// rows of one dimension), spatial padding, and padding of the first
+// dimension itself (its fills stay outside the split).
+TEST_CASE("optimized PAD splits large outputs across threads bit for bit", "[kernels][pad][optimized]") {
+  std::mt19937 rng(8);
+  struct Case {
+    Dims shape;
+    std::vector<int32_t> pads;
+  };
+  const Case cases[] = {
+      {{2, 30, 30, 24}, {0, 0, 0, 0, 0, 0, 0, 4}},
+      {{2, 30, 31, 8}, {0, 0, 1, 2, 2, 1, 0, 0}},
+      {{3, 20, 20, 5}, {1, 2, 0, 1, 3, 0, 1, 1}},
+  };
+  for (const Case& c : cases) {
+    const auto x = Random(Count(c.shape), rng);
+    INFO("shape " << c.shape[0] << "x" << c.shape[1] << "x" << c.shape[2] << "x" << c.shape[3]);
+    CompareExact(schema::OpType_PAD, ref::Register_PAD(), opt::Register_PAD(), [&](OpTest& t) {
+      t.Input<float>(c.shape, x);
+      t.Const<int32_t>({4, 2}, c.pads);
+      t.Const<float>({}, {-2.5f});
+      t.Output(DType::kF32);
+      t.SetOptions(schema::OpOptions_PadOptions, schema::CreatePadOptions(t.fbb(), schema::PadMode_CONSTANT).Union());
+    });
+  }
+}
+
 TEST_CASE("optimized PAD on int8 with the zero point and on int64", "[kernels][pad][optimized]") {
   variant_test::ScopedIsa isa(DetectedIsaLevel());
   for (const OpKernel* kernel : {ref::Register_PAD(), opt::Register_PAD()}) {
