@@ -15,7 +15,9 @@
 // short (channel padding), the second-innermost dimension is one loop of
 // fixed-size moves per row: the leading fill from a repeated-value pattern,
 // the data, the trailing fill (rows up to 64 bytes: the whole row's fill, then
-// the data over it). Pure data movement: bit-identical.
+// the data over it). On several threads the outermost dimension's input
+// slices are split across them (its fills done once). Pure data movement:
+// bit-identical.
 #include <algorithm>
 #include <cstring>
 
