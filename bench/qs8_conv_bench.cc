@@ -125,6 +125,11 @@ BENCHMARK(BM_qs8_conv)
     ->Args({1, 1, 64, 8, 8, 3, 1, 1})    // mobilenet_v1_025_128 first depthwise
     ->Args({1, 1, 24, 48, 48, 3, 1, 1})  // mobilenet_v2_035_96 block 2 depthwise
     ->Args({1, 0, 48, 8, 48, 1, 1, 1})   // mobilenet_v2_035_96 first expansion 1x1
+    ->Args({1, 0, 96, 3, 16, 3, 1, 2})   // mobilenet_v2_035_96 stem
+    ->Args({1, 0, 96, 3, 16, 3, 2, 2})
+    ->Args({1, 1, 48, 16, 16, 3, 2, 1})
+    ->Args({1, 1, 12, 96, 96, 3, 1, 1})  // mobilenet_v2_035_96 block 4 depthwise
+    ->Args({1, 1, 12, 96, 96, 3, 2, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -259,6 +259,7 @@ Status Interpreter::Prepare() {
   OpenWeightCache();
   Status s = PrepareNodes();
   if (s.ok()) s = PlanMemory();
+  if (pool_ != nullptr) pool_->Park();  // after the prepare-time loops (packing)
   if (!s.ok()) {
     // Leave the interpreter usable: a later Prepare (e.g. after fixing the input
     // shape) starts again from the model.
@@ -507,13 +508,13 @@ Status Interpreter::PlanMemory() {
 
 Status Interpreter::Invoke() {
   if (!prepared_) EDGERT_RETURN_IF_ERROR(Prepare());
-  // The pool threads spin between this invoke's ops and sleep after it.
-  struct ParkPool {
-    ThreadPool* pool;
-    ~ParkPool() {
-      if (pool != nullptr) pool->Park();
-    }
-  } park{pool_.get()};
+  if (pool_ == nullptr) return RunSteps();
+  // The ops run in one region of the pool: its threads spin between the ops'
+  // parallel loops and sleep after the last op.
+  return pool_->RunRegion([](void* self) { return static_cast<Interpreter*>(self)->RunSteps(); }, this);
+}
+
+Status Interpreter::RunSteps() {
   if (profiling_) {
     for (size_t i = 0; i < steps_.size(); ++i) {
       const auto start = std::chrono::steady_clock::now();

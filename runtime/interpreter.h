@@ -117,6 +117,7 @@ class Interpreter {
   };
 
   Status PrepareNodes();
+  Status RunSteps();  // the ops of one invoke, in order
   Status FoldConstantNode(int node, bool* folded);
   Status PlanMemory();
   void ReleasePackedConstants();

@@ -4,16 +4,31 @@
 // A loop splits its range into tiles and runs task(arg, worker, ...) once per
 // tile on the pool's threads (the calling thread included). `worker` is a slot
 // in [0, num_threads) that no other tile running at the same time holds, so
-// kernels index per-worker scratch with it. Slots are handed out through one
-// atomic bit mask that lives on the caller's stack for the duration of the loop
-// (pthreadpool tells a task neither its thread nor a thread index): a tile takes
-// the lowest free bit when it starts and clears it when it ends. At most
-// num_threads tiles run at once, one per thread, so a free bit always exists.
+// kernels index per-worker scratch with it.
+//
+// Two ways a loop reaches the threads:
+// - Inside ThreadPool::RunRegion (the interpreter runs each invoke's ops
+//   there): one pthreadpool call for the whole invoke puts every thread in the
+//   region; the region's body (the ops) runs on the calling thread, and each of
+//   its loops is published through one atomic word that the other threads spin
+//   on. A loop then costs a few cache-line transfers instead of a pthreadpool
+//   call (a mutex, a futex wake system call and a futex wait: 0.45-0.7 us per
+//   loop on the 2-core development machine, more than many ops of a small model
+//   take on each thread). The worker slot of a thread is its region item.
+// - Elsewhere (prepare): one pthreadpool call per loop. Slots are handed out
+//   through one atomic bit mask that lives on the caller's stack for the
+//   duration of the loop (pthreadpool tells a task neither its thread nor a
+//   thread index): a tile takes the lowest free bit when it starts and clears
+//   it when it ends. At most num_threads tiles run at once, one per thread, so
+//   a free bit always exists.
 // Nothing here allocates after the pool is created.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "runtime/status.h"
 
@@ -40,18 +55,64 @@ class ThreadPool {
 
   int num_threads() const { return num_threads_; }
 
-  // The pool threads spin-wait between loops, so that consecutive ops do not
-  // pay a wake-up each; Park puts them to sleep (the interpreter calls it at
-  // the end of every invoke). Cheap when no loop ran since the last Park.
+  // Runs body(arg) on the calling thread while the pool's other threads wait
+  // in the region for its parallel loops, spinning (a loop must not pay a
+  // wake-up); they sleep again when body returns. Returns body's status. Not
+  // reentrant: body must not call RunRegion.
+  Status RunRegion(Status (*body)(void*), void* arg);
+
+  // Loops outside a region leave the pool threads spin-waiting for the next
+  // one (pthreadpool's default, for milliseconds); Park puts them to sleep.
+  // Cheap when no such loop ran since the last Park.
   void Park();
 
  private:
   friend void ParallelFor1D(ThreadPool*, size_t, size_t, ParallelTask1D, void*);
   friend void ParallelFor2D(ThreadPool*, size_t, size_t, size_t, size_t, ParallelTask2D, void*);
-  ThreadPool(pthreadpool* pool, int num_threads) : pool_(pool), num_threads_(num_threads) {}
+  friend void RegionItem(void* context, size_t item);
+
+  // The loop being run inside a region. Written by the body's thread before it
+  // publishes the loop; read by a thread only after it saw the loop published
+  // (the next loop is not written before every tile of this one is finished).
+  struct RegionLoop {
+    ParallelTask1D task1d;
+    ParallelTask2D task2d;  // null for a 1D loop
+    void* arg;
+    size_t range_i, range_j, tile_i, tile_j;
+    size_t tiles_j;  // tiles along j (1 for a 1D loop)
+  };
+  // Whether the loop fits the share words; if so publishes it and runs tiles
+  // on this thread until every tile is finished.
+  bool RunInRegion(const RegionLoop& loop, size_t tiles);
+  size_t RunRegionTiles(int worker, uint64_t generation);
+  void RunRegionTile(int worker, size_t tile) const;
+  void RegionWorker(int worker);
+
+  // One thread's share of a region loop's tiles (see thread_pool.cc), on a
+  // cache line of its own.
+  struct alignas(64) Share {
+    std::atomic<uint64_t> word{0};
+  };
+
+  ThreadPool(pthreadpool* pool, int num_threads, std::unique_ptr<Share[]> shares)
+      : pool_(pool), num_threads_(num_threads), shares_(std::move(shares)) {}
   pthreadpool* pool_;
   int num_threads_;
-  bool spinning_ = false;  // a loop ran since the last Park
+  bool spinning_ = false;  // a loop outside a region ran since the last Park
+
+  // Region state. A loop is published by writing every thread's share word,
+  // then the loop's generation in published_, on which the pool threads spin
+  // (it changes once per loop). A share word carries its generation, so a
+  // thread that read an old loop's word can never take a tile of a newer one.
+  std::unique_ptr<Share[]> shares_;  // num_threads_
+  bool in_region_ = false;  // read and written by the body's thread only
+  Status (*region_body_)(void*) = nullptr;
+  void* region_arg_ = nullptr;
+  Status region_status_;
+  RegionLoop loop_{};
+  alignas(64) std::atomic<uint64_t> published_{0};  // generation of the newest loop
+  alignas(64) std::atomic<size_t> finished_{0};  // tiles of the current loop finished
+  alignas(64) std::atomic<bool> region_done_{false};
 };
 
 // Runs task over tiles of `tile` items (the last may be shorter; tile 0 counts

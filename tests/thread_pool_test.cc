@@ -1,7 +1,7 @@
 // The parallel loops of runtime/thread_pool: every item is covered exactly
 // once by tiles of the requested size, worker indices stay below the thread
-// count and are never held by two running tiles at once, and without a pool the
-// tiles run inline, in order, on worker 0.
+// count and are never held by two running tiles at once, inside a region and
+// outside one, and without a pool the tiles run inline, in order, on worker 0.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -81,19 +81,16 @@ void Task2D(void* arg, int worker, size_t i0, size_t j0, size_t ci, size_t cj) {
   l->probe->Leave(worker);
 }
 
-TEST_CASE("parallel loops cover every item once with exclusive workers", "[thread_pool]") {
-  const int threads = GENERATE(2, 3, 4);
-  INFO("threads " << threads);
-  std::unique_ptr<ThreadPool> pool;
-  REQUIRE(ThreadPool::Create(threads, &pool).ok());
-  REQUIRE(pool->num_threads() == threads);
+// Loops of many shapes (tile sizes dividing the range or not, more tiles than
+// threads and fewer), each checked for coverage and worker exclusivity.
+void CheckLoopShapes(ThreadPool* pool, int threads) {
   for (int repeat = 0; repeat < 5; ++repeat) {
     for (size_t tile : {size_t{1}, size_t{3}, size_t{7}, size_t{64}, size_t{1000}}) {
       const size_t range = 257;
       INFO("1D tile " << tile);
       Probe probe(range, threads);
       Loop1D loop{&probe, range, tile};
-      ParallelFor1D(pool.get(), range, tile, Task1D, &loop);
+      ParallelFor1D(pool, range, tile, Task1D, &loop);
       probe.CheckAllOnce();
       CHECK(probe.tiles == static_cast<int>((range + tile - 1) / tile));
     }
@@ -103,12 +100,95 @@ TEST_CASE("parallel loops cover every item once with exclusive workers", "[threa
         INFO("2D tiles " << ti << " x " << tj);
         Probe probe(ri * rj, threads);
         Loop2D loop{&probe, ri, rj, ti, tj};
-        ParallelFor2D(pool.get(), ri, rj, ti, tj, Task2D, &loop);
+        ParallelFor2D(pool, ri, rj, ti, tj, Task2D, &loop);
         probe.CheckAllOnce();
         CHECK(probe.tiles == static_cast<int>(((ri + ti - 1) / ti) * ((rj + tj - 1) / tj)));
       }
     }
   }
+}
+
+TEST_CASE("parallel loops cover every item once with exclusive workers", "[thread_pool]") {
+  const int threads = GENERATE(2, 3, 4);
+  INFO("threads " << threads);
+  std::unique_ptr<ThreadPool> pool;
+  REQUIRE(ThreadPool::Create(threads, &pool).ok());
+  REQUIRE(pool->num_threads() == threads);
+  CheckLoopShapes(pool.get(), threads);
+}
+
+// A region's loops go through the share words instead of pthreadpool calls:
+// the same coverage and exclusivity, over many back-to-back loops (a thread
+// still finishing one loop's scan must not take a tile of the next), the
+// body's status passed back, and plain loops working again afterwards.
+struct RegionArg {
+  ThreadPool* pool;
+  int threads;
+  uint64_t workers_seen = 0;
+  int wrong_loops = 0;
+};
+
+TEST_CASE("loops inside a region cover every item once with exclusive workers", "[thread_pool]") {
+  const int threads = GENERATE(2, 3, 4);
+  INFO("threads " << threads);
+  std::unique_ptr<ThreadPool> pool;
+  REQUIRE(ThreadPool::Create(threads, &pool).ok());
+  RegionArg arg{pool.get(), threads};
+  Status s = pool->RunRegion(
+      [](void* a) {
+        auto* r = static_cast<RegionArg*>(a);
+        CheckLoopShapes(r->pool, r->threads);
+        // 3000 short loops of 1 to 9 one-item tiles, each counted exactly.
+        for (int n = 0; n < 3000; ++n) {
+          const size_t range = 1 + static_cast<size_t>(n % 9);
+          Probe probe(range, r->threads);
+          Loop1D loop{&probe, range, 1};
+          ParallelFor1D(r->pool, range, 1, [](void* l, int worker, size_t start, size_t count) {
+            auto* loop = static_cast<Loop1D*>(l);
+            loop->probe->Enter(worker);
+            for (size_t i = start; i < start + count; ++i) ++loop->probe->hits[i];
+            loop->probe->Leave(worker);
+          }, &loop);
+          int wrong = probe.bad_worker + probe.overlap;
+          for (const auto& h : probe.hits) wrong += h.load() != 1;
+          r->wrong_loops += wrong != 0;
+          r->workers_seen |= probe.workers_seen;
+        }
+        return Status::Error(StatusCode::kRuntimeError, "body result %d", 7);
+      },
+      &arg);
+  CHECK(arg.wrong_loops == 0);
+  CHECK(s.code() == StatusCode::kRuntimeError);
+  CHECK(s.message() == "body result 7");
+  CHECK((arg.workers_seen & 1) != 0);  // the body's thread is worker 0
+
+  // Outside the region again, and a second region.
+  CheckLoopShapes(pool.get(), threads);
+  CHECK(pool->RunRegion([](void*) { return Status::Ok(); }, nullptr).ok());
+}
+
+TEST_CASE("a region's pool threads take tiles when there is enough work", "[thread_pool]") {
+  // Not a timing assertion: with many slow tiles, a second thread of the pool
+  // takes some. Only checked when the machine has a second core to run it.
+  if (std::thread::hardware_concurrency() < 2) return;
+  std::unique_ptr<ThreadPool> pool;
+  REQUIRE(ThreadPool::Create(2, &pool).ok());
+  RegionArg arg{pool.get(), 2};
+  for (int attempt = 0; attempt < 20 && arg.workers_seen != 3; ++attempt) {
+    REQUIRE(pool->RunRegion(
+                    [](void* a) {
+                      auto* r = static_cast<RegionArg*>(a);
+                      Probe probe(4000, 2);
+                      Loop1D loop{&probe, 4000, 1};
+                      ParallelFor1D(r->pool, 4000, 1, Task1D, &loop);
+                      probe.CheckAllOnce();
+                      r->workers_seen |= probe.workers_seen;
+                      return Status::Ok();
+                    },
+                    &arg)
+                .ok());
+  }
+  CHECK(arg.workers_seen == 3);
 }
 
 TEST_CASE("parallel loops use more than one worker when there is enough work", "[thread_pool]") {

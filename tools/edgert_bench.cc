@@ -21,12 +21,14 @@ using namespace edgert;
 static int Usage() {
   std::fprintf(stderr,
                "usage: edgert-bench MODEL.ert [--threads N] [--runs N] [--warmup N] [--input NAME=file.npy ...] [--json]\n"
-               "                    [--profile] [--weight-cache FILE] [--lazy-arena]\n"
+               "                    [--profile] [--profile-nodes N] [--weight-cache FILE] [--lazy-arena]\n"
                "  --threads N  threads the parallel kernels split their work across (default 1; at most 64)\n"
                "  --runs N     timed invocations (default 50)\n"
                "  --warmup N   untimed invocations after the first run (default 5)\n"
                "  --json       print one JSON object instead of text\n"
                "  --profile    also time every op during the timed runs and print them by op type and slowest nodes\n"
+               "  --profile-nodes N  how many of the slowest nodes --profile lists (default 10); 0 lists every\n"
+               "               node in execution order\n"
                "  --weight-cache FILE  map the packed weights from FILE when it was written for this model and\n"
                "               build; otherwise pack them and write FILE (prepare is then fast the next time)\n"
                "  --lazy-arena leave the activation arena's pages to the first run (shorter prepare, slower first run)\n");
@@ -62,7 +64,7 @@ static std::string NodeShapes(Interpreter& interp, const NodeInfo& node) {
   return shape_text(node.outputs[0]) + (node.inputs.empty() ? "" : " <- " + shape_text(node.inputs[0]));
 }
 
-static void PrintProfile(Interpreter& interp, int runs) {
+static void PrintProfile(Interpreter& interp, int runs, int top_nodes) {
   const auto& ns = interp.step_time_ns();
   const auto& steps = interp.plan();
   double total = 0;
@@ -84,12 +86,18 @@ static void PrintProfile(Interpreter& interp, int runs) {
   for (const auto& t : types)
     std::printf("  %-34s %6d %10.3f %6.1f%%\n", t.second.c_str(), by_type[t.second].second, t.first,
                 total > 0 ? 100.0 * t.first / total : 0.0);
-  std::sort(by_node.rbegin(), by_node.rend());
-  std::printf("  slowest nodes:\n");
-  for (size_t k = 0; k < by_node.size() && k < 10; ++k) {
+  size_t listed = by_node.size();
+  if (top_nodes > 0) {
+    std::sort(by_node.rbegin(), by_node.rend());
+    listed = std::min(listed, static_cast<size_t>(top_nodes));
+    std::printf("  slowest nodes:\n");
+  } else {
+    std::printf("  nodes in execution order:\n");
+  }
+  for (size_t k = 0; k < listed; ++k) {
     const size_t i = by_node[k].second;
     const NodeInfo& node = interp.model().nodes()[steps[i].node];
-    std::printf("  %10.3f ms %5.1f%%  %s  %s\n", by_node[k].first, total > 0 ? 100.0 * by_node[k].first / total : 0.0,
+    std::printf(top_nodes > 0 ? "  %10.3f ms %5.1f%%  %s  %s\n" : "  %10.4f ms %5.1f%%  %s  %s\n", by_node[k].first, total > 0 ? 100.0 * by_node[k].first / total : 0.0,
                 node.label.c_str(), NodeShapes(interp, node).c_str());
   }
 }
@@ -99,6 +107,7 @@ int main(int argc, char** argv) {
   int runs = 50, warmup = 5;
   bool json = false;
   bool profile = false;
+  int profile_nodes = 10;
   InterpreterOptions options;
   std::vector<std::pair<std::string, std::string>> inputs;
   for (int i = 1; i < argc; ++i) {
@@ -108,6 +117,10 @@ int main(int argc, char** argv) {
     else if (a == "--warmup" && i + 1 < argc) warmup = std::max(0, std::atoi(argv[++i]));
     else if (a == "--json") json = true;
     else if (a == "--profile") profile = true;
+    else if (a == "--profile-nodes" && i + 1 < argc) {
+      profile = true;
+      profile_nodes = std::max(0, std::atoi(argv[++i]));
+    }
     else if (a == "--weight-cache" && i + 1 < argc) options.weight_cache_path = argv[++i];
     else if (a == "--lazy-arena") options.prefault_arena = false;
     else if (a == "--input" && i + 1 < argc) {
@@ -220,6 +233,6 @@ int main(int argc, char** argv) {
                   m.weight_cache_bytes);
     std::printf("peak RSS:         %.1f MB; resident after the runs %.1f MB\n", peak_kb / 1024.0, rss_kb / 1024.0);
   }
-  if (profile) PrintProfile(interp, runs);
+  if (profile) PrintProfile(interp, runs, profile_nodes);
   return 0;
 }

@@ -10,14 +10,17 @@
 namespace edgert {
 
 // Tiles per thread aimed at, and the least work (about one multiply-add per
-// unit) worth a tile of its own: 2^16 multiply-adds take some 2-3 us on one
-// AVX2 core, against well under a microsecond to hand a tile to a pool thread
-// that spin-waits between the ops of an invoke (runtime/thread_pool.h), so an
-// op is split only when it has at least twice that. (Measured on 2 threads:
-// 2^18 left face_detection_short_range at 0.87 ms, 2^16 gives 0.74 ms; 2^14
-// was slower again.)
+// unit) worth a tile of its own: 2^14 multiply-adds take well under a
+// microsecond on one core, against 0.1-0.3 us for a parallel loop of an
+// invoke (ThreadPool::RunRegion: the pool threads spin on one word between
+// the ops), so an op is split only when it has at least twice that.
+// (Measured on 2 threads with runtime/thread_pool's region loops, medians of
+// 7 interleaved runs: 2^16 -> 2^14 took mobilenet_v2_035_96_int8 from 0.164
+// to 0.147 ms, mobilenet_v1_025_128_int8 0.152 -> 0.137, face_detection_
+// short_range 0.549 -> 0.513; 2^13 changed them by under 2%. With one
+// pthreadpool call per loop, 0.45-0.8 us each, 2^16 had been best.)
 constexpr size_t kParallelTilesPerThread = 4;
-constexpr size_t kParallelMinTileCost = size_t{1} << 16;
+constexpr size_t kParallelMinTileCost = size_t{1} << 14;
 
 // Items per tile when `range` items of about `item_cost` work units each are
 // split across `threads`: a multiple of `align` (>= 1), at least
