@@ -103,7 +103,22 @@ using F32DwconvUkernelFn = void (*)(size_t pixels, size_t channels, size_t taps,
 struct QS8ConvParams {
   int32_t output_zp;
   int32_t min, max;  // the fused activation's range, within [-128, 127]
+  // Nonzero only when prepare has shown, for every channel of the node, that
+  // QS8RoundsInInt32 holds, and min = -128, max = 127. A kernel may then
+  // round with 32-bit sums after the high multiply and saturate to int8
+  // instead of clamping (same results); kernels may also ignore it.
+  int32_t full_range_short_rounding = 0;
 };
+
+// Whether a channel's second rounding fits 32-bit arithmetic: no left shift,
+// a right shift of 1 to 31, and |acc| <= acc_bound with
+// acc_bound + 2^(right - 1) + 2 <= INT32_MAX, so that the high product h
+// (|h| <= |acc| + 1) plus the rounding half does not overflow, and the
+// result (below 2^30 in magnitude) plus a zero point does not either.
+inline bool QS8RoundsInInt32(int64_t acc_bound, int32_t left, int32_t right) {
+  return left == 0 && right >= 1 && right <= 31 && acc_bound >= 0 &&
+         acc_bound + (int64_t{1} << (right - 1)) + 2 <= int64_t{INT32_MAX};
+}
 
 // Per-channel words of a packed QS8 group of N channels: N acc0, N
 // multipliers, N left shifts, N right shifts (int32 each).

@@ -164,7 +164,7 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   ctx->MarkInputPacked(1);  // the bias is folded into the packed panels
   ctx->MarkInputPacked(2);
   s->input_zp = static_cast<int8_t>(q.input_zp);
-  s->params = {q.output_zp, q.act_min, q.act_max};
+  s->params = QS8GemmParams(q, pg);
   s->gemm = pg.gemm;
   return Status::Ok();
 }

@@ -108,6 +108,10 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
   ctx->MarkInputPacked(1);  // weights and bias live in the packed groups
   ctx->MarkInputPacked(2);
   s->params = {q.output_zp, q.act_min, q.act_max};
+  bool short_rounding = q.act_min == -128 && q.act_max == 127;
+  for (int ch = 0; ch < c && short_rounding; ++ch)
+    short_rounding = QS8ChannelRoundsInInt32(q, ch, b != nullptr ? b[ch] : 0, taps);
+  s->params.full_range_short_rounding = short_rounding ? 1 : 0;
   s->dwconv = isa.qs8_dwconv.fn;
   return Status::Ok();
 }

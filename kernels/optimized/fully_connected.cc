@@ -71,7 +71,7 @@ Status PrepareQS8(KernelContext* ctx, FullyConnectedState* s) {
   s->qs8 = pg;
   ctx->MarkInputPacked(1);  // the bias is folded into the packed panels
   ctx->MarkInputPacked(2);
-  s->qs8_params = {q.output_zp, q.act_min, q.act_max};
+  s->qs8_params = QS8GemmParams(q, pg);
   return Status::Ok();
 }
 

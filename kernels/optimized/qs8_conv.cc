@@ -26,6 +26,11 @@ bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_
   return true;
 }
 
+bool QS8ChannelRoundsInInt32(const ConvQuantParams& q, int c, int32_t bias, int64_t k) {
+  const int64_t bound = (bias < 0 ? -static_cast<int64_t>(bias) : bias) + k * 255 * 255;
+  return QS8RoundsInInt32(bound, std::max(q.shift[c], 0), std::max(-q.shift[c], 0));
+}
+
 Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
                    const int32_t* b, QS8PackedGemm* out) {
   std::vector<const int8_t*> cols(static_cast<size_t>(out_c));
@@ -57,7 +62,11 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
   *out = QS8PackedGemm();
   const KernelIsa& isa = GetKernelIsa();
   if (isa.qs8_gemm.fn == nullptr) return Status::Ok();
+  bool short_rounding = true;
+  for (int j = 0; j < n && short_rounding; ++j)
+    short_rounding = QS8ChannelRoundsInInt32(q, channels[j], b != nullptr ? b[channels[j]] : 0, k);
   auto finish = [&](bool c4, const void* packed) {
+    out->short_rounding = short_rounding;
     out->gemm = c4 ? isa.qs8_gemm_c4.fn : isa.qs8_gemm.fn;
     out->mr = c4 ? isa.qs8_gemm_c4.mr : isa.qs8_gemm.mr;
     out->nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;

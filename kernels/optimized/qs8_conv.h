@@ -32,6 +32,12 @@ struct QS8ChannelWords {
 bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_t k, size_t stride, int32_t bias,
                          QS8ChannelWords* out);
 
+// QS8RoundsInInt32 for channel c of a node quantized by q with that bias and
+// k products per output, from the bias and shifts alone (so a cached packing
+// need not be read again): |acc| <= |bias| + k * 255 * 255 bounds every
+// accumulator, whatever the weights and inputs.
+bool QS8ChannelRoundsInInt32(const ConvQuantParams& q, int c, int32_t bias, int64_t k);
+
 // True when input 0 and output 0 are int8 and the weights (input 1) and
 // optional bias (input 2) are constants (the reference prepare has checked the
 // rest of the dtypes and the quantization).
@@ -48,6 +54,7 @@ struct QS8PackedGemm {
   int mr = 0, nr = 0;
   size_t panel_bytes = 0;  // panel p (channels [p * nr, p * nr + nr)) at packed + p * panel_bytes
   const uint8_t* packed = nullptr;
+  bool short_rounding = false;  // QS8RoundsInInt32 holds for every channel
 };
 Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
                    const int32_t* bias, QS8PackedGemm* out);
@@ -56,6 +63,13 @@ Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w
 // requantization, weight zero point and bias).
 Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, int64_t k, const int8_t* const* cols,
                           const int* channels, const int32_t* bias, QS8PackedGemm* out);
+
+// The GEMM output stage of a node quantized by q whose packing is pg.
+inline QS8ConvParams QS8GemmParams(const ConvQuantParams& q, const QS8PackedGemm& pg) {
+  QS8ConvParams p{q.output_zp, q.act_min, q.act_max};
+  p.full_range_short_rounding = pg.short_rounding && q.act_min == -128 && q.act_max == 127;
+  return p;
+}
 
 // CONV_2D, groups 1. gemm == nullptr: not covered (the reference runs).
 struct QS8Conv2D {

@@ -20,9 +20,10 @@
 // interleaves them again.
 //
 // The output stage is kernels/x86/qs8_requant_avx512.h (bit-exact with
-// TFLite's fixed-point requantization), 16 lanes at once; its constants are
-// derived once per group and call, so groups are the outer loop and pixels the
-// inner one. Two pixels run together, each with separate accumulators for even
+// TFLite's fixed-point requantization), 16 lanes at once, its short form when
+// QS8ConvParams::full_range_short_rounding allows; its constants are derived
+// once per group and call, so groups are the outer loop and pixels the inner
+// one. Two pixels run together, each with separate accumulators for even
 // and odd taps, so eight dependency chains hide the multiply-add latency.
 // Up to 8 channels, two pixels share each 256-bit vector (pixel p in lanes
 // 0-3, p + 1 in lanes 4-7; the group's words of channels 0-7, positions 0-3
@@ -43,7 +44,6 @@ const uint8_t kQS8DwconvC16ParityOrder[16] = {0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5
 namespace {
 
 using qs8_avx512::OutputStage16;
-using qs8_avx512::Requant16;
 
 inline __m256i Load8(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 // Words p[0..3] in both 128-bit halves.
@@ -60,10 +60,9 @@ inline __m128i Interleave(__m128i v) {
 
 // 16 channels at `c` of two output pixels (tap pointers in0, in1), stored to
 // out0 and out1. kMasked: only the channels of `mask` are loaded and stored.
-template <bool kMasked>
+template <bool kMasked, typename Stage>
 inline void Pixels2C16(size_t taps, const int8_t* const* in0, const int8_t* const* in1, size_t c, __mmask16 mask,
-                       const int32_t* group, const Requant16& q, const OutputStage16& o, int8_t* out0,
-                       int8_t* out1) {
+                       const int32_t* group, const Stage& stage, int8_t* out0, int8_t* out1) {
   auto x = [&](const int8_t* p) {
     const __m128i b = kMasked ? _mm_maskz_loadu_epi8(mask, p + c)
                               : _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + c));
@@ -96,8 +95,8 @@ inline void Pixels2C16(size_t taps, const int8_t* const* in0, const int8_t* cons
   }
   const __m512i acc0 = Join(_mm256_add_epi32(ea0, eb0), _mm256_add_epi32(oa0, ob0));
   const __m512i acc1 = Join(_mm256_add_epi32(ea1, eb1), _mm256_add_epi32(oa1, ob1));
-  const __m128i y0 = Interleave(_mm512_cvtepi32_epi8(qs8_avx512::Requantize16(acc0, q, o)));
-  const __m128i y1 = Interleave(_mm512_cvtepi32_epi8(qs8_avx512::Requantize16(acc1, q, o)));
+  const __m128i y0 = Interleave(stage.Bytes(acc0));
+  const __m128i y1 = Interleave(stage.Bytes(acc1));
   if (kMasked) {
     _mm_mask_storeu_epi8(out1, mask, y1);  // pixel 1 first: out1 may equal out0
     _mm_mask_storeu_epi8(out0, mask, y0);
@@ -128,17 +127,17 @@ inline __m256i LoadPair8(const int8_t* p0, const int8_t* p1, __mmask16 mask) {
 // both halves. After the output stage the bytes are [p even, p + 1 even,
 // p odd, p + 1 odd], which Interleave turns into pixel p's 8 channels then
 // pixel p + 1's.
-template <bool kFull>
+template <bool kFull, typename Stage>
 void SmallChannels(size_t pixels, size_t n, size_t taps, const int8_t* const* input, const int32_t* group,
                    const OutputStage16& o, int8_t* output) {
   const __mmask16 mask = static_cast<__mmask16>((1u << n) - 1);
   auto lanes = [&](const int32_t* p) { return Join(Broadcast4(p), Broadcast4(p + 8)); };
-  const Requant16 q = qs8_avx512::MakeRequant16(lanes(group + 16), lanes(group + 32), lanes(group + 48));
+  const Stage stage(lanes(group + 16), lanes(group + 32), lanes(group + 48), o);
   const __m256i acc_e = Broadcast4(group), acc_o = Broadcast4(group + 8);
   const int32_t* weights = group + 16 * kQS8ChannelWords;
   // Stores pixel p (and p + 1 when `second`) from the 16 bytes of y.
   auto store = [&](int8_t* out, __m256i e, __m256i od, bool second) {
-    const __m128i b = Interleave(_mm512_cvtepi32_epi8(qs8_avx512::Requantize16(Join(e, od), q, o)));
+    const __m128i b = Interleave(stage.Bytes(Join(e, od)));
     if (kFull && second) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
       return;
@@ -197,19 +196,44 @@ void SmallChannels(size_t pixels, size_t n, size_t taps, const int8_t* const* in
 }
 
 // Every pixel of the group of 16 channels at c.
-template <bool kMasked>
+template <bool kMasked, typename Stage>
 void Group(size_t pixels, size_t channels, size_t taps, const int8_t* const* input, size_t c, __mmask16 mask,
            const int32_t* group, const OutputStage16& o, int8_t* output) {
-  const Requant16 q = qs8_avx512::LoadRequant16(group, 16, 0);
+  auto lanes = [&](size_t word) { return _mm512_loadu_si512(group + word * 16); };
+  const Stage stage(lanes(1), lanes(2), lanes(3), o);
   size_t p = 0;
   for (; p + 2 <= pixels; p += 2) {
-    Pixels2C16<kMasked>(taps, input + p * taps, input + (p + 1) * taps, c, mask, group, q, o,
+    Pixels2C16<kMasked>(taps, input + p * taps, input + (p + 1) * taps, c, mask, group, stage,
                         output + p * channels + c, output + (p + 1) * channels + c);
   }
   if (p < pixels) {
     int8_t* out = output + p * channels + c;
-    Pixels2C16<kMasked>(taps, input + p * taps, input + p * taps, c, mask, group, q, o, out, out);
+    Pixels2C16<kMasked>(taps, input + p * taps, input + p * taps, c, mask, group, stage, out, out);
   }
+}
+
+// All of a call with one output stage.
+template <typename Stage>
+void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* input, const int32_t* first,
+            const OutputStage16& o, int8_t* output) {
+  if (channels <= 8) {
+    if (channels == 8) {
+      SmallChannels<true, Stage>(pixels, 8, taps, input, first, o, output);
+    } else {
+      SmallChannels<false, Stage>(pixels, channels, taps, input, first, o, output);
+    }
+    return;
+  }
+  if (channels < 16) {
+    Group<true, Stage>(pixels, channels, taps, input, 0, static_cast<__mmask16>((1u << channels) - 1), first, o,
+                       output);
+    return;
+  }
+  const size_t group_words = 16 * (kQS8ChannelWords + taps);
+  const size_t groups = (channels + 15) / 16;
+  for (size_t g = 0; g < groups; ++g)
+    Group<false, Stage>(pixels, channels, taps, input, QS8DwconvGroupStart(g, channels, 16), 0xFFFF,
+                        first + g * group_words, o, output);
 }
 
 }  // namespace
@@ -219,23 +243,10 @@ void qs8_dwconv_minmax_ukernel_c16__avx512vnni(size_t pixels, size_t channels, s
                                                const QS8ConvParams* params) {
   const OutputStage16 o = qs8_avx512::LoadOutputStage16(params->output_zp, params->min, params->max);
   const int32_t* first = static_cast<const int32_t*>(w);
-  if (channels <= 8) {
-    if (channels == 8) {
-      SmallChannels<true>(pixels, 8, taps, input, first, o, output);
-    } else {
-      SmallChannels<false>(pixels, channels, taps, input, first, o, output);
-    }
-    return;
-  }
-  if (channels < 16) {
-    Group<true>(pixels, channels, taps, input, 0, static_cast<__mmask16>((1u << channels) - 1), first, o, output);
-    return;
-  }
-  const size_t group_words = 16 * (kQS8ChannelWords + taps);
-  const size_t groups = (channels + 15) / 16;
-  for (size_t g = 0; g < groups; ++g)
-    Group<false>(pixels, channels, taps, input, QS8DwconvGroupStart(g, channels, 16), 0xFFFF, first + g * group_words,
-                 o, output);
+  if (params->full_range_short_rounding != 0)
+    Dwconv<qs8_avx512::ShortStage16>(pixels, channels, taps, input, first, o, output);
+  else
+    Dwconv<qs8_avx512::ExactStage16>(pixels, channels, taps, input, first, o, output);
 }
 
 }  // namespace edgert

@@ -113,6 +113,67 @@ inline __m512i Requantize16(__m512i acc, const Requant16& q, const OutputStage16
   return _mm512_add_epi32(clamped, o.zp);
 }
 
+// The output stage under QS8ConvParams::full_range_short_rounding (every
+// lane's channel satisfies QS8RoundsInInt32; the range is all of int8). Only
+// the high multiply needs 64 bits:
+//   h = floor((acc * m + 2^30) / 2^31)          (SaturatingRoundingDoublingHighMul)
+// fits int32; RoundingDivideByPOT(h, r) for r >= 1 is then
+//   floor((h + 2^(r-1) - [h < 0]) / 2^r)       (ties away from zero)
+// in 32-bit lanes, which cannot overflow under QS8RoundsInInt32, and the
+// result plus the zero point is saturated to int8 on the store, which is the
+// clamp to [-128, 127]. No per-lane sign choice in 64 bits, no clamp.
+struct ShortRequant16 {
+  __m512i m_even, m_odd;  // multipliers in the low 32 bits of the 64-bit lanes
+  __m512i half;           // 2^(r-1)
+  __m512i right;          // r (1..31)
+};
+
+// From per-lane multipliers and right shifts.
+inline ShortRequant16 MakeShortRequant16(__m512i m, __m512i r) {
+  return {m, _mm512_srli_epi64(m, 32), _mm512_srli_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), r), 1), r};
+}
+
+// From a packed group of n channels (QS8ConvParams layout), lanes first .. first + 15.
+inline ShortRequant16 LoadShortRequant16(const int32_t* group, size_t n, size_t first) {
+  return MakeShortRequant16(_mm512_loadu_si512(group + n + first), _mm512_loadu_si512(group + 3 * n + first));
+}
+
+// The 16 results plus the zero point, as int32 lanes (to be saturated to int8).
+inline __m512i RequantizeShort16(__m512i acc, const ShortRequant16& q, __m512i zp) {
+  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
+  const __m512i h_even = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, q.m_even), nudge), 31);
+  const __m512i h_odd =
+      _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), q.m_odd), nudge), 31);
+  // The low words of the 64-bit lanes: even lanes from h_even, odd lanes from h_odd moved up.
+  const __m512i h = _mm512_mask_shuffle_epi32(h_even, 0xAAAA, h_odd, _MM_PERM_CDAB);
+  const __m512i y = _mm512_srav_epi32(_mm512_sub_epi32(_mm512_add_epi32(h, q.half), _mm512_srli_epi32(h, 31)), q.right);
+  return _mm512_add_epi32(y, zp);
+}
+
+// Stores the first n (1..16) lanes of v saturated to int8.
+inline void StoreInt8Saturated(int8_t* dst, __m512i v, size_t n) {
+  if (n >= 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_cvtsepi32_epi8(v));
+  else
+    _mm512_mask_cvtsepi32_storeu_epi8(dst, static_cast<__mmask16>((1u << n) - 1), v);
+}
+
+// Either output stage as one type, for kernels templated on it: the 16 output
+// bytes of 16 accumulators (lane order kept).
+struct ExactStage16 {
+  Requant16 q;
+  OutputStage16 o;
+  ExactStage16(__m512i m, __m512i left, __m512i r, const OutputStage16& out) : q(MakeRequant16(m, left, r)), o(out) {}
+  __m128i Bytes(__m512i acc) const { return _mm512_cvtepi32_epi8(Requantize16(acc, q, o)); }
+};
+struct ShortStage16 {
+  ShortRequant16 q;
+  __m512i zp;
+  ShortStage16(__m512i m, __m512i /*left: 0*/, __m512i r, const OutputStage16& out)
+      : q(MakeShortRequant16(m, r)), zp(out.zp) {}
+  __m128i Bytes(__m512i acc) const { return _mm512_cvtsepi32_epi8(RequantizeShort16(acc, q, zp)); }
+};
+
 // Stores the first n (1..16) lanes of v (values within int8) as bytes.
 inline void StoreInt8(int8_t* dst, __m512i v, size_t n) {
   if (n >= 16)

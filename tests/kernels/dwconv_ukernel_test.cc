@@ -193,7 +193,10 @@ std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::ve
 void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, bool single, uint32_t seed) {
   const int8_t kGuard = 0x5A;
   std::mt19937 rng(seed);
-  const QS8ConvParams stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
+  const QS8ConvParams any_stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
+  // QS8ConvParams::full_range_short_rounding, for channels that allow it.
+  const QS8ConvParams short_stages[] = {{0, -128, 127, 1}, {-128, -128, 127, 1}, {127, -128, 127, 1},
+                                        {-3, -128, 127, 1}};
   size_t stage = 0;
   for (size_t pixels : kPixels) {
     for (size_t taps : kTaps) {
@@ -201,13 +204,19 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, bool
         const std::vector<int8_t> x = RandomInts<int8_t>(pixels * taps * channels, -128, 127, seed++);
         const std::vector<int32_t> wt = RandomInts<int32_t>(taps * channels, -255, 255, seed++);
         std::vector<QS8Channel> ch(channels);
-        // Half the cases shift only right (no channel shifts left: a kernel
-        // may skip the saturating left shift for such a group).
-        const bool right_only = rng() % 2 == 0;
+        // A third of the cases shift only right (no channel shifts left: a
+        // kernel may skip the saturating left shift for such a group), a
+        // third have channels and ranges for the short-rounding output stage.
+        const int mode = static_cast<int>(rng() % 3);
+        const bool right_only = mode == 1, short_rounding = mode == 2;
+        const int64_t spread = static_cast<int64_t>(taps) * 128 * 255;  // bounds |acc - acc0|
         for (QS8Channel& c : ch) {
-          c = RandomQS8Channel(rng);
+          c = short_rounding ? RandomShortRoundingQS8Channel(rng, spread) : RandomQS8Channel(rng);
           if (right_only) c.shift = -std::abs(c.shift);
+          if (short_rounding)
+            REQUIRE(QS8RoundsInInt32(std::abs(int64_t{c.acc0}) + spread, 0, -c.shift));
         }
+        const QS8ConvParams* stages = short_rounding ? short_stages : any_stages;
         const std::vector<int32_t> w = PackQS8Dwconv(wt, ch, taps, channels, ct, order, single);
         const std::vector<bool> pad = PaddingTaps(pixels, taps, rng);
         const int8_t pad_value = static_cast<int8_t>(rng() % 256);  // the input zero point
@@ -223,7 +232,7 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, bool
         for (int rep = 0; rep < 2; ++rep) {
           const QS8ConvParams& params = stages[stage++ % 4];
           INFO("pixels " << pixels << " taps " << taps << " channels " << channels << " right shifts only "
-                         << right_only << " output zp "
+                         << right_only << " short rounding " << short_rounding << " output zp "
                          << params.output_zp << " range [" << params.min << ", " << params.max << "]");
           std::vector<int8_t> y(pixels * channels + 19, kGuard);
           fn(pixels, channels, taps, ptrs.data(), w.data(), y.data(), &params);

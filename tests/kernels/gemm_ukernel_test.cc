@@ -238,10 +238,18 @@ std::vector<uint8_t> PackQS8(const std::vector<int32_t>& b, const std::vector<QS
   return w;
 }
 
-void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_t a_offset, uint32_t seed) {
+// short_rounding: channels and stages for QS8ConvParams::full_range_short_
+// rounding (set where QS8RoundsInInt32 holds for every channel, which the
+// test requires of its channels); otherwise any channels and ranges, the flag
+// clear.
+void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_t a_offset, uint32_t seed,
+                  bool short_rounding = false) {
   const int8_t kGuard = 0x5A;
   std::mt19937 rng(seed);
-  const QS8ConvParams stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
+  const QS8ConvParams any_stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
+  const QS8ConvParams short_stages[] = {{0, -128, 127, 1}, {-128, -128, 127, 1}, {127, -128, 127, 1},
+                                        {-3, -128, 127, 1}};
+  const QS8ConvParams* stages = short_rounding ? short_stages : any_stages;
   size_t stage = 0;
   for (size_t kc : kKs) {
     for (size_t nc : ColumnCounts(nr)) {
@@ -252,7 +260,12 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
       const int64_t wlo = c4 ? -128 : -255, whi = c4 ? 127 : 255;
       const std::vector<int32_t> b = RandomInts<int32_t>(kc * nc, wlo, whi, seed++);
       std::vector<QS8Channel> ch(nc);
-      for (QS8Channel& x : ch) x = RandomQS8Channel(rng);
+      const int64_t spread = static_cast<int64_t>(kc) * 128 * std::max(-wlo, whi);  // bounds |acc - acc0|
+      for (QS8Channel& x : ch) {
+        x = short_rounding ? RandomShortRoundingQS8Channel(rng, spread) : RandomQS8Channel(rng);
+        if (short_rounding)
+          REQUIRE(QS8RoundsInInt32(std::abs(int64_t{x.acc0}) + spread, std::max(x.shift, 0), std::max(-x.shift, 0)));
+      }
       const std::vector<uint8_t> w = PackQS8(b, ch, kc, nc, nr, c4, a_offset);
       for (size_t mr = 1; mr <= max_mr; ++mr) {
         const QS8ConvParams& params = stages[stage++ % 4];
@@ -298,11 +311,17 @@ TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requa
       INFO("c2 packing");
       CheckQS8Gemm(isa.qs8_gemm.fn, static_cast<size_t>(isa.qs8_gemm.mr), static_cast<size_t>(isa.qs8_gemm.nr),
                    false, 0, 300);
+      INFO("c2 packing, short-rounding output stage");
+      CheckQS8Gemm(isa.qs8_gemm.fn, static_cast<size_t>(isa.qs8_gemm.mr), static_cast<size_t>(isa.qs8_gemm.nr),
+                   false, 0, 350, true);
     }
     if (isa.qs8_gemm_c4.fn != nullptr) {
       INFO("c4 packing, A offset " << isa.qs8_gemm_c4.a_offset);
       CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
                    static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 400);
+      INFO("c4 packing, short-rounding output stage");
+      CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
+                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 500, true);
     }
   }
 }
