@@ -85,8 +85,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 nullptr,
                                 {f32_gemm_minmax_ukernel_8x8__fma3, 8, 8}};
 
-// The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows) and
-// int8 ADD / SUB / MUL kernels.
+// The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows), int8
+// ADD / SUB / MUL kernels and f32 -> int8 / uint8 quantization.
 constexpr KernelIsa MakeAvx512Isa() {
   KernelIsa isa = kAvx2Isa;
   isa.level = IsaLevel::kAvx512;
@@ -98,6 +98,8 @@ constexpr KernelIsa MakeAvx512Isa() {
   isa.qs8_vadd_f32 = qs8_vadd_minmax_f32_ukernel_x16__avx512f;
   isa.qs8_vbinary = {qs8_vaddc_minmax_ukernel_x16__avx512f, qs8_vmul_minmax_ukernel_x16__avx512f,
                      qs8_vmulc_minmax_ukernel_x16__avx512f};
+  isa.x8.f32_qs8_vcvt = f32_qs8_vcvt_ukernel_x16__avx512f;
+  isa.x8.f32_qu8_vcvt = f32_qu8_vcvt_ukernel_x16__avx512f;
   return isa;
 }
 constexpr KernelIsa kAvx512Isa = MakeAvx512Isa();

@@ -1,8 +1,10 @@
 // QUANTIZE optimized kernel. Prepare runs the reference prepare (validation,
 // output shape), then covers:
 // - f32 -> int8 / uint8 with per-tensor parameters, through the f32->x8
-//   conversion microkernel (a true division by the scale, round half away
-//   from zero, NaN to the zero point, saturation: the reference's arithmetic);
+//   conversion microkernel (the reference's arithmetic: the correctly rounded
+//   quotient by the scale, rounded half away from zero, NaN to the zero
+//   point, saturation; the microkernels multiply by the reciprocal and divide
+//   only near halves, kernels/x86/x8_vcvt_avx2.h);
 // - int8 / uint8 -> int8 / uint8 requantization, through a 256-entry table
 //   filled once with the reference's fixed-point formula.
 // Both are bit-identical to the reference. Per-channel and int16 nodes, and

@@ -195,6 +195,8 @@ void qu8_ibilinear_ukernel_c16__avx2(size_t pixels, size_t channels, const uint8
                                      uint8_t* output);
 void f32_qs8_vcvt_ukernel_x16__avx2(size_t n, const float* x, int8_t* y, const F32QuantizeParams* params);
 void f32_qu8_vcvt_ukernel_x16__avx2(size_t n, const float* x, uint8_t* y, const F32QuantizeParams* params);
+void f32_qs8_vcvt_ukernel_x16__avx512f(size_t n, const float* x, int8_t* y, const F32QuantizeParams* params);
+void f32_qu8_vcvt_ukernel_x16__avx512f(size_t n, const float* x, uint8_t* y, const F32QuantizeParams* params);
 void qs8_f32_vcvt_ukernel_x16__avx2(size_t n, const int8_t* x, float* y, const X8DequantizeParams* params);
 void qu8_f32_vcvt_ukernel_x16__avx2(size_t n, const uint8_t* x, float* y, const X8DequantizeParams* params);
 void qs8_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t channels, const int8_t* input,

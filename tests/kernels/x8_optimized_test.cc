@@ -1,7 +1,8 @@
 // The optimized int8 / uint8 MAX_POOL_2D, AVERAGE_POOL_2D, RESIZE_BILINEAR, CONCATENATION,
 // QUANTIZE and DEQUANTIZE kernels against the reference kernels: the output
 // bytes must be identical at every ISA level (the reference level exercises
-// the fallback, the best level the microkernels) and for 1, 2 and 3 threads,
+// the fallback, the best level the microkernels; f32 QUANTIZE runs at every
+// level with microkernels, whose quantization kernels differ) and for 1, 2 and 3 threads,
 // over odd channel and element counts (the microkernels' 32 / 16 / 8 steps and
 // their tails), every padding and resize mode, fused activations, mixed
 // quantization parameters, and special float inputs (exact halves, NaN,
@@ -19,6 +20,7 @@
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/kernel_variants.h"
+#include "tests/kernels/ukernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
@@ -63,11 +65,16 @@ Status RunBytes(schema::OpType type, const OpKernel* kernel, int threads, const 
 // reference and the best ISA level with 1, 2 and 3 threads.
 template <typename Build>
 void CompareWithReference(schema::OpType type, const OpKernel* ref_kernel, const OpKernel* opt_kernel,
-                          const Build& build) {
+                          const Build& build, bool every_level = false) {
   std::vector<uint8_t> want, got;
   Shape want_shape, got_shape;
   const Status ref_status = RunBytes(type, ref_kernel, 1, build, &want, &want_shape);
-  for (IsaLevel level : {IsaLevel::kReference, DetectedIsaLevel()}) {
+  std::vector<IsaLevel> levels = {IsaLevel::kReference, DetectedIsaLevel()};
+  if (every_level) {  // each level's own microkernels (QUANTIZE's differ between AVX2 and AVX-512)
+    levels = testing::SupportedMicrokernelLevels();
+    levels.insert(levels.begin(), IsaLevel::kReference);
+  }
+  for (IsaLevel level : levels) {
     variant_test::ScopedIsa isa(level);
     for (int threads : {1, 2, 3}) {
       const Status opt_status = RunBytes(type, opt_kernel, threads, build, &got, &got_shape);
@@ -244,11 +251,13 @@ TEST_CASE("optimized QUANTIZE and DEQUANTIZE match the reference byte for byte",
     for (DType type : {DType::kI8, DType::kU8}) {
       const QuantSpec q = QuantSpec::PerTensor(scale, type == DType::kI8 ? zp8 : zpu8);
       INFO("f32 -> " << DTypeName(type));
-      CompareWithReference(schema::OpType_QUANTIZE, ref::Register_QUANTIZE(), opt::Register_QUANTIZE(),
-                           [&](OpTest& t) {
-                             t.Input<float>(shape, x);
-                             t.Output(type, q);
-                           });
+      CompareWithReference(
+          schema::OpType_QUANTIZE, ref::Register_QUANTIZE(), opt::Register_QUANTIZE(),
+          [&](OpTest& t) {
+            t.Input<float>(shape, x);
+            t.Output(type, q);
+          },
+          true);
     }
     // int8 / uint8 inputs: requantization to both types and dequantization.
     const std::vector<int8_t> s8 = RandomInts<int8_t>(n, rng);
@@ -275,6 +284,41 @@ TEST_CASE("optimized QUANTIZE and DEQUANTIZE match the reference byte for byte",
                              input(t);
                              t.Output(DType::kF32);
                            });
+    }
+  }
+}
+
+// The optimized QUANTIZE multiplies by the reciprocal and divides only near
+// halves (kernels/x86/x8_vcvt_avx2.h): values walking 1 to 40 ulps around
+// every half-integer multiple of the scale in the output range and beyond,
+// and exact ones, give the reference's bytes at ordinary and awkward scales
+// (one whose reciprocal is not a normal float is divided throughout).
+TEST_CASE("optimized QUANTIZE matches the division near every rounding boundary",
+          "[kernels][quantize][optimized]") {
+  for (float scale : {0.0078125f, 1.f / 3.f, 0.0123f, 0.39215686f, 7.3f, 1e-39f, 3e38f}) {
+    std::vector<float> x;
+    for (int k = -300; k <= 300; ++k) {
+      const float h = (static_cast<float>(k) + 0.5f) * scale;
+      float up = h, down = h;
+      x.push_back(h);
+      for (int step = 0; step < 40; ++step) {
+        up = std::nextafter(up, 1e38f);
+        down = std::nextafter(down, -1e38f);
+        x.push_back(up);
+        x.push_back(down);
+      }
+    }
+    const Dims shape = {static_cast<int32_t>(x.size())};
+    for (DType type : {DType::kI8, DType::kU8}) {
+      INFO("scale " << scale << " " << DTypeName(type));
+      const QuantSpec q = QuantSpec::PerTensor(scale, type == DType::kI8 ? -3 : 125);
+      CompareWithReference(
+          schema::OpType_QUANTIZE, ref::Register_QUANTIZE(), opt::Register_QUANTIZE(),
+          [&](OpTest& t) {
+            t.Input<float>(shape, x);
+            t.Output(type, q);
+          },
+          true);
     }
   }
 }
