@@ -36,6 +36,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      nullptr,
                                      {nullptr, nullptr, nullptr, nullptr},
                                      nullptr,
+                                     {nullptr, 0, 0},
                                      {nullptr, 0, 0}};
 
 #if defined(EDGERT_X86_UKERNELS)
@@ -83,7 +84,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  f32_winograd_output_minmax_ukernel_2x2_3x3_c8__avx2,
                                  f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3},
                                 nullptr,
-                                {f32_gemm_minmax_ukernel_8x8__fma3, 8, 8}};
+                                {f32_gemm_minmax_ukernel_8x8__fma3, 8, 8},
+                                {nullptr, 0, 0}};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows), int8
 // ADD / SUB / MUL kernels and f32 -> int8 / uint8 quantization.
@@ -104,12 +106,13 @@ constexpr KernelIsa MakeAvx512Isa() {
 }
 constexpr KernelIsa kAvx512Isa = MakeAvx512Isa();
 
-// The avx512 table with the VNNI int8 GEMM.
+// The avx512 table with the VNNI int8 GEMMs.
 constexpr KernelIsa MakeAvx512VnniIsa() {
   KernelIsa isa = kAvx512Isa;
   isa.level = IsaLevel::kAvx512Vnni;
   isa.name = "avx512vnni";
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x16c4__avx512vnni, 8, 16, 128};
+  isa.qs8_gemm_c4_nr8 = {qs8_gemm_minmax_ukernel_16x8c4__avx512vnni, 16, 8};
   return isa;
 }
 constexpr KernelIsa kAvx512VnniIsa = MakeAvx512VnniIsa();
@@ -156,6 +159,7 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                  f32_winograd_output_minmax_ukernel_2x2_3x3_c4__neon,
                                  f32_winograd_output_minmax_ukernel_4x4_3x3_c4__neonfma},
                                 nullptr,
+                                {nullptr, 0, 0},
                                 {nullptr, 0, 0}};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).

@@ -414,6 +414,13 @@ struct KernelIsa {
     F32GemmUkernelFn fn;
     int mr, nr;
   } f32_gemm_nr8;
+  // The c4 int8 GEMM with NR = 8, for products of at most 8 columns (stems
+  // with 8 output channels), same packing as qs8_gemm_c4 with that NR and the
+  // same a_offset; nullptr: none at this level.
+  struct {
+    QS8GemmUkernelFn fn;
+    int mr, nr;
+  } qs8_gemm_c4_nr8;
 };
 
 // The best level this build and CPU support (detected once).

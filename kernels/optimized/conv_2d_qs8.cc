@@ -146,7 +146,7 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   const int threads = ctx->num_threads();
   // The c4 microkernels read K in quads; patches padded to a multiple of 4
   // bytes (zero weights there) need no partial last quad.
-  const bool c4 = pg.gemm == isa.qs8_gemm_c4.fn;
+  const bool c4 = pg.c4;
   s->a_stride = c4 ? (k + 3) / 4 * 4 : k;
   s->wide_gather = ws[2] * is[3] <= 16 && opt->dilation_w() == 1;
   if (!s->direct)

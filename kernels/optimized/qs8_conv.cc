@@ -65,11 +65,25 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
   bool short_rounding = true;
   for (int j = 0; j < n && short_rounding; ++j)
     short_rounding = QS8ChannelRoundsInInt32(q, channels[j], b != nullptr ? b[channels[j]] : 0, k);
+  // The microkernel for a packing: c2, c4, or c4 with NR = 8 for at most 8
+  // columns where the level has one.
+  struct Choice {
+    QS8GemmUkernelFn fn;
+    int mr, nr;
+  };
+  auto choose = [&](bool c4) {
+    if (c4 && n <= 8 && isa.qs8_gemm_c4_nr8.fn != nullptr)
+      return Choice{isa.qs8_gemm_c4_nr8.fn, isa.qs8_gemm_c4_nr8.mr, isa.qs8_gemm_c4_nr8.nr};
+    return c4 ? Choice{isa.qs8_gemm_c4.fn, isa.qs8_gemm_c4.mr, isa.qs8_gemm_c4.nr}
+              : Choice{isa.qs8_gemm.fn, isa.qs8_gemm.mr, isa.qs8_gemm.nr};
+  };
   auto finish = [&](bool c4, const void* packed) {
+    const Choice ch = choose(c4);
     out->short_rounding = short_rounding;
-    out->gemm = c4 ? isa.qs8_gemm_c4.fn : isa.qs8_gemm.fn;
-    out->mr = c4 ? isa.qs8_gemm_c4.mr : isa.qs8_gemm.mr;
-    out->nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;
+    out->gemm = ch.fn;
+    out->mr = ch.mr;
+    out->nr = ch.nr;
+    out->c4 = c4;
     out->panel_bytes = QS8PanelBytes(c4, out->nr, k);
     out->packed = static_cast<const uint8_t*>(packed);
     return Status::Ok();
@@ -78,7 +92,7 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
   // passed, so they need not be read again.
   for (bool c4 : {true, false}) {
     if (c4 && isa.qs8_gemm_c4.fn == nullptr) continue;
-    const int nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;
+    const int nr = choose(c4).nr;
     const size_t bytes = static_cast<size_t>((n + nr - 1) / nr) * QS8PanelBytes(c4, nr, k);
     if (const void* cached = ctx->FindPacked(bytes, QS8PackedLayout(c4, nr, k))) return finish(c4, cached);
   }
@@ -94,7 +108,7 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
       const int32_t v = cols[j][i] - q.weight_zp[channels[j]];
       c4 = v >= -128 && v <= 127;
     }
-  const int nr = c4 ? isa.qs8_gemm_c4.nr : isa.qs8_gemm.nr;
+  const int nr = choose(c4).nr;
 
   // Pack: panel p holds columns [p*nr, p*nr + nr).
   const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;

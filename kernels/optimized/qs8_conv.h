@@ -55,6 +55,7 @@ struct QS8PackedGemm {
   size_t panel_bytes = 0;  // panel p (channels [p * nr, p * nr + nr)) at packed + p * panel_bytes
   const uint8_t* packed = nullptr;
   bool short_rounding = false;  // QS8RoundsInInt32 holds for every channel
+  bool c4 = false;              // the c4 packing (rows of im2col tiles padded to 4 bytes)
 };
 Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
                    const int32_t* bias, QS8PackedGemm* out);

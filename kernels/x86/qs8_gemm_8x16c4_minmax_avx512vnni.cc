@@ -14,8 +14,8 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
 
+#include "kernels/x86/qs8_a4.h"
 #include "kernels/x86/qs8_requant_avx512.h"
 #include "kernels/x86/ukernels.h"
 
@@ -25,19 +25,9 @@ namespace {
 
 constexpr int kMr = 8;
 
-// The last n (1..3) bytes of an A row as a quad (the rest zero, meeting zero
-// weights), broadcast to all 16 dwords (not yet offset).
-inline __m512i LoadPartialA4(const int8_t* a, size_t n) {
-  uint32_t v = 0;
-  for (size_t i = 0; i < n; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(a[i])) << (8 * i);
-  return _mm512_set1_epi32(static_cast<int32_t>(v));
-}
-
-inline __m512i LoadA4(const int8_t* a) {
-  int32_t v;
-  std::memcpy(&v, a, 4);
-  return _mm512_set1_epi32(v);
-}
+// A quads broadcast to all 16 dwords (kernels/x86/qs8_a4.h).
+inline __m512i LoadPartialA4(const int8_t* a, size_t n) { return _mm512_set1_epi32(x86::ReadPartialA4(a, n)); }
+inline __m512i LoadA4(const int8_t* a) { return _mm512_set1_epi32(x86::ReadA4(a)); }
 
 // The GEMM for rows [0, kRows) (kRows >= mr; rows past mr alias the previous
 // row, are computed and stored last-first so the real row wins). The kernel

@@ -70,6 +70,9 @@ void qs8_gemm_minmax_ukernel_4x16c2__avx2(size_t mr, size_t nc, size_t kc, const
 void qs8_gemm_minmax_ukernel_8x16c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                                 const void* w, int8_t* c, size_t c_stride,
                                                 const QS8ConvParams* params);
+void qs8_gemm_minmax_ukernel_16x8c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                                const void* w, int8_t* c, size_t c_stride,
+                                                const QS8ConvParams* params);
 
 // QS8 depthwise convolution, channel tile 16, taps in pairs. Contract:
 // QS8DwconvUkernelFn; the packed group holds channels in the order

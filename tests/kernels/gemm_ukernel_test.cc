@@ -323,6 +323,15 @@ TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requa
       CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
                    static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 500, true);
     }
+    if (isa.qs8_gemm_c4_nr8.fn != nullptr) {
+      REQUIRE(isa.qs8_gemm_c4_nr8.nr == 8);
+      INFO("c4 packing with NR = 8, A offset " << isa.qs8_gemm_c4.a_offset);
+      CheckQS8Gemm(isa.qs8_gemm_c4_nr8.fn, static_cast<size_t>(isa.qs8_gemm_c4_nr8.mr), 8, true,
+                   isa.qs8_gemm_c4.a_offset, 600);
+      INFO("c4 packing with NR = 8, short-rounding output stage");
+      CheckQS8Gemm(isa.qs8_gemm_c4_nr8.fn, static_cast<size_t>(isa.qs8_gemm_c4_nr8.mr), 8, true,
+                   isa.qs8_gemm_c4.a_offset, 700, true);
+    }
   }
 }
 
