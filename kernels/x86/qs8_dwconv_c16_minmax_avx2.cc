@@ -156,7 +156,8 @@ void Small(size_t pixels, size_t n, size_t taps, const int8_t* const* input, con
 
 void qs8_dwconv_minmax_ukernel_c16__avx2(size_t pixels, size_t channels, size_t taps, const int8_t* const* input,
                                          const void* w, int8_t* output, const QS8ConvParams* params) {
-  const qs8_avx2::OutputStage out = qs8_avx2::LoadOutputStage(params->output_zp, params->min, params->max);
+  const qs8_avx2::OutputStage out = qs8_avx2::LoadOutputStage(params->output_zp, params->min, params->max,
+                                                                params->full_range_short_rounding != 0);
   const int32_t* first = static_cast<const int32_t*>(w);
   if (channels <= 8) {
     if (channels == 8) {

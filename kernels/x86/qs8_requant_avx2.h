@@ -23,12 +23,28 @@ struct Requant8 {
 
 // Output stage constants: the clamp range moved before the zero point is added
 // ([min - zp, max - zp], so the sum cannot overflow) and the zero point.
+// short_rounding: QS8ConvParams::full_range_short_rounding (the short form of
+// Requantize below; the clamp is then the int8 saturation of PackToInt8).
 struct OutputStage {
   __m256i lo, hi, zp;
+  bool short_rounding;
 };
 
-inline OutputStage LoadOutputStage(int32_t output_zp, int32_t min, int32_t max) {
-  return {_mm256_set1_epi32(min - output_zp), _mm256_set1_epi32(max - output_zp), _mm256_set1_epi32(output_zp)};
+inline OutputStage LoadOutputStage(int32_t output_zp, int32_t min, int32_t max, bool short_rounding = false) {
+  return {_mm256_set1_epi32(min - output_zp), _mm256_set1_epi32(max - output_zp), _mm256_set1_epi32(output_zp),
+          short_rounding};
+}
+
+// SaturatingRoundingDoublingHighMul: its nudged, truncating division equals
+// floor((x * m + 2^30) / 2^31) for every product, so bits 31..62 of
+// x * m + 2^30 (64-bit) are the result (the multiplier is never INT32_MIN,
+// so the saturating case cannot occur).
+inline __m256i HighMul(__m256i x, __m256i multiplier) {
+  const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
+  const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, multiplier), nudge), 31);
+  const __m256i odd = _mm256_slli_epi64(
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(multiplier, 32)), nudge), 1);
+  return _mm256_blend_epi32(even, odd, 0xAA);
 }
 
 // y = clamp(RoundingDivideByPOT(SRDHM(saturate(acc << left), multiplier), right) + zp, min, max).
@@ -36,6 +52,16 @@ inline OutputStage LoadOutputStage(int32_t output_zp, int32_t min, int32_t max) 
 // of a scale below 1), and the saturating shift is skipped.
 template <bool kLeft = true>
 inline __m256i Requantize(__m256i acc, const Requant8& q, const OutputStage& o) {
+  if (o.short_rounding) {
+    // Every lane shifts right by 1..31 and no left, and the 32-bit sums below
+    // cannot overflow (QS8RoundsInInt32): RoundingDivideByPOT(h, r) =
+    // floor((h + 2^(r-1) - [h < 0]) / 2^r); the zero point is added unclamped
+    // (|y| < 2^30) and PackToInt8 saturates, which is the full-range clamp.
+    const __m256i h = HighMul(acc, q.multiplier);
+    const __m256i half = _mm256_srli_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), q.right), 1);
+    const __m256i y = _mm256_srav_epi32(_mm256_sub_epi32(_mm256_add_epi32(h, half), _mm256_srli_epi32(h, 31)), q.right);
+    return _mm256_add_epi32(y, o.zp);
+  }
   __m256i x = acc;
   if (kLeft) {
     // Saturating left shift: where shifting back does not restore acc, it overflowed.
@@ -44,15 +70,7 @@ inline __m256i Requantize(__m256i acc, const Requant8& q, const OutputStage& o) 
     const __m256i saturated = _mm256_xor_si256(_mm256_srai_epi32(acc, 31), _mm256_set1_epi32(INT32_MAX));
     x = _mm256_blendv_epi8(saturated, shifted, kept);
   }
-  // SaturatingRoundingDoublingHighMul: its nudged, truncating division equals
-  // floor((x * m + 2^30) / 2^31) for every product, so bits 31..62 of
-  // x * m + 2^30 (64-bit) are the result (the multiplier is never INT32_MIN,
-  // so the saturating case cannot occur).
-  const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
-  const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, q.multiplier), nudge), 31);
-  const __m256i odd = _mm256_slli_epi64(
-      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(q.multiplier, 32)), nudge), 1);
-  const __m256i high = _mm256_blend_epi32(even, odd, 0xAA);
+  const __m256i high = HighMul(x, q.multiplier);
   // RoundingDivideByPOT: (high >> right) + (remainder > threshold), with
   // threshold = mask / 2 + (high < 0).
   const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), q.right), _mm256_set1_epi32(1));

@@ -58,7 +58,7 @@ void qs8_vadd_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* 
   c.q2 = Requant(p->multiplier2, p->shift2);
   c.qout = Requant(p->out_multiplier, p->out_shift);
   // No clamp and no zero point for the two input terms.
-  c.none = {_mm256_set1_epi32(INT32_MIN), _mm256_set1_epi32(INT32_MAX), _mm256_setzero_si256()};
+  c.none = {_mm256_set1_epi32(INT32_MIN), _mm256_set1_epi32(INT32_MAX), _mm256_setzero_si256(), false};
   c.out = qs8_avx2::LoadOutputStage(p->out_zero_point, p->min, p->max);
   for (; n >= 16; n -= 16, a += 16, b += 16, y += 16)
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y), Add16(a, b, c));

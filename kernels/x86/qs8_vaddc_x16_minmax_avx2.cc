@@ -50,7 +50,7 @@ void qs8_vaddc_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t*
   c.q1 = Requant(p->multiplier1, p->shift1);
   c.qout = Requant(p->out_multiplier, p->out_shift);
   // No clamp and no zero point for the input terms.
-  c.none = {_mm256_set1_epi32(INT32_MIN), _mm256_set1_epi32(INT32_MAX), _mm256_setzero_si256()};
+  c.none = {_mm256_set1_epi32(INT32_MIN), _mm256_set1_epi32(INT32_MAX), _mm256_setzero_si256(), false};
   c.out = qs8_avx2::LoadOutputStage(p->out_zero_point, p->min, p->max);
   const __m256i v2 = _mm256_sll_epi32(_mm256_set1_epi32(b[0] + p->offset2), c.left_shift);
   c.term2 = qs8_avx2::Requantize(v2, Requant(p->multiplier2, p->shift2), c.none);
