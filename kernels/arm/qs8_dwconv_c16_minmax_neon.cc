@@ -118,7 +118,8 @@ inline void Group8(size_t taps, const int8_t* const* input, size_t n, const int3
 
 void qs8_dwconv_minmax_ukernel_c16__neon(size_t pixels, size_t channels, size_t taps, const int8_t* const* input,
                                          const void* w, int8_t* output, const QS8ConvParams* params) {
-  const qs8_neon::OutputStage out = qs8_neon::LoadOutputStage(params->output_zp, params->min, params->max);
+  const qs8_neon::OutputStage out = qs8_neon::LoadOutputStage(params->output_zp, params->min, params->max,
+                                                                params->full_range_short_rounding != 0);
   const size_t group_words = 16 * kQS8ChannelWords + (taps + 1) / 2 * 16;  // int32 words per group
   const int32_t* first = static_cast<const int32_t*>(w);
   if (channels <= 8) {

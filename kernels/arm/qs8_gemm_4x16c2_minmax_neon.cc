@@ -41,7 +41,8 @@ void qs8_gemm_minmax_ukernel_4x16c2__neon(size_t mr, size_t nc, size_t kc, const
   int8_t* c3 = mr > 3 ? c2 + c_stride : c2;
   const size_t kc8 = (kc + 7) & ~size_t{7};
   const size_t panel_bytes = 16 * kQS8ChannelWords * sizeof(int32_t) + kc8 * 16 * sizeof(int16_t);
-  const qs8_neon::OutputStage out = qs8_neon::LoadOutputStage(params->output_zp, params->min, params->max);
+  const qs8_neon::OutputStage out = qs8_neon::LoadOutputStage(params->output_zp, params->min, params->max,
+                                                                params->full_range_short_rounding != 0);
   const uint8_t* panel = static_cast<const uint8_t*>(w);
 
   for (size_t n0 = 0; n0 < nc; n0 += 16, panel += panel_bytes) {

@@ -20,12 +20,15 @@ struct Requant4 {
 
 // Output stage constants: the clamp range moved before the zero point is added
 // ([min - zp, max - zp], so the sum cannot overflow) and the zero point.
+// short_rounding: QS8ConvParams::full_range_short_rounding (the short form of
+// Requantize below; the clamp is then the saturating narrowing to int8).
 struct OutputStage {
   int32x4_t lo, hi, zp;
+  bool short_rounding;
 };
 
-inline OutputStage LoadOutputStage(int32_t output_zp, int32_t min, int32_t max) {
-  return {vdupq_n_s32(min - output_zp), vdupq_n_s32(max - output_zp), vdupq_n_s32(output_zp)};
+inline OutputStage LoadOutputStage(int32_t output_zp, int32_t min, int32_t max, bool short_rounding = false) {
+  return {vdupq_n_s32(min - output_zp), vdupq_n_s32(max - output_zp), vdupq_n_s32(output_zp), short_rounding};
 }
 
 // Loads the parameters of lanes first..first+3 of a packed group of n channels
@@ -57,8 +60,16 @@ inline int32x4_t MultiplyByQuantizedMultiplier4(int32x4_t acc, const Requant4& q
   return vrshlq_s32(vqaddq_s32(high, fixup), q.neg_right);
 }
 
-// y = clamp(MultiplyByQuantizedMultiplier(acc) + zp, min, max).
+// y = clamp(MultiplyByQuantizedMultiplier(acc) + zp, min, max). Under
+// short_rounding (no left shift, right shifts of 1..31, and sums that fit
+// int32: QS8RoundsInInt32), RoundingDivideByPOT(h, r) is SRSHL of h - [h < 0]
+// (one SSRA), and y + zp is returned unclamped (|y| < 2^30) for the
+// saturating narrowing to int8, which is the full-range clamp.
 inline int32x4_t Requantize(int32x4_t acc, const Requant4& q, const OutputStage& o) {
+  if (o.short_rounding) {
+    const int32x4_t high = vqrdmulhq_s32(acc, q.multiplier);
+    return vaddq_s32(vrshlq_s32(vsraq_n_s32(high, high, 31), q.neg_right), o.zp);
+  }
   return vaddq_s32(vminq_s32(vmaxq_s32(MultiplyByQuantizedMultiplier4(acc, q), o.lo), o.hi), o.zp);
 }
 
