@@ -213,6 +213,17 @@ TEST_CASE("optimized CONCATENATION matches the reference byte for byte", "[kerne
   }
 }
 
+// f32 QUANTIZE of x to `type` with q, at every level with microkernels.
+void CompareQuantizeF32(const Dims& shape, const std::vector<float>& x, DType type, const QuantSpec& q) {
+  CompareWithReference(
+      schema::OpType_QUANTIZE, ref::Register_QUANTIZE(), opt::Register_QUANTIZE(),
+      [&](OpTest& t) {
+        t.Input<float>(shape, x);
+        t.Output(type, q);
+      },
+      true);
+}
+
 // Inputs for QUANTIZE at the given scale: random values, exact and near
 // halves of the scale, NaN, infinities, huge values, signed zeros, denormals.
 std::vector<float> QuantizeInputs(size_t n, float scale, std::mt19937& rng) {
@@ -251,13 +262,7 @@ TEST_CASE("optimized QUANTIZE and DEQUANTIZE match the reference byte for byte",
     for (DType type : {DType::kI8, DType::kU8}) {
       const QuantSpec q = QuantSpec::PerTensor(scale, type == DType::kI8 ? zp8 : zpu8);
       INFO("f32 -> " << DTypeName(type));
-      CompareWithReference(
-          schema::OpType_QUANTIZE, ref::Register_QUANTIZE(), opt::Register_QUANTIZE(),
-          [&](OpTest& t) {
-            t.Input<float>(shape, x);
-            t.Output(type, q);
-          },
-          true);
+      CompareQuantizeF32(shape, x, type, q);
     }
     // int8 / uint8 inputs: requantization to both types and dequantization.
     const std::vector<int8_t> s8 = RandomInts<int8_t>(n, rng);
@@ -312,13 +317,7 @@ TEST_CASE("optimized QUANTIZE matches the division near every rounding boundary"
     for (DType type : {DType::kI8, DType::kU8}) {
       INFO("scale " << scale << " " << DTypeName(type));
       const QuantSpec q = QuantSpec::PerTensor(scale, type == DType::kI8 ? -3 : 125);
-      CompareWithReference(
-          schema::OpType_QUANTIZE, ref::Register_QUANTIZE(), opt::Register_QUANTIZE(),
-          [&](OpTest& t) {
-            t.Input<float>(shape, x);
-            t.Output(type, q);
-          },
-          true);
+      CompareQuantizeF32(shape, x, type, q);
     }
   }
 }
