@@ -6,10 +6,12 @@
 // (qs8_vadd_f64_x16_minmax_avx512f.cc) needs two halves of 8, so it has about
 // half its instructions; it runs only where it reproduces the fixed-point
 // kernel on every input pair (checked at prepare, kernels/optimized/qs8_add_f64.h).
-// Tails (1..15 values) go through a zeroed copy and a masked store. Compiled
+// Tails (1..15 values) go through a zeroed copy and a masked store
+// (kernels/x86/qs8_loop_avx512.h). Compiled
 // with -mavx2 -mfma -mavx512f.
 #include <immintrin.h>
 
+#include "kernels/x86/qs8_loop_avx512.h"
 #include "kernels/x86/ukernels.h"
 
 namespace edgert {
@@ -40,21 +42,7 @@ void qs8_vadd_minmax_f32_ukernel_x16__avx512f(size_t n, const int8_t* a, const i
   c.zp = _mm512_set1_epi32(p->out_zero_point);
   c.lo = _mm512_set1_epi32(p->min);
   c.hi = _mm512_set1_epi32(p->max);
-  for (; n >= 16; n -= 16, a += 16, b += 16, y += 16) {
-    const __m128i va = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
-    const __m128i vb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(Add16(va, vb, c)));
-  }
-  if (n > 0) {
-    alignas(16) int8_t ta[16] = {}, tb[16] = {};
-    for (size_t i = 0; i < n; ++i) {
-      ta[i] = a[i];
-      tb[i] = b[i];
-    }
-    const __m128i va = _mm_load_si128(reinterpret_cast<const __m128i*>(ta));
-    const __m128i vb = _mm_load_si128(reinterpret_cast<const __m128i*>(tb));
-    _mm512_mask_cvtepi32_storeu_epi8(y, static_cast<__mmask16>((1u << n) - 1), Add16(va, vb, c));
-  }
+  qs8_avx512::Run2(n, a, b, y, [&](__m128i va, __m128i vb) { return Add16(va, vb, c); });
 }
 
 }  // namespace edgert

@@ -7,6 +7,7 @@
 // values) are loaded through a zeroed copy and stored masked. Compiled with -mavx2 -mfma -mavx512f.
 #include <immintrin.h>
 
+#include "kernels/x86/qs8_loop_avx512.h"
 #include "kernels/x86/qs8_requant_avx512.h"
 #include "kernels/x86/ukernels.h"
 
@@ -15,6 +16,9 @@ namespace {
 
 using qs8_avx512::MultiplyByQuantizedMultiplier16;
 using qs8_avx512::Requant16;
+using qs8_avx512::Run1;
+using qs8_avx512::Run2;
+using qs8_avx512::Widen16;
 
 struct AddConstants {
   __m512i offset1, offset2;
@@ -80,35 +84,6 @@ inline __m512i Term(__m512i x, const FastTerm& f) {
   return _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(h, f.bias), sign), f.r);
 }
 
-// 16 int8 values sign-extended to int32.
-inline __m512i Load16(const int8_t* p) {
-  return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
-
-// The first n (< 16) values; the other lanes 0. Reads nothing past p + n.
-inline __m512i LoadPartial16(const int8_t* p, size_t n) {
-  alignas(16) int8_t tmp[16] = {};
-  for (size_t i = 0; i < n; ++i) tmp[i] = p[i];
-  return _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(tmp)));
-}
-
-// y = add(a, b) (16 int32 lanes within int8) over n values: 16 per step,
-// then the tail.
-template <typename Add>
-inline void Run2(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const Add& add) {
-  for (; n >= 16; n -= 16, a += 16, b += 16, y += 16)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(add(Load16(a), Load16(b))));
-  if (n > 0) qs8_avx512::StoreInt8(y, add(LoadPartial16(a, n), LoadPartial16(b, n)), n);
-}
-
-// y = add(a) over n values.
-template <typename Add>
-inline void Run1(size_t n, const int8_t* a, int8_t* y, const Add& add) {
-  for (; n >= 16; n -= 16, a += 16, y += 16)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(add(Load16(a))));
-  if (n > 0) qs8_avx512::StoreInt8(y, add(LoadPartial16(a, n)), n);
-}
-
 }  // namespace
 
 void qs8_vadd_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
@@ -117,12 +92,14 @@ void qs8_vadd_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_
   if (FastTermApplies(p->left_shift, p->shift1) && FastTermApplies(p->left_shift, p->shift2)) {
     const FastTerm f1 = MakeFastTerm(p->offset1, p->left_shift, p->multiplier1, p->shift1);
     const FastTerm f2 = MakeFastTerm(p->offset2, p->left_shift, p->multiplier2, p->shift2);
-    Run2(n, a, b, y, [&](__m512i va, __m512i vb) {
+    Run2(n, a, b, y, [&](__m128i ba, __m128i bb) {
+      const __m512i va = Widen16(ba), vb = Widen16(bb);
       return qs8_avx512::Requantize16(_mm512_add_epi32(Term(va, f1), Term(vb, f2)), c.qout, c.out);
     });
     return;
   }
-  Run2(n, a, b, y, [&](__m512i va, __m512i vb) {
+  Run2(n, a, b, y, [&](__m128i ba, __m128i bb) {
+    const __m512i va = Widen16(ba), vb = Widen16(bb);
     const __m512i sum = _mm512_add_epi32(Term(va, c.offset1, c.q1, c), Term(vb, c.offset2, c.q2, c));
     return qs8_avx512::Requantize16(sum, c.qout, c.out);
   });
@@ -134,12 +111,14 @@ void qs8_vaddc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8
   const __m512i term2 = Term(_mm512_set1_epi32(b[0]), c.offset2, c.q2, c);
   if (FastTermApplies(p->left_shift, p->shift1)) {
     const FastTerm f1 = MakeFastTerm(p->offset1, p->left_shift, p->multiplier1, p->shift1);
-    Run1(n, a, y, [&](__m512i va) {
+    Run1(n, a, y, [&](__m128i ba) {
+      const __m512i va = Widen16(ba);
       return qs8_avx512::Requantize16(_mm512_add_epi32(Term(va, f1), term2), c.qout, c.out);
     });
     return;
   }
-  Run1(n, a, y, [&](__m512i va) {
+  Run1(n, a, y, [&](__m128i ba) {
+    const __m512i va = Widen16(ba);
     return qs8_avx512::Requantize16(_mm512_add_epi32(Term(va, c.offset1, c.q1, c), term2), c.qout, c.out);
   });
 }

@@ -7,6 +7,7 @@
 // Compiled with -mavx2 -mfma -mavx512f.
 #include <immintrin.h>
 
+#include "kernels/x86/qs8_loop_avx512.h"
 #include "kernels/x86/qs8_requant_avx512.h"
 #include "kernels/x86/ukernels.h"
 
@@ -25,17 +26,6 @@ MulConstants MakeConstants(const QS8MulParams* p) {
           qs8_avx512::LoadOutputStage16(p->out_zero_point, p->min, p->max)};
 }
 
-inline __m512i Load16(const int8_t* p) {
-  return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
-
-// The first n (< 16) values; the other lanes 0. Reads nothing past p + n.
-inline __m512i LoadPartial16(const int8_t* p, size_t n) {
-  alignas(16) int8_t tmp[16] = {};
-  for (size_t i = 0; i < n; ++i) tmp[i] = p[i];
-  return _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(tmp)));
-}
-
 // a: 16 values sign-extended; b_offset: the other factor, already offset.
 inline __m512i Mul(__m512i a, __m512i b_offset, const MulConstants& c) {
   return qs8_avx512::Requantize16(_mm512_mullo_epi32(_mm512_add_epi32(a, c.offset1), b_offset), c.q, c.out);
@@ -46,20 +36,16 @@ inline __m512i Mul(__m512i a, __m512i b_offset, const MulConstants& c) {
 void qs8_vmul_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                           const QS8MulParams* p) {
   const MulConstants c = MakeConstants(p);
-  for (; n >= 16; n -= 16, a += 16, b += 16, y += 16)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y),
-                     _mm512_cvtepi32_epi8(Mul(Load16(a), _mm512_add_epi32(Load16(b), c.offset2), c)));
-  if (n > 0)
-    qs8_avx512::StoreInt8(y, Mul(LoadPartial16(a, n), _mm512_add_epi32(LoadPartial16(b, n), c.offset2), c), n);
+  qs8_avx512::Run2(n, a, b, y, [&](__m128i ba, __m128i bb) {
+    return Mul(qs8_avx512::Widen16(ba), _mm512_add_epi32(qs8_avx512::Widen16(bb), c.offset2), c);
+  });
 }
 
 void qs8_vmulc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                            const QS8MulParams* p) {
   const MulConstants c = MakeConstants(p);
   const __m512i b_offset = _mm512_set1_epi32(b[0] + p->offset2);
-  for (; n >= 16; n -= 16, a += 16, y += 16)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtepi32_epi8(Mul(Load16(a), b_offset, c)));
-  if (n > 0) qs8_avx512::StoreInt8(y, Mul(LoadPartial16(a, n), b_offset, c), n);
+  qs8_avx512::Run1(n, a, y, [&](__m128i ba) { return Mul(qs8_avx512::Widen16(ba), b_offset, c); });
 }
 
 }  // namespace edgert
