@@ -34,7 +34,7 @@ inline __m512i LoadA4(const int8_t* a) { return _mm512_set1_epi32(x86::ReadA4(a)
 // below picks the smallest of 1, 2, 4 and 8 rows that covers mr: a short tile
 // (the last pixels of a layer, a classifier on one pixel) then issues one
 // multiply-add per row it needs rather than eight.
-template <int kRows, bool kShort>
+template <int kRows, typename Stage>
 void Gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w, int8_t* c,
           size_t c_stride, const QS8ConvParams* params) {
   const int8_t* ap[kRows];
@@ -75,31 +75,24 @@ void Gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, con
     }
 
     const size_t cols = nc - col < 16 ? nc - col : 16;
-    if (kShort) {
-      const qs8_avx512::ShortRequant16 q = qs8_avx512::LoadShortRequant16(header, 16, 0);
+    const Stage stage(_mm512_loadu_si512(header + 16), _mm512_loadu_si512(header + 32),
+                      _mm512_loadu_si512(header + 48), out);
 #pragma GCC unroll 8
-      for (int i = kRows - 1; i >= 0; --i)
-        qs8_avx512::StoreInt8Saturated(cp[i] + col, qs8_avx512::RequantizeShort16(acc[i], q, out.zp), cols);
-    } else {
-      const qs8_avx512::Requant16 q = qs8_avx512::LoadRequant16(header, 16, 0);
-#pragma GCC unroll 8
-      for (int i = kRows - 1; i >= 0; --i)
-        qs8_avx512::StoreInt8(cp[i] + col, qs8_avx512::Requantize16(acc[i], q, out), cols);
-    }
+    for (int i = kRows - 1; i >= 0; --i) stage.Store(cp[i] + col, acc[i], cols);
   }
 }
 
-template <bool kShort>
+template <typename Stage>
 void GemmRows(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w, int8_t* c,
               size_t c_stride, const QS8ConvParams* params) {
   if (mr > 4) {
-    Gemm<kMr, kShort>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+    Gemm<kMr, Stage>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
   } else if (mr > 2) {
-    Gemm<4, kShort>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+    Gemm<4, Stage>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
   } else if (mr == 2) {
-    Gemm<2, kShort>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+    Gemm<2, Stage>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
   } else {
-    Gemm<1, kShort>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+    Gemm<1, Stage>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
   }
 }
 
@@ -112,9 +105,9 @@ void qs8_gemm_minmax_ukernel_8x16c4__avx512vnni(size_t mr, size_t nc, size_t kc,
   // instructions per 16 outputs instead of 16, and its per-panel constants 3
   // instead of about 20 (qs8_requant_avx512.h).
   if (params->full_range_short_rounding != 0)
-    GemmRows<true>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+    GemmRows<qs8_avx512::ShortStage16>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
   else
-    GemmRows<false>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+    GemmRows<qs8_avx512::ExactStage16>(mr, nc, kc, a, a_stride, w, c, c_stride, params);
 }
 
 }  // namespace edgert

@@ -60,12 +60,6 @@ inline Requant16 MakeRequant16(__m512i m, __m512i left, __m512i r) {
   return q;
 }
 
-// From a packed group of n channels (QS8ConvParams layout: n acc0, n
-// multipliers, n left, n right), lanes first .. first + 15.
-inline Requant16 LoadRequant16(const int32_t* group, size_t n, size_t first) {
-  return MakeRequant16(_mm512_loadu_si512(group + n + first), _mm512_loadu_si512(group + 2 * n + first),
-                       _mm512_loadu_si512(group + 3 * n + first));
-}
 
 // One multiplier and shift (MultiplyByQuantizedMultiplier's) in every lane.
 inline Requant16 UniformRequant16(int32_t multiplier, int32_t shift) {
@@ -133,10 +127,6 @@ inline ShortRequant16 MakeShortRequant16(__m512i m, __m512i r) {
   return {m, _mm512_srli_epi64(m, 32), _mm512_srli_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), r), 1), r};
 }
 
-// From a packed group of n channels (QS8ConvParams layout), lanes first .. first + 15.
-inline ShortRequant16 LoadShortRequant16(const int32_t* group, size_t n, size_t first) {
-  return MakeShortRequant16(_mm512_loadu_si512(group + n + first), _mm512_loadu_si512(group + 3 * n + first));
-}
 
 // The 16 results plus the zero point, as int32 lanes (to be saturated to int8).
 inline __m512i RequantizeShort16(__m512i acc, const ShortRequant16& q, __m512i zp) {
@@ -158,22 +148,6 @@ inline void StoreInt8Saturated(int8_t* dst, __m512i v, size_t n) {
     _mm512_mask_cvtsepi32_storeu_epi8(dst, static_cast<__mmask16>((1u << n) - 1), v);
 }
 
-// Either output stage as one type, for kernels templated on it: the 16 output
-// bytes of 16 accumulators (lane order kept).
-struct ExactStage16 {
-  Requant16 q;
-  OutputStage16 o;
-  ExactStage16(__m512i m, __m512i left, __m512i r, const OutputStage16& out) : q(MakeRequant16(m, left, r)), o(out) {}
-  __m128i Bytes(__m512i acc) const { return _mm512_cvtepi32_epi8(Requantize16(acc, q, o)); }
-};
-struct ShortStage16 {
-  ShortRequant16 q;
-  __m512i zp;
-  ShortStage16(__m512i m, __m512i /*left: 0*/, __m512i r, const OutputStage16& out)
-      : q(MakeShortRequant16(m, r)), zp(out.zp) {}
-  __m128i Bytes(__m512i acc) const { return _mm512_cvtsepi32_epi8(RequantizeShort16(acc, q, zp)); }
-};
-
 // Stores the first n (1..16) lanes of v (values within int8) as bytes.
 inline void StoreInt8(int8_t* dst, __m512i v, size_t n) {
   if (n >= 16)
@@ -181,6 +155,25 @@ inline void StoreInt8(int8_t* dst, __m512i v, size_t n) {
   else
     _mm512_mask_cvtepi32_storeu_epi8(dst, static_cast<__mmask16>((1u << n) - 1), v);
 }
+
+// Either output stage as one type, for kernels templated on it: the 16 output
+// bytes of 16 accumulators (lane order kept).
+// Store writes the first n (1..16) results to dst.
+struct ExactStage16 {
+  Requant16 q;
+  OutputStage16 o;
+  ExactStage16(__m512i m, __m512i left, __m512i r, const OutputStage16& out) : q(MakeRequant16(m, left, r)), o(out) {}
+  __m128i Bytes(__m512i acc) const { return _mm512_cvtepi32_epi8(Requantize16(acc, q, o)); }
+  void Store(int8_t* dst, __m512i acc, size_t n) const { StoreInt8(dst, Requantize16(acc, q, o), n); }
+};
+struct ShortStage16 {
+  ShortRequant16 q;
+  __m512i zp;
+  ShortStage16(__m512i m, __m512i /*left: 0*/, __m512i r, const OutputStage16& out)
+      : q(MakeShortRequant16(m, r)), zp(out.zp) {}
+  __m128i Bytes(__m512i acc) const { return _mm512_cvtsepi32_epi8(RequantizeShort16(acc, q, zp)); }
+  void Store(int8_t* dst, __m512i acc, size_t n) const { StoreInt8Saturated(dst, RequantizeShort16(acc, q, zp), n); }
+};
 
 }  // namespace
 }  // namespace qs8_avx512
