@@ -23,9 +23,6 @@ bool MakeExact(const QS8AddParams& q, QS8VAddUkernelFn exact,
   const double to_out = Factor(q.out_multiplier, q.out_shift);
   const double s1 = std::ldexp(Factor(q.multiplier1, q.shift1), q.left_shift) * to_out;
   const double s2 = std::ldexp(Factor(q.multiplier2, q.shift2), q.left_shift) * to_out;
-  auto equal_everywhere = [&](const P& p, bool* up, int* count) {
-    return AllPairsEqual(exact, q, fast, p, up, count);
-  };
   // The fixed-point arithmetic rounds halves away from zero; scaling by
   // 1 + 2^nudge_exp moves exact halves that way (first candidate), which
   // changes no other rounding when the sums are not within |x| * 2^nudge_exp
@@ -41,7 +38,7 @@ bool MakeExact(const QS8AddParams& q, QS8VAddUkernelFn exact,
     p.max = q.max;
     bool up = false;
     int count = 0;
-    if (equal_everywhere(p, &up, &count)) {
+    if (AllPairsEqual(exact, q, fast, p, &up, &count)) {
       *out = p;
       return true;
     }
@@ -55,7 +52,7 @@ bool MakeExact(const QS8AddParams& q, QS8VAddUkernelFn exact,
       p.bias = static_cast<Real>(base + (up ? 1.0 : -1.0) * std::ldexp(1.0, e));
       bool up2 = false;
       int count2 = 0;
-      if (equal_everywhere(p, &up2, &count2)) {
+      if (AllPairsEqual(exact, q, fast, p, &up2, &count2)) {
         *out = p;
         return true;
       }
