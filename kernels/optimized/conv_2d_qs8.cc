@@ -93,24 +93,64 @@ void GatherTile(const Window2D& g, const int8_t* in, const int8_t* in_end, size_
   // Wide runs (KW*C <= 16, dilation_w 1): a patch whose taps all lie inside
   // the input, with 16 bytes readable after its last run's start, is
   // filter_h 16-byte moves from one pointer, which moves stride_w pixels from
-  // one output column to the next (the 3-channel stems spent half their time
-  // in the general path's per-tap arithmetic).
+  // one output column to the next. The pixels of one output row are walked as
+  // a segment: its interior columns (found once per segment, no per-pixel
+  // position arithmetic) take those moves, its border columns GatherPatch.
+  // (Per-pixel bounds and pointer arithmetic made this gather cost as much as
+  // the GEMM of a 3-channel stem.)
   const size_t run = static_cast<size_t>(g.filter_w) * static_cast<size_t>(g.in_c);
   const int64_t row_step = static_cast<int64_t>(g.dilation_h) * g.in_w * g.in_c;  // bytes between filter rows
   const int64_t last_row = static_cast<int64_t>(g.filter_h - 1) * row_step;
   const int64_t y_span = static_cast<int64_t>(g.filter_h - 1) * g.dilation_h;
-  for (size_t r = 0; r < rows; ++r, StepPixel(g, o)) {
-    int8_t* dst = a + r * a_stride;
+  const int64_t col_step = static_cast<int64_t>(g.stride_w) * g.in_c;  // input bytes per output column
+  const int fh = g.filter_h;
+  size_t r = 0;
+  while (r < rows) {
+    const size_t n = std::min(rows - r, static_cast<size_t>(g.out_w - o->x));  // this output row's pixels
     const int64_t y0 = static_cast<int64_t>(o->y) * g.stride_h - g.pad_top;
-    const int64_t x0 = static_cast<int64_t>(o->x) * g.stride_w - g.pad_left;
-    if (y0 >= 0 && y0 + y_span < g.in_h && x0 >= 0 && x0 + g.filter_w <= g.in_w) {
-      const int8_t* src = in + ((o->b * g.in_h + y0) * g.in_w + x0) * g.in_c;
-      if (in_end - src - last_row >= 16) {
-        for (int ky = 0; ky < g.filter_h; ++ky, dst += run, src += row_step) std::memcpy(dst, src, 16);
-        continue;
-      }
+    // Interior columns [x_lo, x_hi) of the segment: all taps inside the
+    // input and 16 bytes readable from the last run's start.
+    int64_t x_lo = o->x + static_cast<int64_t>(n), x_hi = x_lo;
+    if (y0 >= 0 && y0 + y_span < g.in_h) {
+      const int64_t first = (g.pad_left + g.stride_w - 1) / g.stride_w;   // least x with x0 >= 0
+      const int64_t width_room = static_cast<int64_t>(g.in_w) - g.filter_w + g.pad_left;
+      const int64_t last = width_room < 0 ? -1 : width_room / g.stride_w;  // greatest x with x0 + KW <= in_w
+      const int8_t* row0 = in + (o->b * g.in_h + y0) * g.in_w * g.in_c;
+      // greatest x whose last run has 16 readable bytes: row0 + last_row + x0 * C + 16 <= in_end
+      const int64_t room = (in_end - row0) - last_row - 16;
+      const int64_t last_read = room < 0 ? -1 : (room / g.in_c + g.pad_left) / g.stride_w;
+      x_lo = std::max<int64_t>(o->x, first);
+      x_hi = std::min<int64_t>({o->x + static_cast<int64_t>(n), last + 1, last_read + 1});
+      if (x_hi < x_lo) x_lo = x_hi = o->x + static_cast<int64_t>(n);
     }
-    GatherPatch<true>(g, in, in_end, *o, zp, dst);
+    auto border = [&](int64_t from, int64_t to) {
+      for (int64_t x = from; x < to; ++x, ++r) {
+        PixelPos p = *o;
+        p.x = static_cast<int>(x);
+        GatherPatch<true>(g, in, in_end, p, zp, a + r * a_stride);
+      }
+    };
+    border(o->x, x_lo);
+    if (x_lo < x_hi) {
+      const int8_t* src = in + ((o->b * g.in_h + y0) * g.in_w + (x_lo * g.stride_w - g.pad_left)) * g.in_c;
+      int8_t* dst = a + r * a_stride;
+      const size_t count = static_cast<size_t>(x_hi - x_lo);
+      if (fh == 3) {
+        for (size_t i = 0; i < count; ++i, src += col_step, dst += a_stride) {
+          std::memcpy(dst, src, 16);
+          std::memcpy(dst + run, src + row_step, 16);
+          std::memcpy(dst + 2 * run, src + 2 * row_step, 16);
+        }
+      } else {
+        for (size_t i = 0; i < count; ++i, src += col_step, dst += a_stride)
+          for (int ky = 0; ky < fh; ++ky) std::memcpy(dst + ky * run, src + ky * row_step, 16);
+      }
+      r += count;
+    }
+    border(x_hi, o->x + static_cast<int64_t>(n));
+    // Past the segment: the next output row (or batch).
+    o->x += static_cast<int>(n) - 1;
+    StepPixel(g, o);
   }
 }
 

@@ -109,7 +109,8 @@ std::vector<float> RunFloatCase(const OpKernel* kernel, const ConvCase& c, uint3
 
 // Quantized case. T is int8_t or uint8_t; per_channel only for int8.
 template <typename T>
-void RunQuantCase(const OpKernel* kernel, const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_zp = 0) {
+void RunQuantCase(const OpKernel* kernel, const ConvCase& c, uint32_t seed, bool per_channel, int32_t w_zp = 0,
+                  int threads = 1) {
   std::mt19937 rng(seed);
   const int qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
   const int cin_g = c.cin / c.groups;
@@ -131,6 +132,7 @@ void RunQuantCase(const OpKernel* kernel, const ConvCase& c, uint32_t seed, bool
   ConstOrOmit(t, c.bias, {c.cout}, b, BiasQuant(in_scale, w_scale));
   t.Output(DTypeOf<T>::value, QuantSpec::PerTensor(out_scale, out_zp));
   t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
+  t.SetNumThreads(threads);
   RequireRun(t, kernel);
 
   // Naive integer accumulation, per output channel (int64, independent of the kernel's loops).
@@ -326,6 +328,41 @@ TEST_CASE("CONV_2D int8 per-channel matches naive TFLite math", "[kernels][conv_
     INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " groups " << c.groups);
     RunQuantCase<int8_t>(kernel, c, seed++, /*per_channel=*/true);
   }
+}
+
+// The int8 im2col tiles (16 or 8 pixels) over the tail cases and stem-like
+// convolutions with few input channels (KW * C <= 16: patch rows moved 16
+// bytes at a time per output-row segment, border columns tap by tap): tiles
+// that start and end inside output rows, batches, rows and columns cut by
+// padding on either side, strides 1-3, the last rows of the input (whose 16-byte
+// reads would pass its end), on 1 and 2 threads.
+const std::vector<ConvCase> kQuantStemCases = {
+    C(2, 19, 21, 3, 8, 3, 3, 1, 2, 2),
+    C(1, 17, 33, 3, 16, 3, 3, 1, 2, 2, 1, 1, schema::Padding_EXPLICIT, {1, 1, 1, 1}, schema::Activation_RELU6),
+    C(1, 13, 11, 4, 5, 3, 3, 1, 1, 1, 1, 1, schema::Padding_EXPLICIT, {0, 2, 2, 0}),
+    C(2, 9, 14, 2, 24, 3, 4, 1, 1, 3, 1, 1, schema::Padding_VALID),
+    C(1, 23, 5, 3, 7, 5, 5, 1, 2, 1),
+    C(1, 2, 40, 5, 9, 2, 3, 1, 1, 2, 1, 1, schema::Padding_VALID, {}, schema::Activation_RELU, false),
+};
+
+TEST_CASE("CONV_2D int8 tile tails and stems match naive TFLite math", "[kernels][conv_2d]") {
+  CONV_KERNELS();
+  uint32_t seed = 700;
+  std::vector<ConvCase> cases;
+  for (const ConvCase& c : kTailCases) {
+    int oh, ow, before;
+    Geometry(c, true, &oh, &before);
+    Geometry(c, false, &ow, &before);
+    if (c.n * oh * ow * c.cout >= 32) cases.push_back(c);  // a dozen outputs saturate too often for the range check
+  }
+  cases.insert(cases.end(), kQuantStemCases.begin(), kQuantStemCases.end());
+  for (const ConvCase& c : cases)
+    for (int threads : {1, 2}) {
+      INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " k" << c.kh << "x"
+                   << c.kw << " stride " << c.sh << "x" << c.sw << " padding " << c.padding << " threads "
+                   << threads);
+      RunQuantCase<int8_t>(kernel, c, seed++, /*per_channel=*/true, 0, threads);
+    }
 }
 
 TEST_CASE("CONV_2D int8 per-tensor", "[kernels][conv_2d]") {
