@@ -21,6 +21,7 @@
 #include "kernels/x86/qs8_a4.h"
 #include "kernels/x86/qs8_requant_avx512.h"
 #include "kernels/x86/ukernels.h"
+#include "kernels/x86/vnni_dot.h"
 
 namespace edgert {
 
@@ -55,9 +56,14 @@ void Panel(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, co
   size_t k = 0;
   for (; k + 4 <= kc; k += 4, wp += 32) {
     const __m512i vw = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp)));
+    __m512i av[kPairs];  // all pairs' A operands first, each in its own register (kernels/x86/vnni_dot.h)
 #pragma GCC unroll 8
-    for (int i = 0; i < kPairs; ++i)
-      acc[i] = _mm512_dpbusd_epi32(acc[i], pair(x86::ReadA4(ap[2 * i] + k), x86::ReadA4(ap[2 * i + 1] + k)), vw);
+    for (int i = 0; i < kPairs; ++i) {
+      av[i] = pair(x86::ReadA4(ap[2 * i] + k), x86::ReadA4(ap[2 * i + 1] + k));
+      x86::PinRegister(av[i]);
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < kPairs; ++i) x86::DotAddU8S8(acc[i], av[i], vw);
   }
   if (k < kc) {
     const size_t n = kc - k;

@@ -18,6 +18,7 @@
 #include "kernels/x86/qs8_a4.h"
 #include "kernels/x86/qs8_requant_avx512.h"
 #include "kernels/x86/ukernels.h"
+#include "kernels/x86/vnni_dot.h"
 
 namespace edgert {
 
@@ -62,9 +63,14 @@ void Gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, con
     size_t k = 0;
     for (; k + 4 <= kc; k += 4, wp += 64) {
       const __m512i vw = _mm512_loadu_si512(wp);
+      __m512i av[kRows];  // all rows' A operands first, each in its own register (kernels/x86/vnni_dot.h)
 #pragma GCC unroll 8
-      for (int i = 0; i < kRows; ++i)
-        acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_xor_si512(LoadA4(ap[i] + k), offset), vw);
+      for (int i = 0; i < kRows; ++i) {
+        av[i] = _mm512_xor_si512(LoadA4(ap[i] + k), offset);
+        x86::PinRegister(av[i]);
+      }
+#pragma GCC unroll 8
+      for (int i = 0; i < kRows; ++i) x86::DotAddU8S8(acc[i], av[i], vw);
     }
     if (k < kc) {
       const size_t n = kc - k;
