@@ -35,9 +35,14 @@ inline __m512i LoadA4(const int8_t* a) { return _mm512_set1_epi32(x86::ReadA4(a)
 // below picks the smallest of 1, 2, 4 and 8 rows that covers mr: a short tile
 // (the last pixels of a layer, a classifier on one pixel) then issues one
 // multiply-add per row it needs rather than eight.
+// With fewer than 8 rows, each row's K quads are split over kChains
+// accumulators (quad q into chain q % kChains, summed before the output
+// stage): one chain per row would wait out vpdpbusd's latency at every quad
+// (a 1-row tail ran at a quarter of the 8-row rate).
 template <int kRows, typename Stage>
 void Gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w, int8_t* c,
           size_t c_stride, const QS8ConvParams* params) {
+  constexpr int kChains = kRows >= 8 ? 1 : (kRows == 4 ? 2 : 4);
   const int8_t* ap[kRows];
   int8_t* cp[kRows];
   ap[0] = a;
@@ -55,12 +60,26 @@ void Gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, con
 
   for (size_t col = 0; col < nc; col += 16, panel += panel_bytes) {
     const int32_t* header = reinterpret_cast<const int32_t*>(panel);
-    __m512i acc[kRows];
-    acc[0] = _mm512_loadu_si512(header);
+    __m512i acc[kChains][kRows];
 #pragma GCC unroll 8
-    for (int i = 1; i < kRows; ++i) acc[i] = acc[0];
+    for (int i = 0; i < kRows; ++i) {
+      acc[0][i] = _mm512_loadu_si512(header);
+#pragma GCC unroll 4
+      for (int j = 1; j < kChains; ++j) acc[j][i] = _mm512_setzero_si512();
+    }
     const uint8_t* wp = panel + 16 * kQS8ChannelWords * sizeof(int32_t);
     size_t k = 0;
+    if (kChains > 1) {
+      for (; k + 4 * kChains <= kc; k += 4 * kChains, wp += 64 * kChains) {
+#pragma GCC unroll 4
+        for (int j = 0; j < kChains; ++j) {  // a K step of chain j: quad k + j of every row
+          const __m512i vw = _mm512_loadu_si512(wp + 64 * j);
+#pragma GCC unroll 8
+          for (int i = 0; i < kRows; ++i)
+            x86::DotAddU8S8(acc[j][i], _mm512_xor_si512(LoadA4(ap[i] + k + 4 * j), offset), vw);
+        }
+      }
+    }
     for (; k + 4 <= kc; k += 4, wp += 64) {
       const __m512i vw = _mm512_loadu_si512(wp);
       __m512i av[kRows];  // all rows' A operands first, each in its own register (kernels/x86/vnni_dot.h)
@@ -70,21 +89,25 @@ void Gemm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, con
         x86::PinRegister(av[i]);
       }
 #pragma GCC unroll 8
-      for (int i = 0; i < kRows; ++i) x86::DotAddU8S8(acc[i], av[i], vw);
+      for (int i = 0; i < kRows; ++i) x86::DotAddU8S8(acc[0][i], av[i], vw);
     }
     if (k < kc) {
       const size_t n = kc - k;
       const __m512i vw = _mm512_loadu_si512(wp);
 #pragma GCC unroll 8
       for (int i = 0; i < kRows; ++i)
-        acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_xor_si512(LoadPartialA4(ap[i] + k, n), offset), vw);
+        acc[0][i] = _mm512_dpbusd_epi32(acc[0][i], _mm512_xor_si512(LoadPartialA4(ap[i] + k, n), offset), vw);
     }
+#pragma GCC unroll 4
+    for (int j = 1; j < kChains; ++j)
+#pragma GCC unroll 8
+      for (int i = 0; i < kRows; ++i) acc[0][i] = _mm512_add_epi32(acc[0][i], acc[j][i]);
 
     const size_t cols = nc - col < 16 ? nc - col : 16;
     const Stage stage(_mm512_loadu_si512(header + 16), _mm512_loadu_si512(header + 32),
                       _mm512_loadu_si512(header + 48), out);
 #pragma GCC unroll 8
-    for (int i = kRows - 1; i >= 0; --i) stage.Store(cp[i] + col, acc[i], cols);
+    for (int i = kRows - 1; i >= 0; --i) stage.Store(cp[i] + col, acc[0][i], cols);
   }
 }
 
