@@ -112,12 +112,16 @@ struct QS8ConvParams {
 
 // Whether a channel's second rounding fits 32-bit arithmetic: no left shift,
 // a right shift of 1 to 31, and |acc| <= acc_bound with
-// acc_bound + 2^(right - 1) + 2 <= INT32_MAX, so that the high product h
-// (|h| <= |acc| + 1) plus the rounding half does not overflow, and the
-// result (below 2^30 in magnitude) plus a zero point does not either.
-inline bool QS8RoundsInInt32(int64_t acc_bound, int32_t left, int32_t right) {
-  return left == 0 && right >= 1 && right <= 31 && acc_bound >= 0 &&
-         acc_bound + (int64_t{1} << (right - 1)) + 2 <= int64_t{INT32_MAX};
+// acc_bound + 2^(right - 1) + 2 + |output_zp| * 2^right <= INT32_MAX, so that
+// the high product h (|h| <= |acc| + 1) plus the rounding half does not
+// overflow, nor does it with the output zero point added before the shift
+// (floor((v + zp * 2^r) / 2^r) = floor(v / 2^r) + zp, which saves a kernel the
+// addition after it); the result (below 2^30 in magnitude) plus a zero point
+// does not either.
+inline bool QS8RoundsInInt32(int64_t acc_bound, int32_t left, int32_t right, int32_t output_zp) {
+  const int64_t zp = output_zp < 0 ? -int64_t{output_zp} : output_zp;
+  return left == 0 && right >= 1 && right <= 31 && acc_bound >= 0 && zp <= 128 &&
+         acc_bound + (int64_t{1} << (right - 1)) + 2 + (zp << right) <= int64_t{INT32_MAX};
 }
 
 // Per-channel words of a packed QS8 group of N channels: N acc0, N

@@ -28,7 +28,7 @@ bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_
 
 bool QS8ChannelRoundsInInt32(const ConvQuantParams& q, int c, int32_t bias, int64_t k) {
   const int64_t bound = (bias < 0 ? -static_cast<int64_t>(bias) : bias) + k * 255 * 255;
-  return QS8RoundsInInt32(bound, std::max(q.shift[c], 0), std::max(-q.shift[c], 0));
+  return QS8RoundsInInt32(bound, std::max(q.shift[c], 0), std::max(-q.shift[c], 0), q.output_zp);
 }
 
 Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,

@@ -115,29 +115,31 @@ inline __m512i Requantize16(__m512i acc, const Requant16& q, const OutputStage16
 //   floor((h + 2^(r-1) - [h < 0]) / 2^r)       (ties away from zero)
 // in 32-bit lanes, which cannot overflow under QS8RoundsInInt32, and the
 // result plus the zero point is saturated to int8 on the store, which is the
-// clamp to [-128, 127]. No per-lane sign choice in 64 bits, no clamp.
+// clamp to [-128, 127]. No per-lane sign choice in 64 bits, no clamp. The zero
+// point joins the rounding term before the shift (zp * 2^r added:
+// QS8RoundsInInt32 leaves room for it), so it costs no instruction per vector.
 struct ShortRequant16 {
   __m512i m_even, m_odd;  // multipliers in the low 32 bits of the 64-bit lanes
-  __m512i half;           // 2^(r-1)
+  __m512i half_zp;        // 2^(r-1) + zp * 2^r
   __m512i right;          // r (1..31)
 };
 
-// From per-lane multipliers and right shifts.
-inline ShortRequant16 MakeShortRequant16(__m512i m, __m512i r) {
-  return {m, _mm512_srli_epi64(m, 32), _mm512_srli_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), r), 1), r};
+// From per-lane multipliers and right shifts, and the output zero point.
+inline ShortRequant16 MakeShortRequant16(__m512i m, __m512i r, __m512i zp) {
+  const __m512i half = _mm512_srli_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), r), 1);
+  return {m, _mm512_srli_epi64(m, 32), _mm512_add_epi32(half, _mm512_sllv_epi32(zp, r)), r};
 }
 
 
 // The 16 results plus the zero point, as int32 lanes (to be saturated to int8).
-inline __m512i RequantizeShort16(__m512i acc, const ShortRequant16& q, __m512i zp) {
+inline __m512i RequantizeShort16(__m512i acc, const ShortRequant16& q) {
   const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
   const __m512i h_even = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, q.m_even), nudge), 31);
   const __m512i h_odd =
       _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), q.m_odd), nudge), 31);
   // The low words of the 64-bit lanes: even lanes from h_even, odd lanes from h_odd moved up.
   const __m512i h = _mm512_mask_shuffle_epi32(h_even, 0xAAAA, h_odd, _MM_PERM_CDAB);
-  const __m512i y = _mm512_srav_epi32(_mm512_sub_epi32(_mm512_add_epi32(h, q.half), _mm512_srli_epi32(h, 31)), q.right);
-  return _mm512_add_epi32(y, zp);
+  return _mm512_srav_epi32(_mm512_sub_epi32(_mm512_add_epi32(h, q.half_zp), _mm512_srli_epi32(h, 31)), q.right);
 }
 
 // Stores the first n (1..16) lanes of v saturated to int8.
@@ -168,11 +170,10 @@ struct ExactStage16 {
 };
 struct ShortStage16 {
   ShortRequant16 q;
-  __m512i zp;
   ShortStage16(__m512i m, __m512i /*left: 0*/, __m512i r, const OutputStage16& out)
-      : q(MakeShortRequant16(m, r)), zp(out.zp) {}
-  __m128i Bytes(__m512i acc) const { return _mm512_cvtsepi32_epi8(RequantizeShort16(acc, q, zp)); }
-  void Store(int8_t* dst, __m512i acc, size_t n) const { StoreInt8Saturated(dst, RequantizeShort16(acc, q, zp), n); }
+      : q(MakeShortRequant16(m, r, out.zp)) {}
+  __m128i Bytes(__m512i acc) const { return _mm512_cvtsepi32_epi8(RequantizeShort16(acc, q)); }
+  void Store(int8_t* dst, __m512i acc, size_t n) const { StoreInt8Saturated(dst, RequantizeShort16(acc, q), n); }
 };
 
 }  // namespace

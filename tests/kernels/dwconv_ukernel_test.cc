@@ -214,7 +214,7 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, bool
           c = short_rounding ? RandomShortRoundingQS8Channel(rng, spread) : RandomQS8Channel(rng);
           if (right_only) c.shift = -std::abs(c.shift);
           if (short_rounding)
-            REQUIRE(QS8RoundsInInt32(std::abs(int64_t{c.acc0}) + spread, 0, -c.shift));
+            REQUIRE(QS8RoundsInInt32(std::abs(int64_t{c.acc0}) + spread, 0, -c.shift, kShortRoundingZp));
         }
         const QS8ConvParams* stages = short_rounding ? short_stages : any_stages;
         const std::vector<int32_t> w = PackQS8Dwconv(wt, ch, taps, channels, ct, order, single);

@@ -264,7 +264,8 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
       for (QS8Channel& x : ch) {
         x = short_rounding ? RandomShortRoundingQS8Channel(rng, spread) : RandomQS8Channel(rng);
         if (short_rounding)
-          REQUIRE(QS8RoundsInInt32(std::abs(int64_t{x.acc0}) + spread, std::max(x.shift, 0), std::max(-x.shift, 0)));
+          REQUIRE(QS8RoundsInInt32(std::abs(int64_t{x.acc0}) + spread, std::max(x.shift, 0), std::max(-x.shift, 0),
+                                   kShortRoundingZp));
       }
       const std::vector<uint8_t> w = PackQS8(b, ch, kc, nc, nr, c4, a_offset);
       for (size_t mr = 1; mr <= max_mr; ++mr) {
