@@ -24,7 +24,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0},
                                      {nullptr, 0},
                                      {nullptr, 0, 0},
-                                     {nullptr, 0, 0, 0},
+                                     {nullptr, 0, 0, 0, 0},
                                      {nullptr, 0, nullptr, false},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
                                      {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
@@ -48,7 +48,7 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {f32_spmm_minmax_ukernel_4x16__fma3, 4, 16},
                                 {f32_dwconv_minmax_ukernel_c16__fma3, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__avx2, 4, 16},
-                                {nullptr, 0, 0, 0},
+                                {nullptr, 0, 0, 0, 0},
                                 {qs8_dwconv_minmax_ukernel_c16__avx2, 16, kQS8DwconvC16Avx2Order, false},
                                 {f32_vclamp_ukernel_x16__avx2, f32_vlrelu_ukernel_x16__avx2,
                                  f32_vhswish_ukernel_x16__avx2, f32_vsigmoid_ukernel_x16__fma3,
@@ -111,7 +111,7 @@ constexpr KernelIsa MakeAvx512VnniIsa() {
   KernelIsa isa = kAvx512Isa;
   isa.level = IsaLevel::kAvx512Vnni;
   isa.name = "avx512vnni";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x16c4__avx512vnni, 8, 16, 128};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x16c4__avx512vnni, 8, 16, 128, 4};
   isa.qs8_gemm_c4_nr8 = {qs8_gemm_minmax_ukernel_16x8c4__avx512vnni, 16, 8};
   return isa;
 }
@@ -127,7 +127,7 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, 0, 0},
                                 {f32_dwconv_minmax_ukernel_c16__neonfma, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__neon, 4, 16},
-                                {nullptr, 0, 0, 0},
+                                {nullptr, 0, 0, 0, 0},
                                 {qs8_dwconv_minmax_ukernel_c16__neon, 16, nullptr, false},
                                 {f32_vclamp_ukernel_x16__neon, f32_vlrelu_ukernel_x16__neon,
                                  f32_vhswish_ukernel_x16__neon, f32_vsigmoid_ukernel_x16__neonfma,
@@ -167,10 +167,20 @@ constexpr KernelIsa MakeNeonDotIsa() {
   KernelIsa isa = kNeonIsa;
   isa.level = IsaLevel::kNeonDot;
   isa.name = "neon-dotprod";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0, 4};
   return isa;
 }
 constexpr KernelIsa kNeonDotIsa = MakeNeonDotIsa();
+
+// The neon-dotprod table with the SMMLA int8 GEMM (c8 packing, no A offset).
+constexpr KernelIsa MakeNeonI8mmIsa() {
+  KernelIsa isa = kNeonDotIsa;
+  isa.level = IsaLevel::kNeonI8mm;
+  isa.name = "neon-i8mm";
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c8__neoni8mm, 4, 16, 0, 8};
+  return isa;
+}
+constexpr KernelIsa kNeonI8mmIsa = MakeNeonI8mmIsa();
 #endif
 
 #if defined(EDGERT_X86_UKERNELS)
@@ -200,6 +210,7 @@ const KernelIsa& TableFor(IsaLevel level) {
 #if defined(EDGERT_ARM_UKERNELS)
   if (level == IsaLevel::kNeon) return kNeonIsa;
   if (level == IsaLevel::kNeonDot) return kNeonDotIsa;
+  if (level == IsaLevel::kNeonI8mm) return kNeonI8mmIsa;
 #endif
   return kReferenceIsa;
 }
@@ -213,6 +224,7 @@ IsaLevel Detect() {
 #endif
 #if defined(EDGERT_ARM_UKERNELS)
   const CpuFeatures& f = GetCpuFeatures();
+  if (f.neon && f.neon_dot && f.neon_i8mm) return IsaLevel::kNeonI8mm;
   if (f.neon && f.neon_dot) return IsaLevel::kNeonDot;
   if (f.neon) return IsaLevel::kNeon;
 #endif
@@ -221,7 +233,7 @@ IsaLevel Detect() {
 
 // Levels of x86-64 and of aarch64.
 bool IsX86(IsaLevel l) { return l == IsaLevel::kAvx2 || l == IsaLevel::kAvx512 || l == IsaLevel::kAvx512Vnni; }
-bool IsArm(IsaLevel l) { return l == IsaLevel::kNeon || l == IsaLevel::kNeonDot; }
+bool IsArm(IsaLevel l) { return l == IsaLevel::kNeon || l == IsaLevel::kNeonDot || l == IsaLevel::kNeonI8mm; }
 
 // `level` if this CPU supports it, else the detected level when `level` is a
 // higher one of the same architecture, else kReference.
@@ -243,6 +255,7 @@ IsaLevel FromEnvironment() {
   if (std::strcmp(env, "avx512vnni") == 0) want = IsaLevel::kAvx512Vnni;
   if (std::strcmp(env, "neon") == 0) want = IsaLevel::kNeon;
   if (std::strcmp(env, "dotprod") == 0 || std::strcmp(env, "neon-dotprod") == 0) want = IsaLevel::kNeonDot;
+  if (std::strcmp(env, "i8mm") == 0 || std::strcmp(env, "neon-i8mm") == 0) want = IsaLevel::kNeonI8mm;
   // A level of the other architecture would be kReference: ignored instead.
   if (want != IsaLevel::kReference && Clamp(want, detected) == IsaLevel::kReference) return detected;
   return Clamp(want, detected);
@@ -275,6 +288,7 @@ const char* IsaLevelName(IsaLevel level) {
     case IsaLevel::kAvx512Vnni: return "avx512vnni";
     case IsaLevel::kNeon: return "neon";
     case IsaLevel::kNeonDot: return "neon-dotprod";
+    case IsaLevel::kNeonI8mm: return "neon-i8mm";
   }
   return "unknown";
 }

@@ -136,9 +136,12 @@ constexpr size_t kQS8ChannelWords = 4;
 // weights minus the weight zero point; rows past kc and columns past nc zero).
 // c: row i at c + i * c_stride (bytes), nc values each.
 // The c4 packing (KernelIsa::qs8_gemm_c4) differs: each panel's acc0 also
-// holds -128 * sum of the column's weights (the microkernel offsets A by 128),
-// followed by round_up(kc, 4) / 4 rows of NR quads of int8 (quad (r, j) holds
-// B[4r..4r+3][j]), so it needs weights minus zero point within [-128, 127].
+// holds -a_offset * sum of the column's weights (a VNNI microkernel offsets A
+// by 128; SDOT and SMMLA ones use 0), followed by round_up(kc, 4) / 4 rows of
+// NR quads of int8 (quad (r, j) holds B[4r..4r+3][j]), so it needs weights
+// minus zero point within [-128, 127]. Its c8 form (k_group 8) has
+// round_up(kc, 8) / 8 rows of NR groups of 8 int8 (group (r, j) holds
+// B[8r..8r+7][j]).
 using QS8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w,
                                   int8_t* c, size_t c_stride, const QS8ConvParams* params);
 
@@ -323,7 +326,15 @@ struct X8PoolUkernels {
 
 // Levels of one architecture are ordered by value; a level of the other
 // architecture counts as unsupported.
-enum class IsaLevel : int { kReference = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3, kNeon = 11, kNeonDot = 12 };
+enum class IsaLevel : int {
+  kReference = 0,
+  kAvx2 = 1,
+  kAvx512 = 2,
+  kAvx512Vnni = 3,
+  kNeon = 11,
+  kNeonDot = 12,
+  kNeonI8mm = 13
+};
 
 // SOFTMAX of one contiguous row of n floats (n >= 0): y = exp(beta x - m) / sum.
 using F32SoftmaxUkernelFn = void (*)(size_t n, const float* x, float beta, float* y);
@@ -333,7 +344,7 @@ using F32LayerNormUkernelFn = void (*)(size_t n, const float* x, const float* ga
 
 struct KernelIsa {
   IsaLevel level;
-  const char* name;  // "reference", "avx2", "avx512", "avx512vnni", "neon", "neon-dotprod"
+  const char* name;  // "reference", "avx2", "avx512", "avx512vnni", "neon", "neon-dotprod", "neon-i8mm"
   struct {
     F32GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
@@ -362,11 +373,13 @@ struct KernelIsa {
     QS8GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
   } qs8_gemm;
-  // Preferred over qs8_gemm where the weights fit its packing.
+  // Preferred over qs8_gemm where the weights fit its packing: the c4 packing
+  // (K in quads), or its c8 form (K in groups of 8) where k_group is 8.
   struct {
     QS8GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
     int32_t a_offset;  // 128 or 0, see QS8GemmUkernelFn
+    int k_group;       // 4 (c4) or 8 (c8)
   } qs8_gemm_c4;
   struct {
     QS8DwconvUkernelFn fn;  // nullptr: none at this level

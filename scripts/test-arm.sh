@@ -6,7 +6,7 @@
 # runs its microkernels:
 #   cortex-a53   Advanced SIMD only (no dot product, no fp16)  -> neon
 #   cortex-a76   plus dot product and fp16 arithmetic          -> neon-dotprod
-#   max          everything qemu emulates (also i8mm)          -> neon-dotprod
+#   max          everything qemu emulates (also i8mm)          -> neon-i8mm
 # Each kernel test also runs the reference kernels and the optimized kernels at
 # the reference level, so the run on cortex-a53 covers both lower levels.
 # Each run must report the level named above (EDGERT_EXPECT_ISA).
@@ -33,7 +33,7 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.c
 cmake --build "$BUILD" -j"$JOBS" --target edgert_kernel_tests
 
 status=0
-for run in cortex-a53:neon cortex-a76:neon-dotprod max:neon-dotprod; do
+for run in cortex-a53:neon cortex-a76:neon-dotprod max:neon-i8mm; do
   cpu="${run%%:*}"
   level="${run#*:}"
   log="$BUILD/test-arm-$cpu.log"

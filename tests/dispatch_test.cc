@@ -35,7 +35,7 @@ TEST_CASE("dispatch: the detected level follows the CPU features", "[dispatch]")
   REQUIRE(level == want);
 #elif defined(__aarch64__)
   REQUIRE(f.neon);  // Advanced SIMD is part of every aarch64 CPU
-  REQUIRE(level == (f.neon_dot ? IsaLevel::kNeonDot : IsaLevel::kNeon));
+  REQUIRE(level == (f.neon_dot ? (f.neon_i8mm ? IsaLevel::kNeonI8mm : IsaLevel::kNeonDot) : IsaLevel::kNeon));
 #else
   REQUIRE(level == IsaLevel::kReference);
 #endif
@@ -49,7 +49,7 @@ TEST_CASE("dispatch: the detected level follows the CPU features", "[dispatch]")
 TEST_CASE("dispatch: each level's table has its name and its microkernels", "[dispatch]") {
   RestoreLevel restore;
   const IsaLevel levels[] = {IsaLevel::kReference, IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni,
-                             IsaLevel::kNeon, IsaLevel::kNeonDot};
+                             IsaLevel::kNeon, IsaLevel::kNeonDot, IsaLevel::kNeonI8mm};
   for (IsaLevel l : levels) {
     SetKernelIsaLevelForTesting(l);
     const KernelIsa& isa = GetKernelIsa();
@@ -73,7 +73,9 @@ TEST_CASE("dispatch: each level's table has its name and its microkernels", "[di
     if (isa.qs8_gemm_c4.fn != nullptr) {
       REQUIRE((isa.qs8_gemm_c4.a_offset == 0 || isa.qs8_gemm_c4.a_offset == 128));
     }
-    if (isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kAvx512Vnni) REQUIRE(isa.qs8_gemm_c4.fn != nullptr);
+    if (isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kNeonI8mm || isa.level == IsaLevel::kAvx512Vnni)
+      REQUIRE(isa.qs8_gemm_c4.fn != nullptr);
+    if (isa.qs8_gemm_c4.fn != nullptr) REQUIRE(isa.qs8_gemm_c4.k_group == (isa.level == IsaLevel::kNeonI8mm ? 8 : 4));
     // Every non-reference level has the Winograd transforms of both tile sizes.
     REQUIRE(isa.f32_winograd.input_2x2 != nullptr);
     REQUIRE(isa.f32_winograd.output_2x2 != nullptr);
@@ -101,10 +103,13 @@ TEST_CASE("dispatch: levels can be lowered, never raised or crossed to another a
   REQUIRE(SetKernelIsaLevelForTesting(detected) == IsaLevel::kReference);
   REQUIRE(GetKernelIsa().level == detected);
 #if defined(__aarch64__)
-  // Both aarch64 levels: neon is always there, neon-dotprod only with SDOT.
+  // The aarch64 levels: neon is always there, neon-dotprod only with SDOT,
+  // neon-i8mm only with SMMLA too.
   SetKernelIsaLevelForTesting(IsaLevel::kNeon);
   REQUIRE(GetKernelIsa().level == IsaLevel::kNeon);
   SetKernelIsaLevelForTesting(IsaLevel::kNeonDot);
+  REQUIRE(GetKernelIsa().level == (detected == IsaLevel::kNeonI8mm ? IsaLevel::kNeonDot : detected));
+  SetKernelIsaLevelForTesting(IsaLevel::kNeonI8mm);
   REQUIRE(GetKernelIsa().level == detected);
   // x86 levels do not exist here.
   SetKernelIsaLevelForTesting(IsaLevel::kAvx2);

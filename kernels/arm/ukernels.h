@@ -1,6 +1,7 @@
 // aarch64 microkernels (Advanced SIMD). Each is defined in the file of the
 // same name; the *_neondot ones are compiled with the dot-product extension
-// (-march=armv8.2-a+dotprod) and must be called only when the CPU has it
+// (-march=armv8.2-a+dotprod), the *_neoni8mm ones also with the int8 matrix
+// multiply extension (+i8mm), and must be called only when the CPU has them
 // (kernels/dispatch.h selects them). Contracts: F32GemmUkernelFn,
 // F32IgemmUkernelFn, F32DwconvUkernelFn, QS8GemmUkernelFn,
 // QS8DwconvUkernelFn, F32VUnaryUkernelFn, F32VBinaryUkernelFn and the f32
@@ -55,6 +56,12 @@ void qs8_gemm_minmax_ukernel_4x16c2__neon(size_t mr, size_t nc, size_t kc, const
 // exact int32). Contract: QS8GemmUkernelFn with the c4 packing and a_offset 0.
 void qs8_gemm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                              const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
+
+// QS8 GEMM, MR = 4 rows, NR = 16 columns, K in groups of 8 (c8), SMMLA (int8
+// matrix multiply, FEAT_I8MM; signed bytes, exact int32). Contract:
+// QS8GemmUkernelFn with the c8 packing and a_offset 0.
+void qs8_gemm_minmax_ukernel_4x16c8__neoni8mm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                              const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
 
 // QS8 depthwise convolution, 16 channels per packed group (CT = 16), taps in
 // int16 pairs, channels in the identity order (channel_order nullptr).

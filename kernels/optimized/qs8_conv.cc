@@ -44,15 +44,21 @@ Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w
 
 namespace {
 
+// K bytes per group of the c4 family's packing at this level: 4 (c4) or 8 (c8)
+// (4 where the level has no such microkernel: the value is then unused).
+int64_t QS8KGroup() { return GetKernelIsa().qs8_gemm_c4.k_group == 8 ? 8 : 4; }
+
 // Bytes of one packed panel of nr columns of k weights.
 size_t QS8PanelBytes(bool c4, int nr, int64_t k) {
-  const size_t weight_bytes = c4 ? static_cast<size_t>((k + 3) / 4 * 4) * static_cast<size_t>(nr)
+  const int64_t g = QS8KGroup();
+  const size_t weight_bytes = c4 ? static_cast<size_t>((k + g - 1) / g * g) * static_cast<size_t>(nr)
                                  : static_cast<size_t>((k + 7) / 8 * 8) * static_cast<size_t>(nr) * sizeof(int16_t);
   return static_cast<size_t>(nr) * kQS8ChannelWords * sizeof(int32_t) + weight_bytes;
 }
 
 uint64_t QS8PackedLayout(bool c4, int nr, int64_t k) {
-  return PackedLayoutKey(c4 ? "qs8-gemm-c4" : "qs8-gemm-c2", {nr, k, c4 ? GetKernelIsa().qs8_gemm_c4.a_offset : 0});
+  return PackedLayoutKey(c4 ? (QS8KGroup() == 8 ? "qs8-gemm-c8" : "qs8-gemm-c4") : "qs8-gemm-c2",
+                         {nr, k, c4 ? GetKernelIsa().qs8_gemm_c4.a_offset : 0});
 }
 
 }  // namespace
@@ -109,6 +115,7 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
       c4 = v >= -128 && v <= 127;
     }
   const int nr = choose(c4).nr;
+  const int64_t group = QS8KGroup();  // c4: K bytes per packed group (4, or 8 for c8)
 
   // Pack: panel p holds columns [p*nr, p*nr + nr).
   const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;
@@ -131,7 +138,8 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
         const int32_t v = src[kk] - q.weight_zp[c];
         sum += v;
         if (c4)
-          quads[(static_cast<size_t>(kk / 4) * nr + j) * 4 + static_cast<size_t>(kk % 4)] = static_cast<int8_t>(v);
+          quads[(static_cast<size_t>(kk / group) * nr + j) * static_cast<size_t>(group) +
+                static_cast<size_t>(kk % group)] = static_cast<int8_t>(v);
         else
           pairs[(static_cast<size_t>(kk / 2) * nr + j) * 2 + static_cast<size_t>(kk % 2)] = static_cast<int16_t>(v);
       }

@@ -19,6 +19,7 @@
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/conv_test_util.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/op_test.h"
 
 namespace edgert {
@@ -201,7 +202,7 @@ ConvCase C(int n, int h, int w, int cin, int cout, int kh, int kw, int groups = 
 #define CONV_KERNELS()                                                                                          \
   const OpKernel* kernel = GENERATE(ref::Register_CONV_2D(), opt::Register_CONV_2D());                          \
   const IsaLevel conv_level = GENERATE(IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni, IsaLevel::kNeon, \
-                                       IsaLevel::kNeonDot);                                                       \
+                                       IsaLevel::kNeonDot, IsaLevel::kNeonI8mm);                                  \
   ScopedBestIsa best_isa;                                                                                        \
   SetKernelIsaLevelForTesting(conv_level);                                                                       \
   INFO("kernel " << kernel->name << ", ISA " << GetKernelIsa().name)
@@ -335,7 +336,8 @@ TEST_CASE("CONV_2D int8 per-channel matches naive TFLite math", "[kernels][conv_
 // bytes at a time per output-row segment, border columns tap by tap): tiles
 // that start and end inside output rows, batches, rows and columns cut by
 // padding on either side, strides 1-3, the last rows of the input (whose 16-byte
-// reads would pass its end), on 1 and 2 threads.
+// reads would pass its end), on 1 and 3 threads (1 only under
+// EDGERT_TEST_MAX_THREADS=1).
 const std::vector<ConvCase> kQuantStemCases = {
     C(2, 19, 21, 3, 8, 3, 3, 1, 2, 2),
     C(1, 17, 33, 3, 16, 3, 3, 1, 2, 2, 1, 1, schema::Padding_EXPLICIT, {1, 1, 1, 1}, schema::Activation_RELU6),
@@ -357,7 +359,7 @@ TEST_CASE("CONV_2D int8 tile tails and stems match naive TFLite math", "[kernels
   }
   cases.insert(cases.end(), kQuantStemCases.begin(), kQuantStemCases.end());
   for (const ConvCase& c : cases)
-    for (int threads : {1, 2}) {
+    for (int threads : variant_test::TestThreadCounts()) {
       INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " k" << c.kh << "x"
                    << c.kw << " stride " << c.sh << "x" << c.sw << " padding " << c.padding << " threads "
                    << threads);

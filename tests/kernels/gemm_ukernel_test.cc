@@ -204,11 +204,12 @@ TEST_CASE("f32 indirect GEMM microkernels of every level match a naive sum over 
 // ---------------------------------------------------------------- int8
 
 // Packs per QS8GemmUkernelFn: c2 (int16 pairs, K rounded up to 8) or c4 (int8
-// quads, K rounded up to 4, acc0 less a_offset * sum of the column's weights).
+// groups of `group` K bytes, 4 or 8 (c8), K rounded up to a multiple of it,
+// acc0 less a_offset * sum of the column's weights).
 std::vector<uint8_t> PackQS8(const std::vector<int32_t>& b, const std::vector<QS8Channel>& ch, size_t kc, size_t nc,
-                             size_t nr, bool c4, int32_t a_offset) {
+                             size_t nr, bool c4, int32_t a_offset, size_t group) {
   const size_t header = nr * kQS8ChannelWords * sizeof(int32_t);
-  const size_t weights = c4 ? (kc + 3) / 4 * 4 * nr : (kc + 7) / 8 * 8 * nr * sizeof(int16_t);
+  const size_t weights = c4 ? (kc + group - 1) / group * group * nr : (kc + 7) / 8 * 8 * nr * sizeof(int16_t);
   const size_t panel_bytes = header + weights;
   const size_t panels = (nc + nr - 1) / nr;
   std::vector<uint8_t> w(panels * panel_bytes, 0);
@@ -222,7 +223,7 @@ std::vector<uint8_t> PackQS8(const std::vector<int32_t>& b, const std::vector<QS
         sum += v;
         if (c4) {
           const int8_t q = static_cast<int8_t>(v);
-          std::memcpy(panel + header + ((k / 4) * nr + j) * 4 + k % 4, &q, 1);
+          std::memcpy(panel + header + ((k / group) * nr + j) * group + k % group, &q, 1);
         } else {
           const int16_t q = static_cast<int16_t>(v);
           std::memcpy(panel + header + (((k / 2) * nr + j) * 2 + k % 2) * sizeof(int16_t), &q, 2);
@@ -243,7 +244,7 @@ std::vector<uint8_t> PackQS8(const std::vector<int32_t>& b, const std::vector<QS
 // test requires of its channels); otherwise any channels and ranges, the flag
 // clear.
 void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_t a_offset, uint32_t seed,
-                  bool short_rounding = false) {
+                  bool short_rounding = false, size_t group = 4) {
   const int8_t kGuard = 0x5A;
   std::mt19937 rng(seed);
   const QS8ConvParams any_stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
@@ -267,7 +268,7 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
           REQUIRE(QS8RoundsInInt32(std::abs(int64_t{x.acc0}) + spread, std::max(x.shift, 0), std::max(-x.shift, 0),
                                    kShortRoundingZp));
       }
-      const std::vector<uint8_t> w = PackQS8(b, ch, kc, nc, nr, c4, a_offset);
+      const std::vector<uint8_t> w = PackQS8(b, ch, kc, nc, nr, c4, a_offset, group);
       for (size_t mr = 1; mr <= max_mr; ++mr) {
         const QS8ConvParams& params = stages[stage++ % 4];
         INFO("mr " << mr << " nc " << nc << " kc " << kc << " output zp " << params.output_zp << " range ["
@@ -317,15 +318,18 @@ TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requa
                    false, 0, 350, true);
     }
     if (isa.qs8_gemm_c4.fn != nullptr) {
-      INFO("c4 packing, A offset " << isa.qs8_gemm_c4.a_offset);
+      const size_t group = static_cast<size_t>(isa.qs8_gemm_c4.k_group);
+      REQUIRE((group == 4 || group == 8));
+      INFO("c4 packing, K groups of " << group << ", A offset " << isa.qs8_gemm_c4.a_offset);
       CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
-                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 400);
+                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 400, false, group);
       INFO("c4 packing, short-rounding output stage");
       CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
-                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 500, true);
+                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 500, true, group);
     }
     if (isa.qs8_gemm_c4_nr8.fn != nullptr) {
       REQUIRE(isa.qs8_gemm_c4_nr8.nr == 8);
+      REQUIRE(isa.qs8_gemm_c4.k_group == 4);
       INFO("c4 packing with NR = 8, A offset " << isa.qs8_gemm_c4.a_offset);
       CheckQS8Gemm(isa.qs8_gemm_c4_nr8.fn, static_cast<size_t>(isa.qs8_gemm_c4_nr8.mr), 8, true,
                    isa.qs8_gemm_c4.a_offset, 600);
