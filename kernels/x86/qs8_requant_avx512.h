@@ -115,31 +115,41 @@ inline __m512i Requantize16(__m512i acc, const Requant16& q, const OutputStage16
 //   floor((h + 2^(r-1) - [h < 0]) / 2^r)       (ties away from zero)
 // in 32-bit lanes, which cannot overflow under QS8RoundsInInt32, and the
 // result plus the zero point is saturated to int8 on the store, which is the
-// clamp to [-128, 127]. No per-lane sign choice in 64 bits, no clamp. The zero
-// point joins the rounding term before the shift (zp * 2^r added:
-// QS8RoundsInInt32 leaves room for it), so it costs no instruction per vector.
+// clamp to [-128, 127]. No per-lane sign choice in 64 bits, no clamp.
+// Three terms cost no instruction per vector:
+// - the zero point joins the rounding term before the shift (zp * 2^r added:
+//   QS8RoundsInInt32 leaves room for it);
+// - that term, b = 2^(r-1) + zp * 2^r, joins the 64-bit nudge:
+//   h + b = floor((acc * m + 2^30 + b * 2^31) / 2^31) exactly (b an integer),
+//   with |acc * m + 2^30 + b * 2^31| < 2^62 under QS8RoundsInInt32;
+// - [h < 0] is taken as [acc < 0] (m > 0): they differ only where h = 0 and
+//   acc < 0, and there floor((b - 1) / 2^r) = floor(b / 2^r) = zp.
 struct ShortRequant16 {
-  __m512i m_even, m_odd;  // multipliers in the low 32 bits of the 64-bit lanes
-  __m512i half_zp;        // 2^(r-1) + zp * 2^r
-  __m512i right;          // r (1..31)
+  __m512i m_even, m_odd;          // multipliers in the low 32 bits of the 64-bit lanes
+  __m512i nudge_even, nudge_odd;  // 2^30 + b * 2^31 of the even / odd lanes (int64)
+  __m512i right;                  // r (1..31)
 };
 
 // From per-lane multipliers and right shifts, and the output zero point.
 inline ShortRequant16 MakeShortRequant16(__m512i m, __m512i r, __m512i zp) {
   const __m512i half = _mm512_srli_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), r), 1);
-  return {m, _mm512_srli_epi64(m, 32), _mm512_add_epi32(half, _mm512_sllv_epi32(zp, r)), r};
+  const __m512i b = _mm512_add_epi32(half, _mm512_sllv_epi32(zp, r));
+  const __m512i b_even = _mm512_srai_epi64(_mm512_slli_epi64(b, 32), 32);  // sign-extended low words
+  const __m512i b_odd = _mm512_srai_epi64(b, 32);                          // sign-extended high words
+  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
+  return {m, _mm512_srli_epi64(m, 32), _mm512_add_epi64(_mm512_slli_epi64(b_even, 31), nudge),
+          _mm512_add_epi64(_mm512_slli_epi64(b_odd, 31), nudge), r};
 }
-
 
 // The 16 results plus the zero point, as int32 lanes (to be saturated to int8).
 inline __m512i RequantizeShort16(__m512i acc, const ShortRequant16& q) {
-  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
-  const __m512i h_even = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, q.m_even), nudge), 31);
-  const __m512i h_odd =
-      _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), q.m_odd), nudge), 31);
-  // The low words of the 64-bit lanes: even lanes from h_even, odd lanes from h_odd moved up.
-  const __m512i h = _mm512_mask_shuffle_epi32(h_even, 0xAAAA, h_odd, _MM_PERM_CDAB);
-  return _mm512_srav_epi32(_mm512_sub_epi32(_mm512_add_epi32(h, q.half_zp), _mm512_srli_epi32(h, 31)), q.right);
+  // h + b of the even and odd lanes (in the low words of their 64-bit lanes).
+  const __m512i hb_even = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, q.m_even), q.nudge_even), 31);
+  const __m512i hb_odd = _mm512_srai_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), q.m_odd), q.nudge_odd), 31);
+  // The low words of the 64-bit lanes: even lanes from hb_even, odd lanes from hb_odd moved up.
+  const __m512i hb = _mm512_mask_shuffle_epi32(hb_even, 0xAAAA, hb_odd, _MM_PERM_CDAB);
+  return _mm512_srav_epi32(_mm512_sub_epi32(hb, _mm512_srli_epi32(acc, 31)), q.right);
 }
 
 // Stores the first n (1..16) lanes of v saturated to int8.
