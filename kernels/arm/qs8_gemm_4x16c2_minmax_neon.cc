@@ -30,15 +30,8 @@ inline int16x8_t LoadA8(const int8_t* a, size_t n) {
 
 void qs8_gemm_minmax_ukernel_4x16c2__neon(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                           const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params) {
-  // Rows past mr alias the previous row: they compute and store the same values.
-  const int8_t* a0 = a;
-  const int8_t* a1 = mr > 1 ? a0 + a_stride : a0;
-  const int8_t* a2 = mr > 2 ? a1 + a_stride : a1;
-  const int8_t* a3 = mr > 3 ? a2 + a_stride : a2;
-  int8_t* c0 = c;
-  int8_t* c1 = mr > 1 ? c0 + c_stride : c0;
-  int8_t* c2 = mr > 2 ? c1 + c_stride : c1;
-  int8_t* c3 = mr > 3 ? c2 + c_stride : c2;
+  const qs8_neon::Rows4 rows = qs8_neon::TileRows4(mr, a, a_stride, c, c_stride);
+  const int8_t *a0 = rows.a[0], *a1 = rows.a[1], *a2 = rows.a[2], *a3 = rows.a[3];
   const size_t kc8 = (kc + 7) & ~size_t{7};
   const size_t panel_bytes = 16 * kQS8ChannelWords * sizeof(int32_t) + kc8 * 16 * sizeof(int16_t);
   const qs8_neon::OutputStage out = qs8_neon::LoadOutputStage(params->output_zp, params->min, params->max,
@@ -76,7 +69,7 @@ void qs8_gemm_minmax_ukernel_4x16c2__neon(size_t mr, size_t nc, size_t kc, const
       EDGERT_QS8_C2_ROW(3)
 #undef EDGERT_QS8_C2_ROW
     }
-    qs8_neon::RequantizeStore4x16(acc0, acc1, acc2, acc3, header, out, c0 + n0, c1 + n0, c2 + n0, c3 + n0, nc - n0);
+    qs8_neon::RequantizeStore4x16(acc0, acc1, acc2, acc3, header, out, rows, n0, nc - n0);
   }
 }
 

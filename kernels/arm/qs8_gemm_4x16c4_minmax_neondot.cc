@@ -27,15 +27,8 @@ inline int8x16_t LoadA16(const int8_t* a, size_t n) { return n >= 16 ? vld1q_s8(
 void qs8_gemm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                              const void* w, int8_t* c, size_t c_stride,
                                              const QS8ConvParams* params) {
-  // Rows past mr alias the previous row: they compute and store the same values.
-  const int8_t* a0 = a;
-  const int8_t* a1 = mr > 1 ? a0 + a_stride : a0;
-  const int8_t* a2 = mr > 2 ? a1 + a_stride : a1;
-  const int8_t* a3 = mr > 3 ? a2 + a_stride : a2;
-  int8_t* c0 = c;
-  int8_t* c1 = mr > 1 ? c0 + c_stride : c0;
-  int8_t* c2 = mr > 2 ? c1 + c_stride : c1;
-  int8_t* c3 = mr > 3 ? c2 + c_stride : c2;
+  const qs8_neon::Rows4 rows = qs8_neon::TileRows4(mr, a, a_stride, c, c_stride);
+  const int8_t *a0 = rows.a[0], *a1 = rows.a[1], *a2 = rows.a[2], *a3 = rows.a[3];
   const size_t quads = (kc + 3) / 4;
   const size_t panel_bytes = 16 * kQS8ChannelWords * sizeof(int32_t) + quads * 16 * 4;
   const qs8_neon::OutputStage out = qs8_neon::LoadOutputStage(params->output_zp, params->min, params->max,
@@ -69,7 +62,7 @@ void qs8_gemm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, co
       EDGERT_QS8_C4_ROW(3)
 #undef EDGERT_QS8_C4_ROW
     }
-    qs8_neon::RequantizeStore4x16(acc0, acc1, acc2, acc3, header, out, c0 + n0, c1 + n0, c2 + n0, c3 + n0, nc - n0);
+    qs8_neon::RequantizeStore4x16(acc0, acc1, acc2, acc3, header, out, rows, n0, nc - n0);
   }
 }
 

@@ -43,15 +43,8 @@ inline int32x4_t LowerRow(int32x4_t left, int32x4_t right) {
 void qs8_gemm_minmax_ukernel_4x16c8__neoni8mm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                               const void* w, int8_t* c, size_t c_stride,
                                               const QS8ConvParams* params) {
-  // Rows past mr alias the previous row: they compute and store the same values.
-  const int8_t* a0 = a;
-  const int8_t* a1 = mr > 1 ? a0 + a_stride : a0;
-  const int8_t* a2 = mr > 2 ? a1 + a_stride : a1;
-  const int8_t* a3 = mr > 3 ? a2 + a_stride : a2;
-  int8_t* c0 = c;
-  int8_t* c1 = mr > 1 ? c0 + c_stride : c0;
-  int8_t* c2 = mr > 2 ? c1 + c_stride : c1;
-  int8_t* c3 = mr > 3 ? c2 + c_stride : c2;
+  const qs8_neon::Rows4 rows = qs8_neon::TileRows4(mr, a, a_stride, c, c_stride);
+  const int8_t *a0 = rows.a[0], *a1 = rows.a[1], *a2 = rows.a[2], *a3 = rows.a[3];
   const size_t groups = (kc + 7) / 8;
   const size_t panel_bytes = 16 * kQS8ChannelWords * sizeof(int32_t) + groups * 16 * 8;
   const qs8_neon::OutputStage out = qs8_neon::LoadOutputStage(params->output_zp, params->min, params->max,
@@ -85,7 +78,7 @@ void qs8_gemm_minmax_ukernel_4x16c8__neoni8mm(size_t mr, size_t nc, size_t kc, c
       r2[q] = UpperRow(acc23[2 * q], acc23[2 * q + 1]);
       r3[q] = LowerRow(acc23[2 * q], acc23[2 * q + 1]);
     }
-    qs8_neon::RequantizeStore4x16(r0, r1, r2, r3, header, out, c0 + n0, c1 + n0, c2 + n0, c3 + n0, nc - n0);
+    qs8_neon::RequantizeStore4x16(r0, r1, r2, r3, header, out, rows, n0, nc - n0);
   }
 }
 

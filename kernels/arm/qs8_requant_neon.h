@@ -124,13 +124,31 @@ inline int8x16_t LoadBytes(const int8_t* src, size_t n) {
   return vld1q_s8(tmp);
 }
 
+// The A and C rows of a 4-row int8 GEMM tile of mr (1..4) rows: rows past mr
+// alias the previous row (they compute and store the same values).
+struct Rows4 {
+  const int8_t* a[4];
+  int8_t* c[4];
+};
+inline Rows4 TileRows4(size_t mr, const int8_t* a, size_t a_stride, int8_t* c, size_t c_stride) {
+  Rows4 r;
+  r.a[0] = a;
+  r.c[0] = c;
+  for (size_t i = 1; i < 4; ++i) {
+    r.a[i] = mr > i ? r.a[i - 1] + a_stride : r.a[i - 1];
+    r.c[i] = mr > i ? r.c[i - 1] + c_stride : r.c[i - 1];
+  }
+  return r;
+}
+
 // The epilogue of the 4x16 int8 GEMMs: requantizes the 4 rows x 16 channels of
 // accumulators (channel parameters from the packed panel `header`) and stores
-// the first n (1..16) channels of each row. Highest row first, so that aliased
-// rows (fewer than 4 rows) end with the lowest row's identical values.
+// the first n (1..16) channels of each row at column `col` of rows.c. Highest
+// row first, so that aliased rows (fewer than 4 rows) end with the lowest
+// row's identical values.
 inline void RequantizeStore4x16(const int32x4_t acc0[4], const int32x4_t acc1[4], const int32x4_t acc2[4],
-                                const int32x4_t acc3[4], const int32_t* header, const OutputStage& out, int8_t* c0,
-                                int8_t* c1, int8_t* c2, int8_t* c3, size_t n) {
+                                const int32x4_t acc3[4], const int32_t* header, const OutputStage& out,
+                                const Rows4& rows, size_t col, size_t n) {
   int32x4_t y0[4], y1[4], y2[4], y3[4];
   for (int q = 0; q < 4; ++q) {
     const Requant4 rq = LoadRequant4(header, 16, 4 * static_cast<size_t>(q));
@@ -139,10 +157,10 @@ inline void RequantizeStore4x16(const int32x4_t acc0[4], const int32x4_t acc1[4]
     y2[q] = Requantize(acc2[q], rq, out);
     y3[q] = Requantize(acc3[q], rq, out);
   }
-  StoreBytes(c3, PackToInt8(y3[0], y3[1], y3[2], y3[3]), n);
-  StoreBytes(c2, PackToInt8(y2[0], y2[1], y2[2], y2[3]), n);
-  StoreBytes(c1, PackToInt8(y1[0], y1[1], y1[2], y1[3]), n);
-  StoreBytes(c0, PackToInt8(y0[0], y0[1], y0[2], y0[3]), n);
+  StoreBytes(rows.c[3] + col, PackToInt8(y3[0], y3[1], y3[2], y3[3]), n);
+  StoreBytes(rows.c[2] + col, PackToInt8(y2[0], y2[1], y2[2], y2[3]), n);
+  StoreBytes(rows.c[1] + col, PackToInt8(y1[0], y1[1], y1[2], y1[3]), n);
+  StoreBytes(rows.c[0] + col, PackToInt8(y0[0], y0[1], y0[2], y0[3]), n);
 }
 
 }  // namespace qs8_neon
