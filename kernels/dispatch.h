@@ -6,12 +6,13 @@
 // kernels); on x86-64 avx2 (AVX2 + FMA3), avx512 (avx2 plus AVX-512 F: the
 // avx2 table with 7-row AVX-512 f32 GEMMs) and avx512vnni (avx512 plus VNNI:
 // with a VNNI int8 GEMM too); on aarch64 neon (Advanced
-// SIMD with FMA, present on every aarch64 CPU) and neon-dotprod (neon plus the
-// SDOT instructions: the neon table with an SDOT int8 GEMM). The environment
+// SIMD with FMA, present on every aarch64 CPU), neon-dotprod (neon plus the
+// SDOT instructions: the neon table with an SDOT int8 GEMM) and neon-i8mm
+// (neon-dotprod plus SMMLA: its int8 GEMM on the c8 packing). The environment
 // variable EDGERT_ISA, read once, can force a lower level than the CPU's (never
-// a higher one): reference|avx2|avx512|avx512vnni on x86-64, reference|neon|dotprod
-// (or neon-dotprod) on aarch64. Tests can override the level with
-// SetKernelIsaLevelForTesting.
+// a higher one): reference|avx2|avx512|avx512vnni on x86-64,
+// reference|neon|dotprod (or neon-dotprod)|i8mm (or neon-i8mm) on aarch64.
+// Tests can override the level with SetKernelIsaLevelForTesting.
 #pragma once
 
 #include <cstddef>
