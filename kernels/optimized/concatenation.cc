@@ -112,21 +112,44 @@ Status Prepare(KernelContext* ctx) {
   return Status::Ok();
 }
 
+// Copies n bytes: runs of up to 256 bytes (a channel concatenation's slices
+// are often 64-256 bytes, one per pixel) in 32- and 16-byte moves instead of
+// a memcpy call each.
+inline void CopyRun(uint8_t* dst, const uint8_t* src, size_t n) {
+  if (n > 256) {
+    std::memcpy(dst, src, n);
+    return;
+  }
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) std::memcpy(dst + i, src + i, 32);
+  if (i + 16 <= n) {
+    std::memcpy(dst + i, src + i, 16);
+    i += 16;
+  }
+  if (i < n) std::memcpy(dst + i, src + i, n - i);
+}
+
 Status Eval(KernelContext* ctx) {
   const ConcatState& s = *ctx->state<ConcatState>();
   if (!s.covered) return s.fallback.Eval(ctx);
   if (s.out_chunk == 0) return Status::Ok();
   uint8_t* out = static_cast<uint8_t*>(ctx->output(0)->data);
+  // The inputs' data, read once per eval rather than per slice (up to
+  // kListedInputs of them; more are looked up per slice).
+  constexpr int kListedInputs = 16;
+  const uint8_t* data[kListedInputs] = {};
+  for (int i = 0; i < s.num_inputs && i < kListedInputs; ++i) data[i] = static_cast<const uint8_t*>(ctx->input(i)->data);
   ctx->ParallelFor(s.outer, s.tile, [&](int, size_t start, size_t count) {
     for (size_t o = start; o < start + count; ++o) {
       uint8_t* dst = out + o * s.out_chunk;
       for (int i = 0; i < s.num_inputs; ++i) {
         const size_t bytes = s.chunk[i];
         if (bytes == 0) continue;
-        const uint8_t* src = static_cast<const uint8_t*>(ctx->input(i)->data) + o * bytes;
+        const uint8_t* src =
+            (i < kListedInputs ? data[i] : static_cast<const uint8_t*>(ctx->input(i)->data)) + o * bytes;
         const uint8_t* table = s.table[i];
         if (table == nullptr) {
-          std::memcpy(dst, src, bytes);
+          CopyRun(dst, src, bytes);
         } else {
           for (size_t j = 0; j < bytes; ++j) dst[j] = table[src[j]];
         }

@@ -87,6 +87,26 @@ TEST_CASE("CONCATENATION float along every axis", "[kernels][concatenation]") {
   }
 }
 
+// 18 inputs along the channels, 1 to 18 channels each (slices of 4 to 72
+// bytes: the optimized kernel's 32- and 16-byte moves, their remainders, and
+// inputs past the 16 whose data it lists once per eval).
+TEST_CASE("CONCATENATION float of many inputs with varied slice sizes", "[kernels][concatenation]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
+  std::mt19937 rng(57);
+  std::vector<Dims> shapes;
+  std::vector<std::vector<float>> xs;
+  for (int32_t c = 1; c <= 18; ++c) {
+    const Dims d = {1, 5, 3, c};
+    shapes.push_back(d);
+    xs.push_back(RandomFloats(Count(d), rng, -8.f, 8.f));
+  }
+  std::vector<float> y;
+  Dims out, es;
+  REQUIRE(RunConcat<float>(xs, shapes, DType::kF32, 3, schema::Activation_NONE, &y, &out).ok());
+  CHECK(y == NaiveConcat(xs, shapes, 3, &es));
+  CHECK(out == es);
+}
+
 TEST_CASE("CONCATENATION float fused activations", "[kernels][concatenation]") {
   EDGERT_KERNEL_VARIANTS(g_optimized);
   std::mt19937 rng(52);
