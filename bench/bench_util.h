@@ -1,6 +1,9 @@
-// Shared by the Google Benchmark files: deterministic random inputs.
+// Shared by the Google Benchmark files: deterministic random inputs, and the
+// measured peak rate of an instruction loop.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <random>
@@ -16,6 +19,20 @@ inline std::vector<float> Random(size_t n, uint32_t seed, float lo = -1.f, float
   std::vector<float> v(n);
   for (float& x : v) x = d(rng);
   return v;
+}
+
+// Giga-operations per second of run(), which performs `ops` operations: the
+// best of 5 timed calls (a peak, so the fastest run is the measure).
+template <typename Run>
+double BestRateG(Run run, double ops) {
+  double best = 0;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    run();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, ops / s * 1e-9);
+  }
+  return best;
 }
 
 }  // namespace bench

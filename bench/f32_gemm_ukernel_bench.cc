@@ -10,7 +10,6 @@
 
 #include "bench/bench_util.h"
 
-#include <chrono>
 #include <limits>
 #include <random>
 #include <string>
@@ -55,15 +54,10 @@ __attribute__((target("avx512f"))) float FmaChains512(long steps) {
 
 // GFLOP/s of the FMA loop at `lanes` (8 or 16), best of 5 runs.
 double MeasuredPeak(int lanes) {
-  double best = 0;
   volatile long steps = kPeakSteps;
-  for (int r = 0; r < 5; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(lanes == 16 ? FmaChains512(steps) : FmaChains256(steps));
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::max(best, 2.0 * 12 * lanes * kPeakSteps / s * 1e-9);
-  }
-  return best;
+  return bench::BestRateG(
+      [&] { benchmark::DoNotOptimize(lanes == 16 ? FmaChains512(steps) : FmaChains256(steps)); },
+      2.0 * 12 * lanes * kPeakSteps);
 }
 
 // range(0): vector lanes, 8 (AVX2 + FMA3) or 16 (AVX-512 F).

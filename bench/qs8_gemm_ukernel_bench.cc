@@ -8,7 +8,8 @@
 // Run:   build/bin/edgert_microbench --benchmark_filter='qs8_(vnni_peak|gemm_ukernel_tile)'
 #include <benchmark/benchmark.h>
 
-#include <chrono>
+#include "bench/bench_util.h"
+
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -45,15 +46,8 @@ constexpr double kOpsPerStep = 2.0 * 12 * 64;  // 12 instructions of 64 multiply
 
 // GOP/s of the vpdpbusd loop, best of 5 runs.
 double MeasuredVnniPeak() {
-  double best = 0;
   volatile long steps = kPeakSteps;
-  for (int r = 0; r < 5; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(VnniChains(steps));
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::max(best, kOpsPerStep * kPeakSteps / s * 1e-9);
-  }
-  return best;
+  return bench::BestRateG([&] { benchmark::DoNotOptimize(VnniChains(steps)); }, kOpsPerStep * kPeakSteps);
 }
 
 void BM_qs8_vnni_peak(benchmark::State& state) {
