@@ -37,7 +37,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, nullptr, nullptr, nullptr},
                                      nullptr,
                                      {nullptr, 0, 0},
-                                     {nullptr, 0, 0}};
+                                     {nullptr, 0, 0},
+                                     {nullptr, nullptr, nullptr, 0, 0}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -85,7 +86,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                  f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3},
                                 nullptr,
                                 {f32_gemm_minmax_ukernel_8x8__fma3, 8, 8},
-                                {nullptr, 0, 0}};
+                                {nullptr, 0, 0},
+                                {nullptr, nullptr, nullptr, 0, 0}};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing, 7 rows), int8
 // ADD / SUB / MUL kernels and f32 -> int8 / uint8 quantization.
@@ -160,7 +162,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                  f32_winograd_output_minmax_ukernel_4x4_3x3_c4__neonfma},
                                 nullptr,
                                 {nullptr, 0, 0},
-                                {nullptr, 0, 0}};
+                                {nullptr, 0, 0},
+                                {nullptr, nullptr, nullptr, 0, 0}};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {
@@ -181,6 +184,17 @@ constexpr KernelIsa MakeNeonI8mmIsa() {
   return isa;
 }
 constexpr KernelIsa kNeonI8mmIsa = MakeNeonI8mmIsa();
+#endif
+
+#if defined(EDGERT_ARM_UKERNELS)
+// A neon-dotprod or neon-i8mm table with the half-precision GEMM where the CPU
+// has FEAT_FP16 arithmetic.
+KernelIsa WithNeonFp16(KernelIsa isa) {
+  if (GetCpuFeatures().neon_fp16) isa.f16_gemm = {f16_gemm_minmax_ukernel_6x16__neonfp16arith,
+                                                       f16_gemm_minmax_ukernel_1x16__neonfp16arith,
+                                                       f16_igemm_minmax_ukernel_6x16__neonfp16arith, 6, 16};
+  return isa;
+}
 #endif
 
 #if defined(EDGERT_X86_UKERNELS)
@@ -209,8 +223,14 @@ const KernelIsa& TableFor(IsaLevel level) {
 #endif
 #if defined(EDGERT_ARM_UKERNELS)
   if (level == IsaLevel::kNeon) return kNeonIsa;
-  if (level == IsaLevel::kNeonDot) return kNeonDotIsa;
-  if (level == IsaLevel::kNeonI8mm) return kNeonI8mmIsa;
+  if (level == IsaLevel::kNeonDot) {
+    static const KernelIsa table = WithNeonFp16(kNeonDotIsa);
+    return table;
+  }
+  if (level == IsaLevel::kNeonI8mm) {
+    static const KernelIsa table = WithNeonFp16(kNeonI8mmIsa);
+    return table;
+  }
 #endif
   return kReferenceIsa;
 }

@@ -8,7 +8,9 @@
 // with a VNNI int8 GEMM too); on aarch64 neon (Advanced
 // SIMD with FMA, present on every aarch64 CPU), neon-dotprod (neon plus the
 // SDOT instructions: the neon table with an SDOT int8 GEMM) and neon-i8mm
-// (neon-dotprod plus SMMLA: its int8 GEMM on the c8 packing). The environment
+// (neon-dotprod plus SMMLA: its int8 GEMM on the c8 packing); on CPUs with
+// half-precision arithmetic (ARMv8.2 FEAT_FP16) these two levels also carry
+// an f16 GEMM (KernelIsa::f16_gemm). The environment
 // variable EDGERT_ISA, read once, can force a lower level than the CPU's (never
 // a higher one): reference|avx2|avx512|avx512vnni on x86-64,
 // reference|neon|dotprod (or neon-dotprod)|i8mm (or neon-i8mm) on aarch64.
@@ -83,6 +85,24 @@ using F32WinogradOutputUkernelFn = void (*)(size_t channels, const float* input,
 using F32SpmmUkernelFn = void (*)(size_t mr, size_t nc, const float* a, size_t a_stride, const int32_t* block_ptr,
                                   const int32_t* column_indices, const float* values, const float* bias, float* c,
                                   size_t c_stride, const F32MinMaxParams* params);
+
+// Half-precision GEMM of f32 activations (kernels/optimized/f16_gemm.h), for
+// weights the model stores as float16, on CPUs with native f16 arithmetic:
+// C = clamp(A * B + bias) for an mr x nc block, 1 <= mr <= MR, nc >= 1, where
+// a is as for F32GemmUkernelFn (f32 rows, each value rounded to f16 as it is
+// read), w is packed like F32GemmUkernelFn's B but in IEEE half bits (panels
+// of NR columns, NR bias values then kc rows of NR weights, columns past nc
+// zero), every multiply-add rounds to f16 (from the bias, in K order), and the
+// f16 sums are widened to f32, clamped and stored as for F32GemmUkernelFn. The
+// caller keeps |values| within f16's range (65504); the error against exact
+// arithmetic grows with kc (about kc * 2^-11 of the sum of |x * w| at worst).
+using F16GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                  const uint16_t* w, float* c, size_t c_stride, const F32MinMaxParams* params);
+// Its indirect form, as F32IgemmUkernelFn is of F32GemmUkernelFn: taps groups
+// of MR row pointers (rows past mr not read), K = taps * kc in tap order, the
+// same packed f16 panels and arithmetic.
+using F16IgemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, size_t taps, const float* const* a,
+                                   const uint16_t* w, float* c, size_t c_stride, const F32MinMaxParams* params);
 
 // Depthwise convolution of `pixels` output pixels of `channels` channels with
 // `taps` filter taps each. input: pixels * taps pointers (pixel-major); pointer
@@ -439,6 +459,15 @@ struct KernelIsa {
     QS8GemmUkernelFn fn;
     int mr, nr;
   } qs8_gemm_c4_nr8;
+  // Half-precision GEMM (F16GemmUkernelFn), present on the neon-dotprod and
+  // neon-i8mm levels of CPUs with FEAT_FP16 arithmetic; nullptr elsewhere.
+  // gemv: the same with MR = 1 and the same panels, for single-row products;
+  // igemm: the indirect form with the same MR and panels.
+  struct {
+    F16GemmUkernelFn fn, gemv;
+    F16IgemmUkernelFn igemm;
+    int mr, nr;
+  } f16_gemm;
 };
 
 // The best level this build and CPU support (detected once).

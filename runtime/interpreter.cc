@@ -73,6 +73,7 @@ void KernelContext::MarkInputPacked(int i) {
 void* KernelContext::scratch(int index) const { return interp_->nodes_[node_].scratch[index]; }
 
 int KernelContext::num_threads() const { return interp_->options_.num_threads; }
+bool KernelContext::f16_arithmetic_allowed() const { return interp_->options_.f16_arithmetic; }
 
 void KernelContext::ParallelFor(size_t range, size_t tile, ParallelTask1D task, void* arg) {
   ParallelFor1D(interp_->pool_.get(), range, tile, task, arg);
@@ -371,7 +372,12 @@ Status Interpreter::FoldConstantNode(int i, bool* folded) {
     if (out.data == nullptr) return Status(StatusCode::kOutOfMemory, "out of memory for a constant computed at prepare");
   }
   EDGERT_RETURN_IF_ERROR(nodes_[static_cast<size_t>(i)].kernel->eval(&contexts_[static_cast<size_t>(i)]));
-  for (int32_t t : n.outputs) tensors_[static_cast<size_t>(t)].is_constant = true;
+  const bool from_f16 = n.type == schema::OpType_DEQUANTIZE && !n.inputs.empty() && n.inputs[0] >= 0 &&
+                       tensors_[static_cast<size_t>(n.inputs[0])].dtype == DType::kF16;
+  for (int32_t t : n.outputs) {
+    tensors_[static_cast<size_t>(t)].is_constant = true;
+    tensors_[static_cast<size_t>(t)].stored_as_f16 = from_f16;
+  }
   *folded = true;
   return Status::Ok();
 }

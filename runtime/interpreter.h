@@ -42,6 +42,13 @@ struct InterpreterOptions {
   // 4 KB of activations. false: the first invoke faults the pages in (shorter
   // prepare). A caller-supplied arena, and arenas above 64 MB, are not touched.
   bool prefault_arena = true;
+  // On CPUs with native half-precision arithmetic (ARMv8.2 FEAT_FP16), f32 ops
+  // whose weights the model stores as float16 (DEQUANTIZE of f16 constants)
+  // may multiply and add in f16 (kernels/optimized/f16_gemm.h: 1x1 CONV_2D
+  // and FULLY_CONNECTED), about twice the arithmetic rate, with f16 rounding
+  // (relative error about 2^-11 per operation). false: f32 arithmetic
+  // everywhere. Other CPUs always compute in f32.
+  bool f16_arithmetic = true;
 };
 
 // One entry of the execution plan. Today every step runs one node with a CPU

@@ -61,6 +61,9 @@ class KernelContext {
   // The threads eval may use (InterpreterOptions::num_threads, at least 1); the
   // `worker` index a parallel task receives is below it.
   int num_threads() const;
+  // Whether ops may compute in f16 where their weights are stored as f16
+  // (InterpreterOptions::f16_arithmetic).
+  bool f16_arithmetic_allowed() const;
 
   // --- prepare only ---
   // Sets output i's shape (its dtype comes from the model and must be checked by the kernel).

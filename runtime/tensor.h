@@ -83,6 +83,10 @@ struct Tensor {
   // Constants stored block-sparse: the stored form (data is always the dense
   // tensor, so kernels that ignore this see ordinary weights).
   const BlockSparseView* sparse = nullptr;
+  // A constant computed at prepare from float16 data (a folded DEQUANTIZE of
+  // an f16 tensor): every value is exactly an f16, and the model's author
+  // chose half precision for it (InterpreterOptions::f16_arithmetic).
+  bool stored_as_f16 = false;
 
   int64_t NumElements() const { return shape.NumElements(); }
   bool is_quantized() const { return quant.count > 0; }

@@ -6,6 +6,7 @@
 # runs its microkernels:
 #   cortex-a53   Advanced SIMD only (no dot product, no fp16)  -> neon
 #   cortex-a76   plus dot product and fp16 arithmetic          -> neon-dotprod
+#                (with the f16 GEMMs)
 #   max          everything qemu emulates (also i8mm)          -> neon-i8mm
 # Each kernel test also runs the reference kernels and the optimized kernels at
 # the reference level, so the run on cortex-a53 covers both lower levels.

@@ -25,7 +25,7 @@ TEST_CASE("C API: load, prepare, invoke, read outputs and memory figures", "[c_a
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, err, sizeof(err)) == ERT_OK);
   REQUIRE(ert_model_num_inputs(model) == 1);
   REQUIRE(ert_model_num_ops(model) == 3);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 0, nullptr, 0};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 0, nullptr, 0, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, err, sizeof(err)) == ERT_OK);
   ert_model_delete(model);  // the interpreter keeps the model alive
@@ -69,7 +69,7 @@ TEST_CASE("C API: the arena limit option is honoured", "[c_api]") {
   const auto f = BuildAddReluReshape();
   ert_model* model = nullptr;
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 64, nullptr, 0};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 64, nullptr, 0, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
   REQUIRE(ert_interpreter_prepare(it) == ERT_OUT_OF_MEMORY);
@@ -100,7 +100,7 @@ TEST_CASE("C API: lazy_arena leaves the arena's pages to the first invoke", "[c_
                         // a struct from before the field: the default (resident), the field unread
                         {static_cast<int32_t>(offsetof(ert_interpreter_options, lazy_arena)), 1, true}};
   for (const Case& k : cases) {
-    ert_interpreter_options opts{k.struct_size, 1, 0, nullptr, k.lazy};
+    ert_interpreter_options opts{k.struct_size, 1, 0, nullptr, k.lazy, 0};
     ert_interpreter* it = nullptr;
     REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
     REQUIRE(ert_interpreter_prepare(it) == ERT_OK);
@@ -134,7 +134,7 @@ TEST_CASE("C API: num_threads is passed to the interpreter and checked at prepar
   const auto f = BuildAddReluReshape();
   ert_model* model = nullptr;
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 2, 0, nullptr, 0};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 2, 0, nullptr, 0, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
   REQUIRE(ert_interpreter_prepare(it) == ERT_OK);

@@ -76,6 +76,16 @@ TEST_CASE("dispatch: each level's table has its name and its microkernels", "[di
     if (isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kNeonI8mm || isa.level == IsaLevel::kAvx512Vnni)
       REQUIRE(isa.qs8_gemm_c4.fn != nullptr);
     if (isa.qs8_gemm_c4.fn != nullptr) REQUIRE(isa.qs8_gemm_c4.k_group == (isa.level == IsaLevel::kNeonI8mm ? 8 : 4));
+    // The f16 GEMMs: on the neon-dotprod and neon-i8mm levels exactly when the
+    // CPU has FP16 arithmetic, all three forms with one packing.
+    const bool f16_level = isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kNeonI8mm;
+    REQUIRE((isa.f16_gemm.fn != nullptr) == (f16_level && GetCpuFeatures().neon_fp16));
+    if (isa.f16_gemm.fn != nullptr) {
+      REQUIRE(isa.f16_gemm.gemv != nullptr);
+      REQUIRE(isa.f16_gemm.igemm != nullptr);
+      REQUIRE(isa.f16_gemm.mr >= 1);
+      REQUIRE(isa.f16_gemm.nr == 16);
+    }
     // Every non-reference level has the Winograd transforms of both tile sizes.
     REQUIRE(isa.f32_winograd.input_2x2 != nullptr);
     REQUIRE(isa.f32_winograd.output_2x2 != nullptr);

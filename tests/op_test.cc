@@ -1,5 +1,8 @@
 #include "tests/op_test.h"
 
+#include "kernels/reference/reference_kernels.h"
+#include "runtime/dtype.h"
+
 namespace edgert {
 namespace testing {
 
@@ -19,6 +22,17 @@ int OpTest::Const(DType dtype, const std::vector<int32_t>& shape, const void* da
   return t;
 }
 
+int OpTest::ConstF16(const std::vector<int32_t>& shape, const std::vector<float>& v) {
+  std::vector<uint16_t> h(v.size());
+  for (size_t i = 0; i < v.size(); ++i) h[i] = FloatToHalf(v[i]);
+  const std::string name = "const" + std::to_string(inputs_.size());
+  const int c = b_.AddConstant(name + "_f16", DType::kF16, shape, h.data(), h.size() * sizeof(uint16_t));
+  const int t = b_.AddTensor(name, DType::kF32, shape);
+  dequantize_.emplace_back(c, t);
+  inputs_.push_back(t);
+  return t;
+}
+
 int OpTest::ConstSparse(const std::vector<int32_t>& shape, const std::vector<float>& dense, int block_size) {
   const int t = b_.AddSparseConstant("const" + std::to_string(inputs_.size()), shape, dense.data(), block_size);
   inputs_.push_back(t);
@@ -33,6 +47,11 @@ int OpTest::Output(DType dtype, const QuantSpec& q) {
 }
 
 Status OpTest::Run(const OpKernel* kernel) {
+  for (const auto& d : dequantize_) {
+    b_.AddOp(schema::OpType_DEQUANTIZE, {d.first}, {d.second}, schema::OpOptions_NONE, 0,
+             "dequantize_" + std::to_string(d.second));
+    resolver_.Add(schema::OpType_DEQUANTIZE, ref::Register_DEQUANTIZE());
+  }
   if (type_ == schema::OpType_CUSTOM)
     b_.AddCustomOp(custom_, inputs_, outputs_);
   else

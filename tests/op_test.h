@@ -43,6 +43,11 @@ class OpTest {
   }
   // A constant f32 input stored block-sparse (blocks of block_size rows of dense [shape[0], rest]).
   int ConstSparse(const std::vector<int32_t>& shape, const std::vector<float>& dense, int block_size);
+  // A constant f32 input stored as float16, as MediaPipe's models and
+  // `edgert-convert --quantize fp16` store weights: an f16 constant (each
+  // value rounded to f16) and a DEQUANTIZE node (the reference kernel) whose
+  // output feeds the op; prepare folds it.
+  int ConstF16(const std::vector<int32_t>& shape, const std::vector<float>& v);
   // An omitted optional input (index -1).
   void OmitInput() { inputs_.push_back(-1); }
   // An output; its shape is inferred by prepare.
@@ -56,6 +61,8 @@ class OpTest {
 
   // Threads of the interpreter Run creates (InterpreterOptions::num_threads).
   void SetNumThreads(int n) { interp_options_.num_threads = n; }
+  // InterpreterOptions::f16_arithmetic of the interpreter Run creates.
+  void SetF16Arithmetic(bool on) { interp_options_.f16_arithmetic = on; }
 
   // Builds, loads, prepares and invokes. A non-ok status carries the kernel's message.
   Status Run(const OpKernel* kernel);
@@ -75,6 +82,7 @@ class OpTest {
   std::string custom_;
   ModelBuilder b_;
   std::vector<int32_t> inputs_, outputs_;
+  std::vector<std::pair<int32_t, int32_t>> dequantize_;  // ConstF16's (f16 constant, f32 output) pairs
   std::vector<std::vector<uint8_t>> feed_;  // data for each graph input, in order
   schema::OpOptions options_type_ = schema::OpOptions_NONE;
   flatbuffers::Offset<void> options_ = 0;

@@ -21,6 +21,8 @@ static int Usage() {
                "  --output-dir DIR   write each output as DIR/NAME.npy (default: .)\n"
                "  --threads N        threads the parallel kernels split their work across (default 1; at most 64)\n"
                "  --plan             print which kernel runs each op\n"
+               "  --f32-arithmetic   compute in f32 even where weights are stored as f16 and the CPU has f16\n"
+               "                     arithmetic (ARMv8.2), which is otherwise used for them\n"
                "  --normalize MIN,MAX  feed uint8 .npy files (images) to float32 inputs as MIN + u*(MAX-MIN)/255\n"
                "  --save-png NAME=FILE  also write output NAME ([1,H,W,1] or [1,H,W,3] float in [0,1]) as a PNG image\n");
   return 2;
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
       std::pair<std::string, std::string> p;
       if (!ParseInputArg(argv[++i], &p)) return Usage();
       pngs.push_back(p);
+    } else if (a == "--f32-arithmetic") {
+      options.f16_arithmetic = false;
     } else if (a == "--plan") {
       print_plan = true;
     } else if (a == "-h" || a == "--help") {

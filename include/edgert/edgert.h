@@ -96,6 +96,12 @@ typedef struct {
      (up to 64 MB) resident, so the first invoke is as fast as later ones;
      nonzero: the first invoke faults the pages in instead (shorter prepare). */
   int32_t lazy_arena;
+  /* 0 (default): on CPUs with native half-precision arithmetic (ARMv8.2 FP16),
+     convolutions and fully connected layers whose weights the model stores as
+     float16 may multiply and add in float16 (about twice as fast; relative
+     rounding of about 2^-11 per operation, results beyond +-65504 overflow);
+     nonzero: float32 arithmetic everywhere. Other CPUs always use float32. */
+  int32_t f32_arithmetic_only;
 } ert_interpreter_options;
 
 ERT_API int32_t ert_abi_version(void);

@@ -43,12 +43,14 @@ class Model {
 
 class Interpreter {
  public:
-  // weight_cache_path: see ert_interpreter_options ("" for none).
+  // weight_cache_path: see ert_interpreter_options ("" for none); so is
+  // f32_arithmetic_only.
   static Result Create(const Model& model, int num_threads, Interpreter* out,
-                       const std::string& weight_cache_path = std::string()) {
+                       const std::string& weight_cache_path = std::string(), bool f32_arithmetic_only = false) {
     char err[1024] = {0};
     ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), num_threads, 0,
-                                 weight_cache_path.empty() ? nullptr : weight_cache_path.c_str(), 0};
+                                 weight_cache_path.empty() ? nullptr : weight_cache_path.c_str(), 0,
+                                 f32_arithmetic_only ? 1 : 0};
     ert_interpreter* it = nullptr;
     ert_status s = ert_interpreter_create(model.get(), &opts, &it, err, sizeof(err));
     if (s == ERT_OK) out->handle_.reset(it);

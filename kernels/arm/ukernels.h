@@ -1,7 +1,8 @@
 // aarch64 microkernels (Advanced SIMD). Each is defined in the file of the
 // same name; the *_neondot ones are compiled with the dot-product extension
 // (-march=armv8.2-a+dotprod), the *_neoni8mm ones also with the int8 matrix
-// multiply extension (+i8mm), and must be called only when the CPU has them
+// multiply extension (+i8mm), the *_neonfp16arith ones with half-precision
+// arithmetic (-march=armv8.2-a+fp16), and must be called only when the CPU has them
 // (kernels/dispatch.h selects them). Contracts: F32GemmUkernelFn,
 // F32IgemmUkernelFn, F32DwconvUkernelFn, QS8GemmUkernelFn,
 // QS8DwconvUkernelFn, F32VUnaryUkernelFn, F32VBinaryUkernelFn and the f32
@@ -35,6 +36,14 @@ void f32_winograd_input_ukernel_2x2_3x3_c4__neon(size_t channels, const float* c
 void f32_winograd_output_minmax_ukernel_2x2_3x3_c4__neon(size_t channels, const float* input, size_t input_stride,
                                                          const float* bias, float* const* output,
                                                          const F32MinMaxParams* params);
+// MR = 1 (matrix-vector), the same NR = 16 panels.
+void f16_gemm_minmax_ukernel_1x16__neonfp16arith(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                                 const uint16_t* w, float* c, size_t c_stride,
+                                                 const F32MinMaxParams* params);
+// Indirect form (convolution), MR = 6, the same panels. Contract: F16IgemmUkernelFn.
+void f16_igemm_minmax_ukernel_6x16__neonfp16arith(size_t mr, size_t nc, size_t kc, size_t taps, const float* const* a,
+                                                  const uint16_t* w, float* c, size_t c_stride,
+                                                  const F32MinMaxParams* params);
 void f32_winograd_input_ukernel_4x4_3x3_c4__neonfma(size_t channels, const float* const* input, float* output,
                                                     size_t output_stride);
 void f32_winograd_output_minmax_ukernel_4x4_3x3_c4__neonfma(size_t channels, const float* input,
@@ -62,6 +71,13 @@ void qs8_gemm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, co
 // QS8GemmUkernelFn with the c8 packing and a_offset 0.
 void qs8_gemm_minmax_ukernel_4x16c8__neoni8mm(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                               const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
+
+// f16 GEMM of f32 rows, MR = 6, NR = 16, half-precision multiply-add
+// (FEAT_FP16): A rounded to f16 as read, f16 accumulators, f32 output.
+// Contract: F16GemmUkernelFn.
+void f16_gemm_minmax_ukernel_6x16__neonfp16arith(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                                 const uint16_t* w, float* c, size_t c_stride,
+                                                 const F32MinMaxParams* params);
 
 // QS8 depthwise convolution, 16 channels per packed group (CT = 16), taps in
 // int16 pairs, channels in the identity order (channel_order nullptr).

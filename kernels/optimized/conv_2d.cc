@@ -28,6 +28,10 @@
 //    only filter rows crossing the left or right edge are copied (with
 //    zeros) into the worker's scratch. Levels without an indirect
 //    microkernel run the reference kernel for these nodes.
+//  - weights stored as f16, where the CPU has half-precision arithmetic and
+//    the interpreter allows it (kernels/optimized/f16_gemm.h), on all but the
+//    Winograd and block-sparse paths: the f16 GEMM (direct) or indirect GEMM
+//    on weights packed in f16 (panels of the f16 microkernels' NR).
 //  - 1x1, stride 1, no padding with weights stored block-sparse (block size of
 //    the ISA table's spmm microkernel): the sparse microkernel runs on the
 //    input and the stored weights (kernels/optimized/f32_spmm.h); nothing is
@@ -44,6 +48,7 @@
 #include "kernels/common/conv_util.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
+#include "kernels/optimized/f16_gemm.h"
 #include "kernels/optimized/f32_gemm.h"
 #include "kernels/optimized/f32_spmm.h"
 #include "kernels/optimized/f32_winograd.h"
@@ -70,7 +75,7 @@ size_t WorkerScratchBytes(size_t mr, size_t taps, size_t k) {
 struct ConvState {
   ReferenceFallback fallback;
   F32Gemm gemm;  // gemm.gemm nullptr: the reference kernel runs this node
-  F32IgemmUkernelFn igemm = nullptr;  // all but the direct and sparse paths
+  F32IgemmUkernelFn igemm = nullptr;  // the f32 indirect path
   Window2D window;
   int out_c = 0, k = 0;
   bool direct = false;  // 1x1, stride 1, no padding
@@ -82,7 +87,44 @@ struct ConvState {
   QS8Conv2D qs8;  // the int8 path when qs8.gemm != nullptr
   F32Spmm spmm;   // the block-sparse path when spmm.fn != nullptr
   F32Winograd winograd;  // the Winograd path when winograd.gemm.gemm != nullptr
+  F16Gemm f16;           // the half-precision paths when f16.gemm != nullptr
+  const uint16_t* packed_f16 = nullptr;
 };
+
+// The indirect paths' scratch (per worker: mr * taps pointers and the edge
+// copies) and their persistent row of padding zeros.
+Status PrepareIndirect(KernelContext* ctx, size_t mr, ConvState* s) {
+  const ConvTaps ct = ConvTapsOf(s->window);
+  EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
+      WorkerScratchBytes(mr, ct.taps, static_cast<size_t>(s->k)) * static_cast<size_t>(ctx->num_threads()),
+      &s->scratch));
+  float* zeros = static_cast<float*>(ctx->AllocatePersistent(ct.tap_values * sizeof(float)));
+  if (zeros == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for a padding row");
+  std::fill(zeros, zeros + ct.tap_values, 0.f);
+  s->zeros = zeros;
+  return Status::Ok();
+}
+
+// The direct and indirect paths in half precision: weights packed as f16.
+Status PrepareF16(KernelContext* ctx, const F16Gemm& h, const Tensor* weights, const Tensor* bias, ConvState* s) {
+  const size_t oc = static_cast<size_t>(s->out_c), k = static_cast<size_t>(s->k);
+  if (!s->direct) EDGERT_RETURN_IF_ERROR(PrepareIndirect(ctx, h.mr, s));
+  ChooseGemmTiles(static_cast<size_t>(s->window.out_pixels()), oc, k, h.mr, h.nr, ctx->num_threads(),
+                  &s->tile_pixels, &s->tile_channels);
+  const size_t halves = PackedF16GemmHalves(oc, k, h.nr);
+  bool filled = false;
+  uint16_t* packed = static_cast<uint16_t*>(ctx->AllocatePacked(
+      halves * sizeof(uint16_t), PackedLayoutKey("f16-gemm-b", {static_cast<int64_t>(h.nr), s->k}), &filled));
+  if (packed == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu packed weight halves", halves);
+  if (!filled)
+    PackF16GemmB(oc, k, weights->data_as<float>(), 1, k, bias != nullptr ? bias->data_as<float>() : nullptr, h.nr,
+                 packed);
+  s->packed_f16 = packed;
+  s->f16 = h;
+  ctx->MarkInputPacked(1);
+  ctx->MarkInputPacked(2);
+  return Status::Ok();
+}
 
 Status Prepare(KernelContext* ctx) {
   ConvState* s = nullptr;
@@ -122,6 +164,9 @@ Status Prepare(KernelContext* ctx) {
       return Status::Ok();
     }
   }
+  // Half precision where the weights are stored as f16 (after the sparse and
+  // Winograd paths, which do fewer multiplications).
+  const F16Gemm h = GetF16GemmFor(ctx, weights);
   const int winograd_tile = s->direct ? 0 : F32WinogradTile(g, s->out_c);
   if (winograd_tile != 0) {
     EDGERT_RETURN_IF_ERROR(PrepareF32Winograd(ctx, winograd_tile, g, weights, bias, s->minmax, &s->winograd));
@@ -130,23 +175,17 @@ Status Prepare(KernelContext* ctx) {
       return Status::Ok();
     }
   }
-  const int threads = ctx->num_threads();
+  if (h.gemm != nullptr && (s->direct || h.igemm != nullptr)) return PrepareF16(ctx, h, weights, bias, s);
   if (!s->direct) {
     const KernelIsa& isa = GetKernelIsa();
     if (isa.f32_igemm.fn == nullptr || static_cast<size_t>(isa.f32_igemm.mr) != mr ||
         static_cast<size_t>(isa.f32_igemm.nr) != nr)
       return Status::Ok();
-    const ConvTaps ct = ConvTapsOf(g);
-    EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
-        WorkerScratchBytes(mr, ct.taps, static_cast<size_t>(k)) * static_cast<size_t>(threads), &s->scratch));
-    float* zeros = static_cast<float*>(ctx->AllocatePersistent(ct.tap_values * sizeof(float)));
-    if (zeros == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for a padding row");
-    std::fill(zeros, zeros + ct.tap_values, 0.f);
-    s->zeros = zeros;
+    EDGERT_RETURN_IF_ERROR(PrepareIndirect(ctx, mr, s));
     s->igemm = isa.f32_igemm.fn;
   }
   ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(s->out_c), static_cast<size_t>(k), mr, nr,
-                  threads, &s->tile_pixels, &s->tile_channels);
+                  ctx->num_threads(), &s->tile_pixels, &s->tile_channels);
 
   // Weights [O, K] are B^T: column oc of B is row oc of the weights.
   const size_t oc = static_cast<size_t>(s->out_c);
@@ -166,55 +205,76 @@ Status Prepare(KernelContext* ctx) {
   return Status::Ok();
 }
 
+// The indirect path's tiles on microkernel `igemm` over weights packed in
+// panels of nr columns (W: float, or uint16_t halves).
+template <typename W, typename Igemm>
+void EvalIndirect(KernelContext* ctx, const ConvState& s, size_t mr, size_t nr, const W* packed, Igemm igemm,
+                  const float* in, float* out) {
+  const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
+  const size_t panel = nr * (k + 1);
+  uint8_t* scratch = static_cast<uint8_t*>(ctx->scratch(s.scratch));
+  const ConvTaps ct = ConvTapsOf(s.window);
+  const size_t pointer_bytes = PointerBytes(mr, ct.taps), worker_bytes = WorkerScratchBytes(mr, ct.taps, k);
+  // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
+  ctx->ParallelFor2D(static_cast<size_t>(s.window.out_pixels()), oc, s.tile_pixels, s.tile_channels,
+                     [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
+                       uint8_t* mine = scratch + static_cast<size_t>(worker) * worker_bytes;
+                       const float** ptrs = reinterpret_cast<const float**>(mine);
+                       float* edge = reinterpret_cast<float*>(mine + pointer_bytes);
+                       const size_t block = GemmColumnBlock(k, nr, sizeof(W));
+                       for (size_t j = c0; j < c0 + nc; j += block) {
+                         const W* w = packed + (j / nr) * panel;
+                         const size_t cols = std::min(block, c0 + nc - j);
+                         for (size_t p = p0; p < p0 + np; p += mr) {
+                           const size_t rows = std::min(mr, p0 + np - p);
+                           FillConvTilePointers(s.window, in, static_cast<int64_t>(p), rows, mr, s.zeros, 0.f, edge,
+                                                ptrs);
+                           igemm(rows, cols, ct.tap_values, ct.taps, ptrs, w, out + p * oc + j, oc, &s.minmax);
+                         }
+                       }
+                     });
+}
+
 Status Eval(KernelContext* ctx) {
   const ConvState& s = *ctx->state<ConvState>();
   if (s.qs8.gemm != nullptr) {
     EvalQS8Conv2D(ctx, s.qs8);
     return Status::Ok();
   }
-  if (s.gemm.gemm == nullptr) return s.fallback.Eval(ctx);
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();
+  const size_t m = static_cast<size_t>(s.window.out_pixels());
+  const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
+  if (s.f16.gemm != nullptr) {
+    if (!s.direct) {
+      EvalIndirect(ctx, s, s.f16.mr, s.f16.nr, s.packed_f16, s.f16.igemm, in, out);
+      return Status::Ok();
+    }
+    ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels,
+                       [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
+                         RunF16GemmTile(s.f16, m, p0, np, c0, nc, k, in, k, s.packed_f16, out, oc, &s.minmax);
+                       });
+    return Status::Ok();
+  }
+  if (s.gemm.gemm == nullptr) return s.fallback.Eval(ctx);
   if (s.winograd.gemm.gemm != nullptr) {
     EvalF32Winograd(ctx, s.winograd, in, out);
     return Status::Ok();
   }
-  const int64_t pixels = s.window.out_pixels();
-  const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
-  const size_t mr = s.gemm.mr, nr = s.gemm.nr;
-  const size_t panel_floats = nr * (k + 1);
-  const size_t m = static_cast<size_t>(pixels);
   if (s.spmm.fn != nullptr) {
     ctx->ParallelFor2D(m, oc, s.spmm.tile_m, s.spmm.tile_n, [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
       RunSpmmTile(s.spmm, p0, np, c0, nc, in, k, out, oc);
     });
     return Status::Ok();
   }
-  uint8_t* scratch = s.direct ? nullptr : static_cast<uint8_t*>(ctx->scratch(s.scratch));
-  const ConvTaps ct = ConvTapsOf(s.window);
-  const size_t pointer_bytes = PointerBytes(mr, ct.taps), worker_bytes = WorkerScratchBytes(mr, ct.taps, k);
+  if (!s.direct) {
+    EvalIndirect(ctx, s, s.gemm.mr, s.gemm.nr, s.packed, s.igemm, in, out);
+    return Status::Ok();
+  }
   // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
-  ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,
-                     [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
-                       if (s.direct) {
-                         RunGemmTile(s.gemm, m, p0, np, c0, nc, k, in, k, s.packed, out, oc, &s.minmax);
-                         return;
-                       }
-                       uint8_t* mine = scratch + static_cast<size_t>(worker) * worker_bytes;
-                       const float** ptrs = reinterpret_cast<const float**>(mine);
-                       float* edge = reinterpret_cast<float*>(mine + pointer_bytes);
-                       const size_t block = GemmColumnBlock(k, nr);
-                       for (size_t j = c0; j < c0 + nc; j += block) {
-                         const float* w = s.packed + (j / nr) * panel_floats;
-                         const size_t cols = std::min(block, c0 + nc - j);
-                         for (size_t p = p0; p < p0 + np; p += mr) {
-                           const size_t rows = std::min(mr, p0 + np - p);
-                           FillConvTilePointers(s.window, in, static_cast<int64_t>(p), rows, mr, s.zeros, 0.f, edge,
-                                                ptrs);
-                           s.igemm(rows, cols, ct.tap_values, ct.taps, ptrs, w, out + p * oc + j, oc, &s.minmax);
-                         }
-                       }
-                     });
+  ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels, [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
+    RunGemmTile(s.gemm, m, p0, np, c0, nc, k, in, k, s.packed, out, oc, &s.minmax);
+  });
   return Status::Ok();
 }
 

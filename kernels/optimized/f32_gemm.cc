@@ -31,28 +31,7 @@ F32Gemm GetF32Gemm(size_t n) {
 
 void PackGemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_stride, const float* bias, size_t nr,
                float* packed) {
-  for (size_t p0 = 0; p0 < n; p0 += nr) {
-    const size_t cols = std::min(nr, n - p0);
-    float* dst = packed;
-    for (size_t j = 0; j < cols; ++j) dst[j] = bias != nullptr ? bias[p0 + j] : 0.f;
-    std::fill(dst + cols, dst + nr, 0.f);
-    dst += nr;
-    const float* src = b + p0 * n_stride;
-    if (n_stride == 1) {
-      for (size_t kk = 0; kk < k; ++kk, dst += nr, src += k_stride) {
-        std::copy(src, src + cols, dst);
-        std::fill(dst + cols, dst + nr, 0.f);
-      }
-    } else {
-      // Column j of the panel is a row of B^T: the panel's rows are written in
-      // order, reading the cols rows of B^T as that many sequential streams.
-      for (size_t kk = 0; kk < k; ++kk, dst += nr) {
-        for (size_t j = 0; j < cols; ++j) dst[j] = src[j * n_stride + kk * k_stride];
-        std::fill(dst + cols, dst + nr, 0.f);
-      }
-    }
-    packed += nr * (k + 1);
-  }
+  PackGemmPanels(n, k, b, k_stride, n_stride, bias, nr, [](float v) { return v; }, packed);
 }
 
 void ChooseGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int threads, size_t* tile_m,

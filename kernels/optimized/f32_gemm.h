@@ -38,6 +38,29 @@ inline size_t PackedGemmFloats(size_t n, size_t k, size_t nr) { return (n + nr -
 void PackGemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_stride, const float* bias, size_t nr,
                float* packed);
 
+// PackGemmB's layout with elements of type T, each float converted by
+// `convert` (the f16 GEMM's halves, kernels/optimized/f16_gemm.h).
+template <typename T, typename Convert>
+void PackGemmPanels(size_t n, size_t k, const float* b, size_t k_stride, size_t n_stride, const float* bias, size_t nr,
+                    const Convert& convert, T* packed) {
+  const T zero = convert(0.f);
+  for (size_t p0 = 0; p0 < n; p0 += nr) {
+    const size_t cols = n - p0 < nr ? n - p0 : nr;
+    T* dst = packed;
+    for (size_t j = 0; j < nr; ++j) dst[j] = j < cols && bias != nullptr ? convert(bias[p0 + j]) : zero;
+    dst += nr;
+    const float* src = b + p0 * n_stride;
+    // Column j of the panel is column p0 + j of B: with B^T stored (n_stride
+    // K), the panel's rows are written in order, reading the cols rows of B^T
+    // as that many sequential streams.
+    for (size_t kk = 0; kk < k; ++kk, dst += nr) {
+      for (size_t j = 0; j < cols; ++j) dst[j] = convert(src[j * n_stride + kk * k_stride]);
+      for (size_t j = cols; j < nr; ++j) dst[j] = zero;
+    }
+    packed += nr * (k + 1);
+  }
+}
+
 // Parallel tiles of an M x N x K GEMM on `threads`: row tiles of whole MR
 // groups over all N columns, unless that gives the threads too few tiles (few
 // rows): then the columns are split into groups of whole NR panels too.
@@ -52,8 +75,8 @@ void ChooseGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int thr
 // with megabytes of weights and few pixels (the last stages of a CNN) are
 // otherwise bound by memory bandwidth.
 constexpr size_t kGemmBlockBytes = size_t{192} << 10;
-inline size_t GemmColumnBlock(size_t k, size_t nr) {
-  const size_t panels = kGemmBlockBytes / ((k + 1) * nr * sizeof(float));
+inline size_t GemmColumnBlock(size_t k, size_t nr, size_t element_bytes = sizeof(float)) {
+  const size_t panels = kGemmBlockBytes / ((k + 1) * nr * element_bytes);
   return (panels > 1 ? panels : 1) * nr;
 }
 

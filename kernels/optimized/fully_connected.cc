@@ -14,6 +14,9 @@
 // matrix (rows = input elements / I, whatever keep_num_dims says about the
 // output's shape) giving the rows x O output. A single row (batch-1 inference)
 // runs the 1-row microkernel where the ISA table has one.
+// Weights stored as f16 run the half-precision GEMM where the CPU has f16
+// arithmetic and the interpreter allows it (kernels/optimized/f16_gemm.h;
+// weights packed in f16, half the memory).
 // Weights stored block-sparse with the block size of the ISA table's spmm
 // microkernel run that microkernel on the stored form instead (nothing packed
 // but the bias; kernels/optimized/f32_spmm.h).
@@ -24,6 +27,7 @@
 #include <algorithm>
 
 #include "kernels/common/quant.h"
+#include "kernels/optimized/f16_gemm.h"
 #include "kernels/optimized/f32_gemm.h"
 #include "kernels/optimized/f32_spmm.h"
 #include "kernels/optimized/fallback.h"
@@ -46,6 +50,8 @@ struct FullyConnectedState {
   QS8PackedGemm qs8;
   QS8ConvParams qs8_params = {0, 0, 0};
   F32Spmm spmm;  // the block-sparse path when spmm.fn != nullptr
+  F16Gemm f16;   // the half-precision path when f16.gemm != nullptr
+  const uint16_t* packed_f16 = nullptr;
 };
 
 // The int8 path's prepare: packs the weights when the node is covered.
@@ -114,6 +120,27 @@ Status Prepare(KernelContext* ctx) {
     s->gemm = gemm;
     return Status::Ok();
   }
+  const F16Gemm h = GetF16GemmFor(ctx, weights);
+  if (h.gemm != nullptr) {
+    ChooseGemmTiles(rows, n, k, h.mr, h.nr, ctx->num_threads(), &s->tile_rows, &s->tile_cols);
+    const size_t halves = PackedF16GemmHalves(n, k, h.nr);
+    bool filled = false;
+    uint16_t* packed = static_cast<uint16_t*>(
+        ctx->AllocatePacked(halves * sizeof(uint16_t),
+                            PackedLayoutKey("f16-gemm-b", {static_cast<int64_t>(h.nr), static_cast<int64_t>(k)}),
+                            &filled));
+    if (packed == nullptr)
+      return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu packed weight halves", halves);
+    if (!filled)
+      PackF16GemmB(n, k, weights->data_as<float>(), 1, k, bias != nullptr ? bias->data_as<float>() : nullptr, h.nr,
+                   packed);
+    s->packed_f16 = packed;
+    s->f16 = h;
+    ctx->MarkInputPacked(1);
+    ctx->MarkInputPacked(2);
+    s->gemm = gemm;
+    return Status::Ok();
+  }
   ChooseGemmTiles(rows, n, k, gemm.mr, gemm.nr, ctx->num_threads(), &s->tile_rows, &s->tile_cols);
 
   const size_t packed_floats = PackedGemmFloats(n, k, gemm.nr);
@@ -145,6 +172,14 @@ Status Eval(KernelContext* ctx) {
     ctx->ParallelFor2D(s.rows, s.out_size, s.spmm.tile_m, s.spmm.tile_n,
                        [&](int /*worker*/, size_t r0, size_t c0, size_t nr, size_t nc) {
                          RunSpmmTile(s.spmm, r0, nr, c0, nc, in, s.in_size, out, s.out_size);
+                       });
+    return Status::Ok();
+  }
+  if (s.f16.gemm != nullptr) {
+    ctx->ParallelFor2D(s.rows, s.out_size, s.tile_rows, s.tile_cols,
+                       [&](int /*worker*/, size_t r0, size_t c0, size_t nr, size_t nc) {
+                         RunF16GemmTile(s.f16, s.rows, r0, nr, c0, nc, s.in_size, in, s.in_size, s.packed_f16, out,
+                                        s.out_size, &s.minmax);
                        });
     return Status::Ok();
   }

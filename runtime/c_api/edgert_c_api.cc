@@ -138,6 +138,9 @@ ert_status ert_interpreter_create(ert_model* model, const ert_interpreter_option
       opts.weight_cache_path = options->weight_cache_path;
     if (static_cast<size_t>(options->struct_size) >= offsetof(ert_interpreter_options, lazy_arena) + sizeof(int32_t))
       opts.prefault_arena = options->lazy_arena == 0;
+    if (static_cast<size_t>(options->struct_size) >=
+        offsetof(ert_interpreter_options, f32_arithmetic_only) + sizeof(int32_t))
+      opts.f16_arithmetic = options->f32_arithmetic_only == 0;
   }
   try {
     std::unique_ptr<ert_interpreter> it(new ert_interpreter());

@@ -23,6 +23,7 @@
 
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
+#include "runtime/dtype.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/kernels/ukernel_test_util.h"
 
@@ -49,9 +50,11 @@ std::vector<size_t> ColumnCounts(size_t nr) {
 // expected(i, j, &sum, &mag) gives the exact sum (bias included) and the sum
 // of its terms' magnitudes; everything else must still hold the guard.
 constexpr float kF32Guard = -7777.f;
+// The tolerance is rel * mag + 1e-7 (f32 kernels: k + 1 roundings of sums of
+// at most mag).
 template <typename Expected>
 void CheckF32Block(const std::vector<float>& c, size_t c_stride, size_t max_mr, size_t mr, size_t nc,
-                   const F32MinMaxParams& mm, const Expected& expected) {
+                   const F32MinMaxParams& mm, const Expected& expected, double rel = 4e-6) {
   size_t bad = 0;
   std::string first;
   for (size_t i = 0; i < max_mr + 1; ++i) {
@@ -65,7 +68,7 @@ void CheckF32Block(const std::vector<float>& c, size_t c_stride, size_t max_mr, 
         double sum = 0, mag = 0;
         expected(i, j, &sum, &mag);
         want = std::min<double>(std::max<double>(sum, mm.min), mm.max);
-        ok = std::fabs(y - want) <= 4e-6 * mag + 1e-7;  // k + 1 roundings of sums of at most mag
+        ok = std::fabs(y - want) <= rel * mag + 1e-7;
       }
       if (!ok && bad++ == 0)
         first = "row " + std::to_string(i) + " column " + std::to_string(j) + ": got " + std::to_string(y) +
@@ -134,10 +137,84 @@ TEST_CASE("f32 GEMM microkernels of every level match a naive product", "[ukerne
   }
 }
 
+// ---------------------------------------------------------------- f16
+
+// The half-precision GEMM (F16GemmUkernelFn): f32 A rows (NaN past kc), B and
+// bias packed as IEEE halves. The exact sum is taken over the f16-rounded A
+// and B; the kernel rounds every multiply-add to f16 (unit roundoff 2^-11),
+// so its error is below (kc + 1) * 2^-11 of the sum of the terms' magnitudes,
+// plus 2^-11 of it for rounding A (against the f16-rounded A, not included).
+void CheckF16Gemm(F16GemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (size_t kc : kKs) {
+    for (size_t nc : ColumnCounts(nr)) {
+      const size_t panels = (nc + nr - 1) / nr;
+      const size_t a_stride = kc + 3, c_stride = nc + 5;
+      std::vector<float> a(max_mr * a_stride, nan);
+      const std::vector<float> av = RandomFloats(max_mr * kc, -2.f, 2.f, seed++);
+      for (size_t i = 0; i < max_mr; ++i) std::copy_n(av.begin() + i * kc, kc, a.begin() + i * a_stride);
+      const std::vector<float> b = RandomFloats(kc * nc, -1.f, 1.f, seed++);  // b[k * nc + j]
+      const std::vector<float> bias = RandomFloats(nc, -1.f, 1.f, seed++);
+      std::vector<uint16_t> w(panels * nr * (kc + 1), 0);
+      for (size_t p = 0; p < panels; ++p) {
+        uint16_t* panel = w.data() + p * nr * (kc + 1);
+        for (size_t j = 0; j < nr && p * nr + j < nc; ++j) {
+          panel[j] = FloatToHalf(bias[p * nr + j]);
+          for (size_t k = 0; k < kc; ++k) panel[nr + k * nr + j] = FloatToHalf(b[k * nc + p * nr + j]);
+        }
+      }
+      auto half = [](float v) { return static_cast<double>(HalfToFloat(FloatToHalf(v))); };
+      for (size_t mr = 1; mr <= max_mr; ++mr) {
+        for (const F32MinMaxParams& mm : {F32MinMaxParams{-INFINITY, INFINITY}, F32MinMaxParams{-0.5f, 0.75f}}) {
+          INFO("mr " << mr << " nc " << nc << " kc " << kc << " clamp [" << mm.min << ", " << mm.max << "]");
+          std::vector<float> c((max_mr + 1) * c_stride, kF32Guard);
+          fn(mr, nc, kc, a.data(), a_stride, w.data(), c.data(), c_stride, &mm);
+          CheckF32Block(
+              c, c_stride, max_mr, mr, nc, mm,
+              [&](size_t i, size_t j, double* sum, double* mag) {
+                *sum = half(bias[j]);
+                *mag = std::fabs(*sum);
+                for (size_t k = 0; k < kc; ++k) {
+                  const double t = half(av[i * kc + k]) * half(b[k * nc + j]);
+                  *sum += t;
+                  *mag += std::fabs(t);
+                }
+              },
+              static_cast<double>(kc + 1) / 2048.0);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("f16 GEMM microkernels of every level match a naive product within f16 rounding", "[ukernels][gemm]") {
+  size_t tested = 0;
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(l);
+    const KernelIsa& isa = GetKernelIsa();
+    INFO("ISA " << isa.name);
+    if (isa.f16_gemm.fn == nullptr) continue;
+    CheckF16Gemm(isa.f16_gemm.fn, static_cast<size_t>(isa.f16_gemm.mr), static_cast<size_t>(isa.f16_gemm.nr), 400);
+    if (isa.f16_gemm.gemv != nullptr) {
+      INFO("gemv");
+      CheckF16Gemm(isa.f16_gemm.gemv, 1, static_cast<size_t>(isa.f16_gemm.nr), 500);
+    }
+    ++tested;
+  }
+  if (tested == 0) WARN("no level of this CPU has an f16 GEMM (ARMv8.2 FP16 arithmetic): nothing to test");
+}
+
 // The indirect GEMM against a naive sum over its taps: each row's taps point
 // at separate buffers (NaN-padded past kc, which must not be read) or at one
 // shared zero buffer; the pointers of rows past mr are null (never read).
-void CheckF32Igemm(F32IgemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) {
+// W: float (F32IgemmUkernelFn), or uint16_t (F16IgemmUkernelFn: B and bias
+// packed as halves, the exact sum taken over f16-rounded A and B values, and
+// the tolerance of CheckF16Gemm).
+template <typename W, typename Fn>
+void CheckIgemm(Fn fn, size_t max_mr, size_t nr, uint32_t seed) {
+  constexpr bool kHalf = sizeof(W) == sizeof(uint16_t);
+  auto pack = [](float v) { return kHalf ? static_cast<W>(FloatToHalf(v)) : static_cast<W>(v); };
+  auto value = [](float v) { return kHalf ? static_cast<double>(HalfToFloat(FloatToHalf(v))) : static_cast<double>(v); };
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (size_t taps : {size_t{1}, size_t{2}, size_t{3}, size_t{9}}) {
     for (size_t kc : {size_t{1}, size_t{3}, size_t{4}, size_t{7}, size_t{16}, size_t{21}}) {
@@ -155,12 +232,12 @@ void CheckF32Igemm(F32IgemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed
         }
         const std::vector<float> b = RandomFloats(kk * nc, -1.f, 1.f, seed++);  // b[k * nc + j]
         const std::vector<float> bias = RandomFloats(nc, -1.f, 1.f, seed++);
-        std::vector<float> w(panels * nr * (kk + 1), 0.f);
+        std::vector<W> w(panels * nr * (kk + 1), pack(0.f));
         for (size_t p = 0; p < panels; ++p) {
-          float* panel = w.data() + p * nr * (kk + 1);
+          W* panel = w.data() + p * nr * (kk + 1);
           for (size_t j = 0; j < nr && p * nr + j < nc; ++j) {
-            panel[j] = bias[p * nr + j];
-            for (size_t k = 0; k < kk; ++k) panel[nr + k * nr + j] = b[k * nc + p * nr + j];
+            panel[j] = pack(bias[p * nr + j]);
+            for (size_t k = 0; k < kk; ++k) panel[nr + k * nr + j] = pack(b[k * nc + p * nr + j]);
           }
         }
         for (size_t mr = 1; mr <= max_mr; ++mr) {
@@ -172,32 +249,40 @@ void CheckF32Igemm(F32IgemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed
           INFO("mr " << mr << " nc " << nc << " kc " << kc << " taps " << taps);
           std::vector<float> c((max_mr + 1) * c_stride, kF32Guard);
           fn(mr, nc, kc, taps, ptrs.data(), w.data(), c.data(), c_stride, &mm);
-          CheckF32Block(c, c_stride, max_mr, mr, nc, mm, [&](size_t i, size_t j, double* sum, double* mag) {
-            *sum = bias[j];
-            *mag = std::fabs(bias[j]);
-            for (size_t t = 0; t < taps; ++t) {
-              if (is_zero[i * taps + t]) continue;
-              for (size_t k = 0; k < kc; ++k) {
-                const double v = static_cast<double>(xv[(i * taps + t) * kc + k]) * b[(t * kc + k) * nc + j];
-                *sum += v;
-                *mag += std::fabs(v);
-              }
-            }
-          });
+          CheckF32Block(
+              c, c_stride, max_mr, mr, nc, mm,
+              [&](size_t i, size_t j, double* sum, double* mag) {
+                *sum = value(bias[j]);
+                *mag = std::fabs(*sum);
+                for (size_t t = 0; t < taps; ++t) {
+                  if (is_zero[i * taps + t]) continue;
+                  for (size_t k = 0; k < kc; ++k) {
+                    const double v = value(xv[(i * taps + t) * kc + k]) * value(b[(t * kc + k) * nc + j]);
+                    *sum += v;
+                    *mag += std::fabs(v);
+                  }
+                }
+              },
+              kHalf ? static_cast<double>(kk + 1) / 2048.0 : 4e-6);
         }
       }
     }
   }
 }
 
-TEST_CASE("f32 indirect GEMM microkernels of every level match a naive sum over taps", "[ukernels][gemm]") {
+TEST_CASE("f32 and f16 indirect GEMM microkernels of every level match a naive sum over taps", "[ukernels][gemm]") {
   for (IsaLevel l : SupportedMicrokernelLevels()) {
     ScopedIsaLevel scope(l);
     const KernelIsa& isa = GetKernelIsa();
     INFO("ISA " << isa.name);
     REQUIRE(isa.f32_igemm.fn != nullptr);
-    CheckF32Igemm(isa.f32_igemm.fn, static_cast<size_t>(isa.f32_igemm.mr), static_cast<size_t>(isa.f32_igemm.nr),
-                  300);
+    CheckIgemm<float>(isa.f32_igemm.fn, static_cast<size_t>(isa.f32_igemm.mr),
+                      static_cast<size_t>(isa.f32_igemm.nr), 300);
+    if (isa.f16_gemm.igemm != nullptr) {
+      INFO("f16 indirect GEMM");
+      CheckIgemm<uint16_t>(isa.f16_gemm.igemm, static_cast<size_t>(isa.f16_gemm.mr),
+                           static_cast<size_t>(isa.f16_gemm.nr), 600);
+    }
   }
 }
 

@@ -1,0 +1,46 @@
+#include "kernels/optimized/f16_gemm.h"
+
+#include <algorithm>
+
+#include "kernels/optimized/f32_gemm.h"
+#include "runtime/dtype.h"
+
+namespace edgert {
+namespace opt {
+
+F16Gemm GetF16GemmFor(const KernelContext* ctx, const Tensor* weights) {
+  F16Gemm g;
+  const KernelIsa& isa = GetKernelIsa();
+  if (isa.f16_gemm.fn == nullptr || !ctx->f16_arithmetic_allowed() || !weights->stored_as_f16) return g;
+  g.gemm = isa.f16_gemm.fn;
+  g.gemv = isa.f16_gemm.gemv;
+  g.igemm = isa.f16_gemm.igemm;
+  g.mr = static_cast<size_t>(isa.f16_gemm.mr);
+  g.nr = static_cast<size_t>(isa.f16_gemm.nr);
+  return g;
+}
+
+void PackF16GemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_stride, const float* bias, size_t nr,
+                  uint16_t* packed) {
+  PackGemmPanels(n, k, b, k_stride, n_stride, bias, nr, FloatToHalf, packed);
+}
+
+void RunF16GemmTile(const F16Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k, const float* a,
+                    size_t a_stride, const uint16_t* packed, float* c, size_t c_stride, const F32MinMaxParams* minmax) {
+  const size_t panel = g.nr * (k + 1);
+  const uint16_t* w = packed + n0 / g.nr * panel;
+  if (m == 1 && g.gemv != nullptr) {
+    g.gemv(1, cols, k, a, a_stride, w, c + n0, c_stride, minmax);
+    return;
+  }
+  const size_t block = GemmColumnBlock(k, g.nr, sizeof(uint16_t));
+  for (size_t j = 0; j < cols; j += block, w += block / g.nr * panel) {
+    const size_t nc = std::min(block, cols - j);
+    for (size_t i = m0; i < m0 + rows; i += g.mr)
+      g.gemm(std::min(g.mr, m0 + rows - i), nc, k, a + i * a_stride, a_stride, w, c + i * c_stride + n0 + j,
+             c_stride, minmax);
+  }
+}
+
+}  // namespace opt
+}  // namespace edgert
