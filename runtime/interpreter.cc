@@ -129,6 +129,7 @@ void Interpreter::FreePersistent() {
   for (void* p : persistent_blocks_) std::free(p);
   persistent_blocks_.clear();
   persistent_bytes_ = 0;
+  folded_blocks_.clear();
   packed_blocks_.clear();
   cache_hits_ = 0;
 }
@@ -275,19 +276,24 @@ Status Interpreter::Prepare() {
   return Status::Ok();
 }
 
-// Constants read only by kernels that packed them (and by nodes folded at
-// prepare) are dropped from memory when they live in a mapped file.
+// Constants that no running kernel reads but to pack them are dropped from
+// memory: the model's own when they live in a mapped file (read only by
+// packing kernels or by nodes folded at prepare), and those computed at
+// prepare (e.g. f16 weights widened to f32 by a folded DEQUANTIZE) are freed.
 void Interpreter::ReleasePackedConstants() {
   const auto& nodes = model_->nodes();
   const auto& infos = model_->tensors();
-  std::vector<int> readers(infos.size(), 0), packed(infos.size(), 0);
+  std::vector<int> readers(infos.size(), 0), packed(infos.size(), 0), folded_readers(infos.size(), 0);
   std::vector<bool> runs(nodes.size(), false);
   for (const Step& st : steps_) runs[static_cast<size_t>(st.node)] = true;
   for (size_t n = 0; n < nodes.size(); ++n) {
-    if (!runs[n]) continue;  // folded: ran once at prepare
     for (size_t k = 0; k < nodes[n].inputs.size(); ++k) {
       const int32_t t = nodes[n].inputs[k];
       if (t < 0) continue;
+      if (!runs[n]) {  // folded: ran once at prepare
+        ++folded_readers[static_cast<size_t>(t)];
+        continue;
+      }
       ++readers[static_cast<size_t>(t)];
       if (k < 64 && (nodes_[n].packed_inputs >> k & 1) != 0) ++packed[static_cast<size_t>(t)];
     }
@@ -296,9 +302,19 @@ void Interpreter::ReleasePackedConstants() {
   for (int32_t t : model_->outputs()) readers[static_cast<size_t>(t)] += 1 << 20;
   size_t released = 0;
   for (size_t t = 0; t < infos.size(); ++t)
-    if (infos[t].const_data != nullptr && readers[t] > 0 && packed[t] == readers[t])
+    if (infos[t].const_data != nullptr && readers[t] + folded_readers[t] > 0 && packed[t] == readers[t])
       released += model_->ReleaseMappedPages(infos[t].const_data, infos[t].const_bytes);
   memory_.released_constant_bytes = released;
+  for (const FoldedBlock& f : folded_blocks_) {
+    const size_t t = static_cast<size_t>(f.tensor);
+    if (packed[t] != readers[t] || persistent_blocks_[f.block] == nullptr) continue;
+    std::free(persistent_blocks_[f.block]);
+    persistent_blocks_[f.block] = nullptr;
+    persistent_bytes_ -= f.bytes;
+    tensors_[t].data = nullptr;
+  }
+  folded_blocks_.clear();
+  memory_.persistent_bytes = persistent_bytes_;
 }
 
 Status Interpreter::PrepareNodes() {
@@ -370,6 +386,7 @@ Status Interpreter::FoldConstantNode(int i, bool* folded) {
     Tensor& out = tensors_[static_cast<size_t>(t)];
     out.data = AllocatePersistent(out.bytes > 0 ? out.bytes : 1);
     if (out.data == nullptr) return Status(StatusCode::kOutOfMemory, "out of memory for a constant computed at prepare");
+    folded_blocks_.push_back(FoldedBlock{t, persistent_blocks_.size() - 1, AlignUp(out.bytes > 0 ? out.bytes : 1, kArenaAlignment)});
   }
   EDGERT_RETURN_IF_ERROR(nodes_[static_cast<size_t>(i)].kernel->eval(&contexts_[static_cast<size_t>(i)]));
   const bool from_f16 = n.type == schema::OpType_DEQUANTIZE && !n.inputs.empty() && n.inputs[0] >= 0 &&

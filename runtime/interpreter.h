@@ -64,7 +64,8 @@ struct Step {
 struct MemoryReport {
   size_t arena_bytes = 0;        // planned activation arena
   size_t arena_lower_bound = 0;  // peak sum of simultaneously live buffers
-  size_t persistent_bytes = 0;   // op state and prepacked weights
+  size_t persistent_bytes = 0;   // op state, prepacked weights and constants computed at prepare that
+                                 // a running kernel still reads
   size_t constant_bytes = 0;     // model constants (mapped, not copied)
   size_t released_constant_bytes = 0;  // of those, dropped after packing (mapped files only)
   size_t weight_cache_bytes = 0;       // packed weights mapped from the weight cache
@@ -153,6 +154,13 @@ class Interpreter {
   size_t cache_hits_ = 0;
   std::vector<void*> persistent_blocks_;
   size_t persistent_bytes_ = 0;
+  // Constants computed at prepare (FoldConstantNode): tensor, its block in
+  // persistent_blocks_ and the block's bytes.
+  struct FoldedBlock {
+    int tensor;
+    size_t block, bytes;
+  };
+  std::vector<FoldedBlock> folded_blocks_;
   ArenaMemory owned_arena_;  // used when the caller gave no arena
   void* user_arena_ = nullptr;
   size_t user_arena_size_ = 0;

@@ -11,11 +11,13 @@
 #include <thread>
 
 #include "kernels/dispatch.h"
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/kernel_variants.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
+#include "tests/op_test.h"
 #include "tests/test_models.h"
 
 using namespace edgert;
@@ -490,3 +492,61 @@ TEST_CASE("weights the kernels packed are dropped from a mapped model; results s
   REQUIRE(interp.Prepare().ok());
   CHECK(interp.memory().released_constant_bytes == 0);
 }
+
+namespace edgert {
+namespace {
+
+// f16 weights [8, 1, 1, 64] and bias feeding DEQUANTIZE nodes, then CONV_2D:
+// prepare folds the DEQUANTIZEs into f32 constants (2 KB of weights). Where
+// the conv kernel packs them (the optimized kernel on a level with a GEMM),
+// the f32 copies are freed after prepare; where it reads them at eval (the
+// reference kernel), they stay. Either way the results are the same.
+// stored_f16 false: the same values as f32 constants (nothing folded).
+std::vector<float> RunF16WeightConv(const OpKernel* conv, bool stored_f16, size_t* persistent,
+                                    const float** folded_weights) {
+  testing::OpTest t(schema::OpType_CONV_2D);
+  std::vector<float> x(2 * 3 * 64), w(8 * 64), b(8);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 13) * 0.25f - 1.5f;
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 7) * 0.125f - 0.375f;
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(i) * 0.5f;
+  t.Input<float>({1, 2, 3, 64}, x);
+  const int wt = stored_f16 ? t.ConstF16({8, 1, 1, 64}, w) : t.Const<float>({8, 1, 1, 64}, w);
+  if (stored_f16)
+    t.ConstF16({8}, b);
+  else
+    t.Const<float>({8}, b);
+  t.SetOptions(schema::OpOptions_Conv2DOptions, schema::CreateConv2DOptions(t.fbb(), schema::Padding_VALID).Union());
+  t.Output(DType::kF32);
+  t.SetF16Arithmetic(false);
+  REQUIRE(t.Run(conv).ok());
+  *persistent = t.interpreter().memory().persistent_bytes;
+  *folded_weights = t.interpreter().tensor(wt)->data_as<float>();
+  return t.OutputData<float>(0);
+}
+
+TEST_CASE("constants computed at prepare that only packing kernels read are freed", "[interpreter]") {
+  size_t ref_persistent = 0, opt_persistent = 0, f32_persistent = 0;
+  const float* ref_weights = nullptr;
+  const float* opt_weights = nullptr;
+  const float* f32_weights = nullptr;
+  const std::vector<float> want = RunF16WeightConv(ref::Register_CONV_2D(), true, &ref_persistent, &ref_weights);
+  const std::vector<float> got = RunF16WeightConv(opt::Register_CONV_2D(), true, &opt_persistent, &opt_weights);
+  const std::vector<float> f32 = RunF16WeightConv(opt::Register_CONV_2D(), false, &f32_persistent, &f32_weights);
+  REQUIRE(got == want);  // the values are exact in f32 (multiples of 1/32)
+  REQUIRE(f32 == want);
+  REQUIRE(ref_weights != nullptr);  // read at eval: kept
+  if (GetKernelIsa().f32_gemm.fn == nullptr) {
+    WARN("no f32 GEMM at this ISA level: the optimized kernel falls back and nothing is packed");
+    REQUIRE(opt_weights != nullptr);
+    return;
+  }
+  REQUIRE(opt_weights == nullptr);  // packed: the f32 copy was freed
+  // What stays is what the same node with f32 constants holds (its packed
+  // weights and state) and the DEQUANTIZE nodes' state, less than the 2 KB
+  // f32 copy of the weights.
+  REQUIRE(opt_persistent >= f32_persistent);
+  REQUIRE(opt_persistent - f32_persistent < 8 * 64 * sizeof(float));
+}
+
+}  // namespace
+}  // namespace edgert
