@@ -33,12 +33,12 @@ int ModelBuilder::AddConstant(const std::string& name, DType dtype, const std::v
   return t;
 }
 
-int ModelBuilder::AddSparseConstant(const std::string& name, const std::vector<int32_t>& shape, const float* dense,
-                                    int block_size) {
+int ModelBuilder::AddSparseConstant(const std::string& name, DType dtype, const std::vector<int32_t>& shape,
+                                    const void* dense, int block_size, const QuantSpec& quant) {
   int64_t rows = shape.empty() ? 1 : shape[0], columns = 1;
   for (size_t i = 1; i < shape.size(); ++i) columns *= shape[i];
-  BlockSparseData d = EncodeBlockSparse(dense, rows, columns, block_size);
-  const int t = AddConstant(name, DType::kF32, shape, d.values.data(), d.values.size() * sizeof(float));
+  BlockSparseData d = EncodeBlockSparse(dense, dtype, rows, columns, block_size);
+  const int t = AddConstant(name, dtype, shape, d.values.data(), d.values.size(), quant);
   tensors_[t].sparse_block = block_size;
   tensors_[t].block_ptr = std::move(d.block_ptr);
   tensors_[t].column_indices = std::move(d.column_indices);
@@ -89,7 +89,7 @@ std::vector<uint8_t> ModelBuilder::Finish() {
     if (t.sparse_block > 0) {
       sparsity = schema::CreateBlockSparsity(b, t.sparse_block, b.CreateVector(t.block_ptr),
                                              b.CreateVector(t.column_indices));
-      version = 2;
+      version = std::max<uint32_t>(version, t.dtype == DType::kI8 ? 3 : 2);
     }
     tensors.push_back(schema::CreateTensor(b, b.CreateString(t.name), static_cast<schema::DType>(t.dtype),
                                            b.CreateVector(t.shape), q, t.segment, sparsity));

@@ -46,11 +46,15 @@ class ModelBuilder {
     return AddConstant(name, dtype, shape, values.data(), values.size() * sizeof(T), quant);
   }
 
-  // An f32 constant stored block-sparse (schema BlockSparsity) with blocks of
-  // block_size (8 or 16) rows of the dense [shape[0], rest] tensor `dense`.
-  // The file then has format version 2.
+  // An f32 or int8 constant stored block-sparse (schema BlockSparsity) with
+  // blocks of block_size (8 or 16) rows of the dense [shape[0], rest] tensor
+  // `dense`. The file then has format version 2.
   int AddSparseConstant(const std::string& name, const std::vector<int32_t>& shape, const float* dense,
-                        int block_size);
+                        int block_size) {
+    return AddSparseConstant(name, DType::kF32, shape, dense, block_size);
+  }
+  int AddSparseConstant(const std::string& name, DType dtype, const std::vector<int32_t>& shape, const void* dense,
+                        int block_size, const QuantSpec& quant = {});
 
   // Options are built with fbb() before this call; pass OpOptions_NONE and 0 for none.
   int AddOp(schema::OpType type, const std::vector<int32_t>& inputs, const std::vector<int32_t>& outputs,

@@ -255,15 +255,16 @@ Status Model::ValidateTensor(int index, const schema::Tensor* t) {
                      segs ? segs->size() : 0);
     const schema::Segment* s = segs->Get(static_cast<flatbuffers::uoffset_t>(t->segment()));
     if (const schema::BlockSparsity* sp = t->sparsity()) {
-      if (info.dtype != DType::kF32)
-        return Invalid("%s: block-sparse storage is only defined for f32 constants, not %s", label.c_str(),
+      if (!IsSparseStorableDType(info.dtype))
+        return Invalid("%s: block-sparse storage is only defined for f32 and int8 constants, not %s", label.c_str(),
                        DTypeName(info.dtype));
-      if (fb_->version() < 2)
-        return Invalid("%s is stored block-sparse, which needs format version 2 (the file says %u)", label.c_str(),
-                       fb_->version());
+      const uint32_t needed = info.dtype == DType::kI8 ? 3 : 2;
+      if (fb_->version() < needed)
+        return Invalid("%s is stored block-sparse as %s, which needs format version %u (the file says %u)",
+                       label.c_str(), DTypeName(info.dtype), needed, fb_->version());
       const void* values = base_ + fb_->data_offset() + s->offset();
       EDGERT_RETURN_IF_ERROR(ValidateBlockSparse(
-          label, info.shape, sp->block_size(), sp->block_ptr() ? sp->block_ptr()->data() : nullptr,
+          label, info.shape, info.dtype, sp->block_size(), sp->block_ptr() ? sp->block_ptr()->data() : nullptr,
           sp->block_ptr() ? sp->block_ptr()->size() : 0, sp->column_indices() ? sp->column_indices()->data() : nullptr,
           sp->column_indices() ? sp->column_indices()->size() : 0, values, s->size(), &info.sparse));
       void* dense = std::aligned_alloc(kSegmentAlignment, (bytes / kSegmentAlignment + 1) * kSegmentAlignment);
@@ -271,7 +272,7 @@ Status Model::ValidateTensor(int index, const schema::Tensor* t) {
         return Status::Error(StatusCode::kOutOfMemory, "%s: cannot allocate %llu bytes to densify it", label.c_str(),
                              (unsigned long long)bytes);
       densified_.push_back(dense);
-      DensifyBlockSparse(info.sparse, static_cast<float*>(dense));
+      DensifyBlockSparse(info.sparse, dense);
       info.segment = t->segment();
       info.const_data = dense;
       info.const_bytes = static_cast<size_t>(bytes);

@@ -22,9 +22,10 @@
 
 namespace edgert {
 
-// Newest format version this runtime reads. Version 2 added block-sparse
-// constants (Tensor.sparsity); writers still write 1 for files without them.
-constexpr uint32_t kFormatVersion = 2;
+// Newest format version this runtime reads. Version 2 added block-sparse f32
+// constants (Tensor.sparsity), version 3 block-sparse int8 ones; writers
+// write the oldest version that holds the file's contents.
+constexpr uint32_t kFormatVersion = 3;
 constexpr size_t kSegmentAlignment = 64;
 
 struct TensorInfo {

@@ -7,21 +7,29 @@ namespace edgert {
 
 namespace {
 
-bool BlockColumnIsZero(const float* dense, int64_t rows, int64_t columns, int64_t r0, int block_size, int64_t col) {
+bool IsZero(const void* dense, DType dtype, int64_t i) {
+  return dtype == DType::kF32 ? static_cast<const float*>(dense)[i] == 0.f : static_cast<const int8_t*>(dense)[i] == 0;
+}
+
+bool BlockColumnIsZero(const void* dense, DType dtype, int64_t rows, int64_t columns, int64_t r0, int block_size,
+                       int64_t col) {
   const int64_t r1 = std::min<int64_t>(rows, r0 + block_size);
   for (int64_t r = r0; r < r1; ++r)
-    if (dense[r * columns + col] != 0.f) return false;
+    if (!IsZero(dense, dtype, r * columns + col)) return false;
   return true;
 }
 
 }  // namespace
 
-Status ValidateBlockSparse(const std::string& what, const Shape& shape, int block_size, const int32_t* block_ptr,
+Status ValidateBlockSparse(const std::string& what, const Shape& shape, DType dtype, int block_size,
+                           const int32_t* block_ptr,
                            size_t block_ptr_size, const int32_t* column_indices, size_t column_indices_size,
                            const void* values, uint64_t value_bytes, BlockSparseView* view) {
   auto invalid = [&](const std::string& msg) {
     return Status(StatusCode::kInvalidModel, what + ": block-sparse storage: " + msg);
   };
+  if (!IsSparseStorableDType(dtype))
+    return invalid(std::string("defined for f32 and int8 constants only, not ") + DTypeName(dtype));
   if (!IsValidSparseBlockSize(block_size))
     return invalid("block size " + std::to_string(block_size) + " is not 8 or 16");
   if (shape.rank < 1) return invalid("a scalar cannot be stored sparse");
@@ -56,57 +64,75 @@ Status ValidateBlockSparse(const std::string& what, const Shape& shape, int bloc
                        std::to_string(column_indices[j - 1]) + " then " + std::to_string(c) + ")");
     }
   }
-  const uint64_t need = static_cast<uint64_t>(column_indices_size) * static_cast<uint64_t>(block_size) * sizeof(float);
+  const size_t element_bytes = DTypeSize(dtype);
+  const uint64_t need = static_cast<uint64_t>(column_indices_size) * static_cast<uint64_t>(block_size) * element_bytes;
   if (value_bytes != need)
     return invalid("values are " + std::to_string(value_bytes) + " bytes; " + std::to_string(column_indices_size) +
-                   " stored columns of " + std::to_string(block_size) + " floats need " + std::to_string(need));
+                   " stored columns of " + std::to_string(block_size) + " " + DTypeName(dtype) + " values need " +
+                   std::to_string(need));
   view->block_size = block_size;
+  view->element_bytes = element_bytes;
   view->num_blocks = static_cast<int>(blocks);
   view->rows = rows;
   view->columns = columns;
   view->block_ptr = block_ptr;
   view->column_indices = column_indices;
-  view->values = static_cast<const float*>(values);
+  view->values = values;
   return Status::Ok();
 }
 
-void DensifyBlockSparse(const BlockSparseView& v, float* dense) {
-  if (v.rows * v.columns > 0) std::memset(dense, 0, static_cast<size_t>(v.rows * v.columns) * sizeof(float));
+void DensifyBlockSparse(const BlockSparseView& v, void* dense) {
+  const size_t e = v.element_bytes;
+  uint8_t* out = static_cast<uint8_t*>(dense);
+  if (v.rows * v.columns > 0) std::memset(out, 0, static_cast<size_t>(v.rows * v.columns) * e);
+  const uint8_t* values = static_cast<const uint8_t*>(v.values);
   for (int b = 0; b < v.num_blocks; ++b) {
     const int64_t r0 = static_cast<int64_t>(b) * v.block_size;
     const int64_t n = std::min<int64_t>(v.block_size, v.rows - r0);
     for (int32_t j = v.block_ptr[b]; j < v.block_ptr[b + 1]; ++j) {
-      const float* src = v.values + static_cast<int64_t>(j) * v.block_size;
+      const uint8_t* src = values + static_cast<size_t>(j) * static_cast<size_t>(v.block_size) * e;
       const int64_t c = v.column_indices[j];
-      for (int64_t r = 0; r < n; ++r) dense[(r0 + r) * v.columns + c] = src[r];
+      for (int64_t r = 0; r < n; ++r)
+        std::memcpy(out + static_cast<size_t>((r0 + r) * v.columns + c) * e, src + static_cast<size_t>(r) * e, e);
     }
   }
 }
 
-BlockSparseData EncodeBlockSparse(const float* dense, int64_t rows, int64_t columns, int block_size) {
+BlockSparseData EncodeBlockSparse(const void* dense, DType dtype, int64_t rows, int64_t columns, int block_size) {
   BlockSparseData d;
   d.block_size = block_size;
+  const size_t e = DTypeSize(dtype);
+  const uint8_t* bytes = static_cast<const uint8_t*>(dense);
   const int64_t blocks = (rows + block_size - 1) / block_size;
   d.block_ptr.push_back(0);
   for (int64_t b = 0; b < blocks; ++b) {
     const int64_t r0 = b * block_size;
     const int64_t n = std::min<int64_t>(block_size, rows - r0);
     for (int64_t c = 0; c < columns; ++c) {
-      if (BlockColumnIsZero(dense, rows, columns, r0, block_size, c)) continue;
+      if (BlockColumnIsZero(dense, dtype, rows, columns, r0, block_size, c)) continue;
       d.column_indices.push_back(static_cast<int32_t>(c));
-      for (int64_t r = 0; r < block_size; ++r) d.values.push_back(r < n ? dense[(r0 + r) * columns + c] : 0.f);
+      for (int64_t r = 0; r < block_size; ++r) {
+        // Rows past the tensor (a partial last block) are stored as zeros.
+        if (r < n && !IsZero(dense, dtype, (r0 + r) * columns + c)) {
+          const uint8_t* src = bytes + static_cast<size_t>((r0 + r) * columns + c) * e;
+          d.values.insert(d.values.end(), src, src + e);
+        } else {
+          d.values.insert(d.values.end(), e, uint8_t{0});
+        }
+      }
     }
     d.block_ptr.push_back(static_cast<int32_t>(d.column_indices.size()));
   }
   return d;
 }
 
-double ZeroBlockFraction(const float* dense, int64_t rows, int64_t columns, int block_size) {
+double ZeroBlockFraction(const void* dense, DType dtype, int64_t rows, int64_t columns, int block_size) {
   const int64_t blocks = (rows + block_size - 1) / block_size;
   if (blocks * columns == 0) return 0.0;
   int64_t zero = 0;
   for (int64_t b = 0; b < blocks; ++b)
-    for (int64_t c = 0; c < columns; ++c) zero += BlockColumnIsZero(dense, rows, columns, b * block_size, block_size, c);
+    for (int64_t c = 0; c < columns; ++c)
+      zero += BlockColumnIsZero(dense, dtype, rows, columns, b * block_size, block_size, c);
   return static_cast<double>(zero) / static_cast<double>(blocks * columns);
 }
 

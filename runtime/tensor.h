@@ -65,10 +65,12 @@ struct QuantParams {
 struct BlockSparseView {
   int block_size = 0;
   int num_blocks = 0;
+  size_t element_bytes = 4;  // 4 (f32) or 1 (int8)
   int64_t rows = 0, columns = 0;
   const int32_t* block_ptr = nullptr;       // num_blocks + 1 entries
   const int32_t* column_indices = nullptr;  // block_ptr[num_blocks] entries
-  const float* values = nullptr;            // block_ptr[num_blocks] * block_size floats
+  // block_ptr[num_blocks] * block_size elements of the tensor's dtype (f32 or int8).
+  const void* values = nullptr;
   int64_t stored_columns() const { return block_ptr[num_blocks]; }
 };
 

@@ -1,4 +1,4 @@
-// Block-sparse f32 constants: the stored form (encode, validate, densify), the
+// Block-sparse f32 and int8 constants: the stored form (encode, validate, densify), the
 // loader's checks on hostile files, CONV_2D 1x1 and FULLY_CONNECTED with
 // sparse-stored weights (reference kernels on the densified view, optimized
 // kernels on the sparse microkernel) against a naive computation, and pruning.
@@ -75,28 +75,46 @@ void CheckClose(const std::vector<float>& got, const std::vector<float>& want) {
   }
 }
 
-TEST_CASE("block-sparse encoding round-trips and validates", "[sparse]") {
+// The stored form of `w` (f32, or int8 values w * 127 rounded) round-trips.
+template <typename T>
+void CheckRoundTrip(const std::vector<float>& wf, int rows, int cols, int block, double zf) {
+  const DType dtype = std::is_same<T, float>::value ? DType::kF32 : DType::kI8;
+  std::vector<T> w(wf.size());
+  for (size_t i = 0; i < wf.size(); ++i)
+    w[i] = std::is_same<T, float>::value ? static_cast<T>(wf[i]) : static_cast<T>(std::lround(wf[i] * 127.f));
+  const BlockSparseData d = EncodeBlockSparse(w.data(), dtype, rows, cols, block);
+  BlockSparseView v;
+  const Shape shape{rows, 1, 1, cols};
+  REQUIRE(ValidateBlockSparse("w", shape, dtype, block, d.block_ptr.data(), d.block_ptr.size(),
+                              d.column_indices.data(), d.column_indices.size(), d.values.data(), d.values.size(), &v)
+              .ok());
+  CHECK(v.num_blocks == (rows + block - 1) / block);
+  CHECK(v.element_bytes == sizeof(T));
+  CHECK(d.values.size() == static_cast<size_t>(v.stored_columns()) * static_cast<size_t>(block) * sizeof(T));
+  std::vector<T> dense(w.size(), static_cast<T>(42));
+  DensifyBlockSparse(v, dense.data());
+  CHECK(dense == w);
+  const int64_t total = static_cast<int64_t>(v.num_blocks) * cols;
+  CHECK(ZeroBlockFraction(w.data(), dtype, rows, cols, block) ==
+        Approx(static_cast<double>(total - v.stored_columns()) / static_cast<double>(total)));
+  if (zf == 1.0) CHECK(v.stored_columns() == 0);
+}
+
+TEST_CASE("block-sparse encoding round-trips and validates (f32 and int8)", "[sparse]") {
   for (int block : {8, 16}) {
     for (int rows : {1, 7, 16, 17, 40}) {
       for (double zf : {0.0, 0.6, 1.0}) {
         const int cols = 13;
         INFO("block " << block << " rows " << rows << " zero fraction " << zf);
         const std::vector<float> w = BlockSparseWeights(rows, cols, block, zf, static_cast<uint32_t>(rows * 31 + block));
-        const BlockSparseData d = EncodeBlockSparse(w.data(), rows, cols, block);
-        BlockSparseView v;
-        const Shape shape{rows, 1, 1, cols};
-        REQUIRE(ValidateBlockSparse("w", shape, block, d.block_ptr.data(), d.block_ptr.size(),
-                                    d.column_indices.data(), d.column_indices.size(), d.values.data(),
-                                    d.values.size() * sizeof(float), &v)
-                    .ok());
-        CHECK(v.num_blocks == (rows + block - 1) / block);
-        std::vector<float> dense(w.size(), 42.f);
-        DensifyBlockSparse(v, dense.data());
-        CHECK(dense == w);
-        const int64_t total = static_cast<int64_t>(v.num_blocks) * cols;
-        CHECK(ZeroBlockFraction(w.data(), rows, cols, block) ==
-              Approx(static_cast<double>(total - v.stored_columns()) / static_cast<double>(total)));
-        if (zf == 1.0) CHECK(v.stored_columns() == 0);
+        {
+          INFO("f32");
+          CheckRoundTrip<float>(w, rows, cols, block, zf);
+        }
+        {
+          INFO("int8");
+          CheckRoundTrip<int8_t>(w, rows, cols, block, zf);
+        }
       }
     }
   }
@@ -104,12 +122,12 @@ TEST_CASE("block-sparse encoding round-trips and validates", "[sparse]") {
 
 TEST_CASE("block-sparse validation rejects inconsistent stored forms", "[sparse]") {
   const std::vector<float> w = BlockSparseWeights(20, 6, 8, 0.3, 7);
-  const BlockSparseData d = EncodeBlockSparse(w.data(), 20, 6, 8);
+  const BlockSparseData d = EncodeBlockSparse(w.data(), DType::kF32, 20, 6, 8);
   REQUIRE(d.column_indices.size() >= 2);
   const Shape shape{20, 6};
   auto check = [&](int block, std::vector<int32_t> ptr, std::vector<int32_t> idx, uint64_t bytes, const char* what) {
     BlockSparseView v;
-    Status s = ValidateBlockSparse("tensor 3 'w'", shape, block, ptr.data(), ptr.size(), idx.data(), idx.size(),
+    Status s = ValidateBlockSparse("tensor 3 'w'", shape, DType::kF32, block, ptr.data(), ptr.size(), idx.data(), idx.size(),
                                    d.values.data(), bytes, &v);
     INFO(s.message());
     REQUIRE_FALSE(s.ok());
@@ -117,7 +135,7 @@ TEST_CASE("block-sparse validation rejects inconsistent stored forms", "[sparse]
     CHECK(s.message().find(what) != std::string::npos);
     CHECK(s.message().find("tensor 3 'w'") != std::string::npos);
   };
-  const uint64_t bytes = d.values.size() * sizeof(float);
+  const uint64_t bytes = d.values.size();
   check(4, d.block_ptr, d.column_indices, bytes, "block size 4");
   check(8, {0, 1}, d.column_indices, bytes, "block_ptr has 2 entries");
   auto ptr = d.block_ptr;
@@ -138,6 +156,70 @@ TEST_CASE("block-sparse validation rejects inconsistent stored forms", "[sparse]
   // Duplicate column within a block.
   std::vector<int32_t> p2 = {0, 2, 2, 2}, i2 = {3, 3};
   check(8, p2, i2, 2 * 8 * sizeof(float), "strictly ascending");
+  // Other dtypes have no stored form; int8 values are one byte each.
+  BlockSparseView v;
+  Status s = ValidateBlockSparse("w", shape, DType::kI32, 8, d.block_ptr.data(), d.block_ptr.size(),
+                                 d.column_indices.data(), d.column_indices.size(), d.values.data(), bytes, &v);
+  CHECK(s.message().find("f32 and int8 constants only, not i32") != std::string::npos);
+  s = ValidateBlockSparse("w", shape, DType::kI8, 8, d.block_ptr.data(), d.block_ptr.size(), d.column_indices.data(),
+                          d.column_indices.size(), d.values.data(), bytes, &v);
+  CHECK(s.message().find(std::string(DTypeName(DType::kI8)) + " values need " + std::to_string(bytes / 4)) != std::string::npos);
+  CHECK(ValidateBlockSparse("w", shape, DType::kI8, 8, d.block_ptr.data(), d.block_ptr.size(),
+                            d.column_indices.data(), d.column_indices.size(), d.values.data(), bytes / 4, &v)
+            .ok());
+}
+
+TEST_CASE("int8 weights stored block-sparse load densified and run as the dense ones", "[sparse]") {
+  // FULLY_CONNECTED int8, per-channel weight scales, 40 outputs x 24 inputs,
+  // about half the block columns zero.
+  const std::vector<float> wf = BlockSparseWeights(40, 24, 16, 0.5, 11);
+  std::vector<int8_t> w(wf.size());
+  for (size_t i = 0; i < wf.size(); ++i) w[i] = static_cast<int8_t>(std::lround(wf[i] * 127.f));
+  std::vector<float> scales(40);
+  for (size_t i = 0; i < scales.size(); ++i) scales[i] = 0.002f + 0.0001f * static_cast<float>(i);
+  const QuantSpec wq{scales, std::vector<int64_t>(40, 0), 0};
+  std::vector<int8_t> x(3 * 24);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
+  auto run = [&](bool sparse, bool optimized) {
+    ModelBuilder b;
+    const int xt = b.AddInput("x", DType::kI8, {3, 24}, QuantSpec::PerTensor(0.05f, 3));
+    const int wt = sparse ? b.AddSparseConstant("w", DType::kI8, {40, 24}, w.data(), 16, wq)
+                          : b.AddConstant("w", DType::kI8, {40, 24}, w.data(), w.size(), wq);
+    const int yt = b.AddTensor("y", DType::kI8, {3, 40}, QuantSpec::PerTensor(0.1f, -5));
+    b.AddOp(schema::OpType_FULLY_CONNECTED, {xt, wt, -1}, {yt}, schema::OpOptions_FullyConnectedOptions,
+            schema::CreateFullyConnectedOptions(b.fbb()).Union());
+    b.MarkOutput(yt);
+    const std::vector<uint8_t> file = b.Finish();
+    std::shared_ptr<const Model> m;
+    Status st = Model::LoadBuffer(file.data(), file.size(), true, &m);
+    INFO(st.message());
+    REQUIRE(st.ok());
+    CHECK(m->fb()->version() == (sparse ? 3u : 1u));
+    if (sparse) {  // int8 block-sparse storage is format version 3
+      std::vector<uint8_t> v2 = file;
+      schema::GetMutableSizePrefixedModel(v2.data())->mutate_version(2);
+      std::shared_ptr<const Model> m2;
+      const Status s2 = Model::LoadBuffer(v2.data(), v2.size(), true, &m2);
+      CHECK(s2.message().find("needs format version 3") != std::string::npos);
+    }
+    const TensorInfo& ti = m->tensors()[static_cast<size_t>(wt)];
+    CHECK(ti.sparse.block_size == (sparse ? 16 : 0));
+    REQUIRE(ti.const_bytes == w.size());
+    CHECK(std::vector<int8_t>(static_cast<const int8_t*>(ti.const_data),
+                              static_cast<const int8_t*>(ti.const_data) + w.size()) == w);
+    OpResolver r;
+    r.Add(schema::OpType_FULLY_CONNECTED, optimized ? opt::Register_FULLY_CONNECTED() : ref::Register_FULLY_CONNECTED());
+    Interpreter it(m, &r);
+    REQUIRE(it.Prepare().ok());
+    std::copy(x.begin(), x.end(), it.input(0)->data_as<int8_t>());
+    REQUIRE(it.Invoke().ok());
+    const int8_t* y = it.output(0)->data_as<int8_t>();
+    return std::vector<int8_t>(y, y + 3 * 40);
+  };
+  const std::vector<int8_t> want = run(false, false);
+  CHECK(run(true, false) == want);
+  CHECK(run(true, true) == want);
+  CHECK(run(false, true) == want);
 }
 
 // A one-op model with a sparse constant, for the loader tests.
@@ -380,6 +462,59 @@ TEST_CASE("pruning zeroes the smallest block columns and stores them sparse", "[
   std::vector<uint8_t> again;
   REQUIRE(g.Serialize(&again).ok());
   CHECK(again.size() == out.size());
+}
+
+TEST_CASE("sparse storage of int8 weights: stored where it shrinks the file, never pruned", "[sparse]") {
+  // Two int8 FULLY_CONNECTED layers [48, 64]: one with 60% zero block
+  // columns, one with 10% (the stored form would save less than 10%).
+  auto int8_weights = [](double zero_fraction, uint32_t seed) {
+    const std::vector<float> wf = BlockSparseWeights(48, 64, 16, zero_fraction, seed);
+    std::vector<int8_t> w(wf.size());
+    for (size_t i = 0; i < wf.size(); ++i) w[i] = static_cast<int8_t>(std::lround(wf[i] * 127.f));
+    return w;
+  };
+  const std::vector<int8_t> w_sparse = int8_weights(0.6, 21), w_dense = int8_weights(0.1, 22);
+  ModelBuilder b;
+  const QuantSpec act = QuantSpec::PerTensor(0.05f, 0);
+  const QuantSpec wq{std::vector<float>(48, 0.01f), std::vector<int64_t>(48, 0), 0};
+  const int x = b.AddInput("x", DType::kI8, {1, 64}, act);
+  const int w1 = b.AddConstant("w1", DType::kI8, {48, 64}, w_sparse.data(), w_sparse.size(), wq);
+  const int w2 = b.AddConstant("w2", DType::kI8, {48, 64}, w_dense.data(), w_dense.size(), wq);
+  const int y1 = b.AddTensor("y1", DType::kI8, {1, 48}, act);
+  const int y2 = b.AddTensor("y2", DType::kI8, {1, 48}, act);
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {x, w1, -1}, {y1}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union());
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {x, w2, -1}, {y2}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union());
+  b.MarkOutput(y1);
+  b.MarkOutput(y2);
+  const std::vector<uint8_t> file = b.Finish();
+
+  SparsifyOptions o;
+  o.prune_fraction = 0.5;  // int8 layers are not pruned
+  std::vector<uint8_t> out;
+  SparsifyReport rep;
+  REQUIRE(SparsifyModel(file, o, &out, &rep).ok());
+  REQUIRE(rep.layers.size() == 2);
+  CHECK(rep.pruned == 0);
+  CHECK(rep.sparse == 1);
+  CHECK(rep.layers[0].dtype == DType::kI8);
+  CHECK(rep.layers[0].stored_sparse);
+  CHECK_FALSE(rep.layers[1].stored_sparse);
+  CHECK(rep.layers[0].stored_bytes < rep.layers[0].dense_bytes * 9 / 10);
+  CHECK(out.size() < file.size());
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(out.data(), out.size(), true, &m).ok());
+  for (const TensorInfo& ti : m->tensors()) {
+    if (ti.name != "w1" && ti.name != "w2") continue;
+    INFO(ti.name);
+    const std::vector<int8_t>& want = ti.name == "w1" ? w_sparse : w_dense;
+    CHECK(ti.sparse.block_size == (ti.name == "w1" ? 16 : 0));
+    REQUIRE(ti.const_bytes == want.size());
+    const int8_t* d = static_cast<const int8_t*>(ti.const_data);
+    CHECK(std::vector<int8_t>(d, d + want.size()) == want);
+    CHECK(ti.scale.size() == 48);  // the quantization parameters are kept
+  }
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ Status PrepareF32Spmm(KernelContext* ctx, const Tensor* weights, const Tensor* b
                       float out_min, float out_max, F32Spmm* s) {
   const KernelIsa& isa = GetKernelIsa();
   const BlockSparseView* w = weights->sparse;
-  if (isa.f32_spmm.fn == nullptr || w == nullptr || w->block_size != isa.f32_spmm.block ||
+  if (isa.f32_spmm.fn == nullptr || w == nullptr || weights->dtype != DType::kF32 ||
+      w->block_size != isa.f32_spmm.block ||
       static_cast<size_t>(w->rows) != n || static_cast<size_t>(w->columns) != k)
     return Status::Ok();
   const size_t block = static_cast<size_t>(w->block_size);
@@ -36,7 +37,7 @@ void RunSpmmTile(const F32Spmm& s, size_t m0, size_t rows, size_t n0, size_t col
   const size_t b0 = n0 / s.block;
   for (size_t i = m0; i < m0 + rows; i += s.mr)
     s.fn(std::min(s.mr, m0 + rows - i), cols, a + i * a_stride, a_stride, s.w->block_ptr + b0, s.w->column_indices,
-         s.w->values, s.bias + b0 * s.block, c + i * c_stride + n0, c_stride, &s.minmax);
+         static_cast<const float*>(s.w->values), s.bias + b0 * s.block, c + i * c_stride + n0, c_stride, &s.minmax);
 }
 
 }  // namespace opt

@@ -15,6 +15,7 @@ namespace {
 
 struct Eligible {
   int op = -1, weights = -1;
+  DType dtype = DType::kF32;
   bool kernel_runs_sparse = false;
   int64_t rows = 0, columns = 0;
 };
@@ -26,7 +27,10 @@ bool FindEligible(const graph::Graph& g, int o, Eligible* e) {
   if (op.type != schema::OpType_CONV_2D && op.type != schema::OpType_FULLY_CONNECTED) return false;
   const int w = op.inputs[1];
   const graph::GTensor& t = g.tensors[static_cast<size_t>(w)];
-  if (!t.is_constant || t.dtype != DType::kF32 || !t.quant.scale.empty()) return false;
+  // f32 weights, or int8 ones (quantized: per-tensor or per-output-channel scales).
+  const bool f32 = t.dtype == DType::kF32 && t.quant.scale.empty();
+  const bool int8 = t.dtype == DType::kI8 && !t.quant.scale.empty() && (t.quant.scale.size() == 1 || t.quant.axis == 0);
+  if (!t.is_constant || !(f32 || int8)) return false;
   if (g.Consumers(w).size() != 1) return false;
   const auto& s = t.shape;
   bool sparse_ok = false;
@@ -45,8 +49,9 @@ bool FindEligible(const graph::Graph& g, int o, Eligible* e) {
   }
   int64_t elements = 1;
   for (int32_t d : s) elements *= d;
-  if (elements == 0 || t.data.size() != static_cast<size_t>(elements) * sizeof(float)) return false;
+  if (elements == 0 || t.data.size() != static_cast<size_t>(elements) * DTypeSize(t.dtype)) return false;
   e->op = o;
+  e->dtype = t.dtype;
   e->weights = w;
   e->kernel_runs_sparse = sparse_ok;
   e->rows = s[0];
@@ -103,30 +108,44 @@ Status SparsifyModel(const std::vector<uint8_t>& in, const SparsifyOptions& opti
     Eligible e;
     if (!FindEligible(g, static_cast<int>(o), &e)) continue;
     graph::GTensor& t = g.tensors[static_cast<size_t>(e.weights)];
-    float* w = reinterpret_cast<float*>(t.data.data());
+    void* w = t.data.data();
+    const size_t element = DTypeSize(e.dtype);
     SparsifyLayer layer;
     layer.op = OpLabel(g, static_cast<int>(o));
     layer.shape = t.shape;
-    layer.zero_blocks_before = ZeroBlockFraction(w, e.rows, e.columns, block);
-    if (options.prune_fraction > 0.0) {
-      PruneBlocks(w, e.rows, e.columns, block, options.prune_fraction);
+    layer.dtype = e.dtype;
+    layer.zero_blocks_before = ZeroBlockFraction(w, e.dtype, e.rows, e.columns, block);
+    // Pruning works on float weights (edgert-convert prunes before it quantizes).
+    if (options.prune_fraction > 0.0 && e.dtype == DType::kF32) {
+      PruneBlocks(static_cast<float*>(w), e.rows, e.columns, block, options.prune_fraction);
       ++report->pruned;
     }
-    layer.zero_blocks_after = ZeroBlockFraction(w, e.rows, e.columns, block);
+    layer.zero_blocks_after = ZeroBlockFraction(w, e.dtype, e.rows, e.columns, block);
     const int64_t n = e.rows * e.columns;
-    layer.zero_values_after =
-        static_cast<double>(std::count(w, w + n, 0.f)) / static_cast<double>(n);
-    layer.dense_bytes = static_cast<uint64_t>(n) * sizeof(float);
+    int64_t zeros = 0;
+    if (e.dtype == DType::kF32)
+      zeros = std::count(static_cast<const float*>(w), static_cast<const float*>(w) + n, 0.f);
+    else
+      zeros = std::count(static_cast<const int8_t*>(w), static_cast<const int8_t*>(w) + n, int8_t{0});
+    layer.zero_values_after = static_cast<double>(zeros) / static_cast<double>(n);
+    layer.dense_bytes = static_cast<uint64_t>(n) * element;
     layer.stored_bytes = layer.dense_bytes;
     t.sparse_block = 0;
     const int64_t blocks = (e.rows + block - 1) / block;
     const auto stored = static_cast<uint64_t>(
         std::llround((1.0 - layer.zero_blocks_after) * static_cast<double>(blocks * e.columns)));
     const uint64_t sparse_bytes =
-        stored * block * sizeof(float) + (stored + static_cast<uint64_t>(blocks) + 1) * sizeof(int32_t);
-    // Partial blocks (fewer than 16 output channels) may make the stored form larger: then it stays dense.
-    if (options.store_sparse && e.kernel_runs_sparse && layer.zero_blocks_after >= kSparseBreakEvenZeroBlocks &&
-        sparse_bytes < layer.dense_bytes) {
+        stored * block * element + (stored + static_cast<uint64_t>(blocks) + 1) * sizeof(int32_t);
+    // f32: where the sparse microkernel runs it and beats the dense GEMM.
+    // Partial blocks (fewer than 16 output channels) may make the stored form
+    // larger: then it stays dense. int8 (densified at load, for the dense
+    // int8 GEMMs): where the file shrinks by kSparseInt8MinSaving.
+    const bool wins = e.dtype == DType::kF32
+                          ? e.kernel_runs_sparse && layer.zero_blocks_after >= kSparseBreakEvenZeroBlocks &&
+                                sparse_bytes < layer.dense_bytes
+                          : static_cast<double>(sparse_bytes) <=
+                                (1.0 - kSparseInt8MinSaving) * static_cast<double>(layer.dense_bytes);
+    if (options.store_sparse && wins) {
       t.sparse_block = block;
       layer.stored_sparse = true;
       layer.stored_bytes = sparse_bytes;

@@ -1,24 +1,32 @@
 // Weight pruning and block-sparse storage of a converted .ert model.
 //
-// Layers: CONV_2D with constant f32 weights [O, 1, 1, I] (1x1, one group) and
-// FULLY_CONNECTED with constant f32 weights [O, I], each weight tensor read by
-// that op alone. A block column is B = 16 consecutive output channels of one
+// Layers: CONV_2D with constant f32 or int8 weights [O, 1, 1, I] (1x1, one
+// group) and FULLY_CONNECTED with constant f32 or int8 weights [O, I], each
+// weight tensor read by that op alone (int8: quantized per tensor or per
+// output channel). A block column is B = 16 consecutive output channels of one
 // input channel (the unit the block-sparse microkernel skips,
 // kernels/optimized/f32_spmm.h).
-//  - Pruning (magnitude): per layer, the given fraction of block columns with
-//    the smallest L2 norm is set to zero (ties broken by position).
+//  - Pruning (magnitude): per f32 layer, the given fraction of block columns
+//    with the smallest L2 norm is set to zero (ties broken by position).
+//    edgert-convert prunes before it quantizes, so int8 layers inherit the
+//    zeros (symmetric weights quantize 0 to 0).
 //  - Sparse storage (auto): a layer's weights are stored block-sparse
 //    (schema BlockSparsity) when the kernel runs them sparse (1x1 convs with
 //    stride 1 and no padding, fully connected) and at least
 //    kSparseBreakEvenZeroBlocks of their block columns are zero, unless the
 //    stored form would be larger than the dense one (layers of fewer than 16
-//    output channels, whose one block is zero-padded).
+//    output channels, whose one block is zero-padded). int8 weights have no
+//    sparse kernel yet: the loader densifies them for the int8 GEMMs, and they
+//    are stored sparse only to shrink the file, where that saves at least
+//    kSparseInt8MinSaving of their bytes (the column indices cost a quarter of
+//    an int8 block column's 16 bytes).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "runtime/dtype.h"
 #include "runtime/status.h"
 
 namespace edgert {
@@ -29,6 +37,7 @@ constexpr int kSparseBlockSize = 16;
 // AVX2 + FMA3, single thread, CPU time; 20% leaves a margin and makes the
 // file smaller too: values + 1/16 for the indices).
 constexpr double kSparseBreakEvenZeroBlocks = 0.2;
+constexpr double kSparseInt8MinSaving = 0.1;
 
 struct SparsifyOptions {
   double prune_fraction = 0.0;  // 0: no pruning
@@ -38,6 +47,7 @@ struct SparsifyOptions {
 struct SparsifyLayer {
   std::string op;                // "CONV_2D 'name'"
   std::vector<int32_t> shape;    // weight shape
+  DType dtype = DType::kF32;     // f32 or int8
   double zero_blocks_before = 0, zero_blocks_after = 0;  // fractions of block columns
   double zero_values_after = 0;  // fraction of zero weights
   bool stored_sparse = false;

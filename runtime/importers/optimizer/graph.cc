@@ -6,6 +6,7 @@
 
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
+#include "runtime/sparse_weights.h"
 
 namespace edgert {
 namespace graph {
@@ -140,10 +141,12 @@ Status Graph::Serialize(std::vector<uint8_t>* out, std::vector<int>* index_map) 
   for (size_t i = 0; i < tensors.size(); ++i) {
     if (!used[i]) continue;
     const GTensor& t = tensors[i];
-    const bool sparse = t.is_constant && t.sparse_block > 0 && t.dtype == DType::kF32 && t.quant.scale.empty() &&
-                        !t.shape.empty() && t.data.size() % sizeof(float) == 0;
+    int64_t elements = 1;
+    for (int32_t d : t.shape) elements *= d;
+    const bool sparse = t.is_constant && t.sparse_block > 0 && IsSparseStorableDType(t.dtype) && !t.shape.empty() &&
+                        t.data.size() == static_cast<size_t>(elements) * DTypeSize(t.dtype);
     if (sparse)
-      map[i] = b.AddSparseConstant(t.name, t.shape, reinterpret_cast<const float*>(t.data.data()), t.sparse_block);
+      map[i] = b.AddSparseConstant(t.name, t.dtype, t.shape, t.data.data(), t.sparse_block, t.quant);
     else
       map[i] = t.is_constant ? b.AddConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), t.quant)
                              : b.AddTensor(t.name, t.dtype, t.shape, t.quant);

@@ -27,7 +27,7 @@ struct GTensor {
   QuantSpec quant;
   bool is_constant = false;
   std::vector<uint8_t> data;   // constants only (dense)
-  int sparse_block = 0;        // > 0: an f32 constant written block-sparse with this block size
+  int sparse_block = 0;        // > 0: an f32 or int8 constant written block-sparse with this block size
 };
 
 struct GOp {
