@@ -60,19 +60,20 @@ Status QuantizeToFidelityTarget(const std::vector<uint8_t>& f32_ert, const std::
                                 const std::vector<CalibrationSample>& samples, const QuantizeOptions& base,
                                 const MixedPrecisionOptions& options, std::vector<uint8_t>* out,
                                 QuantizeReport* quantize_report, FidelityReport* fidelity,
-                                MixedPrecisionResult* result) {
+                                MixedPrecisionResult* result, const BiasCorrector& correct) {
   MixedPrecisionResult res;
   QuantizeOptions opts = base;
   std::vector<uint8_t> q;
   QuantizeReport qr;
   FidelityReport fr;
   EDGERT_RETURN_IF_ERROR(QuantizeInt8(f32_ert, ranges, opts, &q, &qr));
+  if (correct) EDGERT_RETURN_IF_ERROR(correct(&q));
   EDGERT_RETURN_IF_ERROR(CompareModels(f32_ert, q, samples, &fr));
   double worst = WorstOutputCosine(fr);
   res.worst_cosine.push_back(worst);
   // Each round tries the `candidates` lossiest int8 ops one at a time (each
   // moved to float32 on top of the ops already moved) and keeps the one whose
-  // model has the best worst-output cosine. The best model seen is returned:
+  // model has the best worst-output cosine (then corrects it, with a corrector). The best model seen is returned:
   // a move can make things worse (new QUANTIZE/DEQUANTIZE boundaries round too).
   std::vector<uint8_t> best_q = q;
   QuantizeReport best_qr = qr;
@@ -105,6 +106,11 @@ Status QuantizeToFidelityTarget(const std::vector<uint8_t>& f32_ert, const std::
         pick_qr = tqr;
         pick_fr = std::move(tfr);
       }
+    }
+    if (correct) {
+      EDGERT_RETURN_IF_ERROR(correct(&pick_q));
+      EDGERT_RETURN_IF_ERROR(CompareModels(f32_ert, pick_q, samples, &pick_fr));
+      round_best = WorstOutputCosine(pick_fr);
     }
     kept.push_back(pick);
     opts.keep_float.insert(pick);

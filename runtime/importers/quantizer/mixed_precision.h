@@ -2,9 +2,14 @@
 // float32 one per round until every model output reaches the user's cosine
 // target (or the float budget is spent). Each round tries the few int8 ops
 // whose outputs lose the most SNR and keeps the move that helps the outputs
-// most; the best model seen is the result.
+// most; the best model seen is the result. With a bias corrector, the first
+// model and each round's pick are bias-corrected before they are measured
+// (the candidates of a round are ranked uncorrected: one correction per
+// round), so the target is judged, and the next candidates chosen, on the
+// corrected models.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +26,10 @@ struct MixedPrecisionOptions {
   int candidates = 6;                 // ops tried per round (the lossiest by SNR drop)
 };
 
+// Corrects the biases of a quantized model in place (CorrectBiases with the
+// float model and calibration samples bound), adding to a running count.
+using BiasCorrector = std::function<Status(std::vector<uint8_t>* quantized)>;
+
 struct MixedPrecisionResult {
   std::vector<std::string> kept_float;  // output tensor names of the ops moved to float32 (the best model's)
   std::vector<double> worst_cosine;     // the worst output cosine after each round (first: all int8)
@@ -33,6 +42,6 @@ Status QuantizeToFidelityTarget(const std::vector<uint8_t>& f32_ert, const std::
                                 const std::vector<CalibrationSample>& samples, const QuantizeOptions& base,
                                 const MixedPrecisionOptions& options, std::vector<uint8_t>* out,
                                 QuantizeReport* quantize_report, FidelityReport* fidelity,
-                                MixedPrecisionResult* result);
+                                MixedPrecisionResult* result, const BiasCorrector& correct = nullptr);
 
 }  // namespace edgert

@@ -37,55 +37,27 @@ Status QuantizeInt8Mode(const std::vector<uint8_t>& ert, const QuantizeModelOpti
   std::string& text = result->summary;
   if (options.auto_mixed) {
     const double target = options.mixed.min_output_cosine;
-    bool done = false;
-    if (options.bias_correction) {
-      // Corrected biases may reach the target with every op in int8.
-      std::vector<uint8_t> all;
-      QuantizeReport all_q;
-      BiasCorrectionReport bc;
-      FidelityReport fr;
-      EDGERT_RETURN_IF_ERROR(QuantizeInt8(ert, ranges, options.int8, &all, &all_q));
-      EDGERT_RETURN_IF_ERROR(CorrectBiases(ert, calibration, &all, &bc));
-      EDGERT_RETURN_IF_ERROR(CompareModels(ert, all, eval, &fr));
-      const double worst = WorstOutputCosine(fr);
-      Appendf(&text, "bias correction of the all-int8 model: %d layers, %lld channels; worst output cosine %.6f (%s)\n",
-              bc.corrected_layers, static_cast<long long>(bc.corrected_channels), worst,
-              worst >= target ? "target met, no op moved to float32" : "below the target");
-      if (worst >= target) {
-        result->ert = std::move(all);
-        result->fidelity = std::move(fr);
-        q = all_q;
-        done = true;
-      }
-    }
-    if (!done) {
-      MixedPrecisionResult mr;
-      EDGERT_RETURN_IF_ERROR(QuantizeToFidelityTarget(ert, ranges, eval, options.int8, options.mixed, &result->ert,
-                                                      &q, &result->fidelity, &mr));
-      Appendf(&text, "mixed precision: target output cosine %.6g %s; worst output cosine by round:", target,
-              mr.target_met ? "met" : "NOT met");
-      for (double c : mr.worst_cosine) Appendf(&text, " %.6f", c);
-      text += "\n";
-      for (const std::string& k : mr.kept_float) Appendf(&text, "  moved to float32: op writing '%s'\n", k.c_str());
-      if (options.bias_correction) {
-        // The search ran on uncorrected models; its result is corrected and
-        // kept only if that does not lower the worst output.
-        std::vector<uint8_t> corrected = result->ert;
-        BiasCorrectionReport bc;
-        FidelityReport fr;
-        EDGERT_RETURN_IF_ERROR(CorrectBiases(ert, calibration, &corrected, &bc));
-        EDGERT_RETURN_IF_ERROR(CompareModels(ert, corrected, eval, &fr));
-        const double before = WorstOutputCosine(result->fidelity), after = WorstOutputCosine(fr);
-        const bool keep = after >= before;
-        Appendf(&text, "bias correction of the mixed model: %d layers, %lld channels; worst output cosine %.6f -> %.6f (%s)\n",
-                bc.corrected_layers, static_cast<long long>(bc.corrected_channels), before, after,
-                keep ? "kept" : "not kept");
-        if (keep) {
-          result->ert = std::move(corrected);
-          result->fidelity = std::move(fr);
-        }
-      }
-    }
+    // With bias correction the search measures corrected models: the
+    // all-int8 one first (it may meet the target with no op in float32), then
+    // each round's pick.
+    int passes = 0;
+    BiasCorrector correct = nullptr;
+    if (options.bias_correction)
+      correct = [&](std::vector<uint8_t>* quantized) {
+        BiasCorrectionReport one;
+        ++passes;
+        return CorrectBiases(ert, calibration, quantized, &one);
+      };
+    MixedPrecisionResult mr;
+    EDGERT_RETURN_IF_ERROR(QuantizeToFidelityTarget(ert, ranges, eval, options.int8, options.mixed, &result->ert, &q,
+                                                    &result->fidelity, &mr, correct));
+    Appendf(&text, "mixed precision%s: target output cosine %.6g %s; worst output cosine by round:",
+            options.bias_correction ? " (bias-corrected models)" : "", target, mr.target_met ? "met" : "NOT met");
+    for (double c : mr.worst_cosine) Appendf(&text, " %.6f", c);
+    text += "\n";
+    if (mr.kept_float.empty() && mr.target_met) text += "  no op moved to float32\n";
+    for (const std::string& k : mr.kept_float) Appendf(&text, "  moved to float32: op writing '%s'\n", k.c_str());
+    if (options.bias_correction) Appendf(&text, "bias correction: %d passes (the first model and each round's pick)\n", passes);
     result->have_fidelity = true;
   } else {
     EDGERT_RETURN_IF_ERROR(QuantizeInt8(ert, ranges, options.int8, &result->ert, &q));
