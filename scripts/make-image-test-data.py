@@ -5,7 +5,7 @@ Synthetic images only (gradients plus seeded noise). PNG files are written by
 the small encoder below, which controls what the decoder must handle: every
 color type and bit depth, all five row filters, stored / fixed / dynamic
 deflate blocks, Adam7 interlacing. JPEG files are written by Pillow (4:4:4,
-4:2:2, 4:2:0, grayscale, restart intervals). For each image, REF.npy holds the
+4:2:2, 4:2:0, grayscale, restart intervals; baseline and progressive). For each image, REF.npy holds the
 pixels decoded by Pillow (height x width x channels; 16-bit ones, which Pillow
 reduces to 8 bits, hold the source samples, checked against Pillow's reading).
 
@@ -176,6 +176,16 @@ def jpeg_case(name, h, w, mode, **opts):
     save_ref(name, np.asarray(pil_pixels(path)))
 
 
+def jpeg_twins(name, h, w, **opts):
+    """The same RGB image saved baseline (jpeg_NAME) and progressive
+    (jpeg_progressive_NAME): libjpeg quantizes both to the same coefficients."""
+    src = synth(h, w, 3, 255, noise=0.3).astype(np.uint8)
+    for prefix, progressive in (("jpeg_", False), ("jpeg_progressive_", True)):
+        path = os.path.join(OUT, prefix + name + ".jpg")
+        Image.fromarray(src, "RGB").save(path, "JPEG", progressive=progressive, **opts)
+        save_ref(prefix + name, np.asarray(pil_pixels(path)))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     # PNG: each color type and bit depth, odd sizes.
@@ -211,10 +221,13 @@ def main():
     jpeg_case("jpeg_gray_17x13", 13, 17, "L", quality=90)
     jpeg_case("jpeg_420_restart_40x24", 24, 40, "RGB", quality=85, subsampling=2, restart_marker_blocks=1)
     jpeg_case("jpeg_444_restart_rows_33x21", 21, 33, "RGB", quality=85, subsampling=0, restart_marker_rows=1)
-    # Unsupported kinds: progressive (Pillow), arithmetic coding (a baseline
-    # file whose SOF0 marker is changed to SOF9).
+    # A progressive file with Pillow's default settings (4:2:0, quality 75).
     src = synth(16, 16, 3, 255).astype(np.uint8)
-    Image.fromarray(src, "RGB").save(os.path.join(OUT, "unsupported_progressive.jpg"), "JPEG", progressive=True)
+    path = os.path.join(OUT, "jpeg_progressive_420_16x16.jpg")
+    Image.fromarray(src, "RGB").save(path, "JPEG", progressive=True)
+    save_ref("jpeg_progressive_420_16x16", np.asarray(pil_pixels(path)))
+    # Unsupported: arithmetic coding (a baseline file whose SOF0 marker is
+    # changed to SOF9).
     Image.fromarray(src, "RGB").save("/tmp/baseline.jpg", "JPEG")
     data = bytearray(open("/tmp/baseline.jpg", "rb").read())
     i = data.index(b"\xff\xc0")
@@ -231,6 +244,20 @@ def main():
     with open(os.path.join(OUT, "pgm_gray16_9x7.pgm"), "wb") as f:
         f.write(b"P5 9 7 1000\n" + src.reshape(-1).astype(">u2").tobytes())
     save_ref("pgm_gray16_9x7", src)
+
+    # Progressive JPEG (libjpeg's default script: spectral selection and
+    # successive approximation, interleaved DC scans, one-component AC
+    # scans), after the files above so that their random samples stay the same.
+    jpeg_case("jpeg_progressive_gray_17x13", 13, 17, "L", quality=90, progressive=True)
+    jpeg_case("jpeg_progressive_444_33x21", 21, 33, "RGB", quality=90, subsampling=0, progressive=True)
+    jpeg_case("jpeg_progressive_422_33x21", 21, 33, "RGB", quality=85, subsampling=1, progressive=True)
+    jpeg_case("jpeg_progressive_420_17x13", 13, 17, "RGB", quality=90, subsampling=2, progressive=True)
+    jpeg_case("jpeg_progressive_420_64x48", 48, 64, "RGB", quality=95, subsampling=2, progressive=True)
+    jpeg_case("jpeg_progressive_420_restart_40x24", 24, 40, "RGB", quality=85, subsampling=2, progressive=True,
+              restart_marker_blocks=1)
+    jpeg_case("jpeg_progressive_444_restart_rows_33x21", 21, 33, "RGB", quality=80, subsampling=0,
+              progressive=True, restart_marker_rows=1)
+    jpeg_twins("twin_420_41x27", 27, 41, quality=97, subsampling=2)
 
 
 if __name__ == "__main__":

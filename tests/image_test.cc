@@ -1,4 +1,4 @@
-// Image decoding (tools/image: PNG, baseline JPEG, PPM/PGM) against pixels
+// Image decoding (tools/image: PNG, baseline and progressive JPEG, PPM/PGM) against pixels
 // decoded by Pillow (tests/data/images, scripts/make-image-test-data.py),
 // corrupt and truncated files, the preprocessing into model inputs (checked
 // against hand computations) and calibration from an image folder.
@@ -116,10 +116,12 @@ TEST_CASE("PNG, PPM and PGM decode exactly to the reference pixels", "[image]") 
 // conversion and of the chroma upsampling differ, so pixels differ by a few
 // levels. Measured: max 3 levels, mean 0.02..0.20 per file (4:2:2 highest);
 // on real photographs (scikit-image's, re-encoded by Pillow) max 3, mean
-// under 0.09. Bounds: max 3, mean 0.3.
-TEST_CASE("Baseline JPEG decodes close to the reference pixels", "[image]") {
+// under 0.09. Bounds: max 3, mean 0.3. Progressive files (jpeg_progressive_*:
+// gray, 4:4:4, 4:2:2, 4:2:0, restart intervals) are held to the same bounds.
+TEST_CASE("Baseline and progressive JPEG decode close to the reference pixels", "[image]") {
   const std::vector<std::string> names = ImageFiles("jpeg_");
-  REQUIRE(names.size() >= 7);
+  REQUIRE(names.size() >= 17);
+  REQUIRE(ImageFiles("jpeg_progressive_").size() >= 9);
   for (const std::string& name : names) {
     INFO(name);
     const Image img = DecodeFile(name);
@@ -141,24 +143,154 @@ TEST_CASE("Baseline JPEG decodes close to the reference pixels", "[image]") {
   }
 }
 
-TEST_CASE("Progressive and arithmetic-coded JPEGs are unsupported, naming the file", "[image]") {
+// Pillow quantizes an image to the same coefficients whether it writes it
+// baseline or progressive, so the two files decode to the same pixels.
+TEST_CASE("A progressive JPEG decodes to the same pixels as its baseline twin", "[image]") {
+  const Image baseline = DecodeFile("jpeg_twin_420_41x27.jpg");
+  const Image progressive = DecodeFile("jpeg_progressive_twin_420_41x27.jpg");
+  CHECK(progressive.width == 41);
+  CHECK(progressive.height == 27);
+  CHECK(progressive.channels == 3);
+  CHECK(progressive.pixels == baseline.pixels);
+}
+
+// Offset of the marker after the scan whose SOS marker is at `sos`: the end
+// of its entropy-coded data (a marker that is not a stuffed 0 or a restart).
+size_t ScanEnd(const std::vector<uint8_t>& jpg, size_t sos) {
+  size_t pos = sos + 2 + ((static_cast<size_t>(jpg[sos + 2]) << 8) | jpg[sos + 3]);
+  while (pos + 1 < jpg.size() &&
+         !(jpg[pos] == 0xff && jpg[pos + 1] != 0 && (jpg[pos + 1] < 0xd0 || jpg[pos + 1] > 0xd7)))
+    ++pos;
+  return pos;
+}
+
+// Offsets of the SOS markers (0xFF 0xDA) of a JPEG file.
+std::vector<size_t> ScanMarkers(const std::vector<uint8_t>& jpg) {
+  std::vector<size_t> sos;
+  size_t pos = 2;
+  while (pos + 4 <= jpg.size() && jpg[pos] == 0xff && jpg[pos + 1] != 0xd9) {
+    if (jpg[pos + 1] == 0xda) {
+      sos.push_back(pos);
+      pos = ScanEnd(jpg, pos);
+    } else {
+      pos += 2 + ((static_cast<size_t>(jpg[pos + 2]) << 8) | jpg[pos + 3]);
+    }
+  }
+  return sos;
+}
+
+// The spectral selection (Ss, Se) and successive approximation (Ah, Al)
+// bytes that end a scan header.
+struct ScanParams {
+  size_t ss_at;
+  int ns, ss, se, ah, al;
+};
+
+ScanParams ReadScanParams(const std::vector<uint8_t>& jpg, size_t sos) {
+  ScanParams p;
+  p.ns = jpg[sos + 4];
+  p.ss_at = sos + 5 + 2 * static_cast<size_t>(p.ns);
+  p.ss = jpg[p.ss_at];
+  p.se = jpg[p.ss_at + 1];
+  p.ah = jpg[p.ss_at + 2] >> 4;
+  p.al = jpg[p.ss_at + 2] & 15;
+  return p;
+}
+
+TEST_CASE("Progressive JPEG scan headers out of range or out of order are errors", "[image]") {
+  const std::string name = "jpeg_progressive_444_33x21.jpg";
+  const std::vector<uint8_t> data = ReadAll(kDir + name);
+  const std::vector<size_t> sos = ScanMarkers(data);
+  // libjpeg's script for three components: DC first (interleaved, Al 1),
+  // AC first scans (bands 1-5 and 6-63, Al 2 or 1), AC refinements, the DC
+  // refinement, the last AC refinements (Al 0).
+  REQUIRE(sos.size() == 10);
+  std::vector<ScanParams> p;
+  for (size_t at : sos) p.push_back(ReadScanParams(data, at));
+  CHECK((p[0].ns == 3 && p[0].ss == 0 && p[0].se == 0 && p[0].ah == 0 && p[0].al == 1));
+  CHECK((p[1].ns == 1 && p[1].ss == 1 && p[1].se == 5 && p[1].ah == 0 && p[1].al == 2));
+  CHECK((p[5].ns == 1 && p[5].ss == 1 && p[5].se == 63 && p[5].ah == 2 && p[5].al == 1));
+  CHECK((p[6].ns == 3 && p[6].ss == 0 && p[6].se == 0 && p[6].ah == 1 && p[6].al == 0));
+  struct Edit {
+    size_t scan;
+    int ss, se, ah_al;  // new values, -1: unchanged
+    const char* error;
+  };
+  const Edit edits[] = {
+      {1, -1, 64, -1, "spectral selection"},            // Se past 63
+      {1, 6, -1, -1, "spectral selection"},             // Ss > Se
+      {1, 0, -1, -1, "spectral selection"},             // DC and AC in one scan
+      {0, 1, 5, -1, "more than one component"},         // interleaved AC scan
+      {0, -1, -1, 0x0e, "successive approximation"},    // Al 14
+      {5, -1, -1, 0x20, "successive approximation"},    // refinement from bit 2 to bit 0
+      {5, -1, -1, 0x32, "out of order"},                // refines bit 3, never coded
+      {6, -1, -1, 0x00, "out of order"},                // second first scan of the DC
+      {1, -1, -1, 0x10, "out of order"},                // refinement before the first scan
+  };
+  for (const Edit& e : edits) {
+    INFO("scan " << e.scan << ": Ss " << e.ss << " Se " << e.se << " Ah/Al " << e.ah_al);
+    std::vector<uint8_t> g = data;
+    const int values[3] = {e.ss, e.se, e.ah_al};
+    for (size_t i = 0; i < 3; ++i)
+      if (values[i] >= 0) g[p[e.scan].ss_at + i] = static_cast<uint8_t>(values[i]);
+    Image img;
+    const Status s = DecodeJpeg(g.data(), g.size(), name, &img);
+    INFO(s.message());
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    CHECK(s.message().find(name) != std::string::npos);
+    CHECK(s.message().find(e.error) != std::string::npos);
+  }
+  // Without the first scan (the DC's), the next one is an AC scan of a
+  // component whose DC has not been coded.
+  std::vector<uint8_t> g(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(sos[0]));
+  g.insert(g.end(), data.begin() + static_cast<std::ptrdiff_t>(ScanEnd(data, sos[0])), data.end());
   Image img;
-  Status s = ReadImageFile(kDir + "unsupported_progressive.jpg", &img);
-  CHECK(s.code() == StatusCode::kUnsupported);
-  CHECK(s.message().find("unsupported_progressive.jpg") != std::string::npos);
-  CHECK(s.message().find("progressive") != std::string::npos);
-  s = ReadImageFile(kDir + "unsupported_arithmetic.jpg", &img);
+  const Status s = DecodeJpeg(g.data(), g.size(), name, &img);
+  INFO(s.message());
+  CHECK(s.message().find("before the component's first DC scan") != std::string::npos);
+}
+
+TEST_CASE("Arithmetic-coded JPEGs are unsupported, naming the file", "[image]") {
+  Image img;
+  Status s = ReadImageFile(kDir + "unsupported_arithmetic.jpg", &img);
   CHECK(s.code() == StatusCode::kUnsupported);
   CHECK(s.message().find("unsupported_arithmetic.jpg") != std::string::npos);
   CHECK(s.message().find("arithmetic") != std::string::npos);
+  // A progressive file with SOF2 changed to SOF10 (arithmetic progressive).
+  const std::string name = "jpeg_progressive_420_17x13.jpg";
+  std::vector<uint8_t> data = ReadAll(kDir + name);
+  bool changed = false;
+  for (size_t i = 2; i + 1 < data.size() && !changed; ++i)
+    if (data[i] == 0xff && data[i + 1] == 0xc2) {
+      data[i + 1] = 0xca;
+      changed = true;
+    }
+  REQUIRE(changed);
+  s = DecodeJpeg(data.data(), data.size(), name, &img);
+  CHECK(s.code() == StatusCode::kUnsupported);
+  CHECK(s.message().find(name) != std::string::npos);
+  CHECK(s.message().find("arithmetic") != std::string::npos);
+}
+
+// Checks the result of decoding a damaged copy of `name`: an image of
+// consistent size, or an error naming the file.
+void CheckDamagedResult(const Status& s, const Image& img, const std::string& name) {
+  if (s.ok()) {
+    CHECK(img.pixels.size() == static_cast<size_t>(img.width) * img.height * img.channels);
+  } else {
+    CHECK(s.message().find(name) != std::string::npos);
+  }
 }
 
 // Every prefix and many single-byte corruptions of every test image: the
 // decoders must return (an error or an image), never crash or read out of
-// bounds (the sanitizer build runs this too).
+// bounds (the sanitizer build runs this too). Progressive JPEGs get more
+// random corruptions, and every value of each scan's spectral selection and
+// successive approximation bytes.
 TEST_CASE("Truncated and garbled images give errors, not crashes", "[image]") {
   std::vector<std::string> names = ImageFiles("");
   REQUIRE(!names.empty());
+  REQUIRE(ImageFiles("jpeg_progressive_").size() >= 9);
   uint32_t seed = 12345;
   for (const std::string& name : names) {
     INFO(name);
@@ -180,7 +312,8 @@ TEST_CASE("Truncated and garbled images give errors, not crashes", "[image]") {
       CHECK(!s.message().empty() == !s.ok());
     }
     // Garbled bytes.
-    for (int k = 0; k < 300; ++k) {
+    const bool progressive = name.rfind("jpeg_progressive_", 0) == 0;
+    for (int k = 0; k < (progressive ? 1000 : 300); ++k) {
       std::vector<uint8_t> g = data;
       for (int j = 0; j < 1 + k % 3; ++j) {
         seed = seed * 1664525u + 1013904223u;
@@ -189,11 +322,20 @@ TEST_CASE("Truncated and garbled images give errors, not crashes", "[image]") {
         g[pos] = static_cast<uint8_t>(seed >> 24);
       }
       const Status s = DecodeImage(g.data(), g.size(), name, &img);
-      if (s.ok()) {
-        CHECK(img.pixels.size() == static_cast<size_t>(img.width) * img.height * img.channels);
-      } else {
-        CHECK(s.message().find(name) != std::string::npos);
-      }
+      CheckDamagedResult(s, img, name);
+    }
+    if (!progressive) continue;
+    const std::vector<size_t> sos = ScanMarkers(data);
+    CHECK(sos.size() >= 6);
+    for (size_t at : sos) {
+      const size_t ss_at = ReadScanParams(data, at).ss_at;
+      for (size_t b = ss_at; b < ss_at + 3; ++b)
+        for (int v = 0; v < 256; ++v) {
+          std::vector<uint8_t> g = data;
+          g[b] = static_cast<uint8_t>(v);
+          const Status s = DecodeImage(g.data(), g.size(), name, &img);
+          CheckDamagedResult(s, img, name);
+        }
     }
   }
 }
@@ -501,7 +643,7 @@ struct TempDir {
 TEST_CASE("Calibration from an image folder quantizes a model", "[image]") {
   TempDir dir;
   for (const char* n : {"jpeg_420_64x48.jpg", "png_rgb8_64x48.png", "png_rgba16_17x13.png", "ppm_rgb8_17x13.ppm",
-                        "jpeg_gray_17x13.jpg"})
+                        "jpeg_gray_17x13.jpg", "jpeg_progressive_420_17x13.jpg"})
     dir.Copy(n);
   const std::vector<uint8_t> float_model = SmallConvModel();
   std::shared_ptr<const Model> m;
@@ -512,7 +654,7 @@ TEST_CASE("Calibration from an image folder quantizes a model", "[image]") {
   Status s = LoadCalibrationImages(dir.path, *m, pre, 1000, &samples, nullptr);
   INFO(s.message());
   REQUIRE(s.ok());
-  REQUIRE(samples.size() == 5);
+  REQUIRE(samples.size() == 6);
   for (const CalibrationSample& c : samples) {
     REQUIRE(c.inputs.size() == 1);
     REQUIRE(c.inputs[0].size() == 8 * 8 * 3 * sizeof(float));
@@ -553,10 +695,10 @@ TEST_CASE("Calibration from an image folder quantizes a model", "[image]") {
   CHECK_FALSE(PruneConverted(prune, &pruned));
 
   // A file the decoders reject stops the calibration with its name.
-  dir.Copy("unsupported_progressive.jpg");
+  dir.Copy("unsupported_arithmetic.jpg");
   s = LoadCalibrationImages(dir.path, *m, pre, 1000, &samples, nullptr);
   CHECK(!s.ok());
-  CHECK(s.message().find("unsupported_progressive.jpg") != std::string::npos);
+  CHECK(s.message().find("unsupported_arithmetic.jpg") != std::string::npos);
 }
 
 }  // namespace

@@ -1,10 +1,14 @@
-// Baseline (and extended sequential) Huffman-coded 8-bit JPEG decoding:
-// grayscale or three components with any integer sampling factors (4:4:4,
-// 4:2:2, 4:2:0, ...), interleaved or one-component scans, restart markers.
-// Chroma is upsampled with a triangle filter where the factor is 2 (the
+// Huffman-coded 8-bit JPEG decoding, baseline / extended sequential and
+// progressive: grayscale or three components with any integer sampling
+// factors (4:4:4, 4:2:2, 4:2:0, ...), interleaved or one-component scans,
+// restart markers. A sequential scan turns each block into pixels as it is
+// decoded; a progressive file (ITU T.81 Annex G: spectral selection and
+// successive approximation) first collects the coefficients of the whole
+// image over all its scans, and the same dequantization and IDCT run at the
+// end. Chroma is upsampled with a triangle filter where the factor is 2 (the
 // "fancy" upsampling of common decoders) and replicated otherwise; YCbCr is
-// converted to RGB by the JFIF equations. Progressive, lossless, hierarchical
-// and arithmetic-coded files are rejected as unsupported.
+// converted to RGB by the JFIF equations. Lossless, hierarchical and
+// arithmetic-coded files are rejected as unsupported.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -34,7 +38,19 @@ struct Component {
   int stride, rows;       // plane size, padded to whole MCUs
   std::vector<uint8_t> plane;
   int dc_pred = 0;
+  // Progressive only: the quantized coefficients of every block (zigzag
+  // order, 64 per block, blocks row-major over the padded plane), the
+  // quantization table as it was at the component's first scan, and per
+  // coefficient the successive approximation bit (Al) of the last scan that
+  // coded it, -1 before the first.
+  std::vector<int16_t> coef;
+  uint16_t qt[64] = {};
+  bool qt_latched = false;
+  int8_t coded_bit[64] = {};
 };
+
+// What one scan decodes per block.
+enum class ScanKind { kSequential, kDcFirst, kDcRefine, kAcFirst, kAcRefine };
 
 class JpegDecoder {
  public:
@@ -65,24 +81,24 @@ class JpegDecoder {
       switch (marker) {
         case 0xc0:
         case 0xc1:
-          EDGERT_RETURN_IF_ERROR(Frame(seg, seg_len));
+          EDGERT_RETURN_IF_ERROR(Frame(seg, seg_len, false));
           break;
         case 0xc2:
-        case 0xc6:
-        case 0xca:
-        case 0xce:
-          return Status::Error(StatusCode::kUnsupported,
-                               "%s: progressive JPEG is not supported (baseline sequential JPEG only)", n);
+          EDGERT_RETURN_IF_ERROR(Frame(seg, seg_len, true));
+          break;
         case 0xc3:
         case 0xc7:
-        case 0xcb:
-        case 0xcf:
           return Status::Error(StatusCode::kUnsupported, "%s: lossless JPEG is not supported", n);
         case 0xc5:
+        case 0xc6:
           return Status::Error(StatusCode::kUnsupported, "%s: hierarchical JPEG is not supported", n);
         case 0xc9:
-        case 0xcd:
+        case 0xca:
+        case 0xcb:
         case 0xcc:
+        case 0xcd:
+        case 0xce:
+        case 0xcf:
           return Status::Error(StatusCode::kUnsupported, "%s: arithmetic-coded JPEG is not supported", n);
         case 0xc4:
           EDGERT_RETURN_IF_ERROR(DefineHuffman(seg, seg_len));
@@ -111,6 +127,7 @@ class JpegDecoder {
     }
     if (!have_frame_) return Bad("no frame header (SOF) before EOI");
     if (scans_ == 0) return Bad("no scan (SOS) before EOI");
+    if (progressive_) CoefficientsToPlanes();
     return Output(out);
   }
 
@@ -140,7 +157,7 @@ class JpegDecoder {
     return Truncated("markers (no EOI)");
   }
 
-  Status Frame(const uint8_t* s, size_t len) {
+  Status Frame(const uint8_t* s, size_t len, bool progressive) {
     if (have_frame_) return Bad("second frame header");
     if (len < 6) return Bad("SOF segment too short");
     if (s[0] != 8)
@@ -182,14 +199,26 @@ class JpegDecoder {
       c.stride = mcus_x_ * c.h * 8;
       c.rows = mcus_y_ * c.v * 8;
     }
-    // Every block takes at least two bits of coded data, so the file size
-    // bounds the frame (and the memory a header can ask for).
+    // Every block takes at least two bits of coded data in a sequential file
+    // (DC and end of block) and one in a progressive one (its first DC scan;
+    // one end-of-band run can cover thousands of blocks in the AC scans), so
+    // the file size bounds the frame (and the memory a header can ask for).
     size_t blocks = 0;
     for (const Component& c : comps_) blocks += static_cast<size_t>(c.stride / 8) * static_cast<size_t>(c.rows / 8);
-    if (blocks / 4 > size_)
+    if (blocks / (progressive ? 8 : 4) > size_)
       return Status::Error(StatusCode::kInvalidArgument, "%s: JPEG of %zu bytes is too short for %dx%d pixels",
                            name_.c_str(), size_, width_, height_);
-    for (Component& c : comps_) c.plane.assign(static_cast<size_t>(c.stride) * c.rows, 0);
+    for (Component& c : comps_) {
+      const size_t samples = static_cast<size_t>(c.stride) * c.rows;
+      if (progressive) {
+        // The planes are filled (and allocated) from the coefficients at the end.
+        c.coef.assign(samples, 0);
+        std::fill(c.coded_bit, c.coded_bit + 64, static_cast<int8_t>(-1));
+      } else {
+        c.plane.assign(samples, 0);
+      }
+    }
+    progressive_ = progressive;
     have_frame_ = true;
     return Status::Ok();
   }
@@ -274,20 +303,33 @@ class JpegDecoder {
     return -1;
   }
 
-  Status DecodeBlock(Component& c, uint8_t* dst, int stride) {
-    float coef[64] = {};
-    const HuffTable& dc = huff_[0][c.td];
+  // Stores `v` into a 16-bit coefficient; false if it does not fit (only
+  // corrupt data gets there: 8-bit samples give coefficients of 11 bits).
+  static bool Store(int v, int16_t* coef) {
+    if (v < -32768 || v > 32767) return false;
+    *coef = static_cast<int16_t>(v);
+    return true;
+  }
+
+  Status CodeError(const char* what) { return truncated_ ? Truncated("scan data") : Bad(what); }
+
+  // Decodes the DC difference of one block into the component's prediction.
+  Status DecodeDc(Component& c) {
+    const int s = DecodeHuff(huff_[0][c.td]);
+    if (s < 0 || s > 11) return CodeError("bad DC code");
+    c.dc_pred += s ? Extend(Bits(s), s) : 0;
+    if (c.dc_pred > 32767 || c.dc_pred < -32768) return Bad("DC value out of range");
+    return Status::Ok();
+  }
+
+  // One block of a sequential scan: all 64 coefficients, zigzag order.
+  Status DecodeBlock(Component& c, int16_t* zz) {
+    EDGERT_RETURN_IF_ERROR(DecodeDc(c));
+    zz[0] = static_cast<int16_t>(c.dc_pred);
     const HuffTable& ac = huff_[1][c.ta];
-    const uint16_t* q = quant_[c.tq];
-    const int s = DecodeHuff(dc);
-    if (s < 0 || s > 11) return truncated_ ? Truncated("scan data") : Bad("bad DC code");
-    const int diff = s ? Extend(Bits(s), s) : 0;
-    c.dc_pred += diff;
-    if (c.dc_pred > (1 << 16) || c.dc_pred < -(1 << 16)) return Bad("DC value out of range");
-    coef[0] = static_cast<float>(c.dc_pred) * q[0];
     for (int k = 1; k < 64;) {
       const int rs = DecodeHuff(ac);
-      if (rs < 0) return truncated_ ? Truncated("scan data") : Bad("bad AC code");
+      if (rs < 0) return CodeError("bad AC code");
       const int r = rs >> 4, sz = rs & 15;
       if (sz == 0) {
         if (r != 15) break;  // end of block
@@ -296,12 +338,21 @@ class JpegDecoder {
       }
       k += r;
       if (k > 63) return Bad("AC coefficient index past 63");
-      coef[kZigzag[k]] = static_cast<float>(Extend(Bits(sz), sz)) * q[k];
+      zz[k] = static_cast<int16_t>(Extend(Bits(sz), sz));  // sz <= 15: fits
       ++k;
     }
     if (truncated_) return Truncated("scan data");
-    Idct(coef, dst, stride);
     return Status::Ok();
+  }
+
+  // Dequantizes one block of zigzag-ordered coefficients with the table `q`
+  // (zigzag order too) and writes its 8x8 samples. Shared by the sequential
+  // and the progressive path.
+  void BlockToSamples(const int16_t* zz, const uint16_t* q, uint8_t* dst, int stride) {
+    float coef[64] = {};
+    for (int k = 0; k < 64; ++k)
+      if (zz[k] != 0) coef[kZigzag[k]] = static_cast<float>(zz[k]) * q[k];
+    Idct(coef, dst, stride);
   }
 
   void Idct(const float* in, uint8_t* out, int stride) {
@@ -337,6 +388,168 @@ class JpegDecoder {
     if (m < 0xd0 || m > 0xd7) return Bad("expected a restart marker");
     pos_ += 2;
     for (Component& c : comps_) c.dc_pred = 0;
+    eobrun_ = 0;
+    return Status::Ok();
+  }
+
+  // --- progressive scans (T.81 G.1.2) ---
+  // Each decodes one block's part of a scan into `zz`, that block's 64
+  // coefficients in zigzag order, for the band ss_..se_ and bit al_.
+
+  // First DC scan: the DC difference, scaled by 2^Al.
+  Status DcFirst(Component& c, int16_t* zz) {
+    EDGERT_RETURN_IF_ERROR(DecodeDc(c));
+    if (!Store(c.dc_pred * (1 << al_), &zz[0])) return Bad("DC coefficient out of range");
+    return Status::Ok();
+  }
+
+  // DC refinement: one raw bit, the next lower bit of the DC coefficient.
+  Status DcRefine(int16_t* zz) {
+    if (Bit()) zz[0] = static_cast<int16_t>(zz[0] | (1 << al_));  // al_ <= 12 here: stays in range
+    return Status::Ok();
+  }
+
+  // First AC scan of a band: run/size codes as in a sequential block, and
+  // end-of-band runs (EOBn) that end this and the next EOBRUN - 1 blocks.
+  Status AcFirst(Component& c, int16_t* zz) {
+    if (eobrun_ > 0) {
+      --eobrun_;
+      return Status::Ok();
+    }
+    const HuffTable& ac = huff_[1][c.ta];
+    for (int k = ss_; k <= se_;) {
+      const int rs = DecodeHuff(ac);
+      if (rs < 0) return CodeError("bad AC code");
+      const int r = rs >> 4, sz = rs & 15;
+      if (sz == 0) {
+        if (r == 15) {  // sixteen zeros
+          k += 16;
+          continue;
+        }
+        eobrun_ = (1 << r) + (r ? Bits(r) : 0) - 1;  // this block is the first of the run
+        break;
+      }
+      k += r;
+      if (k > se_) return Bad("AC coefficient index past the end of the band");
+      if (!Store(Extend(Bits(sz), sz) * (1 << al_), &zz[k])) return Bad("AC coefficient out of range");
+      ++k;
+    }
+    return Status::Ok();
+  }
+
+  // Adds a correction bit to a coefficient that is already nonzero: raises
+  // its magnitude by 2^Al if the bit is set (and the bit is not there yet).
+  Status Correct(int16_t* coef) {
+    if (Bit() && (*coef & (1 << al_)) == 0) {
+      const int step = *coef > 0 ? (1 << al_) : -(1 << al_);
+      if (!Store(*coef + step, coef)) return Bad("AC coefficient out of range");
+    }
+    return Status::Ok();
+  }
+
+  // AC refinement of a band: coefficients that become nonzero at bit Al
+  // (magnitude 1, sign bit) are coded with the number of still-zero
+  // coefficients before them; every already-nonzero coefficient passed on the
+  // way, and all of them in a block that an end-of-band run covers, take one
+  // correction bit.
+  Status AcRefine(Component& c, int16_t* zz) {
+    int k = ss_;
+    if (eobrun_ == 0) {
+      const HuffTable& ac = huff_[1][c.ta];
+      while (k <= se_) {
+        const int rs = DecodeHuff(ac);
+        if (rs < 0) return CodeError("bad AC code");
+        int zeros = rs >> 4;
+        const int sz = rs & 15;
+        int value = 0;
+        if (sz == 0) {
+          if (zeros != 15) {  // EOBn: the rest of this band is corrections only
+            eobrun_ = (1 << zeros) + (zeros ? Bits(zeros) : 0);
+            break;
+          }
+          // ZRL: skip sixteen zero coefficients (the sixteenth included).
+        } else {
+          if (sz != 1) return Bad("AC refinement value of more than one bit");
+          value = Bit() ? (1 << al_) : -(1 << al_);
+        }
+        // Pass `zeros` zero coefficients, correcting the nonzero ones on the
+        // way; a new value lands on the zero coefficient after them.
+        for (; k <= se_; ++k) {
+          if (zz[k] != 0) {
+            EDGERT_RETURN_IF_ERROR(Correct(&zz[k]));
+          } else if (zeros-- == 0) {
+            break;
+          }
+        }
+        if (value != 0) {
+          if (k > se_) return Bad("AC coefficient index past the end of the band");
+          zz[k] = static_cast<int16_t>(value);
+        }
+        ++k;
+      }
+    }
+    if (eobrun_ > 0) {
+      for (; k <= se_; ++k)
+        if (zz[k] != 0) EDGERT_RETURN_IF_ERROR(Correct(&zz[k]));
+      --eobrun_;
+    }
+    return Status::Ok();
+  }
+
+  // Checks a progressive scan's band and bit positions against the ones
+  // already coded for each of its components (T.81 G.1.1.1), and records
+  // them. Also picks the scan kind.
+  Status ProgressiveScan(const std::vector<Component*>& sc, int ah) {
+    if (se_ > 63 || ss_ > se_ || (ss_ == 0 && se_ != 0)) return Bad("progressive scan spectral selection");
+    if (ss_ > 0 && sc.size() != 1) return Bad("progressive AC scan with more than one component");
+    if (al_ > 13 || (ah != 0 && al_ != ah - 1)) return Bad("progressive scan successive approximation bits");
+    if (ss_ == 0)
+      kind_ = ah == 0 ? ScanKind::kDcFirst : ScanKind::kDcRefine;
+    else
+      kind_ = ah == 0 ? ScanKind::kAcFirst : ScanKind::kAcRefine;
+    for (Component* c : sc) {
+      if (kind_ == ScanKind::kDcFirst && !huff_[0][c->td].defined) return Bad("scan uses an undefined Huffman table");
+      if (ss_ > 0 && !huff_[1][c->ta].defined) return Bad("scan uses an undefined Huffman table");
+      if (ss_ > 0 && c->coded_bit[0] < 0) return Bad("progressive AC scan before the component's first DC scan");
+      for (int k = ss_; k <= se_; ++k) {
+        if (c->coded_bit[k] != (ah == 0 ? -1 : ah)) return Bad("progressive scans out of order");
+        c->coded_bit[k] = static_cast<int8_t>(al_);
+      }
+      if (!c->qt_latched) {
+        std::memcpy(c->qt, quant_[c->tq], sizeof(c->qt));
+        c->qt_latched = true;
+      }
+    }
+    return Status::Ok();
+  }
+
+  // One block of the current scan, at block column bx and row by of the
+  // component.
+  Status ScanBlock(Component& c, int bx, int by) {
+    if (kind_ == ScanKind::kSequential) {
+      int16_t zz[64] = {};
+      EDGERT_RETURN_IF_ERROR(DecodeBlock(c, zz));
+      BlockToSamples(zz, quant_[c.tq], c.plane.data() + static_cast<size_t>(by) * 8 * c.stride + bx * 8, c.stride);
+      return Status::Ok();
+    }
+    int16_t* zz = c.coef.data() + (static_cast<size_t>(by) * (c.stride / 8) + bx) * 64;
+    switch (kind_) {
+      case ScanKind::kDcFirst:
+        EDGERT_RETURN_IF_ERROR(DcFirst(c, zz));
+        break;
+      case ScanKind::kDcRefine:
+        EDGERT_RETURN_IF_ERROR(DcRefine(zz));
+        break;
+      case ScanKind::kAcFirst:
+        EDGERT_RETURN_IF_ERROR(AcFirst(c, zz));
+        break;
+      case ScanKind::kAcRefine:
+        EDGERT_RETURN_IF_ERROR(AcRefine(c, zz));
+        break;
+      case ScanKind::kSequential:
+        break;  // decoded above
+    }
+    if (truncated_) return Truncated("scan data");
     return Status::Ok();
   }
 
@@ -352,18 +565,29 @@ class JpegDecoder {
       for (Component& k : comps_)
         if (k.id == id) c = &k;
       if (c == nullptr) return Bad("scan names a component not in the frame");
+      if (std::find(sc.begin(), sc.end(), c) != sc.end()) return Bad("scan names a component twice");
       c->td = s[2 + 2 * i] >> 4;
       c->ta = s[2 + 2 * i] & 15;
-      if (c->td > 3 || c->ta > 3 || !huff_[0][c->td].defined || !huff_[1][c->ta].defined)
-        return Bad("scan uses an undefined Huffman table");
+      if (c->td > 3 || c->ta > 3) return Bad("Huffman table index out of 0..3");
       if (!quant_defined_[c->tq]) return Bad("component uses an undefined quantization table");
       c->dc_pred = 0;
       sc.push_back(c);
     }
     const uint8_t* tail = s + 1 + 2 * ns;
-    if (tail[0] != 0 || tail[1] != 63 || tail[2] != 0) return Bad("sequential scan with a spectral selection");
+    ss_ = tail[0];
+    se_ = tail[1];
+    al_ = tail[2] & 15;
+    if (progressive_) {
+      EDGERT_RETURN_IF_ERROR(ProgressiveScan(sc, tail[2] >> 4));
+    } else {
+      if (ss_ != 0 || se_ != 63 || tail[2] != 0) return Bad("sequential scan with a spectral selection");
+      for (Component* c : sc)
+        if (!huff_[0][c->td].defined || !huff_[1][c->ta].defined) return Bad("scan uses an undefined Huffman table");
+      kind_ = ScanKind::kSequential;
+    }
     nbits_ = 0;
     truncated_ = false;
+    eobrun_ = 0;
     int blocks_per_mcu = 0;
     for (Component* c : sc) blocks_per_mcu += c->h * c->v;
     if (ns > 1 && blocks_per_mcu > 10) return Bad("more than 10 blocks per MCU");
@@ -381,20 +605,29 @@ class JpegDecoder {
         if (restart_interval_ && count > 0 && count % restart_interval_ == 0) EDGERT_RETURN_IF_ERROR(Restart());
         ++count;
         if (ns == 1) {
-          Component& c = *sc[0];
-          EDGERT_RETURN_IF_ERROR(DecodeBlock(c, c.plane.data() + static_cast<size_t>(y) * 8 * c.stride + x * 8, c.stride));
+          EDGERT_RETURN_IF_ERROR(ScanBlock(*sc[0], x, y));
           continue;
         }
         for (Component* c : sc)
           for (int by = 0; by < c->v; ++by)
-            for (int bx = 0; bx < c->h; ++bx) {
-              const size_t row = static_cast<size_t>(y * c->v + by) * 8;
-              const size_t col = static_cast<size_t>(x * c->h + bx) * 8;
-              EDGERT_RETURN_IF_ERROR(DecodeBlock(*c, c->plane.data() + row * c->stride + col, c->stride));
-            }
+            for (int bx = 0; bx < c->h; ++bx) EDGERT_RETURN_IF_ERROR(ScanBlock(*c, x * c->h + bx, y * c->v + by));
       }
     ++scans_;
     return Status::Ok();
+  }
+
+  // End of a progressive image: the collected coefficients become samples,
+  // one component at a time (its coefficients are freed as its plane fills).
+  void CoefficientsToPlanes() {
+    for (Component& c : comps_) {
+      c.plane.assign(static_cast<size_t>(c.stride) * c.rows, 0);
+      const int bw = c.stride / 8, bh = c.rows / 8;
+      for (int by = 0; by < bh; ++by)
+        for (int bx = 0; bx < bw; ++bx)
+          BlockToSamples(c.coef.data() + (static_cast<size_t>(by) * bw + bx) * 64, c.qt,
+                         c.plane.data() + static_cast<size_t>(by) * 8 * c.stride + bx * 8, c.stride);
+      std::vector<int16_t>().swap(c.coef);
+    }
   }
 
   // Upsampling weights along one axis, in quarters: sample i0 with w0 and
@@ -464,7 +697,13 @@ class JpegDecoder {
   bool adobe_ = false;
   int adobe_transform_ = -1;
   bool have_frame_ = false;
+  bool progressive_ = false;
   int scans_ = 0;
+  // The current scan: what it decodes, its band, its bit position, and the
+  // blocks left in an end-of-band run.
+  ScanKind kind_ = ScanKind::kSequential;
+  int ss_ = 0, se_ = 63, al_ = 0;
+  int eobrun_ = 0;
   int width_ = 0, height_ = 0, hmax_ = 1, vmax_ = 1, mcus_x_ = 0, mcus_y_ = 0;
   std::vector<Component> comps_;
   int bitbuf_ = 0, nbits_ = 0;
