@@ -1,5 +1,6 @@
-// Decoded still images for tools (calibration from photographs): PNG, baseline
-// JPEG and binary PPM/PGM, written for this project without outside libraries.
+// Decoded still images for tools (calibration from photographs): PNG,
+// baseline and progressive JPEG and binary PPM/PGM, written for this project
+// without outside libraries.
 // Every decoder bounds every length it reads; a corrupt, truncated or hostile
 // file gives an error Status naming the file and what is wrong.
 #pragma once
