@@ -25,21 +25,10 @@ void PackF16GemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_
   PackGemmPanels(n, k, b, k_stride, n_stride, bias, nr, FloatToHalf, packed);
 }
 
-void RunF16GemmTile(const F16Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k, const float* a,
-                    size_t a_stride, const uint16_t* packed, float* c, size_t c_stride, const F32MinMaxParams* minmax) {
-  const size_t panel = g.nr * (k + 1);
-  const uint16_t* w = packed + n0 / g.nr * panel;
-  if (m == 1 && g.gemv != nullptr) {
-    g.gemv(1, cols, k, a, a_stride, w, c + n0, c_stride, minmax);
-    return;
-  }
-  const size_t block = GemmColumnBlock(k, g.nr, sizeof(uint16_t));
-  for (size_t j = 0; j < cols; j += block, w += block / g.nr * panel) {
-    const size_t nc = std::min(block, cols - j);
-    for (size_t i = m0; i < m0 + rows; i += g.mr)
-      g.gemm(std::min(g.mr, m0 + rows - i), nc, k, a + i * a_stride, a_stride, w, c + i * c_stride + n0 + j,
-             c_stride, minmax);
-  }
+void RunF16GemmTile(const F16Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k,
+                    const float* a, size_t a_stride, const uint16_t* packed, float* c, size_t c_stride,
+                    const F32MinMaxParams* minmax) {
+  RunGemmTileWith(g.gemm, g.gemv, g.mr, g.nr, m, m0, rows, n0, cols, k, a, a_stride, packed, c, c_stride, minmax);
 }
 
 }  // namespace opt

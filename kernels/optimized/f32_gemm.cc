@@ -52,18 +52,7 @@ void ChooseGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int thr
 void RunGemmTile(const F32Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k,
                  const float* a, size_t a_stride, const float* packed, float* c, size_t c_stride,
                  const F32MinMaxParams* minmax) {
-  const float* w = packed + n0 / g.nr * (g.nr * (k + 1));
-  if (m == 1 && g.gemv != nullptr) {
-    g.gemv(1, cols, k, a, a_stride, w, c + n0, c_stride, minmax);
-    return;
-  }
-  const size_t block = GemmColumnBlock(k, g.nr);
-  for (size_t j = 0; j < cols; j += block, w += block / g.nr * (g.nr * (k + 1))) {
-    const size_t nc = std::min(block, cols - j);
-    for (size_t i = m0; i < m0 + rows; i += g.mr)
-      g.gemm(std::min(g.mr, m0 + rows - i), nc, k, a + i * a_stride, a_stride, w, c + i * c_stride + n0 + j,
-             c_stride, minmax);
-  }
+  RunGemmTileWith(g.gemm, g.gemv, g.mr, g.nr, m, m0, rows, n0, cols, k, a, a_stride, packed, c, c_stride, minmax);
 }
 
 }  // namespace opt

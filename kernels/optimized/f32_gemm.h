@@ -89,5 +89,26 @@ void RunGemmTile(const F32Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, 
                  const float* a, size_t a_stride, const float* packed, float* c, size_t c_stride,
                  const F32MinMaxParams* minmax);
 
+// RunGemmTile's body for microkernels of any packed element type W (float,
+// or the f16 GEMM's halves): `gemm` (MR = mr) and `gemv` (MR = 1, or nullptr).
+template <typename W, typename Kernel>
+void RunGemmTileWith(Kernel gemm, Kernel gemv, size_t mr, size_t nr, size_t m, size_t m0, size_t rows, size_t n0,
+                     size_t cols, size_t k, const float* a, size_t a_stride, const W* packed, float* c,
+                     size_t c_stride, const F32MinMaxParams* minmax) {
+  const size_t panel = nr * (k + 1);
+  const W* w = packed + n0 / nr * panel;
+  if (m == 1 && gemv != nullptr) {
+    gemv(1, cols, k, a, a_stride, w, c + n0, c_stride, minmax);
+    return;
+  }
+  const size_t block = GemmColumnBlock(k, nr, sizeof(W));
+  for (size_t j = 0; j < cols; j += block, w += block / nr * panel) {
+    const size_t nc = block < cols - j ? block : cols - j;
+    for (size_t i = m0; i < m0 + rows; i += mr)
+      gemm(mr < m0 + rows - i ? mr : m0 + rows - i, nc, k, a + i * a_stride, a_stride, w, c + i * c_stride + n0 + j,
+           c_stride, minmax);
+  }
+}
+
 }  // namespace opt
 }  // namespace edgert

@@ -79,7 +79,16 @@ void CheckF32Block(const std::vector<float>& c, size_t c_stride, size_t max_mr, 
   REQUIRE(bad == 0);
 }
 
-void CheckF32Gemm(F32GemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) {
+// W: float (F32GemmUkernelFn), or uint16_t (F16GemmUkernelFn: f32 A rows, B
+// and bias packed as IEEE halves). For f16 the exact sum is taken over the
+// f16-rounded A and B; the kernel rounds every multiply-add to f16 (unit
+// roundoff 2^-11), so its error is below (kc + 1) * 2^-11 of the sum of the
+// terms' magnitudes.
+template <typename W, typename Fn>
+void CheckGemm(Fn fn, size_t max_mr, size_t nr, uint32_t seed) {
+  constexpr bool kHalf = sizeof(W) == sizeof(uint16_t);
+  auto pack = [](float v) { return kHalf ? static_cast<W>(FloatToHalf(v)) : static_cast<W>(v); };
+  auto value = [](float v) { return kHalf ? static_cast<double>(HalfToFloat(FloatToHalf(v))) : static_cast<double>(v); };
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (size_t kc : kKs) {
     for (size_t nc : ColumnCounts(nr)) {
@@ -90,12 +99,12 @@ void CheckF32Gemm(F32GemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) 
       for (size_t i = 0; i < max_mr; ++i) std::copy_n(av.begin() + i * kc, kc, a.begin() + i * a_stride);
       const std::vector<float> b = RandomFloats(kc * nc, -1.f, 1.f, seed++);  // b[k * nc + j]
       const std::vector<float> bias = RandomFloats(nc, -1.f, 1.f, seed++);
-      std::vector<float> w(panels * nr * (kc + 1), 0.f);
+      std::vector<W> w(panels * nr * (kc + 1), pack(0.f));
       for (size_t p = 0; p < panels; ++p) {
-        float* panel = w.data() + p * nr * (kc + 1);
+        W* panel = w.data() + p * nr * (kc + 1);
         for (size_t j = 0; j < nr && p * nr + j < nc; ++j) {
-          panel[j] = bias[p * nr + j];
-          for (size_t k = 0; k < kc; ++k) panel[nr + k * nr + j] = b[k * nc + p * nr + j];
+          panel[j] = pack(bias[p * nr + j]);
+          for (size_t k = 0; k < kc; ++k) panel[nr + k * nr + j] = pack(b[k * nc + p * nr + j]);
         }
       }
       for (size_t mr = 1; mr <= max_mr; ++mr) {
@@ -103,15 +112,18 @@ void CheckF32Gemm(F32GemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) 
           INFO("mr " << mr << " nc " << nc << " kc " << kc << " clamp [" << mm.min << ", " << mm.max << "]");
           std::vector<float> c((max_mr + 1) * c_stride, kF32Guard);
           fn(mr, nc, kc, a.data(), a_stride, w.data(), c.data(), c_stride, &mm);
-          CheckF32Block(c, c_stride, max_mr, mr, nc, mm, [&](size_t i, size_t j, double* sum, double* mag) {
-            *sum = bias[j];
-            *mag = std::fabs(bias[j]);
-            for (size_t k = 0; k < kc; ++k) {
-              const double t = static_cast<double>(av[i * kc + k]) * b[k * nc + j];
-              *sum += t;
-              *mag += std::fabs(t);
-            }
-          });
+          CheckF32Block(
+              c, c_stride, max_mr, mr, nc, mm,
+              [&](size_t i, size_t j, double* sum, double* mag) {
+                *sum = value(bias[j]);
+                *mag = std::fabs(*sum);
+                for (size_t k = 0; k < kc; ++k) {
+                  const double t = value(av[i * kc + k]) * value(b[k * nc + j]);
+                  *sum += t;
+                  *mag += std::fabs(t);
+                }
+              },
+              kHalf ? static_cast<double>(kc + 1) / 2048.0 : 4e-6);
         }
       }
     }
@@ -124,68 +136,20 @@ TEST_CASE("f32 GEMM microkernels of every level match a naive product", "[ukerne
     const KernelIsa& isa = GetKernelIsa();
     INFO("ISA " << isa.name);
     REQUIRE(isa.f32_gemm.fn != nullptr);
-    CheckF32Gemm(isa.f32_gemm.fn, static_cast<size_t>(isa.f32_gemm.mr), static_cast<size_t>(isa.f32_gemm.nr), 100);
+    CheckGemm<float>(isa.f32_gemm.fn, static_cast<size_t>(isa.f32_gemm.mr), static_cast<size_t>(isa.f32_gemm.nr), 100);
     if (isa.f32_gemv.fn != nullptr) {
       INFO("gemv");
-      CheckF32Gemm(isa.f32_gemv.fn, 1, static_cast<size_t>(isa.f32_gemv.nr), 200);
+      CheckGemm<float>(isa.f32_gemv.fn, 1, static_cast<size_t>(isa.f32_gemv.nr), 200);
     }
     if (isa.f32_gemm_nr8.fn != nullptr) {
       INFO("NR = 8 GEMM");
       REQUIRE(isa.f32_gemm_nr8.nr == 8);
-      CheckF32Gemm(isa.f32_gemm_nr8.fn, static_cast<size_t>(isa.f32_gemm_nr8.mr), 8, 300);
+      CheckGemm<float>(isa.f32_gemm_nr8.fn, static_cast<size_t>(isa.f32_gemm_nr8.mr), 8, 300);
     }
   }
 }
 
 // ---------------------------------------------------------------- f16
-
-// The half-precision GEMM (F16GemmUkernelFn): f32 A rows (NaN past kc), B and
-// bias packed as IEEE halves. The exact sum is taken over the f16-rounded A
-// and B; the kernel rounds every multiply-add to f16 (unit roundoff 2^-11),
-// so its error is below (kc + 1) * 2^-11 of the sum of the terms' magnitudes,
-// plus 2^-11 of it for rounding A (against the f16-rounded A, not included).
-void CheckF16Gemm(F16GemmUkernelFn fn, size_t max_mr, size_t nr, uint32_t seed) {
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  for (size_t kc : kKs) {
-    for (size_t nc : ColumnCounts(nr)) {
-      const size_t panels = (nc + nr - 1) / nr;
-      const size_t a_stride = kc + 3, c_stride = nc + 5;
-      std::vector<float> a(max_mr * a_stride, nan);
-      const std::vector<float> av = RandomFloats(max_mr * kc, -2.f, 2.f, seed++);
-      for (size_t i = 0; i < max_mr; ++i) std::copy_n(av.begin() + i * kc, kc, a.begin() + i * a_stride);
-      const std::vector<float> b = RandomFloats(kc * nc, -1.f, 1.f, seed++);  // b[k * nc + j]
-      const std::vector<float> bias = RandomFloats(nc, -1.f, 1.f, seed++);
-      std::vector<uint16_t> w(panels * nr * (kc + 1), 0);
-      for (size_t p = 0; p < panels; ++p) {
-        uint16_t* panel = w.data() + p * nr * (kc + 1);
-        for (size_t j = 0; j < nr && p * nr + j < nc; ++j) {
-          panel[j] = FloatToHalf(bias[p * nr + j]);
-          for (size_t k = 0; k < kc; ++k) panel[nr + k * nr + j] = FloatToHalf(b[k * nc + p * nr + j]);
-        }
-      }
-      auto half = [](float v) { return static_cast<double>(HalfToFloat(FloatToHalf(v))); };
-      for (size_t mr = 1; mr <= max_mr; ++mr) {
-        for (const F32MinMaxParams& mm : {F32MinMaxParams{-INFINITY, INFINITY}, F32MinMaxParams{-0.5f, 0.75f}}) {
-          INFO("mr " << mr << " nc " << nc << " kc " << kc << " clamp [" << mm.min << ", " << mm.max << "]");
-          std::vector<float> c((max_mr + 1) * c_stride, kF32Guard);
-          fn(mr, nc, kc, a.data(), a_stride, w.data(), c.data(), c_stride, &mm);
-          CheckF32Block(
-              c, c_stride, max_mr, mr, nc, mm,
-              [&](size_t i, size_t j, double* sum, double* mag) {
-                *sum = half(bias[j]);
-                *mag = std::fabs(*sum);
-                for (size_t k = 0; k < kc; ++k) {
-                  const double t = half(av[i * kc + k]) * half(b[k * nc + j]);
-                  *sum += t;
-                  *mag += std::fabs(t);
-                }
-              },
-              static_cast<double>(kc + 1) / 2048.0);
-        }
-      }
-    }
-  }
-}
 
 TEST_CASE("f16 GEMM microkernels of every level match a naive product within f16 rounding", "[ukernels][gemm]") {
   size_t tested = 0;
@@ -194,10 +158,10 @@ TEST_CASE("f16 GEMM microkernels of every level match a naive product within f16
     const KernelIsa& isa = GetKernelIsa();
     INFO("ISA " << isa.name);
     if (isa.f16_gemm.fn == nullptr) continue;
-    CheckF16Gemm(isa.f16_gemm.fn, static_cast<size_t>(isa.f16_gemm.mr), static_cast<size_t>(isa.f16_gemm.nr), 400);
+    CheckGemm<uint16_t>(isa.f16_gemm.fn, static_cast<size_t>(isa.f16_gemm.mr), static_cast<size_t>(isa.f16_gemm.nr), 400);
     if (isa.f16_gemm.gemv != nullptr) {
       INFO("gemv");
-      CheckF16Gemm(isa.f16_gemm.gemv, 1, static_cast<size_t>(isa.f16_gemm.nr), 500);
+      CheckGemm<uint16_t>(isa.f16_gemm.gemv, 1, static_cast<size_t>(isa.f16_gemm.nr), 500);
     }
     ++tested;
   }
@@ -209,7 +173,7 @@ TEST_CASE("f16 GEMM microkernels of every level match a naive product within f16
 // shared zero buffer; the pointers of rows past mr are null (never read).
 // W: float (F32IgemmUkernelFn), or uint16_t (F16IgemmUkernelFn: B and bias
 // packed as halves, the exact sum taken over f16-rounded A and B values, and
-// the tolerance of CheckF16Gemm).
+// the tolerance of CheckGemm).
 template <typename W, typename Fn>
 void CheckIgemm(Fn fn, size_t max_mr, size_t nr, uint32_t seed) {
   constexpr bool kHalf = sizeof(W) == sizeof(uint16_t);
