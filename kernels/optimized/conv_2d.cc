@@ -111,18 +111,8 @@ Status PrepareF16(KernelContext* ctx, const F16Gemm& h, const Tensor* weights, c
   if (!s->direct) EDGERT_RETURN_IF_ERROR(PrepareIndirect(ctx, h.mr, s));
   ChooseGemmTiles(static_cast<size_t>(s->window.out_pixels()), oc, k, h.mr, h.nr, ctx->num_threads(),
                   &s->tile_pixels, &s->tile_channels);
-  const size_t halves = PackedF16GemmHalves(oc, k, h.nr);
-  bool filled = false;
-  uint16_t* packed = static_cast<uint16_t*>(ctx->AllocatePacked(
-      halves * sizeof(uint16_t), PackedLayoutKey("f16-gemm-b", {static_cast<int64_t>(h.nr), s->k}), &filled));
-  if (packed == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu packed weight halves", halves);
-  if (!filled)
-    PackF16GemmB(oc, k, weights->data_as<float>(), 1, k, bias != nullptr ? bias->data_as<float>() : nullptr, h.nr,
-                 packed);
-  s->packed_f16 = packed;
+  EDGERT_RETURN_IF_ERROR(PackF16Weights(ctx, h, oc, k, weights, bias, &s->packed_f16));
   s->f16 = h;
-  ctx->MarkInputPacked(1);
-  ctx->MarkInputPacked(2);
   return Status::Ok();
 }
 

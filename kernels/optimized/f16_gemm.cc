@@ -25,6 +25,22 @@ void PackF16GemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_
   PackGemmPanels(n, k, b, k_stride, n_stride, bias, nr, FloatToHalf, packed);
 }
 
+Status PackF16Weights(KernelContext* ctx, const F16Gemm& g, size_t n, size_t k, const Tensor* weights,
+                      const Tensor* bias, const uint16_t** packed) {
+  const size_t halves = PackedF16GemmHalves(n, k, g.nr);
+  bool filled = false;
+  uint16_t* p = static_cast<uint16_t*>(ctx->AllocatePacked(
+      halves * sizeof(uint16_t),
+      PackedLayoutKey("f16-gemm-b", {static_cast<int64_t>(g.nr), static_cast<int64_t>(k)}), &filled));
+  if (p == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu packed weight halves", halves);
+  if (!filled)
+    PackF16GemmB(n, k, weights->data_as<float>(), 1, k, bias != nullptr ? bias->data_as<float>() : nullptr, g.nr, p);
+  *packed = p;
+  ctx->MarkInputPacked(1);
+  ctx->MarkInputPacked(2);
+  return Status::Ok();
+}
+
 void RunF16GemmTile(const F16Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k,
                     const float* a, size_t a_stride, const uint16_t* packed, float* c, size_t c_stride,
                     const F32MinMaxParams* minmax) {

@@ -44,6 +44,12 @@ inline size_t PackedF16GemmHalves(size_t n, size_t k, size_t nr) { return (n + n
 void PackF16GemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_stride, const float* bias, size_t nr,
                   uint16_t* packed);
 
+// The node's weights [n, k] (rows of k values, B^T) and bias (n values or
+// nullptr) packed for g in persistent memory (or found in the weight cache);
+// marks inputs 1 and 2 packed.
+Status PackF16Weights(KernelContext* ctx, const F16Gemm& g, size_t n, size_t k, const Tensor* weights,
+                      const Tensor* bias, const uint16_t** packed);
+
 // RunGemmTile (kernels/optimized/f32_gemm.h) with the f16 microkernels (the
 // 1-row one only when the whole matrix has one row, m == 1).
 void RunF16GemmTile(const F16Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k, const float* a,

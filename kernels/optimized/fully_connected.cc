@@ -123,21 +123,8 @@ Status Prepare(KernelContext* ctx) {
   const F16Gemm h = GetF16GemmFor(ctx, weights);
   if (h.gemm != nullptr) {
     ChooseGemmTiles(rows, n, k, h.mr, h.nr, ctx->num_threads(), &s->tile_rows, &s->tile_cols);
-    const size_t halves = PackedF16GemmHalves(n, k, h.nr);
-    bool filled = false;
-    uint16_t* packed = static_cast<uint16_t*>(
-        ctx->AllocatePacked(halves * sizeof(uint16_t),
-                            PackedLayoutKey("f16-gemm-b", {static_cast<int64_t>(h.nr), static_cast<int64_t>(k)}),
-                            &filled));
-    if (packed == nullptr)
-      return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu packed weight halves", halves);
-    if (!filled)
-      PackF16GemmB(n, k, weights->data_as<float>(), 1, k, bias != nullptr ? bias->data_as<float>() : nullptr, h.nr,
-                   packed);
-    s->packed_f16 = packed;
+    EDGERT_RETURN_IF_ERROR(PackF16Weights(ctx, h, n, k, weights, bias, &s->packed_f16));
     s->f16 = h;
-    ctx->MarkInputPacked(1);
-    ctx->MarkInputPacked(2);
     s->gemm = gemm;
     return Status::Ok();
   }
