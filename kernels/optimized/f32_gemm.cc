@@ -34,13 +34,30 @@ void PackGemmB(size_t n, size_t k, const float* b, size_t k_stride, size_t n_str
   PackGemmPanels(n, k, b, k_stride, n_stride, bias, nr, [](float v) { return v; }, packed);
 }
 
+// Weight bytes from which a product's weights, not its arithmetic, decide the tiling.
+constexpr size_t kWeightBoundBytes = size_t{1} << 20;
+
 void ChooseGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int threads, size_t* tile_m,
                      size_t* tile_n) {
+  const size_t panels = (n + nr - 1) / nr;
+  if (threads > 1 && n > m && k * n * sizeof(float) >= kWeightBoundBytes && panels >= static_cast<size_t>(threads)) {
+    // Megabytes of weights for fewer rows of A than columns (the late layers
+    // of a CNN, fully connected layers): tiles of whole panels over all rows,
+    // so that each thread reads only its share of the weights, and each once
+    // (a row tile would read every weight of its columns again: resnet18's
+    // 3x3 convolutions of [7,7,512] read their 9.4 MB of weights 7 times).
+    *tile_m = std::max<size_t>(m, 1);
+    const size_t wanted = static_cast<size_t>(threads) * kParallelTilesPerThread;
+    const size_t panel_work = std::max<size_t>(m * k * nr, 1);
+    const size_t min_panels = (kParallelMinTileCost + panel_work - 1) / panel_work;
+    const size_t tile_panels = std::max((panels + wanted - 1) / wanted, min_panels);
+    *tile_n = std::min(tile_panels * nr, n);
+    return;
+  }
   *tile_m = ParallelTile(m, k * n, threads, mr);
   *tile_n = n;
   const size_t row_tiles = (m + *tile_m - 1) / *tile_m;
   const size_t wanted = static_cast<size_t>(threads) * kParallelTilesPerThread;
-  const size_t panels = (n + nr - 1) / nr;
   if (threads <= 1 || row_tiles >= wanted || panels < 2) return;
   const size_t col_tiles = std::min(panels, (wanted + row_tiles - 1) / row_tiles);
   const size_t tile_work = std::min(*tile_m, m) * k * nr;  // per panel

@@ -64,6 +64,9 @@ void PackGemmPanels(size_t n, size_t k, const float* b, size_t k_stride, size_t 
 // Parallel tiles of an M x N x K GEMM on `threads`: row tiles of whole MR
 // groups over all N columns, unless that gives the threads too few tiles (few
 // rows): then the columns are split into groups of whole NR panels too.
+// Products with a megabyte or more of weights and more columns than rows
+// are split by columns only (tiles of whole panels over all rows), so the
+// threads share the weights instead of each reading all of them.
 // One thread gets one tile of everything.
 void ChooseGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int threads, size_t* tile_m,
                      size_t* tile_n);

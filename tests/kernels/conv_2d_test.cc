@@ -269,6 +269,8 @@ const std::vector<ConvCase> kThreadCases = {
     C(1, 37, 29, 9, 23, 2, 3, 1, 2, 1, 1, 1, schema::Padding_EXPLICIT, {1, 0, 2, 1}, schema::Activation_RELU, false),
     C(1, 5, 5, 96, 112, 3, 3),
     C(1, 2, 3, 512, 100, 1, 1),
+    // 1.2 MB of weights for 20 pixels: tiles of whole panels over all rows (ChooseGemmTiles).
+    C(1, 4, 5, 128, 264, 3, 3),
 };
 
 TEST_CASE("CONV_2D float gives identical results on 1, 2 and 3 threads", "[kernels][conv_2d]") {
