@@ -386,7 +386,8 @@ Status Interpreter::FoldConstantNode(int i, bool* folded) {
     Tensor& out = tensors_[static_cast<size_t>(t)];
     out.data = AllocatePersistent(out.bytes > 0 ? out.bytes : 1);
     if (out.data == nullptr) return Status(StatusCode::kOutOfMemory, "out of memory for a constant computed at prepare");
-    folded_blocks_.push_back(FoldedBlock{t, persistent_blocks_.size() - 1, AlignUp(out.bytes > 0 ? out.bytes : 1, kArenaAlignment)});
+    folded_blocks_.push_back(
+        FoldedBlock{t, persistent_blocks_.size() - 1, AlignUp(out.bytes > 0 ? out.bytes : 1, kArenaAlignment)});
   }
   EDGERT_RETURN_IF_ERROR(nodes_[static_cast<size_t>(i)].kernel->eval(&contexts_[static_cast<size_t>(i)]));
   const bool from_f16 = n.type == schema::OpType_DEQUANTIZE && !n.inputs.empty() && n.inputs[0] >= 0 &&

@@ -127,8 +127,8 @@ TEST_CASE("block-sparse validation rejects inconsistent stored forms", "[sparse]
   const Shape shape{20, 6};
   auto check = [&](int block, std::vector<int32_t> ptr, std::vector<int32_t> idx, uint64_t bytes, const char* what) {
     BlockSparseView v;
-    Status s = ValidateBlockSparse("tensor 3 'w'", shape, DType::kF32, block, ptr.data(), ptr.size(), idx.data(), idx.size(),
-                                   d.values.data(), bytes, &v);
+    Status s = ValidateBlockSparse("tensor 3 'w'", shape, DType::kF32, block, ptr.data(), ptr.size(), idx.data(),
+                                   idx.size(), d.values.data(), bytes, &v);
     INFO(s.message());
     REQUIRE_FALSE(s.ok());
     CHECK(s.code() == StatusCode::kInvalidModel);
@@ -163,7 +163,8 @@ TEST_CASE("block-sparse validation rejects inconsistent stored forms", "[sparse]
   CHECK(s.message().find("f32 and int8 constants only, not i32") != std::string::npos);
   s = ValidateBlockSparse("w", shape, DType::kI8, 8, d.block_ptr.data(), d.block_ptr.size(), d.column_indices.data(),
                           d.column_indices.size(), d.values.data(), bytes, &v);
-  CHECK(s.message().find(std::string(DTypeName(DType::kI8)) + " values need " + std::to_string(bytes / 4)) != std::string::npos);
+  const std::string int8_need = std::string(DTypeName(DType::kI8)) + " values need " + std::to_string(bytes / 4);
+  CHECK(s.message().find(int8_need) != std::string::npos);
   CHECK(ValidateBlockSparse("w", shape, DType::kI8, 8, d.block_ptr.data(), d.block_ptr.size(),
                             d.column_indices.data(), d.column_indices.size(), d.values.data(), bytes / 4, &v)
             .ok());
@@ -208,7 +209,8 @@ TEST_CASE("int8 weights stored block-sparse load densified and run as the dense 
     CHECK(std::vector<int8_t>(static_cast<const int8_t*>(ti.const_data),
                               static_cast<const int8_t*>(ti.const_data) + w.size()) == w);
     OpResolver r;
-    r.Add(schema::OpType_FULLY_CONNECTED, optimized ? opt::Register_FULLY_CONNECTED() : ref::Register_FULLY_CONNECTED());
+    r.Add(schema::OpType_FULLY_CONNECTED,
+          optimized ? opt::Register_FULLY_CONNECTED() : ref::Register_FULLY_CONNECTED());
     Interpreter it(m, &r);
     REQUIRE(it.Prepare().ok());
     std::copy(x.begin(), x.end(), it.input(0)->data_as<int8_t>());

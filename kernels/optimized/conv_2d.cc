@@ -262,9 +262,10 @@ Status Eval(KernelContext* ctx) {
     return Status::Ok();
   }
   // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
-  ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels, [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
-    RunGemmTile(s.gemm, m, p0, np, c0, nc, k, in, k, s.packed, out, oc, &s.minmax);
-  });
+  ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels,
+                     [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
+                       RunGemmTile(s.gemm, m, p0, np, c0, nc, k, in, k, s.packed, out, oc, &s.minmax);
+                     });
   return Status::Ok();
 }
 

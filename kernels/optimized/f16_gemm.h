@@ -52,8 +52,9 @@ Status PackF16Weights(KernelContext* ctx, const F16Gemm& g, size_t n, size_t k, 
 
 // RunGemmTile (kernels/optimized/f32_gemm.h) with the f16 microkernels (the
 // 1-row one only when the whole matrix has one row, m == 1).
-void RunF16GemmTile(const F16Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k, const float* a,
-                    size_t a_stride, const uint16_t* packed, float* c, size_t c_stride, const F32MinMaxParams* minmax);
+void RunF16GemmTile(const F16Gemm& g, size_t m, size_t m0, size_t rows, size_t n0, size_t cols, size_t k,
+                    const float* a, size_t a_stride, const uint16_t* packed, float* c, size_t c_stride,
+                    const F32MinMaxParams* minmax);
 
 }  // namespace opt
 }  // namespace edgert

@@ -88,7 +88,9 @@ template <typename W, typename Fn>
 void CheckGemm(Fn fn, size_t max_mr, size_t nr, uint32_t seed) {
   constexpr bool kHalf = sizeof(W) == sizeof(uint16_t);
   auto pack = [](float v) { return kHalf ? static_cast<W>(FloatToHalf(v)) : static_cast<W>(v); };
-  auto value = [](float v) { return kHalf ? static_cast<double>(HalfToFloat(FloatToHalf(v))) : static_cast<double>(v); };
+  auto value = [](float v) {
+    return kHalf ? static_cast<double>(HalfToFloat(FloatToHalf(v))) : static_cast<double>(v);
+  };
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (size_t kc : kKs) {
     for (size_t nc : ColumnCounts(nr)) {
@@ -158,7 +160,8 @@ TEST_CASE("f16 GEMM microkernels of every level match a naive product within f16
     const KernelIsa& isa = GetKernelIsa();
     INFO("ISA " << isa.name);
     if (isa.f16_gemm.fn == nullptr) continue;
-    CheckGemm<uint16_t>(isa.f16_gemm.fn, static_cast<size_t>(isa.f16_gemm.mr), static_cast<size_t>(isa.f16_gemm.nr), 400);
+    CheckGemm<uint16_t>(isa.f16_gemm.fn, static_cast<size_t>(isa.f16_gemm.mr),
+                        static_cast<size_t>(isa.f16_gemm.nr), 400);
     if (isa.f16_gemm.gemv != nullptr) {
       INFO("gemv");
       CheckGemm<uint16_t>(isa.f16_gemm.gemv, 1, static_cast<size_t>(isa.f16_gemm.nr), 500);
@@ -178,7 +181,9 @@ template <typename W, typename Fn>
 void CheckIgemm(Fn fn, size_t max_mr, size_t nr, uint32_t seed) {
   constexpr bool kHalf = sizeof(W) == sizeof(uint16_t);
   auto pack = [](float v) { return kHalf ? static_cast<W>(FloatToHalf(v)) : static_cast<W>(v); };
-  auto value = [](float v) { return kHalf ? static_cast<double>(HalfToFloat(FloatToHalf(v))) : static_cast<double>(v); };
+  auto value = [](float v) {
+    return kHalf ? static_cast<double>(HalfToFloat(FloatToHalf(v))) : static_cast<double>(v);
+  };
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (size_t taps : {size_t{1}, size_t{2}, size_t{3}, size_t{9}}) {
     for (size_t kc : {size_t{1}, size_t{3}, size_t{4}, size_t{7}, size_t{16}, size_t{21}}) {

@@ -57,7 +57,8 @@ Status QuantizeInt8Mode(const std::vector<uint8_t>& ert, const QuantizeModelOpti
     text += "\n";
     if (mr.kept_float.empty() && mr.target_met) text += "  no op moved to float32\n";
     for (const std::string& k : mr.kept_float) Appendf(&text, "  moved to float32: op writing '%s'\n", k.c_str());
-    if (options.bias_correction) Appendf(&text, "bias correction: %d passes (the first model and each round's pick)\n", passes);
+    if (options.bias_correction)
+      Appendf(&text, "bias correction: %d passes (the first model and each round's pick)\n", passes);
     result->have_fidelity = true;
   } else {
     EDGERT_RETURN_IF_ERROR(QuantizeInt8(ert, ranges, options.int8, &result->ert, &q));
