@@ -79,6 +79,18 @@ void CheckF32Block(const std::vector<float>& c, size_t c_stride, size_t max_mr, 
   REQUIRE(bad == 0);
 }
 
+// A packed B element of an f32 (W = float) or f16 (W = uint16_t, IEEE half
+// bits) GEMM microkernel: Pack stores a float as W, Value is the value the
+// kernel multiplies (the float, or its f16 rounding).
+template <typename W>
+struct PackedElement {
+  static constexpr bool kHalf = sizeof(W) == sizeof(uint16_t);
+  static W Pack(float v) { return kHalf ? static_cast<W>(FloatToHalf(v)) : static_cast<W>(v); }
+  static double Value(float v) {
+    return kHalf ? static_cast<double>(HalfToFloat(FloatToHalf(v))) : static_cast<double>(v);
+  }
+};
+
 // W: float (F32GemmUkernelFn), or uint16_t (F16GemmUkernelFn: f32 A rows, B
 // and bias packed as IEEE halves). For f16 the exact sum is taken over the
 // f16-rounded A and B; the kernel rounds every multiply-add to f16 (unit
@@ -86,11 +98,9 @@ void CheckF32Block(const std::vector<float>& c, size_t c_stride, size_t max_mr, 
 // terms' magnitudes.
 template <typename W, typename Fn>
 void CheckGemm(Fn fn, size_t max_mr, size_t nr, uint32_t seed) {
-  constexpr bool kHalf = sizeof(W) == sizeof(uint16_t);
-  auto pack = [](float v) { return kHalf ? static_cast<W>(FloatToHalf(v)) : static_cast<W>(v); };
-  auto value = [](float v) {
-    return kHalf ? static_cast<double>(HalfToFloat(FloatToHalf(v))) : static_cast<double>(v);
-  };
+  constexpr bool kHalf = PackedElement<W>::kHalf;
+  const auto pack = PackedElement<W>::Pack;
+  const auto value = PackedElement<W>::Value;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (size_t kc : kKs) {
     for (size_t nc : ColumnCounts(nr)) {
@@ -179,11 +189,9 @@ TEST_CASE("f16 GEMM microkernels of every level match a naive product within f16
 // the tolerance of CheckGemm).
 template <typename W, typename Fn>
 void CheckIgemm(Fn fn, size_t max_mr, size_t nr, uint32_t seed) {
-  constexpr bool kHalf = sizeof(W) == sizeof(uint16_t);
-  auto pack = [](float v) { return kHalf ? static_cast<W>(FloatToHalf(v)) : static_cast<W>(v); };
-  auto value = [](float v) {
-    return kHalf ? static_cast<double>(HalfToFloat(FloatToHalf(v))) : static_cast<double>(v);
-  };
+  constexpr bool kHalf = PackedElement<W>::kHalf;
+  const auto pack = PackedElement<W>::Pack;
+  const auto value = PackedElement<W>::Value;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (size_t taps : {size_t{1}, size_t{2}, size_t{3}, size_t{9}}) {
     for (size_t kc : {size_t{1}, size_t{3}, size_t{4}, size_t{7}, size_t{16}, size_t{21}}) {
