@@ -116,6 +116,7 @@ BENCHMARK(BM_f32_gemm_ukernel_tile)
     ->Args({static_cast<int>(IsaLevel::kAvx512), 256, 128})
     ->Args({static_cast<int>(IsaLevel::kAvx2), 1024, 64})
     ->Args({static_cast<int>(IsaLevel::kAvx512), 1024, 64})
+    ->Args({static_cast<int>(IsaLevel::kAvx512), 128, 64})
     ->Args({static_cast<int>(IsaLevel::kNeon), 256, 128})
     ->Unit(benchmark::kMicrosecond);
 

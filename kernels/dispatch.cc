@@ -95,8 +95,8 @@ constexpr KernelIsa MakeAvx512Isa() {
   KernelIsa isa = kAvx2Isa;
   isa.level = IsaLevel::kAvx512;
   isa.name = "avx512";
-  isa.f32_gemm = {f32_gemm_minmax_ukernel_7x16__avx512f, 7, 16};
-  isa.f32_igemm = {f32_igemm_minmax_ukernel_7x16__avx512f, 7, 16};
+  isa.f32_gemm = {f32_gemm_minmax_ukernel_7x32__avx512f, 7, 16};
+  isa.f32_igemm = {f32_igemm_minmax_ukernel_7x32__avx512f, 7, 16};
   isa.qs8_vadd = qs8_vadd_minmax_ukernel_x16__avx512f;
   isa.qs8_vadd_f64 = qs8_vadd_minmax_f64_ukernel_x16__avx512f;
   isa.qs8_vadd_f32 = qs8_vadd_minmax_f32_ukernel_x16__avx512f;

@@ -38,7 +38,7 @@ const size_t kKs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 31, 33, 40};
 std::vector<size_t> ColumnCounts(size_t nr) {
   std::vector<size_t> v;
   for (size_t n = 1; n <= nr + nr / 2 + 1; ++n) v.push_back(n);
-  for (size_t n : {2 * nr - 1, 2 * nr, 2 * nr + 3, 3 * nr + 1}) v.push_back(n);
+  for (size_t n : {2 * nr - 1, 2 * nr, 2 * nr + 3, 3 * nr + 1, 4 * nr + 7}) v.push_back(n);
   return v;
 }
 
