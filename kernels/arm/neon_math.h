@@ -73,13 +73,24 @@ inline float32x4_t Expm1NonPositive(float32x4_t t) {
   return vfmaq_f32(vsubq_f32(s, vdupq_n_f32(1.f)), s, p);
 }
 
-// 1 / (1 + exp(-x)), computed from e = exp(-|x|) <= 1 without overflow:
-// 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0. NaN for NaN.
-inline float32x4_t Sigmoid(float32x4_t x) {
+// 1 / (1 + exp(-x)) from e = exp(-|x|) <= 1, without overflow:
+// 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0.
+inline float32x4_t SigmoidFromExpNegAbs(float32x4_t x, float32x4_t e) {
   const float32x4_t one = vdupq_n_f32(1.f);
-  const float32x4_t e = Exp(NegAbs(x));                 // exp(-|x|)
   const float32x4_t num = vbslq_f32(SignMask(x), e, one);  // x's sign bit picks e
   return vdivq_f32(num, vaddq_f32(one, e));
+}
+
+// 1 / (1 + exp(-x)) with gradual underflow below ln FLT_MIN. NaN for NaN.
+inline float32x4_t Sigmoid(float32x4_t x) { return SigmoidFromExpNegAbs(x, Exp(NegAbs(x))); }
+
+// 1 / (1 + exp(-x)) with +0 below ln FLT_MIN instead of a subnormal, as
+// x86::SigmoidNoSubnormal (kernels/x86/fma3_math.h), so that every ISA level
+// gives the same values there. NaN for NaN (FMAX propagates it).
+inline float32x4_t SigmoidNoSubnormal(float32x4_t x) {
+  const float32x4_t cutoff = vdupq_n_f32(-87.33654f);
+  const float32x4_t y = SigmoidFromExpNegAbs(x, Exp(vmaxq_f32(NegAbs(x), cutoff)));
+  return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(y), vcltq_f32(x, cutoff)));
 }
 
 // Phi(x) = P(N(0,1) <= x) = erfc(-x / sqrt(2)) / 2, with relative accuracy in
