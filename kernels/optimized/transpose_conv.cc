@@ -18,6 +18,12 @@
 //     order that reach it from an input pixel (the prepared tables: no index
 //     arithmetic here), that pixel's O contributions, then adds the bias and
 //     clamps. Output rows run in parallel.
+// Filters that tile the output exactly (stride = filter size, no padding, the
+// output in * stride: the 2x2 stride-2 upsampling of segmentation decoders)
+// skip both steps: each output pixel takes one tap, and the outputs of filter
+// row ky for one input row are a contiguous output row segment, so a GEMM per
+// (input row, ky) with the ky's KW * O columns (bias packed in) writes them
+// in place, with the activation (no column buffer, no gather).
 // Each output value is computed by the same arithmetic whatever the tiling, so
 // all thread counts give identical results. The sums are grouped differently
 // from the reference (per tap over channels, then over taps), so results match
@@ -25,11 +31,13 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "kernels/common/conv_util.h"
 #include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
+#include "kernels/optimized/f32_gemm.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/qs8_conv.h"
@@ -61,6 +69,12 @@ struct TransposeConvState {
   const int32_t* col_begin = nullptr;
   const int64_t* col_off = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
+  // Exact tiling: direct.gemm != nullptr; filter_h packed B matrices of
+  // KW * O columns (kx * O + o), direct_panel_floats apart; tiles of
+  // tile_units (image, input row, ky) units.
+  F32Gemm direct;
+  size_t direct_panel_floats = 0;
+  size_t tile_units = 0;
   QS8TransposeConv qs8;  // int8 nodes: qs8.gemm != nullptr
 };
 
@@ -105,6 +119,59 @@ Status AxisTaps(KernelContext* ctx, int out, int pad, int filter, int stride, in
   return Status::Ok();
 }
 
+// Exact tiling (see the top of the file): packs, per filter row ky, the
+// KW * O columns (kx * O + o) with the bias as a GEMM B over I rows.
+Status PrepareDirect(KernelContext* ctx, TransposeConvState* s) {
+  const size_t cols = static_cast<size_t>(s->filter_w) * s->out_c, ic = static_cast<size_t>(s->in_c);
+  s->direct = GetF32Gemm(cols);
+  const size_t nr = s->direct.nr;
+  s->direct_panel_floats = PackedGemmFloats(cols, ic, nr);
+  bool filled = false;
+  float* packed = static_cast<float*>(
+      ctx->AllocatePacked(static_cast<size_t>(s->filter_h) * s->direct_panel_floats * sizeof(float),
+                          PackedLayoutKey("f32-deconv-rows-b", {static_cast<int>(nr), s->in_c}), &filled));
+  if (packed == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for packed transposed weights");
+  if (!filled) {
+    const float* w = ctx->input(1)->data_as<float>();  // [O, KH, KW, I]
+    std::vector<float> b(cols * ic), bias(cols, 0.f);  // B^T of one filter row: column j's I weights
+    for (int ky = 0; ky < s->filter_h; ++ky) {
+      for (size_t j = 0; j < cols; ++j) {
+        const size_t kx = j / s->out_c, o = j % s->out_c;
+        const float* src = w + ((o * s->filter_h + ky) * s->filter_w + kx) * ic;
+        std::copy(src, src + ic, b.begin() + static_cast<std::ptrdiff_t>(j * ic));
+        if (s->bias != nullptr) bias[j] = s->bias[o];
+      }
+      PackGemmB(cols, ic, b.data(), 1, ic, bias.data(), nr, packed + ky * s->direct_panel_floats);
+    }
+  }
+  s->packed = packed;
+  ctx->MarkInputPacked(1);
+  if (s->bias != nullptr) ctx->MarkInputPacked(2);
+  const size_t units = static_cast<size_t>(s->batches) * s->in_h * s->filter_h;
+  s->tile_units = ParallelTile(units, static_cast<size_t>(s->in_w) * cols * ic, ctx->num_threads(), 1);
+  return Status::Ok();
+}
+
+// Exact tiling: unit u = (image * in_h + y) * KH + ky computes output row
+// y * KH + ky of that image from input row y.
+void EvalDirect(KernelContext* ctx, const TransposeConvState& s) {
+  const float* in = ctx->input(0)->data_as<float>();
+  float* out = ctx->output(0)->data_as<float>();
+  const size_t ic = static_cast<size_t>(s.in_c), in_w = static_cast<size_t>(s.in_w);
+  const size_t kh = static_cast<size_t>(s.filter_h), cols = static_cast<size_t>(s.filter_w) * s.out_c;
+  const size_t mr = s.direct.mr;
+  ctx->ParallelFor(static_cast<size_t>(s.batches) * s.in_h * kh, s.tile_units, [&](int, size_t u0, size_t nu) {
+    for (size_t u = u0; u < u0 + nu; ++u) {
+      const size_t ky = u % kh, image_row = u / kh;  // image_row = image * in_h + y
+      const float* a = in + image_row * in_w * ic;
+      float* c = out + (image_row * kh + ky) * in_w * cols;  // output row (image * out_h + y * KH + ky)
+      const float* w = s.packed + ky * s.direct_panel_floats;
+      for (size_t x = 0; x < in_w; x += mr)
+        s.direct.gemm(std::min(mr, in_w - x), cols, ic, a + x * ic, ic, w, c + x * cols, cols, &s.minmax);
+    }
+  });
+}
+
 Status Prepare(KernelContext* ctx) {
   TransposeConvState* s = nullptr;
   EDGERT_RETURN_IF_ERROR(PrepareWithFallback(ctx, ref::Register_TRANSPOSE_CONV(), &s));
@@ -145,6 +212,11 @@ Status Prepare(KernelContext* ctx) {
   s->pad_top = PadBefore(opt->padding(), s->in_h, s->filter_h, s->stride_h, pads[0], s->out_h);
   s->pad_left = PadBefore(opt->padding(), s->in_w, s->filter_w, s->stride_w, pads[1], s->out_w);
   s->n = static_cast<int>(n);
+  s->bias = bias != nullptr ? bias->data_as<float>() : nullptr;
+  ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
+  if (s->stride_h == s->filter_h && s->stride_w == s->filter_w && s->pad_top == 0 && s->pad_left == 0 &&
+      s->out_h == s->in_h * s->stride_h && s->out_w == s->in_w * s->stride_w)
+    return PrepareDirect(ctx, s);
   s->mr = isa.f32_gemm.mr;
   s->nr = isa.f32_gemm.nr;
   EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(pixels * n) * sizeof(float), &s->scratch));
@@ -180,8 +252,6 @@ Status Prepare(KernelContext* ctx) {
                                   &s->row_begin, &s->row_off));
   EDGERT_RETURN_IF_ERROR(AxisTaps(ctx, s->out_w, s->pad_left, s->filter_w, s->stride_w, s->in_w, oc, n,
                                   &s->col_begin, &s->col_off));
-  s->bias = bias != nullptr ? bias->data_as<float>() : nullptr;
-  ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->gemm = isa.f32_gemm.fn;
   return Status::Ok();
 }
@@ -190,6 +260,10 @@ Status Eval(KernelContext* ctx) {
   const TransposeConvState& s = *ctx->state<TransposeConvState>();
   if (s.qs8.gemm != nullptr) {
     EvalQS8TransposeConv(ctx, s.qs8);
+    return Status::Ok();
+  }
+  if (s.direct.gemm != nullptr) {
+    EvalDirect(ctx, s);
     return Status::Ok();
   }
   if (s.gemm == nullptr) return s.fallback.Eval(ctx);

@@ -59,6 +59,10 @@ const std::vector<TcCase> kCases = {
     T(1, 3, 4, 2, 3, 3, 2, 2, 2, schema::Padding_VALID, {}, 0, 0, {1, 8, 9, 3}, schema::Activation_RELU6),
     T(2, 5, 2, 3, 4, 2, 5, 2, 1, schema::Padding_EXPLICIT, {0, 2, 1, 1}, 0, 0, {2, 9, 3, 4}),
     T(1, 2, 3, 2, 2, 1, 2, 3, 3),  // stride larger than kernel: gaps in the output
+    // Filters tiling the output exactly (stride = filter, no padding): one tap per output pixel.
+    T(2, 5, 9, 16, 1, 2, 2, 2, 2, schema::Padding_SAME, {}, 0, 0, {}, schema::Activation_RELU6),
+    T(1, 3, 17, 5, 20, 2, 3, 2, 3, schema::Padding_VALID),  // 60 columns per filter row
+    T(1, 4, 2, 3, 4, 3, 1, 3, 1, schema::Padding_SAME, {}, 0, 0, {}, schema::Activation_NONE, false),
 };
 
 // Output size and padding before per the rules in schema/edgert.fbs (written out here).
