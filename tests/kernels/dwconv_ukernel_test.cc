@@ -39,7 +39,7 @@ namespace {
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
 const size_t kTaps[] = {1, 2, 3, 4, 5, 9, 25};
-const size_t kPixels[] = {1, 2, 3, 4, 7, 9};
+const size_t kPixels[] = {1, 2, 3, 4, 7, 9, 13};
 
 std::vector<size_t> ChannelCounts() {
   std::vector<size_t> v;
