@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/builder.h"
+#include "runtime/importers/optimizer/graph.h"
 #include "runtime/importers/quantizer/calibration.h"
 #include "runtime/importers/quantizer/fidelity.h"
 #include "runtime/importers/quantizer/mixed_precision.h"
@@ -76,6 +77,22 @@ TEST_CASE("quantizer: int8 parameters of a small model match a hand computation"
   const auto* bv = static_cast<const int32_t*>(bq->const_data);
   CHECK(bv[0] == static_cast<int32_t>(std::nearbyint(0.1 / (5.0 / 255.0 / 127.0))));
   CHECK(bv[1] == static_cast<int32_t>(std::nearbyint(-0.2 / (5.0 / 255.0 * 2.0 / 127.0))));
+  // The bias's scales are x_scale * w_scale, implied by the format: not written
+  // (schema/README.md), and put back when the file is read as a graph.
+  CHECK(bq->scale.empty());
+  graph::Graph g;
+  REQUIRE(graph::Graph::FromBuffer(q.data(), q.size(), &g).ok());
+  const graph::GTensor* gb = nullptr;
+  for (const graph::GTensor& t : g.tensors)
+    if (t.name == "b/int32") gb = &t;
+  REQUIRE(gb != nullptr);
+  REQUIRE(gb->quant.scale.size() == 2);
+  CHECK(gb->quant.scale[0] == Approx(5.0 / 255.0 / 127.0));
+  CHECK(gb->quant.scale[1] == Approx(5.0 / 255.0 * 2.0 / 127.0));
+  CHECK(gb->quant.zero_point == std::vector<int64_t>{0, 0});
+  std::vector<uint8_t> again;
+  REQUIRE(g.Serialize(&again).ok());
+  CHECK(again.size() == q.size());
 
   // The quantized model tracks the float one on inputs inside the calibrated
   // ranges: the error bound is the input rounding through the weights

@@ -1,6 +1,7 @@
 #include "runtime/importers/optimizer/graph.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 
@@ -10,6 +11,72 @@
 
 namespace edgert {
 namespace graph {
+
+namespace {
+
+bool TakesQuantizedBias(schema::OpType type) {
+  return type == schema::OpType_CONV_2D || type == schema::OpType_DEPTHWISE_CONV_2D ||
+         type == schema::OpType_FULLY_CONNECTED || type == schema::OpType_TRANSPOSE_CONV;
+}
+
+// The int32 biases whose scales need not be written (schema/README.md): each
+// is read only as the bias of quantized convolutions / fully connected layers
+// whose input_scale * weight_scale equals its scale in every channel, zero
+// points 0. The kernels imply those scales; writing them would spend 4 bytes per
+// channel (a third of a small int8 model's non-weight bytes) on a copy.
+std::vector<bool> ImpliedBiasScales(const Graph& g) {
+  const size_t n = g.tensors.size();
+  std::vector<bool> implied(n, false), other_use(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    const GTensor& t = g.tensors[i];
+    implied[i] = t.is_constant && t.dtype == DType::kI32 && !t.quant.scale.empty();
+  }
+  for (int32_t t : g.outputs) other_use[static_cast<size_t>(t)] = true;
+  for (const GOp& op : g.ops) {
+    if (op.dead) continue;
+    for (size_t k = 0; k < op.inputs.size(); ++k) {
+      const int32_t b = op.inputs[k];
+      if (b < 0 || !implied[static_cast<size_t>(b)]) continue;
+      if (k != 2 || !TakesQuantizedBias(op.type) || op.inputs[0] < 0 || op.inputs[1] < 0) {
+        other_use[static_cast<size_t>(b)] = true;
+        continue;
+      }
+      const QuantSpec& in = g.tensors[static_cast<size_t>(op.inputs[0])].quant;
+      const QuantSpec& w = g.tensors[static_cast<size_t>(op.inputs[1])].quant;
+      const QuantSpec& bq = g.tensors[static_cast<size_t>(b)].quant;
+      bool match = in.scale.size() == 1 && !w.scale.empty() && bq.zero_point.size() == bq.scale.size();
+      for (size_t c = 0; match && c < bq.scale.size(); ++c) {
+        const double want = static_cast<double>(in.scale[0]) * w.scale[w.scale.size() == 1 ? 0 : c];
+        match = (bq.scale.size() == w.scale.size() || (bq.scale.size() == 1 && w.scale.size() == 1)) &&
+                bq.zero_point[c] == 0 && std::fabs(bq.scale[c] - want) <= 1e-6 * want;
+      }
+      if (!match) other_use[static_cast<size_t>(b)] = true;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) implied[i] = implied[i] && !other_use[i];
+  return implied;
+}
+
+// The reverse on reading: biases written without their implied scales get
+// them back, so that the graph holds what the kernels use.
+void RestoreImpliedBiasScales(Graph* g) {
+  for (const GOp& op : g->ops) {
+    if (!TakesQuantizedBias(op.type) || op.inputs.size() < 3 || op.inputs[0] < 0 || op.inputs[1] < 0 ||
+        op.inputs[2] < 0)
+      continue;
+    GTensor& b = g->tensors[static_cast<size_t>(op.inputs[2])];
+    const QuantSpec& in = g->tensors[static_cast<size_t>(op.inputs[0])].quant;
+    const QuantSpec& w = g->tensors[static_cast<size_t>(op.inputs[1])].quant;
+    if (!b.is_constant || b.dtype != DType::kI32 || !b.quant.scale.empty() || in.scale.size() != 1 ||
+        w.scale.empty())
+      continue;
+    for (float ws : w.scale) b.quant.scale.push_back(static_cast<float>(static_cast<double>(in.scale[0]) * ws));
+    b.quant.zero_point.assign(b.quant.scale.size(), 0);
+    b.quant.axis = 0;
+  }
+}
+
+}  // namespace
 
 Status Graph::FromModel(const Model& model, Graph* out) {
   Graph g;
@@ -50,6 +117,7 @@ Status Graph::FromModel(const Model& model, Graph* out) {
   if (fb->metadata() != nullptr)
     for (const schema::Metadata* m : *fb->metadata())
       g.metadata.emplace_back(m->key() != nullptr ? m->key()->str() : "", m->value() != nullptr ? m->value()->str() : "");
+  RestoreImpliedBiasScales(&g);
   g.Refresh();
   *out = std::move(g);
   return Status::Ok();
@@ -136,20 +204,22 @@ Status Graph::Serialize(std::vector<uint8_t>* out, std::vector<int>* index_map) 
   for (int32_t t : inputs) used[static_cast<size_t>(t)] = true;
   for (int32_t t : outputs) used[static_cast<size_t>(t)] = true;
 
+  const std::vector<bool> implied_scales = ImpliedBiasScales(*this);
   ModelBuilder b;
   std::vector<int> map(tensors.size(), -1);
   for (size_t i = 0; i < tensors.size(); ++i) {
     if (!used[i]) continue;
     const GTensor& t = tensors[i];
+    const QuantSpec& quant = implied_scales[i] ? QuantSpec() : t.quant;
     int64_t elements = 1;
     for (int32_t d : t.shape) elements *= d;
     const bool sparse = t.is_constant && t.sparse_block > 0 && IsSparseStorableDType(t.dtype) && !t.shape.empty() &&
                         t.data.size() == static_cast<size_t>(elements) * DTypeSize(t.dtype);
     if (sparse)
-      map[i] = b.AddSparseConstant(t.name, t.dtype, t.shape, t.data.data(), t.sparse_block, t.quant);
+      map[i] = b.AddSparseConstant(t.name, t.dtype, t.shape, t.data.data(), t.sparse_block, quant);
     else
-      map[i] = t.is_constant ? b.AddConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), t.quant)
-                             : b.AddTensor(t.name, t.dtype, t.shape, t.quant);
+      map[i] = t.is_constant ? b.AddConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), quant)
+                             : b.AddTensor(t.name, t.dtype, t.shape, quant);
   }
   auto remap = [&](const std::vector<int32_t>& v) {
     std::vector<int32_t> r;
