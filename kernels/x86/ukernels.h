@@ -66,10 +66,10 @@ void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t 
 void qs8_gemm_minmax_ukernel_4x16c2__avx2(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                           const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
 
-// QS8 GEMM, MR = 8 rows, NR = 16 columns, K in quads (c4), AVX-512 VNNI
-// (_mm512_dpbusd_epi32, exact int32). Contract: QS8GemmUkernelFn with the c4
-// packing (KernelIsa::qs8_gemm_c4).
-void qs8_gemm_minmax_ukernel_8x16c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+// QS8 GEMM, MR = 8 rows, NR = 16 packed columns walked two panels at a time,
+// K in quads (c4), AVX-512 VNNI (_mm512_dpbusd_epi32, exact int32). Contract:
+// QS8GemmUkernelFn with the c4 packing (KernelIsa::qs8_gemm_c4).
+void qs8_gemm_minmax_ukernel_8x32c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                                 const void* w, int8_t* c, size_t c_stride,
                                                 const QS8ConvParams* params);
 void qs8_gemm_minmax_ukernel_16x8c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,

@@ -314,7 +314,11 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
                                         {-3, -128, 127, 1}};
   const QS8ConvParams* stages = short_rounding ? short_stages : any_stages;
   size_t stage = 0;
-  for (size_t kc : kKs) {
+  // Past kKs: the VNNI kernel's 64-byte A copy (64, 100) and its unbuffered
+  // form beyond 2048.
+  std::vector<size_t> ks(std::begin(kKs), std::end(kKs));
+  for (size_t k : {64, 100, 2049}) ks.push_back(k);
+  for (size_t kc : ks) {
     for (size_t nc : ColumnCounts(nr)) {
       const size_t a_stride = kc + 2, c_stride = nc + 3;
       const std::vector<int8_t> av = RandomInts<int8_t>(max_mr * kc, -128, 127, seed++);
