@@ -2,20 +2,38 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace edgert {
 namespace opt {
 
 bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_t k, size_t stride, int32_t bias,
-                         QS8ChannelWords* out) {
-  const int64_t wzp = q.weight_zp[c];
+                         QS8ChannelWords* out, int64_t* weight_sum) {
+  const int32_t wzp = q.weight_zp[c];
   int64_t sum = 0, abs_sum = 0;
-  for (size_t i = 0; i < k; ++i) {
-    const int64_t v = w[i * stride] - wzp;
-    sum += v;
-    abs_sum += v < 0 ? -v : v;
+  if (stride == 1) {
+    // Contiguous weights (GEMM columns): int32 partial sums over blocks short
+    // enough not to overflow (|v| <= 255), which the compiler vectorizes.
+    for (size_t i0 = 0; i0 < k; i0 += 65536) {
+      const size_t end = std::min(k, i0 + 65536);
+      int32_t s = 0, a = 0;
+      for (size_t i = i0; i < end; ++i) {
+        const int32_t v = w[i] - wzp;
+        s += v;
+        a += std::abs(v);
+      }
+      sum += s;
+      abs_sum += a;
+    }
+  } else {
+    for (size_t i = 0; i < k; ++i) {
+      const int64_t v = w[i * stride] - wzp;
+      sum += v;
+      abs_sum += v < 0 ? -v : v;
+    }
   }
+  if (weight_sum != nullptr) *weight_sum = sum;
   const int64_t max_dev = std::max<int64_t>(127 - q.input_zp, q.input_zp + 128);
   const int64_t bound = (bias < 0 ? -static_cast<int64_t>(bias) : bias) + abs_sum * max_dev;
   if (bound > INT32_MAX) return false;
@@ -102,18 +120,24 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
     const size_t bytes = static_cast<size_t>((n + nr - 1) / nr) * QS8PanelBytes(c4, nr, k);
     if (const void* cached = ctx->FindPacked(bytes, QS8PackedLayout(c4, nr, k))) return finish(c4, cached);
   }
-  QS8ChannelWords cw;
+  std::vector<QS8ChannelWords> words(static_cast<size_t>(n));
+  std::vector<int64_t> sums(static_cast<size_t>(n));
   for (int j = 0; j < n; ++j) {  // an int32 accumulator might overflow: the reference runs this node
     const int c = channels[j];
-    if (!MakeQS8ChannelWords(q, c, cols[j], static_cast<size_t>(k), 1, b ? b[c] : 0, &cw)) return Status::Ok();
+    if (!MakeQS8ChannelWords(q, c, cols[j], static_cast<size_t>(k), 1, b ? b[c] : 0, &words[static_cast<size_t>(j)],
+                             &sums[static_cast<size_t>(j)]))
+      return Status::Ok();
   }
 
   bool c4 = isa.qs8_gemm_c4.fn != nullptr;
-  for (int j = 0; c4 && j < n; ++j)
+  for (int j = 0; c4 && j < n; ++j) {
+    const int32_t wzp = q.weight_zp[channels[j]];
+    if (wzp == 0) continue;  // int8 values minus 0 fit
     for (int64_t i = 0; c4 && i < k; ++i) {
-      const int32_t v = cols[j][i] - q.weight_zp[channels[j]];
+      const int32_t v = cols[j][i] - wzp;
       c4 = v >= -128 && v <= 127;
     }
+  }
   const int nr = choose(c4).nr;
   const int64_t group = QS8KGroup();  // c4: K bytes per packed group (4, or 8 for c8)
 
@@ -132,16 +156,26 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
     for (int j = 0; j < nr && p * nr + j < n; ++j) {
       const int col = p * nr + j, c = channels[col];
       const int8_t* src = cols[col];
-      MakeQS8ChannelWords(q, c, src, static_cast<size_t>(k), 1, b != nullptr ? b[c] : 0, &cw);
-      int64_t sum = 0;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        const int32_t v = src[kk] - q.weight_zp[c];
-        sum += v;
-        if (c4)
-          quads[(static_cast<size_t>(kk / group) * nr + j) * static_cast<size_t>(group) +
-                static_cast<size_t>(kk % group)] = static_cast<int8_t>(v);
-        else
-          pairs[(static_cast<size_t>(kk / 2) * nr + j) * 2 + static_cast<size_t>(kk % 2)] = static_cast<int16_t>(v);
+      const QS8ChannelWords& cw = words[static_cast<size_t>(col)];
+      const int32_t wzp = q.weight_zp[c];
+      const int64_t sum = sums[static_cast<size_t>(col)];
+      // Column j's K values: group r (g values) at element (r * nr + j) * g.
+      const int64_t g = c4 ? group : 2;
+      const size_t step = static_cast<size_t>(nr * g);
+      size_t at = static_cast<size_t>(j * g);
+      for (int64_t k0 = 0; k0 < k; k0 += g, at += step) {
+        const size_t len = static_cast<size_t>(std::min(g, k - k0));
+        if (c4 && wzp == 0) {
+          std::memcpy(quads + at, src + k0, len);
+          continue;
+        }
+        for (size_t i = 0; i < len; ++i) {
+          const int32_t v = src[k0 + static_cast<int64_t>(i)] - wzp;
+          if (c4)
+            quads[at + i] = static_cast<int8_t>(v);
+          else
+            pairs[at + i] = static_cast<int16_t>(v);
+        }
       }
       // c4: the microkernel adds a_offset * sum(w) (A offset by a_offset:
       // 128 for VNNI, 0 for SDOT); int32 wraps and cancels exactly.

@@ -28,9 +28,10 @@ struct QS8ChannelWords {
 // Output stage of channel c of a conv with quantization q: its k weights are
 // w[i * stride] (raw int8), its bias `bias` (0 when there is none). Returns
 // false when |bias| + sum |w - weight_zp| * max |x - input_zp| exceeds
-// INT32_MAX, i.e. when an int32 accumulator might not be exact.
+// INT32_MAX, i.e. when an int32 accumulator might not be exact. weight_sum,
+// when given, receives sum(w - weight_zp).
 bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_t k, size_t stride, int32_t bias,
-                         QS8ChannelWords* out);
+                         QS8ChannelWords* out, int64_t* weight_sum = nullptr);
 
 // QS8RoundsInInt32 for channel c of a node quantized by q with that bias and
 // k products per output, from the bias and shifts alone (so a cached packing
