@@ -6,7 +6,8 @@
 //   input value to its stored output value, filled once with the reference's
 //   formula (its float requantization when the input's scale / zero point
 //   differ from the output's, then the activation's clamp), so results are
-//   bit-identical; an input whose table is the identity is copied with memcpy.
+//   bit-identical, applied with the level's table-lookup microkernel where it
+//   has one; an input whose table is the identity is copied with memcpy.
 // Other nodes (int16, f32 with a fused activation) and every node at the
 // reference ISA level run the reference kernel. Outer slices are split across
 // threads.
@@ -34,6 +35,7 @@ struct ConcatState {
   size_t* chunk = nullptr;           // per input: bytes of one outer slice
   size_t out_chunk = 0;              // sum of chunk
   const uint8_t** table = nullptr;   // per input: nullptr (memcpy) or 256 output bytes
+  X8LutUkernelFn lut = nullptr;      // the level's table lookup, when it has one
   size_t tile = 1;                   // outer slices per parallel tile
 };
 
@@ -107,6 +109,7 @@ Status Prepare(KernelContext* ctx) {
       s->table[i] = mem;
     }
   }
+  s->lut = GetKernelIsa().x8.lut;
   s->tile = ParallelTile(s->outer, std::max<size_t>(s->out_chunk / 4, 1), ctx->num_threads(), 1);
   s->covered = true;
   return Status::Ok();
@@ -150,6 +153,8 @@ Status Eval(KernelContext* ctx) {
         const uint8_t* table = s.table[i];
         if (table == nullptr) {
           CopyRun(dst, src, bytes);
+        } else if (s.lut != nullptr) {
+          s.lut(bytes, src, dst, table);
         } else {
           for (size_t j = 0; j < bytes; ++j) dst[j] = table[src[j]];
         }
