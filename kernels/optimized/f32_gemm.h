@@ -78,11 +78,13 @@ void ChooseGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int thr
 // with megabytes of weights and few pixels (the last stages of a CNN) are
 // otherwise bound by memory bandwidth.
 constexpr size_t kGemmBlockBytes = size_t{192} << 10;
-// An even number of panels when more than one fits: kernels that walk two
-// panels at a time (the AVX-512 ones) then never run a lone panel mid-tile.
+// An even number of panels, at least two: kernels that walk two panels at a
+// time (the AVX-512 ones) then never run a lone panel mid-tile, also when one
+// panel alone exceeds the block (K of several thousand: resnet18's 3x3
+// convolutions of 512 channels).
 inline size_t GemmColumnBlock(size_t k, size_t nr, size_t element_bytes = sizeof(float)) {
   const size_t panels = kGemmBlockBytes / ((k + 1) * nr * element_bytes);
-  return (panels > 1 ? panels / 2 * 2 : 1) * nr;
+  return (panels > 2 ? panels / 2 * 2 : 2) * nr;
 }
 
 // C[m0 .. m0+rows) x [n0 .. n0+cols) = clamp(A B + bias), n0 a multiple of NR:
