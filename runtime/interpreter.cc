@@ -70,6 +70,28 @@ void KernelContext::MarkInputPacked(int i) {
   if (i >= 0 && i < 64) interp_->nodes_[node_].packed_inputs |= uint64_t{1} << i;
 }
 
+bool KernelContext::TakeResidualAdd(const Tensor** residual, schema::Activation* activation) {
+  auto& ns = interp_->nodes_[node_];
+  if (ns.residual_add < 0 || ns.residual_taken) return false;
+  const auto& nodes = interp_->model_->nodes();
+  const NodeInfo& add = nodes[static_cast<size_t>(ns.residual_add)];
+  const int32_t t = nodes[node_].outputs[0];
+  const int32_t r = add.inputs[0] == t ? add.inputs[1] : add.inputs[0];
+  const Tensor& out = interp_->tensors_[t];
+  const Tensor& res = interp_->tensors_[r];
+  Tensor& sum = interp_->tensors_[add.outputs[0]];
+  if (out.dtype != DType::kF32 || res.dtype != DType::kF32 || sum.dtype != DType::kF32 || !(res.shape == out.shape))
+    return false;
+  const auto* opts = add.op->options_as<schema::BinaryOptions>();
+  *activation = opts != nullptr ? opts->activation() : schema::Activation_NONE;
+  *residual = &res;
+  sum.shape = out.shape;
+  sum.bytes = out.bytes;
+  ns.residual_taken = true;
+  interp_->nodes_[static_cast<size_t>(ns.residual_add)].fused_into = node_;
+  return true;
+}
+
 void* KernelContext::scratch(int index) const { return interp_->nodes_[node_].scratch[index]; }
 
 int KernelContext::num_threads() const { return interp_->options_.num_threads; }
@@ -347,9 +369,11 @@ Status Interpreter::PrepareNodes() {
                                                 " op type(s) used by the model: " + list);
   }
 
+  if (options_.fuse_residual_adds) OfferResidualAdds();
   for (size_t i = 0; i < nodes.size(); ++i) {
     contexts_.push_back(KernelContext(this, static_cast<int>(i)));
     KernelContext& ctx = contexts_.back();
+    if (nodes_[i].fused_into >= 0) continue;  // an ADD computed by the CONV_2D before it
     EDGERT_RETURN_IF_ERROR(nodes_[i].kernel->prepare(&ctx));
     nodes_[i].state = ctx.state_;
     bool folded = false;
@@ -359,6 +383,42 @@ Status Interpreter::PrepareNodes() {
   }
   step_time_ns_.assign(steps_.size(), 0);
   return Status::Ok();
+}
+
+// The residual ADDs offered to CONV_2D nodes (KernelContext::TakeResidualAdd):
+// the convolution's input and output are activations, its output is read by
+// the ADD alone and is not a model output, and the ADD's other operand is an
+// activation written before the convolution (or a model input), so that it is
+// ready, and stays in memory, when the convolution runs. Shapes and dtypes are
+// checked when the kernel takes the offer.
+void Interpreter::OfferResidualAdds() {
+  const auto& nodes = model_->nodes();
+  const auto& infos = model_->tensors();
+  std::vector<int> producer(infos.size(), -1), readers(infos.size(), 0);
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    for (int32_t t : nodes[n].outputs) producer[static_cast<size_t>(t)] = static_cast<int>(n);
+    for (int32_t t : nodes[n].inputs)
+      if (t >= 0) ++readers[static_cast<size_t>(t)];
+  }
+  for (int32_t t : model_->outputs()) readers[static_cast<size_t>(t)] += 2;
+  for (size_t a = 0; a < nodes.size(); ++a) {
+    const NodeInfo& add = nodes[a];
+    if (add.type != schema::OpType_ADD || add.inputs.size() != 2 || add.outputs.size() != 1) continue;
+    for (int k = 0; k < 2; ++k) {
+      const int32_t t = add.inputs[static_cast<size_t>(k)], r = add.inputs[static_cast<size_t>(1 - k)];
+      if (t < 0 || r < 0 || t == r || readers[static_cast<size_t>(t)] != 1) continue;
+      const int c = producer[static_cast<size_t>(t)];
+      if (c < 0 || nodes[static_cast<size_t>(c)].type != schema::OpType_CONV_2D ||
+          nodes[static_cast<size_t>(c)].outputs.size() != 1 || nodes_[static_cast<size_t>(c)].residual_add >= 0)
+        continue;
+      const int32_t x = nodes[static_cast<size_t>(c)].inputs.empty() ? -1 : nodes[static_cast<size_t>(c)].inputs[0];
+      if (x < 0 || infos[static_cast<size_t>(x)].is_constant() || infos[static_cast<size_t>(r)].is_constant() ||
+          producer[static_cast<size_t>(r)] >= c)
+        continue;
+      nodes_[static_cast<size_t>(c)].residual_add = static_cast<int>(a);
+      break;
+    }
+  }
 }
 
 // A node whose inputs are all constants (e.g. DEQUANTIZE of float16 weights)
@@ -433,6 +493,15 @@ Status Interpreter::PlanMemory() {
     while (alias[t] >= 0) t = alias[t];
     return t;
   };
+  // A CONV_2D that computes the residual ADD after it writes the ADD's output:
+  // its own output is that memory, live from the convolution on.
+  for (int i = 0; i < num_nodes; ++i) {
+    if (!nodes_[i].residual_taken) continue;
+    const int t = nodes[i].outputs[0], y = nodes[static_cast<size_t>(nodes_[i].residual_add)].outputs[0];
+    alias[t] = y;
+    first[y] = std::min(first[y], first[t]);
+    last[y] = std::max(last[y], last[t]);
+  }
   for (int i = 0; i < num_nodes; ++i) {
     if (!(nodes_[i].kernel->flags & kOutputMayAliasInput0) || nodes[i].inputs.empty() || nodes[i].inputs[0] < 0) continue;
     const int in = nodes[i].inputs[0], out = nodes[i].outputs[0];
@@ -561,7 +630,10 @@ std::string Interpreter::DescribePlan() const {
   std::string out;
   for (const Step& s : steps_) {
     out += "step " + std::to_string(&s - steps_.data()) + ": " + model_->nodes()[s.node].label + " -> " +
-           s.kernel->name + "\n";
+           s.kernel->name;
+    const NodeState& ns = nodes_[static_cast<size_t>(s.node)];
+    if (ns.residual_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.residual_add)].label + ")";
+    out += "\n";
   }
   return out;
 }

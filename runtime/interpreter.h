@@ -49,6 +49,12 @@ struct InterpreterOptions {
   // (relative error about 2^-11 per operation). false: f32 arithmetic
   // everywhere. Other CPUs always compute in f32.
   bool f16_arithmetic = true;
+  // A float32 ADD that adds a CONV_2D's result to a tensor computed earlier
+  // (a residual connection) runs inside the convolution when its kernel takes
+  // it (KernelContext::TakeResidualAdd): the sum is formed while the result is
+  // in cache, and the convolution's own output needs no memory. Same values
+  // as separate ops. false: every node runs as written.
+  bool fuse_residual_adds = true;
 };
 
 // One entry of the execution plan. Today every step runs one node with a CPU
@@ -122,9 +128,16 @@ class Interpreter {
     std::vector<size_t> scratch_sizes;
     std::vector<void*> scratch;
     int first_scratch_buffer = 0;
+    // Residual ADD fusion (KernelContext::TakeResidualAdd): on a CONV_2D, the
+    // ADD node offered (-1: none) and whether the kernel took it; on that
+    // ADD, the node that computes it (-1: runs itself).
+    int residual_add = -1;
+    bool residual_taken = false;
+    int fused_into = -1;
   };
 
   Status PrepareNodes();
+  void OfferResidualAdds();
   Status RunSteps();  // the ops of one invoke, in order
   Status FoldConstantNode(int node, bool* folded);
   Status PlanMemory();

@@ -100,6 +100,16 @@ class KernelContext {
   // every reader says so is dropped from memory after prepare when the model is
   // a mapped file (Model::ReleaseMappedPages), so the weights are not resident twice.
   void MarkInputPacked(int i);
+  // Fusion of a residual ADD into this node (prepare only). The interpreter
+  // offers it when output 0 is float32, read by nothing but one ADD (not a
+  // model output) whose other operand r is a float32 tensor of the same shape
+  // computed before this node. A kernel able to add r to its result and apply
+  // the ADD's fused activation calls this after setting output 0's shape: on
+  // true, *residual is r and *activation the ADD's, eval must then write
+  // output 0 = activation(result + r) (after the node's own activation),
+  // output 0 shares the ADD's output memory and the ADD does not run.
+  // False: no offer (the ADD runs as usual).
+  bool TakeResidualAdd(const Tensor** residual, schema::Activation* activation);
 
   // --- eval ---
   template <typename T> T* state() const { return static_cast<T*>(state_); }

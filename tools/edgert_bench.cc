@@ -22,6 +22,7 @@ static int Usage() {
   std::fprintf(stderr,
                "usage: edgert-bench MODEL.ert [--threads N] [--runs N] [--warmup N] [--input NAME=file.npy ...] [--json]\n"
                "                    [--profile] [--profile-nodes N] [--weight-cache FILE] [--lazy-arena] [--f32-arithmetic]\n"
+               "                    [--no-fusion]\n"
                "  --threads N  threads the parallel kernels split their work across (default 1; at most 64)\n"
                "  --runs N     timed invocations (default 50)\n"
                "  --warmup N   untimed invocations after the first run (default 5)\n"
@@ -33,7 +34,8 @@ static int Usage() {
                "               build; otherwise pack them and write FILE (prepare is then fast the next time)\n"
                "  --lazy-arena leave the activation arena's pages to the first run (shorter prepare, slower first run)\n"
                "  --f32-arithmetic  compute in f32 even where weights are stored as f16 and the CPU has f16\n"
-               "               arithmetic (ARMv8.2), which is otherwise used for them\n");
+               "               arithmetic (ARMv8.2), which is otherwise used for them\n"
+               "  --no-fusion  run every node as written (no residual ADD computed inside the CONV_2D before it)\n");
   return 2;
 }
 
@@ -126,6 +128,7 @@ int main(int argc, char** argv) {
     else if (a == "--weight-cache" && i + 1 < argc) options.weight_cache_path = argv[++i];
     else if (a == "--lazy-arena") options.prefault_arena = false;
     else if (a == "--f32-arithmetic") options.f16_arithmetic = false;
+    else if (a == "--no-fusion") options.fuse_residual_adds = false;
     else if (a == "--input" && i + 1 < argc) {
       std::pair<std::string, std::string> p;
       if (!ParseInputArg(argv[++i], &p)) return Usage();

@@ -23,6 +23,8 @@ static int Usage() {
                "  --plan             print which kernel runs each op\n"
                "  --f32-arithmetic   compute in f32 even where weights are stored as f16 and the CPU has f16\n"
                "                     arithmetic (ARMv8.2), which is otherwise used for them\n"
+               "  --no-fusion        run every node as written (no residual ADD computed inside the CONV_2D\n"
+               "                     before it)\n"
                "  --normalize MIN,MAX  feed uint8 .npy files (images) to float32 inputs as MIN + u*(MAX-MIN)/255\n"
                "  --save-png NAME=FILE  also write output NAME ([1,H,W,1] or [1,H,W,3] float in [0,1]) as a PNG image\n");
   return 2;
@@ -59,6 +61,8 @@ int main(int argc, char** argv) {
       pngs.push_back(p);
     } else if (a == "--f32-arithmetic") {
       options.f16_arithmetic = false;
+    } else if (a == "--no-fusion") {
+      options.fuse_residual_adds = false;
     } else if (a == "--plan") {
       print_plan = true;
     } else if (a == "-h" || a == "--help") {

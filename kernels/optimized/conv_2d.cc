@@ -36,6 +36,12 @@
 //    the ISA table's spmm microkernel): the sparse microkernel runs on the
 //    input and the stored weights (kernels/optimized/f32_spmm.h); nothing is
 //    packed but the bias.
+// A residual ADD after the node (KernelContext::TakeResidualAdd, f32 nodes)
+// is added in the tiles of the direct and indirect GEMM paths, right after
+// each microkernel call (or group of 4 MR rows), while the result is in
+// cache, with the level's f32 ADD microkernel and the ADD's activation, so
+// the values are those of the separate ADD; the other paths (Winograd,
+// block-sparse, direct f16, reference) add it to the whole output after.
 // Threads: the output is split into tiles of whole MR-pixel groups x whole
 // NR-channel panels (sizes chosen in prepare), run by ctx->ParallelFor2D; each
 // indirect tile writes its pointers into its worker's slice of the scratch
@@ -46,6 +52,7 @@
 #include <algorithm>
 
 #include "kernels/common/conv_util.h"
+#include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/f16_gemm.h"
@@ -89,7 +96,31 @@ struct ConvState {
   F32Winograd winograd;  // the Winograd path when winograd.gemm.gemm != nullptr
   F16Gemm f16;           // the half-precision paths when f16.gemm != nullptr
   const uint16_t* packed_f16 = nullptr;
+  const Tensor* residual = nullptr;  // a fused residual ADD's other operand
+  F32MinMaxParams residual_minmax = {0.f, 0.f};  // that ADD's activation
+  F32VBinaryUkernelFn vadd = nullptr;  // the level's f32 ADD (nullptr: a scalar loop)
 };
+
+// out[i] = clamp(out[i] + residual[i]) for the rows [row0, row0 + rows) and
+// columns [col0, col0 + cols) of the oc-column output.
+void AddResidual(const ConvState& s, float* out, size_t oc, size_t row0, size_t rows, size_t col0, size_t cols) {
+  const float* res = s.residual->data_as<float>();
+  for (size_t r = row0; r < row0 + rows; ++r) {
+    float* y = out + r * oc + col0;
+    const float* b = res + r * oc + col0;
+    if (s.vadd != nullptr) {
+      s.vadd(cols, y, b, y, &s.residual_minmax);
+      continue;
+    }
+    for (size_t j = 0; j < cols; ++j) y[j] = std::min(std::max(y[j] + b[j], s.residual_minmax.min), s.residual_minmax.max);
+  }
+}
+
+// The same over the whole output, in parallel (the paths without a tile epilogue).
+void AddResidualToAll(KernelContext* ctx, const ConvState& s, float* out, size_t pixels, size_t oc) {
+  ctx->ParallelFor(pixels, ParallelTile(pixels, oc, ctx->num_threads(), 1),
+                   [&](int /*worker*/, size_t p0, size_t np) { AddResidual(s, out, oc, p0, np, 0, oc); });
+}
 
 // The indirect paths' scratch (per worker: mr * taps pointers and the edge
 // copies) and their persistent row of padding zeros.
@@ -130,6 +161,11 @@ Status Prepare(KernelContext* ctx) {
   const Shape& ws = weights->shape;
   const int64_t k = static_cast<int64_t>(ws[1]) * ws[2] * ws[3];
   if (input->dtype == DType::kI8) return PrepareQS8Conv2D(ctx, &s->qs8);
+  schema::Activation residual_act = schema::Activation_NONE;
+  if (input->dtype == DType::kF32 && ctx->TakeResidualAdd(&s->residual, &residual_act)) {
+    ActivationRangeFloat(residual_act, &s->residual_minmax.min, &s->residual_minmax.max);
+    s->vadd = GetKernelIsa().f32_vbinary.add.op;
+  }
   if (gemm.gemm == nullptr || !F32WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
     return Status::Ok();
 
@@ -220,6 +256,7 @@ void EvalIndirect(KernelContext* ctx, const ConvState& s, size_t mr, size_t nr, 
                            FillConvTilePointers(s.window, in, static_cast<int64_t>(p), rows, mr, s.zeros, 0.f, edge,
                                                 ptrs);
                            igemm(rows, cols, ct.tap_values, ct.taps, ptrs, w, out + p * oc + j, oc, &s.minmax);
+                           if (s.residual != nullptr) AddResidual(s, out, oc, p, rows, j, cols);
                          }
                        }
                      });
@@ -235,37 +272,47 @@ Status Eval(KernelContext* ctx) {
   float* out = ctx->output(0)->data_as<float>();
   const size_t m = static_cast<size_t>(s.window.out_pixels());
   const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
+  bool added = false;  // the residual was added in the tiles
   if (s.f16.gemm != nullptr) {
     if (!s.direct) {
       EvalIndirect(ctx, s, s.f16.mr, s.f16.nr, s.packed_f16, s.f16.igemm, in, out);
-      return Status::Ok();
+      added = true;
+    } else {
+      ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels,
+                         [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
+                           RunF16GemmTile(s.f16, m, p0, np, c0, nc, k, in, k, s.packed_f16, out, oc, &s.minmax);
+                         });
     }
-    ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels,
-                       [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
-                         RunF16GemmTile(s.f16, m, p0, np, c0, nc, k, in, k, s.packed_f16, out, oc, &s.minmax);
-                       });
-    return Status::Ok();
-  }
-  if (s.gemm.gemm == nullptr) return s.fallback.Eval(ctx);
-  if (s.winograd.gemm.gemm != nullptr) {
+  } else if (s.gemm.gemm == nullptr) {
+    EDGERT_RETURN_IF_ERROR(s.fallback.Eval(ctx));
+  } else if (s.winograd.gemm.gemm != nullptr) {
     EvalF32Winograd(ctx, s.winograd, in, out);
-    return Status::Ok();
-  }
-  if (s.spmm.fn != nullptr) {
+  } else if (s.spmm.fn != nullptr) {
     ctx->ParallelFor2D(m, oc, s.spmm.tile_m, s.spmm.tile_n, [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
       RunSpmmTile(s.spmm, p0, np, c0, nc, in, k, out, oc);
     });
-    return Status::Ok();
-  }
-  if (!s.direct) {
+  } else if (!s.direct) {
     EvalIndirect(ctx, s, s.gemm.mr, s.gemm.nr, s.packed, s.igemm, in, out);
-    return Status::Ok();
+    added = true;
+  } else {
+    // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr;
+    // with a residual, in groups of 4 MR rows, each followed by its sums.
+    const size_t rows_per_add = s.residual != nullptr ? 4 * s.gemm.mr : m;
+    ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels,
+                       [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
+                         for (size_t p = p0; p < p0 + np; p += rows_per_add) {
+                           const size_t rows = std::min(rows_per_add, p0 + np - p);
+                           RunGemmTile(s.gemm, m, p, rows, c0, nc, k, in, k, s.packed, out, oc, &s.minmax);
+                           if (s.residual != nullptr) AddResidual(s, out, oc, p, rows, c0, nc);
+                         }
+                       });
+    added = true;
   }
-  // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
-  ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels,
-                     [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
-                       RunGemmTile(s.gemm, m, p0, np, c0, nc, k, in, k, s.packed, out, oc, &s.minmax);
-                     });
+  if (s.residual != nullptr && !added) {
+    const Shape& os = ctx->output(0)->shape;
+    const size_t channels = static_cast<size_t>(os.dims[os.rank - 1]);
+    AddResidualToAll(ctx, s, out, channels > 0 ? static_cast<size_t>(os.NumElements()) / channels : 0, channels);
+  }
   return Status::Ok();
 }
 

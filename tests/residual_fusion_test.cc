@@ -1,0 +1,161 @@
+// Residual ADDs computed inside the CONV_2D before them
+// (InterpreterOptions::fuse_residual_adds, KernelContext::TakeResidualAdd):
+// which pairs fuse, and that fused graphs give the bytes of unfused ones on
+// every conv path (direct 1x1, indirect, Winograd, reference fallback), ISA
+// level and thread count.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels/dispatch.h"
+#include "runtime/builder.h"
+#include "runtime/interpreter.h"
+#include "runtime/op_resolver.h"
+#include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/ukernel_test_util.h"
+
+using namespace edgert;
+using edgert::testing::ScopedIsaLevel;
+using edgert::testing::SupportedMicrokernelLevels;
+
+namespace {
+
+std::vector<float> Values(size_t n, uint32_t seed) {
+  std::vector<float> v(n);
+  uint32_t s = seed;
+  for (float& x : v) {
+    s = s * 1664525u + 1013904223u;
+    x = static_cast<float>(static_cast<int32_t>(s >> 9) % 2001 - 1000) / 1000.f;
+  }
+  return v;
+}
+
+flatbuffers::Offset<void> Conv(ModelBuilder* b, int k, schema::Activation act) {
+  return schema::CreateConv2DOptions(b->fbb(), k == 1 ? schema::Padding_VALID : schema::Padding_SAME, 1, 1, 1, 1,
+                                     act)
+      .Union();
+}
+
+flatbuffers::Offset<void> Add(ModelBuilder* b, schema::Activation act) {
+  return schema::CreateBinaryOptions(b->fbb(), act).Union();
+}
+
+// x [1,h,w,c] -> CONV_2D 1x1 (RELU) -> h1 -> CONV_2D kxk -> t; y = ADD(t, x)
+// with RELU6; y is the output. `residual_late`: the ADD's other operand is
+// RELU(x) computed after the second conv instead; `second_reader`: t is a
+// model output too; `broadcast`: the ADD's other operand is a [c] constant.
+struct Graph {
+  int h = 6, w = 7, c = 8, k = 3;
+  bool residual_late = false, second_reader = false, broadcast = false;
+};
+
+std::vector<uint8_t> Build(const Graph& g) {
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, g.h, g.w, g.c});
+  const int w1 = b.AddConstant<float>("w1", DType::kF32, {g.c, 1, 1, g.c}, Values(g.c * g.c, 1));
+  const int b1 = b.AddConstant<float>("b1", DType::kF32, {g.c}, Values(g.c, 2));
+  const int w2 = b.AddConstant<float>("w2", DType::kF32, {g.c, g.k, g.k, g.c}, Values(g.c * g.k * g.k * g.c, 3));
+  const int b2 = b.AddConstant<float>("b2", DType::kF32, {g.c}, Values(g.c, 4));
+  const int h1 = b.AddTensor("h1", DType::kF32, {1, g.h, g.w, g.c});
+  const int t = b.AddTensor("t", DType::kF32, {1, g.h, g.w, g.c});
+  const int y = b.AddTensor("y", DType::kF32, {1, g.h, g.w, g.c});
+  b.AddOp(schema::OpType_CONV_2D, {x, w1, b1}, {h1}, schema::OpOptions_Conv2DOptions,
+          Conv(&b, 1, schema::Activation_RELU));
+  b.AddOp(schema::OpType_CONV_2D, {h1, w2, b2}, {t}, schema::OpOptions_Conv2DOptions,
+          Conv(&b, g.k, schema::Activation_NONE));
+  int r = x;
+  if (g.residual_late) {
+    r = b.AddTensor("r", DType::kF32, {1, g.h, g.w, g.c});
+    b.AddOp(schema::OpType_RELU, {x}, {r});
+  } else if (g.broadcast) {
+    r = b.AddConstant<float>("r", DType::kF32, {g.c}, Values(g.c, 5));
+  }
+  b.AddOp(schema::OpType_ADD, {t, r}, {y}, schema::OpOptions_BinaryOptions, Add(&b, schema::Activation_RELU6));
+  b.MarkOutput(y);
+  if (g.second_reader) b.MarkOutput(t);
+  return b.Finish();
+}
+
+struct Run {
+  std::vector<std::vector<float>> outputs;
+  std::string plan;
+  size_t steps = 0;
+};
+
+Run Invoke(const std::vector<uint8_t>& file, bool fuse, int threads) {
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  InterpreterOptions options;
+  options.fuse_residual_adds = fuse;
+  options.num_threads = threads;
+  Interpreter interp(m, &resolver, options);
+  const Status s = interp.Prepare();
+  INFO(s.message());
+  REQUIRE(s.ok());
+  Tensor* x = interp.input(0);
+  const std::vector<float> xs = Values(static_cast<size_t>(x->NumElements()), 9);
+  std::memcpy(x->data, xs.data(), x->bytes);
+  REQUIRE(interp.Invoke().ok());
+  Run r;
+  for (int i = 0; i < interp.num_outputs(); ++i) {
+    const Tensor* o = interp.output(i);
+    r.outputs.emplace_back(o->data_as<float>(), o->data_as<float>() + o->NumElements());
+  }
+  r.plan = interp.DescribePlan();
+  r.steps = interp.plan().size();
+  return r;
+}
+
+bool Fused(const Run& r) { return r.plan.find("(+ ADD") != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("a residual ADD runs inside the CONV_2D before it, with the unfused values", "[interpreter][fusion]") {
+  // 1x1 (the direct GEMM path, in groups of rows), 3x3 on 8 channels (the
+  // indirect path), 3x3 on 16 channels and 24 x 24 pixels (Winograd, added
+  // after), at the reference level (reference kernel) and every microkernel level.
+  const Graph shapes[] = {{6, 7, 8, 1}, {6, 7, 8, 3}, {24, 24, 16, 3}, {31, 5, 20, 1}};
+  std::vector<IsaLevel> levels = SupportedMicrokernelLevels();
+  levels.push_back(IsaLevel::kReference);
+  for (IsaLevel level : levels) {
+    ScopedIsaLevel scope(level);
+    for (const Graph& g : shapes) {
+      INFO("ISA " << GetKernelIsa().name << ", " << g.h << "x" << g.w << "x" << g.c << " kernel " << g.k);
+      const std::vector<uint8_t> file = Build(g);
+      const Run plain = Invoke(file, false, 1);
+      CHECK_FALSE(Fused(plain));
+      CHECK(plain.steps == 3);
+      for (int threads : {1, 2}) {
+        const Run fused = Invoke(file, true, threads);
+        INFO(fused.plan);
+        CHECK(Fused(fused));
+        CHECK(fused.steps == 2);
+        REQUIRE(fused.outputs.size() == 1);
+        CHECK(fused.outputs[0] == plain.outputs[0]);  // bit for bit
+      }
+    }
+  }
+}
+
+TEST_CASE("residual ADDs stay separate when their operand is not ready, shared or of another shape",
+          "[interpreter][fusion]") {
+  Graph late;
+  late.residual_late = true;  // written after the convolution
+  Graph shared;
+  shared.second_reader = true;  // the convolution's output is a model output too
+  Graph broadcast;
+  broadcast.broadcast = true;  // [c] against [1,h,w,c]: offered, declined by the kernel
+  for (const Graph& g : {late, shared, broadcast}) {
+    const std::vector<uint8_t> file = Build(g);
+    const Run plain = Invoke(file, false, 1);
+    const Run fused = Invoke(file, true, 2);
+    INFO(fused.plan);
+    CHECK_FALSE(Fused(fused));
+    CHECK(fused.steps == plain.steps);
+    CHECK(fused.outputs == plain.outputs);
+  }
+}
