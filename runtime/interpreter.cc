@@ -320,8 +320,14 @@ void Interpreter::ReleasePackedConstants() {
       if (k < 64 && (nodes_[n].packed_inputs >> k & 1) != 0) ++packed[static_cast<size_t>(t)];
     }
   }
-  // Model outputs that are constants are read by the caller.
+  // Model outputs that are constants are read by the caller; a fused residual
+  // (maybe a constant computed at prepare) by its convolution.
   for (int32_t t : model_->outputs()) readers[static_cast<size_t>(t)] += 1 << 20;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    if (!nodes_[n].residual_taken) continue;
+    const NodeInfo& add = nodes[static_cast<size_t>(nodes_[n].residual_add)];
+    readers[static_cast<size_t>(add.inputs[0] == nodes[n].outputs[0] ? add.inputs[1] : add.inputs[0])] += 1 << 20;
+  }
   size_t released = 0;
   for (size_t t = 0; t < infos.size(); ++t)
     if (infos[t].const_data != nullptr && readers[t] + folded_readers[t] > 0 && packed[t] == readers[t])
@@ -369,10 +375,13 @@ Status Interpreter::PrepareNodes() {
                                                 " op type(s) used by the model: " + list);
   }
 
+  for (size_t i = 0; i < nodes.size(); ++i) contexts_.push_back(KernelContext(this, static_cast<int>(i)));
+  order_.resize(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) order_[i] = static_cast<int>(i);
   if (options_.fuse_residual_adds) OfferResidualAdds();
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    contexts_.push_back(KernelContext(this, static_cast<int>(i)));
-    KernelContext& ctx = contexts_.back();
+  for (const int node : order_) {
+    const size_t i = static_cast<size_t>(node);
+    KernelContext& ctx = contexts_[i];
     if (nodes_[i].fused_into >= 0) continue;  // an ADD computed by the CONV_2D before it
     EDGERT_RETURN_IF_ERROR(nodes_[i].kernel->prepare(&ctx));
     nodes_[i].state = ctx.state_;
@@ -388,9 +397,11 @@ Status Interpreter::PrepareNodes() {
 // The residual ADDs offered to CONV_2D nodes (KernelContext::TakeResidualAdd):
 // the convolution's input and output are activations, its output is read by
 // the ADD alone and is not a model output, and the ADD's other operand is an
-// activation written before the convolution (or a model input), so that it is
-// ready, and stays in memory, when the convolution runs. Shapes and dtypes are
-// checked when the kernel takes the offer.
+// activation (or a model input) ready when the convolution runs: written
+// before it, or by a node between the two whose own inputs all are (the pad
+// or pooling of a block's shortcut); that node then moves to just before the
+// convolution in order_ (a valid order: nothing it reads comes later). Shapes
+// and dtypes are checked when the kernel takes the offer.
 void Interpreter::OfferResidualAdds() {
   const auto& nodes = model_->nodes();
   const auto& infos = model_->tensors();
@@ -412,9 +423,20 @@ void Interpreter::OfferResidualAdds() {
           nodes[static_cast<size_t>(c)].outputs.size() != 1 || nodes_[static_cast<size_t>(c)].residual_add >= 0)
         continue;
       const int32_t x = nodes[static_cast<size_t>(c)].inputs.empty() ? -1 : nodes[static_cast<size_t>(c)].inputs[0];
-      if (x < 0 || infos[static_cast<size_t>(x)].is_constant() || infos[static_cast<size_t>(r)].is_constant() ||
-          producer[static_cast<size_t>(r)] >= c)
+      if (x < 0 || infos[static_cast<size_t>(x)].is_constant() || infos[static_cast<size_t>(r)].is_constant())
         continue;
+      const int p = producer[static_cast<size_t>(r)];
+      if (p > c) {  // written between the convolution and the ADD: movable when all it reads is ready
+        const NodeInfo& pn = nodes[static_cast<size_t>(p)];
+        bool ready = pn.outputs.size() == 1 && pn.type != schema::OpType_CONV_2D && pn.type != schema::OpType_ADD &&
+                     pn.type != schema::OpType_CUSTOM;
+        for (int32_t in : pn.inputs)
+          if (ready && in >= 0 && producer[static_cast<size_t>(in)] >= c) ready = false;
+        if (!ready) continue;
+        const auto at = std::find(order_.begin(), order_.end(), p);
+        order_.erase(at);
+        order_.insert(std::find(order_.begin(), order_.end(), c), p);
+      }
       nodes_[static_cast<size_t>(c)].residual_add = static_cast<int>(a);
       break;
     }
@@ -473,6 +495,9 @@ Status Interpreter::PlanMemory() {
     first[t] = std::min(first[t], step);
     last[t] = std::max(last[t], step);
   };
+  // Times are positions in the execution order (order_), not node indices.
+  std::vector<int> when(static_cast<size_t>(num_nodes));
+  for (int k = 0; k < num_nodes; ++k) when[static_cast<size_t>(order_[static_cast<size_t>(k)])] = k;
   for (int32_t t : model_->inputs()) {
     touch(t, 0);
     touch(t, last_step);
@@ -482,9 +507,9 @@ Status Interpreter::PlanMemory() {
   }
   for (int i = 0; i < num_nodes; ++i) {
     for (int32_t t : nodes[i].inputs)
-      if (t >= 0 && !tensors_[t].is_constant) touch(t, i);
+      if (t >= 0 && !tensors_[t].is_constant) touch(t, when[static_cast<size_t>(i)]);
     for (int32_t t : nodes[i].outputs)
-      if (!tensors_[t].is_constant) touch(t, i);  // outputs computed at prepare are constants
+      if (!tensors_[t].is_constant) touch(t, when[static_cast<size_t>(i)]);  // those computed at prepare are constants
   }
 
   // Reshape-like outputs share their input's memory (or point at its constant data).
@@ -557,7 +582,8 @@ Status Interpreter::PlanMemory() {
   for (int i = 0; i < num_nodes; ++i) {
     nodes_[i].first_scratch_buffer = -1;
     for (size_t k = 0; k < nodes_[i].scratch_sizes.size(); ++k) {
-      const int id = planner.AddBuffer(nodes_[i].scratch_sizes[k], i, i);
+      const int at = when[static_cast<size_t>(i)];
+      const int id = planner.AddBuffer(nodes_[i].scratch_sizes[k], at, at);
       if (k == 0) nodes_[i].first_scratch_buffer = id;
     }
   }

@@ -156,6 +156,7 @@ class Interpreter {
   std::vector<Tensor> tensors_;
   std::vector<Shape> input_shapes_;  // current shape of each subgraph input
   std::vector<NodeState> nodes_;
+  std::vector<int> order_;  // the nodes in execution (and prepare) order
   std::vector<KernelContext> contexts_;
   std::vector<Step> steps_;
   // Weight cache: the mapped file, and this prepare's packed blocks in the

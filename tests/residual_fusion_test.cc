@@ -44,11 +44,13 @@ flatbuffers::Offset<void> Add(ModelBuilder* b, schema::Activation act) {
 
 // x [1,h,w,c] -> CONV_2D 1x1 (RELU) -> h1 -> CONV_2D kxk -> t; y = ADD(t, x)
 // with RELU6; y is the output. `residual_late`: the ADD's other operand is
-// RELU(x) computed after the second conv instead; `second_reader`: t is a
-// model output too; `broadcast`: the ADD's other operand is a [c] constant.
+// RELU(x) written after the second conv instead (movable before it);
+// `residual_chain`: RELU(RELU(x)), both after it (the second is not movable);
+// `second_reader`: t is a model output too; `broadcast`: the ADD's other
+// operand is a [c] constant.
 struct Graph {
   int h = 6, w = 7, c = 8, k = 3;
-  bool residual_late = false, second_reader = false, broadcast = false;
+  bool residual_late = false, residual_chain = false, second_reader = false, broadcast = false;
 };
 
 std::vector<uint8_t> Build(const Graph& g) {
@@ -66,9 +68,14 @@ std::vector<uint8_t> Build(const Graph& g) {
   b.AddOp(schema::OpType_CONV_2D, {h1, w2, b2}, {t}, schema::OpOptions_Conv2DOptions,
           Conv(&b, g.k, schema::Activation_NONE));
   int r = x;
-  if (g.residual_late) {
+  if (g.residual_late || g.residual_chain) {
     r = b.AddTensor("r", DType::kF32, {1, g.h, g.w, g.c});
     b.AddOp(schema::OpType_RELU, {x}, {r});
+  }
+  if (g.residual_chain) {
+    const int r2 = b.AddTensor("r2", DType::kF32, {1, g.h, g.w, g.c});
+    b.AddOp(schema::OpType_RELU, {r}, {r2});
+    r = r2;
   } else if (g.broadcast) {
     r = b.AddConstant<float>("r", DType::kF32, {g.c}, Values(g.c, 5));
   }
@@ -141,10 +148,27 @@ TEST_CASE("a residual ADD runs inside the CONV_2D before it, with the unfused va
   }
 }
 
+TEST_CASE("a residual written after the CONV_2D from earlier tensors runs before it, and the ADD fuses",
+          "[interpreter][fusion]") {
+  Graph late;
+  late.residual_late = true;
+  const std::vector<uint8_t> file = Build(late);
+  const Run plain = Invoke(file, false, 1);
+  CHECK(plain.plan.find("step 1: CONV_2D #1") != std::string::npos);
+  for (int threads : {1, 2}) {
+    const Run fused = Invoke(file, true, threads);
+    INFO(fused.plan);
+    CHECK(Fused(fused));
+    CHECK(fused.plan.find("step 1: RELU #2") != std::string::npos);  // moved before the convolution
+    CHECK(fused.steps == 3);
+    CHECK(fused.outputs == plain.outputs);
+  }
+}
+
 TEST_CASE("residual ADDs stay separate when their operand is not ready, shared or of another shape",
           "[interpreter][fusion]") {
   Graph late;
-  late.residual_late = true;  // written after the convolution
+  late.residual_chain = true;  // written after the convolution from a tensor written after it
   Graph shared;
   shared.second_reader = true;  // the convolution's output is a model output too
   Graph broadcast;

@@ -105,6 +105,10 @@ struct ConvState {
 // columns [col0, col0 + cols) of the oc-column output.
 void AddResidual(const ConvState& s, float* out, size_t oc, size_t row0, size_t rows, size_t col0, size_t cols) {
   const float* res = s.residual->data_as<float>();
+  if (cols == oc) {  // whole rows: one contiguous run (narrow layers would otherwise pay a call per row)
+    cols *= rows;
+    rows = 1;
+  }
   for (size_t r = row0; r < row0 + rows; ++r) {
     float* y = out + r * oc + col0;
     const float* b = res + r * oc + col0;
