@@ -116,7 +116,8 @@ void AddResidual(const ConvState& s, float* out, size_t oc, size_t row0, size_t 
       s.vadd(cols, y, b, y, &s.residual_minmax);
       continue;
     }
-    for (size_t j = 0; j < cols; ++j) y[j] = std::min(std::max(y[j] + b[j], s.residual_minmax.min), s.residual_minmax.max);
+    for (size_t j = 0; j < cols; ++j)
+      y[j] = std::min(std::max(y[j] + b[j], s.residual_minmax.min), s.residual_minmax.max);
   }
 }
 

@@ -158,7 +158,9 @@ void Gemm8Buffered(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_st
   const size_t header_bytes = 16 * kQS8ChannelWords * sizeof(int32_t);
   const qs8_avx512::OutputStage16 out = qs8_avx512::LoadOutputStage16(params->output_zp, params->min, params->max);
   const uint8_t* panel = static_cast<const uint8_t*>(w);
-  auto a4 = [&](int i, size_t k) { return _mm512_set1_epi32(x86::ReadA4(reinterpret_cast<const int8_t*>(abuf + i * kc4 + k))); };
+  auto a4 = [&](int i, size_t k) {
+    return _mm512_set1_epi32(x86::ReadA4(reinterpret_cast<const int8_t*>(abuf + i * kc4 + k)));
+  };
 
   size_t col = 0;
   for (; col + 16 < nc; col += 32, panel += 2 * panel_bytes) {
