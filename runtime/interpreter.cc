@@ -451,6 +451,9 @@ void Interpreter::OfferResidualAdds() {
 Status Interpreter::FoldConstantNode(int i, bool* folded) {
   *folded = false;
   const NodeInfo& n = model_->nodes()[static_cast<size_t>(i)];
+  // A convolution that computes a residual ADD reads that operand at invoke
+  // and writes the ADD's output, which a fold would leave uncomputed.
+  if (nodes_[static_cast<size_t>(i)].residual_taken) return Status::Ok();
   if (n.type == schema::OpType_CUSTOM || !nodes_[static_cast<size_t>(i)].scratch_sizes.empty() ||
       (nodes_[static_cast<size_t>(i)].kernel->flags & kOutputMayAliasInput0) != 0)
     return Status::Ok();

@@ -183,3 +183,31 @@ TEST_CASE("residual ADDs stay separate when their operand is not ready, shared o
     CHECK(fused.outputs == plain.outputs);
   }
 }
+
+TEST_CASE("a convolution of constants that takes a residual ADD runs at invoke, not at prepare",
+          "[interpreter][fusion]") {
+  // t = CONV_2D(DEQUANTIZE(f16 constant)), y = ADD(t, x): every input of the
+  // convolution is constant after prepare, but its result needs x.
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 4, 4, 2});
+  const std::vector<uint16_t> half = {0x3c00, 0xc000, 0x3800, 0x4200, 0x3c00, 0x3c00, 0xbc00, 0x4000,
+                                      0x3800, 0x3800, 0x4000, 0xc200, 0x3c00, 0x0000, 0x4200, 0xb800,
+                                      0x3c00, 0xc000, 0x3800, 0x4200, 0x3c00, 0x3c00, 0xbc00, 0x4000,
+                                      0x3800, 0x3800, 0x4000, 0xc200, 0x3c00, 0x0000, 0x4200, 0xb800};
+  const int ch = b.AddConstant("c_f16", DType::kF16, {1, 4, 4, 2}, half);
+  const int c = b.AddTensor("c", DType::kF32, {1, 4, 4, 2});
+  const int w = b.AddConstant<float>("w", DType::kF32, {2, 1, 1, 2}, std::vector<float>{1, -2, 0.5f, 3});
+  const int t = b.AddTensor("t", DType::kF32, {1, 4, 4, 2});
+  const int y = b.AddTensor("y", DType::kF32, {1, 4, 4, 2});
+  b.AddOp(schema::OpType_DEQUANTIZE, {ch}, {c});
+  b.AddOp(schema::OpType_CONV_2D, {c, w, -1}, {t}, schema::OpOptions_Conv2DOptions,
+          Conv(&b, 1, schema::Activation_NONE));
+  b.AddOp(schema::OpType_ADD, {t, x}, {y}, schema::OpOptions_BinaryOptions, Add(&b, schema::Activation_NONE));
+  b.MarkOutput(y);
+  const std::vector<uint8_t> file = b.Finish();
+  const Run plain = Invoke(file, false, 1);
+  const Run fused = Invoke(file, true, 1);
+  INFO(fused.plan);
+  CHECK(Fused(fused));
+  CHECK(fused.outputs == plain.outputs);
+}
