@@ -33,6 +33,11 @@ void f32_igemm_minmax_ukernel_7x32__avx512f(size_t mr, size_t nc, size_t kc, siz
   const __m512 vmin = _mm512_set1_ps(params->min);
   const __m512 vmax = _mm512_set1_ps(params->max);
   const size_t panel = (taps * kc + 1) * 16;
+  // The 7 row pointers of one tap (group ap of the indirection buffer).
+  auto tap_rows = [&](const float* const* ap, const float** at) {
+#pragma GCC unroll 7
+    for (int i = 0; i < kRows7; ++i) at[i] = ap[r[i]];
+  };
 
   size_t n0 = 0;
   for (; n0 + 16 < nc; n0 += 32, w += 2 * panel) {
@@ -44,8 +49,7 @@ void f32_igemm_minmax_ukernel_7x32__avx512f(size_t mr, size_t nc, size_t kc, siz
     const float* const* ap = a;
     for (size_t t = 0; t < taps; ++t, ap += kRows7) {
       const float* at[kRows7];
-#pragma GCC unroll 7
-      for (int i = 0; i < kRows7; ++i) at[i] = ap[r[i]];
+      tap_rows(ap, at);
       for (size_t k = 0; k < kc; ++k, wa += 16, wb += 16)
         FmaRows7x32(at, k, _mm512_loadu_ps(wa), _mm512_loadu_ps(wb), x, y);
     }
@@ -59,8 +63,7 @@ void f32_igemm_minmax_ukernel_7x32__avx512f(size_t mr, size_t nc, size_t kc, siz
     const float* const* ap = a;
     for (size_t t = 0; t < taps; ++t, ap += kRows7) {
       const float* at[kRows7];
-#pragma GCC unroll 7
-      for (int i = 0; i < kRows7; ++i) at[i] = ap[r[i]];
+      tap_rows(ap, at);
       for (size_t k = 0; k < kc; ++k, wa += 16) FmaRows7x16(at, k, _mm512_loadu_ps(wa), x);
     }
     StoreRows7(cr, n0, x, nc - n0, vmin, vmax);

@@ -158,8 +158,19 @@ void Gemm8Buffered(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_st
   const size_t header_bytes = 16 * kQS8ChannelWords * sizeof(int32_t);
   const qs8_avx512::OutputStage16 out = qs8_avx512::LoadOutputStage16(params->output_zp, params->min, params->max);
   const uint8_t* panel = static_cast<const uint8_t*>(w);
-  auto a4 = [&](int i, size_t k) {
-    return _mm512_set1_epi32(x86::ReadA4(reinterpret_cast<const int8_t*>(abuf + i * kc4 + k)));
+  // Every row's offset A quad k, broadcast, each in a register of its own (kernels/x86/vnni_dot.h).
+  auto load_a = [&](size_t k, __m512i* av) {
+#pragma GCC unroll 8
+    for (int i = 0; i < kRows; ++i) {
+      av[i] = _mm512_set1_epi32(x86::ReadA4(reinterpret_cast<const int8_t*>(abuf + i * kc4 + k)));
+      x86::PinRegister(av[i]);
+    }
+  };
+  // The output stage of one panel (header h) for columns [col, col + cols), the last row first.
+  auto store = [&](const int32_t* h, const __m512i* acc, size_t col, size_t cols) {
+    const Stage stage(_mm512_loadu_si512(h + 16), _mm512_loadu_si512(h + 32), _mm512_loadu_si512(h + 48), out);
+#pragma GCC unroll 8
+    for (int i = kRows - 1; i >= 0; --i) stage.Store(cp[i] + col, acc[i], cols);
   };
 
   size_t col = 0;
@@ -178,24 +189,15 @@ void Gemm8Buffered(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_st
       const __m512i va = _mm512_loadu_si512(wa);
       const __m512i vb = _mm512_loadu_si512(wb);
       __m512i av[kRows];
-#pragma GCC unroll 8
-      for (int i = 0; i < kRows; ++i) {
-        av[i] = a4(i, k);
-        x86::PinRegister(av[i]);
-      }
+      load_a(k, av);
 #pragma GCC unroll 8
       for (int i = 0; i < kRows; ++i) {
         x86::DotAddU8S8(x[i], av[i], va);
         x86::DotAddU8S8(y[i], av[i], vb);
       }
     }
-    const size_t cols_b = nc - col - 16 < 16 ? nc - col - 16 : 16;
-    const Stage sa(_mm512_loadu_si512(ha + 16), _mm512_loadu_si512(ha + 32), _mm512_loadu_si512(ha + 48), out);
-#pragma GCC unroll 8
-    for (int i = kRows - 1; i >= 0; --i) sa.Store(cp[i] + col, x[i], 16);
-    const Stage sb(_mm512_loadu_si512(hb + 16), _mm512_loadu_si512(hb + 32), _mm512_loadu_si512(hb + 48), out);
-#pragma GCC unroll 8
-    for (int i = kRows - 1; i >= 0; --i) sb.Store(cp[i] + col + 16, y[i], cols_b);
+    store(ha, x, col, 16);
+    store(hb, y, col + 16, nc - col - 16 < 16 ? nc - col - 16 : 16);
   }
   if (col < nc) {  // one panel of 1..16 columns left
     const int32_t* ha = reinterpret_cast<const int32_t*>(panel);
@@ -206,18 +208,11 @@ void Gemm8Buffered(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_st
     for (size_t k = 0; k < kc4; k += 4, wa += 64) {
       const __m512i va = _mm512_loadu_si512(wa);
       __m512i av[kRows];
-#pragma GCC unroll 8
-      for (int i = 0; i < kRows; ++i) {
-        av[i] = a4(i, k);
-        x86::PinRegister(av[i]);
-      }
+      load_a(k, av);
 #pragma GCC unroll 8
       for (int i = 0; i < kRows; ++i) x86::DotAddU8S8(x[i], av[i], va);
     }
-    const size_t cols = nc - col;
-    const Stage sa(_mm512_loadu_si512(ha + 16), _mm512_loadu_si512(ha + 32), _mm512_loadu_si512(ha + 48), out);
-#pragma GCC unroll 8
-    for (int i = kRows - 1; i >= 0; --i) sa.Store(cp[i] + col, x[i], cols);
+    store(ha, x, col, nc - col);
   }
 }
 
