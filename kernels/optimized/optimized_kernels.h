@@ -34,6 +34,7 @@ const OpKernel* Register_MAX_POOL_2D();
 const OpKernel* Register_AVERAGE_POOL_2D();
 const OpKernel* Register_MEAN();
 const OpKernel* Register_RESIZE_BILINEAR();
+const OpKernel* Register_TRANSPOSE();
 const OpKernel* Register_TRANSPOSE_CONV();
 const OpKernel* Register_SOFTMAX();
 const OpKernel* Register_LAYER_NORM();

@@ -39,6 +39,7 @@ void AddDefaultKernels(OpResolver* resolver) {
   resolver->Add(schema::OpType_AVERAGE_POOL_2D, opt::Register_AVERAGE_POOL_2D());
   resolver->Add(schema::OpType_MEAN, opt::Register_MEAN());
   resolver->Add(schema::OpType_RESIZE_BILINEAR, opt::Register_RESIZE_BILINEAR());
+  resolver->Add(schema::OpType_TRANSPOSE, opt::Register_TRANSPOSE());
   resolver->Add(schema::OpType_TRANSPOSE_CONV, opt::Register_TRANSPOSE_CONV());
   resolver->Add(schema::OpType_SOFTMAX, opt::Register_SOFTMAX());
   resolver->Add(schema::OpType_LAYER_NORM, opt::Register_LAYER_NORM());

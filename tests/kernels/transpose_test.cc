@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/shape_test_util.h"
 #include "tests/op_test.h"
@@ -33,12 +34,14 @@ std::vector<T> NaiveTranspose(const std::vector<T>& x, const Dims& in, const std
 
 template <typename T>
 Status RunTranspose(const std::vector<T>& x, const Dims& shape, const std::vector<int>& perm, DType dt,
-                    std::vector<T>* y, Dims* out_shape, const QuantSpec& q = {}) {
+                    std::vector<T>* y, Dims* out_shape, const QuantSpec& q = {},
+                    const OpKernel* kernel = ref::Register_TRANSPOSE(), int threads = 1) {
   OpTest t(schema::OpType_TRANSPOSE);
   InputOf(t, dt, shape, x, q);
   t.Const<int32_t>({static_cast<int32_t>(perm.size())}, std::vector<int32_t>(perm.begin(), perm.end()));
   t.Output(dt, q);
-  return RunAndFetch(t, ref::Register_TRANSPOSE(), y, out_shape);
+  t.SetNumThreads(threads);
+  return RunAndFetch(t, kernel, y, out_shape);
 }
 
 }  // namespace
@@ -133,6 +136,37 @@ TEST_CASE("TRANSPOSE channels last from channels first (short inner dimension, l
   REQUIRE(RunTranspose<float>(xm, m, {1, 0}, DType::kF32, &y, &out).ok());
   CHECK(out == (Dims{40, 5}));
   CHECK(y == NaiveTranspose(xm, m, {1, 0}));
+}
+
+TEST_CASE("optimized TRANSPOSE splits large copies across threads, with the same bytes", "[kernels][transpose]") {
+  // Split by the outermost output dimension longer than 1: image rows
+  // (NCHW -> NHWC of one image), images (two of them), and a 3-D case.
+  std::mt19937 rng(14);
+  struct Case {
+    Dims shape;
+    std::vector<int> perm;
+  };
+  const Case cases[] = {{{1, 3, 200, 90}, {0, 2, 3, 1}},
+                        {{2, 3, 64, 97}, {0, 2, 3, 1}},
+                        {{1, 1, 300, 70}, {0, 1, 3, 2}},
+                        {{1, 64, 33, 9}, {0, 3, 1, 2}}};
+  for (const Case& c : cases) {
+    const std::vector<float> x = RandomFloats(Count(c.shape), rng, -5.f, 5.f);
+    const std::vector<int8_t> q = RandomBits<int8_t>(Count(c.shape), rng);
+    for (int threads : {1, 2, 3}) {
+      INFO(c.shape[0] << "x" << c.shape[1] << "x" << c.shape[2] << "x" << c.shape[3] << " on " << threads);
+      std::vector<float> y;
+      Dims out;
+      REQUIRE(RunTranspose<float>(x, c.shape, c.perm, DType::kF32, &y, &out, {}, opt::Register_TRANSPOSE(), threads)
+                  .ok());
+      CHECK(y == NaiveTranspose(x, c.shape, c.perm));
+      std::vector<int8_t> yq;
+      REQUIRE(RunTranspose<int8_t>(q, c.shape, c.perm, DType::kI8, &yq, &out, QuantSpec::PerTensor(0.1f, 7),
+                                   opt::Register_TRANSPOSE(), threads)
+                  .ok());
+      CHECK(yq == NaiveTranspose(q, c.shape, c.perm));
+    }
+  }
 }
 
 TEST_CASE("TRANSPOSE perm given as i64", "[kernels][transpose]") {
