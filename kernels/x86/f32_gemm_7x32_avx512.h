@@ -1,5 +1,5 @@
-// The K steps and row stores of the AVX-512 7x32 f32 GEMM and indirect GEMM
-// microkernels (kernels/x86/f32_gemm_7x32_minmax_avx512f.cc,
+// The panel walk, K steps and row stores of the AVX-512 7x32 f32 GEMM and
+// indirect GEMM microkernels (kernels/x86/f32_gemm_7x32_minmax_avx512f.cc,
 // f32_igemm_7x32_minmax_avx512f.cc): 7 rows, two NR = 16 panels at a time or
 // one. Include only from files compiled with -mavx512f; internal linkage for
 // the reason given in kernels/x86/qs8_requant_avx2.h.
@@ -9,6 +9,7 @@
 
 #include <cstddef>
 
+#include "kernels/dispatch.h"
 #include "kernels/x86/f32_store_avx512.h"
 
 namespace edgert {
@@ -46,6 +47,46 @@ inline void FmaRows7x16(const float* const* a, size_t k, __m512 b, __m512* x) {
 inline void StoreRows7(float* const* c, size_t n0, const __m512* x, size_t n, __m512 vmin, __m512 vmax) {
 #pragma GCC unroll 7
   for (int i = kRows7 - 1; i >= 0; --i) ClampStoreRow16(c[i] + n0, x[i], vmin, vmax, n);
+}
+
+// The walk of both kernels over the packed panels (NR = 16, K = taps * kc
+// rows each after the bias row): two panels per pass (14 accumulators), an
+// odd last panel alone. tap_rows(t, at) fills the 7 A row pointers of tap t,
+// whose kc values meet the panels' rows t * kc ...; c holds the 7 C rows
+// (rows past mr alias the previous one).
+template <typename TapRows>
+inline void Walk7x32(size_t nc, size_t kc, size_t taps, const TapRows& tap_rows, const float* w, float* const* c,
+                     const F32MinMaxParams* params) {
+  const __m512 vmin = _mm512_set1_ps(params->min);
+  const __m512 vmax = _mm512_set1_ps(params->max);
+  const size_t panel = (taps * kc + 1) * 16;
+  size_t n0 = 0;
+  for (; n0 + 16 < nc; n0 += 32, w += 2 * panel) {
+    __m512 x[kRows7], y[kRows7];
+    InitRows7(w, x);
+    InitRows7(w + panel, y);
+    const float* wa = w + 16;
+    const float* wb = w + panel + 16;
+    for (size_t t = 0; t < taps; ++t) {
+      const float* at[kRows7];
+      tap_rows(t, at);
+      for (size_t k = 0; k < kc; ++k, wa += 16, wb += 16)
+        FmaRows7x32(at, k, _mm512_loadu_ps(wa), _mm512_loadu_ps(wb), x, y);
+    }
+    StoreRows7(c, n0, x, 16, vmin, vmax);
+    StoreRows7(c, n0 + 16, y, nc - n0 - 16 < 16 ? nc - n0 - 16 : 16, vmin, vmax);
+  }
+  if (n0 < nc) {  // one panel of 1..16 columns left
+    __m512 x[kRows7];
+    InitRows7(w, x);
+    const float* wa = w + 16;
+    for (size_t t = 0; t < taps; ++t) {
+      const float* at[kRows7];
+      tap_rows(t, at);
+      for (size_t k = 0; k < kc; ++k, wa += 16) FmaRows7x16(at, k, _mm512_loadu_ps(wa), x);
+    }
+    StoreRows7(c, n0, x, nc - n0, vmin, vmax);
+  }
 }
 
 }  // namespace
