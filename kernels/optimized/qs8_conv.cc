@@ -12,26 +12,10 @@ bool MakeQS8ChannelWords(const ConvQuantParams& q, int c, const int8_t* w, size_
                          QS8ChannelWords* out, int64_t* weight_sum) {
   const int32_t wzp = q.weight_zp[c];
   int64_t sum = 0, abs_sum = 0;
-  if (stride == 1) {
-    // Contiguous weights (GEMM columns): int32 partial sums over blocks short
-    // enough not to overflow (|v| <= 255), which the compiler vectorizes.
-    for (size_t i0 = 0; i0 < k; i0 += 65536) {
-      const size_t end = std::min(k, i0 + 65536);
-      int32_t s = 0, a = 0;
-      for (size_t i = i0; i < end; ++i) {
-        const int32_t v = w[i] - wzp;
-        s += v;
-        a += std::abs(v);
-      }
-      sum += s;
-      abs_sum += a;
-    }
-  } else {
-    for (size_t i = 0; i < k; ++i) {
-      const int64_t v = w[i * stride] - wzp;
-      sum += v;
-      abs_sum += v < 0 ? -v : v;
-    }
+  for (size_t i = 0; i < k; ++i) {
+    const int64_t v = w[i * stride] - wzp;
+    sum += v;
+    abs_sum += v < 0 ? -v : v;
   }
   if (weight_sum != nullptr) *weight_sum = sum;
   const int64_t max_dev = std::max<int64_t>(127 - q.input_zp, q.input_zp + 128);
