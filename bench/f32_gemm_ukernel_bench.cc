@@ -8,8 +8,9 @@
 // Run:   build/bin/edgert_microbench --benchmark_filter='f32_(fma_peak|gemm_ukernel_tile)' \
 //          --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
 // (medians: on a shared machine single means vary by 10-20%). The packed B
-// and A are 64-byte aligned as in the runtime; k 128 x n 64 keeps B in L1, the
-// other sizes stream it from L2.
+// and A are 64-byte aligned as in the runtime; k 128 x n 64 (and the short-K
+// cases of Winograd GEMMs, k 64 and 32) keep B in L1, the other sizes stream
+// it from L2.
 #include <benchmark/benchmark.h>
 
 #include "bench/bench_util.h"
@@ -121,6 +122,8 @@ BENCHMARK(BM_f32_gemm_ukernel_tile)
     ->Args({static_cast<int>(IsaLevel::kAvx2), 1024, 64})
     ->Args({static_cast<int>(IsaLevel::kAvx512), 1024, 64})
     ->Args({static_cast<int>(IsaLevel::kAvx512), 128, 64})
+    ->Args({static_cast<int>(IsaLevel::kAvx512), 64, 64})
+    ->Args({static_cast<int>(IsaLevel::kAvx512), 32, 64})
     ->Args({static_cast<int>(IsaLevel::kNeon), 256, 128})
     ->Unit(benchmark::kMicrosecond);
 

@@ -376,7 +376,8 @@ struct KernelIsa {
     F32GemmUkernelFn fn;  // nullptr: none at this level
     int nr;
   } f32_gemv;
-  // Indirect GEMM over the same packed B as f32_gemm (when mr and nr match it).
+  // Indirect GEMM over the same packed B as f32_gemm (when nr matches it; its
+  // own mr: the row tile of the indirect convolution path).
   struct {
     F32IgemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;

@@ -67,7 +67,7 @@ TEST_CASE("dispatch: each level's table has its name and its microkernels", "[di
     REQUIRE(isa.f32_gemm.mr >= 1);
     REQUIRE(isa.f32_gemm.nr >= 1);
     REQUIRE(isa.f32_igemm.fn != nullptr);
-    REQUIRE(isa.f32_igemm.mr == isa.f32_gemm.mr);
+    REQUIRE(isa.f32_igemm.mr >= 1);
     REQUIRE(isa.f32_igemm.nr == isa.f32_gemm.nr);
     REQUIRE(isa.qs8_gemm.fn != nullptr);
     if (isa.qs8_gemm_c4.fn != nullptr) {

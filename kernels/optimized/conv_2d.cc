@@ -184,7 +184,7 @@ Status Prepare(KernelContext* ctx) {
   // A plain GEMM of few output channels takes the narrow panels where the
   // level has them (the indirect and Winograd paths share the wide ones).
   if (s->direct) gemm = GetF32Gemm(static_cast<size_t>(s->out_c));
-  const size_t mr = gemm.mr, nr = gemm.nr;
+  const size_t nr = gemm.nr;
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   if (s->direct) {
     EDGERT_RETURN_IF_ERROR(PrepareF32Spmm(ctx, weights, bias, static_cast<size_t>(g.out_pixels()),
@@ -209,13 +209,13 @@ Status Prepare(KernelContext* ctx) {
   if (h.gemm != nullptr && (s->direct || h.igemm != nullptr)) return PrepareF16(ctx, h, weights, bias, s);
   if (!s->direct) {
     const KernelIsa& isa = GetKernelIsa();
-    if (isa.f32_igemm.fn == nullptr || static_cast<size_t>(isa.f32_igemm.mr) != mr ||
-        static_cast<size_t>(isa.f32_igemm.nr) != nr)
-      return Status::Ok();
-    EDGERT_RETURN_IF_ERROR(PrepareIndirect(ctx, mr, s));
+    if (isa.f32_igemm.fn == nullptr || static_cast<size_t>(isa.f32_igemm.nr) != nr) return Status::Ok();
+    // The indirect GEMM's own tile rows (the same packed B).
+    gemm.mr = static_cast<size_t>(isa.f32_igemm.mr);
+    EDGERT_RETURN_IF_ERROR(PrepareIndirect(ctx, gemm.mr, s));
     s->igemm = isa.f32_igemm.fn;
   }
-  ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(s->out_c), static_cast<size_t>(k), mr, nr,
+  ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(s->out_c), static_cast<size_t>(k), gemm.mr, nr,
                   ctx->num_threads(), &s->tile_pixels, &s->tile_channels);
 
   // Weights [O, K] are B^T: column oc of B is row oc of the weights.

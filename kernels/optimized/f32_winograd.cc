@@ -183,12 +183,16 @@ Status PrepareF32Winograd(KernelContext* ctx, int tile, const Window2D& g, const
   const size_t tile_bytes = positions * (s.in_c + s.out_c) * sizeof(float);
   // The fewest blocks of at most the budget's tiles (a multiple of MR), their
   // count rounded up to a multiple of the threads so that the threads get
-  // equal shares, and the tiles spread evenly over them.
-  size_t block = std::max(std::min(kBlockBytes / tile_bytes, kMaxBlock) / mr * mr, mr);
+  // equal shares, and the tiles spread evenly over them, in multiples of 4:
+  // every f32 GEMM microkernel runs a short row tile of a multiple of 4 rows
+  // without computing unused rows (MR is 4, or the AVX-512 kernel's 12 with
+  // its 8- and 4-row walks), while 22 rows would run as 12 + 12.
+  size_t block = std::max(std::min(kBlockBytes / tile_bytes, kMaxBlock) / 4 * 4, mr);
   const size_t threads = static_cast<size_t>(ctx->num_threads());
   size_t blocks = (s.tiles + block - 1) / block;
   blocks = (blocks + threads - 1) / threads * threads;
-  s.block = (s.tiles + blocks - 1) / blocks;
+  s.block = std::min((s.tiles + blocks - 1) / blocks + 3, block) / 4 * 4;
+  s.block = std::max<size_t>(s.block, 1);
   s.minmax = minmax;
 
   EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(WorkerFloats(s) * sizeof(float) * threads, &s.scratch));

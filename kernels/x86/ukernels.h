@@ -26,11 +26,11 @@ void f32_igemm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, size_t kc, size_t
                                          const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);
 
 // AVX-512 F (compiled with -mavx512f too; the avx512 levels select them):
-// MR = 7 and the same NR = 16 panels as the AVX2 kernels, walked two panels
-// (32 columns) at a time, an odd last panel alone. Contracts:
-// F32GemmUkernelFn and F32IgemmUkernelFn.
-void f32_gemm_minmax_ukernel_7x32__avx512f(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                           const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);
+// the same NR = 16 panels as the AVX2 kernels, walked two panels (32
+// columns) at a time, an odd last panel alone; the GEMM has MR = 12, the
+// indirect GEMM MR = 7. Contracts: F32GemmUkernelFn and F32IgemmUkernelFn.
+void f32_gemm_minmax_ukernel_12x32__avx512f(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                            const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);
 void f32_igemm_minmax_ukernel_7x32__avx512f(size_t mr, size_t nc, size_t kc, size_t taps, const float* const* a,
                                             const float* w, float* c, size_t c_stride,
                                             const F32MinMaxParams* params);
