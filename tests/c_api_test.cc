@@ -25,7 +25,7 @@ TEST_CASE("C API: load, prepare, invoke, read outputs and memory figures", "[c_a
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, err, sizeof(err)) == ERT_OK);
   REQUIRE(ert_model_num_inputs(model) == 1);
   REQUIRE(ert_model_num_ops(model) == 3);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 0, nullptr, 0, 0};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 0, nullptr, 0, 0, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, err, sizeof(err)) == ERT_OK);
   ert_model_delete(model);  // the interpreter keeps the model alive
@@ -69,7 +69,7 @@ TEST_CASE("C API: the arena limit option is honoured", "[c_api]") {
   const auto f = BuildAddReluReshape();
   ert_model* model = nullptr;
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 64, nullptr, 0, 0};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 1, 64, nullptr, 0, 0, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
   REQUIRE(ert_interpreter_prepare(it) == ERT_OUT_OF_MEMORY);
@@ -100,7 +100,7 @@ TEST_CASE("C API: lazy_arena leaves the arena's pages to the first invoke", "[c_
                         // a struct from before the field: the default (resident), the field unread
                         {static_cast<int32_t>(offsetof(ert_interpreter_options, lazy_arena)), 1, true}};
   for (const Case& k : cases) {
-    ert_interpreter_options opts{k.struct_size, 1, 0, nullptr, k.lazy, 0};
+    ert_interpreter_options opts{k.struct_size, 1, 0, nullptr, k.lazy, 0, 0};
     ert_interpreter* it = nullptr;
     REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
     REQUIRE(ert_interpreter_prepare(it) == ERT_OK);
@@ -134,7 +134,7 @@ TEST_CASE("C API: num_threads is passed to the interpreter and checked at prepar
   const auto f = BuildAddReluReshape();
   ert_model* model = nullptr;
   REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, nullptr, 0) == ERT_OK);
-  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 2, 0, nullptr, 0, 0};
+  ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), 2, 0, nullptr, 0, 0, 0};
   ert_interpreter* it = nullptr;
   REQUIRE(ert_interpreter_create(model, &opts, &it, nullptr, 0) == ERT_OK);
   REQUIRE(ert_interpreter_prepare(it) == ERT_OK);
@@ -189,4 +189,82 @@ TEST_CASE("C++ header: RAII handles over the C API", "[c_api]") {
   r = ert::Model::LoadFile("/nonexistent.ert", &bad);
   REQUIRE(r.status == ERT_IO_ERROR);
   REQUIRE_FALSE(static_cast<bool>(bad));
+}
+
+namespace {
+
+// x [1,4,5,8] -> CONV_2D 1x1 -> t; y = ADD(t, x): a residual ADD the
+// interpreter runs inside the convolution unless told not to.
+std::vector<uint8_t> BuildConvResidual() {
+  edgert::ModelBuilder b;
+  const int c = 8;
+  std::vector<float> w(c * c), bias(c);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(static_cast<int>(i * 7 % 13) - 6) / 8.f;
+  for (int i = 0; i < c; ++i) bias[static_cast<size_t>(i)] = 0.25f * static_cast<float>(i - 3);
+  const int x = b.AddInput("x", edgert::DType::kF32, {1, 4, 5, c});
+  const int wt = b.AddConstant<float>("w", edgert::DType::kF32, {c, 1, 1, c}, w);
+  const int bt = b.AddConstant<float>("b", edgert::DType::kF32, {c}, bias);
+  const int t = b.AddTensor("t", edgert::DType::kF32, {1, 4, 5, c});
+  const int y = b.AddTensor("y", edgert::DType::kF32, {1, 4, 5, c});
+  b.AddOp(edgert::schema::OpType_CONV_2D, {x, wt, bt}, {t}, edgert::schema::OpOptions_Conv2DOptions,
+          edgert::schema::CreateConv2DOptions(b.fbb(), edgert::schema::Padding_VALID, 1, 1).Union());
+  b.AddOp(edgert::schema::OpType_ADD, {t, x}, {y}, edgert::schema::OpOptions_BinaryOptions,
+          edgert::schema::CreateBinaryOptions(b.fbb(), edgert::schema::Activation_NONE).Union());
+  b.MarkOutput(y);
+  return b.Finish();
+}
+
+// Runs the model with the given no_fusion option (in options of struct_size
+// bytes); returns the plan text and fills `out` with the output.
+std::string RunConvResidual(const std::vector<uint8_t>& f, int32_t no_fusion, std::vector<float>* out,
+                            size_t struct_size = sizeof(ert_interpreter_options)) {
+  char err[256] = {0};
+  ert_model* model = nullptr;
+  REQUIRE(ert_model_load_buffer(f.data(), f.size(), 1, &model, err, sizeof(err)) == ERT_OK);
+  ert_interpreter_options opts{static_cast<int32_t>(struct_size), 1, 0, nullptr, 0, 0, no_fusion};
+  ert_interpreter* it = nullptr;
+  REQUIRE(ert_interpreter_create(model, &opts, &it, err, sizeof(err)) == ERT_OK);
+  ert_model_delete(model);
+  REQUIRE(std::string(ert_interpreter_plan(it)).empty());  // not prepared yet
+  REQUIRE(ert_interpreter_prepare(it) == ERT_OK);
+  ert_tensor_info in, o;
+  REQUIRE(ert_interpreter_input(it, 0, &in) == ERT_OK);
+  float* x = static_cast<float*>(in.data);
+  for (size_t i = 0; i < in.bytes / sizeof(float); ++i) x[i] = static_cast<float>(static_cast<int>(i % 11) - 5) / 4.f;
+  REQUIRE(ert_interpreter_invoke(it) == ERT_OK);
+  REQUIRE(ert_interpreter_output(it, 0, &o) == ERT_OK);
+  const float* y = static_cast<const float*>(o.data);
+  out->assign(y, y + o.bytes / sizeof(float));
+  const std::string plan = ert_interpreter_plan(it);
+  ert_interpreter_delete(it);
+  return plan;
+}
+
+}  // namespace
+
+TEST_CASE("C API: no_fusion keeps a residual ADD a separate step; the plan shows it", "[c_api]") {
+  const auto f = BuildConvResidual();
+  std::vector<float> fused, plain;
+  const std::string fused_plan = RunConvResidual(f, 0, &fused);
+  const std::string plain_plan = RunConvResidual(f, 1, &plain);
+  INFO("fused plan:\n" << fused_plan << "plain plan:\n" << plain_plan);
+  CHECK(fused_plan.find("CONV_2D") != std::string::npos);
+  CHECK(fused_plan.find("(+ ADD") != std::string::npos);
+  CHECK(fused_plan.find("step 1") == std::string::npos);  // one step
+  CHECK(plain_plan.find("(+ ADD") == std::string::npos);
+  CHECK(plain_plan.find("step 1: ADD") != std::string::npos);
+  REQUIRE(fused.size() == 160);
+  CHECK(std::memcmp(fused.data(), plain.data(), fused.size() * sizeof(float)) == 0);
+  // Options from before the field existed keep the default (fused).
+  std::vector<float> old;
+  CHECK(RunConvResidual(f, 1, &old, offsetof(ert_interpreter_options, no_fusion)).find("(+ ADD") !=
+        std::string::npos);
+  CHECK(old == plain);
+  // The same through the C++ header.
+  ert::Model model;
+  REQUIRE(ert::Model::LoadBuffer(f.data(), f.size(), true, &model).ok());
+  ert::Interpreter it;
+  REQUIRE(ert::Interpreter::Create(model, 1, &it, std::string(), false, true).ok());
+  REQUIRE(it.Invoke().ok());
+  CHECK(it.Plan().find("(+ ADD") == std::string::npos);
 }

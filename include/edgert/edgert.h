@@ -102,6 +102,12 @@ typedef struct {
      rounding of about 2^-11 per operation, results beyond +-65504 overflow);
      nonzero: float32 arithmetic everywhere. Other CPUs always use float32. */
   int32_t f32_arithmetic_only;
+  /* 0 (default): a float32 ADD of a convolution's result and a tensor computed
+     earlier (a residual connection) runs inside the convolution, while the
+     result is in cache (same values as separate ops; ert_interpreter_plan shows
+     it as "(+ ADD ...)"); nonzero: every node runs as written, e.g. to time
+     each op alone. */
+  int32_t no_fusion;
 } ert_interpreter_options;
 
 ERT_API int32_t ert_abi_version(void);
@@ -131,6 +137,10 @@ ERT_API const char* ert_interpreter_error(const ert_interpreter* interp);
 /* What the weight cache did at the last prepare: "used: ...", "not used: <why>; written ...",
  * or "" without a cache path. Valid until the next call on interp. */
 ERT_API const char* ert_interpreter_weight_cache_note(const ert_interpreter* interp);
+/* The steps invoke runs after the last successful prepare, one line each:
+ * "step N: <OP> #<node> -> <kernel>", with " (+ ADD #<node>)" for an ADD run
+ * inside it; "" before prepare. Valid until the next call on interp. */
+ERT_API const char* ert_interpreter_plan(ert_interpreter* interp);
 /* Caller-supplied activation arena (64-byte aligned; outlives interp). */
 ERT_API ert_status ert_interpreter_use_arena(ert_interpreter* interp, void* buffer, size_t size);
 ERT_API ert_status ert_interpreter_resize_input(ert_interpreter* interp, int32_t index, const int32_t* dims,

@@ -43,14 +43,19 @@ class Model {
 
 class Interpreter {
  public:
-  // weight_cache_path: see ert_interpreter_options ("" for none); so is
-  // f32_arithmetic_only.
+  // weight_cache_path: see ert_interpreter_options ("" for none); so are
+  // f32_arithmetic_only and no_fusion.
   static Result Create(const Model& model, int num_threads, Interpreter* out,
-                       const std::string& weight_cache_path = std::string(), bool f32_arithmetic_only = false) {
+                       const std::string& weight_cache_path = std::string(), bool f32_arithmetic_only = false,
+                       bool no_fusion = false) {
     char err[1024] = {0};
-    ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)), num_threads, 0,
-                                 weight_cache_path.empty() ? nullptr : weight_cache_path.c_str(), 0,
-                                 f32_arithmetic_only ? 1 : 0};
+    ert_interpreter_options opts{static_cast<int32_t>(sizeof(ert_interpreter_options)),
+                                 num_threads,
+                                 0,
+                                 weight_cache_path.empty() ? nullptr : weight_cache_path.c_str(),
+                                 0,
+                                 f32_arithmetic_only ? 1 : 0,
+                                 no_fusion ? 1 : 0};
     ert_interpreter* it = nullptr;
     ert_status s = ert_interpreter_create(model.get(), &opts, &it, err, sizeof(err));
     if (s == ERT_OK) out->handle_.reset(it);
@@ -65,6 +70,8 @@ class Interpreter {
   Result Output(int index, ert_tensor_info* info) { return Check(ert_interpreter_output(get(), index, info)); }
   Result Memory(ert_memory_info* info) { return Check(ert_interpreter_memory(get(), info)); }
   std::string WeightCacheNote() const { return ert_interpreter_weight_cache_note(handle_.get()); }
+  // The steps invoke runs (ert_interpreter_plan).
+  std::string Plan() const { return ert_interpreter_plan(handle_.get()); }
   int num_inputs() const { return ert_interpreter_num_inputs(handle_.get()); }
   int num_outputs() const { return ert_interpreter_num_outputs(handle_.get()); }
   ert_interpreter* get() const { return handle_.get(); }

@@ -20,6 +20,7 @@ struct ert_interpreter {
   edgert::OpResolver resolver;
   std::unique_ptr<edgert::Interpreter> interp;
   std::string error;
+  std::string plan;  // ert_interpreter_plan's text
 };
 
 namespace {
@@ -141,6 +142,8 @@ ert_status ert_interpreter_create(ert_model* model, const ert_interpreter_option
     if (static_cast<size_t>(options->struct_size) >=
         offsetof(ert_interpreter_options, f32_arithmetic_only) + sizeof(int32_t))
       opts.f16_arithmetic = options->f32_arithmetic_only == 0;
+    if (static_cast<size_t>(options->struct_size) >= offsetof(ert_interpreter_options, no_fusion) + sizeof(int32_t))
+      opts.fuse_residual_adds = options->no_fusion == 0;
   }
   try {
     std::unique_ptr<ert_interpreter> it(new ert_interpreter());
@@ -161,6 +164,16 @@ const char* ert_interpreter_error(const ert_interpreter* interp) { return interp
 
 const char* ert_interpreter_weight_cache_note(const ert_interpreter* interp) {
   return interp ? interp->interp->memory().weight_cache_note.c_str() : "";
+}
+
+const char* ert_interpreter_plan(ert_interpreter* interp) {
+  if (interp == nullptr) return "";
+  try {
+    interp->plan = interp->interp->DescribePlan();
+  } catch (const std::bad_alloc&) {
+    return "";
+  }
+  return interp->plan.c_str();
 }
 
 #define ERT_GUARD(interp)                                  \
