@@ -124,7 +124,8 @@ std::vector<uint8_t> ModelBuilder::Finish() {
   b.ForceDefaults(true);
   auto model = schema::CreateModel(b, version, b.CreateString("edgert ModelBuilder"),
                                    description_.empty() ? 0 : b.CreateString(description_), b.CreateVector(subgraphs),
-                                   b.CreateVectorOfStructs(segs), /*data_offset=*/0, b.CreateVector(meta), plan);
+                                   b.CreateVectorOfStructs(segs), /*data_offset=*/0, b.CreateVector(meta), plan,
+                                   /*data_digest=*/0);
   schema::FinishSizePrefixedModelBuffer(b, model);
   b.ForceDefaults(false);
   const size_t fb_size = b.GetSize();
@@ -133,10 +134,12 @@ std::vector<uint8_t> ModelBuilder::Finish() {
   std::vector<uint8_t> file(segments_.empty() ? fb_size : data_offset + data_bytes, 0);
   std::memcpy(file.data(), b.GetBufferPointer(), fb_size);
   if (!segments_.empty()) {
-    schema::GetMutableSizePrefixedModel(file.data())->mutate_data_offset(data_offset);
+    schema::Model* m = schema::GetMutableSizePrefixedModel(file.data());
+    m->mutate_data_offset(data_offset);
     for (size_t i = 0; i < segments_.size(); ++i)
       if (!segments_[i].empty())
         std::memcpy(file.data() + data_offset + segs[i].offset(), segments_[i].data(), segments_[i].size());
+    m->mutate_data_digest(DataAreaDigest(file.data() + data_offset, static_cast<size_t>(data_bytes)));
   }
   return file;
 }

@@ -60,9 +60,41 @@ Model::~Model() {
   for (void* p : densified_) std::free(p);
 }
 
+uint64_t DataAreaDigest(const uint8_t* data, size_t bytes) {
+  const uint64_t h = HashBytes(data, bytes, 0xda7a);
+  return h != 0 ? h : 1;
+}
+
+namespace {
+
+// The data area [data_offset, size) when the file has segments and a digest
+// (load validated data_offset); false otherwise.
+bool DigestedDataArea(const schema::Model* fb, size_t size, uint64_t* data_offset) {
+  if (fb->data_digest() == 0 || fb->segments() == nullptr || fb->segments()->size() == 0) return false;
+  *data_offset = fb->data_offset();
+  return *data_offset <= size;
+}
+
+}  // namespace
+
 uint64_t Model::content_hash() const {
-  std::call_once(hash_once_, [this] { hash_ = HashBytes(base_, size_); });
+  std::call_once(hash_once_, [this] {
+    uint64_t data_offset = 0;
+    hash_ = DigestedDataArea(fb_, size_, &data_offset) ? HashBytes(base_, static_cast<size_t>(data_offset), size_)
+                                                        : HashBytes(base_, size_);
+  });
   return hash_;
+}
+
+Status Model::CheckDataDigest() const {
+  uint64_t data_offset = 0;
+  if (!DigestedDataArea(fb_, size_, &data_offset)) return Status::Ok();
+  const uint64_t actual = DataAreaDigest(base_ + data_offset, size_ - static_cast<size_t>(data_offset));
+  if (actual == fb_->data_digest()) return Status::Ok();
+  return Status::Error(StatusCode::kInvalidModel,
+                       "the data area's digest is %016llx, the file says %016llx: its weights were changed "
+                       "without rewriting Model.data_digest",
+                       (unsigned long long)actual, (unsigned long long)fb_->data_digest());
 }
 
 size_t Model::ReleaseMappedPages(const void* data, size_t bytes) const {

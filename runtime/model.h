@@ -50,6 +50,10 @@ struct NodeInfo {
   std::string label;             // "CONV_2D 'name'" or "CONV_2D #3", for messages
 };
 
+// Model.data_digest of a data area of `bytes` bytes at `data` (never 0, which
+// means "no digest").
+uint64_t DataAreaDigest(const uint8_t* data, size_t bytes);
+
 class Model {
  public:
   ~Model();
@@ -70,9 +74,16 @@ class Model {
   size_t file_size() const { return size_; }
   // The model's bytes (file_size() of them), as loaded.
   const uint8_t* bytes() const { return base_; }
-  // HashBytes of those bytes, computed at the first call (thread-safe): the
-  // identity the weight cache checks.
+  // The identity the weight cache checks, computed at the first call
+  // (thread-safe): HashBytes of every byte, or, when the writer stored the
+  // data area's digest (Model.data_digest, schema/README.md), of the bytes
+  // before the data area (the FlatBuffer, digest included) and the size, so
+  // that a prepare from the cache need not read megabytes of weights.
   uint64_t content_hash() const;
+  // Recomputes Model.data_digest over the data area: an error naming both
+  // values when they differ (the data was changed by a writer that kept the
+  // old digest); Ok when they agree or the file has no digest.
+  Status CheckDataDigest() const;
   // Drops the pages wholly inside [data, data + bytes) from this process's
   // memory when they belong to the mapped file (LoadFile): they are read from
   // the file again if touched later. For constants a kernel has copied into

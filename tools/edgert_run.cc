@@ -1,4 +1,4 @@
-// edgert-run MODEL [--input NAME=file.npy ...] [--output-dir DIR] [--threads N] [--plan]
+// edgert-run MODEL [--input NAME=file.npy ...] [--output-dir DIR] [--threads N] [--plan] [--check-digest]
 // Runs a model once and writes every output as DIR/NAME.npy.
 #include <chrono>
 #include <cstdio>
@@ -25,6 +25,7 @@ static int Usage() {
                "                     arithmetic (ARMv8.2), which is otherwise used for them\n"
                "  --no-fusion        run every node as written (no residual ADD computed inside the CONV_2D\n"
                "                     before it)\n"
+               "  --check-digest     first check the file's data digest (Model.data_digest) against its weights\n"
                "  --normalize MIN,MAX  feed uint8 .npy files (images) to float32 inputs as MIN + u*(MAX-MIN)/255\n"
                "  --save-png NAME=FILE  also write output NAME ([1,H,W,1] or [1,H,W,3] float in [0,1]) as a PNG image\n");
   return 2;
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
   std::string model_path, out_dir = ".";
   std::vector<std::pair<std::string, std::string>> inputs;
   InterpreterOptions options;
-  bool print_plan = false;
+  bool print_plan = false, check_digest = false;
   U8ToFloat u8_to_float;
   std::vector<std::pair<std::string, std::string>> pngs;
   for (int i = 1; i < argc; ++i) {
@@ -63,6 +64,8 @@ int main(int argc, char** argv) {
       options.f16_arithmetic = false;
     } else if (a == "--no-fusion") {
       options.fuse_residual_adds = false;
+    } else if (a == "--check-digest") {
+      check_digest = true;
     } else if (a == "--plan") {
       print_plan = true;
     } else if (a == "-h" || a == "--help") {
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   std::shared_ptr<const Model> model;
   Status s = Model::LoadFile(model_path, &model);
+  if (s.ok() && check_digest) s = model->CheckDataDigest();
   if (!s.ok()) {
     std::fprintf(stderr, "edgert-run: %s\n", s.message().c_str());
     return 1;

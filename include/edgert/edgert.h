@@ -86,7 +86,8 @@ typedef struct {
                               above 64: prepare fails with ERT_INVALID_ARGUMENT */
   size_t max_arena_bytes;  /* prepare fails with ERT_OUT_OF_MEMORY above this; 0: no limit */
   /* File of packed weights, or NULL for none. Prepare maps it when it was written
-     for this model, library build and kernels, so start-up skips the weight
+     for this model (its FlatBuffer part, size and data digest; all its bytes
+     when it has no digest), library build and kernels, so start-up skips the weight
      packing; otherwise prepare packs as usual and (re)writes the file. The
      caller picks a path per model in storage it owns (e.g. the app's cache
      directory). A cache that cannot be read or written never fails prepare;
