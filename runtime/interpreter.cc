@@ -92,6 +92,15 @@ bool KernelContext::TakeResidualAdd(const Tensor** residual, schema::Activation*
   return true;
 }
 
+bool KernelContext::OfferOutputSlice() {
+  auto& ns = interp_->nodes_[node_];
+  if (ns.concat_node < 0 || ns.residual_taken) return false;
+  ns.slice_capable = true;
+  return true;
+}
+
+size_t KernelContext::output_pixel_stride() const { return interp_->nodes_[node_].out_pixel_stride; }
+
 void* KernelContext::scratch(int index) const { return interp_->nodes_[node_].scratch[index]; }
 
 int KernelContext::num_threads() const { return interp_->options_.num_threads; }
@@ -379,6 +388,7 @@ Status Interpreter::PrepareNodes() {
   order_.resize(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) order_[i] = static_cast<int>(i);
   if (options_.fuse_residual_adds) OfferResidualAdds();
+  if (options_.elide_concats) OfferConcatSlices();
   for (const int node : order_) {
     const size_t i = static_cast<size_t>(node);
     KernelContext& ctx = contexts_[i];
@@ -390,8 +400,87 @@ Status Interpreter::PrepareNodes() {
     if (folded) continue;
     steps_.push_back(Step{Step::Kind::kCpuKernel, static_cast<int>(i), nodes_[i].kernel});
   }
+  if (options_.elide_concats) ElideConcats();
   step_time_ns_.assign(steps_.size(), 0);
   return Status::Ok();
+}
+
+// The CONCATENATION nodes offered to the convolutions that write their inputs
+// (KernelContext::OfferOutputSlice): every input is the single output of a
+// CONV_2D, read by this node alone, not a model output, and not offered a
+// residual ADD. Shapes, dtypes and the axis are checked in ElideConcats.
+void Interpreter::OfferConcatSlices() {
+  const auto& nodes = model_->nodes();
+  const auto& infos = model_->tensors();
+  std::vector<int> producer(infos.size(), -1), readers(infos.size(), 0);
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    for (int32_t t : nodes[n].outputs) producer[static_cast<size_t>(t)] = static_cast<int>(n);
+    for (int32_t t : nodes[n].inputs)
+      if (t >= 0) ++readers[static_cast<size_t>(t)];
+  }
+  for (int32_t t : model_->outputs()) readers[static_cast<size_t>(t)] += 2;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    const NodeInfo& cat = nodes[n];
+    if (cat.type != schema::OpType_CONCATENATION || cat.inputs.size() < 2 || cat.outputs.size() != 1) continue;
+    bool ok = true;
+    for (int32_t t : cat.inputs) {
+      const int c = t >= 0 ? producer[static_cast<size_t>(t)] : -1;
+      ok = ok && c >= 0 && readers[static_cast<size_t>(t)] == 1 && nodes[static_cast<size_t>(c)].type == schema::OpType_CONV_2D &&
+           nodes[static_cast<size_t>(c)].outputs.size() == 1 && nodes_[static_cast<size_t>(c)].residual_add < 0 &&
+           nodes_[static_cast<size_t>(c)].concat_node < 0;
+    }
+    if (!ok) continue;
+    for (int32_t t : cat.inputs) nodes_[static_cast<size_t>(producer[static_cast<size_t>(t)])].concat_node = static_cast<int>(n);
+  }
+}
+
+// After every prepare: a CONCATENATION offered to its producers is elided when
+// each of them accepted (and runs at invoke, not folded at prepare), it joins
+// float32 NHWC tensors of equal N, H and W along the channels without an
+// activation. Each convolution then writes its channel slice of the output.
+void Interpreter::ElideConcats() {
+  const auto& nodes = model_->nodes();
+  std::vector<bool> runs(nodes.size(), false);
+  for (const Step& st : steps_) runs[static_cast<size_t>(st.node)] = true;
+  bool any = false;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    const NodeInfo& cat = nodes[n];
+    if (cat.type != schema::OpType_CONCATENATION || !runs[n]) continue;
+    const Tensor& y = tensors_[static_cast<size_t>(cat.outputs[0])];
+    const auto* opts = cat.op->options_as<schema::ConcatenationOptions>();
+    if (opts == nullptr || opts->activation() != schema::Activation_NONE || y.dtype != DType::kF32 || y.shape.rank < 2)
+      continue;
+    const int rank = y.shape.rank;
+    if (opts->axis() != rank - 1 && opts->axis() != -1) continue;
+    bool ok = true;
+    int64_t channels = 0;
+    for (int32_t t : cat.inputs) {
+      int c = -1;
+      for (size_t p = 0; p < nodes.size() && c < 0; ++p)
+        if (nodes_[p].concat_node == static_cast<int>(n) && nodes[p].outputs[0] == t) c = static_cast<int>(p);
+      const Tensor& x = tensors_[static_cast<size_t>(t)];
+      ok = ok && c >= 0 && nodes_[static_cast<size_t>(c)].slice_capable && runs[static_cast<size_t>(c)] &&
+           x.dtype == DType::kF32 && x.shape.rank == rank;
+      for (int d = 0; ok && d < rank - 1; ++d) ok = x.shape.dims[d] == y.shape.dims[d];
+      if (ok) channels += x.shape.dims[rank - 1];
+    }
+    if (!ok || channels != y.shape.dims[rank - 1]) continue;
+    size_t offset = 0;
+    for (int32_t t : cat.inputs) {
+      for (size_t p = 0; p < nodes.size(); ++p) {
+        if (nodes_[p].concat_node != static_cast<int>(n) || nodes[p].outputs[0] != t) continue;
+        nodes_[p].out_pixel_stride = static_cast<size_t>(channels);
+        nodes_[p].out_channel_offset = offset;
+      }
+      offset += static_cast<size_t>(tensors_[static_cast<size_t>(t)].shape.dims[rank - 1]);
+    }
+    nodes_[n].concat_elided = true;
+    any = true;
+  }
+  if (!any) return;
+  steps_.erase(std::remove_if(steps_.begin(), steps_.end(),
+                              [&](const Step& st) { return nodes_[static_cast<size_t>(st.node)].concat_elided; }),
+               steps_.end());
 }
 
 // The residual ADDs offered to CONV_2D nodes (KernelContext::TakeResidualAdd):
@@ -530,6 +619,17 @@ Status Interpreter::PlanMemory() {
     first[y] = std::min(first[y], first[t]);
     last[y] = std::max(last[y], last[t]);
   }
+  // A CONV_2D writing its channel slice of an elided CONCATENATION: its output
+  // is that memory (at its first channel), live from the convolution on.
+  std::vector<size_t> alias_offset(nt, 0);
+  for (int i = 0; i < num_nodes; ++i) {
+    if (nodes_[i].out_pixel_stride == 0) continue;
+    const int t = nodes[i].outputs[0], y = nodes[static_cast<size_t>(nodes_[i].concat_node)].outputs[0];
+    alias[t] = y;
+    alias_offset[t] = nodes_[i].out_channel_offset * sizeof(float);
+    first[y] = std::min(first[y], first[t]);
+    last[y] = std::max(last[y], last[t]);
+  }
   for (int i = 0; i < num_nodes; ++i) {
     if (!(nodes_[i].kernel->flags & kOutputMayAliasInput0) || nodes[i].inputs.empty() || nodes[i].inputs[0] < 0) continue;
     const int in = nodes[i].inputs[0], out = nodes[i].outputs[0];
@@ -612,7 +712,7 @@ Status Interpreter::PlanMemory() {
   for (size_t t = 0; t < nt; ++t)
     if (buffer_of[t] >= 0) tensors_[t].data = arena + planner.offset(buffer_of[t]);
   for (size_t t = 0; t < nt; ++t)
-    if (alias[t] >= 0) tensors_[t].data = tensors_[root(static_cast<int>(t))].data;
+    if (alias[t] >= 0) tensors_[t].data = static_cast<uint8_t*>(tensors_[root(static_cast<int>(t))].data) + alias_offset[t];
   for (int i = 0; i < num_nodes; ++i) {
     auto& ns = nodes_[i];
     ns.scratch.resize(ns.scratch_sizes.size());
@@ -662,6 +762,9 @@ std::string Interpreter::DescribePlan() const {
            s.kernel->name;
     const NodeState& ns = nodes_[static_cast<size_t>(s.node)];
     if (ns.residual_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.residual_add)].label + ")";
+    if (ns.out_pixel_stride != 0)
+      out += " (into " + model_->nodes()[static_cast<size_t>(ns.concat_node)].label + " at channel " +
+             std::to_string(ns.out_channel_offset) + ")";
     out += "\n";
   }
   return out;

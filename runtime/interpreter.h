@@ -55,6 +55,12 @@ struct InterpreterOptions {
   // in cache, and the convolution's own output needs no memory. Same values
   // as separate ops. false: every node runs as written.
   bool fuse_residual_adds = true;
+  // A float32 CONCATENATION along the channels whose inputs are all CONV_2D
+  // results read by it alone is elided when every such convolution's kernel
+  // can write its output as a channel slice of the concatenation's output
+  // (KernelContext::OfferOutputSlice): no copy, same values. false: every
+  // node runs as written.
+  bool elide_concats = true;
 };
 
 // One entry of the execution plan. Today every step runs one node with a CPU
@@ -134,10 +140,22 @@ class Interpreter {
     int residual_add = -1;
     bool residual_taken = false;
     int fused_into = -1;
+    // Concatenation in place (KernelContext::OfferOutputSlice): on a CONV_2D,
+    // the CONCATENATION offered (-1: none), whether the kernel can write its
+    // output as a channel slice of that node's output, and, once the
+    // concatenation is elided (every input's producer can), the slice's pixel
+    // stride and first channel (stride 0: a dense output of its own); on the
+    // CONCATENATION, whether it is elided (its inputs are written in place).
+    int concat_node = -1;
+    bool slice_capable = false;
+    size_t out_pixel_stride = 0, out_channel_offset = 0;
+    bool concat_elided = false;
   };
 
   Status PrepareNodes();
   void OfferResidualAdds();
+  void OfferConcatSlices();
+  void ElideConcats();
   Status RunSteps();  // the ops of one invoke, in order
   Status FoldConstantNode(int node, bool* folded);
   Status PlanMemory();

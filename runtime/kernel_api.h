@@ -110,6 +110,15 @@ class KernelContext {
   // output 0 shares the ADD's output memory and the ADD does not run.
   // False: no offer (the ADD runs as usual).
   bool TakeResidualAdd(const Tensor** residual, schema::Activation* activation);
+  // Concatenation in place. A CONV_2D kernel whose eval can write output 0 as
+  // a channel slice of a wider NHWC tensor (pixel p's channels at
+  // output(0)->data + p * output_pixel_stride() floats) calls this at the end
+  // of prepare: true when its output was offered to a CONCATENATION (which the
+  // interpreter elides if every input's producer accepts).
+  bool OfferOutputSlice();
+  // At eval: the pixel stride (in elements) of output 0 when it is written as
+  // such a slice, or 0 when it is a dense tensor of its own.
+  size_t output_pixel_stride() const;
 
   // --- eval ---
   template <typename T> T* state() const { return static_cast<T*>(state_); }

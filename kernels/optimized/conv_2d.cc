@@ -203,6 +203,7 @@ Status Prepare(KernelContext* ctx) {
     EDGERT_RETURN_IF_ERROR(PrepareF32Winograd(ctx, winograd_tile, g, weights, bias, s->minmax, &s->winograd));
     if (s->winograd.gemm.gemm != nullptr) {
       s->gemm = gemm;
+      if (s->residual == nullptr) ctx->OfferOutputSlice();
       return Status::Ok();
     }
   }
@@ -233,6 +234,9 @@ Status Prepare(KernelContext* ctx) {
   ctx->MarkInputPacked(1);
   ctx->MarkInputPacked(2);
   s->gemm = gemm;
+  // The direct and indirect GEMM paths write any row stride: an elided
+  // CONCATENATION's channel slice (not with a residual, which is read densely).
+  if (s->residual == nullptr) ctx->OfferOutputSlice();
   return Status::Ok();
 }
 
@@ -240,7 +244,7 @@ Status Prepare(KernelContext* ctx) {
 // panels of nr columns (W: float, or uint16_t halves).
 template <typename W, typename Igemm>
 void EvalIndirect(KernelContext* ctx, const ConvState& s, size_t mr, size_t nr, const W* packed, Igemm igemm,
-                  const float* in, float* out) {
+                  const float* in, float* out, size_t ldc) {
   const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
   const size_t panel = nr * (k + 1);
   uint8_t* scratch = static_cast<uint8_t*>(ctx->scratch(s.scratch));
@@ -260,7 +264,7 @@ void EvalIndirect(KernelContext* ctx, const ConvState& s, size_t mr, size_t nr, 
                            const size_t rows = std::min(mr, p0 + np - p);
                            FillConvTilePointers(s.window, in, static_cast<int64_t>(p), rows, mr, s.zeros, 0.f, edge,
                                                 ptrs);
-                           igemm(rows, cols, ct.tap_values, ct.taps, ptrs, w, out + p * oc + j, oc, &s.minmax);
+                           igemm(rows, cols, ct.tap_values, ct.taps, ptrs, w, out + p * ldc + j, ldc, &s.minmax);
                            if (s.residual != nullptr) AddResidual(s, out, oc, p, rows, j, cols);
                          }
                        }
@@ -277,10 +281,13 @@ Status Eval(KernelContext* ctx) {
   float* out = ctx->output(0)->data_as<float>();
   const size_t m = static_cast<size_t>(s.window.out_pixels());
   const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
+  // Output pixel stride: oc, or the channels of the elided CONCATENATION whose
+  // slice this output is (only on the paths that offered it in prepare).
+  const size_t ldc = ctx->output_pixel_stride() != 0 ? ctx->output_pixel_stride() : oc;
   bool added = false;  // the residual was added in the tiles
   if (s.f16.gemm != nullptr) {
     if (!s.direct) {
-      EvalIndirect(ctx, s, s.f16.mr, s.f16.nr, s.packed_f16, s.f16.igemm, in, out);
+      EvalIndirect(ctx, s, s.f16.mr, s.f16.nr, s.packed_f16, s.f16.igemm, in, out, oc);
       added = true;
     } else {
       ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels,
@@ -291,13 +298,13 @@ Status Eval(KernelContext* ctx) {
   } else if (s.gemm.gemm == nullptr) {
     EDGERT_RETURN_IF_ERROR(s.fallback.Eval(ctx));
   } else if (s.winograd.gemm.gemm != nullptr) {
-    EvalF32Winograd(ctx, s.winograd, in, out);
+    EvalF32Winograd(ctx, s.winograd, in, out, ldc);
   } else if (s.spmm.fn != nullptr) {
     ctx->ParallelFor2D(m, oc, s.spmm.tile_m, s.spmm.tile_n, [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
       RunSpmmTile(s.spmm, p0, np, c0, nc, in, k, out, oc);
     });
   } else if (!s.direct) {
-    EvalIndirect(ctx, s, s.gemm.mr, s.gemm.nr, s.packed, s.igemm, in, out);
+    EvalIndirect(ctx, s, s.gemm.mr, s.gemm.nr, s.packed, s.igemm, in, out, ldc);
     added = true;
   } else {
     // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr;
@@ -307,7 +314,7 @@ Status Eval(KernelContext* ctx) {
                        [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
                          for (size_t p = p0; p < p0 + np; p += rows_per_add) {
                            const size_t rows = std::min(rows_per_add, p0 + np - p);
-                           RunGemmTile(s.gemm, m, p, rows, c0, nc, k, in, k, s.packed, out, oc, &s.minmax);
+                           RunGemmTile(s.gemm, m, p, rows, c0, nc, k, in, k, s.packed, out, ldc, &s.minmax);
                            if (s.residual != nullptr) AddResidual(s, out, oc, p, rows, c0, nc);
                          }
                        });

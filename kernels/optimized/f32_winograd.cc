@@ -75,7 +75,7 @@ void TransformWeights(const double (*kg)[3], int alpha, const float* weights, si
 
 // One block of tiles [t0, t0 + nt) (see the header): transforms into the
 // worker's V, the GEMMs into its M, output transforms into `out`.
-void RunBlock(const F32Winograd& w, const float* in, float* out, float* scratch, size_t t0, size_t nt) {
+void RunBlock(const F32Winograd& w, const float* in, float* out, size_t ldc, float* scratch, size_t t0, size_t nt) {
   const Window2D& g = w.window;
   const size_t ic = w.in_c, oc = w.out_c, block = w.block, positions = w.positions();
   const int tile = w.tile, alpha = w.tile + 2;
@@ -118,13 +118,13 @@ void RunBlock(const F32Winograd& w, const float* in, float* out, float* scratch,
     const size_t index = t0 + t;
     const size_t b = index / image_tiles, r = index % image_tiles;
     const int oy0 = static_cast<int>(r / w.tiles_w) * tile, ox0 = static_cast<int>(r % w.tiles_w) * tile;
-    float* image = out + b * static_cast<size_t>(g.out_h) * g.out_w * oc;
+    float* image = out + b * static_cast<size_t>(g.out_h) * g.out_w * ldc;
     float* outs[16];
     for (int i = 0; i < tile; ++i)
       for (int j = 0; j < tile; ++j) {
         const int oy = oy0 + i, ox = ox0 + j;
         outs[tile * i + j] =
-            oy < g.out_h && ox < g.out_w ? image + (static_cast<size_t>(oy) * g.out_w + ox) * oc : discard;
+            oy < g.out_h && ox < g.out_w ? image + (static_cast<size_t>(oy) * g.out_w + ox) * ldc : discard;
       }
     w.output(oc, m + t * oc, block * oc, bias, outs, &w.minmax);
   }
@@ -227,11 +227,11 @@ Status PrepareF32Winograd(KernelContext* ctx, int tile, const Window2D& g, const
   return Status::Ok();
 }
 
-void EvalF32Winograd(KernelContext* ctx, const F32Winograd& w, const float* in, float* out) {
+void EvalF32Winograd(KernelContext* ctx, const F32Winograd& w, const float* in, float* out, size_t ldc) {
   float* scratch = static_cast<float*>(ctx->scratch(w.scratch));
   const size_t worker_floats = WorkerFloats(w);
   ctx->ParallelFor(w.tiles, w.block, [&](int worker, size_t t0, size_t nt) {
-    RunBlock(w, in, out, scratch + static_cast<size_t>(worker) * worker_floats, t0, nt);
+    RunBlock(w, in, out, ldc, scratch + static_cast<size_t>(worker) * worker_floats, t0, nt);
   });
 }
 

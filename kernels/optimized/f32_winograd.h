@@ -79,8 +79,10 @@ int F32WinogradTile(const Window2D& g, int out_c);
 Status PrepareF32Winograd(KernelContext* ctx, int tile, const Window2D& g, const Tensor* weights, const Tensor* bias,
                           F32MinMaxParams minmax, F32Winograd* w);
 
-// The convolution of NHWC `in` into NHWC `out` (shapes of w.window).
-void EvalF32Winograd(KernelContext* ctx, const F32Winograd& w, const float* in, float* out);
+// The convolution of NHWC `in` into NHWC `out` (shapes of w.window), whose
+// pixels are ldc floats apart (out_c, or more for a channel slice of a wider
+// tensor).
+void EvalF32Winograd(KernelContext* ctx, const F32Winograd& w, const float* in, float* out, size_t ldc);
 
 // Which nodes take the path: kAuto (the thresholds), kAlways2x2 / kAlways4x4
 // (every covered node whatever its size, with that tile, for tests of small

@@ -1,0 +1,188 @@
+// CONCATENATION nodes written in place by the convolutions before them
+// (InterpreterOptions::elide_concats, KernelContext::OfferOutputSlice): which
+// ones are elided, and that elided graphs give the bytes of the plain ones on
+// every conv path that writes slices (direct 1x1, indirect, Winograd), ISA
+// level and thread count.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels/dispatch.h"
+#include "runtime/builder.h"
+#include "runtime/interpreter.h"
+#include "runtime/op_resolver.h"
+#include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/ukernel_test_util.h"
+
+using namespace edgert;
+using edgert::testing::ScopedIsaLevel;
+using edgert::testing::SupportedMicrokernelLevels;
+
+namespace {
+
+std::vector<float> Values(size_t n, uint32_t seed) {
+  std::vector<float> v(n);
+  uint32_t s = seed;
+  for (float& x : v) {
+    s = s * 1664525u + 1013904223u;
+    x = static_cast<float>(static_cast<int32_t>(s >> 9) % 2001 - 1000) / 1000.f;
+  }
+  return v;
+}
+
+// x [1,h,w,c] -> CONV_2D 1x1 (c -> a, RELU) and CONV_2D kxk (c -> b) ->
+// CONCATENATION along `axis` (-1 or 3: channels) -> y -> RELU -> z (so that y
+// is an activation read by a later node). `third`: a third concatenated
+// input, RELU(x) (not a convolution's result); `conv_is_output`: the 1x1
+// convolution's result is a model output too.
+struct Graph {
+  int h = 6, w = 7, c = 8, a = 8, b = 12, k = 3, axis = -1;
+  bool third = false, conv_is_output = false;
+};
+
+std::vector<uint8_t> Build(const Graph& g) {
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, g.h, g.w, g.c});
+  const int w1 = b.AddConstant<float>("w1", DType::kF32, {g.a, 1, 1, g.c}, Values(g.a * g.c, 1));
+  const int b1 = b.AddConstant<float>("b1", DType::kF32, {g.a}, Values(g.a, 2));
+  const int w2 = b.AddConstant<float>("w2", DType::kF32, {g.b, g.k, g.k, g.c}, Values(g.b * g.k * g.k * g.c, 3));
+  const int b2 = b.AddConstant<float>("b2", DType::kF32, {g.b}, Values(g.b, 4));
+  const int p = b.AddTensor("p", DType::kF32, {1, g.h, g.w, g.a});
+  const int q = b.AddTensor("q", DType::kF32, {1, g.h, g.w, g.b});
+  b.AddOp(schema::OpType_CONV_2D, {x, w1, b1}, {p}, schema::OpOptions_Conv2DOptions,
+          schema::CreateConv2DOptions(b.fbb(), schema::Padding_VALID, 1, 1, 1, 1, schema::Activation_RELU).Union());
+  b.AddOp(schema::OpType_CONV_2D, {x, w2, b2}, {q}, schema::OpOptions_Conv2DOptions,
+          schema::CreateConv2DOptions(b.fbb(), schema::Padding_SAME, 1, 1).Union());
+  std::vector<int> parts = {p, q};
+  int channels = g.a + g.b;
+  if (g.third) {
+    const int r = b.AddTensor("r", DType::kF32, {1, g.h, g.w, g.c});
+    b.AddOp(schema::OpType_RELU, {x}, {r});
+    parts.push_back(r);
+    channels += g.c;
+  }
+  const int y = b.AddTensor("y", DType::kF32, {1, g.h, g.w, channels});
+  b.AddOp(schema::OpType_CONCATENATION, parts, {y}, schema::OpOptions_ConcatenationOptions,
+          schema::CreateConcatenationOptions(b.fbb(), g.axis).Union());
+  const int z = b.AddTensor("z", DType::kF32, {1, g.h, g.w, channels});
+  b.AddOp(schema::OpType_RELU, {y}, {z});
+  b.MarkOutput(z);
+  if (g.conv_is_output) b.MarkOutput(p);
+  return b.Finish();
+}
+
+struct Run {
+  std::vector<std::vector<float>> outputs;
+  std::string plan;
+  size_t steps = 0;
+};
+
+Run Invoke(const std::vector<uint8_t>& file, bool elide, int threads) {
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  InterpreterOptions options;
+  options.elide_concats = elide;
+  options.num_threads = threads;
+  Interpreter interp(m, &resolver, options);
+  const Status s = interp.Prepare();
+  INFO(s.message());
+  REQUIRE(s.ok());
+  Tensor* x = interp.input(0);
+  const std::vector<float> xs = Values(static_cast<size_t>(x->NumElements()), 9);
+  std::memcpy(x->data, xs.data(), x->bytes);
+  REQUIRE(interp.Invoke().ok());
+  Run r;
+  for (int i = 0; i < interp.num_outputs(); ++i) {
+    const Tensor* o = interp.output(i);
+    r.outputs.emplace_back(o->data_as<float>(), o->data_as<float>() + o->NumElements());
+  }
+  r.plan = interp.DescribePlan();
+  r.steps = interp.plan().size();
+  return r;
+}
+
+bool Elided(const Run& r) {
+  return r.plan.find("into CONCATENATION") != std::string::npos &&
+         r.plan.find("-> CONCATENATION") == std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a channel CONCATENATION of convolution results is written in place, with the plain values",
+          "[interpreter][fusion]") {
+  // 1x1 (direct GEMM) with 3x3 on 8 channels (indirect GEMM); on 16 channels
+  // and 24 x 24 pixels the 3x3 takes Winograd; odd sizes; axis 3 and -1.
+  Graph shapes[4];
+  shapes[1].h = 24, shapes[1].w = 24, shapes[1].c = 16, shapes[1].a = 16, shapes[1].b = 24;
+  shapes[2].h = 5, shapes[2].w = 31, shapes[2].c = 20, shapes[2].a = 7, shapes[2].b = 33, shapes[2].axis = 3;
+  shapes[3].h = 1, shapes[3].w = 1, shapes[3].c = 5, shapes[3].a = 3, shapes[3].b = 17, shapes[3].k = 1;
+  for (IsaLevel level : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(level);
+    for (const Graph& g : shapes) {
+      INFO("ISA " << GetKernelIsa().name << ", " << g.h << "x" << g.w << "x" << g.c << " -> " << g.a << " + "
+                  << g.b << " kernel " << g.k);
+      const std::vector<uint8_t> file = Build(g);
+      const Run plain = Invoke(file, false, 1);
+      CHECK_FALSE(Elided(plain));
+      CHECK(plain.steps == 4);
+      for (int threads : {1, 2, 3}) {
+        const Run elided = Invoke(file, true, threads);
+        INFO(elided.plan);
+        CHECK(Elided(elided));
+        CHECK(elided.steps == 3);
+        CHECK(elided.plan.find("at channel " + std::to_string(g.a)) != std::string::npos);
+        REQUIRE(elided.outputs.size() == 1);
+        CHECK(elided.outputs[0] == plain.outputs[0]);  // bit for bit
+      }
+    }
+  }
+}
+
+TEST_CASE("CONCATENATIONs stay when an input is not a convolution's alone, or along another axis",
+          "[interpreter][fusion]") {
+  Graph third, output, axis1;
+  third.third = true;
+  output.conv_is_output = true;
+  axis1.axis = 1;
+  axis1.b = axis1.a;  // same channels: concatenate along H
+  std::vector<IsaLevel> levels = SupportedMicrokernelLevels();
+  levels.push_back(IsaLevel::kReference);  // the reference convolution writes dense outputs only
+  for (IsaLevel level : levels) {
+    ScopedIsaLevel scope(level);
+    for (const Graph* g : {&third, &output, &axis1}) {
+      std::vector<uint8_t> file;
+      if (g == &axis1) {
+        // [1,h,w,a] ++ [1,h,w,a] along H: y is [1,2h,w,a].
+        ModelBuilder b;
+        const int x = b.AddInput("x", DType::kF32, {1, g->h, g->w, g->c});
+        const int w1 = b.AddConstant<float>("w1", DType::kF32, {g->a, 1, 1, g->c}, Values(g->a * g->c, 1));
+        const int w2 = b.AddConstant<float>("w2", DType::kF32, {g->a, 1, 1, g->c}, Values(g->a * g->c, 2));
+        const int p = b.AddTensor("p", DType::kF32, {1, g->h, g->w, g->a});
+        const int q = b.AddTensor("q", DType::kF32, {1, g->h, g->w, g->a});
+        b.AddOp(schema::OpType_CONV_2D, {x, w1, -1}, {p}, schema::OpOptions_Conv2DOptions,
+                schema::CreateConv2DOptions(b.fbb(), schema::Padding_VALID, 1, 1).Union());
+        b.AddOp(schema::OpType_CONV_2D, {x, w2, -1}, {q}, schema::OpOptions_Conv2DOptions,
+                schema::CreateConv2DOptions(b.fbb(), schema::Padding_VALID, 1, 1).Union());
+        const int y = b.AddTensor("y", DType::kF32, {1, 2 * g->h, g->w, g->a});
+        b.AddOp(schema::OpType_CONCATENATION, {p, q}, {y}, schema::OpOptions_ConcatenationOptions,
+                schema::CreateConcatenationOptions(b.fbb(), 1).Union());
+        b.MarkOutput(y);
+        file = b.Finish();
+      } else {
+        file = Build(*g);
+      }
+      INFO("ISA " << GetKernelIsa().name << ", case " << (g == &third ? "third input" : g == &output ? "conv output" : "axis 1"));
+      const Run plain = Invoke(file, false, 1);
+      const Run kept = Invoke(file, true, 2);
+      INFO(kept.plan);
+      CHECK_FALSE(Elided(kept));
+      CHECK(kept.plan.find("-> CONCATENATION") != std::string::npos);
+      CHECK(kept.steps == plain.steps);
+      CHECK(kept.outputs == plain.outputs);
+    }
+  }
+}
