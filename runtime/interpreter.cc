@@ -354,6 +354,24 @@ void Interpreter::ReleasePackedConstants() {
   memory_.persistent_bytes = persistent_bytes_;
 }
 
+namespace {
+
+// Per tensor: the node that writes it (-1: none) and how many node inputs
+// read it, plus 2 for a model output (read by the caller).
+void ProducersAndReaders(const Model& model, std::vector<int>* producer, std::vector<int>* readers) {
+  const auto& nodes = model.nodes();
+  producer->assign(model.tensors().size(), -1);
+  readers->assign(model.tensors().size(), 0);
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    for (int32_t t : nodes[n].outputs) (*producer)[static_cast<size_t>(t)] = static_cast<int>(n);
+    for (int32_t t : nodes[n].inputs)
+      if (t >= 0) ++(*readers)[static_cast<size_t>(t)];
+  }
+  for (int32_t t : model.outputs()) (*readers)[static_cast<size_t>(t)] += 2;
+}
+
+}  // namespace
+
 Status Interpreter::PrepareNodes() {
   FreePersistent();
   const auto& nodes = model_->nodes();
@@ -411,26 +429,26 @@ Status Interpreter::PrepareNodes() {
 // residual ADD. Shapes, dtypes and the axis are checked in ElideConcats.
 void Interpreter::OfferConcatSlices() {
   const auto& nodes = model_->nodes();
-  const auto& infos = model_->tensors();
-  std::vector<int> producer(infos.size(), -1), readers(infos.size(), 0);
-  for (size_t n = 0; n < nodes.size(); ++n) {
-    for (int32_t t : nodes[n].outputs) producer[static_cast<size_t>(t)] = static_cast<int>(n);
-    for (int32_t t : nodes[n].inputs)
-      if (t >= 0) ++readers[static_cast<size_t>(t)];
-  }
-  for (int32_t t : model_->outputs()) readers[static_cast<size_t>(t)] += 2;
+  std::vector<int> producer, readers;
+  ProducersAndReaders(*model_, &producer, &readers);
   for (size_t n = 0; n < nodes.size(); ++n) {
     const NodeInfo& cat = nodes[n];
     if (cat.type != schema::OpType_CONCATENATION || cat.inputs.size() < 2 || cat.outputs.size() != 1) continue;
     bool ok = true;
     for (int32_t t : cat.inputs) {
       const int c = t >= 0 ? producer[static_cast<size_t>(t)] : -1;
-      ok = ok && c >= 0 && readers[static_cast<size_t>(t)] == 1 && nodes[static_cast<size_t>(c)].type == schema::OpType_CONV_2D &&
-           nodes[static_cast<size_t>(c)].outputs.size() == 1 && nodes_[static_cast<size_t>(c)].residual_add < 0 &&
-           nodes_[static_cast<size_t>(c)].concat_node < 0;
+      if (c < 0 || readers[static_cast<size_t>(t)] != 1) {
+        ok = false;
+        break;
+      }
+      const NodeInfo& conv = nodes[static_cast<size_t>(c)];
+      const NodeState& cs = nodes_[static_cast<size_t>(c)];
+      ok = ok && conv.type == schema::OpType_CONV_2D && conv.outputs.size() == 1 && cs.residual_add < 0 &&
+           cs.concat_node < 0;
     }
     if (!ok) continue;
-    for (int32_t t : cat.inputs) nodes_[static_cast<size_t>(producer[static_cast<size_t>(t)])].concat_node = static_cast<int>(n);
+    for (int32_t t : cat.inputs)
+      nodes_[static_cast<size_t>(producer[static_cast<size_t>(t)])].concat_node = static_cast<int>(n);
   }
 }
 
@@ -494,13 +512,8 @@ void Interpreter::ElideConcats() {
 void Interpreter::OfferResidualAdds() {
   const auto& nodes = model_->nodes();
   const auto& infos = model_->tensors();
-  std::vector<int> producer(infos.size(), -1), readers(infos.size(), 0);
-  for (size_t n = 0; n < nodes.size(); ++n) {
-    for (int32_t t : nodes[n].outputs) producer[static_cast<size_t>(t)] = static_cast<int>(n);
-    for (int32_t t : nodes[n].inputs)
-      if (t >= 0) ++readers[static_cast<size_t>(t)];
-  }
-  for (int32_t t : model_->outputs()) readers[static_cast<size_t>(t)] += 2;
+  std::vector<int> producer, readers;
+  ProducersAndReaders(*model_, &producer, &readers);
   for (size_t a = 0; a < nodes.size(); ++a) {
     const NodeInfo& add = nodes[a];
     if (add.type != schema::OpType_ADD || add.inputs.size() != 2 || add.outputs.size() != 1) continue;
@@ -712,7 +725,8 @@ Status Interpreter::PlanMemory() {
   for (size_t t = 0; t < nt; ++t)
     if (buffer_of[t] >= 0) tensors_[t].data = arena + planner.offset(buffer_of[t]);
   for (size_t t = 0; t < nt; ++t)
-    if (alias[t] >= 0) tensors_[t].data = static_cast<uint8_t*>(tensors_[root(static_cast<int>(t))].data) + alias_offset[t];
+    if (alias[t] >= 0)
+      tensors_[t].data = static_cast<uint8_t*>(tensors_[root(static_cast<int>(t))].data) + alias_offset[t];
   for (int i = 0; i < num_nodes; ++i) {
     auto& ns = nodes_[i];
     ns.scratch.resize(ns.scratch_sizes.size());

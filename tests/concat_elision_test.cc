@@ -13,24 +13,16 @@
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
+#include "tests/fusion_test_util.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/kernels/ukernel_test_util.h"
 
 using namespace edgert;
 using edgert::testing::ScopedIsaLevel;
 using edgert::testing::SupportedMicrokernelLevels;
+using edgert::testing::FusionValues;
 
 namespace {
-
-std::vector<float> Values(size_t n, uint32_t seed) {
-  std::vector<float> v(n);
-  uint32_t s = seed;
-  for (float& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = static_cast<float>(static_cast<int32_t>(s >> 9) % 2001 - 1000) / 1000.f;
-  }
-  return v;
-}
 
 // x [1,h,w,c] -> CONV_2D 1x1 (c -> a, RELU) and CONV_2D kxk (c -> b) ->
 // CONCATENATION along `axis` (-1 or 3: channels) -> y -> RELU -> z (so that y
@@ -45,10 +37,10 @@ struct Graph {
 std::vector<uint8_t> Build(const Graph& g) {
   ModelBuilder b;
   const int x = b.AddInput("x", DType::kF32, {1, g.h, g.w, g.c});
-  const int w1 = b.AddConstant<float>("w1", DType::kF32, {g.a, 1, 1, g.c}, Values(g.a * g.c, 1));
-  const int b1 = b.AddConstant<float>("b1", DType::kF32, {g.a}, Values(g.a, 2));
-  const int w2 = b.AddConstant<float>("w2", DType::kF32, {g.b, g.k, g.k, g.c}, Values(g.b * g.k * g.k * g.c, 3));
-  const int b2 = b.AddConstant<float>("b2", DType::kF32, {g.b}, Values(g.b, 4));
+  const int w1 = b.AddConstant<float>("w1", DType::kF32, {g.a, 1, 1, g.c}, FusionValues(g.a * g.c, 1));
+  const int b1 = b.AddConstant<float>("b1", DType::kF32, {g.a}, FusionValues(g.a, 2));
+  const int w2 = b.AddConstant<float>("w2", DType::kF32, {g.b, g.k, g.k, g.c}, FusionValues(g.b * g.k * g.k * g.c, 3));
+  const int b2 = b.AddConstant<float>("b2", DType::kF32, {g.b}, FusionValues(g.b, 4));
   const int p = b.AddTensor("p", DType::kF32, {1, g.h, g.w, g.a});
   const int q = b.AddTensor("q", DType::kF32, {1, g.h, g.w, g.b});
   b.AddOp(schema::OpType_CONV_2D, {x, w1, b1}, {p}, schema::OpOptions_Conv2DOptions,
@@ -73,36 +65,13 @@ std::vector<uint8_t> Build(const Graph& g) {
   return b.Finish();
 }
 
-struct Run {
-  std::vector<std::vector<float>> outputs;
-  std::string plan;
-  size_t steps = 0;
-};
+using Run = edgert::testing::FusionRun;
 
 Run Invoke(const std::vector<uint8_t>& file, bool elide, int threads) {
-  std::shared_ptr<const Model> m;
-  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
-  OpResolver resolver;
-  AddDefaultKernels(&resolver);
   InterpreterOptions options;
   options.elide_concats = elide;
   options.num_threads = threads;
-  Interpreter interp(m, &resolver, options);
-  const Status s = interp.Prepare();
-  INFO(s.message());
-  REQUIRE(s.ok());
-  Tensor* x = interp.input(0);
-  const std::vector<float> xs = Values(static_cast<size_t>(x->NumElements()), 9);
-  std::memcpy(x->data, xs.data(), x->bytes);
-  REQUIRE(interp.Invoke().ok());
-  Run r;
-  for (int i = 0; i < interp.num_outputs(); ++i) {
-    const Tensor* o = interp.output(i);
-    r.outputs.emplace_back(o->data_as<float>(), o->data_as<float>() + o->NumElements());
-  }
-  r.plan = interp.DescribePlan();
-  r.steps = interp.plan().size();
-  return r;
+  return edgert::testing::InvokeWith(file, options);
 }
 
 bool Elided(const Run& r) {
@@ -159,8 +128,8 @@ TEST_CASE("CONCATENATIONs stay when an input is not a convolution's alone, or al
         // [1,h,w,a] ++ [1,h,w,a] along H: y is [1,2h,w,a].
         ModelBuilder b;
         const int x = b.AddInput("x", DType::kF32, {1, g->h, g->w, g->c});
-        const int w1 = b.AddConstant<float>("w1", DType::kF32, {g->a, 1, 1, g->c}, Values(g->a * g->c, 1));
-        const int w2 = b.AddConstant<float>("w2", DType::kF32, {g->a, 1, 1, g->c}, Values(g->a * g->c, 2));
+        const int w1 = b.AddConstant<float>("w1", DType::kF32, {g->a, 1, 1, g->c}, FusionValues(g->a * g->c, 1));
+        const int w2 = b.AddConstant<float>("w2", DType::kF32, {g->a, 1, 1, g->c}, FusionValues(g->a * g->c, 2));
         const int p = b.AddTensor("p", DType::kF32, {1, g->h, g->w, g->a});
         const int q = b.AddTensor("q", DType::kF32, {1, g->h, g->w, g->a});
         b.AddOp(schema::OpType_CONV_2D, {x, w1, -1}, {p}, schema::OpOptions_Conv2DOptions,
@@ -175,7 +144,8 @@ TEST_CASE("CONCATENATIONs stay when an input is not a convolution's alone, or al
       } else {
         file = Build(*g);
       }
-      INFO("ISA " << GetKernelIsa().name << ", case " << (g == &third ? "third input" : g == &output ? "conv output" : "axis 1"));
+      INFO("ISA " << GetKernelIsa().name << ", case "
+                  << (g == &third ? "third input" : g == &output ? "conv output" : "axis 1"));
       const Run plain = Invoke(file, false, 1);
       const Run kept = Invoke(file, true, 2);
       INFO(kept.plan);

@@ -13,24 +13,16 @@
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
+#include "tests/fusion_test_util.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/kernels/ukernel_test_util.h"
 
 using namespace edgert;
 using edgert::testing::ScopedIsaLevel;
 using edgert::testing::SupportedMicrokernelLevels;
+using edgert::testing::FusionValues;
 
 namespace {
-
-std::vector<float> Values(size_t n, uint32_t seed) {
-  std::vector<float> v(n);
-  uint32_t s = seed;
-  for (float& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = static_cast<float>(static_cast<int32_t>(s >> 9) % 2001 - 1000) / 1000.f;
-  }
-  return v;
-}
 
 flatbuffers::Offset<void> Conv(ModelBuilder* b, int k, schema::Activation act) {
   return schema::CreateConv2DOptions(b->fbb(), k == 1 ? schema::Padding_VALID : schema::Padding_SAME, 1, 1, 1, 1,
@@ -56,10 +48,10 @@ struct Graph {
 std::vector<uint8_t> Build(const Graph& g) {
   ModelBuilder b;
   const int x = b.AddInput("x", DType::kF32, {1, g.h, g.w, g.c});
-  const int w1 = b.AddConstant<float>("w1", DType::kF32, {g.c, 1, 1, g.c}, Values(g.c * g.c, 1));
-  const int b1 = b.AddConstant<float>("b1", DType::kF32, {g.c}, Values(g.c, 2));
-  const int w2 = b.AddConstant<float>("w2", DType::kF32, {g.c, g.k, g.k, g.c}, Values(g.c * g.k * g.k * g.c, 3));
-  const int b2 = b.AddConstant<float>("b2", DType::kF32, {g.c}, Values(g.c, 4));
+  const int w1 = b.AddConstant<float>("w1", DType::kF32, {g.c, 1, 1, g.c}, FusionValues(g.c * g.c, 1));
+  const int b1 = b.AddConstant<float>("b1", DType::kF32, {g.c}, FusionValues(g.c, 2));
+  const int w2 = b.AddConstant<float>("w2", DType::kF32, {g.c, g.k, g.k, g.c}, FusionValues(g.c * g.k * g.k * g.c, 3));
+  const int b2 = b.AddConstant<float>("b2", DType::kF32, {g.c}, FusionValues(g.c, 4));
   const int h1 = b.AddTensor("h1", DType::kF32, {1, g.h, g.w, g.c});
   const int t = b.AddTensor("t", DType::kF32, {1, g.h, g.w, g.c});
   const int y = b.AddTensor("y", DType::kF32, {1, g.h, g.w, g.c});
@@ -77,7 +69,7 @@ std::vector<uint8_t> Build(const Graph& g) {
     b.AddOp(schema::OpType_RELU, {r}, {r2});
     r = r2;
   } else if (g.broadcast) {
-    r = b.AddConstant<float>("r", DType::kF32, {g.c}, Values(g.c, 5));
+    r = b.AddConstant<float>("r", DType::kF32, {g.c}, FusionValues(g.c, 5));
   }
   b.AddOp(schema::OpType_ADD, {t, r}, {y}, schema::OpOptions_BinaryOptions, Add(&b, schema::Activation_RELU6));
   b.MarkOutput(y);
@@ -85,36 +77,13 @@ std::vector<uint8_t> Build(const Graph& g) {
   return b.Finish();
 }
 
-struct Run {
-  std::vector<std::vector<float>> outputs;
-  std::string plan;
-  size_t steps = 0;
-};
+using Run = edgert::testing::FusionRun;
 
 Run Invoke(const std::vector<uint8_t>& file, bool fuse, int threads) {
-  std::shared_ptr<const Model> m;
-  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
-  OpResolver resolver;
-  AddDefaultKernels(&resolver);
   InterpreterOptions options;
   options.fuse_residual_adds = fuse;
   options.num_threads = threads;
-  Interpreter interp(m, &resolver, options);
-  const Status s = interp.Prepare();
-  INFO(s.message());
-  REQUIRE(s.ok());
-  Tensor* x = interp.input(0);
-  const std::vector<float> xs = Values(static_cast<size_t>(x->NumElements()), 9);
-  std::memcpy(x->data, xs.data(), x->bytes);
-  REQUIRE(interp.Invoke().ok());
-  Run r;
-  for (int i = 0; i < interp.num_outputs(); ++i) {
-    const Tensor* o = interp.output(i);
-    r.outputs.emplace_back(o->data_as<float>(), o->data_as<float>() + o->NumElements());
-  }
-  r.plan = interp.DescribePlan();
-  r.steps = interp.plan().size();
-  return r;
+  return edgert::testing::InvokeWith(file, options);
 }
 
 bool Fused(const Run& r) { return r.plan.find("(+ ADD") != std::string::npos; }

@@ -216,7 +216,8 @@ Status Prepare(KernelContext* ctx) {
     EDGERT_RETURN_IF_ERROR(PrepareIndirect(ctx, gemm.mr, s));
     s->igemm = isa.f32_igemm.fn;
   }
-  ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(s->out_c), static_cast<size_t>(k), gemm.mr, nr,
+  ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(s->out_c), static_cast<size_t>(k), gemm.mr,
+                  nr,
                   ctx->num_threads(), &s->tile_pixels, &s->tile_channels);
 
   // Weights [O, K] are B^T: column oc of B is row oc of the weights.
