@@ -454,8 +454,9 @@ void Interpreter::OfferConcatSlices() {
 
 // After every prepare: a CONCATENATION offered to its producers is elided when
 // each of them accepted (and runs at invoke, not folded at prepare), it joins
-// float32 NHWC tensors of equal N, H and W along the channels without an
-// activation. Each convolution then writes its channel slice of the output.
+// NHWC tensors of equal N, H and W along the channels without an activation,
+// all float32, or all int8 quantized exactly as the output (per tensor). Each
+// convolution then writes its channel slice of the output.
 void Interpreter::ElideConcats() {
   const auto& nodes = model_->nodes();
   std::vector<bool> runs(nodes.size(), false);
@@ -466,7 +467,11 @@ void Interpreter::ElideConcats() {
     if (cat.type != schema::OpType_CONCATENATION || !runs[n]) continue;
     const Tensor& y = tensors_[static_cast<size_t>(cat.outputs[0])];
     const auto* opts = cat.op->options_as<schema::ConcatenationOptions>();
-    if (opts == nullptr || opts->activation() != schema::Activation_NONE || y.dtype != DType::kF32 || y.shape.rank < 2)
+    // float32, or int8 with one scale and zero point shared by every input and
+    // the output (the concatenation then copies bytes unchanged).
+    const bool int8 = y.dtype == DType::kI8 && y.quant.count == 1;
+    if (opts == nullptr || opts->activation() != schema::Activation_NONE || (y.dtype != DType::kF32 && !int8) ||
+        y.shape.rank < 2)
       continue;
     const int rank = y.shape.rank;
     if (opts->axis() != rank - 1 && opts->axis() != -1) continue;
@@ -478,7 +483,10 @@ void Interpreter::ElideConcats() {
         if (nodes_[p].concat_node == static_cast<int>(n) && nodes[p].outputs[0] == t) c = static_cast<int>(p);
       const Tensor& x = tensors_[static_cast<size_t>(t)];
       ok = ok && c >= 0 && nodes_[static_cast<size_t>(c)].slice_capable && runs[static_cast<size_t>(c)] &&
-           x.dtype == DType::kF32 && x.shape.rank == rank;
+           x.dtype == y.dtype && x.shape.rank == rank;
+      if (ok && int8)
+        ok = x.quant.count == 1 && x.quant.scale[0] == y.quant.scale[0] &&
+             x.quant.zero_point[0] == y.quant.zero_point[0];
       for (int d = 0; ok && d < rank - 1; ++d) ok = x.shape.dims[d] == y.shape.dims[d];
       if (ok) channels += x.shape.dims[rank - 1];
     }
@@ -639,7 +647,7 @@ Status Interpreter::PlanMemory() {
     if (nodes_[i].out_pixel_stride == 0) continue;
     const int t = nodes[i].outputs[0], y = nodes[static_cast<size_t>(nodes_[i].concat_node)].outputs[0];
     alias[t] = y;
-    alias_offset[t] = nodes_[i].out_channel_offset * sizeof(float);
+    alias_offset[t] = nodes_[i].out_channel_offset * DTypeSize(tensors_[y].dtype);
     first[y] = std::min(first[y], first[t]);
     last[y] = std::max(last[y], last[t]);
   }

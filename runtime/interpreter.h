@@ -55,9 +55,10 @@ struct InterpreterOptions {
   // in cache, and the convolution's own output needs no memory. Same values
   // as separate ops. false: every node runs as written.
   bool fuse_residual_adds = true;
-  // A float32 CONCATENATION along the channels whose inputs are all CONV_2D
-  // results read by it alone is elided when every such convolution's kernel
-  // can write its output as a channel slice of the concatenation's output
+  // A CONCATENATION along the channels whose inputs are all CONV_2D results
+  // read by it alone (float32, or int8 quantized exactly as its output) is
+  // elided when every such convolution's kernel can write its output as a
+  // channel slice of the concatenation's output
   // (KernelContext::OfferOutputSlice): no copy, same values. false: every
   // node runs as written.
   bool elide_concats = true;

@@ -1,8 +1,8 @@
 // CONCATENATION nodes written in place by the convolutions before them
 // (InterpreterOptions::elide_concats, KernelContext::OfferOutputSlice): which
 // ones are elided, and that elided graphs give the bytes of the plain ones on
-// every conv path that writes slices (direct 1x1, indirect, Winograd), ISA
-// level and thread count.
+// every conv path that writes slices (f32 direct 1x1, indirect, Winograd; int8
+// direct and im2col), ISA level and thread count.
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -153,6 +153,98 @@ TEST_CASE("CONCATENATIONs stay when an input is not a convolution's alone, or al
       CHECK(kept.plan.find("-> CONCATENATION") != std::string::npos);
       CHECK(kept.steps == plain.steps);
       CHECK(kept.outputs == plain.outputs);
+    }
+  }
+}
+
+namespace {
+
+// int8: xq [1,h,w,c] -> CONV_2D 1x1 (c -> a) and CONV_2D 3x3 (c -> b), both
+// per-channel int8 weights, -> CONCATENATION (channels) -> yq, every
+// activation per-tensor quantized. `other_scale`: the 3x3 result has its own
+// scale (the concatenation must then requantize it and stays).
+std::vector<uint8_t> BuildInt8(int h, int w, int c, int a, int bch, bool other_scale) {
+  ModelBuilder b;
+  const QuantSpec in_q = QuantSpec::PerTensor(0.05f, 3), out_q = QuantSpec::PerTensor(0.1f, -5),
+                  q_other = QuantSpec::PerTensor(0.07f, 2);
+  const int x = b.AddInput("xq", DType::kI8, {1, h, w, c}, in_q);
+  auto conv = [&](const char* name, int out, int k, const QuantSpec& q) {
+    std::vector<int8_t> wv(static_cast<size_t>(out * k * k * c));
+    for (size_t i = 0; i < wv.size(); ++i) wv[i] = static_cast<int8_t>(static_cast<int>((i * 37 + out) % 255) - 127);
+    std::vector<float> ws(static_cast<size_t>(out)), bs(static_cast<size_t>(out));
+    std::vector<int32_t> bv(static_cast<size_t>(out));
+    for (int i = 0; i < out; ++i) {
+      ws[static_cast<size_t>(i)] = 0.002f + 0.0003f * static_cast<float>(i);
+      bs[static_cast<size_t>(i)] = 0.05f * ws[static_cast<size_t>(i)];
+      bv[static_cast<size_t>(i)] = i * 101 - 900;
+    }
+    const int t = b.AddTensor(name, DType::kI8, {1, h, w, out}, q);
+    b.AddOp(schema::OpType_CONV_2D,
+            {x, b.AddConstant(std::string(name) + "_w", DType::kI8, {out, k, k, c}, wv,
+                              QuantSpec{ws, std::vector<int64_t>(static_cast<size_t>(out), 0), 0}),
+             b.AddConstant(std::string(name) + "_b", DType::kI32, {out}, bv,
+                           QuantSpec{bs, std::vector<int64_t>(static_cast<size_t>(out), 0), 0})},
+            {t}, schema::OpOptions_Conv2DOptions,
+            schema::CreateConv2DOptions(b.fbb(), k == 1 ? schema::Padding_VALID : schema::Padding_SAME, 1, 1).Union());
+    return t;
+  };
+  const int p = conv("p", a, 1, out_q);
+  const int q = conv("q", bch, 3, other_scale ? q_other : out_q);
+  const int y = b.AddTensor("yq", DType::kI8, {1, h, w, a + bch}, out_q);
+  b.AddOp(schema::OpType_CONCATENATION, {p, q}, {y}, schema::OpOptions_ConcatenationOptions,
+          schema::CreateConcatenationOptions(b.fbb(), 3).Union());
+  b.MarkOutput(y);
+  return b.Finish();
+}
+
+struct Int8Run {
+  std::vector<int8_t> output;
+  std::string plan;
+};
+
+Int8Run InvokeInt8(const std::vector<uint8_t>& file, bool elide, int threads) {
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  InterpreterOptions options;
+  options.elide_concats = elide;
+  options.num_threads = threads;
+  Interpreter interp(m, &resolver, options);
+  REQUIRE(interp.Prepare().ok());
+  Tensor* x = interp.input(0);
+  int8_t* xd = static_cast<int8_t*>(x->data);
+  for (size_t i = 0; i < x->bytes; ++i) xd[i] = static_cast<int8_t>(static_cast<int>(i * 29 % 251) - 125);
+  REQUIRE(interp.Invoke().ok());
+  const Tensor* o = interp.output(0);
+  Int8Run r;
+  r.output.assign(static_cast<const int8_t*>(o->data), static_cast<const int8_t*>(o->data) + o->bytes);
+  r.plan = interp.DescribePlan();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("an int8 CONCATENATION whose inputs share its quantization is written in place, byte for byte",
+          "[interpreter][fusion]") {
+  for (IsaLevel level : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(level);
+    for (const bool other_scale : {false, true}) {
+      INFO("ISA " << GetKernelIsa().name << (other_scale ? ", inputs of another scale" : ", one scale"));
+      const std::vector<uint8_t> file = BuildInt8(7, 9, 24, 16, 40, other_scale);
+      const Int8Run plain = InvokeInt8(file, false, 1);
+      for (int threads : {1, 2}) {
+        const Int8Run run = InvokeInt8(file, true, threads);
+        INFO(run.plan);
+        if (other_scale) {
+          CHECK(run.plan.find("into CONCATENATION") == std::string::npos);
+          CHECK(run.plan.find("-> CONCATENATION") != std::string::npos);
+        } else {
+          CHECK(run.plan.find("into CONCATENATION") != std::string::npos);
+          CHECK(run.plan.find("-> CONCATENATION") == std::string::npos);
+        }
+        CHECK(run.output == plain.output);
+      }
     }
   }
 }

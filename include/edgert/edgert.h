@@ -105,8 +105,9 @@ typedef struct {
   int32_t f32_arithmetic_only;
   /* 0 (default): a float32 ADD of a convolution's result and a tensor computed
      earlier (a residual connection) runs inside the convolution, while the
-     result is in cache, and convolutions whose results a float32 channel
-     CONCATENATION joins write them into its output directly (same values as
+     result is in cache, and convolutions whose results a channel
+     CONCATENATION joins (float32, or int8 of one quantization) write them into
+     its output directly (same values as
      separate ops; ert_interpreter_plan shows "(+ ADD ...)" and "(into
      CONCATENATION ...)"); nonzero: every node runs as written, e.g. to time
      each op alone. */

@@ -36,6 +36,10 @@
 //    the ISA table's spmm microkernel): the sparse microkernel runs on the
 //    input and the stored weights (kernels/optimized/f32_spmm.h); nothing is
 //    packed but the bias.
+// A CONCATENATION after the node that the interpreter elides
+// (KernelContext::OfferOutputSlice): the direct, indirect and Winograd f32
+// paths and the int8 paths write the output at the concatenation's pixel
+// stride, straight into its channel slice; the others never offer.
 // A residual ADD after the node (KernelContext::TakeResidualAdd, f32 nodes)
 // is added in the tiles of the direct and indirect GEMM paths, right after
 // each microkernel call (or group of 4 MR rows), while the result is in

@@ -206,6 +206,8 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   s->input_zp = static_cast<int8_t>(q.input_zp);
   s->params = QS8GemmParams(q, pg);
   s->gemm = pg.gemm;
+  // Both paths write any row stride: an elided CONCATENATION's channel slice.
+  ctx->OfferOutputSlice();
   return Status::Ok();
 }
 
@@ -215,6 +217,8 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
   const int64_t pixels = s.window.out_pixels();
   const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
   const size_t mr = static_cast<size_t>(s.mr), nr = static_cast<size_t>(s.nr);
+  // Output pixel stride: oc, or the channels of the elided CONCATENATION whose slice this is.
+  const size_t ldc = ctx->output_pixel_stride() != 0 ? ctx->output_pixel_stride() : oc;
   int8_t* scratch = s.direct ? nullptr : static_cast<int8_t*>(ctx->scratch(s.scratch));
   const size_t a_stride = static_cast<size_t>(s.a_stride);
   const size_t worker_bytes = mr * a_stride + kGatherSlack;
@@ -231,14 +235,14 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
                        for (size_t p = p0; p < p0 + np; p += mr) {
                          const size_t rows = std::min(mr, p0 + np - p);
                          if (s.direct) {
-                           s.gemm(rows, nc, k, in + p * k, k, w, out + p * oc + c0, oc, &s.params);
+                           s.gemm(rows, nc, k, in + p * k, k, w, out + p * ldc + c0, ldc, &s.params);
                            continue;
                          }
                          if (s.wide_gather)
                            GatherTile<true>(g, in, in_end, rows, s.input_zp, a, a_stride, &o);
                          else
                            GatherTile<false>(g, in, in_end, rows, s.input_zp, a, a_stride, &o);
-                         s.gemm(rows, nc, a_stride, a, a_stride, w, out + p * oc + c0, oc, &s.params);
+                         s.gemm(rows, nc, a_stride, a, a_stride, w, out + p * ldc + c0, ldc, &s.params);
                        }
                      });
 }
