@@ -459,6 +459,8 @@ void Interpreter::OfferConcatSlices() {
 // convolution then writes its channel slice of the output.
 void Interpreter::ElideConcats() {
   const auto& nodes = model_->nodes();
+  std::vector<int> producer, readers;
+  ProducersAndReaders(*model_, &producer, &readers);
   std::vector<bool> runs(nodes.size(), false);
   for (const Step& st : steps_) runs[static_cast<size_t>(st.node)] = true;
   bool any = false;
@@ -478,12 +480,15 @@ void Interpreter::ElideConcats() {
     bool ok = true;
     int64_t channels = 0;
     for (int32_t t : cat.inputs) {
-      int c = -1;
-      for (size_t p = 0; p < nodes.size() && c < 0; ++p)
-        if (nodes_[p].concat_node == static_cast<int>(n) && nodes[p].outputs[0] == t) c = static_cast<int>(p);
+      // Offered: written by a CONV_2D whose offer is this node.
+      const int c = t >= 0 ? producer[static_cast<size_t>(t)] : -1;
+      if (c < 0 || nodes_[static_cast<size_t>(c)].concat_node != static_cast<int>(n)) {
+        ok = false;
+        break;
+      }
       const Tensor& x = tensors_[static_cast<size_t>(t)];
-      ok = ok && c >= 0 && nodes_[static_cast<size_t>(c)].slice_capable && runs[static_cast<size_t>(c)] &&
-           x.dtype == y.dtype && x.shape.rank == rank;
+      ok = ok && nodes_[static_cast<size_t>(c)].slice_capable && runs[static_cast<size_t>(c)] && x.dtype == y.dtype &&
+           x.shape.rank == rank;
       if (ok && int8)
         ok = x.quant.count == 1 && x.quant.scale[0] == y.quant.scale[0] &&
              x.quant.zero_point[0] == y.quant.zero_point[0];
@@ -493,11 +498,9 @@ void Interpreter::ElideConcats() {
     if (!ok || channels != y.shape.dims[rank - 1]) continue;
     size_t offset = 0;
     for (int32_t t : cat.inputs) {
-      for (size_t p = 0; p < nodes.size(); ++p) {
-        if (nodes_[p].concat_node != static_cast<int>(n) || nodes[p].outputs[0] != t) continue;
-        nodes_[p].out_pixel_stride = static_cast<size_t>(channels);
-        nodes_[p].out_channel_offset = offset;
-      }
+      NodeState& conv = nodes_[static_cast<size_t>(producer[static_cast<size_t>(t)])];
+      conv.out_pixel_stride = static_cast<size_t>(channels);
+      conv.out_channel_offset = offset;
       offset += static_cast<size_t>(tensors_[static_cast<size_t>(t)].shape.dims[rank - 1]);
     }
     nodes_[n].concat_elided = true;

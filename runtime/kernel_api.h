@@ -112,7 +112,7 @@ class KernelContext {
   bool TakeResidualAdd(const Tensor** residual, schema::Activation* activation);
   // Concatenation in place. A CONV_2D kernel whose eval can write output 0 as
   // a channel slice of a wider NHWC tensor (pixel p's channels at
-  // output(0)->data + p * output_pixel_stride() floats) calls this at the end
+  // output(0)->data + p * output_pixel_stride() elements) calls this at the end
   // of prepare: true when its output was offered to a CONCATENATION (which the
   // interpreter elides if every input's producer accepts).
   bool OfferOutputSlice();

@@ -107,10 +107,9 @@ typedef struct {
      earlier (a residual connection) runs inside the convolution, while the
      result is in cache, and convolutions whose results a channel
      CONCATENATION joins (float32, or int8 of one quantization) write them into
-     its output directly (same values as
-     separate ops; ert_interpreter_plan shows "(+ ADD ...)" and "(into
-     CONCATENATION ...)"); nonzero: every node runs as written, e.g. to time
-     each op alone. */
+     its output directly (same values as separate ops; ert_interpreter_plan
+     shows "(+ ADD ...)" and "(into CONCATENATION ...)"); nonzero: every node
+     runs as written, e.g. to time each op alone. */
   int32_t no_fusion;
 } ert_interpreter_options;
 
@@ -143,7 +142,8 @@ ERT_API const char* ert_interpreter_error(const ert_interpreter* interp);
 ERT_API const char* ert_interpreter_weight_cache_note(const ert_interpreter* interp);
 /* The steps invoke runs after the last successful prepare, one line each:
  * "step N: <OP> #<node> -> <kernel>", with " (+ ADD #<node>)" for an ADD run
- * inside it; "" before prepare. Valid until the next call on interp. */
+ * inside it and " (into CONCATENATION #<node> at channel C)" for a result
+ * written in place; "" before prepare. Valid until the next call on interp. */
 ERT_API const char* ert_interpreter_plan(ert_interpreter* interp);
 /* Caller-supplied activation arena (64-byte aligned; outlives interp). */
 ERT_API ert_status ert_interpreter_use_arena(ert_interpreter* interp, void* buffer, size_t size);

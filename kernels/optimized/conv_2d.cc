@@ -207,7 +207,7 @@ Status Prepare(KernelContext* ctx) {
     EDGERT_RETURN_IF_ERROR(PrepareF32Winograd(ctx, winograd_tile, g, weights, bias, s->minmax, &s->winograd));
     if (s->winograd.gemm.gemm != nullptr) {
       s->gemm = gemm;
-      if (s->residual == nullptr) ctx->OfferOutputSlice();
+      ctx->OfferOutputSlice();
       return Status::Ok();
     }
   }
@@ -240,8 +240,8 @@ Status Prepare(KernelContext* ctx) {
   ctx->MarkInputPacked(2);
   s->gemm = gemm;
   // The direct and indirect GEMM paths write any row stride: an elided
-  // CONCATENATION's channel slice (not with a residual, which is read densely).
-  if (s->residual == nullptr) ctx->OfferOutputSlice();
+  // CONCATENATION's channel slice (never offered with a residual ADD).
+  ctx->OfferOutputSlice();
   return Status::Ok();
 }
 

@@ -181,12 +181,13 @@ Status PrepareF32Winograd(KernelContext* ctx, int tile, const Window2D& g, const
   const size_t positions = s.positions();
   const size_t mr = s.gemm.mr, nr = s.gemm.nr;
   const size_t tile_bytes = positions * (s.in_c + s.out_c) * sizeof(float);
-  // The fewest blocks of at most the budget's tiles (a multiple of MR), their
-  // count rounded up to a multiple of the threads so that the threads get
-  // equal shares, and the tiles spread evenly over them, in multiples of 4:
-  // every f32 GEMM microkernel runs a short row tile of a multiple of 4 rows
-  // without computing unused rows (MR is 4, or the AVX-512 kernel's 12 with
-  // its 8- and 4-row walks), while 22 rows would run as 12 + 12.
+  // The fewest blocks of at most the budget's tiles (a multiple of 4, at
+  // least MR), their count rounded up to a multiple of the threads so that
+  // the threads get equal shares, and the tiles spread evenly over them, in
+  // multiples of 4: the GEMM microkernel used here (GetF32Gemm) runs a short
+  // row tile of a multiple of 4 rows without computing unused rows (MR is 4,
+  // or the AVX-512 kernel's 12 with its 8- and 4-row walks), while 22 rows
+  // would run as 12 + 12. (The max guards a block below 4 rows.)
   size_t block = std::max(std::min(kBlockBytes / tile_bytes, kMaxBlock) / 4 * 4, mr);
   const size_t threads = static_cast<size_t>(ctx->num_threads());
   size_t blocks = (s.tiles + block - 1) / block;
