@@ -180,20 +180,19 @@ Status PrepareF32Winograd(KernelContext* ctx, int tile, const Window2D& g, const
   s.tiles = static_cast<size_t>(g.batches) * s.tiles_h * s.tiles_w;
   const size_t positions = s.positions();
   const size_t mr = s.gemm.mr, nr = s.gemm.nr;
-  const size_t tile_bytes = positions * (s.in_c + s.out_c) * sizeof(float);
-  // The fewest blocks of at most the budget's tiles (a multiple of 4, at
-  // least MR), their count rounded up to a multiple of the threads so that
-  // the threads get equal shares, and the tiles spread evenly over them, in
-  // multiples of 4: the GEMM microkernel used here (GetF32Gemm) runs a short
-  // row tile of a multiple of 4 rows without computing unused rows (MR is 4,
-  // or the AVX-512 kernel's 12 with its 8- and 4-row walks), while 22 rows
-  // would run as 12 + 12. (The max guards a block below 4 rows.)
-  size_t block = std::max(std::min(kBlockBytes / tile_bytes, kMaxBlock) / 4 * 4, mr);
   const size_t threads = static_cast<size_t>(ctx->num_threads());
+  const size_t tile_bytes = positions * (s.in_c + s.out_c) * sizeof(float);
+  // The fewest blocks of at most the budget's tiles, their count rounded up
+  // to a multiple of the threads, and the tiles spread evenly over them
+  // (F32Winograd::BlockStart): 49 tiles (a 13x13 or 27x27 layer) on 2 threads
+  // ran as blocks of 16, 16, 16 and 1 when blocks were one size (a multiple
+  // of 4), giving the threads 32 and 17 tiles; now 24 and 25.
+  const size_t block = std::max(std::min(kBlockBytes / tile_bytes, kMaxBlock) / 4 * 4, mr);
   size_t blocks = (s.tiles + block - 1) / block;
   blocks = (blocks + threads - 1) / threads * threads;
-  s.block = std::min((s.tiles + blocks - 1) / blocks + 3, block) / 4 * 4;
-  s.block = std::max<size_t>(s.block, 1);
+  s.blocks = std::max<size_t>(std::min(blocks, s.tiles), 1);
+  s.block = 0;
+  for (size_t b = 0; b < s.blocks; ++b) s.block = std::max(s.block, s.BlockStart(b + 1) - s.BlockStart(b));
   s.minmax = minmax;
 
   EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(WorkerFloats(s) * sizeof(float) * threads, &s.scratch));
@@ -231,8 +230,11 @@ Status PrepareF32Winograd(KernelContext* ctx, int tile, const Window2D& g, const
 void EvalF32Winograd(KernelContext* ctx, const F32Winograd& w, const float* in, float* out, size_t ldc) {
   float* scratch = static_cast<float*>(ctx->scratch(w.scratch));
   const size_t worker_floats = WorkerFloats(w);
-  ctx->ParallelFor(w.tiles, w.block, [&](int worker, size_t t0, size_t nt) {
-    RunBlock(w, in, out, ldc, scratch + static_cast<size_t>(worker) * worker_floats, t0, nt);
+  ctx->ParallelFor(w.blocks, 1, [&](int worker, size_t b0, size_t nb) {
+    for (size_t b = b0; b < b0 + nb; ++b) {
+      const size_t t0 = w.BlockStart(b);
+      RunBlock(w, in, out, ldc, scratch + static_cast<size_t>(worker) * worker_floats, t0, w.BlockStart(b + 1) - t0);
+    }
   });
 }
 

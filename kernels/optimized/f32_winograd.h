@@ -15,9 +15,10 @@
 // f32 GEMM microkernel's panel layout with zero bias (PackGemmB), followed by
 // the bias (O floats), in one AllocatePacked block (weight-cache friendly).
 // Eval splits the output tiles (batch-major, then row, then column) into
-// blocks of `block` tiles run by ctx->ParallelFor (chosen at prepare: V and M
-// of a block within about 512 KB, at most 64 tiles, the block count a multiple
-// of the threads); per block, in the worker's slice of the scratch:
+// `blocks` blocks run by ctx->ParallelFor (chosen at prepare: V and M of a
+// block within about 512 KB, at most 64 tiles, the block count a multiple of
+// the threads, block sizes as equal as BlockStart's multiples of 4 allow);
+// per block, in the worker's slice of the scratch:
 //  1. the input transform (ISA table's f32_winograd, or the portable one) of
 //     each tile into V: (t + 2)^2 matrices [block x I];
 //  2. a GEMM per position, M_e = V_e U_e (the ISA table's f32_gemm
@@ -55,12 +56,22 @@ struct F32Winograd {
   Window2D window;
   size_t in_c = 0, out_c = 0;
   size_t tiles_h = 0, tiles_w = 0, tiles = 0;  // output tiles per column, per row, in all
-  size_t block = 0;                            // tiles per block
+  size_t blocks = 0;                           // blocks of tiles
+  size_t block = 0;                            // tiles of the largest block
   size_t gemm_floats = 0;                      // floats of one packed U_e
   const float* packed = nullptr;               // positions() packed U_e, then the bias (out_c floats)
   const float* zeros = nullptr;                // in_c zeros: the padding's pixel
   int scratch = -1;                            // num_threads slices of V, M and a discard row
   F32MinMaxParams minmax = {0.f, 0.f};
+  // The first tile of block b (b <= blocks): b / blocks of the tiles, rounded
+  // to a multiple of 4 (the GEMM microkernels used here, GetF32Gemm, run a
+  // short row tile of a multiple of 4 rows without computing unused rows: MR
+  // is 4, or the AVX-512 kernel's 12 with its 8- and 4-row walks). 49 tiles
+  // in 4 blocks: 12, 12, 12, 13.
+  size_t BlockStart(size_t b) const {
+    if (b >= blocks) return tiles;
+    return (b * tiles / blocks + 2) / 4 * 4;
+  }
   // Positions e of a transformed tile: (tile + 2)^2.
   size_t positions() const { return static_cast<size_t>((tile + 2) * (tile + 2)); }
 };

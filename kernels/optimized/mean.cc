@@ -8,8 +8,13 @@
 //    pixels x 255 fits int32, else the reference runs), then the reference's
 //    integer requantization (RequantizeSum with its folded multiplier), so
 //    results are bit-identical.
-// Every other node runs the reference kernel. Images are split across threads
-// (a channel's sum never is), so all thread counts give identical results.
+// Every other node runs the reference kernel. Images and channel ranges are
+// split across threads (a channel's sum never is), so all thread counts give
+// identical results. Splitting the channels lets one image's mean use every
+// thread: squeezenet's 13x13x1000 f32 mean at 2 threads went from 0.056 ms
+// (slower than the 0.034 of 1 thread) to 0.025.
+#include <algorithm>
+
 #include "kernels/common/parallel_tile.h"
 #include "kernels/common/shape_reduce.h"
 #include "kernels/dispatch.h"
@@ -28,15 +33,27 @@ struct MeanState {
   int batches = 0, pixels = 0, channels = 0;
 };
 
-// Per-channel int32 sums of one image's pixels, then the reference's requantization.
+// Per-channel int32 sums of `channels` channels of one image's pixels
+// (pixel_stride values apart), then the reference's requantization.
+// (__restrict: without it the 8-bit loads may alias the int32 sums, and the
+// sum loop is not vectorized.)
 template <typename T>
-void QuantizedImageMean(const T* in, size_t pixels, size_t channels, int32_t* acc, const QuantizedSumParams& q,
-                        T* out) {
+void QuantizedImageMean(const T* __restrict in, size_t pixels, size_t channels, size_t pixel_stride,
+                        int32_t* __restrict acc, const QuantizedSumParams& q, T* __restrict out) {
   for (size_t c = 0; c < channels; ++c) acc[c] = 0;
-  for (size_t p = 0; p < pixels; ++p, in += channels)
+  for (size_t p = 0; p < pixels; ++p, in += pixel_stride)
     for (size_t c = 0; c < channels; ++c) acc[c] += in[c];
   for (size_t c = 0; c < channels; ++c)
     out[c] = static_cast<T>(RequantizeSum(acc[c], static_cast<int64_t>(pixels), q));
+}
+
+// Channels per parallel tile: multiples of 64 (whole cache lines of f32
+// values), about one tile per thread and image, each worth a parallel loop.
+size_t ChannelTile(size_t batches, size_t pixels, size_t channels, int threads) {
+  const size_t per_image = (static_cast<size_t>(threads) + batches - 1) / batches;
+  size_t tile = (channels + per_image - 1) / per_image;
+  tile = std::max(tile, kParallelMinTileCost / std::max<size_t>(pixels, 1));
+  return std::min((tile + 63) / 64 * 64, std::max<size_t>(channels, 1));
 }
 
 Status Prepare(KernelContext* ctx) {
@@ -68,16 +85,17 @@ Status Eval(KernelContext* ctx) {
     int32_t* acc = static_cast<int32_t*>(ctx->scratch(ref_state->scratch));
     const Tensor* input = ctx->input(0);
     const size_t c = static_cast<size_t>(s.channels), pixels = static_cast<size_t>(s.pixels);
-    ctx->ParallelFor(static_cast<size_t>(s.batches), 1, [&](int, size_t start, size_t count) {
-      for (size_t b = start; b < start + count; ++b) {
-        if (input->dtype == DType::kI8)
-          QuantizedImageMean(input->data_as<int8_t>() + b * pixels * c, pixels, c, acc + b * c, ref_state->q,
-                             ctx->output(0)->data_as<int8_t>() + b * c);
-        else
-          QuantizedImageMean(input->data_as<uint8_t>() + b * pixels * c, pixels, c, acc + b * c, ref_state->q,
-                             ctx->output(0)->data_as<uint8_t>() + b * c);
-      }
-    });
+    const size_t tile = ChannelTile(static_cast<size_t>(s.batches), pixels, c, ctx->num_threads());
+    ctx->ParallelFor2D(static_cast<size_t>(s.batches), c, 1, tile,
+                       [&](int, size_t b, size_t c0, size_t, size_t nc) {
+                         const size_t in_off = b * pixels * c + c0, out_off = b * c + c0;
+                         if (input->dtype == DType::kI8)
+                           QuantizedImageMean(input->data_as<int8_t>() + in_off, pixels, nc, c, acc + out_off,
+                                              ref_state->q, ctx->output(0)->data_as<int8_t>() + out_off);
+                         else
+                           QuantizedImageMean(input->data_as<uint8_t>() + in_off, pixels, nc, c, acc + out_off,
+                                              ref_state->q, ctx->output(0)->data_as<uint8_t>() + out_off);
+                       });
     return Status::Ok();
   }
   if (s.gavgpool == nullptr) return s.fallback.Eval(ctx);
@@ -85,9 +103,10 @@ Status Eval(KernelContext* ctx) {
   float* out = ctx->output(0)->data_as<float>();
   const size_t c = static_cast<size_t>(s.channels), image = static_cast<size_t>(s.pixels) * c;
   if (c == 0) return Status::Ok();
-  ctx->ParallelFor(static_cast<size_t>(s.batches), 1, [&](int, size_t start, size_t count) {
-    for (size_t b = start; b < start + count; ++b)
-      s.gavgpool(static_cast<size_t>(s.pixels), c, in + b * image, c, out + b * c);
+  const size_t tile = ChannelTile(static_cast<size_t>(s.batches), static_cast<size_t>(s.pixels), c,
+                                  ctx->num_threads());
+  ctx->ParallelFor2D(static_cast<size_t>(s.batches), c, 1, tile, [&](int, size_t b, size_t c0, size_t, size_t nc) {
+    s.gavgpool(static_cast<size_t>(s.pixels), nc, in + b * image + c0, c, out + b * c + c0);
   });
   return Status::Ok();
 }

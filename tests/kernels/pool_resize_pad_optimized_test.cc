@@ -227,6 +227,22 @@ TEST_CASE("optimized MAX_POOL_2D and AVERAGE_POOL_2D match the reference bit for
   }
 }
 
+// Many channels: the optimized MEAN splits them across threads in tiles of 64
+// (1000 channels of 169 pixels on 3 threads: 384, 384, 232).
+TEST_CASE("optimized MEAN of wide images matches the reference bit for bit", "[kernels][mean][optimized][f32]") {
+  std::mt19937 rng(14);
+  for (const Dims& shape : {Dims{1, 13, 13, 1000}, Dims{2, 12, 12, 200}, Dims{3, 40, 40, 70}}) {
+    const auto x = Random(Count(shape), rng, -100.f, 100.f);
+    INFO(shape[0] << "x" << shape[1] << "x" << shape[2] << "x" << shape[3]);
+    CompareExact(schema::OpType_MEAN, ref::Register_MEAN(), opt::Register_MEAN(), [&](OpTest& t) {
+      t.Input<float>(shape, x);
+      t.Const<int32_t>({2}, {1, 2});
+      t.Output(DType::kF32);
+      t.SetOptions(schema::OpOptions_ReduceOptions, schema::CreateReduceOptions(t.fbb(), true).Union());
+    });
+  }
+}
+
 TEST_CASE("optimized MAX_POOL_2D keeps the reference's NaN and signed-zero behaviour",
           "[kernels][max_pool_2d][optimized][f32]") {
   const float nan = std::numeric_limits<float>::quiet_NaN();

@@ -85,8 +85,9 @@ std::vector<std::vector<int64_t>> Groups(const Dims& shape, const std::vector<in
 template <typename T>
 Status RunReduce(R r, const std::vector<T>& x, const Dims& shape, DType dt, const std::vector<int>& axes, bool keep,
                  std::vector<T>* y, Dims* out, const QuantSpec& qin = {}, const QuantSpec& qout = {},
-                 bool axes_i64 = false, bool axes_const = true, DType out_dt = DType::kBF16) {
+                 bool axes_i64 = false, bool axes_const = true, DType out_dt = DType::kBF16, int threads = 1) {
   OpTest t(TypeOf(r));
+  t.SetNumThreads(threads);
   InputOf(t, dt, shape, x, qin);
   const int32_t n = static_cast<int32_t>(axes.size());
   if (!axes_const)
@@ -291,6 +292,34 @@ TEST_CASE("MEAN int8 and uint8 follow TFLite's integer requantization", "[kernel
   CheckQuantizedMeanSum<int8_t>(R::kMean, 104, 0.05f, 7, 0.02f, -10);
   CheckQuantizedMeanSum<uint8_t>(R::kMean, 105, 0.1f, 128, 0.07f, 120);
   CheckQuantizedMeanSum<uint8_t>(R::kMean, 106, 0.01f, 0, 0.5f, 3);
+}
+
+// An image with many channels: the optimized MEAN splits them across threads
+// (tiles of 64; 300 channels on 3 threads run as 128, 128 and 44).
+TEST_CASE("MEAN int8 of a wide image is the same on every thread count", "[kernels][mean]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
+  const Dims shape = {2, 12, 12, 300};
+  std::mt19937 rng(111);
+  const std::vector<int8_t> x = RandomBits<int8_t>(Count(shape), rng);
+  const float s_in = 0.05f, s_out = 0.03f;
+  const int32_t zp_in = 4, zp_out = -6;
+  for (int threads = 1; threads <= 3; ++threads) {
+    INFO("threads " << threads);
+    std::vector<int8_t> y;
+    Dims out;
+    REQUIRE(RunReduce<int8_t>(R::kMean, x, shape, DType::kI8, {1, 2}, true, &y, &out,
+                              QuantSpec::PerTensor(s_in, zp_in), QuantSpec::PerTensor(s_out, zp_out), false, true,
+                              DType::kBF16, threads)
+                .ok());
+    REQUIRE(y.size() == 2 * 300u);
+    for (size_t o = 0; o < y.size(); ++o) {
+      const size_t b = o / 300, c = o % 300;
+      int64_t sum = 0;
+      for (size_t p = 0; p < 144; ++p) sum += x[(b * 144 + p) * 300 + c];
+      INFO("output " << o);
+      CHECK(static_cast<int32_t>(y[o]) == TfliteQuantizedMeanOrSum(sum, 144, s_in, zp_in, s_out, zp_out, true, -128, 127));
+    }
+  }
 }
 
 TEST_CASE("SUM int8 and uint8 follow TFLite's integer requantization", "[kernels][sum]") {
