@@ -239,7 +239,9 @@ const KernelIsa& TableFor(IsaLevel level) {
 IsaLevel Detect() {
 #if defined(EDGERT_X86_UKERNELS)
   const CpuFeatures& f = GetCpuFeatures();
-  if (f.avx2 && f.fma3 && f.avx512f && f.avx512vnni) return IsaLevel::kAvx512Vnni;
+  // The VNNI level's int8 GEMM also uses AVX-512 BW's byte masks (every CPU
+  // with AVX-512 VNNI has BW).
+  if (f.avx2 && f.fma3 && f.avx512f && f.avx512bw && f.avx512vnni) return IsaLevel::kAvx512Vnni;
   if (f.avx2 && f.fma3 && f.avx512f) return IsaLevel::kAvx512;
   if (f.avx2 && f.fma3) return IsaLevel::kAvx2;
 #endif

@@ -31,7 +31,7 @@ TEST_CASE("dispatch: the detected level follows the CPU features", "[dispatch]")
   IsaLevel want = IsaLevel::kReference;
   if (f.avx2 && f.fma3) want = IsaLevel::kAvx2;
   if (f.avx2 && f.fma3 && f.avx512f) want = IsaLevel::kAvx512;
-  if (f.avx2 && f.fma3 && f.avx512f && f.avx512vnni) want = IsaLevel::kAvx512Vnni;
+  if (f.avx2 && f.fma3 && f.avx512f && f.avx512bw && f.avx512vnni) want = IsaLevel::kAvx512Vnni;
   REQUIRE(level == want);
 #elif defined(__aarch64__)
   REQUIRE(f.neon);  // Advanced SIMD is part of every aarch64 CPU

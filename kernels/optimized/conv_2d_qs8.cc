@@ -10,8 +10,8 @@
 // straight on the input for 1x1 / stride 1 / no padding, otherwise on MR-pixel
 // im2col tiles gathered into the worker's scratch slice, with taps outside the
 // input filled with the input zero point (rows padded to a multiple of 4 bytes
-// for the c4 microkernels; short patch rows such as a 3-channel stem's are
-// moved 16 bytes at a time, see GatherPatch). Tiles are split by
+// for the c4 microkernels; patch rows up to 64 bytes, such as a 3-channel stem's,
+// are moved 16 bytes at a time, see GatherPatch). Tiles are split by
 // ctx->ParallelFor2D; every output value comes from the same arithmetic
 // whatever the tiling, so all thread counts give identical results.
 #include <algorithm>
@@ -26,8 +26,10 @@ namespace {
 
 // Larger patches (hostile filters) stay on the reference kernel.
 constexpr int64_t kMaxPatch = 1 << 20;  // bytes per im2col row
-// Bytes after a worker's im2col tile that wide gathers may write.
+// Bytes after a worker's im2col tile that wide gathers may write (at most 15
+// past a run), and the most 16-byte moves a wide run takes.
 constexpr size_t kGatherSlack = 16;
+constexpr int kMaxGatherChunks = 4;
 
 // memcpy for the short runs of a patch (a few channels): fixed-size moves, no call.
 inline void CopyBytes(int8_t* dst, const int8_t* src, size_t n) {
@@ -44,15 +46,21 @@ inline void CopyBytes(int8_t* dst, const int8_t* src, size_t n) {
   }
 }
 
+// `chunks` 16-byte moves from src to dst (fixed sizes: no call).
+template <int chunks>
+inline void MoveChunks(int8_t* dst, const int8_t* src) {
+  for (int i = 0; i < chunks; ++i) std::memcpy(dst + 16 * i, src + 16 * i, 16);
+}
+
 // Writes the k = KH*KW*C patch of output pixel `o` into dst, the input zero
 // point for taps outside the input. A row of taps that lies inside the input
-// with dilation 1 is one contiguous run of KW*C input bytes. With `wide`
-// (KW*C <= 16), such a run is moved as 16 bytes where the input has 16 bytes
-// from its start: the bytes past the run land where the patch's next run, the
-// next patch or the tile's slack is written later, and after the last run
-// they may also fill the patch's padding to a multiple of 4, whose weights
-// are zero.
-template <bool wide>
+// with dilation 1 is one contiguous run of KW*C input bytes. With `chunks`
+// > 0 (KW*C <= 16 * chunks, chunks the least such), such a run is moved as
+// 16 * chunks bytes where the input has that many bytes from its start: the
+// up to 15 bytes past the run land where the patch's next run, the next patch
+// or the tile's slack is written later, and after the last run they may also
+// fill the patch's padding to a multiple of 4, whose weights are zero.
+template <int chunks>
 void GatherPatch(const Window2D& g, const int8_t* in, const int8_t* in_end, const PixelPos& o, int8_t zp,
                  int8_t* dst) {
   const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
@@ -64,8 +72,8 @@ void GatherPatch(const Window2D& g, const int8_t* in, const int8_t* in_end, cons
     const bool row_in = y >= 0 && y < g.in_h;
     if (row_in && row_span) {
       const int8_t* src = in + ((o.b * g.in_h + y) * g.in_w + x0) * g.in_c;
-      if (wide && in_end - src >= 16)
-        std::memcpy(dst, src, 16);
+      if (chunks > 0 && in_end - src >= 16 * chunks)
+        MoveChunks<chunks>(dst, src);
       else
         CopyBytes(dst, src, c * static_cast<size_t>(g.filter_w));
       dst += c * static_cast<size_t>(g.filter_w);
@@ -83,17 +91,17 @@ void GatherPatch(const Window2D& g, const int8_t* in, const int8_t* in_end, cons
 
 // The patches of `rows` output pixels from *o on (which it steps past them),
 // a_stride bytes apart.
-template <bool wide>
+template <int chunks>
 void GatherTile(const Window2D& g, const int8_t* in, const int8_t* in_end, size_t rows, int8_t zp, int8_t* a,
                 size_t a_stride, PixelPos* o) {
-  if (!wide) {
-    for (size_t r = 0; r < rows; ++r, StepPixel(g, o)) GatherPatch<false>(g, in, in_end, *o, zp, a + r * a_stride);
+  if (chunks == 0) {
+    for (size_t r = 0; r < rows; ++r, StepPixel(g, o)) GatherPatch<0>(g, in, in_end, *o, zp, a + r * a_stride);
     return;
   }
-  // Wide runs (KW*C <= 16, dilation_w 1): a patch whose taps all lie inside
-  // the input, with 16 bytes readable after its last run's start, is
-  // filter_h 16-byte moves from one pointer, which moves stride_w pixels from
-  // one output column to the next. The pixels of one output row are walked as
+  // Wide runs (KW*C <= 16 * chunks, dilation_w 1): a patch whose taps all lie
+  // inside the input, with 16 * chunks bytes readable after its last run's
+  // start, is filter_h chunk moves from one pointer, which moves stride_w
+  // pixels from one output column to the next. The pixels of one output row are walked as
   // a segment: its interior columns (found once per segment, no per-pixel
   // position arithmetic) take those moves, its border columns GatherPatch.
   // (Per-pixel bounds and pointer arithmetic made this gather cost as much as
@@ -109,15 +117,15 @@ void GatherTile(const Window2D& g, const int8_t* in, const int8_t* in_end, size_
     const size_t n = std::min(rows - r, static_cast<size_t>(g.out_w - o->x));  // this output row's pixels
     const int64_t y0 = static_cast<int64_t>(o->y) * g.stride_h - g.pad_top;
     // Interior columns [x_lo, x_hi) of the segment: all taps inside the
-    // input and 16 bytes readable from the last run's start.
+    // input and 16 * chunks bytes readable from the last run's start.
     int64_t x_lo = o->x + static_cast<int64_t>(n), x_hi = x_lo;
     if (y0 >= 0 && y0 + y_span < g.in_h) {
       const int64_t first = (g.pad_left + g.stride_w - 1) / g.stride_w;   // least x with x0 >= 0
       const int64_t width_room = static_cast<int64_t>(g.in_w) - g.filter_w + g.pad_left;
       const int64_t last = width_room < 0 ? -1 : width_room / g.stride_w;  // greatest x with x0 + KW <= in_w
       const int8_t* row0 = in + (o->b * g.in_h + y0) * g.in_w * g.in_c;
-      // greatest x whose last run has 16 readable bytes: row0 + last_row + x0 * C + 16 <= in_end
-      const int64_t room = (in_end - row0) - last_row - 16;
+      // greatest x whose last run has its readable bytes: row0 + last_row + x0 * C + 16 * chunks <= in_end
+      const int64_t room = (in_end - row0) - last_row - 16 * chunks;
       const int64_t last_read = room < 0 ? -1 : (room / g.in_c + g.pad_left) / g.stride_w;
       x_lo = std::max<int64_t>(o->x, first);
       x_hi = std::min<int64_t>({o->x + static_cast<int64_t>(n), last + 1, last_read + 1});
@@ -127,7 +135,7 @@ void GatherTile(const Window2D& g, const int8_t* in, const int8_t* in_end, size_
       for (int64_t x = from; x < to; ++x, ++r) {
         PixelPos p = *o;
         p.x = static_cast<int>(x);
-        GatherPatch<true>(g, in, in_end, p, zp, a + r * a_stride);
+        GatherPatch<chunks>(g, in, in_end, p, zp, a + r * a_stride);
       }
     };
     border(o->x, x_lo);
@@ -137,13 +145,13 @@ void GatherTile(const Window2D& g, const int8_t* in, const int8_t* in_end, size_
       const size_t count = static_cast<size_t>(x_hi - x_lo);
       if (fh == 3) {
         for (size_t i = 0; i < count; ++i, src += col_step, dst += a_stride) {
-          std::memcpy(dst, src, 16);
-          std::memcpy(dst + run, src + row_step, 16);
-          std::memcpy(dst + 2 * run, src + 2 * row_step, 16);
+          MoveChunks<chunks>(dst, src);
+          MoveChunks<chunks>(dst + run, src + row_step);
+          MoveChunks<chunks>(dst + 2 * run, src + 2 * row_step);
         }
       } else {
         for (size_t i = 0; i < count; ++i, src += col_step, dst += a_stride)
-          for (int ky = 0; ky < fh; ++ky) std::memcpy(dst + ky * run, src + ky * row_step, 16);
+          for (int ky = 0; ky < fh; ++ky) MoveChunks<chunks>(dst + ky * run, src + ky * row_step);
       }
       r += count;
     }
@@ -188,7 +196,8 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   // bytes (zero weights there) need no partial last quad.
   const bool c4 = pg.c4;
   s->a_stride = c4 ? (k + 3) / 4 * 4 : k;
-  s->wide_gather = ws[2] * is[3] <= 16 && opt->dilation_w() == 1;
+  const int64_t run = static_cast<int64_t>(ws[2]) * is[3];
+  s->gather_chunks = run <= 16 * kMaxGatherChunks && opt->dilation_w() == 1 ? static_cast<int>((run + 15) / 16) : 0;
   if (!s->direct)
     EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
         (static_cast<size_t>(mr) * static_cast<size_t>(s->a_stride) + kGatherSlack) * static_cast<size_t>(threads),
@@ -238,10 +247,13 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
                            s.gemm(rows, nc, k, in + p * k, k, w, out + p * ldc + c0, ldc, &s.params);
                            continue;
                          }
-                         if (s.wide_gather)
-                           GatherTile<true>(g, in, in_end, rows, s.input_zp, a, a_stride, &o);
-                         else
-                           GatherTile<false>(g, in, in_end, rows, s.input_zp, a, a_stride, &o);
+                         switch (s.gather_chunks) {
+                           case 1: GatherTile<1>(g, in, in_end, rows, s.input_zp, a, a_stride, &o); break;
+                           case 2: GatherTile<2>(g, in, in_end, rows, s.input_zp, a, a_stride, &o); break;
+                           case 3: GatherTile<3>(g, in, in_end, rows, s.input_zp, a, a_stride, &o); break;
+                           case 4: GatherTile<4>(g, in, in_end, rows, s.input_zp, a, a_stride, &o); break;
+                           default: GatherTile<0>(g, in, in_end, rows, s.input_zp, a, a_stride, &o); break;
+                         }
                          s.gemm(rows, nc, a_stride, a, a_stride, w, out + p * ldc + c0, ldc, &s.params);
                        }
                      });

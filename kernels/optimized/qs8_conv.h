@@ -82,7 +82,7 @@ struct QS8Conv2D {
   bool direct = false;  // 1x1, stride 1, no padding: the GEMM reads the input
   int scratch = -1;     // im2col tiles, mr * a_stride bytes (+ slack) per worker
   int64_t a_stride = 0;  // bytes per im2col row: k, or k rounded up to 4 for a c4 microkernel
-  bool wide_gather = false;  // KW * C <= 16: patch rows move as 16 bytes
+  int gather_chunks = 0;     // KW * C <= 16 * gather_chunks (1..4): patch rows move as that many 16-byte moves
   size_t tile_pixels = 0, tile_channels = 0;
   size_t panel_bytes = 0;
   const uint8_t* packed = nullptr;

@@ -147,12 +147,14 @@ void Gemm8Buffered(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_st
     const __m512i offset = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
     for (; k + 64 <= kc; k += 64)
       _mm512_storeu_si512(dst + k, _mm512_xor_si512(_mm512_loadu_si512(row + k), offset));
-    for (; k + 4 <= kc; k += 4) {
-      const uint32_t v = static_cast<uint32_t>(x86::ReadA4(row + k)) ^ 0x80808080u;
-      std::memcpy(dst + k, &v, 4);
+    if (k < kc4) {
+      // The last 1..63 bytes by one masked load (bytes past kc are neither
+      // read nor faulted on; they load as 0 and store as 0x80, A = 0) and one
+      // masked store of the whole quads.
+      const __mmask64 load = _cvtu64_mask64(~uint64_t{0} >> (64 - (kc - k)));
+      const __mmask64 store = _cvtu64_mask64(~uint64_t{0} >> (64 - (kc4 - k)));
+      _mm512_mask_storeu_epi8(dst + k, store, _mm512_xor_si512(_mm512_maskz_loadu_epi8(load, row + k), offset));
     }
-    for (; k < kc; ++k) dst[k] = static_cast<uint8_t>(row[k] ^ 0x80);
-    for (; k < kc4; ++k) dst[k] = 0x80;
   }
   const size_t panel_bytes = 16 * kQS8ChannelWords * sizeof(int32_t) + kc4 * 16;
   const size_t header_bytes = 16 * kQS8ChannelWords * sizeof(int32_t);
