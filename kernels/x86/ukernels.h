@@ -59,6 +59,10 @@ void f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3(size_t channels, const 
 // Channel tile 16 (tails of 8 and masked 1..7 channels), any number of taps.
 void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t taps, const float* const* input,
                                          const float* w, float* output, const F32MinMaxParams* params);
+// The same contract and packing, 16 channels per AVX-512 vector (masked tail),
+// 8 pixels at a time.
+void f32_dwconv_minmax_ukernel_c16__avx512f(size_t pixels, size_t channels, size_t taps, const float* const* input,
+                                            const float* w, float* output, const F32MinMaxParams* params);
 
 // QS8 GEMM, MR = 4 rows, NR = 16 columns, K in pairs (c2): int8 A widened to
 // int16 and multiplied with _mm256_madd_epi16 into int32 (exact). Contract:

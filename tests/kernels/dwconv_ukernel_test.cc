@@ -3,7 +3,7 @@
 // layouts that F32DwconvUkernelFn and QS8DwconvUkernelFn document:
 //  - channel counts 1..17 and around two and three groups (every tail of the
 //    16-channel tile), tap counts odd and even (1 to 25), 1 to 4, 7 and 9
-//    pixels (kernels compute pixels in pairs or blocks of 4, with remainders);
+//    pixels (kernels compute pixels in pairs or blocks of 4 or 8, with remainders);
 //  - every input pointer's `channels` values end right before an inaccessible
 //    page, so a read past them faults; padding taps share one buffer;
 //  - guard values after the output, which must stay;
