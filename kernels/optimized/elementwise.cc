@@ -47,13 +47,13 @@ struct BinaryState {
   BinaryUkernels<int8_t, QS8AddF64Params> qs8_add_f64;
   BinaryUkernels<int8_t, QS8AddF32Params> qs8_add_f32;  // the same in single precision, tried first
   BinaryUkernels<int8_t, QS8MulParams> qs8_mul;  // MUL
-  // int8 kRows plans with short rows: Y repeated tile_reps times in scratch,
-  // so that one microkernel call covers tile_reps rows of X.
+  // kRows plans with short rows: Y repeated tile_reps times in scratch, so
+  // that one microkernel call covers tile_reps rows of X.
   int tile_scratch = -1;
   int64_t tile_reps = 1;
 };
 
-// Rows of fewer bytes than this are run several at a time (int8 kRows).
+// Rows of fewer bytes than half this are run several at a time (kRows).
 constexpr int64_t kTileBytes = 1024;
 
 // Work units (kernels/common/parallel_tile.h, about one multiply-add each) per
@@ -78,10 +78,11 @@ void SplitElements(KernelContext* ctx, size_t n, size_t element_cost, const F& f
   ctx->ParallelFor(n, tile, [&](int, size_t start, size_t count) { f(start, count); });
 }
 
-// Runs the plan's microkernel calls (a, b: the node's inputs in order).
-// `tiled` (nullptr: none) has room for `reps` rows of Y: then reps rows of X
-// go to one call.
-// Same-shape operands are split across the node's threads.
+// Runs the plan's microkernel calls (a, b: the node's inputs in order),
+// split across the node's threads (every element is computed alike wherever
+// a split falls). `tiled` (nullptr: none) has room for `reps` rows of Y: then
+// reps rows of X go to one call (Y's row is copied there once per outer
+// index, before that index's parallel loop).
 template <typename T, typename P>
 void RunPlan(KernelContext* ctx, size_t element_cost, const BinaryBroadcastPlan& p, const BinaryUkernels<T, P>& k,
              const T* a, const T* b, T* out, T* tiled = nullptr, int64_t reps = 1) {
@@ -93,40 +94,42 @@ void RunPlan(KernelContext* ctx, size_t element_cost, const BinaryBroadcastPlan&
   // kRows: X (full) is [outer, rows, inner], Y (broadcast) is [outer, inner].
   const T* x = p.broadcast_first ? b : a;
   const T* y = p.broadcast_first ? a : b;
-  const size_t inner = static_cast<size_t>(p.inner);
-  if (inner == 1) {  // one scalar of Y per outer index
-    const size_t rows = static_cast<size_t>(p.rows);
-    for (int64_t o = 0; o < p.outer; ++o) {
-      if (p.broadcast_first)
-        k.ropc(rows, x + o * p.rows, y + o, out + o * p.rows, &k.rparams);
-      else
-        k.opc(rows, x + o * p.rows, y + o, out + o * p.rows, &k.params);
-    }
-    return;
-  }
-  if (tiled != nullptr && reps > 1) {
-    for (int64_t o = 0; o < p.outer; ++o) {
-      for (int64_t r = 0; r < reps; ++r) std::memcpy(tiled + r * p.inner, y + o * p.inner, inner * sizeof(T));
-      for (int64_t r = 0; r < p.rows; r += reps) {
-        const size_t n = static_cast<size_t>(std::min(reps, p.rows - r)) * inner;
-        const int64_t off = (o * p.rows + r) * p.inner;
+  const size_t inner = static_cast<size_t>(p.inner), rows = static_cast<size_t>(p.rows);
+  const size_t outer = static_cast<size_t>(p.outer);
+  const int threads = ctx->num_threads();
+  if (inner == 1) {  // one scalar of Y per outer index: outer indices split
+    const size_t tile = ParallelTile(outer, rows * element_cost, threads, 1);
+    ctx->ParallelFor(outer, tile, [&](int, size_t start, size_t count) {
+      for (size_t o = start; o < start + count; ++o) {
         if (p.broadcast_first)
-          k.op(n, tiled, x + off, out + off, &k.params);
+          k.ropc(rows, x + o * rows, y + o, out + o * rows, &k.rparams);
         else
-          k.op(n, x + off, tiled, out + off, &k.params);
+          k.opc(rows, x + o * rows, y + o, out + o * rows, &k.params);
       }
-    }
+    });
     return;
   }
-  for (int64_t o = 0; o < p.outer; ++o) {
-    const T* yo = y + o * p.inner;
-    for (int64_t r = 0; r < p.rows; ++r) {
-      const int64_t off = (o * p.rows + r) * p.inner;
-      if (p.broadcast_first)
-        k.op(inner, yo, x + off, out + off, &k.params);
-      else
-        k.op(inner, x + off, yo, out + off, &k.params);
-    }
+  // Rows of X in calls of `per_call` rows (Y tiled, or one row), split in
+  // groups of whole calls.
+  const size_t per_call = tiled != nullptr && reps > 1 ? static_cast<size_t>(reps) : 1;
+  const T* yrow = per_call > 1 ? tiled : nullptr;
+  const size_t calls = (rows + per_call - 1) / per_call;
+  const size_t tile = ParallelTile(calls, per_call * inner * element_cost, threads, 1);
+  for (size_t o = 0; o < outer; ++o) {
+    if (yrow != nullptr)
+      for (size_t r = 0; r < per_call; ++r) std::memcpy(tiled + r * inner, y + o * inner, inner * sizeof(T));
+    const T* yo = yrow != nullptr ? yrow : y + o * inner;
+    ctx->ParallelFor(calls, tile, [&](int, size_t start, size_t count) {
+      for (size_t i = start; i < start + count; ++i) {
+        const size_t r = i * per_call;
+        const size_t n = std::min(per_call, rows - r) * inner;
+        const size_t off = (o * rows + r) * inner;
+        if (p.broadcast_first)
+          k.op(n, yo, x + off, out + off, &k.params);
+        else
+          k.op(n, x + off, yo, out + off, &k.params);
+      }
+    });
   }
 }
 
@@ -290,6 +293,12 @@ Status PrepareBinaryElementwise(KernelContext* ctx, const OpKernel* ref, const F
   s->f32.ropc = fns.ropc;
   s->f32.params = s->f32.rparams = minmax;
   s->plan = plan;
+  const int64_t row_bytes = plan.inner * static_cast<int64_t>(sizeof(float));
+  if (plan.kind == BinaryBroadcastPlan::kRows && plan.inner > 1 && row_bytes < kTileBytes / 2 && plan.rows > 1) {
+    s->tile_reps = std::min<int64_t>(kTileBytes / row_bytes, plan.rows);
+    EDGERT_RETURN_IF_ERROR(
+        ctx->RequestScratch(static_cast<size_t>(s->tile_reps * row_bytes), &s->tile_scratch));
+  }
   return Status::Ok();
 }
 
@@ -315,7 +324,9 @@ Status EvalBinaryElementwise(KernelContext* ctx) {
     RunPlan(ctx, kQS8BinaryElementCost, p, s.qs8_mul, a->data_as<int8_t>(), b->data_as<int8_t>(),
             out->data_as<int8_t>(), tiled, s.tile_reps);
   } else {
-    RunPlan(ctx, kCheapElementCost, p, s.f32, a->data_as<float>(), b->data_as<float>(), out->data_as<float>());
+    float* tiled_f32 = s.tile_scratch >= 0 ? static_cast<float*>(ctx->scratch(s.tile_scratch)) : nullptr;
+    RunPlan(ctx, kCheapElementCost, p, s.f32, a->data_as<float>(), b->data_as<float>(), out->data_as<float>(),
+            tiled_f32, s.tile_reps);
   }
   return Status::Ok();
 }

@@ -14,10 +14,10 @@
 //  - one operand has the output's shape and the other, Y, has the dims
 //    [outer dims equal to the output's..., 1..., inner dims equal to the
 //    output's...]: e.g. [N,H,W,C] op [C] or [1,1,1,C] or [N,1,1,C] (per-channel:
-//    one vector-vector call per row of C; int8 rows shorter than 512 bytes
-//    run many at a time against Y repeated in scratch), [N,H,W,C] op
-//    [N,H,W,1] or a scalar (inner part empty: one vector-scalar call per
-//    outer index).
+//    one vector-vector call per row of C; rows shorter than 512 bytes run
+//    many at a time against Y repeated in scratch), [N,H,W,C] op [N,H,W,1]
+//    or a scalar (inner part empty: one vector-scalar call per outer index).
+// All patterns are split across the node's threads (rows, or outer indices).
 // Every other pattern (both operands broadcast, e.g. [N,1,W,1] op [1,H,1,C],
 // or Y = [1,H,1,C]) runs the reference kernel.
 #pragma once

@@ -19,6 +19,7 @@
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/op_test.h"
 
 namespace edgert {
@@ -165,6 +166,55 @@ TEST_CASE("Optimized binary kernels on every broadcast pattern, odd channel coun
               REQUIRE(std::isnan(got[i]));
             else
               REQUIRE(got[i] == want);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Shapes large enough for the optimized kernel to split across threads (rows,
+// tiled rows, outer indices, same-shape elements): on 1 and 3 threads
+// (variant_test::TestThreadCounts) the results are the naive ones, bit for
+// bit.
+TEST_CASE("Optimized binary kernels split across threads", "[kernels][elementwise]") {
+  ScopedIsaLevel isa_level(DetectedIsaLevel());
+  uint32_t seed = 500;
+  for (int c : {3, 16, 67}) {
+    const std::vector<std::pair<Dims, Dims>> shapes = {
+        {{1, 40, 41, c}, {1, 40, 41, c}},  // same shape
+        {{1, 40, 41, c}, {1, 1, 1, c}},    // per-channel (rows tiled for small c)
+        {{2, 40, 41, c}, {2, 1, 1, c}},    // squeeze-excite, two outer indices
+        {{1, 40, 41, c}, {1, 40, 41, 1}},  // per-pixel scalar
+    };
+    for (const auto& sh : shapes) {
+      for (bool swap : {false, true}) {
+        const Dims& da = swap ? sh.second : sh.first;
+        const Dims& db = swap ? sh.first : sh.second;
+        for (const OpInfo& op : kOps) {
+          const std::vector<float> a = RandomFloats(static_cast<size_t>(Count(da)), -8, 8, seed++);
+          std::vector<float> b = RandomFloats(static_cast<size_t>(Count(db)), -8, 8, seed++);
+          if (op.op == Op::kDiv)
+            for (float& v : b) v = v == 0.f ? 1.f : v;
+          const Dims out = BroadcastDims(da, db);
+          for (int threads : variant_test::TestThreadCounts()) {
+            OpTest t(op.type);
+            t.SetNumThreads(threads);
+            t.Input<float>(da, a);
+            t.Input<float>(db, b);
+            t.Output(DType::kF32);
+            t.SetOptions(schema::OpOptions_BinaryOptions,
+                         schema::CreateBinaryOptions(t.fbb(), schema::Activation_RELU6).Union());
+            INFO("op " << static_cast<int>(op.op) << " " << DimsText(da) << " op " << DimsText(db) << " threads "
+                       << threads);
+            const std::vector<float> got = RunAndGetOutput<float>(t, op.opt, out);
+            size_t bad = 0;
+            for (int64_t i = 0; i < Count(out); ++i) {
+              const float want = NaiveActivation(schema::Activation_RELU6, NaiveOp(op.op, a[BroadcastIndex(da, out, i)],
+                                                                                   b[BroadcastIndex(db, out, i)]));
+              bad += got[i] != want;
+            }
+            CHECK(bad == 0);
           }
         }
       }

@@ -21,6 +21,7 @@
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/op_test.h"
 
 namespace edgert {
@@ -317,7 +318,7 @@ TEST_CASE("Optimized int8 ADD SUB MUL equal the reference kernel on every broadc
   };
   uint32_t seed = 100;
   for (int c : {1, 3, 8, 15, 16, 17, 33, 67}) {
-    const std::vector<std::pair<Dims, Dims>> shapes = {
+    std::vector<std::pair<Dims, Dims>> shapes = {
         {{1, 3, 5, c}, {1, 3, 5, c}},  // same shape
         {{1, 3, 5, c}, {c}},           // per-channel
         {{2, 3, 5, c}, {2, 1, 1, c}},  // squeeze-excite
@@ -327,6 +328,10 @@ TEST_CASE("Optimized int8 ADD SUB MUL equal the reference kernel on every broadc
         {{2, 1, 5, c}, {1, 3, 1, c}},  // both broadcast: reference fallback
         {{2, 3, 5, c}, {1, 3, 1, c}},  // Y broadcast in two runs: reference fallback
     };
+    if (c == 67) {  // enough rows / pixels to split across threads
+      shapes.push_back({{1, 40, 41, c}, {c}});
+      shapes.push_back({{1, 40, 41, c}, {1, 40, 41, 1}});
+    }
     for (const auto& sh : shapes) {
       for (bool swap : {false, true}) {
         const Dims& da = swap ? sh.second : sh.first;
@@ -343,8 +348,9 @@ TEST_CASE("Optimized int8 ADD SUB MUL equal the reference kernel on every broadc
           const std::vector<int8_t> b = RandomInts<int8_t>(static_cast<size_t>(Count(db)), seed++);
           const bool b_const = seed % 3 == 0;
           seed += 2 * (op.type == schema::OpType_MUL);  // the next pattern starts at another set
-          auto run = [&](const OpKernel* kernel) {
+          auto run = [&](const OpKernel* kernel, int threads) {
             OpTest t(op.type);
+            t.SetNumThreads(threads);
             t.Input<int8_t>(da, a, PerTensor(q[0]));
             if (b_const)
               t.Const<int8_t>(db, b, PerTensor(q[1]));
@@ -356,11 +362,15 @@ TEST_CASE("Optimized int8 ADD SUB MUL equal the reference kernel on every broadc
           };
           INFO(op.name << " shapes " << da.size() << "-d/" << db.size() << "-d c " << c << " swap " << swap
                        << " act " << static_cast<int>(act) << " quant set " << set);
-          const std::vector<int8_t> want = run(op.ref);
+          const std::vector<int8_t> want = run(op.ref, 1);
           for (int level = 0; level <= static_cast<int>(DetectedIsaLevel()); ++level) {
             ScopedIsaLevel isa_level(static_cast<IsaLevel>(level));
-            INFO("ISA " << GetKernelIsa().name);
-            REQUIRE(run(op.opt) == want);
+            // Several threads at the best level only (the split is the same at every level).
+            const bool best = level == static_cast<int>(DetectedIsaLevel());
+            for (int threads : best ? variant_test::TestThreadCounts() : std::vector<int>{1}) {
+              INFO("ISA " << GetKernelIsa().name << ", threads " << threads);
+              REQUIRE(run(op.opt, threads) == want);
+            }
           }
         }
       }
