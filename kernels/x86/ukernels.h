@@ -55,6 +55,12 @@ void f32_winograd_input_ukernel_4x4_3x3_c8__fma3(size_t channels, const float* c
 void f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3(size_t channels, const float* input, size_t input_stride,
                                                          const float* bias, float* const* output,
                                                          const F32MinMaxParams* params);
+// The F(4x4, 3x3) transforms with 16 channels per step (masked tail), AVX-512 F.
+void f32_winograd_input_ukernel_4x4_3x3_c16__avx512f(size_t channels, const float* const* input, float* output,
+                                                     size_t output_stride);
+void f32_winograd_output_minmax_ukernel_4x4_3x3_c16__avx512f(size_t channels, const float* input,
+                                                             size_t input_stride, const float* bias,
+                                                             float* const* output, const F32MinMaxParams* params);
 
 // Channel tile 16 (tails of 8 and masked 1..7 channels), any number of taps.
 void f32_dwconv_minmax_ukernel_c16__fma3(size_t pixels, size_t channels, size_t taps, const float* const* input,

@@ -317,7 +317,8 @@ TEST_CASE("MEAN int8 of a wide image is the same on every thread count", "[kerne
       int64_t sum = 0;
       for (size_t p = 0; p < 144; ++p) sum += x[(b * 144 + p) * 300 + c];
       INFO("output " << o);
-      CHECK(static_cast<int32_t>(y[o]) == TfliteQuantizedMeanOrSum(sum, 144, s_in, zp_in, s_out, zp_out, true, -128, 127));
+      CHECK(static_cast<int32_t>(y[o]) ==
+            TfliteQuantizedMeanOrSum(sum, 144, s_in, zp_in, s_out, zp_out, true, -128, 127));
     }
   }
 }
