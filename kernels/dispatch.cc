@@ -90,8 +90,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {nullptr, nullptr, nullptr, 0, 0}};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for
-// the indirect GEMM), f32 depthwise kernel (same packing), F(4x4, 3x3)
-// Winograd transforms, int8 ADD / SUB / MUL kernels and f32 -> int8 / uint8
+// the indirect GEMM), f32 depthwise kernel (same packing), Winograd
+// transforms, int8 ADD / SUB / MUL kernels and f32 -> int8 / uint8
 // quantization.
 constexpr KernelIsa MakeAvx512Isa() {
   KernelIsa isa = kAvx2Isa;
@@ -100,6 +100,8 @@ constexpr KernelIsa MakeAvx512Isa() {
   isa.f32_gemm = {f32_gemm_minmax_ukernel_12x32__avx512f, 12, 16};
   isa.f32_igemm = {f32_igemm_minmax_ukernel_7x32__avx512f, 7, 16};
   isa.f32_dwconv = {f32_dwconv_minmax_ukernel_c16__avx512f, 16};
+  isa.f32_winograd.input_2x2 = f32_winograd_input_ukernel_2x2_3x3_c16__avx512f;
+  isa.f32_winograd.output_2x2 = f32_winograd_output_minmax_ukernel_2x2_3x3_c16__avx512f;
   isa.f32_winograd.input_4x4 = f32_winograd_input_ukernel_4x4_3x3_c16__avx512f;
   isa.f32_winograd.output_4x4 = f32_winograd_output_minmax_ukernel_4x4_3x3_c16__avx512f;
   isa.qs8_vadd = qs8_vadd_minmax_ukernel_x16__avx512f;

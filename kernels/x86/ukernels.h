@@ -55,7 +55,13 @@ void f32_winograd_input_ukernel_4x4_3x3_c8__fma3(size_t channels, const float* c
 void f32_winograd_output_minmax_ukernel_4x4_3x3_c8__fma3(size_t channels, const float* input, size_t input_stride,
                                                          const float* bias, float* const* output,
                                                          const F32MinMaxParams* params);
-// The F(4x4, 3x3) transforms with 16 channels per step (masked tail), AVX-512 F.
+// The F(2x2, 3x3) and F(4x4, 3x3) transforms with 16 channels per step
+// (masked tail), AVX-512 F.
+void f32_winograd_input_ukernel_2x2_3x3_c16__avx512f(size_t channels, const float* const* input, float* output,
+                                                     size_t output_stride);
+void f32_winograd_output_minmax_ukernel_2x2_3x3_c16__avx512f(size_t channels, const float* input,
+                                                             size_t input_stride, const float* bias,
+                                                             float* const* output, const F32MinMaxParams* params);
 void f32_winograd_input_ukernel_4x4_3x3_c16__avx512f(size_t channels, const float* const* input, float* output,
                                                      size_t output_stride);
 void f32_winograd_output_minmax_ukernel_4x4_3x3_c16__avx512f(size_t channels, const float* input,
