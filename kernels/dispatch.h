@@ -330,6 +330,11 @@ using QU8AvgPoolUkernelFn = void (*)(size_t rows, size_t cols, size_t channels, 
 // y[i] = table[x[i]] for 0 <= i < n (the bytes of int8 or uint8 values; a
 // 256-entry table); y may equal x.
 using X8LutUkernelFn = void (*)(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);
+// Interleaving of 3 planes of n 32-bit values, plane_stride values apart:
+// out[3 * i + k] = in[k * plane_stride + i] for i < n, k < 3 (a 3-channel
+// image from planar to pixel-major, as an ONNX model's NCHW input transposed
+// to NHWC).
+using X32Zip3UkernelFn = void (*)(size_t n, const uint32_t* in, size_t plane_stride, uint32_t* out);
 
 struct X8PoolUkernels {
   QS8MaxPoolUkernelFn qs8_maxpool;
@@ -469,6 +474,7 @@ struct KernelIsa {
     F16IgemmUkernelFn igemm;
     int mr, nr;
   } f16_gemm;
+  X32Zip3UkernelFn x32_zip3;  // nullptr: none at this level (a strided copy runs)
 };
 
 // The best level this build and CPU support (detected once).

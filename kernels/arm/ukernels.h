@@ -166,4 +166,7 @@ void qs8_vmulc_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t*
 // per step. Contract: X8LutUkernelFn.
 void x8_lut_ukernel_x16__neon(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);
 
+// X32Zip3UkernelFn (kernels/dispatch.h).
+void x32_zip3_ukernel_x4__neon(size_t n, const uint32_t* in, size_t plane_stride, uint32_t* out);
+
 }  // namespace edgert

@@ -228,6 +228,9 @@ void qu8_avgpool_minmax_ukernel_c16__avx2(size_t rows, size_t cols, size_t chann
                                           const X8MinMaxParams* params);
 // 256-entry byte table lookup, 32 bytes per step. Contract: X8LutUkernelFn.
 void x8_lut_ukernel_x32__avx2(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);
+
+// X32Zip3UkernelFn (kernels/dispatch.h).
+void x32_zip3_ukernel_x8__avx2(size_t n, const uint32_t* in, size_t plane_stride, uint32_t* out);
 // The same with AVX-512 VBMI (two VPERMI2B per 64 bytes); the avx512 levels use
 // it on CPUs with VBMI.
 void x8_lut_ukernel_x64__avx512vbmi(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);

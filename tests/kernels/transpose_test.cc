@@ -9,7 +9,10 @@
 
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
+#include "kernels/dispatch.h"
+#include "tests/kernels/kernel_variants.h"
 #include "tests/kernels/shape_test_util.h"
+#include "tests/kernels/ukernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
@@ -165,6 +168,37 @@ TEST_CASE("optimized TRANSPOSE splits large copies across threads, with the same
                                    opt::Register_TRANSPOSE(), threads)
                   .ok());
       CHECK(yq == NaiveTranspose(q, c.shape, c.perm));
+    }
+  }
+}
+
+TEST_CASE("optimized TRANSPOSE of planar 3-channel images at every ISA level", "[kernels][transpose]") {
+  // [N, 3, H, W] -> [N, H, W, 3] of 32-bit values runs the level's x32_zip3
+  // microkernel: pixel counts below, at and past its vector width, with
+  // tails of every length, one and two images, 1 and 3 threads.
+  std::mt19937 rng(15);
+  const Dims shapes[] = {{1, 3, 1, 1}, {1, 3, 1, 7}, {1, 3, 2, 4}, {2, 3, 9, 37}, {1, 3, 61, 67}, {2, 3, 50, 41}};
+  for (IsaLevel level : SupportedMicrokernelLevels()) {
+    variant_test::ScopedIsa scoped(level);
+    for (const Dims& shape : shapes) {
+      const std::vector<float> x = RandomFloats(Count(shape), rng, -5.f, 5.f);
+      std::vector<int32_t> xi(x.size());
+      for (size_t i = 0; i < xi.size(); ++i) xi[i] = static_cast<int32_t>(rng());
+      for (int threads : {1, 3}) {
+        INFO("ISA " << GetKernelIsa().name << ", " << shape[0] << "x3x" << shape[2] << "x" << shape[3] << " on "
+                    << threads);
+        std::vector<float> y;
+        std::vector<int32_t> yi;
+        Dims out;
+        REQUIRE(RunTranspose<float>(x, shape, {0, 2, 3, 1}, DType::kF32, &y, &out, {}, opt::Register_TRANSPOSE(),
+                                    threads)
+                    .ok());
+        CHECK(y == NaiveTranspose(x, shape, {0, 2, 3, 1}));
+        REQUIRE(RunTranspose<int32_t>(xi, shape, {0, 2, 3, 1}, DType::kI32, &yi, &out, {},
+                                      opt::Register_TRANSPOSE(), threads)
+                    .ok());
+        CHECK(yi == NaiveTranspose(xi, shape, {0, 2, 3, 1}));
+      }
     }
   }
 }
