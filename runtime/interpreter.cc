@@ -92,6 +92,29 @@ bool KernelContext::TakeResidualAdd(const Tensor** residual, schema::Activation*
   return true;
 }
 
+bool KernelContext::OfferedActivation(schema::OpType* type, const OpKernel** kernel) const {
+  const auto& ns = interp_->nodes_[node_];
+  if (ns.activation_node < 0 || ns.activation_taken) return false;
+  *type = interp_->model_->nodes()[static_cast<size_t>(ns.activation_node)].type;
+  *kernel = interp_->nodes_[static_cast<size_t>(ns.activation_node)].kernel;
+  return true;
+}
+
+bool KernelContext::TakeActivation() {
+  auto& ns = interp_->nodes_[node_];
+  if (ns.activation_node < 0 || ns.activation_taken) return false;
+  const auto& nodes = interp_->model_->nodes();
+  const NodeInfo& act = nodes[static_cast<size_t>(ns.activation_node)];
+  const Tensor& out = interp_->tensors_[nodes[node_].outputs[0]];
+  Tensor& y = interp_->tensors_[act.outputs[0]];
+  if (out.dtype != DType::kF32 || y.dtype != DType::kF32) return false;
+  y.shape = out.shape;
+  y.bytes = out.bytes;
+  ns.activation_taken = true;
+  interp_->nodes_[static_cast<size_t>(ns.activation_node)].fused_into = node_;
+  return true;
+}
+
 bool KernelContext::OfferOutputSlice() {
   auto& ns = interp_->nodes_[node_];
   if (ns.concat_node < 0 || ns.residual_taken) return false;
@@ -406,11 +429,12 @@ Status Interpreter::PrepareNodes() {
   order_.resize(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) order_[i] = static_cast<int>(i);
   if (options_.fuse_residual_adds) OfferResidualAdds();
+  if (options_.fuse_activations) OfferActivations();
   if (options_.elide_concats) OfferConcatSlices();
   for (const int node : order_) {
     const size_t i = static_cast<size_t>(node);
     KernelContext& ctx = contexts_[i];
-    if (nodes_[i].fused_into >= 0) continue;  // an ADD computed by the CONV_2D before it
+    if (nodes_[i].fused_into >= 0) continue;  // an ADD or activation computed by the convolution before it
     EDGERT_RETURN_IF_ERROR(nodes_[i].kernel->prepare(&ctx));
     nodes_[i].state = ctx.state_;
     bool folded = false;
@@ -556,6 +580,35 @@ void Interpreter::OfferResidualAdds() {
   }
 }
 
+// The activations offered to convolutions (KernelContext::TakeActivation): a
+// HARD_SWISH, LOGISTIC or TANH with one input and one output, whose input is
+// the single output of a CONV_2D or DEPTHWISE_CONV_2D with an activation
+// input, read by it alone and not a model output. Dtypes are checked when the
+// kernel takes the offer.
+void Interpreter::OfferActivations() {
+  const auto& nodes = model_->nodes();
+  const auto& infos = model_->tensors();
+  std::vector<int> producer, readers;
+  ProducersAndReaders(*model_, &producer, &readers);
+  for (size_t u = 0; u < nodes.size(); ++u) {
+    const NodeInfo& act = nodes[u];
+    if ((act.type != schema::OpType_HARD_SWISH && act.type != schema::OpType_LOGISTIC &&
+         act.type != schema::OpType_TANH) ||
+        act.inputs.size() != 1 || act.outputs.size() != 1 || act.inputs[0] < 0)
+      continue;
+    const int32_t t = act.inputs[0];
+    if (readers[static_cast<size_t>(t)] != 1) continue;
+    const int c = producer[static_cast<size_t>(t)];
+    if (c < 0) continue;
+    const NodeInfo& conv = nodes[static_cast<size_t>(c)];
+    if ((conv.type != schema::OpType_CONV_2D && conv.type != schema::OpType_DEPTHWISE_CONV_2D) ||
+        conv.outputs.size() != 1 || conv.inputs.empty() || conv.inputs[0] < 0 ||
+        infos[static_cast<size_t>(conv.inputs[0])].is_constant() || nodes_[static_cast<size_t>(c)].residual_add >= 0)
+      continue;
+    nodes_[static_cast<size_t>(c)].activation_node = static_cast<int>(u);
+  }
+}
+
 // A node whose inputs are all constants (e.g. DEQUANTIZE of float16 weights)
 // runs once, here: its outputs become constants in persistent memory, so the
 // nodes after it see constant inputs (and can pack them) and invoke skips it.
@@ -565,8 +618,10 @@ Status Interpreter::FoldConstantNode(int i, bool* folded) {
   *folded = false;
   const NodeInfo& n = model_->nodes()[static_cast<size_t>(i)];
   // A convolution that computes a residual ADD reads that operand at invoke
-  // and writes the ADD's output, which a fold would leave uncomputed.
-  if (nodes_[static_cast<size_t>(i)].residual_taken) return Status::Ok();
+  // and writes the ADD's output, which a fold would leave uncomputed (so with
+  // a fused activation).
+  if (nodes_[static_cast<size_t>(i)].residual_taken || nodes_[static_cast<size_t>(i)].activation_taken)
+    return Status::Ok();
   if (n.type == schema::OpType_CUSTOM || !nodes_[static_cast<size_t>(i)].scratch_sizes.empty() ||
       (nodes_[static_cast<size_t>(i)].kernel->flags & kOutputMayAliasInput0) != 0)
     return Status::Ok();
@@ -636,9 +691,11 @@ Status Interpreter::PlanMemory() {
   };
   // A CONV_2D that computes the residual ADD after it writes the ADD's output:
   // its own output is that memory, live from the convolution on.
+  // Likewise with a fused activation: the activation's output.
   for (int i = 0; i < num_nodes; ++i) {
-    if (!nodes_[i].residual_taken) continue;
-    const int t = nodes[i].outputs[0], y = nodes[static_cast<size_t>(nodes_[i].residual_add)].outputs[0];
+    if (!nodes_[i].residual_taken && !nodes_[i].activation_taken) continue;
+    const int node = nodes_[i].residual_taken ? nodes_[i].residual_add : nodes_[i].activation_node;
+    const int t = nodes[i].outputs[0], y = nodes[static_cast<size_t>(node)].outputs[0];
     alias[t] = y;
     first[y] = std::min(first[y], first[t]);
     last[y] = std::max(last[y], last[t]);
@@ -787,6 +844,7 @@ std::string Interpreter::DescribePlan() const {
            s.kernel->name;
     const NodeState& ns = nodes_[static_cast<size_t>(s.node)];
     if (ns.residual_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.residual_add)].label + ")";
+    if (ns.activation_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.activation_node)].label + ")";
     if (ns.out_pixel_stride != 0)
       out += " (into " + model_->nodes()[static_cast<size_t>(ns.concat_node)].label + " at channel " +
              std::to_string(ns.out_channel_offset) + ")";

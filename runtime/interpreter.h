@@ -62,6 +62,13 @@ struct InterpreterOptions {
   // (KernelContext::OfferOutputSlice): no copy, same values. false: every
   // node runs as written.
   bool elide_concats = true;
+  // A float32 HARD_SWISH, LOGISTIC or TANH whose input is a CONV_2D's or
+  // DEPTHWISE_CONV_2D's result read by it alone runs inside that convolution
+  // when its kernel takes it (KernelContext::TakeActivation): applied to each
+  // tile of the result while it is in cache, by the microkernel the
+  // activation's own kernel would run. Same values as separate ops. false:
+  // every node runs as written.
+  bool fuse_activations = true;
 };
 
 // One entry of the execution plan. Today every step runs one node with a CPU
@@ -141,6 +148,11 @@ class Interpreter {
     int residual_add = -1;
     bool residual_taken = false;
     int fused_into = -1;
+    // Activation fusion (KernelContext::TakeActivation): on a convolution, the
+    // activation node offered (-1: none) and whether the kernel took it (that
+    // node's fused_into then names the convolution).
+    int activation_node = -1;
+    bool activation_taken = false;
     // Concatenation in place (KernelContext::OfferOutputSlice): on a CONV_2D,
     // the CONCATENATION offered (-1: none), whether the kernel can write its
     // output as a channel slice of that node's output, and, once the
@@ -155,6 +167,7 @@ class Interpreter {
 
   Status PrepareNodes();
   void OfferResidualAdds();
+  void OfferActivations();
   void OfferConcatSlices();
   void ElideConcats();
   Status RunSteps();  // the ops of one invoke, in order

@@ -35,8 +35,9 @@ static int Usage() {
                "  --lazy-arena leave the activation arena's pages to the first run (shorter prepare, slower first run)\n"
                "  --f32-arithmetic  compute in f32 even where weights are stored as f16 and the CPU has f16\n"
                "               arithmetic (ARMv8.2), which is otherwise used for them\n"
-               "  --no-fusion  run every node as written (no residual ADD computed inside the CONV_2D before it,\n"
-               "               no CONCATENATION written in place by the convolutions before it)\n");
+               "  --no-fusion  run every node as written (no residual ADD or activation computed inside the\n"
+               "               convolution before it, no CONCATENATION written in place by the convolutions\n"
+               "               before it)\n");
   return 2;
 }
 
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
     else if (a == "--weight-cache" && i + 1 < argc) options.weight_cache_path = argv[++i];
     else if (a == "--lazy-arena") options.prefault_arena = false;
     else if (a == "--f32-arithmetic") options.f16_arithmetic = false;
-    else if (a == "--no-fusion") options.fuse_residual_adds = options.elide_concats = false;
+    else if (a == "--no-fusion") options.fuse_residual_adds = options.elide_concats = options.fuse_activations = false;
     else if (a == "--input" && i + 1 < argc) {
       std::pair<std::string, std::string> p;
       if (!ParseInputArg(argv[++i], &p)) return Usage();

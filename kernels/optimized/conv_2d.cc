@@ -46,6 +46,10 @@
 // cache, with the level's f32 ADD microkernel and the ADD's activation, so
 // the values are those of the separate ADD; the other paths (Winograd,
 // block-sparse, direct f16, reference) add it to the whole output after.
+// A HARD_SWISH, LOGISTIC or TANH after the node (KernelContext::
+// TakeActivation, f32 nodes, when that node runs this library's optimized
+// kernel) is applied the same way, with the microkernel that kernel runs
+// (FusableActivation), so the values are those of the separate op.
 // Threads: the output is split into tiles of whole MR-pixel groups x whole
 // NR-channel panels (sizes chosen in prepare), run by ctx->ParallelFor2D; each
 // indirect tile writes its pointers into its worker's slice of the scratch
@@ -59,6 +63,7 @@
 #include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
+#include "kernels/optimized/elementwise.h"
 #include "kernels/optimized/f16_gemm.h"
 #include "kernels/optimized/f32_gemm.h"
 #include "kernels/optimized/f32_spmm.h"
@@ -103,6 +108,7 @@ struct ConvState {
   const Tensor* residual = nullptr;  // a fused residual ADD's other operand
   F32MinMaxParams residual_minmax = {0.f, 0.f};  // that ADD's activation
   F32VBinaryUkernelFn vadd = nullptr;  // the level's f32 ADD (nullptr: a scalar loop)
+  F32VUnaryUkernelFn post = nullptr;   // a fused activation's microkernel (nullptr: none)
 };
 
 // out[i] = clamp(out[i] + residual[i]) for the rows [row0, row0 + rows) and
@@ -125,10 +131,26 @@ void AddResidual(const ConvState& s, float* out, size_t oc, size_t row0, size_t 
   }
 }
 
+// out[i] = post(out[i]) (a fused activation) over the same region.
+void ApplyPost(const ConvState& s, float* out, size_t oc, size_t row0, size_t rows, size_t col0, size_t cols) {
+  const F32UnaryParams params = PlainActivationParams();
+  if (cols == oc) {
+    s.post(rows * oc, out + row0 * oc, out + row0 * oc, &params);
+    return;
+  }
+  for (size_t r = row0; r < row0 + rows; ++r) s.post(cols, out + r * oc + col0, out + r * oc + col0, &params);
+}
+
+// The tile epilogue: the fused residual ADD, then the fused activation.
+void Epilogue(const ConvState& s, float* out, size_t oc, size_t row0, size_t rows, size_t col0, size_t cols) {
+  if (s.residual != nullptr) AddResidual(s, out, oc, row0, rows, col0, cols);
+  if (s.post != nullptr) ApplyPost(s, out, oc, row0, rows, col0, cols);
+}
+
 // The same over the whole output, in parallel (the paths without a tile epilogue).
-void AddResidualToAll(KernelContext* ctx, const ConvState& s, float* out, size_t pixels, size_t oc) {
+void EpilogueToAll(KernelContext* ctx, const ConvState& s, float* out, size_t pixels, size_t oc) {
   ctx->ParallelFor(pixels, ParallelTile(pixels, oc, ctx->num_threads(), 1),
-                   [&](int /*worker*/, size_t p0, size_t np) { AddResidual(s, out, oc, p0, np, 0, oc); });
+                   [&](int /*worker*/, size_t p0, size_t np) { Epilogue(s, out, oc, p0, np, 0, oc); });
 }
 
 // The indirect paths' scratch (per worker: mr * taps pointers and the edge
@@ -174,6 +196,12 @@ Status Prepare(KernelContext* ctx) {
   if (input->dtype == DType::kF32 && ctx->TakeResidualAdd(&s->residual, &residual_act)) {
     ActivationRangeFloat(residual_act, &s->residual_minmax.min, &s->residual_minmax.max);
     s->vadd = GetKernelIsa().f32_vbinary.add.op;
+  }
+  schema::OpType act_type;
+  const OpKernel* act_kernel = nullptr;
+  if (input->dtype == DType::kF32 && ctx->OfferedActivation(&act_type, &act_kernel)) {
+    const F32VUnaryUkernelFn post = FusableActivation(act_type, act_kernel);
+    if (post != nullptr && ctx->TakeActivation()) s->post = post;
   }
   if (gemm.gemm == nullptr || !F32WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
     return Status::Ok();
@@ -270,7 +298,7 @@ void EvalIndirect(KernelContext* ctx, const ConvState& s, size_t mr, size_t nr, 
                            FillConvTilePointers(s.window, in, static_cast<int64_t>(p), rows, mr, s.zeros, 0.f, edge,
                                                 ptrs);
                            igemm(rows, cols, ct.tap_values, ct.taps, ptrs, w, out + p * ldc + j, ldc, &s.minmax);
-                           if (s.residual != nullptr) AddResidual(s, out, oc, p, rows, j, cols);
+                           Epilogue(s, out, oc, p, rows, j, cols);
                          }
                        }
                      });
@@ -289,7 +317,7 @@ Status Eval(KernelContext* ctx) {
   // Output pixel stride: oc, or the channels of the elided CONCATENATION whose
   // slice this output is (only on the paths that offered it in prepare).
   const size_t ldc = ctx->output_pixel_stride() != 0 ? ctx->output_pixel_stride() : oc;
-  bool added = false;  // the residual was added in the tiles
+  bool added = false;  // the epilogue (residual, activation) ran in the tiles
   if (s.f16.gemm != nullptr) {
     if (!s.direct) {
       EvalIndirect(ctx, s, s.f16.mr, s.f16.nr, s.packed_f16, s.f16.igemm, in, out, oc);
@@ -313,22 +341,22 @@ Status Eval(KernelContext* ctx) {
     added = true;
   } else {
     // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr;
-    // with a residual, in groups of 4 MR rows, each followed by its sums.
-    const size_t rows_per_add = s.residual != nullptr ? 4 * s.gemm.mr : m;
+    // with an epilogue, in groups of 4 MR rows, each followed by it.
+    const size_t rows_per_add = s.residual != nullptr || s.post != nullptr ? 4 * s.gemm.mr : m;
     ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels,
                        [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
                          for (size_t p = p0; p < p0 + np; p += rows_per_add) {
                            const size_t rows = std::min(rows_per_add, p0 + np - p);
                            RunGemmTile(s.gemm, m, p, rows, c0, nc, k, in, k, s.packed, out, ldc, &s.minmax);
-                           if (s.residual != nullptr) AddResidual(s, out, oc, p, rows, c0, nc);
+                           Epilogue(s, out, oc, p, rows, c0, nc);
                          }
                        });
     added = true;
   }
-  if (s.residual != nullptr && !added) {
+  if ((s.residual != nullptr || s.post != nullptr) && !added) {
     const Shape& os = ctx->output(0)->shape;
     const size_t channels = static_cast<size_t>(os.dims[os.rank - 1]);
-    AddResidualToAll(ctx, s, out, channels > 0 ? static_cast<size_t>(os.NumElements()) / channels : 0, channels);
+    EpilogueToAll(ctx, s, out, channels > 0 ? static_cast<size_t>(os.NumElements()) / channels : 0, channels);
   }
   return Status::Ok();
 }

@@ -15,7 +15,8 @@
 // memory while the input's address stays, or built per row in scratch).
 // Threads: output rows (batch x out_h) are split into tiles run by
 // ctx->ParallelFor; a row's values do not depend on the tiling, so all thread
-// counts give identical results.
+// counts give identical results. A fused HARD_SWISH, LOGISTIC or TANH
+// (KernelContext::TakeActivation) runs on each row right after it is computed.
 #include <algorithm>
 
 #include "kernels/common/conv_util.h"
@@ -23,6 +24,7 @@
 #include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
+#include "kernels/optimized/elementwise.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/qs8_conv.h"
@@ -45,6 +47,7 @@ struct DepthwiseState {
   const float* zeros = nullptr;  // in_c zeros
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
+  F32VUnaryUkernelFn post = nullptr;  // a fused activation's microkernel (nullptr: none)
   QS8DepthwiseConv2D qs8;  // the int8 path when qs8.dwconv != nullptr
 };
 
@@ -95,6 +98,14 @@ Status Prepare(KernelContext* ctx) {
   ctx->MarkInputPacked(2);
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->dwconv = isa.f32_dwconv.fn;
+  // A HARD_SWISH, LOGISTIC or TANH after the node runs on each row of the
+  // result, with the microkernel that op's kernel would run (same values).
+  schema::OpType act_type;
+  const OpKernel* act_kernel = nullptr;
+  if (ctx->OfferedActivation(&act_type, &act_kernel)) {
+    const F32VUnaryUkernelFn post = FusableActivation(act_type, act_kernel);
+    if (post != nullptr && ctx->TakeActivation()) s->post = post;
+  }
   return Status::Ok();
 }
 
@@ -116,8 +127,12 @@ Status Eval(KernelContext* ctx) {
   ctx->ParallelFor(rows, s.tile_rows, [&](int worker, size_t r0, size_t nr) {
     for (size_t r = r0; r < r0 + nr; ++r) {
       const float* const* ptrs = DepthwiseRowPointers(ctx, s.rows, built, worker, r, g, in, s.zeros);
-      s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed, out + r * static_cast<size_t>(g.out_w) * c,
-               &s.minmax);
+      float* row = out + r * static_cast<size_t>(g.out_w) * c;
+      s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed, row, &s.minmax);
+      if (s.post != nullptr) {
+        const F32UnaryParams params = PlainActivationParams();
+        s.post(static_cast<size_t>(g.out_w) * c, row, row, &params);
+      }
     }
   });
   MarkDepthwiseRowsBuilt(s.rows, in);

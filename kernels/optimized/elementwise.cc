@@ -10,6 +10,7 @@
 #include "kernels/common/quant.h"
 #include "kernels/common/unary_lut.h"
 #include "kernels/optimized/fallback.h"
+#include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/qs8_add_f64.h"
 
 namespace edgert {
@@ -173,6 +174,16 @@ int32_t AlignedDim(const Shape& s, int r, int d) {
 }
 
 }  // namespace
+
+F32VUnaryUkernelFn FusableActivation(schema::OpType type, const OpKernel* kernel) {
+  const KernelIsa& isa = GetKernelIsa();
+  switch (type) {
+    case schema::OpType_HARD_SWISH: return kernel == Register_HARD_SWISH() ? isa.f32_vunary.hswish : nullptr;
+    case schema::OpType_LOGISTIC: return kernel == Register_LOGISTIC() ? isa.f32_vunary.sigmoid : nullptr;
+    case schema::OpType_TANH: return kernel == Register_TANH() ? isa.f32_vunary.tanh : nullptr;
+    default: return nullptr;
+  }
+}
 
 Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnaryUkernelFn fn,
                                const F32UnaryParams& params, bool ref_builds_lut) {

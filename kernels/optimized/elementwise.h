@@ -36,6 +36,15 @@ Status PrepareUnaryElementwise(KernelContext* ctx, const OpKernel* ref, F32VUnar
                                const F32UnaryParams& params, bool ref_builds_lut = false);
 Status EvalUnaryElementwise(KernelContext* ctx);
 
+// For an activation node offered to a convolution
+// (KernelContext::OfferedActivation): the f32 microkernel that node's kernel
+// runs (with PlainActivationParams()) when that kernel is this library's
+// optimized HARD_SWISH, LOGISTIC or TANH and the ISA table has it; nullptr
+// otherwise (the node then runs itself).
+F32VUnaryUkernelFn FusableActivation(schema::OpType type, const OpKernel* kernel);
+// The microkernel parameters of HARD_SWISH, LOGISTIC and TANH (none used).
+inline F32UnaryParams PlainActivationParams() { return {0.f, 0.f, 0.f}; }
+
 // Which int8 microkernels of the ISA table (KernelIsa::qs8_vadd,
 // qs8_vbinary) a binary op runs: ADD and SUB the add ones, MUL the mul ones.
 enum class QS8BinaryOp { kNone, kAdd, kMul };

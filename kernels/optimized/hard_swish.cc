@@ -12,8 +12,8 @@ namespace opt {
 namespace {
 
 Status Prepare(KernelContext* ctx) {
-  return PrepareUnaryElementwise(ctx, ref::Register_HARD_SWISH(), GetKernelIsa().f32_vunary.hswish, {0.f, 0.f, 0.f},
-                                 /*ref_builds_lut=*/true);
+  return PrepareUnaryElementwise(ctx, ref::Register_HARD_SWISH(), GetKernelIsa().f32_vunary.hswish,
+                                 PlainActivationParams(), /*ref_builds_lut=*/true);
 }
 
 }  // namespace

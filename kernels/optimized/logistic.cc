@@ -12,8 +12,8 @@ namespace opt {
 namespace {
 
 Status Prepare(KernelContext* ctx) {
-  return PrepareUnaryElementwise(ctx, ref::Register_LOGISTIC(), GetKernelIsa().f32_vunary.sigmoid, {0.f, 0.f, 0.f},
-                                 /*ref_builds_lut=*/true);
+  return PrepareUnaryElementwise(ctx, ref::Register_LOGISTIC(), GetKernelIsa().f32_vunary.sigmoid,
+                                 PlainActivationParams(), /*ref_builds_lut=*/true);
 }
 
 }  // namespace

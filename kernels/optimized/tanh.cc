@@ -12,8 +12,8 @@ namespace opt {
 namespace {
 
 Status Prepare(KernelContext* ctx) {
-  return PrepareUnaryElementwise(ctx, ref::Register_TANH(), GetKernelIsa().f32_vunary.tanh, {0.f, 0.f, 0.f},
-                                 /*ref_builds_lut=*/true);
+  return PrepareUnaryElementwise(ctx, ref::Register_TANH(), GetKernelIsa().f32_vunary.tanh,
+                                 PlainActivationParams(), /*ref_builds_lut=*/true);
 }
 
 }  // namespace
