@@ -536,7 +536,8 @@ void Interpreter::ElideConcats() {
                steps_.end());
 }
 
-// The residual ADDs offered to CONV_2D nodes (KernelContext::TakeResidualAdd):
+// The residual ADDs offered to CONV_2D and DEPTHWISE_CONV_2D nodes
+// (KernelContext::TakeResidualAdd):
 // the convolution's input and output are activations, its output is read by
 // the ADD alone and is not a model output, and the ADD's other operand is an
 // activation (or a model input) ready when the convolution runs: written
@@ -556,7 +557,9 @@ void Interpreter::OfferResidualAdds() {
       const int32_t t = add.inputs[static_cast<size_t>(k)], r = add.inputs[static_cast<size_t>(1 - k)];
       if (t < 0 || r < 0 || t == r || readers[static_cast<size_t>(t)] != 1) continue;
       const int c = producer[static_cast<size_t>(t)];
-      if (c < 0 || nodes[static_cast<size_t>(c)].type != schema::OpType_CONV_2D ||
+      if (c < 0 ||
+          (nodes[static_cast<size_t>(c)].type != schema::OpType_CONV_2D &&
+           nodes[static_cast<size_t>(c)].type != schema::OpType_DEPTHWISE_CONV_2D) ||
           nodes[static_cast<size_t>(c)].outputs.size() != 1 || nodes_[static_cast<size_t>(c)].residual_add >= 0)
         continue;
       const int32_t x = nodes[static_cast<size_t>(c)].inputs.empty() ? -1 : nodes[static_cast<size_t>(c)].inputs[0];
@@ -565,7 +568,8 @@ void Interpreter::OfferResidualAdds() {
       const int p = producer[static_cast<size_t>(r)];
       if (p > c) {  // written between the convolution and the ADD: movable when all it reads is ready
         const NodeInfo& pn = nodes[static_cast<size_t>(p)];
-        bool ready = pn.outputs.size() == 1 && pn.type != schema::OpType_CONV_2D && pn.type != schema::OpType_ADD &&
+        bool ready = pn.outputs.size() == 1 && pn.type != schema::OpType_CONV_2D &&
+                     pn.type != schema::OpType_DEPTHWISE_CONV_2D && pn.type != schema::OpType_ADD &&
                      pn.type != schema::OpType_CUSTOM;
         for (int32_t in : pn.inputs)
           if (ready && in >= 0 && producer[static_cast<size_t>(in)] >= c) ready = false;

@@ -49,11 +49,12 @@ struct InterpreterOptions {
   // (relative error about 2^-11 per operation). false: f32 arithmetic
   // everywhere. Other CPUs always compute in f32.
   bool f16_arithmetic = true;
-  // A float32 ADD that adds a CONV_2D's result to a tensor computed earlier
-  // (a residual connection) runs inside the convolution when its kernel takes
-  // it (KernelContext::TakeResidualAdd): the sum is formed while the result is
-  // in cache, and the convolution's own output needs no memory. Same values
-  // as separate ops. false: every node runs as written.
+  // A float32 ADD that adds a CONV_2D's or DEPTHWISE_CONV_2D's result to a
+  // tensor computed earlier (a residual connection) runs inside the
+  // convolution when its kernel takes it (KernelContext::TakeResidualAdd): the
+  // sum is formed while the result is in cache, and the convolution's own
+  // output needs no memory. Same values as separate ops. false: every node
+  // runs as written.
   bool fuse_residual_adds = true;
   // A CONCATENATION along the channels whose inputs are all CONV_2D results
   // read by it alone (float32, or int8 quantized exactly as its output) is

@@ -43,6 +43,7 @@ flatbuffers::Offset<void> Add(ModelBuilder* b, schema::Activation act) {
 struct Graph {
   int h = 6, w = 7, c = 8, k = 3;
   bool residual_late = false, residual_chain = false, second_reader = false, broadcast = false;
+  bool depthwise = false;  // the second op is a DEPTHWISE_CONV_2D kxk
 };
 
 std::vector<uint8_t> Build(const Graph& g) {
@@ -50,15 +51,22 @@ std::vector<uint8_t> Build(const Graph& g) {
   const int x = b.AddInput("x", DType::kF32, {1, g.h, g.w, g.c});
   const int w1 = b.AddConstant<float>("w1", DType::kF32, {g.c, 1, 1, g.c}, FusionValues(g.c * g.c, 1));
   const int b1 = b.AddConstant<float>("b1", DType::kF32, {g.c}, FusionValues(g.c, 2));
-  const int w2 = b.AddConstant<float>("w2", DType::kF32, {g.c, g.k, g.k, g.c}, FusionValues(g.c * g.k * g.k * g.c, 3));
+  const int w2 = g.depthwise
+                     ? b.AddConstant<float>("w2", DType::kF32, {1, g.k, g.k, g.c}, FusionValues(g.k * g.k * g.c, 3))
+                     : b.AddConstant<float>("w2", DType::kF32, {g.c, g.k, g.k, g.c},
+                                            FusionValues(g.c * g.k * g.k * g.c, 3));
   const int b2 = b.AddConstant<float>("b2", DType::kF32, {g.c}, FusionValues(g.c, 4));
   const int h1 = b.AddTensor("h1", DType::kF32, {1, g.h, g.w, g.c});
   const int t = b.AddTensor("t", DType::kF32, {1, g.h, g.w, g.c});
   const int y = b.AddTensor("y", DType::kF32, {1, g.h, g.w, g.c});
   b.AddOp(schema::OpType_CONV_2D, {x, w1, b1}, {h1}, schema::OpOptions_Conv2DOptions,
           Conv(&b, 1, schema::Activation_RELU));
-  b.AddOp(schema::OpType_CONV_2D, {h1, w2, b2}, {t}, schema::OpOptions_Conv2DOptions,
-          Conv(&b, g.k, schema::Activation_NONE));
+  if (g.depthwise)
+    b.AddOp(schema::OpType_DEPTHWISE_CONV_2D, {h1, w2, b2}, {t}, schema::OpOptions_DepthwiseConv2DOptions,
+            schema::CreateDepthwiseConv2DOptions(b.fbb(), schema::Padding_SAME).Union());
+  else
+    b.AddOp(schema::OpType_CONV_2D, {h1, w2, b2}, {t}, schema::OpOptions_Conv2DOptions,
+            Conv(&b, g.k, schema::Activation_NONE));
   int r = x;
   if (g.residual_late || g.residual_chain) {
     r = b.AddTensor("r", DType::kF32, {1, g.h, g.w, g.c});
@@ -93,8 +101,12 @@ bool Fused(const Run& r) { return r.plan.find("(+ ADD") != std::string::npos; }
 TEST_CASE("a residual ADD runs inside the CONV_2D before it, with the unfused values", "[interpreter][fusion]") {
   // 1x1 (the direct GEMM path, in groups of rows), 3x3 on 8 channels (the
   // indirect path), 3x3 on 16 channels and 24 x 24 pixels (Winograd, added
-  // after), at the reference level (reference kernel) and every microkernel level.
-  const Graph shapes[] = {{6, 7, 8, 1}, {6, 7, 8, 3}, {24, 24, 16, 3}, {31, 5, 20, 1}};
+  // after), a 3x3 DEPTHWISE_CONV_2D (added per row; the reference level
+  // declines it), at the reference level (reference kernel) and every
+  // microkernel level.
+  Graph dw{9, 11, 19, 3};
+  dw.depthwise = true;
+  const Graph shapes[] = {{6, 7, 8, 1}, {6, 7, 8, 3}, {24, 24, 16, 3}, {31, 5, 20, 1}, dw};
   std::vector<IsaLevel> levels = SupportedMicrokernelLevels();
   levels.push_back(IsaLevel::kReference);
   for (IsaLevel level : levels) {
@@ -105,11 +117,13 @@ TEST_CASE("a residual ADD runs inside the CONV_2D before it, with the unfused va
       const Run plain = Invoke(file, false, 1);
       CHECK_FALSE(Fused(plain));
       CHECK(plain.steps == 3);
+      // The reference DEPTHWISE_CONV_2D kernel does not take the ADD.
+      const bool fuses = !(g.depthwise && level == IsaLevel::kReference);
       for (int threads : {1, 2}) {
         const Run fused = Invoke(file, true, threads);
         INFO(fused.plan);
-        CHECK(Fused(fused));
-        CHECK(fused.steps == 2);
+        CHECK(Fused(fused) == fuses);
+        CHECK(fused.steps == (fuses ? 2u : 3u));
         REQUIRE(fused.outputs.size() == 1);
         CHECK(fused.outputs[0] == plain.outputs[0]);  // bit for bit
       }

@@ -15,7 +15,8 @@
 // memory while the input's address stays, or built per row in scratch).
 // Threads: output rows (batch x out_h) are split into tiles run by
 // ctx->ParallelFor; a row's values do not depend on the tiling, so all thread
-// counts give identical results. A fused HARD_SWISH, LOGISTIC or TANH
+// counts give identical results. A fused residual ADD
+// (KernelContext::TakeResidualAdd) or HARD_SWISH, LOGISTIC or TANH
 // (KernelContext::TakeActivation) runs on each row right after it is computed.
 #include <algorithm>
 
@@ -48,6 +49,9 @@ struct DepthwiseState {
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
   F32VUnaryUkernelFn post = nullptr;  // a fused activation's microkernel (nullptr: none)
+  const Tensor* residual = nullptr;   // a fused residual ADD's other operand
+  F32MinMaxParams residual_minmax = {0.f, 0.f};  // that ADD's activation
+  F32VBinaryUkernelFn vadd = nullptr;            // the level's f32 ADD
   QS8DepthwiseConv2D qs8;  // the int8 path when qs8.dwconv != nullptr
 };
 
@@ -98,6 +102,13 @@ Status Prepare(KernelContext* ctx) {
   ctx->MarkInputPacked(2);
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->dwconv = isa.f32_dwconv.fn;
+  // A residual ADD after the node runs on each row of the result, with the
+  // level's f32 ADD microkernel and the ADD's activation (same values).
+  schema::Activation residual_act = schema::Activation_NONE;
+  if (isa.f32_vbinary.add.op != nullptr && ctx->TakeResidualAdd(&s->residual, &residual_act)) {
+    ActivationRangeFloat(residual_act, &s->residual_minmax.min, &s->residual_minmax.max);
+    s->vadd = isa.f32_vbinary.add.op;
+  }
   // A HARD_SWISH, LOGISTIC or TANH after the node runs on each row of the
   // result, with the microkernel that op's kernel would run (same values).
   schema::OpType act_type;
@@ -127,8 +138,11 @@ Status Eval(KernelContext* ctx) {
   ctx->ParallelFor(rows, s.tile_rows, [&](int worker, size_t r0, size_t nr) {
     for (size_t r = r0; r < r0 + nr; ++r) {
       const float* const* ptrs = DepthwiseRowPointers(ctx, s.rows, built, worker, r, g, in, s.zeros);
-      float* row = out + r * static_cast<size_t>(g.out_w) * c;
+      const size_t offset = r * static_cast<size_t>(g.out_w) * c;
+      float* row = out + offset;
       s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed, row, &s.minmax);
+      if (s.residual != nullptr)
+        s.vadd(static_cast<size_t>(g.out_w) * c, row, s.residual->data_as<float>() + offset, row, &s.residual_minmax);
       if (s.post != nullptr) {
         const F32UnaryParams params = PlainActivationParams();
         s.post(static_cast<size_t>(g.out_w) * c, row, row, &params);
