@@ -69,10 +69,7 @@ std::vector<uint8_t> Build(const Graph& g) {
 using Run = edgert::testing::FusionRun;
 
 Run Invoke(const std::vector<uint8_t>& file, bool fuse, int threads) {
-  InterpreterOptions options;
-  options.fuse_activations = fuse;
-  options.num_threads = threads;
-  return edgert::testing::InvokeWith(file, options);
+  return edgert::testing::InvokeFusion(file, &InterpreterOptions::fuse_activations, fuse, threads);
 }
 
 bool Fused(const Run& r) {

@@ -68,10 +68,7 @@ std::vector<uint8_t> Build(const Graph& g) {
 using Run = edgert::testing::FusionRun;
 
 Run Invoke(const std::vector<uint8_t>& file, bool elide, int threads) {
-  InterpreterOptions options;
-  options.elide_concats = elide;
-  options.num_threads = threads;
-  return edgert::testing::InvokeWith(file, options);
+  return edgert::testing::InvokeFusion(file, &InterpreterOptions::elide_concats, elide, threads);
 }
 
 bool Elided(const Run& r) {

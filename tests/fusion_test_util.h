@@ -1,6 +1,7 @@
 // Shared by the graph-fusion tests (residual_fusion_test.cc,
-// concat_elision_test.cc): deterministic values, and one prepare + invoke of
-// a model with given interpreter options, returning its outputs and plan.
+// concat_elision_test.cc, activation_fusion_test.cc): deterministic values,
+// and one prepare + invoke of a model with given interpreter options,
+// returning its outputs and plan.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -57,6 +58,17 @@ inline FusionRun InvokeWith(const std::vector<uint8_t>& file, const InterpreterO
   r.plan = interp.DescribePlan();
   r.steps = interp.plan().size();
   return r;
+}
+
+// InvokeWith on `threads` threads with one fusion option (`flag`, e.g.
+// &InterpreterOptions::fuse_activations) set to `on` and the others at their
+// defaults.
+inline FusionRun InvokeFusion(const std::vector<uint8_t>& file, bool InterpreterOptions::*flag, bool on,
+                              int threads) {
+  InterpreterOptions options;
+  options.*flag = on;
+  options.num_threads = threads;
+  return InvokeWith(file, options);
 }
 
 }  // namespace testing

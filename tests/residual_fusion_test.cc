@@ -88,10 +88,7 @@ std::vector<uint8_t> Build(const Graph& g) {
 using Run = edgert::testing::FusionRun;
 
 Run Invoke(const std::vector<uint8_t>& file, bool fuse, int threads) {
-  InterpreterOptions options;
-  options.fuse_residual_adds = fuse;
-  options.num_threads = threads;
-  return edgert::testing::InvokeWith(file, options);
+  return edgert::testing::InvokeFusion(file, &InterpreterOptions::fuse_residual_adds, fuse, threads);
 }
 
 bool Fused(const Run& r) { return r.plan.find("(+ ADD") != std::string::npos; }
