@@ -111,14 +111,15 @@ class KernelContext {
   // False: no offer (the ADD runs as usual).
   bool TakeResidualAdd(const Tensor** residual, schema::Activation* activation);
   // Fusion of the activation node after this one (prepare only). The
-  // interpreter offers a HARD_SWISH, LOGISTIC or TANH whose input is output 0,
-  // read by nothing else (not a model output). OfferedActivation tells the
-  // op's type and its node's kernel (false: no offer). A kernel able to apply
-  // exactly what that kernel would compute (the same f32 microkernel) to its
-  // result calls TakeActivation after setting output 0's shape: on true (both
-  // tensors float32), eval must then write output 0 = op(result) (after the
-  // node's own activation), output 0 shares the op's output memory and the op
-  // does not run. False: the op runs as usual.
+  // interpreter offers a HARD_SWISH, LOGISTIC or TANH whose input is output 0
+  // when nothing else reads output 0 and it is not a model output.
+  // OfferedActivation tells the op's type and its node's kernel (false: no
+  // offer). A kernel able to apply exactly what that kernel would compute (the
+  // same f32 microkernel) to its result calls TakeActivation after setting
+  // output 0's shape: on true (both tensors float32), eval must then write
+  // output 0 = op(result) (after the node's own activation), output 0 shares
+  // the op's output memory and the op does not run. False: the op runs as
+  // usual.
   bool OfferedActivation(schema::OpType* type, const OpKernel** kernel) const;
   bool TakeActivation();
   // Concatenation in place. A CONV_2D kernel whose eval can write output 0 as
