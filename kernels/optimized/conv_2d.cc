@@ -63,8 +63,8 @@
 #include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
-#include "kernels/optimized/elementwise.h"
 #include "kernels/optimized/f16_gemm.h"
+#include "kernels/optimized/f32_epilogue.h"
 #include "kernels/optimized/f32_gemm.h"
 #include "kernels/optimized/f32_spmm.h"
 #include "kernels/optimized/f32_winograd.h"
@@ -105,52 +105,13 @@ struct ConvState {
   F32Winograd winograd;  // the Winograd path when winograd.gemm.gemm != nullptr
   F16Gemm f16;           // the half-precision paths when f16.gemm != nullptr
   const uint16_t* packed_f16 = nullptr;
-  const Tensor* residual = nullptr;  // a fused residual ADD's other operand
-  F32MinMaxParams residual_minmax = {0.f, 0.f};  // that ADD's activation
-  F32VBinaryUkernelFn vadd = nullptr;  // the level's f32 ADD (nullptr: a scalar loop)
-  F32VUnaryUkernelFn post = nullptr;   // a fused activation's microkernel (nullptr: none)
+  F32Epilogue epilogue;  // a fused residual ADD and / or activation
 };
 
-// out[i] = clamp(out[i] + residual[i]) for the rows [row0, row0 + rows) and
-// columns [col0, col0 + cols) of the oc-column output.
-void AddResidual(const ConvState& s, float* out, size_t oc, size_t row0, size_t rows, size_t col0, size_t cols) {
-  const float* res = s.residual->data_as<float>();
-  if (cols == oc) {  // whole rows: one contiguous run (narrow layers would otherwise pay a call per row)
-    cols *= rows;
-    rows = 1;
-  }
-  for (size_t r = row0; r < row0 + rows; ++r) {
-    float* y = out + r * oc + col0;
-    const float* b = res + r * oc + col0;
-    if (s.vadd != nullptr) {
-      s.vadd(cols, y, b, y, &s.residual_minmax);
-      continue;
-    }
-    for (size_t j = 0; j < cols; ++j)
-      y[j] = std::min(std::max(y[j] + b[j], s.residual_minmax.min), s.residual_minmax.max);
-  }
-}
-
-// out[i] = post(out[i]) (a fused activation) over the same region.
-void ApplyPost(const ConvState& s, float* out, size_t oc, size_t row0, size_t rows, size_t col0, size_t cols) {
-  const F32UnaryParams params = PlainActivationParams();
-  if (cols == oc) {
-    s.post(rows * oc, out + row0 * oc, out + row0 * oc, &params);
-    return;
-  }
-  for (size_t r = row0; r < row0 + rows; ++r) s.post(cols, out + r * oc + col0, out + r * oc + col0, &params);
-}
-
-// The tile epilogue: the fused residual ADD, then the fused activation.
-void Epilogue(const ConvState& s, float* out, size_t oc, size_t row0, size_t rows, size_t col0, size_t cols) {
-  if (s.residual != nullptr) AddResidual(s, out, oc, row0, rows, col0, cols);
-  if (s.post != nullptr) ApplyPost(s, out, oc, row0, rows, col0, cols);
-}
-
-// The same over the whole output, in parallel (the paths without a tile epilogue).
+// The epilogue over the whole output, in parallel (the paths without a tile epilogue).
 void EpilogueToAll(KernelContext* ctx, const ConvState& s, float* out, size_t pixels, size_t oc) {
   ctx->ParallelFor(pixels, ParallelTile(pixels, oc, ctx->num_threads(), 1),
-                   [&](int /*worker*/, size_t p0, size_t np) { Epilogue(s, out, oc, p0, np, 0, oc); });
+                   [&](int /*worker*/, size_t p0, size_t np) { s.epilogue.Apply(out, oc, p0, np, 0, oc); });
 }
 
 // The indirect paths' scratch (per worker: mr * taps pointers and the edge
@@ -192,17 +153,7 @@ Status Prepare(KernelContext* ctx) {
   const Shape& ws = weights->shape;
   const int64_t k = static_cast<int64_t>(ws[1]) * ws[2] * ws[3];
   if (input->dtype == DType::kI8) return PrepareQS8Conv2D(ctx, &s->qs8);
-  schema::Activation residual_act = schema::Activation_NONE;
-  if (input->dtype == DType::kF32 && ctx->TakeResidualAdd(&s->residual, &residual_act)) {
-    ActivationRangeFloat(residual_act, &s->residual_minmax.min, &s->residual_minmax.max);
-    s->vadd = GetKernelIsa().f32_vbinary.add.op;
-  }
-  schema::OpType act_type;
-  const OpKernel* act_kernel = nullptr;
-  if (input->dtype == DType::kF32 && ctx->OfferedActivation(&act_type, &act_kernel)) {
-    const F32VUnaryUkernelFn post = FusableActivation(act_type, act_kernel);
-    if (post != nullptr && ctx->TakeActivation()) s->post = post;
-  }
+  if (input->dtype == DType::kF32) TakeF32Epilogue(ctx, &s->epilogue);
   if (gemm.gemm == nullptr || !F32WithConstantWeights(ctx) || ws[3] != is[3] || k > kMaxPatch)
     return Status::Ok();
 
@@ -298,7 +249,7 @@ void EvalIndirect(KernelContext* ctx, const ConvState& s, size_t mr, size_t nr, 
                            FillConvTilePointers(s.window, in, static_cast<int64_t>(p), rows, mr, s.zeros, 0.f, edge,
                                                 ptrs);
                            igemm(rows, cols, ct.tap_values, ct.taps, ptrs, w, out + p * ldc + j, ldc, &s.minmax);
-                           Epilogue(s, out, oc, p, rows, j, cols);
+                           if (s.epilogue.any()) s.epilogue.Apply(out, oc, p, rows, j, cols);
                          }
                        }
                      });
@@ -342,18 +293,18 @@ Status Eval(KernelContext* ctx) {
   } else {
     // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr;
     // with an epilogue, in groups of 4 MR rows, each followed by it.
-    const size_t rows_per_add = s.residual != nullptr || s.post != nullptr ? 4 * s.gemm.mr : m;
+    const size_t rows_per_add = s.epilogue.any() ? 4 * s.gemm.mr : m;
     ctx->ParallelFor2D(m, oc, s.tile_pixels, s.tile_channels,
                        [&](int /*worker*/, size_t p0, size_t c0, size_t np, size_t nc) {
                          for (size_t p = p0; p < p0 + np; p += rows_per_add) {
                            const size_t rows = std::min(rows_per_add, p0 + np - p);
                            RunGemmTile(s.gemm, m, p, rows, c0, nc, k, in, k, s.packed, out, ldc, &s.minmax);
-                           Epilogue(s, out, oc, p, rows, c0, nc);
+                           if (s.epilogue.any()) s.epilogue.Apply(out, oc, p, rows, c0, nc);
                          }
                        });
     added = true;
   }
-  if ((s.residual != nullptr || s.post != nullptr) && !added) {
+  if (s.epilogue.any() && !added) {
     const Shape& os = ctx->output(0)->shape;
     const size_t channels = static_cast<size_t>(os.dims[os.rank - 1]);
     EpilogueToAll(ctx, s, out, channels > 0 ? static_cast<size_t>(os.NumElements()) / channels : 0, channels);

@@ -25,7 +25,7 @@
 #include "kernels/common/parallel_tile.h"
 #include "kernels/common/quant.h"
 #include "kernels/dispatch.h"
-#include "kernels/optimized/elementwise.h"
+#include "kernels/optimized/f32_epilogue.h"
 #include "kernels/optimized/fallback.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/qs8_conv.h"
@@ -48,10 +48,7 @@ struct DepthwiseState {
   const float* zeros = nullptr;  // in_c zeros
   const float* packed = nullptr;
   F32MinMaxParams minmax = {0.f, 0.f};
-  F32VUnaryUkernelFn post = nullptr;  // a fused activation's microkernel (nullptr: none)
-  const Tensor* residual = nullptr;   // a fused residual ADD's other operand
-  F32MinMaxParams residual_minmax = {0.f, 0.f};  // that ADD's activation
-  F32VBinaryUkernelFn vadd = nullptr;            // the level's f32 ADD
+  F32Epilogue epilogue;  // a fused residual ADD and / or activation, on each row
   QS8DepthwiseConv2D qs8;  // the int8 path when qs8.dwconv != nullptr
 };
 
@@ -102,21 +99,7 @@ Status Prepare(KernelContext* ctx) {
   ctx->MarkInputPacked(2);
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->dwconv = isa.f32_dwconv.fn;
-  // A residual ADD after the node runs on each row of the result, with the
-  // level's f32 ADD microkernel and the ADD's activation (same values).
-  schema::Activation residual_act = schema::Activation_NONE;
-  if (isa.f32_vbinary.add.op != nullptr && ctx->TakeResidualAdd(&s->residual, &residual_act)) {
-    ActivationRangeFloat(residual_act, &s->residual_minmax.min, &s->residual_minmax.max);
-    s->vadd = isa.f32_vbinary.add.op;
-  }
-  // A HARD_SWISH, LOGISTIC or TANH after the node runs on each row of the
-  // result, with the microkernel that op's kernel would run (same values).
-  schema::OpType act_type;
-  const OpKernel* act_kernel = nullptr;
-  if (ctx->OfferedActivation(&act_type, &act_kernel)) {
-    const F32VUnaryUkernelFn post = FusableActivation(act_type, act_kernel);
-    if (post != nullptr && ctx->TakeActivation()) s->post = post;
-  }
+  TakeF32Epilogue(ctx, &s->epilogue);
   return Status::Ok();
 }
 
@@ -138,15 +121,9 @@ Status Eval(KernelContext* ctx) {
   ctx->ParallelFor(rows, s.tile_rows, [&](int worker, size_t r0, size_t nr) {
     for (size_t r = r0; r < r0 + nr; ++r) {
       const float* const* ptrs = DepthwiseRowPointers(ctx, s.rows, built, worker, r, g, in, s.zeros);
-      const size_t offset = r * static_cast<size_t>(g.out_w) * c;
-      float* row = out + offset;
-      s.dwconv(static_cast<size_t>(g.out_w), c, taps, ptrs, s.packed, row, &s.minmax);
-      if (s.residual != nullptr)
-        s.vadd(static_cast<size_t>(g.out_w) * c, row, s.residual->data_as<float>() + offset, row, &s.residual_minmax);
-      if (s.post != nullptr) {
-        const F32UnaryParams params = PlainActivationParams();
-        s.post(static_cast<size_t>(g.out_w) * c, row, row, &params);
-      }
+      const size_t w = static_cast<size_t>(g.out_w);
+      s.dwconv(w, c, taps, ptrs, s.packed, out + r * w * c, &s.minmax);
+      if (s.epilogue.any()) s.epilogue.Apply(out, c, r * w, w, 0, c);  // the row's pixels
     }
   });
   MarkDepthwiseRowsBuilt(s.rows, in);
