@@ -31,6 +31,7 @@ struct MeanState {
   F32GAvgPoolUkernelFn gavgpool = nullptr;  // f32 path
   bool quantized = false;                   // int8 / uint8 path
   int batches = 0, pixels = 0, channels = 0;
+  size_t channel_tile = 1;  // channels per parallel tile (ChannelTile)
 };
 
 // Per-channel int32 sums of `channels` channels of one image's pixels
@@ -72,6 +73,8 @@ Status Prepare(KernelContext* ctx) {
   s->pixels = is[1] * is[2];
   s->channels = is[3];
   s->quantized = quantized;
+  s->channel_tile = ChannelTile(static_cast<size_t>(s->batches), static_cast<size_t>(s->pixels),
+                                static_cast<size_t>(s->channels), ctx->num_threads());
   if (!quantized) s->gavgpool = isa.f32_pool.gavgpool;
   return Status::Ok();
 }
@@ -85,8 +88,7 @@ Status Eval(KernelContext* ctx) {
     int32_t* acc = static_cast<int32_t*>(ctx->scratch(ref_state->scratch));
     const Tensor* input = ctx->input(0);
     const size_t c = static_cast<size_t>(s.channels), pixels = static_cast<size_t>(s.pixels);
-    const size_t tile = ChannelTile(static_cast<size_t>(s.batches), pixels, c, ctx->num_threads());
-    ctx->ParallelFor2D(static_cast<size_t>(s.batches), c, 1, tile,
+    ctx->ParallelFor2D(static_cast<size_t>(s.batches), c, 1, s.channel_tile,
                        [&](int, size_t b, size_t c0, size_t, size_t nc) {
                          const size_t in_off = b * pixels * c + c0, out_off = b * c + c0;
                          if (input->dtype == DType::kI8)
@@ -103,11 +105,10 @@ Status Eval(KernelContext* ctx) {
   float* out = ctx->output(0)->data_as<float>();
   const size_t c = static_cast<size_t>(s.channels), image = static_cast<size_t>(s.pixels) * c;
   if (c == 0) return Status::Ok();
-  const size_t tile = ChannelTile(static_cast<size_t>(s.batches), static_cast<size_t>(s.pixels), c,
-                                  ctx->num_threads());
-  ctx->ParallelFor2D(static_cast<size_t>(s.batches), c, 1, tile, [&](int, size_t b, size_t c0, size_t, size_t nc) {
-    s.gavgpool(static_cast<size_t>(s.pixels), nc, in + b * image + c0, c, out + b * c + c0);
-  });
+  ctx->ParallelFor2D(static_cast<size_t>(s.batches), c, 1, s.channel_tile,
+                     [&](int, size_t b, size_t c0, size_t, size_t nc) {
+                       s.gavgpool(static_cast<size_t>(s.pixels), nc, in + b * image + c0, c, out + b * c + c0);
+                     });
   return Status::Ok();
 }
 
