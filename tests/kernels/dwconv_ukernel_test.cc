@@ -1,9 +1,10 @@
 // The depthwise-convolution microkernels of every ISA level this CPU supports
 // (kernels/dispatch.h), called directly with weights packed here from the
 // layouts that F32DwconvUkernelFn and QS8DwconvUkernelFn document:
-//  - channel counts 1..17 and around two and three groups (every tail of the
-//    16-channel tile), tap counts odd and even (1 to 25), 1 to 4, 7 and 9
-//    pixels (kernels compute pixels in pairs or blocks of 4 or 8, with remainders);
+//  - channel counts 1..17, around two and three groups (every tail of the
+//    16-channel tile) and 64-80 (four groups at once), tap counts odd and even
+//    (1 to 25), 1 to 4, 6, 7, 9, 13 and 14 pixels (kernels compute pixels in
+//    pairs or blocks of 4 or 8, with remainders of 1 to 7);
 //  - every input pointer's `channels` values end right before an inaccessible
 //    page, so a read past them faults; padding taps share one buffer;
 //  - guard values after the output, which must stay;
@@ -39,12 +40,12 @@ namespace {
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
 const size_t kTaps[] = {1, 2, 3, 4, 5, 9, 25};
-const size_t kPixels[] = {1, 2, 3, 4, 7, 9, 13};
+const size_t kPixels[] = {1, 2, 3, 4, 6, 7, 9, 13, 14};
 
 std::vector<size_t> ChannelCounts() {
   std::vector<size_t> v;
   for (size_t c = 1; c <= 17; ++c) v.push_back(c);
-  for (size_t c : {23, 24, 28, 31, 32, 33, 36, 40, 47, 48}) v.push_back(c);
+  for (size_t c : {23, 24, 28, 31, 32, 33, 36, 40, 47, 48, 64, 65, 80}) v.push_back(c);
   return v;
 }
 
