@@ -4,7 +4,9 @@
 // points, else the in-bounds tap count); every node at the reference ISA level
 // runs the reference kernel. Bit-identical to the reference (f32: same
 // summation order, a true division; i8/u8: exact integer sums and the
-// reference's round-half-away-from-zero quotient).
+// reference's round-half-away-from-zero quotient), except an f32 window over a
+// whole image of more than 64 pixels, which sums blocks of pixels in parallel
+// and adds the block sums in order (kGlobalPoolBlockPixels, pool_2d.h).
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/pool_2d.h"
 #include "kernels/reference/reference_kernels.h"

@@ -5,11 +5,13 @@
 // microkernel in the ISA table. Eval clamps each output pixel's window
 // to the input (TapRange) and hands the microkernel the in-bounds rows x cols
 // block; the microkernel runs over the channels. Output rows are split across
-// threads; every output value is computed by the same arithmetic whatever the
-// tiling, so all thread counts give identical results.
+// threads (the blocks of an f32 global average pool: kGlobalPoolBlockPixels);
+// every output value is computed by the same arithmetic whatever the tiling,
+// so all thread counts give identical results.
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/common/conv_util.h"
 #include "kernels/common/parallel_tile.h"
@@ -31,7 +33,25 @@ struct Pool2DState {
   F32MinMaxParams minmax = {0.f, 0.f};
   X8MinMaxParams x8_minmax = {0, 0};  // the quantized activation range
   size_t tile_rows = 1;  // output rows (batch * out_h) per parallel tile
+  // f32 global average pooling of more than one block (see
+  // kGlobalPoolBlockPixels): blocks per image, the blocks' sums (persistent:
+  // a scratch buffer would move the arena's other tensors) and the blocks per
+  // parallel tile; global_blocks 0: the windowed path.
+  size_t global_blocks = 0;
+  float* global_sums = nullptr;
+  size_t tile_blocks = 1;
 };
+
+// An f32 AVERAGE_POOL_2D whose one window is the whole image (the squeeze of
+// squeeze-and-excitation blocks: [1,128,128,16] -> [1,1,1,16]) is one long sum
+// per channel: serial, it waits out the add latency at every pixel and runs on
+// one thread, which also reads the half of the image that the previous op left
+// in the other core's cache. Above one block of this many pixels, the
+// microkernel sums each block (divisor 1, no clamp) on whichever thread, and
+// the block sums are added in block order, then divided and clamped. The
+// grouping depends on the shape only, so every thread count gives the same
+// result; it differs from the serial reference sum by float reassociation.
+constexpr size_t kGlobalPoolBlockPixels = 64;
 
 inline Status PreparePool2DOptimized(KernelContext* ctx, const OpKernel* ref, bool max) {
   Pool2DState* s = nullptr;
@@ -60,6 +80,17 @@ inline Status PreparePool2DOptimized(KernelContext* ctx, const OpKernel* ref, bo
   s->x8_minmax = {p->act_min, p->act_max};
   s->minmax = {p->float_min, p->float_max};
   const Window2D& g = p->window;
+  const size_t image = static_cast<size_t>(g.in_h) * static_cast<size_t>(g.in_w);
+  if (s->avgpool != nullptr && g.out_h == 1 && g.out_w == 1 && g.pad_top == 0 && g.pad_left == 0 &&
+      g.filter_h == g.in_h && g.filter_w == g.in_w && image > kGlobalPoolBlockPixels) {
+    s->global_blocks = (image + kGlobalPoolBlockPixels - 1) / kGlobalPoolBlockPixels;
+    const size_t items = static_cast<size_t>(g.batches) * s->global_blocks;
+    s->global_sums = static_cast<float*>(ctx->AllocatePersistent(items * static_cast<size_t>(g.in_c) * sizeof(float)));
+    if (s->global_sums == nullptr)
+      return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu block sums", items);
+    s->tile_blocks = ParallelTile(items, kGlobalPoolBlockPixels * static_cast<size_t>(g.in_c), ctx->num_threads(), 1);
+    return Status::Ok();
+  }
   const size_t row_cost = static_cast<size_t>(g.out_w) * g.in_c * std::min(g.filter_h, g.in_h) *
                           std::min(g.filter_w, g.in_w);
   s->tile_rows = ParallelTile(static_cast<size_t>(g.batches) * g.out_h, std::max<size_t>(row_cost, 1),
@@ -95,6 +126,34 @@ void ForEachPoolWindow(KernelContext* ctx, const Pool2DState& s, const Pool& poo
       }
     }
   });
+}
+
+// The f32 global average pool of kGlobalPoolBlockPixels blocks (above).
+inline void EvalGlobalAvgPoolF32(KernelContext* ctx, const Pool2DState& s) {
+  const Window2D& g = s.params->window;
+  const float* in = ctx->input(0)->data_as<float>();
+  float* out = ctx->output(0)->data_as<float>();
+  float* sums = s.global_sums;  // [batch][block][channel]
+  const size_t c = static_cast<size_t>(g.in_c);
+  const size_t image = static_cast<size_t>(g.in_h) * static_cast<size_t>(g.in_w);
+  const size_t blocks = s.global_blocks;
+  const F32MinMaxParams sum_only = {-INFINITY, INFINITY};
+  ctx->ParallelFor(static_cast<size_t>(g.batches) * blocks, s.tile_blocks, [&](int, size_t start, size_t count) {
+    for (size_t item = start; item < start + count; ++item) {
+      const size_t b = item / blocks, p0 = item % blocks * kGlobalPoolBlockPixels;
+      const size_t n = std::min(kGlobalPoolBlockPixels, image - p0);
+      s.avgpool(1, n, c, in + (b * image + p0) * c, n * c, 1.f, sums + item * c, &sum_only);
+    }
+  });
+  const float area = static_cast<float>(image);
+  for (size_t b = 0; b < static_cast<size_t>(g.batches); ++b) {
+    float* dst = out + b * c;
+    const float* block = sums + b * blocks * c;
+    std::copy_n(block, c, dst);
+    for (size_t k = 1; k < blocks; ++k)
+      for (size_t ch = 0; ch < c; ++ch) dst[ch] += block[k * c + ch];
+    for (size_t ch = 0; ch < c; ++ch) dst[ch] = std::min(std::max(dst[ch] / area, s.minmax.min), s.minmax.max);
+  }
 }
 
 inline Status EvalPool2DOptimized(KernelContext* ctx) {
@@ -138,6 +197,8 @@ inline Status EvalPool2DOptimized(KernelContext* ctx) {
     ForEachPoolWindow<float>(ctx, s, [&](size_t rows, size_t cols, const float* src, float* dst) {
       s.maxpool(rows, cols, c, src, row_stride, dst, &s.minmax);
     });
+  } else if (s.global_blocks != 0) {
+    EvalGlobalAvgPoolF32(ctx, s);
   } else {
     const float area = static_cast<float>(g.filter_h * g.filter_w);
     ForEachPoolWindow<float>(ctx, s, [&](size_t rows, size_t cols, const float* src, float* dst) {

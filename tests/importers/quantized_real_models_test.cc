@@ -205,23 +205,26 @@ TEST_CASE("int8 selfie segmentation keeps the float32 mask on the photograph", "
   const std::vector<CalibrationSample> calib = CalibrationCrops(photo, pre, shape);
   const CalibrationSample test = ToSample(photo, pre, shape);
   const std::vector<float> want = RunModel(f32, test)[0];
-  // Measured: IoU 0.956 (minmax), 0.965 (mse). The goal is 0.97; this checks
-  // that quantization does not get worse than 0.95.
+  // The mask IoU moves by 0.01-0.02 with the float rounding of the
+  // calibration run: summing the global average pools' pixels in blocks of
+  // 32, 64, 128 or 256 instead of serially (float outputs equal to 1e-6,
+  // activation scales to 1.5e-6) gave IoU 0.938-0.958 (minmax), 0.956-0.975
+  // (mse) and, with bias correction, 0.960-0.970, while the output cosine
+  // stays at 0.9953-0.9956. The goal is 0.97; these checks sit below that
+  // spread, so they catch a quantizer that got worse, not a rounding change.
   double plain_iou = 0;
   for (CalibrationMethod method : {CalibrationMethod::kMinMax, CalibrationMethod::kMse}) {
     const std::vector<float> got = RunModel(QuantizeInt8With(f32, method, calib), test)[0];
     const double iou = MaskIoU(want, got);
     INFO(CalibrationMethodName(method) << ": mask IoU " << iou);
-    CHECK(iou >= 0.95);
+    CHECK(iou >= (method == CalibrationMethod::kMinMax ? 0.93 : 0.95));
     if (method == CalibrationMethod::kMinMax) plain_iou = iou;
   }
-  // Bias correction (minmax ranges): measured IoU 0.969 (0.956 without). On
-  // held-out photographs it helps more (edgert-convert --bias-correction with 13
-  // other photographs, evaluated on this one: 0.969 -> 0.985).
+  // Bias correction (minmax ranges) improved the IoU in every variant above.
   const std::vector<float> got = RunModel(QuantizeInt8With(f32, CalibrationMethod::kMinMax, calib, true), test)[0];
   const double iou = MaskIoU(want, got);
   INFO("minmax + bias correction: mask IoU " << iou << " (without: " << plain_iou << ")");
-  CHECK(iou >= 0.965);
+  CHECK(iou >= 0.955);
   CHECK(iou > plain_iou);
 }
 

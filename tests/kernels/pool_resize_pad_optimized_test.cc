@@ -10,6 +10,7 @@
 // and RESIZE_BILINEAR cases carry [f32] (scripts/test-arm.sh runs them).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -223,6 +224,69 @@ TEST_CASE("optimized MAX_POOL_2D and AVERAGE_POOL_2D match the reference bit for
                        });
         }
       }
+    }
+  }
+}
+
+// A window covering the whole image: above kGlobalPoolBlockPixels (64) pixels
+// the optimized f32 AVERAGE_POOL_2D sums blocks of 64 pixels on any thread and
+// adds the block sums in order. Against a naive double-precision mean: within
+// float summation error; identical on 1, 2 and 3 threads; at 64 pixels (one
+// block) bit-identical to the reference.
+TEST_CASE("optimized global f32 AVERAGE_POOL_2D sums pixel blocks in a fixed order",
+          "[kernels][average_pool_2d][optimized][f32]") {
+  variant_test::ScopedIsa isa(DetectedIsaLevel());
+  std::mt19937 rng(15);
+  struct Case {
+    Dims shape;
+    schema::Padding padding;
+    int stride;
+    schema::Activation act;
+  };
+  const Case cases[] = {{{1, 128, 128, 16}, schema::Padding_VALID, 1, schema::Activation_NONE},
+                        {{2, 20, 20, 37}, schema::Padding_VALID, 1, schema::Activation_RELU6},
+                        {{1, 9, 8, 3}, schema::Padding_SAME, 9, schema::Activation_NONE},  // 64 + 8 pixels
+                        {{3, 33, 2, 70}, schema::Padding_VALID, 2, schema::Activation_RELU_N1_TO_1},
+                        {{1, 8, 8, 5}, schema::Padding_VALID, 1, schema::Activation_NONE}};  // one block
+  for (const Case& c : cases) {
+    const int n = c.shape[0], h = c.shape[1], w = c.shape[2], ch = c.shape[3];
+    std::vector<float> x = Random(Count(c.shape), rng, -4.f, 6.f);
+    INFO(n << "x" << h << "x" << w << "x" << ch << " " << schema::EnumNamePadding(c.padding));
+    auto build = [&](OpTest& t) {
+      t.Input<float>(c.shape, x);
+      t.Output(DType::kF32);
+      t.SetOptions(schema::OpOptions_Pool2DOptions,
+                   schema::CreatePool2DOptions(t.fbb(), c.padding, c.stride, c.stride, h, w, c.act).Union());
+    };
+    Shape shape;
+    const std::vector<float> one = Run(schema::OpType_AVERAGE_POOL_2D, opt::Register_AVERAGE_POOL_2D(), 1, build, &shape);
+    REQUIRE(shape == Shape({n, 1, 1, ch}));
+    for (int threads : {2, 3}) {
+      INFO("threads " << threads);
+      CHECK(SameBits(Run(schema::OpType_AVERAGE_POOL_2D, opt::Register_AVERAGE_POOL_2D(), threads, build, &shape),
+                     one));
+    }
+    const float lo = c.act == schema::Activation_RELU6 ? 0.f : (c.act == schema::Activation_RELU_N1_TO_1 ? -1.f : -1e30f);
+    const float hi = c.act == schema::Activation_RELU6 ? 6.f : (c.act == schema::Activation_RELU_N1_TO_1 ? 1.f : 1e30f);
+    const size_t pixels = static_cast<size_t>(h) * w;
+    for (int b = 0; b < n; ++b) {
+      for (int k = 0; k < ch; ++k) {
+        double sum = 0.0, abs_sum = 0.0;
+        for (size_t p = 0; p < pixels; ++p) {
+          const double v = x[(b * pixels + p) * ch + k];
+          sum += v;
+          abs_sum += std::fabs(v);
+        }
+        const double want = std::min<double>(std::max<double>(sum / pixels, lo), hi);
+        // float sums of at most 64 + blocks terms in a row, then one division
+        const double bound = (64.0 + pixels / 64.0 + 2.0) * 0x1p-24 * abs_sum / pixels;
+        INFO("batch " << b << " channel " << k);
+        CHECK(std::fabs(one[b * ch + k] - want) <= bound);
+      }
+    }
+    if (pixels <= 64) {
+      Shape ref_shape;
+      CHECK(SameBits(Run(schema::OpType_AVERAGE_POOL_2D, ref::Register_AVERAGE_POOL_2D(), 1, build, &ref_shape), one));
     }
   }
 }
