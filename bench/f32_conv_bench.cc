@@ -24,16 +24,17 @@ namespace {
 
 using bench::Random;
 
-// SAME-padded stride-1 conv (depthwise: multiplier 1) on a [1, hw, hw, cin] input.
-std::vector<uint8_t> BuildConvModel(bool depthwise, int hw, int cin, int cout, int k) {
+// SAME-padded conv (depthwise: multiplier 1) on a [1, hw, hw, cin] input.
+std::vector<uint8_t> BuildConvModel(bool depthwise, int hw, int cin, int cout, int k, int stride) {
   ModelBuilder b;
   const int x = b.AddInput("x", DType::kF32, {1, hw, hw, cin});
-  const int y = b.AddTensor("y", DType::kF32, {1, hw, hw, cout});
+  const int ohw = (hw + stride - 1) / stride;
+  const int y = b.AddTensor("y", DType::kF32, {1, ohw, ohw, cout});
   if (depthwise) {
     const int wt = b.AddConstant("w", DType::kF32, {1, k, k, cin}, Random(static_cast<size_t>(k) * k * cin, 1));
     const int bt = b.AddConstant("b", DType::kF32, {cin}, Random(cin, 2));
     b.AddOp(schema::OpType_DEPTHWISE_CONV_2D, {x, wt, bt}, {y}, schema::OpOptions_DepthwiseConv2DOptions,
-            schema::CreateDepthwiseConv2DOptions(b.fbb(), schema::Padding_SAME, 1, 1, 1, 1,
+            schema::CreateDepthwiseConv2DOptions(b.fbb(), schema::Padding_SAME, stride, stride, 1, 1,
                                                  schema::Activation_RELU6, 0, 1)
                 .Union());
   } else {
@@ -41,21 +42,23 @@ std::vector<uint8_t> BuildConvModel(bool depthwise, int hw, int cin, int cout, i
         b.AddConstant("w", DType::kF32, {cout, k, k, cin}, Random(static_cast<size_t>(cout) * k * k * cin, 1));
     const int bt = b.AddConstant("b", DType::kF32, {cout}, Random(cout, 2));
     b.AddOp(schema::OpType_CONV_2D, {x, wt, bt}, {y}, schema::OpOptions_Conv2DOptions,
-            schema::CreateConv2DOptions(b.fbb(), schema::Padding_SAME, 1, 1, 1, 1, schema::Activation_RELU6)
+            schema::CreateConv2DOptions(b.fbb(), schema::Padding_SAME, stride, stride, 1, 1, schema::Activation_RELU6)
                 .Union());
   }
   b.MarkOutput(y);
   return b.Finish();
 }
 
-// range(0): 0 reference, 1 optimized; range(1..4): depthwise, hw, cin, cout; range(5): k; range(6): threads.
+// range(0): 0 reference, 1 optimized; range(1..4): depthwise, hw, cin, cout; range(5): k; range(6): threads;
+// range(7): stride.
 void BM_f32_conv(benchmark::State& state) {
   const bool optimized = state.range(0) != 0, depthwise = state.range(1) != 0;
   const int hw = static_cast<int>(state.range(2)), cin = static_cast<int>(state.range(3)),
             cout = static_cast<int>(state.range(4)), k = static_cast<int>(state.range(5));
   InterpreterOptions options;
   options.num_threads = static_cast<int>(state.range(6));
-  const std::vector<uint8_t> file = BuildConvModel(depthwise, hw, cin, cout, k);
+  const int stride = static_cast<int>(state.range(7));
+  const std::vector<uint8_t> file = BuildConvModel(depthwise, hw, cin, cout, k, stride);
   std::shared_ptr<const Model> model;
   if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
     state.SkipWithError("load failed");
@@ -77,23 +80,27 @@ void BM_f32_conv(benchmark::State& state) {
   }
   FeedInputs(interp, {});
   for (auto _ : state) benchmark::DoNotOptimize(interp.Invoke());
-  const double flops = 2.0 * hw * hw * cout * k * k * (depthwise ? 1 : cin);
+  const double ohw = (hw + stride - 1) / stride;
+  const double flops = 2.0 * ohw * ohw * cout * k * k * (depthwise ? 1 : cin);
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(std::string(optimized ? "optimized/" : "reference/") +
                  (optimized ? IsaLevelName(DetectedIsaLevel()) : "portable") + "/threads:" +
                  std::to_string(options.num_threads));
 }
 BENCHMARK(BM_f32_conv)
-    ->ArgNames({"opt", "dw", "hw", "cin", "cout", "k", "threads"})
-    ->Args({0, 0, 56, 64, 64, 1, 1})
-    ->Args({1, 0, 56, 64, 64, 1, 1})
-    ->Args({1, 0, 56, 64, 64, 1, 2})
-    ->Args({0, 0, 28, 32, 32, 3, 1})
-    ->Args({1, 0, 28, 32, 32, 3, 1})
-    ->Args({1, 0, 28, 32, 32, 3, 2})
-    ->Args({0, 1, 112, 32, 32, 3, 1})
-    ->Args({1, 1, 112, 32, 32, 3, 1})
-    ->Args({1, 1, 112, 32, 32, 3, 2})
+    ->ArgNames({"opt", "dw", "hw", "cin", "cout", "k", "threads", "stride"})
+    ->Args({0, 0, 56, 64, 64, 1, 1, 1})
+    ->Args({1, 0, 56, 64, 64, 1, 1, 1})
+    ->Args({1, 0, 56, 64, 64, 1, 2, 1})
+    ->Args({0, 0, 28, 32, 32, 3, 1, 1})
+    ->Args({1, 0, 28, 32, 32, 3, 1, 1})
+    ->Args({1, 0, 28, 32, 32, 3, 2, 1})
+    ->Args({0, 1, 112, 32, 32, 3, 1, 1})
+    ->Args({1, 1, 112, 32, 32, 3, 1, 1})
+    ->Args({1, 1, 112, 32, 32, 3, 2, 1})
+    ->Args({1, 0, 256, 3, 16, 3, 1, 2})  // selfie_segmentation stem
+    ->Args({1, 0, 192, 3, 32, 3, 1, 2})  // face_detection_full_range stem
+    ->Args({1, 0, 224, 3, 32, 3, 1, 2})  // mobilenet_v2 stem
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

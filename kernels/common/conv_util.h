@@ -177,9 +177,10 @@ inline ConvTaps ConvTapsOf(const Window2D& g) {
 // padding, and otherwise (a filter row crossing the left or right edge) at a
 // copy with pad_value for the outside pixels, made in `edge` (mr * taps * tap_values
 // values, row i's tap t at (i * taps + t) * tap_values). Pointers of rows in
-// [rows, mr) are left alone.
+// [rows, mr) are left alone. Returns whether some tap was copied to `edge`
+// (without one, the pointers depend only on `in`, `padding` and the geometry).
 template <typename T>
-void FillConvTilePointers(const Window2D& g, const T* in, int64_t pixel, size_t rows, size_t mr, const T* padding,
+bool FillConvTilePointers(const Window2D& g, const T* in, int64_t pixel, size_t rows, size_t mr, const T* padding,
                           T pad_value, T* edge, const T** p) {
   const ConvTaps ct = ConvTapsOf(g);
   const size_t c = static_cast<size_t>(g.in_c);
@@ -190,7 +191,7 @@ void FillConvTilePointers(const Window2D& g, const T* in, int64_t pixel, size_t 
   // pointers of rows outside the input stay).
   const int64_t span = static_cast<int64_t>(g.filter_w - 1) * g.dilation_w;
   const int64_t step = static_cast<int64_t>(g.stride_w) * g.in_c;
-  bool prev_interior = false;
+  bool prev_interior = false, copied = false;
   for (size_t i = 0; i < rows; ++i, StepPixel(g, &o)) {
     const int64_t y0 = static_cast<int64_t>(o.y) * g.stride_h - g.pad_top;
     const int64_t x0 = static_cast<int64_t>(o.x) * g.stride_w - g.pad_left;
@@ -223,10 +224,12 @@ void FillConvTilePointers(const Window2D& g, const T* in, int64_t pixel, size_t 
               std::fill(dst, dst + c, pad_value);
           }
           *q = copy;
+          copied = true;
         }
       }
     }
   }
+  return copied;
 }
 
 // Calls fn(ky, kx, in_pixel) for each filter tap (ky, kx) of output pixel

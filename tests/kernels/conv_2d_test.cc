@@ -290,6 +290,62 @@ TEST_CASE("CONV_2D float gives identical results on 1, 2 and 3 threads", "[kerne
   }
 }
 
+// The optimized kernel's indirect path keeps every tile's input pointers
+// between invokes (up to 2 MB of them) and rebuilds them when the input moves
+// to another buffer; tiles with a filter row crossing the left or right edge
+// copy that row at every use. Each invoke, with new values in a new place
+// (rounds 0 and 2 outside the arena, round 1 back in it), must match the
+// naive convolution, on 1 and 3 threads.
+TEST_CASE("CONV_2D optimized indirect path follows its input to another buffer", "[kernels][conv_2d]") {
+  ScopedBestIsa best_isa;
+  // A 3-channel stem (right edge), 5x5 with both edges, dilation 2 (one pixel
+  // per tap, no copies) and 1 channel at 400x400 (3.8 MB of pointers: built
+  // per use).
+  const std::vector<ConvCase> cases = {
+      C(1, 17, 19, 3, 16, 3, 3, 1, 2, 2),
+      C(2, 9, 11, 4, 5, 5, 5, 1, 1, 1, 1, 1, schema::Padding_SAME, {}, schema::Activation_RELU6),
+      C(1, 12, 13, 3, 7, 3, 3, 1, 1, 1, 2, 2, schema::Padding_EXPLICIT, {2, 2, 1, 2}),
+      C(1, 400, 400, 1, 2, 3, 3),
+  };
+  uint32_t seed = 950;
+  for (const ConvCase& c : cases) {
+    for (int threads : {1, 3}) {
+      INFO("case " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " k" << c.kh << "x"
+                   << c.kw << " stride " << c.sh << " dilation " << c.dh << ", threads " << threads);
+      std::mt19937 rng(seed++);
+      const size_t n = static_cast<size_t>(c.n) * c.h * c.w * c.cin;
+      const auto w = RandomFloats(rng, static_cast<size_t>(c.cout) * c.kh * c.kw * c.cin);
+      const auto b = RandomFloats(rng, c.cout);
+      OpTest t(schema::OpType_CONV_2D);
+      t.Input<float>({c.n, c.h, c.w, c.cin}, RandomFloats(rng, n));
+      t.Const<float>({c.cout, c.kh, c.kw, c.cin}, w);
+      t.Const<float>({c.cout}, b);
+      t.Output(DType::kF32);
+      t.SetOptions(schema::OpOptions_Conv2DOptions, Options(t, c));
+      t.SetNumThreads(threads);
+      RequireRun(t, opt::Register_CONV_2D());
+      Interpreter& it = t.interpreter();
+      Tensor* input = it.input(0);
+      void* arena_input = input->data;
+      std::vector<float> moved(n + 16);
+      for (int round = 0; round < 3; ++round) {
+        INFO("round " << round);
+        const std::vector<float> x = RandomFloats(rng, n);
+        float* dst = round == 1 ? static_cast<float*>(arena_input) : moved.data() + round;
+        std::copy(x.begin(), x.end(), dst);
+        input->data = dst;
+        REQUIRE(it.Invoke().ok());
+        int oh, ow;
+        const std::vector<double> want = NaiveConv(c, ToDouble(x), ToDouble(w), ToDouble(b), &oh, &ow);
+        std::vector<double> e(want.size());
+        for (size_t i = 0; i < want.size(); ++i) e[i] = ClampAct(want[i], c.act);
+        CheckAllNear(t.OutputData<float>(0), e, 1e-4, 1e-5);
+      }
+      input->data = arena_input;
+    }
+  }
+}
+
 // Persistent bytes of a prepared float conv (op state and packed weights).
 size_t PersistentBytes(const OpKernel* kernel, const ConvCase& c) {
   std::mt19937 rng(1);
