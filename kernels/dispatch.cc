@@ -39,6 +39,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0},
                                      {nullptr, 0, 0},
                                      {nullptr, nullptr, nullptr, 0, 0},
+                                     nullptr,
                                      nullptr};
 
 #if defined(EDGERT_X86_UKERNELS)
@@ -89,7 +90,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {f32_gemm_minmax_ukernel_8x8__fma3, 8, 8},
                                 {nullptr, 0, 0},
                                 {nullptr, nullptr, nullptr, 0, 0},
-                                x32_zip3_ukernel_x8__avx2};
+                                x32_zip3_ukernel_x8__avx2,
+                                f32_vadd_rows_minmax_ukernel_x16__avx2};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for
 // the indirect GEMM), f32 depthwise kernel (same packing), Winograd
@@ -173,7 +175,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, 0, 0},
                                 {nullptr, 0, 0},
                                 {nullptr, nullptr, nullptr, 0, 0},
-                                x32_zip3_ukernel_x4__neon};
+                                x32_zip3_ukernel_x4__neon,
+                                f32_vadd_rows_minmax_ukernel_x16__neon};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

@@ -335,6 +335,13 @@ using X8LutUkernelFn = void (*)(size_t n, const uint8_t* x, uint8_t* y, const ui
 // image from planar to pixel-major, as an ONNX model's NCHW input transposed
 // to NHWC).
 using X32Zip3UkernelFn = void (*)(size_t n, const uint32_t* in, size_t plane_stride, uint32_t* out);
+// f32 ADD of rows: y[r * y_stride + i] = clamp(y[r * y_stride + i] + b[r * b_stride + i])
+// for r < rows, i < n, or with b == nullptr, clamp(y[...] + c): the
+// F32VBinaryUkernels add / addc arithmetic (y + b, y + c), row by row in one
+// call (a fused residual ADD whose operand has fewer channels than the
+// output: a channel-padded shortcut).
+using F32VAddRowsUkernelFn = void (*)(size_t rows, size_t n, const float* b, size_t b_stride, float c, float* y,
+                                      size_t y_stride, const F32MinMaxParams* params);
 
 struct X8PoolUkernels {
   QS8MaxPoolUkernelFn qs8_maxpool;
@@ -475,6 +482,7 @@ struct KernelIsa {
     int mr, nr;
   } f16_gemm;
   X32Zip3UkernelFn x32_zip3;  // nullptr: none at this level (a strided copy runs)
+  F32VAddRowsUkernelFn f32_vadd_rows;  // nullptr: none at this level
 };
 
 // The best level this build and CPU support (detected once).

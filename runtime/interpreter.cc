@@ -70,7 +70,7 @@ void KernelContext::MarkInputPacked(int i) {
   if (i >= 0 && i < 64) interp_->nodes_[node_].packed_inputs |= uint64_t{1} << i;
 }
 
-bool KernelContext::TakeResidualAdd(const Tensor** residual, schema::Activation* activation) {
+bool KernelContext::TakeResidualAdd(ResidualOperand* residual, schema::Activation* activation) {
   auto& ns = interp_->nodes_[node_];
   if (ns.residual_add < 0 || ns.residual_taken) return false;
   const auto& nodes = interp_->model_->nodes();
@@ -82,9 +82,30 @@ bool KernelContext::TakeResidualAdd(const Tensor** residual, schema::Activation*
   Tensor& sum = interp_->tensors_[add.outputs[0]];
   if (out.dtype != DType::kF32 || res.dtype != DType::kF32 || sum.dtype != DType::kF32 || !(res.shape == out.shape))
     return false;
+  ResidualOperand operand;
+  operand.tensor = &res;
+  if (ns.residual_pad >= 0) {  // the PAD's input, when its shape is r's but for the padded channels
+    const NodeInfo& pad = nodes[static_cast<size_t>(ns.residual_pad)];
+    const Tensor& x = interp_->tensors_[pad.inputs[0]];
+    int before = 0, after = 0;
+    float value = 0.f;
+    const int rank = out.shape.rank;
+    bool ok = x.dtype == DType::kF32 && x.shape.rank == rank && rank >= 1 &&
+              interp_->ChannelPad(ns.residual_pad, &before, &after, &value) &&
+              x.shape.dims[rank - 1] + before + after == out.shape.dims[rank - 1];
+    for (int d = 0; ok && d + 1 < rank; ++d) ok = x.shape.dims[d] == out.shape.dims[d];
+    if (ok) {
+      operand.tensor = &x;
+      operand.pad_before = before;
+      operand.pad_value = value;
+      interp_->nodes_[static_cast<size_t>(ns.residual_pad)].fused_into = node_;
+    } else {
+      ns.residual_pad = -1;  // the PAD runs; its output is the operand
+    }
+  }
   const auto* opts = add.op->options_as<schema::BinaryOptions>();
   *activation = opts != nullptr ? opts->activation() : schema::Activation_NONE;
-  *residual = &res;
+  *residual = operand;
   sum.shape = out.shape;
   sum.bytes = out.bytes;
   ns.residual_taken = true;
@@ -359,6 +380,8 @@ void Interpreter::ReleasePackedConstants() {
     if (!nodes_[n].residual_taken) continue;
     const NodeInfo& add = nodes[static_cast<size_t>(nodes_[n].residual_add)];
     readers[static_cast<size_t>(add.inputs[0] == nodes[n].outputs[0] ? add.inputs[1] : add.inputs[0])] += 1 << 20;
+    if (nodes_[n].residual_pad >= 0)  // the PAD's input, read through it
+      readers[static_cast<size_t>(nodes[static_cast<size_t>(nodes_[n].residual_pad)].inputs[0])] += 1 << 20;
   }
   size_t released = 0;
   for (size_t t = 0; t < infos.size(); ++t)
@@ -442,6 +465,11 @@ Status Interpreter::PrepareNodes() {
     if (folded) continue;
     steps_.push_back(Step{Step::Kind::kCpuKernel, static_cast<int>(i), nodes_[i].kernel});
   }
+  // A channel PAD read through by a convolution's fused residual ADD ran its
+  // prepare before that convolution took it: it does not run either.
+  steps_.erase(std::remove_if(steps_.begin(), steps_.end(),
+                              [&](const Step& st) { return nodes_[static_cast<size_t>(st.node)].fused_into >= 0; }),
+               steps_.end());
   if (options_.elide_concats) ElideConcats();
   step_time_ns_.assign(steps_.size(), 0);
   return Status::Ok();
@@ -579,9 +607,63 @@ void Interpreter::OfferResidualAdds() {
         order_.insert(std::find(order_.begin(), order_.end(), c), p);
       }
       nodes_[static_cast<size_t>(c)].residual_add = static_cast<int>(a);
+      int before, after;
+      float value;
+      if (p >= 0 && readers[static_cast<size_t>(r)] == 1 && !IsModelOutput(r) && ChannelPad(p, &before, &after, &value))
+        nodes_[static_cast<size_t>(c)].residual_pad = p;
       break;
     }
   }
+}
+
+bool Interpreter::IsModelOutput(int32_t t) const {
+  const auto& outs = model_->outputs();
+  return std::find(outs.begin(), outs.end(), t) != outs.end();
+}
+
+// Whether node p is a PAD of the kind a residual ADD's convolution can read
+// through (KernelContext::TakeResidualAdd): CONSTANT mode, one float32
+// activation input, constant paddings that are zero but for the last
+// dimension's (*before, *after >= 0), and a constant f32 scalar value or
+// none (*value 0).
+bool Interpreter::ChannelPad(int p, int* before, int* after, float* value) const {
+  const NodeInfo& pad = model_->nodes()[static_cast<size_t>(p)];
+  const auto& infos = model_->tensors();
+  if (pad.type != schema::OpType_PAD || pad.inputs.size() < 2 || pad.outputs.size() != 1 || pad.inputs[0] < 0 ||
+      pad.inputs[1] < 0)
+    return false;
+  const auto* opts = pad.op->options_as<schema::PadOptions>();
+  if (opts != nullptr && opts->mode() != schema::PadMode_CONSTANT) return false;
+  const TensorInfo& x = infos[static_cast<size_t>(pad.inputs[0])];
+  const TensorInfo& pads = infos[static_cast<size_t>(pad.inputs[1])];
+  const int rank = x.shape.rank;
+  if (x.dtype != DType::kF32 || x.is_constant() || rank < 1 || pads.const_data == nullptr ||
+      pads.sparse.block_size != 0 || pads.shape.NumElements() != 2 * rank)
+    return false;
+  std::vector<int64_t> v(static_cast<size_t>(2 * rank));
+  for (int i = 0; i < 2 * rank; ++i) {
+    if (pads.dtype == DType::kI32 && pads.const_bytes >= static_cast<size_t>(2 * rank) * 4)
+      v[static_cast<size_t>(i)] = static_cast<const int32_t*>(pads.const_data)[i];
+    else if (pads.dtype == DType::kI64 && pads.const_bytes >= static_cast<size_t>(2 * rank) * 8)
+      v[static_cast<size_t>(i)] = static_cast<const int64_t*>(pads.const_data)[i];
+    else
+      return false;
+  }
+  for (int i = 0; i + 2 < 2 * rank; ++i)
+    if (v[static_cast<size_t>(i)] != 0) return false;
+  const int64_t b = v[static_cast<size_t>(2 * rank - 2)], a = v[static_cast<size_t>(2 * rank - 1)];
+  if (b < 0 || a < 0 || b > (1 << 20) || a > (1 << 20)) return false;
+  *before = static_cast<int>(b);
+  *after = static_cast<int>(a);
+  *value = 0.f;
+  if (pad.inputs.size() >= 3 && pad.inputs[2] >= 0) {
+    const TensorInfo& c = infos[static_cast<size_t>(pad.inputs[2])];
+    if (c.dtype != DType::kF32 || c.const_data == nullptr || c.sparse.block_size != 0 || c.shape.NumElements() != 1 ||
+        c.const_bytes < sizeof(float) || !c.scale.empty())
+      return false;
+    std::memcpy(value, c.const_data, sizeof(float));
+  }
+  return true;
 }
 
 // The activations offered to convolutions (KernelContext::TakeActivation): a
@@ -693,6 +775,11 @@ Status Interpreter::PlanMemory() {
     while (alias[t] >= 0) t = alias[t];
     return t;
   };
+  // A convolution reading a channel PAD's input in place of the PAD's output
+  // reads it at its own step.
+  for (int i = 0; i < num_nodes; ++i)
+    if (nodes_[i].residual_taken && nodes_[i].residual_pad >= 0)
+      touch(nodes[static_cast<size_t>(nodes_[i].residual_pad)].inputs[0], when[static_cast<size_t>(i)]);
   // A CONV_2D that computes the residual ADD after it writes the ADD's output:
   // its own output is that memory, live from the convolution on.
   // Likewise with a fused activation: the activation's output.
@@ -847,6 +934,8 @@ std::string Interpreter::DescribePlan() const {
     out += "step " + std::to_string(&s - steps_.data()) + ": " + model_->nodes()[s.node].label + " -> " +
            s.kernel->name;
     const NodeState& ns = nodes_[static_cast<size_t>(s.node)];
+    if (ns.residual_taken && ns.residual_pad >= 0)
+      out += " (+ " + model_->nodes()[static_cast<size_t>(ns.residual_pad)].label + ")";
     if (ns.residual_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.residual_add)].label + ")";
     if (ns.activation_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.activation_node)].label + ")";
     if (ns.out_pixel_stride != 0)

@@ -148,6 +148,10 @@ class Interpreter {
     // ADD, the node that computes it (-1: runs itself).
     int residual_add = -1;
     bool residual_taken = false;
+    // With residual_add: the channel PAD whose output is that ADD's other
+    // operand (-1: none), offered with it; its fused_into names this node
+    // when taken (the convolution reads the PAD's input).
+    int residual_pad = -1;
     int fused_into = -1;
     // Activation fusion (KernelContext::TakeActivation): on a convolution, the
     // activation node offered (-1: none) and whether the kernel took it (that
@@ -168,6 +172,8 @@ class Interpreter {
 
   Status PrepareNodes();
   void OfferResidualAdds();
+  bool IsModelOutput(int32_t t) const;
+  bool ChannelPad(int node, int* before, int* after, float* value) const;
   void OfferActivations();
   void OfferConcatSlices();
   void ElideConcats();

@@ -105,11 +105,21 @@ class KernelContext {
   // model output) whose other operand r is a float32 tensor of the same shape
   // computed before this node. A kernel able to add r to its result and apply
   // the ADD's fused activation calls this after setting output 0's shape: on
-  // true, *residual is r and *activation the ADD's, eval must then write
-  // output 0 = activation(result + r) (after the node's own activation),
-  // output 0 shares the ADD's output memory and the ADD does not run.
-  // False: no offer (the ADD runs as usual).
-  bool TakeResidualAdd(const Tensor** residual, schema::Activation* activation);
+  // true, *residual describes r and *activation is the ADD's, eval must then
+  // write output 0 = activation(result + r) (after the node's own
+  // activation), output 0 shares the ADD's output memory and the ADD does not
+  // run. When r is the output of a CONSTANT-mode PAD of the last (channel)
+  // dimension only, read by the ADD alone (the shortcut of a block that widens
+  // its channels), that PAD does not run either: residual->tensor is the
+  // PAD's input and r's channel c of a pixel is tensor's channel
+  // c - pad_before where that lies in [0, tensor's channels), else pad_value.
+  // False: no offer (the ADD, and the PAD, run as usual).
+  struct ResidualOperand {
+    const Tensor* tensor = nullptr;
+    int pad_before = 0;  // channels of pad_value before the tensor's (0 without a PAD)
+    float pad_value = 0.f;
+  };
+  bool TakeResidualAdd(ResidualOperand* residual, schema::Activation* activation);
   // Fusion of the activation node after this one (prepare only). The
   // interpreter offers a HARD_SWISH, LOGISTIC or TANH whose input is output 0
   // when nothing else reads output 0 and it is not a model output.

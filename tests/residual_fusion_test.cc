@@ -191,3 +191,124 @@ TEST_CASE("a convolution of constants that takes a residual ADD runs at invoke, 
   CHECK(Fused(fused));
   CHECK(fused.outputs == plain.outputs);
 }
+
+namespace {
+
+// a [1,h,w,c] -> RELU -> x; r = PAD(x) of the channels only ([before, after],
+// value `value` as a third input when nonzero); x -> CONV_2D 1x1 -> h1 ->
+// CONV_2D kxk to c + before + after channels -> t; y = ADD(t, r) with RELU6.
+// The PAD comes right after the RELU (x is then read last by the first
+// convolution, unless the fused ADD keeps it) or, `pad_late`, after the
+// second convolution. `pad_output`: r is a model output too; `spatial`: the
+// PAD pads the width instead (then t is as wide as x); `reflect`: REFLECT mode.
+struct PadGraph {
+  int h = 6, w = 7, c = 8, k = 3, before = 0, after = 4;
+  float value = 0.f;
+  bool pad_late = false, pad_output = false, spatial = false, reflect = false;
+};
+
+std::vector<uint8_t> BuildPadded(const PadGraph& g) {
+  ModelBuilder b;
+  const int cw = g.spatial ? g.c : g.c + g.before + g.after, ww = g.spatial ? g.w + g.before + g.after : g.w;
+  const int a = b.AddInput("a", DType::kF32, {1, g.h, g.w, g.c});
+  const int x = b.AddTensor("x", DType::kF32, {1, g.h, g.w, g.c});
+  const int w1 = b.AddConstant<float>("w1", DType::kF32, {g.c, 1, 1, g.c}, FusionValues(g.c * g.c, 1));
+  const int b1 = b.AddConstant<float>("b1", DType::kF32, {g.c}, FusionValues(g.c, 2));
+  const int w2 = b.AddConstant<float>("w2", DType::kF32, {cw, g.k, g.k, g.c}, FusionValues(cw * g.k * g.k * g.c, 3));
+  const int b2 = b.AddConstant<float>("b2", DType::kF32, {cw}, FusionValues(cw, 4));
+  std::vector<int32_t> pads(8, 0);
+  pads[g.spatial ? 4 : 6] = g.before;
+  pads[g.spatial ? 5 : 7] = g.after;
+  const int p = b.AddConstant<int32_t>("pads", DType::kI32, {4, 2}, pads);
+  const int h1 = b.AddTensor("h1", DType::kF32, {1, g.h, g.w, g.c});
+  const int t = b.AddTensor("t", DType::kF32, {1, g.h, ww, cw});
+  const int r = b.AddTensor("r", DType::kF32, {1, g.h, ww, cw});
+  const int y = b.AddTensor("y", DType::kF32, {1, g.h, ww, cw});
+  b.AddOp(schema::OpType_RELU, {a}, {x});
+  auto pad = [&] {
+    std::vector<int> in = {x, p};
+    if (g.value != 0.f) in.push_back(b.AddConstant<float>("value", DType::kF32, {}, std::vector<float>{g.value}));
+    b.AddOp(schema::OpType_PAD, in, {r}, schema::OpOptions_PadOptions,
+            schema::CreatePadOptions(b.fbb(), g.reflect ? schema::PadMode_REFLECT : schema::PadMode_CONSTANT)
+                .Union());
+  };
+  if (!g.pad_late) pad();
+  b.AddOp(schema::OpType_CONV_2D, {x, w1, b1}, {h1}, schema::OpOptions_Conv2DOptions,
+          Conv(&b, 1, schema::Activation_RELU));
+  if (g.spatial) {  // t as wide as r: a conv over a width-padded copy of h1 would not be a residual; pad h1 too
+    const int hp = b.AddTensor("hp", DType::kF32, {1, g.h, ww, g.c});
+    b.AddOp(schema::OpType_PAD, {h1, p}, {hp}, schema::OpOptions_PadOptions,
+            schema::CreatePadOptions(b.fbb(), schema::PadMode_CONSTANT).Union());
+    b.AddOp(schema::OpType_CONV_2D, {hp, w2, b2}, {t}, schema::OpOptions_Conv2DOptions,
+            Conv(&b, g.k, schema::Activation_NONE));
+  } else {
+    b.AddOp(schema::OpType_CONV_2D, {h1, w2, b2}, {t}, schema::OpOptions_Conv2DOptions,
+            Conv(&b, g.k, schema::Activation_NONE));
+  }
+  if (g.pad_late) pad();
+  b.AddOp(schema::OpType_ADD, {t, r}, {y}, schema::OpOptions_BinaryOptions, Add(&b, schema::Activation_RELU6));
+  b.MarkOutput(y);
+  if (g.pad_output) b.MarkOutput(r);
+  return b.Finish();
+}
+
+bool PadFused(const Run& r) { return r.plan.find("(+ PAD") != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("a channel PAD before a residual ADD runs inside the convolution with it, with the unfused values",
+          "[interpreter][fusion]") {
+  // Tail padding (the MediaPipe detectors' shortcut), padding on both sides
+  // with a value, the PAD after the convolution; the direct 1x1, indirect 3x3
+  // and Winograd paths; every microkernel level and the reference level
+  // (there the CONV_2D kernel runs the reference arithmetic and adds after).
+  PadGraph tail;
+  PadGraph both;
+  both.before = 2, both.after = 3, both.value = 0.25f;
+  PadGraph late;
+  late.pad_late = true, late.before = 1, late.after = 0;
+  PadGraph direct;
+  direct.k = 1, direct.c = 24, direct.after = 8;
+  PadGraph winograd;
+  winograd.h = 24, winograd.w = 24, winograd.c = 16, winograd.after = 16;
+  std::vector<IsaLevel> levels = SupportedMicrokernelLevels();
+  levels.push_back(IsaLevel::kReference);
+  for (IsaLevel level : levels) {
+    ScopedIsaLevel scope(level);
+    for (const PadGraph& g : {tail, both, late, direct, winograd}) {
+      INFO("ISA " << GetKernelIsa().name << ", " << g.h << "x" << g.w << "x" << g.c << " kernel " << g.k << " pad "
+                  << g.before << "+" << g.after << " value " << g.value << (g.pad_late ? " late" : ""));
+      const std::vector<uint8_t> file = BuildPadded(g);
+      const Run plain = Invoke(file, false, 1);
+      CHECK_FALSE(PadFused(plain));
+      CHECK(plain.steps == 5);
+      for (int threads : {1, 2}) {
+        const Run fused = Invoke(file, true, threads);
+        INFO(fused.plan);
+        CHECK(PadFused(fused));
+        CHECK(fused.steps == 3);
+        REQUIRE(fused.outputs.size() == 1);
+        CHECK(fused.outputs[0] == plain.outputs[0]);  // bit for bit
+      }
+    }
+  }
+}
+
+TEST_CASE("PADs stay separate when their output is shared, or they pad more than channels or do not pad constants",
+          "[interpreter][fusion]") {
+  PadGraph shared;
+  shared.pad_output = true;
+  PadGraph spatial;
+  spatial.spatial = true;
+  PadGraph reflect;
+  reflect.reflect = true, reflect.after = 3;
+  for (const PadGraph& g : {shared, spatial, reflect}) {
+    const std::vector<uint8_t> file = BuildPadded(g);
+    const Run plain = Invoke(file, false, 1);
+    const Run fused = Invoke(file, true, 2);
+    INFO(fused.plan);
+    CHECK_FALSE(PadFused(fused));
+    CHECK(Fused(fused));  // the ADD alone fuses, reading the PAD's output
+    CHECK(fused.outputs == plain.outputs);
+  }
+}

@@ -231,6 +231,9 @@ void x8_lut_ukernel_x32__avx2(size_t n, const uint8_t* x, uint8_t* y, const uint
 
 // X32Zip3UkernelFn (kernels/dispatch.h).
 void x32_zip3_ukernel_x8__avx2(size_t n, const uint32_t* in, size_t plane_stride, uint32_t* out);
+// F32VAddRowsUkernelFn (kernels/dispatch.h).
+void f32_vadd_rows_minmax_ukernel_x16__avx2(size_t rows, size_t n, const float* b, size_t b_stride, float c, float* y,
+                                            size_t y_stride, const F32MinMaxParams* params);
 // The same with AVX-512 VBMI (two VPERMI2B per 64 bytes); the avx512 levels use
 // it on CPUs with VBMI.
 void x8_lut_ukernel_x64__avx512vbmi(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);

@@ -161,6 +161,42 @@ float Naive(BinOp op, float a, float b) {
   return 0;
 }
 
+// f32_vadd_rows (F32VAddRowsUkernelFn): rows of y plus rows of b, or plus a
+// constant, each row as the ADD kernels compute it; the values between rows
+// (strides past n) and after the last row stay.
+TEST_CASE("f32 row-ADD microkernel: rows and strides, operand or constant, fused clamp, exact",
+          "[ukernels][elementwise]") {
+  const KernelIsa* isa = BestIsa();
+  if (isa == nullptr) return;
+  REQUIRE(isa->f32_vadd_rows != nullptr);
+  const F32MinMaxParams ranges[] = {{-kInfF, kInfF}, {0.f, 6.f}};
+  for (size_t rows : {0, 1, 2, 5}) {
+    for (size_t n : {0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 33, 48, 129}) {
+      const size_t b_stride = n + 3, y_stride = n + 5;
+      const std::vector<float> b = RandomFloats(rows * b_stride + 1, -8, 8, static_cast<uint32_t>(n * 7 + rows));
+      const std::vector<float> y0 = RandomFloats(rows * y_stride + 8, -8, 8, static_cast<uint32_t>(n * 7 + rows + 1));
+      for (const float c : {2.5f, -0.f}) {
+        for (const F32MinMaxParams& mm : ranges) {
+          for (bool constant : {false, true}) {
+            INFO("rows " << rows << " n " << n << (constant ? " constant " : " operand ") << c << " clamp " << mm.max);
+            std::vector<float> y = y0;
+            isa->f32_vadd_rows(rows, n, constant ? nullptr : b.data(), b_stride, c, y.data(), y_stride, &mm);
+            for (size_t i = 0; i < y.size(); ++i) {
+              const size_t r = i / y_stride, j = i % y_stride;
+              if (r < rows && j < n) {
+                const float v = Naive(BinOp::kAdd, y0[i], constant ? c : b[r * b_stride + j]);
+                REQUIRE(SameFloat(y[i], v < mm.min ? mm.min : (v > mm.max ? mm.max : v)));
+              } else {
+                REQUIRE(SameFloat(y[i], y0[i]));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("f32 binary microkernels: all forms, every length, fused clamp, exact", "[ukernels][elementwise]") {
   const KernelIsa* isa = BestIsa();
   if (isa == nullptr) return;
