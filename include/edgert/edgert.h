@@ -104,13 +104,14 @@ typedef struct {
      nonzero: float32 arithmetic everywhere. Other CPUs always use float32. */
   int32_t f32_arithmetic_only;
   /* 0 (default): a float32 ADD of a convolution's result and a tensor computed
-     earlier (a residual connection), or a float32 HARD_SWISH, LOGISTIC or
-     TANH of a convolution's result, runs inside the convolution, while the
-     result is in cache, and convolutions whose results a channel
-     CONCATENATION joins (float32, or int8 of one quantization) write them into
-     its output directly (same values as separate ops; ert_interpreter_plan
-     shows "(+ ADD ...)", "(+ HARD_SWISH ...)" and "(into CONCATENATION
-     ...)"); nonzero: every node runs as written, e.g. to time each op alone. */
+     earlier (a residual connection, also through a channel-only PAD of that
+     tensor), or a float32 HARD_SWISH, LOGISTIC or TANH of a convolution's
+     result, runs inside the convolution, while the result is in cache, and
+     convolutions whose results a channel CONCATENATION joins (float32, or
+     int8 of one quantization) write them into its output directly (same
+     values as separate ops; ert_interpreter_plan shows "(+ ADD ...)",
+     "(+ PAD ...)", "(+ HARD_SWISH ...)" and "(into CONCATENATION ...)");
+     nonzero: every node runs as written, e.g. to time each op alone. */
   int32_t no_fusion;
 } ert_interpreter_options;
 
