@@ -34,9 +34,9 @@ struct Pool2DState {
   X8MinMaxParams x8_minmax = {0, 0};  // the quantized activation range
   size_t tile_rows = 1;  // output rows (batch * out_h) per parallel tile
   // f32 global average pooling of more than one block (see
-  // kGlobalPoolBlockPixels): blocks per image, the blocks' sums (persistent:
-  // a scratch buffer would move the arena's other tensors) and the blocks per
-  // parallel tile; global_blocks 0: the windowed path.
+  // kGlobalPoolBlockPixels): blocks per image, the blocks' sums (persistent,
+  // batches x blocks x channels floats) and the blocks per parallel tile;
+  // global_blocks 0: the windowed path.
   size_t global_blocks = 0;
   float* global_sums = nullptr;
   size_t tile_blocks = 1;
