@@ -40,6 +40,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0},
                                      {nullptr, nullptr, nullptr, 0, 0},
                                      nullptr,
+                                     nullptr,
                                      nullptr};
 
 #if defined(EDGERT_X86_UKERNELS)
@@ -91,7 +92,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {nullptr, 0, 0},
                                 {nullptr, nullptr, nullptr, 0, 0},
                                 x32_zip3_ukernel_x8__avx2,
-                                f32_vadd_rows_minmax_ukernel_x16__avx2};
+                                f32_vadd_rows_minmax_ukernel_x16__avx2,
+                                nullptr};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for
 // the indirect GEMM), f32 depthwise kernel (same packing), Winograd
@@ -104,6 +106,7 @@ constexpr KernelIsa MakeAvx512Isa() {
   isa.f32_gemm = {f32_gemm_minmax_ukernel_12x32__avx512f, 12, 16};
   isa.f32_igemm = {f32_igemm_minmax_ukernel_7x32__avx512f, 7, 16};
   isa.f32_dwconv = {f32_dwconv_minmax_ukernel_c16__avx512f, 16};
+  isa.f32_dot4 = f32_dot4_minmax_ukernel_x16__avx512f;
   isa.f32_winograd.input_2x2 = f32_winograd_input_ukernel_2x2_3x3_c16__avx512f;
   isa.f32_winograd.output_2x2 = f32_winograd_output_minmax_ukernel_2x2_3x3_c16__avx512f;
   isa.f32_winograd.input_4x4 = f32_winograd_input_ukernel_4x4_3x3_c16__avx512f;
@@ -176,7 +179,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, 0, 0},
                                 {nullptr, nullptr, nullptr, 0, 0},
                                 x32_zip3_ukernel_x4__neon,
-                                f32_vadd_rows_minmax_ukernel_x16__neon};
+                                f32_vadd_rows_minmax_ukernel_x16__neon,
+                                nullptr};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

@@ -342,6 +342,13 @@ using X32Zip3UkernelFn = void (*)(size_t n, const uint32_t* in, size_t plane_str
 // output: a channel-padded shortcut).
 using F32VAddRowsUkernelFn = void (*)(size_t rows, size_t n, const float* b, size_t b_stride, float c, float* y,
                                       size_t y_stride, const F32MinMaxParams* params);
+// Up to 4 dot products per row, for products with few columns:
+//   c[m * c_stride + j] = clamp(w[j] + sum over k < kc of a[m * a_stride + k] * w[4 + j * kc16 + k])
+// for m < rows, j < n (1..4), kc16 = kc rounded up to 16. w holds 4 bias values
+// then 4 weight rows of kc16 floats, zero past kc (and rows past n zero).
+// Each dot is summed in 16 partial sums over k, reduced in a fixed tree.
+using F32Dot4UkernelFn = void (*)(size_t rows, size_t n, size_t kc, const float* a, size_t a_stride, const float* w,
+                                  float* c, size_t c_stride, const F32MinMaxParams* params);
 
 struct X8PoolUkernels {
   QS8MaxPoolUkernelFn qs8_maxpool;
@@ -483,6 +490,7 @@ struct KernelIsa {
   } f16_gemm;
   X32Zip3UkernelFn x32_zip3;  // nullptr: none at this level (a strided copy runs)
   F32VAddRowsUkernelFn f32_vadd_rows;  // nullptr: none at this level
+  F32Dot4UkernelFn f32_dot4;           // nullptr: none at this level
 };
 
 // The best level this build and CPU support (detected once).

@@ -23,7 +23,12 @@
 // skip both steps: each output pixel takes one tap, and the outputs of filter
 // row ky for one input row are a contiguous output row segment, so a GEMM per
 // (input row, ky) with the ky's KW * O columns (bias packed in) writes them
-// in place, with the activation (no column buffer, no gather).
+// in place, with the activation (no column buffer, no gather). Where
+// KH * KW * O <= 4 (the 2x2 upsampling to one channel that ends selfie
+// segmentation), a GEMM tile would fill at most 4 of its 16 columns; there the
+// level's dot microkernel (F32Dot4UkernelFn) computes all taps of a pixel per
+// call with its partial sums across the lanes, then the values are copied to
+// the KH output rows.
 // Each output value is computed by the same arithmetic whatever the tiling, so
 // all thread counts give identical results. The sums are grouped differently
 // from the reference (per tap over channels, then over taps), so results match
@@ -73,6 +78,14 @@ struct TransposeConvState {
   // KW * O columns (kx * O + o), direct_panel_floats apart; tiles of
   // tile_units (image, input row, ky) units.
   F32Gemm direct;
+  // Exact tiling with at most 4 taps x output channels (KH * KW * O <= 4) and
+  // a dot microkernel: dot4 != nullptr, the weights packed for it (4 biases,
+  // then a row of kc16 per tap column (ky * KW + kx) * O + o), and per worker
+  // a row of in_w * 4 sums (dot_scratch) split into the KH output rows.
+  F32Dot4UkernelFn dot4 = nullptr;
+  const float* packed_dot4 = nullptr;
+  int dot_scratch = -1;
+  size_t tile_rows_dot = 0;
   size_t direct_panel_floats = 0;
   size_t tile_units = 0;
   QS8TransposeConv qs8;  // int8 nodes: qs8.gemm != nullptr
@@ -117,6 +130,60 @@ Status AxisTaps(KernelContext* ctx, int out, int pad, int filter, int stride, in
   *begin = b;
   *offsets = off;
   return Status::Ok();
+}
+
+// Exact tiling with KH * KW * O <= 4 and the level's dot microkernel: one
+// call per input row computes every tap of every pixel with all 16 lanes
+// busy (a GEMM tile would fill KW * O of them).
+Status PrepareDot4(KernelContext* ctx, TransposeConvState* s) {
+  const size_t ic = static_cast<size_t>(s->in_c), kc16 = (ic + 15) / 16 * 16;
+  const size_t cols = static_cast<size_t>(s->filter_h) * s->filter_w * s->out_c;
+  const size_t floats = 4 + 4 * kc16;
+  bool filled = false;
+  float* packed = static_cast<float*>(
+      ctx->AllocatePacked(floats * sizeof(float), PackedLayoutKey("f32-deconv-dot4", {s->in_c}), &filled));
+  if (packed == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for packed transposed weights");
+  if (!filled) {
+    std::fill(packed, packed + floats, 0.f);
+    const float* w = ctx->input(1)->data_as<float>();  // [O, KH, KW, I]
+    for (size_t j = 0; j < cols; ++j) {  // j = (ky * KW + kx) * O + o
+      const size_t o = j % static_cast<size_t>(s->out_c), tap = j / static_cast<size_t>(s->out_c);
+      const float* src = w + (o * static_cast<size_t>(s->filter_h * s->filter_w) + tap) * ic;
+      std::copy(src, src + ic, packed + 4 + j * kc16);
+      if (s->bias != nullptr) packed[j] = s->bias[o];
+    }
+  }
+  s->packed_dot4 = packed;
+  ctx->MarkInputPacked(1);
+  if (s->bias != nullptr) ctx->MarkInputPacked(2);
+  EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
+      static_cast<size_t>(s->in_w) * 4 * sizeof(float) * static_cast<size_t>(ctx->num_threads()), &s->dot_scratch));
+  const size_t rows = static_cast<size_t>(s->batches) * s->in_h;
+  s->tile_rows_dot = ParallelTile(rows, static_cast<size_t>(s->in_w) * 4 * ic, ctx->num_threads(), 1);
+  s->dot4 = GetKernelIsa().f32_dot4;
+  return Status::Ok();
+}
+
+// Exact tiling with the dot microkernel: input row y gives output rows
+// y * KH + ky, each pixel's KW * O values of filter row ky at x * KW * O.
+void EvalDot4(KernelContext* ctx, const TransposeConvState& s) {
+  const float* in = ctx->input(0)->data_as<float>();
+  float* out = ctx->output(0)->data_as<float>();
+  const size_t ic = static_cast<size_t>(s.in_c), in_w = static_cast<size_t>(s.in_w);
+  const size_t kh = static_cast<size_t>(s.filter_h), row_cols = static_cast<size_t>(s.filter_w) * s.out_c;
+  const size_t cols = kh * row_cols;
+  ctx->ParallelFor(static_cast<size_t>(s.batches) * s.in_h, s.tile_rows_dot, [&](int worker, size_t r0, size_t nr) {
+    float* sums = static_cast<float*>(ctx->scratch(s.dot_scratch)) + static_cast<size_t>(worker) * in_w * 4;
+    for (size_t r = r0; r < r0 + nr; ++r) {  // r = image * in_h + y
+      s.dot4(in_w, cols, ic, in + r * in_w * ic, ic, s.packed_dot4, sums, 4, &s.minmax);
+      for (size_t ky = 0; ky < kh; ++ky) {
+        float* dst = out + (r * kh + ky) * in_w * row_cols;
+        const float* src = sums + ky * row_cols;
+        for (size_t x = 0; x < in_w; ++x, dst += row_cols, src += 4)
+          for (size_t j = 0; j < row_cols; ++j) dst[j] = src[j];
+      }
+    }
+  });
 }
 
 // Exact tiling (see the top of the file): packs, per filter row ky, the
@@ -216,7 +283,7 @@ Status Prepare(KernelContext* ctx) {
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   if (s->stride_h == s->filter_h && s->stride_w == s->filter_w && s->pad_top == 0 && s->pad_left == 0 &&
       s->out_h == s->in_h * s->stride_h && s->out_w == s->in_w * s->stride_w)
-    return PrepareDirect(ctx, s);
+    return n <= 4 && isa.f32_dot4 != nullptr ? PrepareDot4(ctx, s) : PrepareDirect(ctx, s);
   s->mr = isa.f32_gemm.mr;
   s->nr = isa.f32_gemm.nr;
   EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(static_cast<size_t>(pixels * n) * sizeof(float), &s->scratch));
@@ -260,6 +327,10 @@ Status Eval(KernelContext* ctx) {
   const TransposeConvState& s = *ctx->state<TransposeConvState>();
   if (s.qs8.gemm != nullptr) {
     EvalQS8TransposeConv(ctx, s.qs8);
+    return Status::Ok();
+  }
+  if (s.dot4 != nullptr) {
+    EvalDot4(ctx, s);
     return Status::Ok();
   }
   if (s.direct.gemm != nullptr) {

@@ -13,6 +13,7 @@
 // the test cases say so and check only that the table is empty.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -189,6 +190,53 @@ TEST_CASE("f32 row-ADD microkernel: rows and strides, operand or constant, fused
               } else {
                 REQUIRE(SameFloat(y[i], y0[i]));
               }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// f32_dot4 (F32Dot4UkernelFn, AVX-512 levels): n (1..4) dot products of kc
+// values per row plus bias, clamped, against a double-precision sum within
+// float rounding; columns past n and the values between rows stay.
+TEST_CASE("f32 dot microkernel: up to 4 products per row, any length, bias and clamp", "[ukernels][elementwise]") {
+  const KernelIsa* isa = BestIsa();
+  if (isa == nullptr) return;
+  if (isa->f32_dot4 == nullptr) {
+    WARN("no f32 dot microkernel at ISA level " << isa->name << ": nothing to test");
+    return;
+  }
+  for (size_t kc : {1, 3, 15, 16, 17, 20, 32, 33, 100}) {
+    const size_t kc16 = (kc + 15) / 16 * 16;
+    for (size_t n = 1; n <= 4; ++n) {
+      for (size_t rows : {1, 2, 7}) {
+        const size_t a_stride = kc + 2, c_stride = 6;
+        const std::vector<float> a = RandomFloats(rows * a_stride, -2, 2, static_cast<uint32_t>(kc * 10 + n));
+        std::vector<float> w(4 + 4 * kc16, 0.f);
+        const std::vector<float> wv = RandomFloats(4 + n * kc, -1, 1, static_cast<uint32_t>(kc * 10 + n + 1));
+        for (size_t j = 0; j < n; ++j) {
+          w[j] = wv[j];
+          for (size_t k = 0; k < kc; ++k) w[4 + j * kc16 + k] = wv[4 + j * kc + k];
+        }
+        for (const F32MinMaxParams& mm : {F32MinMaxParams{-kInfF, kInfF}, F32MinMaxParams{-1.f, 1.5f}}) {
+          INFO("kc " << kc << " n " << n << " rows " << rows << " clamp " << mm.max);
+          std::vector<float> c(rows * c_stride, kGuard);
+          isa->f32_dot4(rows, n, kc, a.data(), a_stride, w.data(), c.data(), c_stride, &mm);
+          for (size_t m = 0; m < rows; ++m) {
+            for (size_t j = 0; j < c_stride; ++j) {
+              if (j >= n) {
+                REQUIRE(c[m * c_stride + j] == kGuard);
+                continue;
+              }
+              double want = w[j], mag = std::fabs(w[j]);
+              for (size_t k = 0; k < kc; ++k) {
+                want += static_cast<double>(a[m * a_stride + k]) * w[4 + j * kc16 + k];
+                mag += std::fabs(static_cast<double>(a[m * a_stride + k]) * w[4 + j * kc16 + k]);
+              }
+              want = std::min<double>(std::max<double>(want, mm.min), mm.max);
+              REQUIRE(std::fabs(c[m * c_stride + j] - want) <= 1e-6 * mag + 1e-30);
             }
           }
         }

@@ -63,6 +63,12 @@ const std::vector<TcCase> kCases = {
     T(2, 5, 9, 16, 1, 2, 2, 2, 2, schema::Padding_SAME, {}, 0, 0, {}, schema::Activation_RELU6),
     T(1, 3, 17, 5, 20, 2, 3, 2, 3, schema::Padding_VALID),  // 60 columns per filter row
     T(1, 4, 2, 3, 4, 3, 1, 3, 1, schema::Padding_SAME, {}, 0, 0, {}, schema::Activation_NONE, false),
+    // At most 4 taps x output channels (the AVX-512 dot microkernel's path): input channels 3, 20 and 33
+    // (partial 16-lane steps), 2, 3 and 4 values per pixel, filter rows split over output rows.
+    T(1, 3, 5, 3, 1, 2, 2, 2, 2, schema::Padding_VALID),
+    T(1, 2, 7, 20, 2, 1, 2, 1, 2, schema::Padding_VALID, {}, 0, 0, {}, schema::Activation_RELU),
+    T(2, 3, 3, 33, 3, 1, 1, 1, 1, schema::Padding_SAME, {}, 0, 0, {}, schema::Activation_NONE, false),
+    T(1, 4, 6, 7, 1, 2, 1, 2, 1, schema::Padding_VALID, {}, 0, 0, {}, schema::Activation_RELU_N1_TO_1),
 };
 
 // Output size and padding before per the rules in schema/edgert.fbs (written out here).
