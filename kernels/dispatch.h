@@ -338,8 +338,8 @@ using X32Zip3UkernelFn = void (*)(size_t n, const uint32_t* in, size_t plane_str
 // f32 ADD of rows: y[r * y_stride + i] = clamp(y[r * y_stride + i] + b[r * b_stride + i])
 // for r < rows, i < n, or with b == nullptr, clamp(y[...] + c): the
 // F32VBinaryUkernels add / addc arithmetic (y + b, y + c), row by row in one
-// call (a fused residual ADD whose operand has fewer channels than the
-// output: a channel-padded shortcut).
+// call (a residual ADD fused into a convolution, whose operand may have fewer
+// channels than the output: a channel-padded shortcut).
 using F32VAddRowsUkernelFn = void (*)(size_t rows, size_t n, const float* b, size_t b_stride, float c, float* y,
                                       size_t y_stride, const F32MinMaxParams* params);
 // Up to 4 dot products per row, for products with few columns:

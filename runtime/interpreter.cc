@@ -609,16 +609,11 @@ void Interpreter::OfferResidualAdds() {
       nodes_[static_cast<size_t>(c)].residual_add = static_cast<int>(a);
       int before, after;
       float value;
-      if (p >= 0 && readers[static_cast<size_t>(r)] == 1 && !IsModelOutput(r) && ChannelPad(p, &before, &after, &value))
+      if (p >= 0 && readers[static_cast<size_t>(r)] == 1 && ChannelPad(p, &before, &after, &value))  // (outputs count 2)
         nodes_[static_cast<size_t>(c)].residual_pad = p;
       break;
     }
   }
-}
-
-bool Interpreter::IsModelOutput(int32_t t) const {
-  const auto& outs = model_->outputs();
-  return std::find(outs.begin(), outs.end(), t) != outs.end();
 }
 
 // Whether node p is a PAD of the kind a residual ADD's convolution can read

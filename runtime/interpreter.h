@@ -172,7 +172,6 @@ class Interpreter {
 
   Status PrepareNodes();
   void OfferResidualAdds();
-  bool IsModelOutput(int32_t t) const;
   bool ChannelPad(int node, int* before, int* after, float* value) const;
   void OfferActivations();
   void OfferConcatSlices();

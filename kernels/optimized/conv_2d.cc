@@ -266,6 +266,7 @@ void EvalIndirect(KernelContext* ctx, const ConvState& s, size_t mr, size_t nr, 
   const size_t m = static_cast<size_t>(s.window.out_pixels());
   const TileCache& cache = s.tile_cache;
   if (cache.pointers != nullptr && cache.pointers[0] != in) {  // (re)build every tile's pointers
+    // Work unit: a pointer, counted as 8 (a division and a few branches per pixel and tap).
     ctx->ParallelFor(cache.tiles, ParallelTile(cache.tiles, mr * ct.taps * 8, ctx->num_threads(), 1),
                      [&](int worker, size_t t0, size_t nt) {
                        float* edge = reinterpret_cast<float*>(scratch + static_cast<size_t>(worker) * worker_bytes +

@@ -26,47 +26,34 @@ void AddRows(F32VAddRowsUkernelFn fn, size_t rows, size_t n, const float* b, siz
 }  // namespace
 
 void F32Epilogue::Apply(float* out, size_t oc, size_t row0, size_t rows, size_t col0, size_t cols) const {
-  if (residual != nullptr && residual_columns != 0) {
+  float* y = out + row0 * oc + col0;
+  if (residual != nullptr && residual_columns == 0) {
+    // Whole rows are one contiguous run (narrow layers would otherwise pay a call per row).
+    const float* b = residual->data_as<float>() + row0 * oc + col0;
+    if (cols == oc)
+      AddRows(vadd_rows, 1, rows * oc, b, 0, 0.f, y, 0, residual_minmax);
+    else
+      AddRows(vadd_rows, rows, cols, b, oc, 0.f, y, oc, residual_minmax);
+  } else if (residual != nullptr) {
     // The channel-padded operand: its columns [pad_before, pad_before + rc)
     // from the PAD's input, row by row; the others are the pad value.
-    const size_t rc = residual_columns, lo = std::max(col0, pad_before);
-    const size_t hi = std::min(col0 + cols, pad_before + rc), end = col0 + cols;
-    float* y = out + row0 * oc;
+    const size_t rc = residual_columns, end = col0 + cols;
+    const size_t lo = std::max(col0, pad_before), hi = std::min(end, pad_before + rc);
+    float* base = out + row0 * oc;
     if (lo < hi)
-      AddRows(vadd_rows, rows, hi - lo, residual->data_as<float>() + row0 * rc + (lo - pad_before), rc, 0.f, y + lo, oc,
-              residual_minmax);
-    AddRows(vadd_rows, rows, std::min(pad_before, end) > col0 ? std::min(pad_before, end) - col0 : 0, nullptr, 0,
-            pad_value, y + col0, oc, residual_minmax);
-    const size_t tail = std::max(col0, pad_before + rc);
-    AddRows(vadd_rows, rows, end > tail ? end - tail : 0, nullptr, 0, pad_value, y + tail, oc, residual_minmax);
-    if (post == nullptr) return;
-    const F32UnaryParams params = PlainActivationParams();
-    if (cols == oc) {
-      post(rows * oc, y, y, &params);
-    } else {
-      for (size_t r = 0; r < rows; ++r) post(cols, y + r * oc + col0, y + r * oc + col0, &params);
-    }
-    return;
+      AddRows(vadd_rows, rows, hi - lo, residual->data_as<float>() + row0 * rc + (lo - pad_before), rc, 0.f, base + lo,
+              oc, residual_minmax);
+    const size_t head_end = std::min(pad_before, end), tail = std::max(col0, pad_before + rc);
+    AddRows(vadd_rows, rows, head_end > col0 ? head_end - col0 : 0, nullptr, 0, pad_value, base + col0, oc,
+            residual_minmax);
+    AddRows(vadd_rows, rows, end > tail ? end - tail : 0, nullptr, 0, pad_value, base + tail, oc, residual_minmax);
   }
-  if (cols == oc) {  // whole rows: one contiguous run (narrow layers would otherwise pay a call per row)
-    col0 = row0 * oc;
-    cols *= rows;
-    row0 = 0;
-    rows = 1;
-  }
+  if (post == nullptr) return;
   const F32UnaryParams params = PlainActivationParams();
-  for (size_t r = row0; r < row0 + rows; ++r) {
-    float* y = out + r * oc + col0;
-    if (residual != nullptr) {
-      const float* b = residual->data_as<float>() + r * oc + col0;
-      if (vadd != nullptr) {
-        vadd(cols, y, b, y, &residual_minmax);
-      } else {
-        for (size_t j = 0; j < cols; ++j)
-          y[j] = std::min(std::max(y[j] + b[j], residual_minmax.min), residual_minmax.max);
-      }
-    }
-    if (post != nullptr) post(cols, y, y, &params);
+  if (cols == oc) {
+    post(rows * oc, y, y, &params);
+  } else {
+    for (size_t r = 0; r < rows; ++r) post(cols, y + r * oc, y + r * oc, &params);
   }
 }
 
@@ -83,7 +70,6 @@ void TakeF32Epilogue(KernelContext* ctx, F32Epilogue* e) {
       e->pad_value = operand.pad_value;
     }
     ActivationRangeFloat(residual_act, &e->residual_minmax.min, &e->residual_minmax.max);
-    e->vadd = GetKernelIsa().f32_vbinary.add.op;
     e->vadd_rows = GetKernelIsa().f32_vadd_rows;
   }
   schema::OpType act_type;

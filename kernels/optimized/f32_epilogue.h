@@ -23,8 +23,7 @@ struct F32Epilogue {
   size_t pad_before = 0;
   float pad_value = 0.f;
   F32MinMaxParams residual_minmax = {0.f, 0.f};  // that ADD's activation
-  F32VBinaryUkernelFn vadd = nullptr;            // the level's f32 ADD (nullptr: a scalar loop)
-  F32VAddRowsUkernelFn vadd_rows = nullptr;      // its row form, for the padded operand (nullptr: a scalar loop)
+  F32VAddRowsUkernelFn vadd_rows = nullptr;      // the level's f32 ADD of rows (nullptr: a scalar loop)
   F32VUnaryUkernelFn post = nullptr;             // the fused activation's microkernel (nullptr: none)
 
   bool any() const { return residual != nullptr || post != nullptr; }

@@ -179,8 +179,7 @@ void EvalDot4(KernelContext* ctx, const TransposeConvState& s) {
       for (size_t ky = 0; ky < kh; ++ky) {
         float* dst = out + (r * kh + ky) * in_w * row_cols;
         const float* src = sums + ky * row_cols;
-        for (size_t x = 0; x < in_w; ++x, dst += row_cols, src += 4)
-          for (size_t j = 0; j < row_cols; ++j) dst[j] = src[j];
+        for (size_t x = 0; x < in_w; ++x, dst += row_cols, src += 4) std::copy_n(src, row_cols, dst);
       }
     }
   });
