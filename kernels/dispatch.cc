@@ -41,7 +41,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, nullptr, nullptr, 0, 0},
                                      nullptr,
                                      nullptr,
-                                     nullptr};
+                                     nullptr,
+                                     {nullptr, 0, 0}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -93,7 +94,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {nullptr, nullptr, nullptr, 0, 0},
                                 x32_zip3_ukernel_x8__avx2,
                                 f32_vadd_rows_minmax_ukernel_x16__avx2,
-                                nullptr};
+                                nullptr,
+                                {nullptr, 0, 0}};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for
 // the indirect GEMM), f32 depthwise kernel (same packing), Winograd
@@ -129,6 +131,7 @@ constexpr KernelIsa MakeAvx512VnniIsa() {
   isa.name = "avx512vnni";
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x32c4__avx512vnni, 8, 16, 128, 4};
   isa.qs8_gemm_c4_nr8 = {qs8_gemm_minmax_ukernel_16x8c4__avx512vnni, 16, 8};
+  isa.qs8_spmm = {qs8_spmm_minmax_ukernel_8x16c4__avx512vnni, 8, 128};
   return isa;
 }
 constexpr KernelIsa kAvx512VnniIsa = MakeAvx512VnniIsa();
@@ -180,7 +183,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, nullptr, nullptr, 0, 0},
                                 x32_zip3_ukernel_x4__neon,
                                 f32_vadd_rows_minmax_ukernel_x16__neon,
-                                nullptr};
+                                nullptr,
+                                {nullptr, 0, 0}};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

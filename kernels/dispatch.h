@@ -166,6 +166,24 @@ constexpr size_t kQS8ChannelWords = 4;
 using QS8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w,
                                   int8_t* c, size_t c_stride, const QS8ConvParams* params);
 
+// QS8 block-sparse GEMM (KernelIsa::qs8_spmm): QS8GemmUkernelFn's contract
+// (rows, output stage, A read as kc bytes per row) with w the sparse c4
+// packing of nc columns in blocks of kQS8SpmmBlock: per block, the 16 columns'
+// kQS8ChannelWords int32 as in the c4 packing (acc0 holds -a_offset * sum of
+// the column's weights too), then q (int32, the number of stored quads), then
+// q int32 byte offsets into an A row (ascending multiples of 4, below kc),
+// zero-padded so that the words after the header number a multiple of 16,
+// then q groups of 16 int8 quads (group t, column j: B[o_t .. o_t + 3][j],
+// zero past K and past the last column). The next block follows at once
+// (QS8SpmmBlockBytes). The quads left out hold only zero weights: the
+// microkernel multiplies the stored ones alone.
+constexpr size_t kQS8SpmmBlock = 16;
+inline size_t QS8SpmmOffsetWords(size_t quads) { return (quads + 1 + 15) / 16 * 16; }
+inline size_t QS8SpmmBlockBytes(size_t quads) {
+  return kQS8SpmmBlock * kQS8ChannelWords * sizeof(int32_t) + QS8SpmmOffsetWords(quads) * sizeof(int32_t) +
+         quads * kQS8SpmmBlock * 4;
+}
+
 // QS8 depthwise convolution of `pixels` output pixels of `channels` channels
 // with `taps` filter taps. input: pixels * taps pointers as for
 // F32DwconvUkernelFn (padding taps point to `channels` bytes equal to the input
@@ -491,6 +509,13 @@ struct KernelIsa {
   X32Zip3UkernelFn x32_zip3;  // nullptr: none at this level (a strided copy runs)
   F32VAddRowsUkernelFn f32_vadd_rows;  // nullptr: none at this level
   F32Dot4UkernelFn f32_dot4;           // nullptr: none at this level
+  // Block-sparse int8 GEMM over weights stored block-sparse (QS8GemmUkernelFn
+  // with the sparse c4 packing above); a_offset as qs8_gemm_c4's.
+  struct {
+    QS8GemmUkernelFn fn;  // nullptr: none at this level
+    int mr;
+    int32_t a_offset;
+  } qs8_spmm;
 };
 
 // The best level this build and CPU support (detected once).

@@ -424,25 +424,29 @@ TEST_CASE("pruning zeroes the smallest block columns and stores them sparse", "[
     if (ti.name != "w") continue;
     ++checked;
     REQUIRE(ti.sparse.block_size == 16);
-    // 3 blocks (16, 16, 3 rows) x 40 columns = 120 block columns; floor(0.7 * 120) = 84 zero.
+    // 3 blocks (16, 16, 3 rows) x 10 units of 4 columns = 30 units; floor(0.7 * 30) = 21 zero,
+    // 84 of the 120 block columns.
     CHECK(ti.sparse.stored_columns() == 120 - 84);
     const float* d = static_cast<const float*>(ti.const_data);
-    // Every kept block column has a norm >= every pruned one, and keeps its original values.
+    // Every kept unit has a norm >= every pruned one, and keeps its original values.
     double min_kept = INFINITY, max_pruned = 0;
+    int zero_units = 0;
     for (int blk = 0; blk < 3; ++blk)
-      for (int c = 0; c < 40; ++c) {
+      for (int c0 = 0; c0 < 40; c0 += 4) {
         double n = 0;
         bool zero = true;
-        for (int rr = blk * 16; rr < std::min(35, blk * 16 + 16); ++rr) {
-          n += static_cast<double>(w[static_cast<size_t>(rr) * 40 + c]) * w[static_cast<size_t>(rr) * 40 + c];
-          zero = zero && d[rr * 40 + c] == 0.f;
-          if (d[rr * 40 + c] != 0.f) REQUIRE(d[rr * 40 + c] == w[static_cast<size_t>(rr) * 40 + c]);
-        }
+        for (int rr = blk * 16; rr < std::min(35, blk * 16 + 16); ++rr)
+          for (int c = c0; c < c0 + 4; ++c) {
+            n += static_cast<double>(w[static_cast<size_t>(rr) * 40 + c]) * w[static_cast<size_t>(rr) * 40 + c];
+            zero = zero && d[rr * 40 + c] == 0.f;
+            if (d[rr * 40 + c] != 0.f) REQUIRE(d[rr * 40 + c] == w[static_cast<size_t>(rr) * 40 + c]);
+          }
         if (zero)
-          max_pruned = std::max(max_pruned, n);
+          max_pruned = std::max(max_pruned, n), ++zero_units;
         else
           min_kept = std::min(min_kept, n);
       }
+    CHECK(zero_units == 21);
     CHECK(min_kept >= max_pruned);
   }
   CHECK(checked == 1);

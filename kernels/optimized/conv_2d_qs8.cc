@@ -183,9 +183,12 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   const Window2D& g = s->window;
   const int out_c = ws[0];
 
+  // Weights with enough all-zero 16 x 4 blocks (pruned ones) run on the
+  // block-sparse GEMM, others on the dense one.
   QS8PackedGemm pg;
-  EDGERT_RETURN_IF_ERROR(PackQS8Gemm(ctx, q, weights->data_as<int8_t>(), out_c, k,
-                                     bias != nullptr ? bias->data_as<int32_t>() : nullptr, &pg));
+  const int32_t* bias_data = bias != nullptr ? bias->data_as<int32_t>() : nullptr;
+  EDGERT_RETURN_IF_ERROR(PackQS8Spmm(ctx, q, weights->data_as<int8_t>(), out_c, k, bias_data, &pg));
+  if (pg.gemm == nullptr) EDGERT_RETURN_IF_ERROR(PackQS8Gemm(ctx, q, weights->data_as<int8_t>(), out_c, k, bias_data, &pg));
   if (pg.gemm == nullptr) return Status::Ok();
   const int mr = pg.mr, nr = pg.nr;
 
@@ -202,14 +205,13 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
     EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
         (static_cast<size_t>(mr) * static_cast<size_t>(s->a_stride) + kGatherSlack) * static_cast<size_t>(threads),
         &s->scratch));
-  ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(out_c), static_cast<size_t>(k),
+  ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(out_c), static_cast<size_t>(pg.k_work),
                   static_cast<size_t>(mr), static_cast<size_t>(nr), threads, &s->tile_pixels, &s->tile_channels);
   s->mr = mr;
   s->nr = nr;
   s->out_c = out_c;
   s->k = static_cast<int>(k);
-  s->panel_bytes = pg.panel_bytes;
-  s->packed = pg.packed;
+  s->weights = pg;
   ctx->MarkInputPacked(1);  // the bias is folded into the packed panels
   ctx->MarkInputPacked(2);
   s->input_zp = static_cast<int8_t>(q.input_zp);
@@ -225,7 +227,7 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
   int8_t* out = ctx->output(0)->data_as<int8_t>();
   const int64_t pixels = s.window.out_pixels();
   const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
-  const size_t mr = static_cast<size_t>(s.mr), nr = static_cast<size_t>(s.nr);
+  const size_t mr = static_cast<size_t>(s.mr);
   // Output pixel stride: oc, or the channels of the elided CONCATENATION whose slice this is.
   const size_t ldc = ctx->output_pixel_stride() != 0 ? ctx->output_pixel_stride() : oc;
   int8_t* scratch = s.direct ? nullptr : static_cast<int8_t*>(ctx->scratch(s.scratch));
@@ -235,7 +237,7 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
   // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
   ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,
                      [&](int worker, size_t p0, size_t c0, size_t np, size_t nc) {
-                       const uint8_t* w = s.packed + (c0 / nr) * s.panel_bytes;
+                       const uint8_t* w = s.weights.PanelAt(c0);
                        int8_t* a = s.direct ? nullptr : scratch + static_cast<size_t>(worker) * worker_bytes;
                        // A local copy: the int8 stores of the gather could
                        // alias s.window, whose fields would be reloaded per row.

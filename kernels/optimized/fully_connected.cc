@@ -65,14 +65,18 @@ Status PrepareQS8(KernelContext* ctx, FullyConnectedState* s) {
   const int64_t k = weights->shape[1];
   ConvQuantParams q;
   EDGERT_RETURN_IF_ERROR(PrepareConvQuant(ctx, input, weights, bias, ctx->output(0), 0, n, opt->activation(), &q));
+  // Weights with enough all-zero 16 x 4 blocks (pruned ones) run on the
+  // block-sparse GEMM, others on the dense one.
   QS8PackedGemm pg;
-  EDGERT_RETURN_IF_ERROR(
-      PackQS8Gemm(ctx, q, weights->data_as<int8_t>(), n, k, bias != nullptr ? bias->data_as<int32_t>() : nullptr, &pg));
+  const int32_t* bias_data = bias != nullptr ? bias->data_as<int32_t>() : nullptr;
+  EDGERT_RETURN_IF_ERROR(PackQS8Spmm(ctx, q, weights->data_as<int8_t>(), n, k, bias_data, &pg));
+  if (pg.gemm == nullptr) EDGERT_RETURN_IF_ERROR(PackQS8Gemm(ctx, q, weights->data_as<int8_t>(), n, k, bias_data, &pg));
   if (pg.gemm == nullptr) return Status::Ok();
   s->in_size = static_cast<size_t>(k);
   s->out_size = static_cast<size_t>(n);
   s->rows = static_cast<size_t>(input->shape.NumElements()) / s->in_size;
-  ChooseGemmTiles(s->rows, s->out_size, s->in_size, static_cast<size_t>(pg.mr), static_cast<size_t>(pg.nr),
+  ChooseGemmTiles(s->rows, s->out_size, static_cast<size_t>(pg.k_work), static_cast<size_t>(pg.mr),
+                  static_cast<size_t>(pg.nr),
                   ctx->num_threads(), &s->tile_rows, &s->tile_cols);
   s->qs8 = pg;
   ctx->MarkInputPacked(1);  // the bias is folded into the packed panels
@@ -85,11 +89,11 @@ Status EvalQS8(KernelContext* ctx, const FullyConnectedState& s) {
   if (s.rows == 0) return Status::Ok();
   const int8_t* in = ctx->input(0)->data_as<int8_t>();
   int8_t* out = ctx->output(0)->data_as<int8_t>();
-  const size_t mr = static_cast<size_t>(s.qs8.mr), nr = static_cast<size_t>(s.qs8.nr);
+  const size_t mr = static_cast<size_t>(s.qs8.mr);
   // Tile [r0, r0 + nrows) x [c0, c0 + nc): c0 is a multiple of nr, r0 of mr.
   ctx->ParallelFor2D(s.rows, s.out_size, s.tile_rows, s.tile_cols,
                      [&](int /*worker*/, size_t r0, size_t c0, size_t nrows, size_t nc) {
-                       const uint8_t* w = s.qs8.packed + (c0 / nr) * s.qs8.panel_bytes;
+                       const uint8_t* w = s.qs8.PanelAt(c0);
                        for (size_t r = r0; r < r0 + nrows; r += mr)
                          s.qs8.gemm(std::min(mr, r0 + nrows - r), nc, s.in_size, in + r * s.in_size, s.in_size, w,
                                     out + r * s.out_size + c0, s.out_size, &s.qs8_params);

@@ -94,6 +94,7 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
     out->c4 = c4;
     out->panel_bytes = QS8PanelBytes(c4, out->nr, k);
     out->packed = static_cast<const uint8_t*>(packed);
+    out->k_work = k;
     return Status::Ok();
   };
   // A cached packing was made from these very weights after the checks below

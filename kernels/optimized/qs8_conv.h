@@ -57,6 +57,16 @@ struct QS8PackedGemm {
   const uint8_t* packed = nullptr;
   bool short_rounding = false;  // QS8RoundsInInt32 holds for every channel
   bool c4 = false;              // the c4 packing (rows of im2col tiles padded to 4 bytes)
+  // The sparse c4 packing (PackQS8Spmm): panel p at packed + panel_offsets[p]
+  // (persistent); nullptr for the dense packings.
+  const size_t* panel_offsets = nullptr;
+  // Stored quads per output value and column, for tile sizing: k for the dense packings.
+  int64_t k_work = 0;
+  // Panel holding column c0 (a multiple of nr).
+  const uint8_t* PanelAt(size_t c0) const {
+    const size_t p = c0 / static_cast<size_t>(nr);
+    return packed + (panel_offsets != nullptr ? panel_offsets[p] : p * panel_bytes);
+  }
 };
 Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
                    const int32_t* bias, QS8PackedGemm* out);
@@ -65,6 +75,29 @@ Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w
 // requantization, weight zero point and bias).
 Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, int64_t k, const int8_t* const* cols,
                           const int* channels, const int32_t* bias, QS8PackedGemm* out);
+
+// Fraction of zero 16 x 4 weight blocks (16 output channels x 4 consecutive
+// input channels, the quads of the c4 packing) from which the block-sparse
+// GEMM (KernelIsa::qs8_spmm) runs instead of the dense one
+// (bench/qs8_spmm_bench.cc measures the break-even).
+constexpr double kQS8SpmmMinZeroQuads = 0.3;
+
+// Fraction of 16 x 4 blocks of out_c x k weights (channel c's at w + c * k)
+// whose weights all equal the channel's weight zero point.
+double QS8ZeroQuadFraction(const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k);
+
+// The same weights in the sparse c4 packing of KernelIsa::qs8_spmm
+// (kernels/dispatch.h), skipping the all-zero quads, when the level has that
+// microkernel, K >= 16, more than 8 columns (where the level has the dense
+// GEMM with NR = 8), at least kQS8SpmmMinZeroQuads of the quads are zero, the
+// weights minus their zero point fit int8, and every int32 accumulator is
+// exact; otherwise out->gemm stays nullptr (pack densely).
+Status PackQS8Spmm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
+                   const int32_t* bias, QS8PackedGemm* out);
+// Replaces kQS8SpmmMinZeroQuads for nodes prepared from now on (0: every
+// node the sparse GEMM can run, above 1: none) and returns the previous
+// value. For benchmarks and tests.
+double SetQS8SpmmMinZeroQuadsForTesting(double fraction);
 
 // The GEMM output stage of a node quantized by q whose packing is pg.
 inline QS8ConvParams QS8GemmParams(const ConvQuantParams& q, const QS8PackedGemm& pg) {
@@ -84,8 +117,7 @@ struct QS8Conv2D {
   int64_t a_stride = 0;  // bytes per im2col row: k, or k rounded up to 4 for a c4 microkernel
   int gather_chunks = 0;     // KW * C <= 16 * gather_chunks (1..4): patch rows move as that many 16-byte moves
   size_t tile_pixels = 0, tile_channels = 0;
-  size_t panel_bytes = 0;
-  const uint8_t* packed = nullptr;
+  QS8PackedGemm weights;  // dense or block-sparse (weights.panel_offsets) packing
   int8_t input_zp = 0;
   QS8ConvParams params = {0, 0, 0};
 };

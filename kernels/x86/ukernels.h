@@ -91,6 +91,12 @@ void qs8_gemm_minmax_ukernel_8x32c4__avx512vnni(size_t mr, size_t nc, size_t kc,
 void qs8_gemm_minmax_ukernel_16x8c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                                 const void* w, int8_t* c, size_t c_stride,
                                                 const QS8ConvParams* params);
+// Block-sparse int8 GEMM, 8 rows x blocks of 16 columns, K in the stored
+// quads, AVX-512 VNNI. Contract: QS8GemmUkernelFn with the sparse c4 packing
+// (KernelIsa::qs8_spmm, a_offset 128).
+void qs8_spmm_minmax_ukernel_8x16c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                                const void* w, int8_t* c, size_t c_stride,
+                                                const QS8ConvParams* params);
 
 // QS8 depthwise convolution, channel tile 16, taps in pairs. Contract:
 // QS8DwconvUkernelFn; the packed group holds channels in the order

@@ -107,6 +107,48 @@ TEST_CASE("quantizer: int8 parameters of a small model match a hand computation"
   }
 }
 
+TEST_CASE("quantizer: an all-zero (pruned) weight channel takes the widest scale of the others", "[quantizer]") {
+  // FULLY_CONNECTED 3 -> 3 whose row 1 is zero: rows 0 and 2 have absmax 1 and
+  // 2, so row 1's scale is 2/127 (not 1, which would make its requantization
+  // multiplier shift left and its bias coarse).
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 3});
+  const int w = b.AddConstant("w", DType::kF32, {3, 3},
+                              std::vector<float>{0.5f, -1.f, 0.25f, 0.f, 0.f, 0.f, 2.f, 0.f, -0.5f});
+  const int bias = b.AddConstant("b", DType::kF32, {3}, std::vector<float>{0.1f, 0.3f, -0.2f});
+  const int y = b.AddTensor("y", DType::kF32, {1, 3});
+  b.AddOp(schema::OpType_FULLY_CONNECTED, {x, w, bias}, {y}, schema::OpOptions_FullyConnectedOptions,
+          schema::CreateFullyConnectedOptions(b.fbb()).Union());
+  b.MarkOutput(y);
+  const std::vector<uint8_t> f = b.Finish();
+  std::vector<TensorRange> ranges;
+  REQUIRE(Calibrate(f, {Sample({1, 2, 3}), Sample({-1, 0, 4})}, CalibrationOptions(), &ranges).ok());
+  std::vector<uint8_t> q;
+  QuantizeReport rep;
+  REQUIRE(QuantizeInt8(f, ranges, QuantizeOptions(), &q, &rep).ok());
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(q.data(), q.size(), true, &m).ok());
+  const TensorInfo* wq = nullptr;
+  const TensorInfo* bq = nullptr;
+  for (const TensorInfo& t : m->tensors()) {
+    if (t.name == "w/int8") wq = &t;
+    if (t.name == "b/int32") bq = &t;
+  }
+  REQUIRE(wq != nullptr);
+  REQUIRE(bq != nullptr);
+  REQUIRE(wq->scale.size() == 3);
+  CHECK(wq->scale[0] == Approx(1.0 / 127.0));
+  CHECK(wq->scale[1] == Approx(2.0 / 127.0));
+  CHECK(wq->scale[2] == Approx(2.0 / 127.0));
+  // x in [-1, 4]: scale 5/255; the zero row's bias round(0.3 / (5/255 * 2/127)).
+  const auto* bv = static_cast<const int32_t*>(bq->const_data);
+  CHECK(bv[1] == static_cast<int32_t>(std::nearbyint(0.3 / (5.0 / 255.0 * 2.0 / 127.0))));
+  // Output 1 is the bias alone, within half an output step.
+  const std::vector<float> got = Run(q, {1, 2, 3});
+  REQUIRE(got.size() == 3);
+  CHECK(std::fabs(got[1] - 0.3f) < 0.02f);
+}
+
 TEST_CASE("calibration: model inputs and outputs keep their min/max under every method", "[quantizer]") {
   const std::vector<uint8_t> f = SmallFc();
   // Many samples near 0 and one outlier: histogram methods would clip the

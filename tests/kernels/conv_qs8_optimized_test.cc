@@ -12,6 +12,7 @@
 // conv_2d_test.cc and depthwise_conv_2d_test.cc.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -192,6 +193,57 @@ void CheckCases(bool depthwise, uint32_t seed, int count, const std::vector<int>
       }
     }
     SetKernelIsaLevelForTesting(DetectedIsaLevel());
+  }
+  SetKernelIsaLevelForTesting(saved);
+}
+
+// Sets to the weight zero point about `fraction` of the 16 x 4 blocks (16
+// output channels x 4 consecutive values of K = KH * KW * I) of c's weights,
+// and all of them when fraction >= 1.
+void PruneQuads(std::mt19937& rng, double fraction, Qs8Case* c) {
+  const size_t k = static_cast<size_t>(c->kh) * c->kw * c->cin;
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (size_t o0 = 0; o0 < static_cast<size_t>(c->cout); o0 += 16)
+    for (size_t k0 = 0; k0 < k; k0 += 4)
+      if (fraction >= 1.0 || u(rng) < fraction)
+        for (size_t o = o0; o < std::min<size_t>(c->cout, o0 + 16); ++o)
+          for (size_t i = k0; i < std::min(k, k0 + 4); ++i) c->wt[o * k + i] = static_cast<int8_t>(c->w_zp);
+}
+
+TEST_CASE("CONV_2D int8 with pruned weights (block-sparse GEMM) matches the reference exactly",
+          "[kernels][conv_2d][qs8][sparse]") {
+  // Mostly 1x1 layers of 16..70 output channels, some with a spatial filter
+  // (im2col rows), 40..100% of the 16 x 4 weight blocks zero.
+  std::mt19937 rng(7301);
+  const IsaLevel saved = SetKernelIsaLevelForTesting(DetectedIsaLevel());
+  for (int i = 0; i < 24; ++i) {
+    Qs8Case c = RandomCase(rng, false, i + 37);
+    if (i % 4 != 3) {
+      c.kh = c.kw = 1;
+      c.sh = c.sw = c.dh = c.dw = 1;
+      c.padding = schema::Padding_VALID;
+      c.pads.clear();
+    }
+    c.cout = std::uniform_int_distribution<int>(16, 70)(rng);
+    c.cin = i == 0 ? 2100 : c.cin;  // rows past the microkernel's stack buffer
+    c.h = i == 0 ? 3 : c.h;
+    c.w_scale.resize(c.per_channel ? c.cout : 1, c.w_scale[0]);
+    c.x = RandomInts<int8_t>(rng, static_cast<size_t>(c.n) * c.h * c.w * c.cin, -128, 127);
+    c.wt = RandomInts<int8_t>(rng, static_cast<size_t>(c.kh) * c.kw * c.cout * c.cin, c.per_channel ? -127 : -128, 127);
+    c.b = RandomInts<int32_t>(rng, c.cout, -c.bias_range, c.bias_range);
+    PruneQuads(rng, i % 6 == 5 ? 1.0 : 0.4 + 0.1 * (i % 6), &c);
+    INFO("case " << i << ": " << c.Describe());
+    const std::vector<int8_t> want = Run(ref::Register_CONV_2D(), c, 1);
+    for (int level = 0; level <= static_cast<int>(DetectedIsaLevel()); ++level) {
+      SetKernelIsaLevelForTesting(static_cast<IsaLevel>(level));
+      INFO("ISA " << GetKernelIsa().name);
+      for (int threads : {1, 3}) {
+        INFO("threads " << threads);
+        const std::vector<int8_t> got = Run(opt::Register_CONV_2D(), c, threads);
+        REQUIRE(got.size() == want.size());
+        CHECK(FirstDifference(got, want) == -1);
+      }
+    }
   }
   SetKernelIsaLevelForTesting(saved);
 }

@@ -10,6 +10,7 @@
 // arithmetic in fully_connected_test.cc.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -35,6 +36,7 @@ struct Qs8FcCase {
   schema::Activation act = schema::Activation_NONE;
   int32_t in_zp = 0, out_zp = 0, w_zp = 0;
   float out_gain = 1.f;  // output scale relative to a typical one (small: multipliers above one)
+  double zero_quads = 0.0;  // fraction of 16 x 4 weight blocks set to the zero point (1: all)
 };
 
 std::vector<int8_t> Run(const OpKernel* kernel, const Qs8FcCase& c, uint32_t seed, int threads) {
@@ -43,7 +45,14 @@ std::vector<int8_t> Run(const OpKernel* kernel, const Qs8FcCase& c, uint32_t see
   const std::vector<float> w_scale = RandomFloats(rng, c.per_channel ? c.out : 1, 0.002f, 0.03f);
   const float out_scale = in_scale * 0.01f * 30.f * std::sqrt(static_cast<float>(c.in)) * c.out_gain;
   const auto x = RandomInts<int8_t>(rng, static_cast<size_t>(Count(c.in_shape)), -128, 127);
-  const auto w = RandomInts<int8_t>(rng, static_cast<size_t>(c.out) * c.in, -128, 127);
+  auto w = RandomInts<int8_t>(rng, static_cast<size_t>(c.out) * c.in, -128, 127);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int o0 = 0; c.zero_quads > 0.0 && o0 < c.out; o0 += 16)
+    for (int k0 = 0; k0 < c.in; k0 += 4)
+      if (c.zero_quads >= 1.0 || u(rng) < c.zero_quads)
+        for (int o = o0; o < std::min(c.out, o0 + 16); ++o)
+          for (int i = k0; i < std::min(c.in, k0 + 4); ++i)
+            w[static_cast<size_t>(o) * c.in + i] = static_cast<int8_t>(c.w_zp);
   const auto b = c.bias ? RandomInts<int32_t>(rng, c.out, -20000, 20000) : std::vector<int32_t>();
   OpTest t(schema::OpType_FULLY_CONNECTED);
   t.Input<int8_t>(c.in_shape, x, QuantSpec::PerTensor(in_scale, c.in_zp));
@@ -91,11 +100,34 @@ TEST_CASE("Optimized int8 FULLY_CONNECTED equals the reference kernel bit for bi
   head.in = 1280;
   cases.push_back(head);
 
+  // Pruned weights (the block-sparse GEMM): 40..100% of the 16 x 4 blocks
+  // zero, row and column tails, rows past the microkernel's stack buffer.
+  int j = 0;
+  for (int out : {16, 33, 70}) {
+    for (int in : {13, 64, 77, 2100}) {
+      for (int rows : {1, 9}) {
+        Qs8FcCase c;
+        c.in_shape.push_back(rows);
+        c.in_shape.push_back(in);
+        c.out = out;
+        c.in = in;
+        c.zero_quads = j % 4 == 3 ? 1.0 : 0.4 + 0.2 * (j % 4);
+        c.per_channel = j % 3 != 0;
+        c.w_zp = c.per_channel ? 0 : 5;
+        c.in_zp = j % 2 == 0 ? -128 : 7;
+        c.act = kActs[j % 4];
+        cases.push_back(c);
+        ++j;
+      }
+    }
+  }
+
   uint32_t seed = 50;
   for (const Qs8FcCase& c : cases) {
     INFO("out " << c.out << " in " << c.in << " rows " << Count(c.in_shape) / c.in << " per-channel "
                 << c.per_channel << " zp in/out/w " << c.in_zp << "/" << c.out_zp << "/" << c.w_zp << " gain "
-                << c.out_gain << " act " << static_cast<int>(c.act) << " bias " << c.bias);
+                << c.out_gain << " act " << static_cast<int>(c.act) << " bias " << c.bias << " zero quads "
+                << c.zero_quads);
     const std::vector<int8_t> want = Run(ref::Register_FULLY_CONNECTED(), c, seed, 1);
     for (int level = 0; level <= static_cast<int>(DetectedIsaLevel()); ++level) {
       testing::ScopedIsaLevel isa_level(static_cast<IsaLevel>(level));

@@ -5,6 +5,8 @@
 //    sizes around the kernels' unrolling, row strides wider than the rows;
 //  - A rows padded with NaN (f32) after their K values, which must not be read;
 //  - guard values around and between the output rows, which must stay;
+//  - the block-sparse int8 GEMM on B with most 16 x 4 blocks zero, packed
+//    with only the others;
 //  - f32 against a naive double-precision product (within rounding), int8
 //    bit-exact against MultiplyByQuantizedMultiplier (kernels/common/quant.h),
 //    including saturating left shifts, right shifts up to 31 and ties.
@@ -301,12 +303,53 @@ std::vector<uint8_t> PackQS8(const std::vector<int32_t>& b, const std::vector<QS
   return w;
 }
 
+// Packs per KernelIsa::qs8_spmm's sparse c4 layout (kernels/dispatch.h): per
+// block of 16 columns, only the quads (4 K values) with a non-zero weight, each
+// with its byte offset into an A row.
+std::vector<uint8_t> PackQS8Sparse(const std::vector<int32_t>& b, const std::vector<QS8Channel>& ch, size_t kc,
+                                   size_t nc, int32_t a_offset) {
+  const size_t nr = kQS8SpmmBlock;
+  std::vector<uint8_t> w;
+  for (size_t p = 0; p * nr < nc; ++p) {
+    std::vector<int32_t> quads;
+    for (size_t k0 = 0; k0 < kc; k0 += 4) {
+      bool used = false;
+      for (size_t j = p * nr; j < std::min(nc, p * nr + nr); ++j)
+        for (size_t k = k0; k < std::min(kc, k0 + 4); ++k) used = used || b[k * nc + j] != 0;
+      if (used) quads.push_back(static_cast<int32_t>(k0));
+    }
+    const size_t at = w.size();
+    w.resize(at + QS8SpmmBlockBytes(quads.size()), 0);
+    uint8_t* block = w.data() + at;
+    const size_t list = nr * kQS8ChannelWords * sizeof(int32_t);
+    const int32_t count = static_cast<int32_t>(quads.size());
+    std::memcpy(block + list, &count, 4);
+    if (!quads.empty()) std::memcpy(block + list + 4, quads.data(), 4 * quads.size());
+    uint8_t* values = block + list + QS8SpmmOffsetWords(quads.size()) * sizeof(int32_t);
+    for (size_t j = 0; j < nr && p * nr + j < nc; ++j) {
+      const size_t col = p * nr + j;
+      int64_t sum = 0;
+      for (size_t k = 0; k < kc; ++k) sum += b[k * nc + col];
+      for (size_t t = 0; t < quads.size(); ++t)
+        for (size_t k = static_cast<size_t>(quads[t]); k < std::min(kc, static_cast<size_t>(quads[t]) + 4); ++k)
+          values[(t * nr + j) * 4 + k - static_cast<size_t>(quads[t])] = static_cast<uint8_t>(b[k * nc + col]);
+      const int32_t words[4] = {static_cast<int32_t>(static_cast<uint32_t>(ch[col].acc0) -
+                                                     static_cast<uint32_t>(sum * a_offset)),
+                                ch[col].multiplier, std::max(ch[col].shift, 0), std::max(-ch[col].shift, 0)};
+      for (size_t t = 0; t < 4; ++t) std::memcpy(block + (t * nr + j) * sizeof(int32_t), &words[t], 4);
+    }
+  }
+  return w;
+}
+
 // short_rounding: channels and stages for QS8ConvParams::full_range_short_
 // rounding (set where QS8RoundsInInt32 holds for every channel, which the
 // test requires of its channels); otherwise any channels and ranges, the flag
 // clear.
+// sparse: the sparse c4 packing (nr 16) of B with about 60% of its 16 x 4
+// blocks zero, a whole block of 16 columns zero in every third K size.
 void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_t a_offset, uint32_t seed,
-                  bool short_rounding = false, size_t group = 4) {
+                  bool short_rounding = false, size_t group = 4, bool sparse = false) {
   const int8_t kGuard = 0x5A;
   std::mt19937 rng(seed);
   const QS8ConvParams any_stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
@@ -325,7 +368,16 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
       std::vector<int8_t> a(max_mr * a_stride, 0);
       for (size_t i = 0; i < max_mr; ++i) std::copy_n(av.begin() + i * kc, kc, a.begin() + i * a_stride);
       const int64_t wlo = c4 ? -128 : -255, whi = c4 ? 127 : 255;
-      const std::vector<int32_t> b = RandomInts<int32_t>(kc * nc, wlo, whi, seed++);
+      std::vector<int32_t> b = RandomInts<int32_t>(kc * nc, wlo, whi, seed++);
+      if (sparse) {
+        std::uniform_real_distribution<double> u(0.0, 1.0);
+        const bool zero_block = kc % 3 == 0;
+        for (size_t k0 = 0; k0 < kc; k0 += 4)
+          for (size_t p = 0; p * nr < nc; ++p)
+            if (u(rng) < 0.6 || (zero_block && p == 1))
+              for (size_t k = k0; k < std::min(kc, k0 + 4); ++k)
+                for (size_t j = p * nr; j < std::min(nc, p * nr + nr); ++j) b[k * nc + j] = 0;
+      }
       std::vector<QS8Channel> ch(nc);
       const int64_t spread = static_cast<int64_t>(kc) * 128 * std::max(-wlo, whi);  // bounds |acc - acc0|
       for (QS8Channel& x : ch) {
@@ -334,7 +386,8 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
           REQUIRE(QS8RoundsInInt32(std::abs(int64_t{x.acc0}) + spread, std::max(x.shift, 0), std::max(-x.shift, 0),
                                    kShortRoundingZp));
       }
-      const std::vector<uint8_t> w = PackQS8(b, ch, kc, nc, nr, c4, a_offset, group);
+      const std::vector<uint8_t> w =
+          sparse ? PackQS8Sparse(b, ch, kc, nc, a_offset) : PackQS8(b, ch, kc, nc, nr, c4, a_offset, group);
       for (size_t mr = 1; mr <= max_mr; ++mr) {
         const QS8ConvParams& params = stages[stage++ % 4];
         INFO("mr " << mr << " nc " << nc << " kc " << kc << " output zp " << params.output_zp << " range ["
@@ -402,6 +455,14 @@ TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requa
       INFO("c4 packing with NR = 8, short-rounding output stage");
       CheckQS8Gemm(isa.qs8_gemm_c4_nr8.fn, static_cast<size_t>(isa.qs8_gemm_c4_nr8.mr), 8, true,
                    isa.qs8_gemm_c4.a_offset, 700, true);
+    }
+    if (isa.qs8_spmm.fn != nullptr) {
+      INFO("block-sparse c4 packing, A offset " << isa.qs8_spmm.a_offset);
+      CheckQS8Gemm(isa.qs8_spmm.fn, static_cast<size_t>(isa.qs8_spmm.mr), kQS8SpmmBlock, true, isa.qs8_spmm.a_offset,
+                   800, false, 4, true);
+      INFO("block-sparse c4 packing, short-rounding output stage");
+      CheckQS8Gemm(isa.qs8_spmm.fn, static_cast<size_t>(isa.qs8_spmm.mr), kQS8SpmmBlock, true, isa.qs8_spmm.a_offset,
+                   900, true, 4, true);
     }
   }
 }

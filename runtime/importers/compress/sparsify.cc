@@ -59,15 +59,17 @@ bool FindEligible(const graph::Graph& g, int o, Eligible* e) {
   return true;
 }
 
-// Zeroes the `fraction` of block columns with the smallest L2 norm.
+// Zeroes the `fraction` of pruning units (block rows x kPruneUnitColumns
+// consecutive columns, see sparsify.h) with the smallest L2 norm.
 void PruneBlocks(float* w, int64_t rows, int64_t columns, int block, double fraction) {
   const int64_t blocks = (rows + block - 1) / block;
-  const int64_t total = blocks * columns;
+  const int64_t groups = (columns + kPruneUnitColumns - 1) / kPruneUnitColumns;  // per block
+  const int64_t total = blocks * groups;
   std::vector<double> norm(static_cast<size_t>(total), 0.0);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < columns; ++c) {
       const double v = w[r * columns + c];
-      norm[static_cast<size_t>((r / block) * columns + c)] += v * v;
+      norm[static_cast<size_t>((r / block) * groups + c / kPruneUnitColumns)] += v * v;
     }
   const int64_t count = static_cast<int64_t>(std::floor(fraction * static_cast<double>(total)));
   if (count <= 0) return;
@@ -78,9 +80,10 @@ void PruneBlocks(float* w, int64_t rows, int64_t columns, int block, double frac
            (norm[static_cast<size_t>(a)] == norm[static_cast<size_t>(b)] && a < b);
   });
   for (int64_t i = 0; i < count; ++i) {
-    const int64_t bc = order[static_cast<size_t>(i)];
-    const int64_t b = bc / columns, c = bc % columns;
-    for (int64_t r = b * block; r < std::min(rows, (b + 1) * block); ++r) w[r * columns + c] = 0.f;
+    const int64_t u = order[static_cast<size_t>(i)];
+    const int64_t b = u / groups, c0 = (u % groups) * kPruneUnitColumns;
+    for (int64_t r = b * block; r < std::min(rows, (b + 1) * block); ++r)
+      for (int64_t c = c0; c < std::min(columns, c0 + kPruneUnitColumns); ++c) w[r * columns + c] = 0.f;
   }
 }
 
@@ -138,8 +141,9 @@ Status SparsifyModel(const std::vector<uint8_t>& in, const SparsifyOptions& opti
         stored * block * element + (stored + static_cast<uint64_t>(blocks) + 1) * sizeof(int32_t);
     // f32: where the sparse microkernel runs it and beats the dense GEMM.
     // Partial blocks (fewer than 16 output channels) may make the stored form
-    // larger: then it stays dense. int8 (densified at load, for the dense
-    // int8 GEMMs): where the file shrinks by kSparseInt8MinSaving.
+    // larger: then it stays dense. int8 (densified at load; the runtime picks
+    // its sparse or dense GEMM from the weights' zero quads, whatever the
+    // storage): where the file shrinks by kSparseInt8MinSaving.
     const bool wins = e.dtype == DType::kF32
                           ? e.kernel_runs_sparse && layer.zero_blocks_after >= kSparseBreakEvenZeroBlocks &&
                                 sparse_bytes < layer.dense_bytes

@@ -4,22 +4,25 @@
 // group) and FULLY_CONNECTED with constant f32 or int8 weights [O, I], each
 // weight tensor read by that op alone (int8: quantized per tensor or per
 // output channel). A block column is B = 16 consecutive output channels of one
-// input channel (the unit the block-sparse microkernel skips,
+// input channel (the unit the f32 block-sparse microkernel skips,
 // kernels/optimized/f32_spmm.h).
-//  - Pruning (magnitude): per f32 layer, the given fraction of block columns
-//    with the smallest L2 norm is set to zero (ties broken by position).
-//    edgert-convert prunes before it quantizes, so int8 layers inherit the
-//    zeros (symmetric weights quantize 0 to 0).
+//  - Pruning (magnitude): per f32 layer, the given fraction of pruning units,
+//    16 output channels x kPruneUnitColumns = 4 consecutive input channels
+//    (4 block columns; the quad the int8 block-sparse GEMM skips,
+//    kernels/optimized/qs8_spmm.cc), with the smallest L2 norm is set to zero
+//    (ties broken by position). edgert-convert prunes before it quantizes, so
+//    int8 layers inherit the zeros (symmetric weights quantize 0 to 0).
 //  - Sparse storage (auto): a layer's weights are stored block-sparse
 //    (schema BlockSparsity) when the kernel runs them sparse (1x1 convs with
 //    stride 1 and no padding, fully connected) and at least
 //    kSparseBreakEvenZeroBlocks of their block columns are zero, unless the
 //    stored form would be larger than the dense one (layers of fewer than 16
-//    output channels, whose one block is zero-padded). int8 weights have no
-//    sparse kernel yet: the loader densifies them for the int8 GEMMs, and they
-//    are stored sparse only to shrink the file, where that saves at least
-//    kSparseInt8MinSaving of their bytes (the column indices cost a quarter of
-//    an int8 block column's 16 bytes).
+//    output channels, whose one block is zero-padded). int8 weights are
+//    densified at load; prepare packs them for the block-sparse int8 GEMM
+//    where enough of their quads are zero (kQS8SpmmMinZeroQuads), whether or
+//    not they are stored sparse, so they are stored sparse only to shrink the
+//    file, where that saves at least kSparseInt8MinSaving of their bytes (the
+//    column indices cost a quarter of an int8 block column's 16 bytes).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +35,8 @@
 namespace edgert {
 
 constexpr int kSparseBlockSize = 16;
+// Input channels per pruning unit (see above).
+constexpr int kPruneUnitColumns = 4;
 // Fraction of zero block columns from which the sparse microkernel beats the
 // dense GEMM on a 1x1 convolution (bench/f32_spmm_bench.cc: about 10% on
 // AVX2 + FMA3, single thread, CPU time; 20% leaves a margin and makes the

@@ -276,10 +276,17 @@ class Quantizer {
       const size_t c = static_cast<size_t>((static_cast<int64_t>(k) / inner) % channels);
       absmax[c] = std::max(absmax[c], std::fabs(v[k]));
     }
+    // A channel whose weights are all zero (pruned) takes the largest scale of
+    // the others (1/127 when there are none): its output is its bias, and a
+    // scale like its neighbours' keeps that bias as finely quantized and the
+    // requantization multiplier below 1 like theirs (a scale of 1 made it
+    // shift left, which costs the int8 kernels their short output stage).
+    const float widest = *std::max_element(absmax.begin(), absmax.end());
+    const float empty_scale = widest > 0.f ? widest / 127.f : 1.f / 127.f;
     QuantSpec q;
     q.axis = axis;
     for (float m : absmax) {
-      q.scale.push_back(m > 0.f ? m / 127.f : 1.f);
+      q.scale.push_back(m > 0.f ? m / 127.f : empty_scale);
       q.zero_point.push_back(0);
     }
     std::vector<uint8_t> bytes(v.size());
