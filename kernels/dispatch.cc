@@ -192,6 +192,7 @@ constexpr KernelIsa MakeNeonDotIsa() {
   isa.level = IsaLevel::kNeonDot;
   isa.name = "neon-dotprod";
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0, 4};
+  isa.qs8_spmm = {qs8_spmm_minmax_ukernel_4x16c4__neondot, 4, 0};
   return isa;
 }
 constexpr KernelIsa kNeonDotIsa = MakeNeonDotIsa();

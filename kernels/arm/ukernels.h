@@ -65,6 +65,12 @@ void qs8_gemm_minmax_ukernel_4x16c2__neon(size_t mr, size_t nc, size_t kc, const
 // exact int32). Contract: QS8GemmUkernelFn with the c4 packing and a_offset 0.
 void qs8_gemm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                              const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
+// Block-sparse int8 GEMM, 4 rows x blocks of 16 columns, K in the stored
+// quads, with SDOT. Contract: QS8GemmUkernelFn with the sparse c4 packing
+// (KernelIsa::qs8_spmm, a_offset 0).
+void qs8_spmm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                             const void* w, int8_t* c, size_t c_stride,
+                                             const QS8ConvParams* params);
 
 // QS8 GEMM, MR = 4 rows, NR = 16 columns, K in groups of 8 (c8), SMMLA (int8
 // matrix multiply, FEAT_I8MM; signed bytes, exact int32). Contract:
