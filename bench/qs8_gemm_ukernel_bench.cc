@@ -65,10 +65,10 @@ BENCHMARK(BM_qs8_vnni_peak)->Unit(benchmark::kMillisecond);
 
 // The c4-family packing (QS8GemmUkernelFn) of n random columns of k weights:
 // per panel of nr columns, nr output-stage words (acc0 0, multiplier 2^30,
-// right shift 8: outputs stay in range) and round_up(k, group) / group rows of
-// nr groups of `group` bytes.
-std::vector<uint8_t> PackRandom(size_t k, size_t n, size_t nr, size_t group) {
-  const size_t kg = (k + group - 1) / group * group;
+// right shift 8: outputs stay in range) and round_up(k, k_round) / group rows
+// of nr groups of `group` bytes.
+std::vector<uint8_t> PackRandom(size_t k, size_t n, size_t nr, size_t k_round) {
+  const size_t kg = (k + k_round - 1) / k_round * k_round;
   const size_t panel = nr * kQS8ChannelWords * sizeof(int32_t) + kg * nr;
   std::vector<uint8_t> w((n + nr - 1) / nr * panel, 0);
   std::mt19937 rng(3);
@@ -97,7 +97,7 @@ void BM_qs8_gemm_ukernel_tile(benchmark::State& state) {
   std::vector<int8_t> a(mr * k);
   std::mt19937 rng(1);
   for (int8_t& v : a) v = static_cast<int8_t>(rng() % 255 - 127);
-  const std::vector<uint8_t> w = PackRandom(k, n, nr, static_cast<size_t>(isa.qs8_gemm_c4.k_group));
+  const std::vector<uint8_t> w = PackRandom(k, n, nr, static_cast<size_t>(isa.qs8_gemm_c4.k_round));
   std::vector<int8_t> c(mr * n);
   const QS8ConvParams params{0, -128, 127, 1};
   for (auto _ : state) {
@@ -107,7 +107,7 @@ void BM_qs8_gemm_ukernel_tile(benchmark::State& state) {
   const double ops = 2.0 * static_cast<double>(mr * k * n);
   state.counters["GOP/s"] = benchmark::Counter(ops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 #if defined(__x86_64__)
-  if (isa.level == IsaLevel::kAvx512Vnni) {
+  if (isa.level == IsaLevel::kAvx512Vnni || isa.level == IsaLevel::kAvx512Amx) {  // against the VNNI peak
     static const double peak = MeasuredVnniPeak();
     state.counters["peak"] = benchmark::Counter(ops * 1e-9 / peak, benchmark::Counter::kIsIterationInvariantRate);
   }

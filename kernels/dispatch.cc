@@ -24,7 +24,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0},
                                      {nullptr, 0},
                                      {nullptr, 0, 0},
-                                     {nullptr, 0, 0, 0, 0},
+                                     {nullptr, 0, 0, 0, 0, 0},
                                      {nullptr, 0, nullptr, false},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
                                      {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
@@ -53,7 +53,7 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {f32_spmm_minmax_ukernel_4x16__fma3, 4, 16},
                                 {f32_dwconv_minmax_ukernel_c16__fma3, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__avx2, 4, 16},
-                                {nullptr, 0, 0, 0, 0},
+                                {nullptr, 0, 0, 0, 0, 0},
                                 {qs8_dwconv_minmax_ukernel_c16__avx2, 16, kQS8DwconvC16Avx2Order, false},
                                 {f32_vclamp_ukernel_x16__avx2, f32_vlrelu_ukernel_x16__avx2,
                                  f32_vhswish_ukernel_x16__avx2, f32_vsigmoid_ukernel_x16__fma3,
@@ -129,12 +129,23 @@ constexpr KernelIsa MakeAvx512VnniIsa() {
   KernelIsa isa = kAvx512Isa;
   isa.level = IsaLevel::kAvx512Vnni;
   isa.name = "avx512vnni";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x32c4__avx512vnni, 8, 16, 128, 4};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x32c4__avx512vnni, 8, 16, 128, 4, 4};
   isa.qs8_gemm_c4_nr8 = {qs8_gemm_minmax_ukernel_16x8c4__avx512vnni, 16, 8};
   isa.qs8_spmm = {qs8_spmm_minmax_ukernel_8x16c4__avx512vnni, 8, 128};
   return isa;
 }
 constexpr KernelIsa kAvx512VnniIsa = MakeAvx512VnniIsa();
+
+// The avx512vnni table with the AMX int8 GEMM (tiles of 16 rows x 64 bytes:
+// its packing rounds K up to 64).
+constexpr KernelIsa MakeAvx512AmxIsa() {
+  KernelIsa isa = kAvx512VnniIsa;
+  isa.level = IsaLevel::kAvx512Amx;
+  isa.name = "avx512amx";
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_32x32c4__amx, 32, 16, 128, 4, 64};
+  return isa;
+}
+constexpr KernelIsa kAvx512AmxIsa = MakeAvx512AmxIsa();
 #endif
 
 #if defined(EDGERT_ARM_UKERNELS)
@@ -146,7 +157,7 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, 0, 0},
                                 {f32_dwconv_minmax_ukernel_c16__neonfma, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__neon, 4, 16},
-                                {nullptr, 0, 0, 0, 0},
+                                {nullptr, 0, 0, 0, 0, 0},
                                 {qs8_dwconv_minmax_ukernel_c16__neon, 16, nullptr, false},
                                 {f32_vclamp_ukernel_x16__neon, f32_vlrelu_ukernel_x16__neon,
                                  f32_vhswish_ukernel_x16__neon, f32_vsigmoid_ukernel_x16__neonfma,
@@ -191,7 +202,7 @@ constexpr KernelIsa MakeNeonDotIsa() {
   KernelIsa isa = kNeonIsa;
   isa.level = IsaLevel::kNeonDot;
   isa.name = "neon-dotprod";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0, 4};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0, 4, 4};
   isa.qs8_spmm = {qs8_spmm_minmax_ukernel_4x16c4__neondot, 4, 0};
   return isa;
 }
@@ -202,7 +213,7 @@ constexpr KernelIsa MakeNeonI8mmIsa() {
   KernelIsa isa = kNeonDotIsa;
   isa.level = IsaLevel::kNeonI8mm;
   isa.name = "neon-i8mm";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c8__neoni8mm, 4, 16, 0, 8};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c8__neoni8mm, 4, 16, 0, 8, 8};
   return isa;
 }
 constexpr KernelIsa kNeonI8mmIsa = MakeNeonI8mmIsa();
@@ -225,7 +236,7 @@ KernelIsa WithNeonFp16(KernelIsa isa) {
 KernelIsa WithAvx512Extensions(KernelIsa isa) {
   const CpuFeatures& f = GetCpuFeatures();
   if (f.avx512bw && f.avx512vbmi) isa.x8.lut = x8_lut_ukernel_x64__avx512vbmi;
-  if (isa.level == IsaLevel::kAvx512Vnni && f.avx512bw && f.avx512vl)
+  if ((isa.level == IsaLevel::kAvx512Vnni || isa.level == IsaLevel::kAvx512Amx) && f.avx512bw && f.avx512vl)
     isa.qs8_dwconv = {qs8_dwconv_minmax_ukernel_c16__avx512vnni, 16, kQS8DwconvC16ParityOrder, true};
   return isa;
 }
@@ -240,6 +251,10 @@ const KernelIsa& TableFor(IsaLevel level) {
   }
   if (level == IsaLevel::kAvx512Vnni) {
     static const KernelIsa table = WithAvx512Extensions(kAvx512VnniIsa);
+    return table;
+  }
+  if (level == IsaLevel::kAvx512Amx) {
+    static const KernelIsa table = WithAvx512Extensions(kAvx512AmxIsa);
     return table;
   }
 #endif
@@ -262,6 +277,7 @@ IsaLevel Detect() {
   const CpuFeatures& f = GetCpuFeatures();
   // The VNNI level's int8 GEMM also uses AVX-512 BW's byte masks (every CPU
   // with AVX-512 VNNI has BW).
+  if (f.avx2 && f.fma3 && f.avx512f && f.avx512bw && f.avx512vnni && f.amx_int8) return IsaLevel::kAvx512Amx;
   if (f.avx2 && f.fma3 && f.avx512f && f.avx512bw && f.avx512vnni) return IsaLevel::kAvx512Vnni;
   if (f.avx2 && f.fma3 && f.avx512f) return IsaLevel::kAvx512;
   if (f.avx2 && f.fma3) return IsaLevel::kAvx2;
@@ -276,7 +292,9 @@ IsaLevel Detect() {
 }
 
 // Levels of x86-64 and of aarch64.
-bool IsX86(IsaLevel l) { return l == IsaLevel::kAvx2 || l == IsaLevel::kAvx512 || l == IsaLevel::kAvx512Vnni; }
+bool IsX86(IsaLevel l) {
+  return l == IsaLevel::kAvx2 || l == IsaLevel::kAvx512 || l == IsaLevel::kAvx512Vnni || l == IsaLevel::kAvx512Amx;
+}
 bool IsArm(IsaLevel l) { return l == IsaLevel::kNeon || l == IsaLevel::kNeonDot || l == IsaLevel::kNeonI8mm; }
 
 // `level` if this CPU supports it, else the detected level when `level` is a
@@ -297,6 +315,7 @@ IsaLevel FromEnvironment() {
   if (std::strcmp(env, "avx2") == 0) want = IsaLevel::kAvx2;
   if (std::strcmp(env, "avx512") == 0) want = IsaLevel::kAvx512;
   if (std::strcmp(env, "avx512vnni") == 0) want = IsaLevel::kAvx512Vnni;
+  if (std::strcmp(env, "avx512amx") == 0) want = IsaLevel::kAvx512Amx;
   if (std::strcmp(env, "neon") == 0) want = IsaLevel::kNeon;
   if (std::strcmp(env, "dotprod") == 0 || std::strcmp(env, "neon-dotprod") == 0) want = IsaLevel::kNeonDot;
   if (std::strcmp(env, "i8mm") == 0 || std::strcmp(env, "neon-i8mm") == 0) want = IsaLevel::kNeonI8mm;
@@ -330,6 +349,7 @@ const char* IsaLevelName(IsaLevel level) {
     case IsaLevel::kAvx2: return "avx2";
     case IsaLevel::kAvx512: return "avx512";
     case IsaLevel::kAvx512Vnni: return "avx512vnni";
+    case IsaLevel::kAvx512Amx: return "avx512amx";
     case IsaLevel::kNeon: return "neon";
     case IsaLevel::kNeonDot: return "neon-dotprod";
     case IsaLevel::kNeonI8mm: return "neon-i8mm";

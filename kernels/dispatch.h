@@ -5,14 +5,15 @@
 // Levels: reference (no microkernels; optimized ops fall back to the reference
 // kernels); on x86-64 avx2 (AVX2 + FMA3), avx512 (avx2 plus AVX-512 F: the
 // avx2 table with 7-row AVX-512 f32 GEMMs) and avx512vnni (avx512 plus VNNI:
-// with a VNNI int8 GEMM too); on aarch64 neon (Advanced
+// with a VNNI int8 GEMM too), avx512amx (avx512vnni plus AMX tiles with int8
+// dot products, on CPUs whose OS grants them: its int8 GEMM on tiles); on aarch64 neon (Advanced
 // SIMD with FMA, present on every aarch64 CPU), neon-dotprod (neon plus the
 // SDOT instructions: the neon table with an SDOT int8 GEMM) and neon-i8mm
 // (neon-dotprod plus SMMLA: its int8 GEMM on the c8 packing); on CPUs with
 // half-precision arithmetic (ARMv8.2 FEAT_FP16) these two levels also carry
 // an f16 GEMM (KernelIsa::f16_gemm). The environment
 // variable EDGERT_ISA, read once, can force a lower level than the CPU's (never
-// a higher one): reference|avx2|avx512|avx512vnni on x86-64,
+// a higher one): reference|avx2|avx512|avx512vnni|avx512amx on x86-64,
 // reference|neon|dotprod (or neon-dotprod)|i8mm (or neon-i8mm) on aarch64.
 // Tests can override the level with SetKernelIsaLevelForTesting.
 #pragma once
@@ -162,7 +163,8 @@ constexpr size_t kQS8ChannelWords = 4;
 // NR quads of int8 (quad (r, j) holds B[4r..4r+3][j]), so it needs weights
 // minus zero point within [-128, 127]. Its c8 form (k_group 8) has
 // round_up(kc, 8) / 8 rows of NR groups of 8 int8 (group (r, j) holds
-// B[8r..8r+7][j]).
+// B[8r..8r+7][j]). A c4 microkernel with k_round 64 (AMX tiles) reads
+// round_up(kc, 64) / 4 rows of quads, those past kc zero.
 using QS8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w,
                                   int8_t* c, size_t c_stride, const QS8ConvParams* params);
 
@@ -389,6 +391,7 @@ enum class IsaLevel : int {
   kAvx2 = 1,
   kAvx512 = 2,
   kAvx512Vnni = 3,
+  kAvx512Amx = 4,
   kNeon = 11,
   kNeonDot = 12,
   kNeonI8mm = 13
@@ -439,6 +442,7 @@ struct KernelIsa {
     int mr, nr;
     int32_t a_offset;  // 128 or 0, see QS8GemmUkernelFn
     int k_group;       // 4 (c4) or 8 (c8)
+    int k_round;       // K is rounded up to this in the packing: k_group, or 64 (AMX)
   } qs8_gemm_c4;
   struct {
     QS8DwconvUkernelFn fn;  // nullptr: none at this level

@@ -5,6 +5,13 @@
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #endif
+#if defined(__x86_64__)
+#include <cpuid.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+#endif
 
 namespace edgert {
 
@@ -24,6 +31,29 @@ void DetectArmHwcaps(CpuFeatures* f) {
 }
 #endif
 
+#if defined(__x86_64__)
+// AMX-TILE and AMX-INT8 (CPUID leaf 7: EDX bits 24, 25) with the tile
+// configuration and data state enabled by the OS (XCR0 bits 17, 18). Linux
+// also requires each process to ask for the tile data state
+// (arch_prctl ARCH_REQ_XCOMP_PERM); a refusal leaves AMX unused.
+bool DetectAmxInt8() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  __cpuid_count(7, 0, a, b, c, d);
+  if ((d & (1u << 24)) == 0 || (d & (1u << 25)) == 0) return false;
+  __cpuid(1, a, b, c, d);
+  if ((c & (1u << 27)) == 0) return false;  // OSXSAVE: xgetbv is available
+  unsigned lo = 0, hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & (3u << 17)) != (3u << 17)) return false;
+#if defined(__linux__)
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) != 0) return false;
+#endif
+  return true;
+}
+#endif
+
 CpuFeatures Detect() {
   CpuFeatures f;
   if (cpuinfo_initialize()) {
@@ -39,6 +69,9 @@ CpuFeatures Detect() {
     f.avx512vl = cpuinfo_has_x86_avx512vl();
     f.avx512vbmi = cpuinfo_has_x86_avx512vbmi();
     f.avx512vnni = cpuinfo_has_x86_avx512vnni();
+#endif
+#if defined(__x86_64__)
+    f.amx_int8 = DetectAmxInt8();
 #endif
 #if CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64
     f.neon = cpuinfo_has_arm_neon();
@@ -68,6 +101,7 @@ std::string CpuFeatures::Describe() const {
   add(avx512vl, "avx512vl");
   add(avx512vbmi, "avx512vbmi");
   add(avx512vnni, "avx512vnni");
+  add(amx_int8, "amx-int8");
   add(neon, "neon");
   add(neon_dot, "dotprod");
   add(neon_fp16, "fp16");

@@ -11,6 +11,9 @@ struct CpuFeatures {
   // x86
   bool sse4_1 = false, avx2 = false, fma3 = false, f16c = false, avx512f = false, avx512bw = false, avx512vl = false,
        avx512vbmi = false, avx512vnni = false;
+  // AMX tiles with int8 dot products, usable by this process: the CPU has them,
+  // the OS saves their state, and (Linux) the process was granted it.
+  bool amx_int8 = false;
   // arm: Advanced SIMD, its SDOT/UDOT, half-precision arithmetic and int8
   // matrix multiply (I8MM) instructions
   bool neon = false, neon_dot = false, neon_fp16 = false, neon_i8mm = false;

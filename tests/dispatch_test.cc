@@ -32,6 +32,7 @@ TEST_CASE("dispatch: the detected level follows the CPU features", "[dispatch]")
   if (f.avx2 && f.fma3) want = IsaLevel::kAvx2;
   if (f.avx2 && f.fma3 && f.avx512f) want = IsaLevel::kAvx512;
   if (f.avx2 && f.fma3 && f.avx512f && f.avx512bw && f.avx512vnni) want = IsaLevel::kAvx512Vnni;
+  if (want == IsaLevel::kAvx512Vnni && f.amx_int8) want = IsaLevel::kAvx512Amx;
   REQUIRE(level == want);
 #elif defined(__aarch64__)
   REQUIRE(f.neon);  // Advanced SIMD is part of every aarch64 CPU
@@ -49,6 +50,7 @@ TEST_CASE("dispatch: the detected level follows the CPU features", "[dispatch]")
 TEST_CASE("dispatch: each level's table has its name and its microkernels", "[dispatch]") {
   RestoreLevel restore;
   const IsaLevel levels[] = {IsaLevel::kReference, IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni,
+                             IsaLevel::kAvx512Amx,
                              IsaLevel::kNeon, IsaLevel::kNeonDot, IsaLevel::kNeonI8mm};
   for (IsaLevel l : levels) {
     SetKernelIsaLevelForTesting(l);
@@ -73,9 +75,14 @@ TEST_CASE("dispatch: each level's table has its name and its microkernels", "[di
     if (isa.qs8_gemm_c4.fn != nullptr) {
       REQUIRE((isa.qs8_gemm_c4.a_offset == 0 || isa.qs8_gemm_c4.a_offset == 128));
     }
-    if (isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kNeonI8mm || isa.level == IsaLevel::kAvx512Vnni)
+    if (isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kNeonI8mm || isa.level == IsaLevel::kAvx512Vnni ||
+        isa.level == IsaLevel::kAvx512Amx)
       REQUIRE(isa.qs8_gemm_c4.fn != nullptr);
-    if (isa.qs8_gemm_c4.fn != nullptr) REQUIRE(isa.qs8_gemm_c4.k_group == (isa.level == IsaLevel::kNeonI8mm ? 8 : 4));
+    if (isa.qs8_gemm_c4.fn != nullptr) {
+      REQUIRE(isa.qs8_gemm_c4.k_group == (isa.level == IsaLevel::kNeonI8mm ? 8 : 4));
+      // K rounds to the group, or to 64 for the AMX tiles.
+      REQUIRE(isa.qs8_gemm_c4.k_round == (isa.level == IsaLevel::kAvx512Amx ? 64 : isa.qs8_gemm_c4.k_group));
+    }
     // The f16 GEMMs: on the neon-dotprod and neon-i8mm levels exactly when the
     // CPU has FP16 arithmetic, all three forms with one packing.
     const bool f16_level = isa.level == IsaLevel::kNeonDot || isa.level == IsaLevel::kNeonI8mm;
@@ -127,8 +134,10 @@ TEST_CASE("dispatch: levels can be lowered, never raised or crossed to another a
 #elif defined(__x86_64__)
   SetKernelIsaLevelForTesting(IsaLevel::kNeonDot);
   REQUIRE(GetKernelIsa().level == IsaLevel::kReference);
-  SetKernelIsaLevelForTesting(IsaLevel::kAvx512Vnni);
+  SetKernelIsaLevelForTesting(IsaLevel::kAvx512Amx);
   REQUIRE(GetKernelIsa().level == detected);
+  SetKernelIsaLevelForTesting(IsaLevel::kAvx512Vnni);
+  REQUIRE(GetKernelIsa().level == (detected == IsaLevel::kAvx512Amx ? IsaLevel::kAvx512Vnni : detected));
   // avx512 lies between avx2 and avx512vnni.
   SetKernelIsaLevelForTesting(IsaLevel::kAvx512);
   REQUIRE(GetKernelIsa().level == (detected == IsaLevel::kAvx2 ? IsaLevel::kAvx2 : detected == IsaLevel::kReference ? IsaLevel::kReference : IsaLevel::kAvx512));

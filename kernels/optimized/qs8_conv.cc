@@ -50,17 +50,17 @@ namespace {
 // (4 where the level has no such microkernel: the value is then unused).
 int64_t QS8KGroup() { return GetKernelIsa().qs8_gemm_c4.k_group == 8 ? 8 : 4; }
 
-// Bytes of one packed panel of nr columns of k weights.
-size_t QS8PanelBytes(bool c4, int nr, int64_t k) {
-  const int64_t g = QS8KGroup();
-  const size_t weight_bytes = c4 ? static_cast<size_t>((k + g - 1) / g * g) * static_cast<size_t>(nr)
+// Bytes of one packed panel of nr columns of k weights, K rounded up to
+// k_round in the c4 family's packing.
+size_t QS8PanelBytes(bool c4, int nr, int64_t k, int64_t k_round) {
+  const size_t weight_bytes = c4 ? static_cast<size_t>((k + k_round - 1) / k_round * k_round) * static_cast<size_t>(nr)
                                  : static_cast<size_t>((k + 7) / 8 * 8) * static_cast<size_t>(nr) * sizeof(int16_t);
   return static_cast<size_t>(nr) * kQS8ChannelWords * sizeof(int32_t) + weight_bytes;
 }
 
-uint64_t QS8PackedLayout(bool c4, int nr, int64_t k) {
+uint64_t QS8PackedLayout(bool c4, int nr, int64_t k, int64_t k_round) {
   return PackedLayoutKey(c4 ? (QS8KGroup() == 8 ? "qs8-gemm-c8" : "qs8-gemm-c4") : "qs8-gemm-c2",
-                         {nr, k, c4 ? GetKernelIsa().qs8_gemm_c4.a_offset : 0});
+                         {nr, k, c4 ? GetKernelIsa().qs8_gemm_c4.a_offset : 0, c4 ? k_round : 0});
 }
 
 }  // namespace
@@ -75,15 +75,17 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
     short_rounding = QS8ChannelRoundsInInt32(q, channels[j], b != nullptr ? b[channels[j]] : 0, k);
   // The microkernel for a packing: c2, c4, or c4 with NR = 8 for at most 8
   // columns where the level has one.
+  // (k_round: K rounded up to it in the c4 packing; the NR = 8 kernel reads quads.)
   struct Choice {
     QS8GemmUkernelFn fn;
     int mr, nr;
+    int64_t k_round;
   };
   auto choose = [&](bool c4) {
     if (c4 && n <= 8 && isa.qs8_gemm_c4_nr8.fn != nullptr)
-      return Choice{isa.qs8_gemm_c4_nr8.fn, isa.qs8_gemm_c4_nr8.mr, isa.qs8_gemm_c4_nr8.nr};
-    return c4 ? Choice{isa.qs8_gemm_c4.fn, isa.qs8_gemm_c4.mr, isa.qs8_gemm_c4.nr}
-              : Choice{isa.qs8_gemm.fn, isa.qs8_gemm.mr, isa.qs8_gemm.nr};
+      return Choice{isa.qs8_gemm_c4_nr8.fn, isa.qs8_gemm_c4_nr8.mr, isa.qs8_gemm_c4_nr8.nr, 4};
+    return c4 ? Choice{isa.qs8_gemm_c4.fn, isa.qs8_gemm_c4.mr, isa.qs8_gemm_c4.nr, isa.qs8_gemm_c4.k_round}
+              : Choice{isa.qs8_gemm.fn, isa.qs8_gemm.mr, isa.qs8_gemm.nr, 0};
   };
   auto finish = [&](bool c4, const void* packed) {
     const Choice ch = choose(c4);
@@ -92,7 +94,7 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
     out->mr = ch.mr;
     out->nr = ch.nr;
     out->c4 = c4;
-    out->panel_bytes = QS8PanelBytes(c4, out->nr, k);
+    out->panel_bytes = QS8PanelBytes(c4, out->nr, k, ch.k_round);
     out->packed = static_cast<const uint8_t*>(packed);
     out->k_work = k;
     return Status::Ok();
@@ -101,9 +103,10 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
   // passed, so they need not be read again.
   for (bool c4 : {true, false}) {
     if (c4 && isa.qs8_gemm_c4.fn == nullptr) continue;
-    const int nr = choose(c4).nr;
-    const size_t bytes = static_cast<size_t>((n + nr - 1) / nr) * QS8PanelBytes(c4, nr, k);
-    if (const void* cached = ctx->FindPacked(bytes, QS8PackedLayout(c4, nr, k))) return finish(c4, cached);
+    const Choice ch = choose(c4);
+    const size_t bytes = static_cast<size_t>((n + ch.nr - 1) / ch.nr) * QS8PanelBytes(c4, ch.nr, k, ch.k_round);
+    if (const void* cached = ctx->FindPacked(bytes, QS8PackedLayout(c4, ch.nr, k, ch.k_round)))
+      return finish(c4, cached);
   }
   std::vector<QS8ChannelWords> words(static_cast<size_t>(n));
   std::vector<int64_t> sums(static_cast<size_t>(n));
@@ -124,14 +127,16 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
     }
   }
   const int nr = choose(c4).nr;
+  const int64_t k_round = choose(c4).k_round;
   const int64_t group = QS8KGroup();  // c4: K bytes per packed group (4, or 8 for c8)
 
   // Pack: panel p holds columns [p*nr, p*nr + nr).
   const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;
-  const size_t panel_bytes = QS8PanelBytes(c4, nr, k);
+  const size_t panel_bytes = QS8PanelBytes(c4, nr, k, k_round);
   const int panels = (n + nr - 1) / nr;
   bool filled = false;
-  uint8_t* packed = static_cast<uint8_t*>(ctx->AllocatePacked(panels * panel_bytes, QS8PackedLayout(c4, nr, k), &filled));
+  uint8_t* packed = static_cast<uint8_t*>(
+      ctx->AllocatePacked(panels * panel_bytes, QS8PackedLayout(c4, nr, k, k_round), &filled));
   if (packed == nullptr)
     return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %d packed weight panels", panels);
   for (int p = 0; p < panels && !filled; ++p) {

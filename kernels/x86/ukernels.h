@@ -91,6 +91,11 @@ void qs8_gemm_minmax_ukernel_8x32c4__avx512vnni(size_t mr, size_t nc, size_t kc,
 void qs8_gemm_minmax_ukernel_16x8c4__avx512vnni(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                                 const void* w, int8_t* c, size_t c_stride,
                                                 const QS8ConvParams* params);
+// QS8 GEMM on AMX tiles, 32 rows x 32 columns (two 16-column panels) per
+// pass, K in steps of 64. Contract: QS8GemmUkernelFn with the c4 packing and
+// k_round 64 (KernelIsa::qs8_gemm_c4 at the avx512amx level).
+void qs8_gemm_minmax_ukernel_32x32c4__amx(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                          const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
 // Block-sparse int8 GEMM, 8 rows x blocks of 16 columns, K in the stored
 // quads, AVX-512 VNNI. Contract: QS8GemmUkernelFn with the sparse c4 packing
 // (KernelIsa::qs8_spmm, a_offset 128).

@@ -55,7 +55,8 @@ TEST_CASE("int8 .tflite models from TensorFlow's converter match LiteRT's refere
       {"mobilenet_v1_025_128_int8", "input_serving_default_keras_tensor_154_0.u8.npy",
        "output_0_StatefulPartitionedCall_1_0.npy"},
   };
-  const IsaLevel isa = GENERATE(IsaLevel::kReference, IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni);
+  const IsaLevel isa = GENERATE(IsaLevel::kReference, IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni,
+                                IsaLevel::kAvx512Amx);
   const IsaLevel saved = SetKernelIsaLevelForTesting(isa);
   for (const Int8Model& mi : models) {
     SECTION(mi.name) {

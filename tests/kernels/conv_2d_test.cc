@@ -201,8 +201,9 @@ ConvCase C(int n, int h, int w, int cin, int cout, int kh, int kw, int groups = 
 // architecture to the reference level).
 #define CONV_KERNELS()                                                                                          \
   const OpKernel* kernel = GENERATE(ref::Register_CONV_2D(), opt::Register_CONV_2D());                          \
-  const IsaLevel conv_level = GENERATE(IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni, IsaLevel::kNeon, \
-                                       IsaLevel::kNeonDot, IsaLevel::kNeonI8mm);                                  \
+  const IsaLevel conv_level = GENERATE(IsaLevel::kAvx2, IsaLevel::kAvx512, IsaLevel::kAvx512Vnni,              \
+                                       IsaLevel::kAvx512Amx, IsaLevel::kNeon, IsaLevel::kNeonDot,               \
+                                       IsaLevel::kNeonI8mm);                                                    \
   ScopedBestIsa best_isa;                                                                                        \
   SetKernelIsaLevelForTesting(conv_level);                                                                       \
   INFO("kernel " << kernel->name << ", ISA " << GetKernelIsa().name)

@@ -271,9 +271,9 @@ TEST_CASE("f32 and f16 indirect GEMM microkernels of every level match a naive s
 // groups of `group` K bytes, 4 or 8 (c8), K rounded up to a multiple of it,
 // acc0 less a_offset * sum of the column's weights).
 std::vector<uint8_t> PackQS8(const std::vector<int32_t>& b, const std::vector<QS8Channel>& ch, size_t kc, size_t nc,
-                             size_t nr, bool c4, int32_t a_offset, size_t group) {
+                             size_t nr, bool c4, int32_t a_offset, size_t group, size_t k_round) {
   const size_t header = nr * kQS8ChannelWords * sizeof(int32_t);
-  const size_t weights = c4 ? (kc + group - 1) / group * group * nr : (kc + 7) / 8 * 8 * nr * sizeof(int16_t);
+  const size_t weights = c4 ? (kc + k_round - 1) / k_round * k_round * nr : (kc + 7) / 8 * 8 * nr * sizeof(int16_t);
   const size_t panel_bytes = header + weights;
   const size_t panels = (nc + nr - 1) / nr;
   std::vector<uint8_t> w(panels * panel_bytes, 0);
@@ -349,7 +349,8 @@ std::vector<uint8_t> PackQS8Sparse(const std::vector<int32_t>& b, const std::vec
 // sparse: the sparse c4 packing (nr 16) of B with about 60% of its 16 x 4
 // blocks zero, a whole block of 16 columns zero in every third K size.
 void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_t a_offset, uint32_t seed,
-                  bool short_rounding = false, size_t group = 4, bool sparse = false) {
+                  bool short_rounding = false, size_t group = 4, bool sparse = false, size_t k_round = 0) {
+  if (k_round == 0) k_round = group;
   const int8_t kGuard = 0x5A;
   std::mt19937 rng(seed);
   const QS8ConvParams any_stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
@@ -358,9 +359,10 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
   const QS8ConvParams* stages = short_rounding ? short_stages : any_stages;
   size_t stage = 0;
   // Past kKs: the VNNI kernel's 64-byte A copy (64, 100) and its unbuffered
-  // form beyond 2048.
+  // form beyond 2048 (the AMX kernel's chunked form).
   std::vector<size_t> ks(std::begin(kKs), std::end(kKs));
   for (size_t k : {64, 100, 2049}) ks.push_back(k);
+  if (max_mr > 16) ks.push_back(4100);  // the AMX kernel's K chunks (2048 each) with a tail
   for (size_t kc : ks) {
     for (size_t nc : ColumnCounts(nr)) {
       const size_t a_stride = kc + 2, c_stride = nc + 3;
@@ -387,7 +389,7 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
                                    kShortRoundingZp));
       }
       const std::vector<uint8_t> w =
-          sparse ? PackQS8Sparse(b, ch, kc, nc, a_offset) : PackQS8(b, ch, kc, nc, nr, c4, a_offset, group);
+          sparse ? PackQS8Sparse(b, ch, kc, nc, a_offset) : PackQS8(b, ch, kc, nc, nr, c4, a_offset, group, k_round);
       for (size_t mr = 1; mr <= max_mr; ++mr) {
         const QS8ConvParams& params = stages[stage++ % 4];
         INFO("mr " << mr << " nc " << nc << " kc " << kc << " output zp " << params.output_zp << " range ["
@@ -440,11 +442,15 @@ TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requa
       const size_t group = static_cast<size_t>(isa.qs8_gemm_c4.k_group);
       REQUIRE((group == 4 || group == 8));
       INFO("c4 packing, K groups of " << group << ", A offset " << isa.qs8_gemm_c4.a_offset);
+      const size_t k_round = static_cast<size_t>(isa.qs8_gemm_c4.k_round);
+      INFO("K rounded to " << k_round);
       CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
-                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 400, false, group);
+                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 400, false, group, false,
+                   k_round);
       INFO("c4 packing, short-rounding output stage");
       CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
-                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 500, true, group);
+                   static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 500, true, group, false,
+                   k_round);
     }
     if (isa.qs8_gemm_c4_nr8.fn != nullptr) {
       REQUIRE(isa.qs8_gemm_c4_nr8.nr == 8);

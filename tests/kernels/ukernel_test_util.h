@@ -18,7 +18,7 @@ namespace testing {
 // The levels with microkernels (not reference) this CPU runs; each test sets
 // them in turn (ScopedIsaLevel).
 inline std::vector<IsaLevel> SupportedMicrokernelLevels() {
-  const IsaLevel all[] = {IsaLevel::kAvx2, IsaLevel::kAvx512,  IsaLevel::kAvx512Vnni,
+  const IsaLevel all[] = {IsaLevel::kAvx2, IsaLevel::kAvx512,  IsaLevel::kAvx512Vnni, IsaLevel::kAvx512Amx,
                           IsaLevel::kNeon, IsaLevel::kNeonDot, IsaLevel::kNeonI8mm};
   std::vector<IsaLevel> v;
   const IsaLevel previous = SetKernelIsaLevelForTesting(IsaLevel::kReference);
