@@ -42,7 +42,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      nullptr,
                                      nullptr,
                                      nullptr,
-                                     {nullptr, 0, 0}};
+                                     {nullptr, 0, 0, 0.0},
+                                     {nullptr, 0, 0, 0}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -95,7 +96,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 x32_zip3_ukernel_x8__avx2,
                                 f32_vadd_rows_minmax_ukernel_x16__avx2,
                                 nullptr,
-                                {nullptr, 0, 0}};
+                                {nullptr, 0, 0, 0.0},
+                                {nullptr, 0, 0, 0}};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for
 // the indirect GEMM), f32 depthwise kernel (same packing), Winograd
@@ -131,7 +133,7 @@ constexpr KernelIsa MakeAvx512VnniIsa() {
   isa.name = "avx512vnni";
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x32c4__avx512vnni, 8, 16, 128, 4, 4};
   isa.qs8_gemm_c4_nr8 = {qs8_gemm_minmax_ukernel_16x8c4__avx512vnni, 16, 8};
-  isa.qs8_spmm = {qs8_spmm_minmax_ukernel_8x16c4__avx512vnni, 8, 128};
+  isa.qs8_spmm = {qs8_spmm_minmax_ukernel_8x16c4__avx512vnni, 8, 128, 0.0};
   return isa;
 }
 constexpr KernelIsa kAvx512VnniIsa = MakeAvx512VnniIsa();
@@ -143,6 +145,12 @@ constexpr KernelIsa MakeAvx512AmxIsa() {
   isa.level = IsaLevel::kAvx512Amx;
   isa.name = "avx512amx";
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_32x32c4__amx, 32, 16, 128, 4, 64};
+  // bench/qs8_spmm_bench.cc (dense rows): K of 8 to 16 padded to 64 ran 1.2-1.6x
+  // slower on the tiles than on the VNNI GEMM; from about 27 on the tiles win.
+  isa.qs8_gemm_c4_short_k = {qs8_gemm_minmax_ukernel_8x32c4__avx512vnni, 8, 16, 20};
+  // Against the tile GEMM the sparse VNNI GEMM wins only from about 85-90% zero
+  // quads on large K (same bench); short K keeps the VNNI level's 0.3.
+  isa.qs8_spmm.min_zero_quads_vs_tiles = 0.85;
   return isa;
 }
 constexpr KernelIsa kAvx512AmxIsa = MakeAvx512AmxIsa();
@@ -195,7 +203,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 x32_zip3_ukernel_x4__neon,
                                 f32_vadd_rows_minmax_ukernel_x16__neon,
                                 nullptr,
-                                {nullptr, 0, 0}};
+                                {nullptr, 0, 0, 0.0},
+                                {nullptr, 0, 0, 0}};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {
@@ -203,7 +212,7 @@ constexpr KernelIsa MakeNeonDotIsa() {
   isa.level = IsaLevel::kNeonDot;
   isa.name = "neon-dotprod";
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0, 4, 4};
-  isa.qs8_spmm = {qs8_spmm_minmax_ukernel_4x16c4__neondot, 4, 0};
+  isa.qs8_spmm = {qs8_spmm_minmax_ukernel_4x16c4__neondot, 4, 0, 0.0};
   return isa;
 }
 constexpr KernelIsa kNeonDotIsa = MakeNeonDotIsa();

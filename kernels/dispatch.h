@@ -515,11 +515,23 @@ struct KernelIsa {
   F32Dot4UkernelFn f32_dot4;           // nullptr: none at this level
   // Block-sparse int8 GEMM over weights stored block-sparse (QS8GemmUkernelFn
   // with the sparse c4 packing above); a_offset as qs8_gemm_c4's.
+  // min_zero_quads_vs_tiles: where qs8_gemm_c4 runs on AMX tiles, the
+  // fraction of zero quads from which this GEMM beats it (against quad GEMMs:
+  // kQS8SpmmMinZeroQuads, kernels/optimized/qs8_conv.h); 0 elsewhere.
   struct {
     QS8GemmUkernelFn fn;  // nullptr: none at this level
     int mr;
     int32_t a_offset;
+    double min_zero_quads_vs_tiles;
   } qs8_spmm;
+  // Where qs8_gemm_c4 rounds K up to 64 (AMX tiles): the quad GEMM (k_round
+  // 4, same A offset) for K up to max_k, where the padding costs the tiles
+  // more than they gain; nullptr elsewhere.
+  struct {
+    QS8GemmUkernelFn fn;
+    int mr, nr;
+    int max_k;
+  } qs8_gemm_c4_short_k;
 };
 
 // The best level this build and CPU support (detected once).

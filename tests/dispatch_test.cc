@@ -82,6 +82,8 @@ TEST_CASE("dispatch: each level's table has its name and its microkernels", "[di
       REQUIRE(isa.qs8_gemm_c4.k_group == (isa.level == IsaLevel::kNeonI8mm ? 8 : 4));
       // K rounds to the group, or to 64 for the AMX tiles.
       REQUIRE(isa.qs8_gemm_c4.k_round == (isa.level == IsaLevel::kAvx512Amx ? 64 : isa.qs8_gemm_c4.k_group));
+      // Tiles keep a quad GEMM for short K.
+      REQUIRE((isa.qs8_gemm_c4_short_k.fn != nullptr) == (isa.qs8_gemm_c4.k_round == 64));
     }
     // The f16 GEMMs: on the neon-dotprod and neon-i8mm levels exactly when the
     // CPU has FP16 arithmetic, all three forms with one packing.

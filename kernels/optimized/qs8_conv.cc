@@ -84,6 +84,8 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
   auto choose = [&](bool c4) {
     if (c4 && n <= 8 && isa.qs8_gemm_c4_nr8.fn != nullptr)
       return Choice{isa.qs8_gemm_c4_nr8.fn, isa.qs8_gemm_c4_nr8.mr, isa.qs8_gemm_c4_nr8.nr, 4};
+    if (c4 && isa.qs8_gemm_c4_short_k.fn != nullptr && k <= isa.qs8_gemm_c4_short_k.max_k)
+      return Choice{isa.qs8_gemm_c4_short_k.fn, isa.qs8_gemm_c4_short_k.mr, isa.qs8_gemm_c4_short_k.nr, 4};
     return c4 ? Choice{isa.qs8_gemm_c4.fn, isa.qs8_gemm_c4.mr, isa.qs8_gemm_c4.nr, isa.qs8_gemm_c4.k_round}
               : Choice{isa.qs8_gemm.fn, isa.qs8_gemm.mr, isa.qs8_gemm.nr, 0};
   };

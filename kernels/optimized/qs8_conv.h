@@ -89,14 +89,16 @@ double QS8ZeroQuadFraction(const ConvQuantParams& q, const int8_t* w, int out_c,
 // The same weights in the sparse c4 packing of KernelIsa::qs8_spmm
 // (kernels/dispatch.h), skipping the all-zero quads, when the level has that
 // microkernel, K >= 16, more than 8 columns (where the level has the dense
-// GEMM with NR = 8), at least kQS8SpmmMinZeroQuads of the quads are zero, the
+// GEMM with NR = 8), at least kQS8SpmmMinZeroQuads of the quads are zero
+// (KernelIsa::qs8_spmm.min_zero_quads_vs_tiles against AMX tiles), the
 // weights minus their zero point fit int8, and every int32 accumulator is
 // exact; otherwise out->gemm stays nullptr (pack densely).
 Status PackQS8Spmm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
                    const int32_t* bias, QS8PackedGemm* out);
-// Replaces kQS8SpmmMinZeroQuads for nodes prepared from now on (0: every
-// node the sparse GEMM can run, above 1: none) and returns the previous
-// value. For benchmarks and tests.
+// Replaces the fraction (kQS8SpmmMinZeroQuads, or KernelIsa::qs8_spmm's
+// min_zero_quads_vs_tiles against the AMX tile GEMM) for nodes prepared from now on (0:
+// every node the sparse GEMM can run, above 1: none; negative: back to those)
+// and returns the previous value. For benchmarks and tests.
 double SetQS8SpmmMinZeroQuadsForTesting(double fraction);
 
 // The GEMM output stage of a node quantized by q whose packing is pg.

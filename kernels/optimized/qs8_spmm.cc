@@ -15,7 +15,8 @@ namespace edgert {
 namespace opt {
 namespace {
 
-std::atomic<double> g_min_zero_quads{kQS8SpmmMinZeroQuads};
+// SetQS8SpmmMinZeroQuadsForTesting's value; negative: the table's.
+std::atomic<double> g_min_zero_quads{-1.0};
 
 // Whether quad [k0, k0 + 4) of block [c0, c0 + 16) holds a weight other than
 // its channel's zero point.
@@ -62,7 +63,12 @@ Status PackQS8Spmm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w
     bytes += QS8SpmmBlockBytes(used[b].size());
   }
   const double zero = 1.0 - static_cast<double>(stored) / static_cast<double>(blocks * k_quads);
-  if (zero < g_min_zero_quads.load(std::memory_order_relaxed)) return Status::Ok();
+  // The dense alternative: the quad GEMM, or (large K at the AMX level) the tile GEMM.
+  const bool dense_on_tiles = isa.qs8_gemm_c4.k_round == 64 &&
+                              !(isa.qs8_gemm_c4_short_k.fn != nullptr && k <= isa.qs8_gemm_c4_short_k.max_k);
+  double min_zero = dense_on_tiles ? isa.qs8_spmm.min_zero_quads_vs_tiles : kQS8SpmmMinZeroQuads;
+  if (g_min_zero_quads.load(std::memory_order_relaxed) >= 0.0) min_zero = g_min_zero_quads.load();
+  if (zero < min_zero) return Status::Ok();
 
   bool short_rounding = true;
   std::vector<QS8ChannelWords> words(static_cast<size_t>(out_c));
