@@ -82,10 +82,6 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
 // (bench/qs8_spmm_bench.cc measures the break-even).
 constexpr double kQS8SpmmMinZeroQuads = 0.3;
 
-// Fraction of 16 x 4 blocks of out_c x k weights (channel c's at w + c * k)
-// whose weights all equal the channel's weight zero point.
-double QS8ZeroQuadFraction(const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k);
-
 // The same weights in the sparse c4 packing of KernelIsa::qs8_spmm
 // (kernels/dispatch.h), skipping the all-zero quads, when the level has that
 // microkernel, K >= 16, more than 8 columns (where the level has the dense

@@ -33,13 +33,6 @@ double SetQS8SpmmMinZeroQuadsForTesting(double fraction) {
   return g_min_zero_quads.exchange(fraction, std::memory_order_relaxed);
 }
 
-double QS8ZeroQuadFraction(const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k) {
-  int64_t zero = 0, all = 0;
-  for (int c0 = 0; c0 < out_c; c0 += static_cast<int>(kQS8SpmmBlock))
-    for (int64_t k0 = 0; k0 < k; k0 += 4, ++all) zero += QuadUsed(q, w, out_c, k, c0, k0) ? 0 : 1;
-  return all > 0 ? static_cast<double>(zero) / static_cast<double>(all) : 0.0;
-}
-
 Status PackQS8Spmm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
                    const int32_t* bias, QS8PackedGemm* out) {
   *out = QS8PackedGemm();
