@@ -25,22 +25,61 @@ inline void InitRows(const float* bias, __m512* acc) {
   for (int i = 0; i < MR; ++i) acc[i] = b;
 }
 
-// One K step over two panels: row i's A value a[i][k] times both B rows.
+// The A side of one tap, two ways. At(i, k) is row i's k-th value of the
+// tap; Step() follows each K step.
+//
+// RowPointersA: one pointer per row (indirect GEMM taps, and short row tiles
+// whose rows past mr alias the previous one).
 template <int MR>
-inline void FmaRowsX32(const float* const* a, size_t k, __m512 ba, __m512 bb, __m512* x, __m512* y) {
+struct RowPointersA {
+  const float* rows[MR];
+  float At(int i, size_t k) const { return rows[i][k]; }
+  void Step() {}
+};
+
+// StridedRowsA: MR rows a fixed stride apart (a full GEMM row tile). One
+// base pointer per 3 rows, plus the stride and twice the stride in bytes, so
+// every broadcast is a base + index address and the K loop holds (MR + 2) / 3
+// + 2 pointer registers instead of MR: with one pointer per row at MR = 12
+// the compiler kept some of them on the stack and reloaded them every K step
+// (about 5-7% of the FMA peak, bench/f32_gemm_ukernel_bench.cc).
+template <int MR>
+struct StridedRowsA {
+  static constexpr int kBases = (MR + 2) / 3;
+  const char* base[kBases];
+  size_t stride, stride2;
+
+  StridedRowsA(const float* a, size_t a_stride)
+      : stride(a_stride * sizeof(float)), stride2(2 * a_stride * sizeof(float)) {
+#pragma GCC unroll 8
+    for (int b = 0; b < kBases; ++b) base[b] = reinterpret_cast<const char*>(a + 3 * b * a_stride);
+  }
+  float At(int i, size_t /*k*/) const {
+    const char* p = base[i / 3] + (i % 3 == 0 ? 0 : i % 3 == 1 ? stride : stride2);
+    return *reinterpret_cast<const float*>(p);
+  }
+  void Step() {
+#pragma GCC unroll 8
+    for (int b = 0; b < kBases; ++b) base[b] += sizeof(float);
+  }
+};
+
+// One K step over two panels: row i's A value a(i, k) times both B rows.
+template <int MR, typename A>
+inline void FmaRowsX32(const A& a, size_t k, __m512 ba, __m512 bb, __m512* x, __m512* y) {
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
-    const __m512 v = _mm512_set1_ps(a[i][k]);
+    const __m512 v = _mm512_set1_ps(a.At(i, k));
     x[i] = _mm512_fmadd_ps(v, ba, x[i]);
     y[i] = _mm512_fmadd_ps(v, bb, y[i]);
   }
 }
 
 // One K step over one panel.
-template <int MR>
-inline void FmaRowsX16(const float* const* a, size_t k, __m512 b, __m512* x) {
+template <int MR, typename A>
+inline void FmaRowsX16(const A& a, size_t k, __m512 b, __m512* x) {
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) x[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i][k]), b, x[i]);
+  for (int i = 0; i < MR; ++i) x[i] = _mm512_fmadd_ps(_mm512_set1_ps(a.At(i, k)), b, x[i]);
 }
 
 // Clamps and stores n (1..16) columns of each row at c[i] + n0, the highest
@@ -57,8 +96,8 @@ inline void StoreRows(float* const* c, size_t n0, const __m512* x, size_t n, con
 // The walk of both kernels over the packed panels (NR = 16, K = taps * kc
 // rows each after the bias row): two panels per pass (2 * MR accumulators: 24
 // of the 32 vector registers at MR = 12), an odd last panel alone.
-// tap_rows(t, at) fills the MR A row pointers of tap t, whose kc values meet
-// the panels' rows t * kc ...; c holds the MR C rows (rows past mr alias the
+// tap_rows(t) returns the A side of tap t (RowPointersA or StridedRowsA),
+// whose kc values meet the panels' rows t * kc ...; c holds the MR C rows (rows past mr alias the
 // previous one).
 template <int MR, typename TapRows>
 inline void WalkX32(size_t nc, size_t kc, size_t taps, const TapRows& tap_rows, const float* w, float* const* c,
@@ -74,9 +113,8 @@ inline void WalkX32(size_t nc, size_t kc, size_t taps, const TapRows& tap_rows, 
     const float* wa = w + 16;
     const float* wb = w + panel + 16;
     for (size_t t = 0; t < taps; ++t) {
-      const float* at[MR];
-      tap_rows(t, at);
-      for (size_t k = 0; k < kc; ++k, wa += 16, wb += 16)
+      auto at = tap_rows(t);
+      for (size_t k = 0; k < kc; ++k, wa += 16, wb += 16, at.Step())
         FmaRowsX32<MR>(at, k, _mm512_loadu_ps(wa), _mm512_loadu_ps(wb), x, y);
     }
     StoreRows<MR>(c, n0, x, 16, params);
@@ -87,9 +125,8 @@ inline void WalkX32(size_t nc, size_t kc, size_t taps, const TapRows& tap_rows, 
     InitRows<MR>(w, x);
     const float* wa = w + 16;
     for (size_t t = 0; t < taps; ++t) {
-      const float* at[MR];
-      tap_rows(t, at);
-      for (size_t k = 0; k < kc; ++k, wa += 16) FmaRowsX16<MR>(at, k, _mm512_loadu_ps(wa), x);
+      auto at = tap_rows(t);
+      for (size_t k = 0; k < kc; ++k, wa += 16, at.Step()) FmaRowsX16<MR>(at, k, _mm512_loadu_ps(wa), x);
     }
     StoreRows<MR>(c, n0, x, nc - n0, params);
   }

@@ -31,10 +31,16 @@ void GemmRows(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride, 
     ar[i] = mr > i ? ar[i - 1] + a_stride : ar[i - 1];
     cr[i] = mr > i ? cr[i - 1] + c_stride : cr[i - 1];
   }
+  if (mr == MR) {  // full tile: the rows are a_stride apart
+    WalkX32<MR>(nc, kc, 1, [&](size_t /*tap*/) { return x86_f32::StridedRowsA<MR>(a, a_stride); }, w, cr, params);
+    return;
+  }
   // One tap: the A rows themselves.
-  auto rows = [&](size_t /*tap*/, const float** at) {
+  auto rows = [&](size_t /*tap*/) {
+    x86_f32::RowPointersA<MR> at;
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) at[i] = ar[i];
+    for (int i = 0; i < MR; ++i) at.rows[i] = ar[i];
+    return at;
   };
   WalkX32<MR>(nc, kc, 1, rows, w, cr, params);
 }

@@ -32,9 +32,11 @@ void f32_igemm_minmax_ukernel_7x32__avx512f(size_t mr, size_t nc, size_t kc, siz
     r[i] = mr > i ? i : r[i - 1];
   }
   // Tap t's 7 row pointers: group t of the indirection buffer.
-  auto rows = [&](size_t t, const float** at) {
+  auto rows = [&](size_t t) {
+    x86_f32::RowPointersA<kRows7> at;
 #pragma GCC unroll 7
-    for (int i = 0; i < kRows7; ++i) at[i] = a[t * kRows7 + r[i]];
+    for (int i = 0; i < kRows7; ++i) at.rows[i] = a[t * kRows7 + r[i]];
+    return at;
   };
   WalkX32<kRows7>(nc, kc, taps, rows, w, cr, params);
 }
