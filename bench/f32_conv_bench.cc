@@ -98,6 +98,10 @@ BENCHMARK(BM_f32_conv)
     ->Args({0, 1, 112, 32, 32, 3, 1, 1})
     ->Args({1, 1, 112, 32, 32, 3, 1, 1})
     ->Args({1, 1, 112, 32, 32, 3, 2, 1})
+    ->Args({1, 1, 14, 576, 576, 3, 1, 1})  // mobilenet_v2 block 13 depthwise
+    ->Args({1, 1, 14, 576, 576, 3, 2, 1})
+    ->Args({1, 0, 14, 576, 96, 1, 1, 1})  // and its projection
+    ->Args({1, 0, 14, 576, 96, 1, 2, 1})
     ->Args({1, 0, 256, 3, 16, 3, 1, 2})  // selfie_segmentation stem
     ->Args({1, 0, 192, 3, 32, 3, 1, 2})  // face_detection_full_range stem
     ->Args({1, 0, 224, 3, 32, 3, 1, 2})  // mobilenet_v2 stem
