@@ -13,12 +13,12 @@
 #include <random>
 #include <string>
 
+#include "bench/op_bench.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
-#include "tools/inputs.h"
 
 using namespace edgert;
 
@@ -29,11 +29,6 @@ using bench::Random;
 // Prepares `file` with the reference kernels, FULLY_CONNECTED and BATCH_MATMUL
 // optimized when `optimized`, runs it in the benchmark loop and labels it.
 void RunModel(benchmark::State& state, const std::vector<uint8_t>& file, bool optimized, int threads, double flops) {
-  std::shared_ptr<const Model> model;
-  if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
-    state.SkipWithError("load failed");
-    return;
-  }
   OpResolver resolver;
   AddReferenceKernels(&resolver);
   if (optimized) {
@@ -42,15 +37,9 @@ void RunModel(benchmark::State& state, const std::vector<uint8_t>& file, bool op
   }
   InterpreterOptions options;
   options.num_threads = threads;
-  const IsaLevel previous = SetKernelIsaLevelForTesting(DetectedIsaLevel());
-  Interpreter interp(model, &resolver, options);
-  const bool prepared = interp.Prepare().ok();
-  SetKernelIsaLevelForTesting(previous);
-  if (!prepared) {
-    state.SkipWithError("prepare failed");
-    return;
-  }
-  FeedInputs(interp, {});
+  bench::PreparedModel prepared(state, file, &resolver, options);
+  if (!prepared.ok()) return;
+  Interpreter& interp = prepared.interp();
   for (auto _ : state) benchmark::DoNotOptimize(interp.Invoke());
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(std::string(optimized ? "optimized/" : "reference/") +

@@ -12,12 +12,12 @@
 #include <random>
 #include <string>
 
+#include "bench/op_bench.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
-#include "tools/inputs.h"
 
 using namespace edgert;
 
@@ -91,23 +91,12 @@ void BM_f32_pool(benchmark::State& state) {
   InterpreterOptions options;
   options.num_threads = static_cast<int>(state.range(4));
   const std::vector<uint8_t> file = BuildModel(op, hw, c);
-  std::shared_ptr<const Model> model;
-  if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
-    state.SkipWithError("load failed");
-    return;
-  }
   OpResolver resolver;
   if (optimized) AddDefaultKernels(&resolver);
   else AddReferenceKernels(&resolver);
-  const IsaLevel previous = SetKernelIsaLevelForTesting(DetectedIsaLevel());
-  Interpreter interp(model, &resolver, options);
-  const bool prepared = interp.Prepare().ok();
-  SetKernelIsaLevelForTesting(previous);
-  if (!prepared) {
-    state.SkipWithError("prepare failed");
-    return;
-  }
-  FeedInputs(interp, {});
+  bench::PreparedModel prepared(state, file, &resolver, options);
+  if (!prepared.ok()) return;
+  Interpreter& interp = prepared.interp();
   for (auto _ : state) benchmark::DoNotOptimize(interp.Invoke());
   state.SetLabel(std::string(kOpNames[op]) + "/" + (optimized ? "optimized/" : "reference/") +
                  (optimized ? IsaLevelName(DetectedIsaLevel()) : "portable") + "/threads:" +

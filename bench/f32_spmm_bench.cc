@@ -14,12 +14,12 @@
 #include <random>
 #include <string>
 
+#include "bench/op_bench.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
-#include "tools/inputs.h"
 
 using namespace edgert;
 
@@ -60,23 +60,12 @@ void BM_f32_conv1x1_sparse(benchmark::State& state) {
           schema::CreateConv2DOptions(b.fbb(), schema::Padding_SAME, 1, 1, 1, 1, schema::Activation_RELU).Union());
   b.MarkOutput(y);
   const std::vector<uint8_t> file = b.Finish();
-  std::shared_ptr<const Model> model;
-  if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
-    state.SkipWithError("load failed");
-    return;
-  }
   OpResolver resolver;
   AddReferenceKernels(&resolver);
   resolver.Add(schema::OpType_CONV_2D, opt::Register_CONV_2D());
-  const IsaLevel previous = SetKernelIsaLevelForTesting(DetectedIsaLevel());
-  Interpreter interp(model, &resolver, InterpreterOptions());
-  const bool prepared = interp.Prepare().ok();
-  SetKernelIsaLevelForTesting(previous);
-  if (!prepared) {
-    state.SkipWithError("prepare failed");
-    return;
-  }
-  FeedInputs(interp, {});
+  bench::PreparedModel prepared(state, file, &resolver);
+  if (!prepared.ok()) return;
+  Interpreter& interp = prepared.interp();
   for (auto _ : state) benchmark::DoNotOptimize(interp.Invoke());
   state.counters["GFLOP/s"] =
       benchmark::Counter(2.0 * pixels * in * out * 1e-9, benchmark::Counter::kIsIterationInvariantRate);

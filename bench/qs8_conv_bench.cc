@@ -9,12 +9,12 @@
 #include <random>
 #include <string>
 
+#include "bench/op_bench.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
-#include "tools/inputs.h"
 
 using namespace edgert;
 
@@ -77,26 +77,15 @@ void BM_qs8_conv(benchmark::State& state) {
   options.num_threads = static_cast<int>(state.range(6));
   const int stride = static_cast<int>(state.range(7));
   const std::vector<uint8_t> file = BuildConvModel(depthwise, hw, cin, cout, k, stride);
-  std::shared_ptr<const Model> model;
-  if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
-    state.SkipWithError("load failed");
-    return;
-  }
   OpResolver resolver;
   AddReferenceKernels(&resolver);
   if (optimized) {
     resolver.Add(schema::OpType_CONV_2D, opt::Register_CONV_2D());
     resolver.Add(schema::OpType_DEPTHWISE_CONV_2D, opt::Register_DEPTHWISE_CONV_2D());
   }
-  const IsaLevel previous = SetKernelIsaLevelForTesting(DetectedIsaLevel());
-  Interpreter interp(model, &resolver, options);
-  const bool prepared = interp.Prepare().ok();
-  SetKernelIsaLevelForTesting(previous);
-  if (!prepared) {
-    state.SkipWithError("prepare failed");
-    return;
-  }
-  FeedInputs(interp, {});
+  bench::PreparedModel prepared(state, file, &resolver, options);
+  if (!prepared.ok()) return;
+  Interpreter& interp = prepared.interp();
   for (auto _ : state) benchmark::DoNotOptimize(interp.Invoke());
   const double ohw = (hw + stride - 1) / stride;
   const double ops = 2.0 * ohw * ohw * cout * k * k * (depthwise ? 1 : cin);

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "bench/op_bench.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
-#include "tools/inputs.h"
 
 using namespace edgert;
 
@@ -64,23 +64,12 @@ void BM_qs8_elementwise(benchmark::State& state) {
   const Pattern pattern = static_cast<Pattern>(state.range(2));
   const int hw = static_cast<int>(state.range(3)), c = static_cast<int>(state.range(4));
   const std::vector<uint8_t> file = BuildModel(op, hw, c, pattern);
-  std::shared_ptr<const Model> model;
-  if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
-    state.SkipWithError("load failed");
-    return;
-  }
   OpResolver resolver;
   AddReferenceKernels(&resolver);
   if (optimized) resolver.Add(op.type, op.opt());
-  const IsaLevel previous = SetKernelIsaLevelForTesting(DetectedIsaLevel());
-  Interpreter interp(model, &resolver);
-  const bool prepared = interp.Prepare().ok();
-  SetKernelIsaLevelForTesting(previous);
-  if (!prepared) {
-    state.SkipWithError("prepare failed");
-    return;
-  }
-  FeedInputs(interp, {});
+  bench::PreparedModel prepared(state, file, &resolver);
+  if (!prepared.ok()) return;
+  Interpreter& interp = prepared.interp();
   for (auto _ : state) benchmark::DoNotOptimize(interp.Invoke());
   const double n = static_cast<double>(hw) * hw * c;
   state.counters["elem/s"] = benchmark::Counter(n, benchmark::Counter::kIsIterationInvariantRate);

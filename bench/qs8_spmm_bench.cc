@@ -15,13 +15,13 @@
 #include <random>
 #include <string>
 
+#include "bench/op_bench.h"
 #include "kernels/dispatch.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/qs8_conv.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
-#include "tools/inputs.h"
 
 using namespace edgert;
 
@@ -71,31 +71,20 @@ void BM_qs8_conv1x1_sparse(benchmark::State& state) {
           schema::CreateConv2DOptions(b.fbb(), schema::Padding_SAME, 1, 1, 1, 1, schema::Activation_RELU6).Union());
   b.MarkOutput(y);
   const std::vector<uint8_t> file = b.Finish();
-  std::shared_ptr<const Model> model;
-  if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
-    state.SkipWithError("load failed");
-    return;
-  }
   OpResolver resolver;
   AddReferenceKernels(&resolver);
   resolver.Add(schema::OpType_CONV_2D, opt::Register_CONV_2D());
   InterpreterOptions options;
   options.num_threads = static_cast<int>(state.range(5));
-  const IsaLevel previous = SetKernelIsaLevelForTesting(DetectedIsaLevel());
   const double threshold = opt::SetQS8SpmmMinZeroQuadsForTesting(sparse ? 0.0 : 2.0);
-  Interpreter interp(model, &resolver, options);
-  const bool prepared = interp.Prepare().ok();
+  bench::PreparedModel prepared(state, file, &resolver, options);
   opt::SetQS8SpmmMinZeroQuadsForTesting(threshold);
-  SetKernelIsaLevelForTesting(previous);
-  if (!prepared) {
-    state.SkipWithError("prepare failed");
-    return;
-  }
+  if (!prepared.ok()) return;
+  Interpreter& interp = prepared.interp();
   if (sparse && GetKernelIsa().qs8_spmm.fn == nullptr) {
     state.SkipWithError("no block-sparse int8 GEMM at this level");
     return;
   }
-  FeedInputs(interp, {});
   for (auto _ : state) benchmark::DoNotOptimize(interp.Invoke());
   state.counters["GOP/s"] =
       benchmark::Counter(2.0 * pixels * in * out * 1e-9, benchmark::Counter::kIsIterationInvariantRate);

@@ -4,11 +4,11 @@
 
 #include <random>
 
+#include "bench/op_bench.h"
 #include "kernels/reference/reference_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
 #include "tools/demo_model.h"
-#include "tools/inputs.h"
 
 using namespace edgert;
 
@@ -32,19 +32,11 @@ std::vector<uint8_t> ConvModel(int hw, int cin, int cout, int k) {
 }
 
 void RunModel(benchmark::State& state, const std::vector<uint8_t>& file, double flops) {
-  std::shared_ptr<const Model> model;
-  if (!Model::LoadBuffer(file.data(), file.size(), true, &model).ok()) {
-    state.SkipWithError("load failed");
-    return;
-  }
   OpResolver resolver;
   AddReferenceKernels(&resolver);  // these benchmarks measure the reference kernels
-  Interpreter interp(model, &resolver);
-  if (!interp.Prepare().ok()) {
-    state.SkipWithError("prepare failed");
-    return;
-  }
-  FeedInputs(interp, {});
+  bench::PreparedModel prepared(state, file, &resolver);
+  if (!prepared.ok()) return;
+  Interpreter& interp = prepared.interp();
   for (auto _ : state) benchmark::DoNotOptimize(interp.Invoke());
   if (flops > 0) state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
 }

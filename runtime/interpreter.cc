@@ -143,6 +143,28 @@ bool KernelContext::OfferOutputSlice() {
   return true;
 }
 
+void KernelContext::OfferRows(const RowSource& source) {
+  auto& ns = interp_->nodes_[node_];
+  if (source.rows == nullptr || source.begin == nullptr || source.end == nullptr) return;
+  ns.rows_offer = source;
+  ns.rows_offered = true;
+}
+
+bool KernelContext::TakeRowSource(RowSource* source) {
+  auto& ns = interp_->nodes_[node_];
+  if (ns.row_source < 0 || ns.row_source_taken) return false;
+  auto& producer = interp_->nodes_[static_cast<size_t>(ns.row_source)];
+  if (!producer.rows_offered || producer.fused_into >= 0 || producer.residual_taken || producer.activation_taken ||
+      producer.out_pixel_stride != 0)
+    return false;
+  const Tensor& t = interp_->tensors_[interp_->model_->nodes()[node_].inputs[0]];
+  if (t.dtype != DType::kF32) return false;
+  *source = producer.rows_offer;
+  ns.row_source_taken = true;
+  producer.fused_into = node_;
+  return true;
+}
+
 size_t KernelContext::output_pixel_stride() const { return interp_->nodes_[node_].out_pixel_stride; }
 
 void* KernelContext::scratch(int index) const { return interp_->nodes_[node_].scratch[index]; }
@@ -454,6 +476,7 @@ Status Interpreter::PrepareNodes() {
   if (options_.fuse_residual_adds) OfferResidualAdds();
   if (options_.fuse_activations) OfferActivations();
   if (options_.elide_concats) OfferConcatSlices();
+  if (options_.fuse_depthwise_pointwise) OfferRowSources();
   for (const int node : order_) {
     const size_t i = static_cast<size_t>(node);
     KernelContext& ctx = contexts_[i];
@@ -465,8 +488,9 @@ Status Interpreter::PrepareNodes() {
     if (folded) continue;
     steps_.push_back(Step{Step::Kind::kCpuKernel, static_cast<int>(i), nodes_[i].kernel});
   }
-  // A channel PAD read through by a convolution's fused residual ADD ran its
-  // prepare before that convolution took it: it does not run either.
+  // A channel PAD read through by a convolution's fused residual ADD, and a
+  // depthwise convolution whose rows a 1x1 convolution computes, ran their
+  // prepare before that convolution took them: they do not run either.
   steps_.erase(std::remove_if(steps_.begin(), steps_.end(),
                               [&](const Step& st) { return nodes_[static_cast<size_t>(st.node)].fused_into >= 0; }),
                steps_.end());
@@ -690,6 +714,35 @@ void Interpreter::OfferActivations() {
   }
 }
 
+// The depthwise convolutions offered to the 1x1 convolutions after them
+// (KernelContext::TakeRowSource): a CONV_2D whose input 0 is the single
+// output of a DEPTHWISE_CONV_2D with an activation input, read by the CONV_2D
+// alone, not a model output, and not offered a residual ADD, an activation or
+// a concatenation of its own. Whether the CONV_2D is 1x1 with stride 1 and
+// whether the depthwise kernel can compute rows on demand are decided by the
+// kernels in prepare.
+void Interpreter::OfferRowSources() {
+  const auto& nodes = model_->nodes();
+  const auto& infos = model_->tensors();
+  std::vector<int> producer, readers;
+  ProducersAndReaders(*model_, &producer, &readers);
+  for (size_t c = 0; c < nodes.size(); ++c) {
+    const NodeInfo& conv = nodes[c];
+    if (conv.type != schema::OpType_CONV_2D || conv.inputs.empty() || conv.inputs[0] < 0) continue;
+    const int32_t t = conv.inputs[0];
+    if (readers[static_cast<size_t>(t)] != 1) continue;
+    const int d = producer[static_cast<size_t>(t)];
+    if (d < 0) continue;
+    const NodeInfo& dw = nodes[static_cast<size_t>(d)];
+    const NodeState& ds = nodes_[static_cast<size_t>(d)];
+    if (dw.type != schema::OpType_DEPTHWISE_CONV_2D || dw.outputs.size() != 1 || dw.inputs.empty() ||
+        dw.inputs[0] < 0 || infos[static_cast<size_t>(dw.inputs[0])].is_constant() || ds.residual_add >= 0 ||
+        ds.activation_node >= 0 || ds.concat_node >= 0)
+      continue;
+    nodes_[c].row_source = d;
+  }
+}
+
 // A node whose inputs are all constants (e.g. DEQUANTIZE of float16 weights)
 // runs once, here: its outputs become constants in persistent memory, so the
 // nodes after it see constant inputs (and can pack them) and invoke skips it.
@@ -763,6 +816,12 @@ Status Interpreter::PlanMemory() {
     for (int32_t t : nodes[i].outputs)
       if (!tensors_[t].is_constant) touch(t, when[static_cast<size_t>(i)]);  // those computed at prepare are constants
   }
+
+  // A depthwise convolution whose rows a 1x1 convolution computes reads its
+  // input at that convolution's step.
+  for (int i = 0; i < num_nodes; ++i)
+    if (nodes_[i].row_source_taken)
+      touch(nodes[static_cast<size_t>(nodes_[i].row_source)].inputs[0], when[static_cast<size_t>(i)]);
 
   // Reshape-like outputs share their input's memory (or point at its constant data).
   std::vector<int> alias(nt, -1);
@@ -851,8 +910,10 @@ Status Interpreter::PlanMemory() {
   }
   for (int i = 0; i < num_nodes; ++i) {
     nodes_[i].first_scratch_buffer = -1;
+    // (A producer computed on demand uses its scratch at its consumer's step.)
+    const int runs_at = nodes_[i].rows_offered && nodes_[i].fused_into >= 0 ? nodes_[i].fused_into : i;
     for (size_t k = 0; k < nodes_[i].scratch_sizes.size(); ++k) {
-      const int at = when[static_cast<size_t>(i)];
+      const int at = when[static_cast<size_t>(runs_at)];
       const int id = planner.AddBuffer(nodes_[i].scratch_sizes[k], at, at);
       if (k == 0) nodes_[i].first_scratch_buffer = id;
     }
@@ -933,6 +994,8 @@ std::string Interpreter::DescribePlan() const {
       out += " (+ " + model_->nodes()[static_cast<size_t>(ns.residual_pad)].label + ")";
     if (ns.residual_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.residual_add)].label + ")";
     if (ns.activation_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.activation_node)].label + ")";
+    if (ns.row_source_taken)
+      out += " (rows of " + model_->nodes()[static_cast<size_t>(ns.row_source)].label + " computed inside)";
     if (ns.out_pixel_stride != 0)
       out += " (into " + model_->nodes()[static_cast<size_t>(ns.concat_node)].label + " at channel " +
              std::to_string(ns.out_channel_offset) + ")";

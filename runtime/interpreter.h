@@ -70,6 +70,13 @@ struct InterpreterOptions {
   // activation's own kernel would run. Same values as separate ops. false:
   // every node runs as written.
   bool fuse_activations = true;
+  // A float32 1x1 CONV_2D (stride 1, no padding) whose input is a
+  // DEPTHWISE_CONV_2D's result read by it alone computes that depthwise
+  // convolution itself, a few rows at a time into a per-thread buffer, each
+  // followed by its GEMM on them (KernelContext::TakeRowSource): the depthwise
+  // result never goes to memory. Same values as separate ops. false: every
+  // node runs as written.
+  bool fuse_depthwise_pointwise = true;
 };
 
 // One entry of the execution plan. Today every step runs one node with a CPU
@@ -168,10 +175,20 @@ class Interpreter {
     bool slice_capable = false;
     size_t out_pixel_stride = 0, out_channel_offset = 0;
     bool concat_elided = false;
+    // Rows on demand (KernelContext::OfferRows / TakeRowSource): on a
+    // producer, what it offered; on a CONV_2D, the producer node offered to
+    // it (-1: none) and whether its kernel took it (the producer's fused_into
+    // then names this node, and its input and scratch live until this
+    // node's step).
+    KernelContext::RowSource rows_offer;
+    bool rows_offered = false;
+    int row_source = -1;
+    bool row_source_taken = false;
   };
 
   Status PrepareNodes();
   void OfferResidualAdds();
+  void OfferRowSources();
   bool ChannelPad(int node, int* before, int* after, float* value) const;
   void OfferActivations();
   void OfferConcatSlices();

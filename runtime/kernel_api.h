@@ -138,6 +138,28 @@ class KernelContext {
   // of prepare: true when its output was offered to a CONCATENATION (which the
   // interpreter elides if every input's producer accepts).
   bool OfferOutputSlice();
+  // Rows on demand: a producer whose output 0 (NHWC) can be computed a range
+  // of rows at a time (a row: one image row, width x channels values; rows
+  // counted over batch x height) into any buffer, while its inputs stay as
+  // they are, offers that at the end of prepare with OfferRows. A consumer
+  // reading output 0 as its input 0 may then take it (TakeRowSource, prepare
+  // only): the interpreter offers it when that tensor is float32, read by the
+  // consumer alone and not a model output, and the producer's own output
+  // needs nothing else (no fused op). On true the producer does not run: the
+  // consumer's eval must get input 0's values through *source (input 0's
+  // memory is never written), calling begin once, rows for the ranges it
+  // needs (concurrently on distinct workers; each range written with rows
+  // contiguous, row r0 first), and end once after the last.
+  struct RowSource {
+    const void* state = nullptr;   // the producer's
+    KernelContext* ctx = nullptr;  // the producer's context (its inputs, scratch)
+    uint64_t (*begin)(const void* state, KernelContext* ctx) = nullptr;  // returns the pass value
+    void (*rows)(const void* state, KernelContext* ctx, uint64_t pass, int worker, size_t r0, size_t n,
+                 float* dst) = nullptr;
+    void (*end)(const void* state, KernelContext* ctx) = nullptr;
+  };
+  void OfferRows(const RowSource& source);
+  bool TakeRowSource(RowSource* source);
   // At eval: the pixel stride (in elements) of output 0 when it is written as
   // such a slice, or 0 when it is a dense tensor of its own.
   size_t output_pixel_stride() const;

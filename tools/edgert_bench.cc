@@ -37,7 +37,7 @@ static int Usage() {
                "               arithmetic (ARMv8.2), which is otherwise used for them\n"
                "  --no-fusion  run every node as written (no residual ADD or activation computed inside the\n"
                "               convolution before it, no CONCATENATION written in place by the convolutions\n"
-               "               before it)\n");
+               "               before it, no depthwise convolution computed inside the 1x1 one after it)\n");
   return 2;
 }
 
@@ -130,7 +130,8 @@ int main(int argc, char** argv) {
     else if (a == "--weight-cache" && i + 1 < argc) options.weight_cache_path = argv[++i];
     else if (a == "--lazy-arena") options.prefault_arena = false;
     else if (a == "--f32-arithmetic") options.f16_arithmetic = false;
-    else if (a == "--no-fusion") options.fuse_residual_adds = options.elide_concats = options.fuse_activations = false;
+    else if (a == "--no-fusion") options.fuse_residual_adds = options.elide_concats = options.fuse_activations =
+          options.fuse_depthwise_pointwise = false;
     else if (a == "--input" && i + 1 < argc) {
       std::pair<std::string, std::string> p;
       if (!ParseInputArg(argv[++i], &p)) return Usage();

@@ -25,7 +25,8 @@ static int Usage() {
                "                     arithmetic (ARMv8.2), which is otherwise used for them\n"
                "  --no-fusion        run every node as written (no residual ADD or activation computed inside\n"
                "                     the convolution before it, no CONCATENATION written in place by the\n"
-               "                     convolutions)\n"
+               "                     convolutions, no depthwise convolution computed inside the 1x1 one\n"
+               "                     after it)\n"
                "  --check-digest     first check the file's data digest (Model.data_digest) against its weights\n"
                "  --normalize MIN,MAX  feed uint8 .npy files (images) to float32 inputs as MIN + u*(MAX-MIN)/255\n"
                "  --save-png NAME=FILE  also write output NAME ([1,H,W,1] or [1,H,W,3] float in [0,1]) as a PNG image\n");
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
     } else if (a == "--f32-arithmetic") {
       options.f16_arithmetic = false;
     } else if (a == "--no-fusion") {
-      options.fuse_residual_adds = options.elide_concats = options.fuse_activations = false;
+      options.fuse_residual_adds = options.elide_concats = options.fuse_activations =
+          options.fuse_depthwise_pointwise = false;
     } else if (a == "--check-digest") {
       check_digest = true;
     } else if (a == "--plan") {

@@ -108,9 +108,12 @@ typedef struct {
      tensor), or a float32 HARD_SWISH, LOGISTIC or TANH of a convolution's
      result, runs inside the convolution, while the result is in cache, and
      convolutions whose results a channel CONCATENATION joins (float32, or
-     int8 of one quantization) write them into its output directly (same
-     values as separate ops; ert_interpreter_plan shows "(+ ADD ...)",
-     "(+ PAD ...)", "(+ HARD_SWISH ...)" and "(into CONCATENATION ...)");
+     int8 of one quantization) write them into its output directly, and a
+     float32 1x1 convolution computes the depthwise convolution before it a
+     few rows at a time (same values as separate ops; ert_interpreter_plan
+     shows "(+ ADD ...)", "(+ PAD ...)", "(+ HARD_SWISH ...)", "(into
+     CONCATENATION ...)" and "(rows of DEPTHWISE_CONV_2D ... computed
+     inside)");
      nonzero: every node runs as written, e.g. to time each op alone. */
   int32_t no_fusion;
 } ert_interpreter_options;

@@ -50,6 +50,12 @@
 // TakeActivation, f32 nodes, when that node runs this library's optimized
 // kernel) is applied the same way, with the microkernel that kernel runs
 // (FusableActivation), so the values are those of the separate op.
+// A DEPTHWISE_CONV_2D before a direct (1x1) node, read by it alone
+// (KernelContext::TakeRowSource, f32 GEMM path): its rows are computed here,
+// a tile of rows at a time into the worker's buffer (at most
+// kSourceRowBytes), each followed by the GEMM over all output channels and
+// the epilogue, so its result never goes to memory; the depthwise node does
+// not run. Same microkernels, same values.
 // Threads: the output is split into tiles of whole MR-pixel groups x whole
 // NR-channel panels (sizes chosen in prepare), run by ctx->ParallelFor2D; each
 // indirect tile writes its pointers into its worker's slice of the scratch
@@ -125,7 +131,37 @@ struct ConvState {
   const uint16_t* packed_f16 = nullptr;
   F32Epilogue epilogue;  // a fused residual ADD and / or activation
   TileCache tile_cache;  // the indirect paths' pointers (pointers nullptr: built per use)
+  // The depthwise convolution before the node, computed here (KernelContext::
+  // TakeRowSource; source.rows nullptr: none): tiles of source_tile of its
+  // source_rows rows (each source_row_pixels pixels), written to the worker's
+  // slice of scratch `source_scratch` (source_slice_bytes each), then the GEMM.
+  KernelContext::RowSource source;
+  size_t source_rows = 0, source_row_pixels = 0, source_tile = 0, source_slice_bytes = 0;
+  int source_scratch = -1;
 };
+
+// Bytes of a worker's buffer of depthwise rows, at most: a few rows kept in
+// L1 / L2 between the depthwise microkernel writing them and the GEMM reading.
+constexpr size_t kSourceRowBytes = size_t{48} << 10;
+
+// With the direct GEMM path: takes the depthwise convolution producing the
+// input when the interpreter offers it, and sizes the row tiles and buffers.
+Status TakeDepthwiseRows(KernelContext* ctx, ConvState* s) {
+  const Shape& is = ctx->input(0)->shape;
+  if (is.rank != 4 || !ctx->TakeRowSource(&s->source)) return Status::Ok();
+  const size_t rows = static_cast<size_t>(is[0]) * static_cast<size_t>(is[1]);
+  const size_t row_pixels = static_cast<size_t>(is[2]), k = static_cast<size_t>(s->k);
+  const size_t row_bytes = row_pixels * k * sizeof(float);
+  // Work per row: the depthwise taps (about 9 per value) and the GEMM.
+  const size_t row_cost = row_pixels * k * (9 + static_cast<size_t>(s->out_c));
+  size_t tile = ParallelTile(rows, row_cost, ctx->num_threads(), 1);
+  tile = std::max<size_t>(1, std::min(tile, kSourceRowBytes / std::max<size_t>(row_bytes, 1)));
+  s->source_rows = rows;
+  s->source_row_pixels = row_pixels;
+  s->source_tile = tile;
+  s->source_slice_bytes = (tile * row_bytes + 63) / 64 * 64;
+  return ctx->RequestScratch(s->source_slice_bytes * static_cast<size_t>(ctx->num_threads()), &s->source_scratch);
+}
 
 // The epilogue over the whole output, in parallel (the paths without a tile epilogue).
 void EpilogueToAll(KernelContext* ctx, const ConvState& s, float* out, size_t pixels, size_t oc) {
@@ -247,10 +283,33 @@ Status Prepare(KernelContext* ctx) {
   ctx->MarkInputPacked(1);
   ctx->MarkInputPacked(2);
   s->gemm = gemm;
+  if (s->direct) EDGERT_RETURN_IF_ERROR(TakeDepthwiseRows(ctx, s));
   // The direct and indirect GEMM paths write any row stride: an elided
   // CONCATENATION's channel slice (never offered with a residual ADD).
   ctx->OfferOutputSlice();
   return Status::Ok();
+}
+
+// The direct path on rows of the depthwise convolution before the node,
+// computed tile by tile into the worker's buffer (the GEMM's A), each tile's
+// GEMM and epilogue right after.
+void EvalDepthwiseRows(KernelContext* ctx, const ConvState& s, float* out, size_t ldc) {
+  const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
+  const size_t rows_per_add = s.epilogue.any() ? 4 * s.gemm.mr : s.source_tile * s.source_row_pixels;
+  uint8_t* scratch = static_cast<uint8_t*>(ctx->scratch(s.source_scratch));
+  const KernelContext::RowSource& src = s.source;
+  const uint64_t pass = src.begin(src.state, src.ctx);
+  ctx->ParallelFor(s.source_rows, s.source_tile, [&](int worker, size_t r0, size_t nr) {
+    float* a = reinterpret_cast<float*>(scratch + static_cast<size_t>(worker) * s.source_slice_bytes);
+    src.rows(src.state, src.ctx, pass, worker, r0, nr, a);
+    const size_t p0 = r0 * s.source_row_pixels, np = nr * s.source_row_pixels;
+    for (size_t p = 0; p < np; p += rows_per_add) {
+      const size_t rows = std::min(rows_per_add, np - p);
+      RunGemmTile(s.gemm, np, p, rows, 0, oc, k, a, k, s.packed, out + p0 * ldc, ldc, &s.minmax);
+      if (s.epilogue.any()) s.epilogue.Apply(out, oc, p0 + p, rows, 0, oc);
+    }
+  });
+  src.end(src.state, src.ctx);
 }
 
 // The indirect path's tiles on microkernel `igemm` over weights packed in
@@ -338,6 +397,9 @@ Status Eval(KernelContext* ctx) {
     });
   } else if (!s.direct) {
     EvalIndirect(ctx, s, s.gemm.mr, s.gemm.nr, s.packed, s.igemm, in, out, ldc);
+    added = true;
+  } else if (s.source.rows != nullptr) {
+    EvalDepthwiseRows(ctx, s, out, ldc);
     added = true;
   } else {
     // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr;

@@ -18,6 +18,9 @@
 // counts give identical results. A fused residual ADD
 // (KernelContext::TakeResidualAdd) or HARD_SWISH, LOGISTIC or TANH
 // (KernelContext::TakeActivation) runs on each row right after it is computed.
+// Without those, the node offers its rows on demand (KernelContext::
+// OfferRows): a 1x1 CONV_2D reading its output alone may compute them a few
+// at a time (kernels/optimized/conv_2d.cc), and this node then does not run.
 #include <algorithm>
 
 #include "kernels/common/conv_util.h"
@@ -51,6 +54,32 @@ struct DepthwiseState {
   F32Epilogue epilogue;  // a fused residual ADD and / or activation, on each row
   QS8DepthwiseConv2D qs8;  // the int8 path when qs8.dwconv != nullptr
 };
+
+// Output rows on demand (KernelContext::RowSource), for a 1x1 convolution
+// that computes this node's rows itself; offered when no residual ADD or
+// activation was fused in. A pass: whether the cached row pointers were built
+// for the current input, then rows as in Eval, then the cache marked.
+uint64_t RowsBegin(const void* state, KernelContext* ctx) {
+  const DepthwiseState& s = *static_cast<const DepthwiseState*>(state);
+  return DepthwiseRowsBuilt(s.rows, ctx->input(0)->data_as<float>()) ? 1 : 0;
+}
+
+void Rows(const void* state, KernelContext* ctx, uint64_t pass, int worker, size_t r0, size_t n, float* dst) {
+  const DepthwiseState& s = *static_cast<const DepthwiseState*>(state);
+  const Window2D& g = s.window;
+  const float* in = ctx->input(0)->data_as<float>();
+  const size_t taps = static_cast<size_t>(g.filter_h) * g.filter_w;
+  const size_t c = static_cast<size_t>(g.in_c), w = static_cast<size_t>(g.out_w);
+  for (size_t r = r0; r < r0 + n; ++r) {
+    const float* const* ptrs = DepthwiseRowPointers(ctx, s.rows, pass != 0, worker, r, g, in, s.zeros);
+    s.dwconv(w, c, taps, ptrs, s.packed, dst + (r - r0) * w * c, &s.minmax);
+  }
+}
+
+void RowsEnd(const void* state, KernelContext* ctx) {
+  const DepthwiseState& s = *static_cast<const DepthwiseState*>(state);
+  MarkDepthwiseRowsBuilt(s.rows, ctx->input(0)->data_as<float>());
+}
 
 Status Prepare(KernelContext* ctx) {
   DepthwiseState* s = nullptr;
@@ -100,6 +129,15 @@ Status Prepare(KernelContext* ctx) {
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->dwconv = isa.f32_dwconv.fn;
   TakeF32Epilogue(ctx, &s->epilogue);
+  if (!s->epilogue.any()) {
+    KernelContext::RowSource rows;
+    rows.state = s;
+    rows.ctx = ctx;
+    rows.begin = RowsBegin;
+    rows.rows = Rows;
+    rows.end = RowsEnd;
+    ctx->OfferRows(rows);
+  }
   return Status::Ok();
 }
 

@@ -143,7 +143,8 @@ ert_status ert_interpreter_create(ert_model* model, const ert_interpreter_option
         offsetof(ert_interpreter_options, f32_arithmetic_only) + sizeof(int32_t))
       opts.f16_arithmetic = options->f32_arithmetic_only == 0;
     if (static_cast<size_t>(options->struct_size) >= offsetof(ert_interpreter_options, no_fusion) + sizeof(int32_t))
-      opts.fuse_residual_adds = opts.elide_concats = opts.fuse_activations = options->no_fusion == 0;
+      opts.fuse_residual_adds = opts.elide_concats = opts.fuse_activations = opts.fuse_depthwise_pointwise =
+          options->no_fusion == 0;
   }
   try {
     std::unique_ptr<ert_interpreter> it(new ert_interpreter());
