@@ -154,8 +154,10 @@ bool KernelContext::TakeRowSource(RowSource* source) {
   auto& ns = interp_->nodes_[node_];
   if (ns.row_source < 0 || ns.row_source_taken) return false;
   auto& producer = interp_->nodes_[static_cast<size_t>(ns.row_source)];
-  if (!producer.rows_offered || producer.fused_into >= 0 || producer.residual_taken || producer.activation_taken ||
-      producer.out_pixel_stride != 0)
+  // With an activation offered to the producer, the consumer reads that
+  // activation's output: only when the producer computes it too.
+  if (!producer.rows_offered || producer.fused_into >= 0 || producer.residual_taken ||
+      producer.activation_taken != (producer.activation_node >= 0) || producer.out_pixel_stride != 0)
     return false;
   const Tensor& t = interp_->tensors_[interp_->model_->nodes()[node_].inputs[0]];
   if (t.dtype != DType::kF32) return false;
@@ -715,12 +717,13 @@ void Interpreter::OfferActivations() {
 }
 
 // The depthwise convolutions offered to the 1x1 convolutions after them
-// (KernelContext::TakeRowSource): a CONV_2D whose input 0 is the single
-// output of a DEPTHWISE_CONV_2D with an activation input, read by the CONV_2D
-// alone, not a model output, and not offered a residual ADD, an activation or
-// a concatenation of its own. Whether the CONV_2D is 1x1 with stride 1 and
-// whether the depthwise kernel can compute rows on demand are decided by the
-// kernels in prepare.
+// (KernelContext::TakeRowSource): a CONV_2D whose input 0 is read by it alone,
+// is not a model output, and is the single output of a DEPTHWISE_CONV_2D with
+// an activation input that was offered no residual ADD or concatenation, or
+// the output of the activation offered to such a node (OfferActivations runs
+// first; the depthwise kernel must then take it). Whether the CONV_2D is 1x1
+// with stride 1 and whether the depthwise kernel can compute rows on demand
+// are decided by the kernels in prepare.
 void Interpreter::OfferRowSources() {
   const auto& nodes = model_->nodes();
   const auto& infos = model_->tensors();
@@ -731,13 +734,19 @@ void Interpreter::OfferRowSources() {
     if (conv.type != schema::OpType_CONV_2D || conv.inputs.empty() || conv.inputs[0] < 0) continue;
     const int32_t t = conv.inputs[0];
     if (readers[static_cast<size_t>(t)] != 1) continue;
-    const int d = producer[static_cast<size_t>(t)];
+    int d = producer[static_cast<size_t>(t)];
     if (d < 0) continue;
+    const NodeInfo& p = nodes[static_cast<size_t>(d)];
+    if (p.type != schema::OpType_DEPTHWISE_CONV_2D) {  // an activation offered to the depthwise before it?
+      const int before = p.inputs.size() == 1 && p.inputs[0] >= 0 ? producer[static_cast<size_t>(p.inputs[0])] : -1;
+      if (before < 0 || nodes_[static_cast<size_t>(before)].activation_node != d) continue;
+      d = before;
+    }
     const NodeInfo& dw = nodes[static_cast<size_t>(d)];
     const NodeState& ds = nodes_[static_cast<size_t>(d)];
     if (dw.type != schema::OpType_DEPTHWISE_CONV_2D || dw.outputs.size() != 1 || dw.inputs.empty() ||
         dw.inputs[0] < 0 || infos[static_cast<size_t>(dw.inputs[0])].is_constant() || ds.residual_add >= 0 ||
-        ds.activation_node >= 0 || ds.concat_node >= 0)
+        ds.concat_node >= 0)
       continue;
     nodes_[c].row_source = d;
   }

@@ -141,11 +141,12 @@ class KernelContext {
   // Rows on demand: a producer whose output 0 (NHWC) can be computed a range
   // of rows at a time (a row: one image row, width x channels values; rows
   // counted over batch x height) into any buffer, while its inputs stay as
-  // they are, offers that at the end of prepare with OfferRows. A consumer
-  // reading output 0 as its input 0 may then take it (TakeRowSource, prepare
-  // only): the interpreter offers it when that tensor is float32, read by the
-  // consumer alone and not a model output, and the producer's own output
-  // needs nothing else (no fused op). On true the producer does not run: the
+  // they are, offers that at the end of prepare with OfferRows (its rows
+  // include an activation it took with TakeActivation). A consumer reading
+  // output 0 (or that activation's output) as its input 0 may then take it
+  // (TakeRowSource, prepare only): the interpreter offers it when that tensor
+  // is float32, read by the consumer alone and not a model output, and the
+  // producer took no residual ADD or concatenation slice. On true the producer does not run: the
   // consumer's eval must get input 0's values through *source (input 0's
   // memory is never written), calling begin once, rows for the ranges it
   // needs (concurrently on distinct workers; each range written with rows

@@ -4,13 +4,14 @@
 // unfused ones for strides 1 and 2, batches, odd sizes, channel counts on
 // both sides of the cached row pointers (64), rows wider than the row buffer,
 // with the 1x1 convolution's own fused residual ADD and activation, at every
-// ISA level and on 1 to 3 threads.
+// ISA level and on 1 to 3 threads; and the size from which they fuse.
 #include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
 
 #include "kernels/dispatch.h"
+#include "kernels/optimized/optimized_kernels.h"
 #include "runtime/builder.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
@@ -27,10 +28,11 @@ namespace {
 
 // x [n,h,w,c] -> DEPTHWISE_CONV_2D 3x3 (stride, RELU6) -> t -> [HARD_SWISH ->]
 // CONV_2D 1x1 (c -> o, RELU) -> y [-> ADD x -> z] (the output). `residual`
-// needs stride 1 and o == c. `t_output`: t is a model output too.
+// needs stride 1 and o == c. `t_output`: t is a model output too;
+// `s_output`: so is the HARD_SWISH's result.
 struct Graph {
   int n = 1, h = 13, w = 11, c = 24, o = 40, stride = 1;
-  bool residual = false, hard_swish = false, t_output = false;
+  bool residual = false, hard_swish = false, t_output = false, s_output = false;
 };
 
 std::vector<uint8_t> Build(const Graph& g) {
@@ -63,6 +65,7 @@ std::vector<uint8_t> Build(const Graph& g) {
     b.MarkOutput(y);
   }
   if (g.t_output) b.MarkOutput(t);
+  if (g.s_output && g.hard_swish) b.MarkOutput(pw_in);
   return b.Finish();
 }
 
@@ -74,10 +77,19 @@ Run Invoke(const std::vector<uint8_t>& file, bool fuse, int threads) {
 
 bool Fused(const Run& r) { return r.plan.find("computed inside") != std::string::npos; }
 
+// Depthwise results of any size offered (the default leaves those below 512
+// KB separate), for this scope.
+struct AnySize {
+  AnySize() : previous(opt::SetDepthwiseRowsMinBytesForTesting(0)) {}
+  ~AnySize() { opt::SetDepthwiseRowsMinBytesForTesting(previous); }
+  size_t previous;
+};
+
 }  // namespace
 
 TEST_CASE("a depthwise convolution runs inside the 1x1 convolution after it, with the unfused values",
           "[interpreter][fusion]") {
+  const AnySize any_size;
   std::vector<Graph> graphs;
   graphs.push_back(Graph{});
   graphs.push_back(Graph{2, 17, 9, 16, 8, 2});       // stride 2, two images
@@ -87,6 +99,9 @@ TEST_CASE("a depthwise convolution runs inside the 1x1 convolution after it, wit
   Graph residual{1, 10, 12, 32, 32, 1};
   residual.residual = true;  // the 1x1 convolution also takes the ADD after it
   graphs.push_back(residual);
+  Graph activation{1, 8, 15, 20, 24, 2};
+  activation.hard_swish = true;  // the depthwise takes the HARD_SWISH after it, and computes it in its rows
+  graphs.push_back(activation);
   for (IsaLevel level : SupportedMicrokernelLevels()) {
     ScopedIsaLevel scope(level);
     const bool optimized = GetKernelIsa().f32_dwconv.fn != nullptr && GetKernelIsa().f32_gemm.fn != nullptr;
@@ -112,13 +127,25 @@ TEST_CASE("a depthwise convolution runs inside the 1x1 convolution after it, wit
 
 TEST_CASE("a depthwise convolution stays separate when its result is read elsewhere or transformed",
           "[interpreter][fusion]") {
+  {
+    // By default only results of at least 512 KB: 24 x 24 x 256 floats (576
+    // KB) fuse, 24 x 20 x 256 (480 KB) do not.
+    const IsaLevel level = DetectedIsaLevel();
+    ScopedIsaLevel scope(level);
+    if (GetKernelIsa().f32_dwconv.fn != nullptr && GetKernelIsa().f32_gemm.fn != nullptr) {
+      CHECK(Fused(Invoke(Build(Graph{1, 24, 24, 256, 16, 1}), true, 1)));
+      CHECK_FALSE(Fused(Invoke(Build(Graph{1, 24, 20, 256, 16, 1}), true, 1)));
+    }
+  }
+  const AnySize any_size;
   Graph output;
   output.t_output = true;  // the depthwise result is a model output too
-  Graph activation;
-  activation.hard_swish = true;  // a HARD_SWISH between: the depthwise takes it instead
-  Graph strided_pointwise;       // (a 1x1 convolution reading a stride-2 result still fuses)
+  Graph activation_output;  // the fused activation's result is a model output too
+  activation_output.hard_swish = true;
+  activation_output.s_output = true;
+  Graph strided_pointwise;  // (a 1x1 convolution reading a stride-2 result still fuses)
   strided_pointwise.stride = 2;
-  for (const Graph& g : {output, activation}) {
+  for (const Graph& g : {output, activation_output}) {
     const std::vector<uint8_t> file = Build(g);
     const Run plain = Invoke(file, false, 1);
     const Run fused = Invoke(file, true, 2);
@@ -126,6 +153,18 @@ TEST_CASE("a depthwise convolution stays separate when its result is read elsewh
     CHECK_FALSE(Fused(fused));
     CHECK(fused.outputs == plain.outputs);
   }
+  // A HARD_SWISH between that is not fused into the depthwise (activation
+  // fusion off): it runs, so the depthwise runs too.
+  Graph activation;
+  activation.hard_swish = true;
+  const std::vector<uint8_t> act_file = Build(activation);
+  InterpreterOptions no_activations;
+  no_activations.fuse_activations = false;
+  no_activations.num_threads = 2;
+  const Run separate = edgert::testing::InvokeWith(act_file, no_activations);
+  INFO(separate.plan);
+  CHECK_FALSE(Fused(separate));
+  CHECK(separate.outputs == Invoke(act_file, false, 1).outputs);
   // Off at the reference level (no optimized depthwise kernel offers rows).
   ScopedIsaLevel scope(IsaLevel::kReference);
   const std::vector<uint8_t> file = Build(strided_pointwise);

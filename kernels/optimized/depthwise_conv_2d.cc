@@ -18,9 +18,10 @@
 // counts give identical results. A fused residual ADD
 // (KernelContext::TakeResidualAdd) or HARD_SWISH, LOGISTIC or TANH
 // (KernelContext::TakeActivation) runs on each row right after it is computed.
-// Without those, the node offers its rows on demand (KernelContext::
-// OfferRows): a 1x1 CONV_2D reading its output alone may compute them a few
-// at a time (kernels/optimized/conv_2d.cc), and this node then does not run.
+// Without a residual ADD, the node offers its rows on demand (KernelContext::
+// OfferRows): a 1x1 CONV_2D reading its output (or its fused activation's)
+// alone may compute them a few at a time (kernels/optimized/conv_2d.cc), and
+// this node then does not run.
 #include <algorithm>
 
 #include "kernels/common/conv_util.h"
@@ -56,8 +57,8 @@ struct DepthwiseState {
 };
 
 // Output rows on demand (KernelContext::RowSource), for a 1x1 convolution
-// that computes this node's rows itself; offered when no residual ADD or
-// activation was fused in. A pass: whether the cached row pointers were built
+// that computes this node's rows itself (with the fused activation, if any);
+// offered when no residual ADD was fused in. A pass: whether the cached row pointers were built
 // for the current input, then rows as in Eval, then the cache marked.
 uint64_t RowsBegin(const void* state, KernelContext* ctx) {
   const DepthwiseState& s = *static_cast<const DepthwiseState*>(state);
@@ -73,6 +74,7 @@ void Rows(const void* state, KernelContext* ctx, uint64_t pass, int worker, size
   for (size_t r = r0; r < r0 + n; ++r) {
     const float* const* ptrs = DepthwiseRowPointers(ctx, s.rows, pass != 0, worker, r, g, in, s.zeros);
     s.dwconv(w, c, taps, ptrs, s.packed, dst + (r - r0) * w * c, &s.minmax);
+    if (s.epilogue.any()) s.epilogue.Apply(dst, c, (r - r0) * w, w, 0, c);  // the fused activation
   }
 }
 
@@ -129,7 +131,7 @@ Status Prepare(KernelContext* ctx) {
   ActivationRangeFloat(opt->activation(), &s->minmax.min, &s->minmax.max);
   s->dwconv = isa.f32_dwconv.fn;
   TakeF32Epilogue(ctx, &s->epilogue);
-  if (!s->epilogue.any()) {
+  if (s->epilogue.residual == nullptr) {
     KernelContext::RowSource rows;
     rows.state = s;
     rows.ctx = ctx;

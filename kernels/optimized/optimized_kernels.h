@@ -12,6 +12,10 @@ namespace edgert {
 namespace opt {
 
 const OpKernel* Register_CONV_2D();
+// Replaces the least bytes of a depthwise result that a 1x1 CONV_2D computes
+// itself (kSourceMinBytes in conv_2d.cc) for nodes prepared from now on and
+// returns the previous value (SIZE_MAX: back to the default). For tests.
+size_t SetDepthwiseRowsMinBytesForTesting(size_t bytes);
 const OpKernel* Register_DEPTHWISE_CONV_2D();
 const OpKernel* Register_FULLY_CONNECTED();
 const OpKernel* Register_BATCH_MATMUL();
