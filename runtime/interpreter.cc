@@ -1003,8 +1003,12 @@ std::string Interpreter::DescribePlan() const {
       out += " (+ " + model_->nodes()[static_cast<size_t>(ns.residual_pad)].label + ")";
     if (ns.residual_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.residual_add)].label + ")";
     if (ns.activation_taken) out += " (+ " + model_->nodes()[static_cast<size_t>(ns.activation_node)].label + ")";
-    if (ns.row_source_taken)
-      out += " (rows of " + model_->nodes()[static_cast<size_t>(ns.row_source)].label + " computed inside)";
+    if (ns.row_source_taken) {
+      const NodeState& ds = nodes_[static_cast<size_t>(ns.row_source)];
+      out += " (rows of " + model_->nodes()[static_cast<size_t>(ns.row_source)].label;
+      if (ds.activation_taken) out += " + " + model_->nodes()[static_cast<size_t>(ds.activation_node)].label;
+      out += " computed inside)";
+    }
     if (ns.out_pixel_stride != 0)
       out += " (into " + model_->nodes()[static_cast<size_t>(ns.concat_node)].label + " at channel " +
              std::to_string(ns.out_channel_offset) + ")";

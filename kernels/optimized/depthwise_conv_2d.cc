@@ -58,8 +58,9 @@ struct DepthwiseState {
 
 // Output rows on demand (KernelContext::RowSource), for a 1x1 convolution
 // that computes this node's rows itself (with the fused activation, if any);
-// offered when no residual ADD was fused in. A pass: whether the cached row pointers were built
-// for the current input, then rows as in Eval, then the cache marked.
+// offered when no residual ADD was fused in. A pass: whether the cached row
+// pointers were built for the current input, then rows as in Eval, then the
+// cache marked.
 uint64_t RowsBegin(const void* state, KernelContext* ctx) {
   const DepthwiseState& s = *static_cast<const DepthwiseState*>(state);
   return DepthwiseRowsBuilt(s.rows, ctx->input(0)->data_as<float>()) ? 1 : 0;
