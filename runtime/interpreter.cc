@@ -819,11 +819,24 @@ Status Interpreter::PlanMemory() {
   for (int32_t t : model_->outputs()) {
     if (!tensors_[t].is_constant) touch(t, last_step);
   }
+  // The result of a depthwise convolution whose rows a 1x1 convolution
+  // computes (and of the activation fused into it) is never written: it gets
+  // no memory (its data stays null).
+  std::vector<uint8_t> unwritten(nt, 0);
+  for (int i = 0; i < num_nodes; ++i) {
+    if (!nodes_[i].row_source_taken) continue;
+    const int d = nodes_[i].row_source;
+    for (int32_t t : nodes[static_cast<size_t>(d)].outputs) unwritten[static_cast<size_t>(t)] = 1;
+    if (nodes_[static_cast<size_t>(d)].activation_taken)
+      for (int32_t t : nodes[static_cast<size_t>(nodes_[static_cast<size_t>(d)].activation_node)].outputs)
+        unwritten[static_cast<size_t>(t)] = 1;
+  }
+  auto planned = [&](int32_t t) { return t >= 0 && !tensors_[t].is_constant && !unwritten[static_cast<size_t>(t)]; };
   for (int i = 0; i < num_nodes; ++i) {
     for (int32_t t : nodes[i].inputs)
-      if (t >= 0 && !tensors_[t].is_constant) touch(t, when[static_cast<size_t>(i)]);
+      if (planned(t)) touch(t, when[static_cast<size_t>(i)]);
     for (int32_t t : nodes[i].outputs)
-      if (!tensors_[t].is_constant) touch(t, when[static_cast<size_t>(i)]);  // those computed at prepare are constants
+      if (planned(t)) touch(t, when[static_cast<size_t>(i)]);  // those computed at prepare are constants
   }
 
   // A depthwise convolution whose rows a 1x1 convolution computes reads its

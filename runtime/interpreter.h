@@ -75,8 +75,9 @@ struct InterpreterOptions {
   // by it alone computes that depthwise convolution itself, a few rows at a
   // time into a per-thread buffer, each followed by its GEMM on them
   // (KernelContext::TakeRowSource; the optimized kernel does so from 512 KB
-  // of depthwise result): that result never goes to memory. Same values as
-  // separate ops. false: every node runs as written.
+  // of depthwise result): that result never goes to memory and gets no
+  // arena space. Same values as separate ops. false: every node runs as
+  // written.
   bool fuse_depthwise_pointwise = true;
 };
 

@@ -147,8 +147,8 @@ class KernelContext {
   // (TakeRowSource, prepare only): the interpreter offers it when that tensor
   // is float32, read by the consumer alone and not a model output, and the
   // producer took no residual ADD or concatenation slice. On true the producer does not run: the
-  // consumer's eval must get input 0's values through *source (input 0's
-  // memory is never written), calling begin once, rows for the ranges it
+  // consumer's eval must get input 0's values through *source (input 0 has
+  // no memory: its data is null), calling begin once, rows for the ranges it
   // needs (concurrently on distinct workers; each range written with rows
   // contiguous, row r0 first), and end once after the last.
   struct RowSource {

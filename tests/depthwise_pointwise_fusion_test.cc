@@ -7,6 +7,7 @@
 // ISA level and on 1 to 3 threads; and the size from which they fuse.
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -172,4 +173,28 @@ TEST_CASE("a depthwise convolution stays separate when its result is read elsewh
   INFO(fused.plan);
   CHECK_FALSE(Fused(fused));
   CHECK(fused.outputs == Invoke(file, false, 1).outputs);
+}
+
+TEST_CASE("a depthwise result computed inside the 1x1 convolution gets no arena space", "[interpreter][fusion]") {
+  // x [1,24,24,256] -> depthwise -> t (576 KB) -> 1x1 -> y [1,24,24,16]: t
+  // and x are live together unfused; fused, only x (and the 1x1's output).
+  ScopedIsaLevel scope(DetectedIsaLevel());
+  if (GetKernelIsa().f32_dwconv.fn == nullptr || GetKernelIsa().f32_gemm.fn == nullptr) return;
+  const std::vector<uint8_t> file = Build(Graph{1, 24, 24, 256, 16, 1});
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
+  OpResolver resolver;
+  AddDefaultKernels(&resolver);
+  size_t arena[2] = {0, 0};
+  for (int fuse = 0; fuse < 2; ++fuse) {
+    InterpreterOptions options;
+    options.fuse_depthwise_pointwise = fuse != 0;
+    Interpreter interp(m, &resolver, options);
+    REQUIRE(interp.Prepare().ok());
+    INFO(interp.DescribePlan());
+    CHECK((interp.DescribePlan().find("computed inside") != std::string::npos) == (fuse != 0));
+    arena[fuse] = interp.memory().arena_bytes;
+  }
+  const size_t t_bytes = size_t{24} * 24 * 256 * sizeof(float);
+  CHECK(arena[1] + t_bytes / 2 < arena[0]);  // (the fused 1x1 asks for its row buffers)
 }
