@@ -1,5 +1,7 @@
 #include "runtime/cpu_features.h"
 
+#include <algorithm>
+
 #include <cpuinfo.h>
 
 #if defined(__aarch64__) && defined(__linux__)
@@ -59,6 +61,9 @@ CpuFeatures Detect() {
   if (cpuinfo_initialize()) {
     if (cpuinfo_get_packages_count() > 0) f.name = cpuinfo_get_package(0)->name;
     f.cores = static_cast<int>(cpuinfo_get_cores_count());
+    const cpuinfo_processor* p0 = cpuinfo_get_processors_count() > 0 ? cpuinfo_get_processor(0) : nullptr;
+    if (p0 != nullptr && p0->cache.l2 != nullptr && p0->cache.l2->size > 0)
+      f.l2_bytes_per_processor = p0->cache.l2->size / std::max<uint32_t>(p0->cache.l2->processor_count, 1);
 #if CPUINFO_ARCH_X86 || CPUINFO_ARCH_X86_64
     f.sse4_1 = cpuinfo_has_x86_sse4_1();
     f.avx2 = cpuinfo_has_x86_avx2();

@@ -1,6 +1,7 @@
 // The CPU's features, detected once (cpuinfo) and shared by kernel selection.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace edgert {
@@ -8,6 +9,9 @@ namespace edgert {
 struct CpuFeatures {
   std::string name;         // processor package name, e.g. "AMD EPYC 7B12"
   int cores = 1;
+  // The L2 cache's bytes per processor sharing it (the first processor's
+  // L2; 0: unknown, e.g. under emulation).
+  size_t l2_bytes_per_processor = 0;
   // x86
   bool sse4_1 = false, avx2 = false, fma3 = false, f16c = false, avx512f = false, avx512bw = false, avx512vl = false,
        avx512vbmi = false, avx512vnni = false;

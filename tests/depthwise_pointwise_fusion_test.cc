@@ -14,6 +14,7 @@
 #include "kernels/dispatch.h"
 #include "kernels/optimized/optimized_kernels.h"
 #include "runtime/builder.h"
+#include "runtime/cpu_features.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
 #include "tests/fusion_test_util.h"
@@ -78,8 +79,8 @@ Run Invoke(const std::vector<uint8_t>& file, bool fuse, int threads) {
 
 bool Fused(const Run& r) { return r.plan.find("computed inside") != std::string::npos; }
 
-// Depthwise results of any size offered (the default leaves those below 512
-// KB separate), for this scope.
+// Depthwise results of any size offered (the default leaves the small ones
+// separate), for this scope.
 struct AnySize {
   AnySize() : previous(opt::SetDepthwiseRowsMinBytesForTesting(0)) {}
   ~AnySize() { opt::SetDepthwiseRowsMinBytesForTesting(previous); }
@@ -129,13 +130,19 @@ TEST_CASE("a depthwise convolution runs inside the 1x1 convolution after it, wit
 TEST_CASE("a depthwise convolution stays separate when its result is read elsewhere or transformed",
           "[interpreter][fusion]") {
   {
-    // By default only results of at least 512 KB: 24 x 24 x 256 floats (576
-    // KB) fuse, 24 x 20 x 256 (480 KB) do not.
+    // By default only results of at least DepthwiseRowsMinBytes() (a quarter
+    // of the L2, else 512 KB): 24 x w x 256 floats are 24 KB per column w.
     const IsaLevel level = DetectedIsaLevel();
     ScopedIsaLevel scope(level);
-    if (GetKernelIsa().f32_dwconv.fn != nullptr && GetKernelIsa().f32_gemm.fn != nullptr) {
-      CHECK(Fused(Invoke(Build(Graph{1, 24, 24, 256, 16, 1}), true, 1)));
-      CHECK_FALSE(Fused(Invoke(Build(Graph{1, 24, 20, 256, 16, 1}), true, 1)));
+    const size_t least = opt::DepthwiseRowsMinBytes();
+    INFO("least " << least << " bytes, L2 " << GetCpuFeatures().l2_bytes_per_processor);
+    CHECK(least == (GetCpuFeatures().l2_bytes_per_processor > 0 ? GetCpuFeatures().l2_bytes_per_processor / 4
+                                                                 : size_t{512} << 10));
+    const size_t column = size_t{24} * 256 * sizeof(float);
+    const int above = static_cast<int>(least / column) + 1, below = static_cast<int>((least - 1) / column);
+    if (GetKernelIsa().f32_dwconv.fn != nullptr && GetKernelIsa().f32_gemm.fn != nullptr && above <= 512) {
+      CHECK(Fused(Invoke(Build(Graph{1, 24, above, 256, 16, 1}), true, 1)));
+      if (below >= 1) CHECK_FALSE(Fused(Invoke(Build(Graph{1, 24, below, 256, 16, 1}), true, 1)));
     }
   }
   const AnySize any_size;

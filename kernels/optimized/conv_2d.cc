@@ -82,6 +82,7 @@
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/qs8_conv.h"
 #include "kernels/reference/reference_kernels.h"
+#include "runtime/cpu_features.h"
 
 namespace edgert {
 namespace opt {
@@ -146,21 +147,25 @@ struct ConvState {
 // L1 / L2 between the depthwise microkernel writing them and the GEMM reading.
 constexpr size_t kSourceRowBytes = size_t{48} << 10;
 
-// Depthwise results of fewer bytes stay separate: they are read back from
-// the core's L2 anyway, and computing them in row tiles between the GEMM's
-// calls made mobilenet_v3_small's 28x28x72 and 28x28x88 pairs 4-7% slower
-// (1 thread), where face_detection_full_range's 96x96 pairs (0.3-1.2 MB) and
-// mobilenet_v2's large ones gained.
+// Depthwise results of less than a quarter of the core's L2 stay separate:
+// they are read back from L2 anyway, and computing them in row tiles between
+// the GEMM's calls made mobilenet_v3_small's 28x28x72 and 28x28x88 pairs
+// 4-7% slower (1 thread, 2 MB of L2), where face_detection_full_range's
+// 96x96 pairs (0.3-1.2 MB) and mobilenet_v2's large ones gained. Without
+// the L2 size (CpuFeatures), kSourceMinBytes.
 constexpr size_t kSourceMinBytes = size_t{512} << 10;
-std::atomic<size_t> g_source_min_bytes{SIZE_MAX};  // SetDepthwiseRowsMinBytesForTesting; SIZE_MAX: the constant
+std::atomic<size_t> g_source_min_bytes{SIZE_MAX};  // SetDepthwiseRowsMinBytesForTesting; SIZE_MAX: the default
+
+size_t DefaultSourceMinBytes() {
+  const size_t l2 = GetCpuFeatures().l2_bytes_per_processor;
+  return l2 > 0 ? l2 / 4 : kSourceMinBytes;
+}
 
 // With the direct GEMM path: takes the depthwise convolution producing the
 // input when the interpreter offers it, and sizes the row tiles and buffers.
 Status TakeDepthwiseRows(KernelContext* ctx, ConvState* s) {
   const Shape& is = ctx->input(0)->shape;
-  const size_t forced = g_source_min_bytes.load(std::memory_order_relaxed);
-  const size_t min_bytes = forced == SIZE_MAX ? kSourceMinBytes : forced;
-  if (is.rank != 4 || ctx->input(0)->bytes < min_bytes || !ctx->TakeRowSource(&s->source))
+  if (is.rank != 4 || ctx->input(0)->bytes < DepthwiseRowsMinBytes() || !ctx->TakeRowSource(&s->source))
     return Status::Ok();
   const size_t rows = static_cast<size_t>(is[0]) * static_cast<size_t>(is[1]);
   const size_t row_pixels = static_cast<size_t>(is[2]), k = static_cast<size_t>(s->k);
@@ -437,6 +442,11 @@ Status Eval(KernelContext* ctx) {
 }
 
 }  // namespace
+
+size_t DepthwiseRowsMinBytes() {
+  const size_t forced = g_source_min_bytes.load(std::memory_order_relaxed);
+  return forced == SIZE_MAX ? DefaultSourceMinBytes() : forced;
+}
 
 size_t SetDepthwiseRowsMinBytesForTesting(size_t bytes) {
   return g_source_min_bytes.exchange(bytes, std::memory_order_relaxed);

@@ -12,9 +12,11 @@ namespace edgert {
 namespace opt {
 
 const OpKernel* Register_CONV_2D();
-// Replaces the least bytes of a depthwise result that a 1x1 CONV_2D computes
-// itself (kSourceMinBytes in conv_2d.cc) for nodes prepared from now on and
-// returns the previous value (SIZE_MAX: back to the default). For tests.
+// The least bytes of a depthwise result that a 1x1 CONV_2D computes itself
+// (a quarter of the core's L2, else 512 KB; conv_2d.cc). The setter replaces
+// it for nodes prepared from now on and returns the previous value (SIZE_MAX:
+// back to the default). For tests.
+size_t DepthwiseRowsMinBytes();
 size_t SetDepthwiseRowsMinBytesForTesting(size_t bytes);
 const OpKernel* Register_DEPTHWISE_CONV_2D();
 const OpKernel* Register_FULLY_CONNECTED();
