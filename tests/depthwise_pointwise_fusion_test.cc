@@ -187,6 +187,7 @@ TEST_CASE("a depthwise result computed inside the 1x1 convolution gets no arena 
   // and x are live together unfused; fused, only x (and the 1x1's output).
   ScopedIsaLevel scope(DetectedIsaLevel());
   if (GetKernelIsa().f32_dwconv.fn == nullptr || GetKernelIsa().f32_gemm.fn == nullptr) return;
+  const AnySize any_size;  // whatever this CPU's L2
   const std::vector<uint8_t> file = Build(Graph{1, 24, 24, 256, 16, 1});
   std::shared_ptr<const Model> m;
   REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
