@@ -56,6 +56,23 @@ struct DepthwiseState {
   QS8DepthwiseConv2D qs8;  // the int8 path when qs8.dwconv != nullptr
 };
 
+// Output rows [r0, r0 + n) of the batches x out_h rows, row r written at
+// dst + (r - dst_row0) * out_w * channels, each followed by the fused epilogue
+// (a residual reads its pixels at the same offsets from dst_row0: only with
+// dst_row0 = 0, the node's own output). `built`: DepthwiseRowsBuilt.
+void ComputeRows(KernelContext* ctx, const DepthwiseState& s, bool built, int worker, size_t r0, size_t n,
+                 float* dst, size_t dst_row0) {
+  const Window2D& g = s.window;
+  const float* in = ctx->input(0)->data_as<float>();
+  const size_t taps = static_cast<size_t>(g.filter_h) * g.filter_w;
+  const size_t c = static_cast<size_t>(g.in_c), w = static_cast<size_t>(g.out_w);
+  for (size_t r = r0; r < r0 + n; ++r) {
+    const float* const* ptrs = DepthwiseRowPointers(ctx, s.rows, built, worker, r, g, in, s.zeros);
+    s.dwconv(w, c, taps, ptrs, s.packed, dst + (r - dst_row0) * w * c, &s.minmax);
+    if (s.epilogue.any()) s.epilogue.Apply(dst, c, (r - dst_row0) * w, w, 0, c);  // the row's pixels
+  }
+}
+
 // Output rows on demand (KernelContext::RowSource), for a 1x1 convolution
 // that computes this node's rows itself (with the fused activation, if any);
 // offered when no residual ADD was fused in. A pass: whether the cached row
@@ -67,16 +84,7 @@ uint64_t RowsBegin(const void* state, KernelContext* ctx) {
 }
 
 void Rows(const void* state, KernelContext* ctx, uint64_t pass, int worker, size_t r0, size_t n, float* dst) {
-  const DepthwiseState& s = *static_cast<const DepthwiseState*>(state);
-  const Window2D& g = s.window;
-  const float* in = ctx->input(0)->data_as<float>();
-  const size_t taps = static_cast<size_t>(g.filter_h) * g.filter_w;
-  const size_t c = static_cast<size_t>(g.in_c), w = static_cast<size_t>(g.out_w);
-  for (size_t r = r0; r < r0 + n; ++r) {
-    const float* const* ptrs = DepthwiseRowPointers(ctx, s.rows, pass != 0, worker, r, g, in, s.zeros);
-    s.dwconv(w, c, taps, ptrs, s.packed, dst + (r - r0) * w * c, &s.minmax);
-    if (s.epilogue.any()) s.epilogue.Apply(dst, c, (r - r0) * w, w, 0, c);  // the fused activation
-  }
+  ComputeRows(ctx, *static_cast<const DepthwiseState*>(state), pass != 0, worker, r0, n, dst, r0);
 }
 
 void RowsEnd(const void* state, KernelContext* ctx) {
@@ -151,22 +159,12 @@ Status Eval(KernelContext* ctx) {
     return Status::Ok();
   }
   if (s.dwconv == nullptr) return s.fallback.Eval(ctx);
-  const Window2D& g = s.window;
   const float* in = ctx->input(0)->data_as<float>();
   float* out = ctx->output(0)->data_as<float>();
-  const size_t taps = static_cast<size_t>(g.filter_h) * g.filter_w;
-  const size_t c = static_cast<size_t>(g.in_c);
-  const size_t rows = static_cast<size_t>(g.batches) * static_cast<size_t>(g.out_h);
+  const size_t rows = static_cast<size_t>(s.window.batches) * static_cast<size_t>(s.window.out_h);
   const bool built = DepthwiseRowsBuilt(s.rows, in);
-  // Rows [r0, r0 + nr) of the batches x out_h output rows.
-  ctx->ParallelFor(rows, s.tile_rows, [&](int worker, size_t r0, size_t nr) {
-    for (size_t r = r0; r < r0 + nr; ++r) {
-      const float* const* ptrs = DepthwiseRowPointers(ctx, s.rows, built, worker, r, g, in, s.zeros);
-      const size_t w = static_cast<size_t>(g.out_w);
-      s.dwconv(w, c, taps, ptrs, s.packed, out + r * w * c, &s.minmax);
-      if (s.epilogue.any()) s.epilogue.Apply(out, c, r * w, w, 0, c);  // the row's pixels
-    }
-  });
+  ctx->ParallelFor(rows, s.tile_rows,
+                   [&](int worker, size_t r0, size_t nr) { ComputeRows(ctx, s, built, worker, r0, nr, out, 0); });
   MarkDepthwiseRowsBuilt(s.rows, in);
   return Status::Ok();
 }
