@@ -13,7 +13,7 @@ ModelBuilder::ModelBuilder() : fbb_(4096) {}
 
 int ModelBuilder::AddTensor(const std::string& name, DType dtype, const std::vector<int32_t>& shape,
                             const QuantSpec& quant) {
-  tensors_.push_back(TensorRec{name, dtype, shape, quant, -1, 0, {}, {}});
+  tensors_.push_back(TensorRec{name, dtype, shape, quant, -1, 0, {}, {}, false, {}});
   return static_cast<int>(tensors_.size()) - 1;
 }
 
@@ -42,6 +42,16 @@ int ModelBuilder::AddSparseConstant(const std::string& name, DType dtype, const 
   tensors_[t].sparse_block = block_size;
   tensors_[t].block_ptr = std::move(d.block_ptr);
   tensors_[t].column_indices = std::move(d.column_indices);
+  return t;
+}
+
+int ModelBuilder::AddZeroMaskConstant(const std::string& name, DType dtype, const std::vector<int32_t>& shape,
+                                      const void* dense, size_t bytes, const QuantSpec& quant) {
+  const size_t element_bytes = DTypeSize(dtype);
+  ZeroMaskData d = EncodeZeroMask(dense, bytes / element_bytes, element_bytes);
+  const int t = AddConstant(name, dtype, shape, d.values.data(), d.values.size(), quant);
+  tensors_[t].masked = true;
+  tensors_[t].mask = std::move(d.mask);
   return t;
 }
 
@@ -91,8 +101,13 @@ std::vector<uint8_t> ModelBuilder::Finish() {
                                              b.CreateVector(t.column_indices));
       version = std::max<uint32_t>(version, t.dtype == DType::kI8 ? 3 : 2);
     }
+    flatbuffers::Offset<schema::ZeroMask> zero_mask = 0;
+    if (t.masked) {
+      zero_mask = schema::CreateZeroMask(b, b.CreateVector(t.mask));
+      version = std::max<uint32_t>(version, 4);
+    }
     tensors.push_back(schema::CreateTensor(b, b.CreateString(t.name), static_cast<schema::DType>(t.dtype),
-                                           b.CreateVector(t.shape), q, t.segment, sparsity));
+                                           b.CreateVector(t.shape), q, t.segment, sparsity, zero_mask));
   }
   std::vector<flatbuffers::Offset<schema::Operator>> ops;
   for (const OpRec& o : ops_) {

@@ -56,6 +56,12 @@ class ModelBuilder {
   int AddSparseConstant(const std::string& name, DType dtype, const std::vector<int32_t>& shape, const void* dense,
                         int block_size, const QuantSpec& quant = {});
 
+  // A constant of any dtype stored with a zero mask (schema ZeroMask): only the
+  // elements of `dense` (`bytes` bytes) that are not all zero bytes are stored.
+  // The file then has format version 4.
+  int AddZeroMaskConstant(const std::string& name, DType dtype, const std::vector<int32_t>& shape, const void* dense,
+                          size_t bytes, const QuantSpec& quant = {});
+
   // Options are built with fbb() before this call; pass OpOptions_NONE and 0 for none.
   int AddOp(schema::OpType type, const std::vector<int32_t>& inputs, const std::vector<int32_t>& outputs,
             schema::OpOptions options_type = schema::OpOptions_NONE,
@@ -89,6 +95,8 @@ class ModelBuilder {
     int segment = -1;
     int sparse_block = 0;  // > 0: stored block-sparse
     std::vector<int32_t> block_ptr, column_indices;
+    bool masked = false;  // stored with a zero mask
+    std::vector<uint8_t> mask;
   };
   struct OpRec {
     schema::OpType type;

@@ -286,7 +286,28 @@ Status Model::ValidateTensor(int index, const schema::Tensor* t) {
       return Invalid("%s refers to data segment %d, but the model has %u", label.c_str(), t->segment(),
                      segs ? segs->size() : 0);
     const schema::Segment* s = segs->Get(static_cast<flatbuffers::uoffset_t>(t->segment()));
-    if (const schema::BlockSparsity* sp = t->sparsity()) {
+    if (t->sparsity() != nullptr && t->zero_mask() != nullptr)
+      return Invalid("%s has both block-sparse and zero-mask storage", label.c_str());
+    if (const schema::ZeroMask* zm = t->zero_mask()) {
+      if (fb_->version() < 4)
+        return Invalid("%s is stored with a zero mask, which needs format version 4 (the file says %u)", label.c_str(),
+                       fb_->version());
+      const size_t element_bytes = DTypeSize(info.dtype);
+      const size_t elements = static_cast<size_t>(bytes) / element_bytes;
+      EDGERT_RETURN_IF_ERROR(ValidateZeroMask(label, elements, element_bytes, zm->mask() ? zm->mask()->data() : nullptr,
+                                              zm->mask() ? zm->mask()->size() : 0, s->size()));
+      void* dense = std::aligned_alloc(kSegmentAlignment, (bytes / kSegmentAlignment + 1) * kSegmentAlignment);
+      if (dense == nullptr)
+        return Status::Error(StatusCode::kOutOfMemory, "%s: cannot allocate %llu bytes to densify it", label.c_str(),
+                             (unsigned long long)bytes);
+      densified_.push_back(dense);
+      DensifyZeroMask(zm->mask() ? zm->mask()->data() : nullptr, elements, element_bytes,
+                      base_ + fb_->data_offset() + s->offset(), dense);
+      info.segment = t->segment();
+      info.const_data = dense;
+      info.const_bytes = static_cast<size_t>(bytes);
+      info.zero_mask = true;
+    } else if (const schema::BlockSparsity* sp = t->sparsity()) {
       if (!IsSparseStorableDType(info.dtype))
         return Invalid("%s: block-sparse storage is only defined for f32 and int8 constants, not %s", label.c_str(),
                        DTypeName(info.dtype));

@@ -23,9 +23,10 @@
 namespace edgert {
 
 // Newest format version this runtime reads. Version 2 added block-sparse f32
-// constants (Tensor.sparsity), version 3 block-sparse int8 ones; writers
-// write the oldest version that holds the file's contents.
-constexpr uint32_t kFormatVersion = 3;
+// constants (Tensor.sparsity), version 3 block-sparse int8 ones, version 4
+// zero-mask constants (Tensor.zero_mask); writers write the oldest version
+// that holds the file's contents.
+constexpr uint32_t kFormatVersion = 4;
 constexpr size_t kSegmentAlignment = 64;
 
 struct TensorInfo {
@@ -38,6 +39,7 @@ struct TensorInfo {
   const void* const_data = nullptr;  // constant tensors only (dense, also for sparse-stored ones)
   size_t const_bytes = 0;
   BlockSparseView sparse;            // block_size 0: stored dense
+  bool zero_mask = false;            // stored with a zero mask (schema ZeroMask), densified
   bool is_constant() const { return const_data != nullptr || segment >= 0; }
   int segment = -1;
 };

@@ -136,4 +136,72 @@ double ZeroBlockFraction(const void* dense, DType dtype, int64_t rows, int64_t c
   return static_cast<double>(zero) / static_cast<double>(blocks * columns);
 }
 
+Status ValidateZeroMask(const std::string& what, size_t elements, size_t element_bytes, const uint8_t* mask,
+                        size_t mask_size, uint64_t value_bytes) {
+  auto invalid = [&](const std::string& msg) {
+    return Status(StatusCode::kInvalidModel, what + ": zero-mask storage: " + msg);
+  };
+  const size_t need = ZeroMaskBytes(elements);
+  if (mask_size != need || (need > 0 && mask == nullptr))
+    return invalid("the mask has " + std::to_string(mask_size) + " bytes; " + std::to_string(elements) +
+                   " elements need " + std::to_string(need));
+  if (elements % 8 != 0 && (mask[need - 1] >> (elements % 8)) != 0)
+    return invalid("bits are set past the last of the " + std::to_string(elements) + " elements");
+  uint64_t stored = 0;
+  for (size_t i = 0; i < mask_size; ++i) stored += static_cast<uint64_t>(__builtin_popcount(mask[i]));
+  if (value_bytes != stored * element_bytes)
+    return invalid("values are " + std::to_string(value_bytes) + " bytes; the mask marks " + std::to_string(stored) +
+                   " stored elements of " + std::to_string(element_bytes) + " bytes (" +
+                   std::to_string(stored * element_bytes) + ")");
+  return Status::Ok();
+}
+
+void DensifyZeroMask(const uint8_t* mask, size_t elements, size_t element_bytes, const void* values, void* dense) {
+  uint8_t* out = static_cast<uint8_t*>(dense);
+  const uint8_t* in = static_cast<const uint8_t*>(values);
+  if (elements > 0) std::memset(out, 0, elements * element_bytes);
+  for (size_t byte = 0; byte < ZeroMaskBytes(elements); ++byte) {
+    const unsigned bits = mask[byte];
+    if (bits == 0xFF) {  // 8 stored elements in a row
+      std::memcpy(out + byte * 8 * element_bytes, in, 8 * element_bytes);
+      in += 8 * element_bytes;
+      continue;
+    }
+    for (unsigned b = bits; b != 0; b &= b - 1) {
+      const size_t i = byte * 8 + static_cast<size_t>(__builtin_ctz(b));
+      std::memcpy(out + i * element_bytes, in, element_bytes);
+      in += element_bytes;
+    }
+  }
+}
+
+namespace {
+
+bool ElementIsZero(const uint8_t* p, size_t element_bytes) {
+  for (size_t j = 0; j < element_bytes; ++j)
+    if (p[j] != 0) return false;
+  return true;
+}
+
+}  // namespace
+
+ZeroMaskData EncodeZeroMask(const void* dense, size_t elements, size_t element_bytes) {
+  ZeroMaskData d;
+  d.mask.assign(ZeroMaskBytes(elements), 0);
+  const uint8_t* p = static_cast<const uint8_t*>(dense);
+  for (size_t i = 0; i < elements; ++i, p += element_bytes) {
+    if (ElementIsZero(p, element_bytes)) continue;
+    d.mask[i / 8] = static_cast<uint8_t>(d.mask[i / 8] | (1u << (i % 8)));
+    d.values.insert(d.values.end(), p, p + element_bytes);
+  }
+  return d;
+}
+
+uint64_t ZeroMaskStoredBytes(const void* dense, size_t elements, size_t element_bytes) {
+  const uint8_t* p = static_cast<const uint8_t*>(dense);
+  uint64_t stored = 0;
+  for (size_t i = 0; i < elements; ++i, p += element_bytes) stored += ElementIsZero(p, element_bytes) ? 0 : 1;
+  return ZeroMaskBytes(elements) + stored * element_bytes;
+}
+
 }  // namespace edgert

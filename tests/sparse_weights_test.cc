@@ -1,5 +1,5 @@
-// Block-sparse f32 and int8 constants: the stored form (encode, validate, densify), the
-// loader's checks on hostile files, CONV_2D 1x1 and FULLY_CONNECTED with
+// Block-sparse f32 and int8 constants and zero-mask constants: the stored form
+// (encode, validate, densify), the loader's checks on hostile files, CONV_2D 1x1 and FULLY_CONNECTED with
 // sparse-stored weights (reference kernels on the densified view, optimized
 // kernels on the sparse microkernel) against a naive computation, and pruning.
 #include <catch2/catch.hpp>
@@ -520,6 +520,201 @@ TEST_CASE("sparse storage of int8 weights: stored where it shrinks the file, nev
     const int8_t* d = static_cast<const int8_t*>(ti.const_data);
     CHECK(std::vector<int8_t>(d, d + want.size()) == want);
     CHECK(ti.scale.size() == 48);  // the quantization parameters are kept
+  }
+}
+
+TEST_CASE("zero-mask encoding: hand-worked bits, round trips and validation", "[sparse]") {
+  // 10 int16 elements: 0, 5, 0, 0, -1, 0, 0, 0, 7, 0 -> bits 1, 4 (byte 0:
+  // 0b00010010 = 0x12) and 8 (byte 1: 0x01); values 5, -1, 7.
+  const std::vector<int16_t> small = {0, 5, 0, 0, -1, 0, 0, 0, 7, 0};
+  const ZeroMaskData d = EncodeZeroMask(small.data(), small.size(), sizeof(int16_t));
+  CHECK(d.mask == std::vector<uint8_t>{0x12, 0x01});
+  REQUIRE(d.values.size() == 3 * sizeof(int16_t));
+  const int16_t* v = reinterpret_cast<const int16_t*>(d.values.data());
+  CHECK(v[0] == 5);
+  CHECK(v[1] == -1);
+  CHECK(v[2] == 7);
+  CHECK(ZeroMaskStoredBytes(small.data(), small.size(), sizeof(int16_t)) == 2 + 6);
+
+  // A float -0.f has a nonzero byte: it is stored, and comes back as -0.f.
+  const std::vector<float> signed_zero = {0.f, -0.f, 1.f};
+  const ZeroMaskData z = EncodeZeroMask(signed_zero.data(), 3, sizeof(float));
+  CHECK(z.mask == std::vector<uint8_t>{0x06});
+
+  // Round trips over element sizes, counts around a byte's 8 bits, all-zero,
+  // all-stored and mixed bytes (the densifier's fast path takes 0xFF bytes).
+  std::mt19937 rng(5);
+  for (size_t element : {size_t{1}, size_t{2}, size_t{4}, size_t{8}}) {
+    for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{63}, size_t{1000}}) {
+      for (int density : {0, 30, 100}) {
+        std::vector<uint8_t> dense(n * element, 0);
+        for (size_t i = 0; i < n; ++i)
+          if (static_cast<int>(rng() % 100) < density)
+            for (size_t j = 0; j < element; ++j) dense[i * element + j] = static_cast<uint8_t>(1 + rng() % 255);
+        INFO("element " << element << ", " << n << " elements, " << density << "% stored");
+        const ZeroMaskData e = EncodeZeroMask(dense.data(), n, element);
+        REQUIRE(e.mask.size() == ZeroMaskBytes(n));
+        CHECK(ValidateZeroMask("t", n, element, e.mask.data(), e.mask.size(), e.values.size()).ok());
+        CHECK(ZeroMaskStoredBytes(dense.data(), n, element) == e.mask.size() + e.values.size());
+        std::vector<uint8_t> back(n * element + 1, 0xAB);
+        DensifyZeroMask(e.mask.data(), n, element, e.values.data(), back.data());
+        CHECK(std::vector<uint8_t>(back.begin(), back.begin() + static_cast<long>(n * element)) == dense);
+        CHECK(back.back() == 0xAB);  // nothing written past the tensor
+      }
+    }
+  }
+
+  auto error = [](size_t n, size_t element, std::vector<uint8_t> mask, uint64_t value_bytes) {
+    return ValidateZeroMask("tensor 3 'w'", n, element, mask.data(), mask.size(), value_bytes).message();
+  };
+  CHECK(error(10, 2, {0x12}, 6).find("the mask has 1 bytes; 10 elements need 2") != std::string::npos);
+  CHECK(error(10, 2, {0x12, 0x01, 0x00}, 6).find("the mask has 3 bytes") != std::string::npos);
+  CHECK(error(10, 2, {0x12, 0x05}, 8).find("bits are set past the last of the 10 elements") != std::string::npos);
+  CHECK(error(10, 2, {0x12, 0x01}, 8).find("marks 3 stored elements") != std::string::npos);
+  CHECK(error(10, 2, {0x12, 0x01}, 4).find("values are 4 bytes") != std::string::npos);
+  CHECK(error(10, 2, {0x12, 0x01}, 6).empty());
+  CHECK(error(16, 1, {0xFF, 0xFF}, 16).empty());
+}
+
+TEST_CASE("the loader densifies zero-mask constants and rejects hostile masks", "[sparse]") {
+  // FULLY_CONNECTED f32 [33, 10] with 70% single zeros (no zero block of 16
+  // rows), against the same model stored dense.
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> val(-1.f, 1.f);
+  std::vector<float> w(33 * 10);
+  for (float& x : w) x = rng() % 10 < 7 ? 0.f : val(rng);
+  auto model = [&](bool masked) {
+    ModelBuilder b;
+    const int x = b.AddInput("x", DType::kF32, {2, 10});
+    const int wt = masked ? b.AddZeroMaskConstant("w", DType::kF32, {33, 10}, w.data(), w.size() * sizeof(float))
+                          : b.AddConstant("w", DType::kF32, {33, 10}, w.data(), w.size() * sizeof(float));
+    const int y = b.AddTensor("y", DType::kF32, {2, 33});
+    b.AddOp(schema::OpType_FULLY_CONNECTED, {x, wt, -1}, {y}, schema::OpOptions_FullyConnectedOptions,
+            schema::CreateFullyConnectedOptions(b.fbb()).Union());
+    b.MarkOutput(y);
+    return b.Finish();
+  };
+  const std::vector<uint8_t> dense_file = model(false), file = model(true);
+  CHECK(file.size() < dense_file.size());
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
+  CHECK(m->fb()->version() == 4);
+  const TensorInfo& ti = m->tensors()[1];
+  CHECK(ti.zero_mask);
+  CHECK(ti.sparse.block_size == 0);
+  REQUIRE(ti.const_bytes == w.size() * sizeof(float));
+  const float* dense = static_cast<const float*>(ti.const_data);
+  CHECK(std::vector<float>(dense, dense + w.size()) == w);
+  for (bool optimized : {false, true}) {
+    std::vector<float> got[2];
+    for (int masked = 0; masked < 2; ++masked) {
+      std::shared_ptr<const Model> mm;
+      const std::vector<uint8_t>& f = masked ? file : dense_file;
+      REQUIRE(Model::LoadBuffer(f.data(), f.size(), true, &mm).ok());
+      OpResolver r;
+      r.Add(schema::OpType_FULLY_CONNECTED,
+            optimized ? opt::Register_FULLY_CONNECTED() : ref::Register_FULLY_CONNECTED());
+      Interpreter it(mm, &r);
+      REQUIRE(it.Prepare().ok());
+      for (int i = 0; i < 20; ++i) it.input(0)->data_as<float>()[i] = 0.1f * static_cast<float>(i) - 1.f;
+      REQUIRE(it.Invoke().ok());
+      got[masked].assign(it.output(0)->data_as<float>(), it.output(0)->data_as<float>() + 66);
+    }
+    CHECK(got[0] == got[1]);
+  }
+
+  auto corrupt = [&](auto edit, const char* what) {
+    std::vector<uint8_t> bad = file;
+    schema::Model* fm = schema::GetMutableSizePrefixedModel(bad.data());
+    auto* t = fm->mutable_subgraphs()->GetMutableObject(0)->mutable_tensors()->GetMutableObject(1);
+    edit(fm, t->mutable_zero_mask()->mutable_mask());
+    std::shared_ptr<const Model> mb;
+    Status s = Model::LoadBuffer(bad.data(), bad.size(), true, &mb);
+    INFO(s.message());
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.message().find(what) != std::string::npos);
+    CHECK(s.message().find("tensor 1 'w'") != std::string::npos);
+  };
+  // 330 elements: 42 mask bytes, the last holding 2 elements.
+  corrupt([](schema::Model*, flatbuffers::Vector<uint8_t>* mask) { mask->Mutate(41, 0x04); }, "past the last");
+  corrupt([](schema::Model*, flatbuffers::Vector<uint8_t>* mask) { mask->Mutate(0, mask->Get(0) ^ 0x01); },
+          "the mask marks");
+  corrupt([](schema::Model* fm, flatbuffers::Vector<uint8_t>*) { fm->mutate_version(3); }, "format version 4");
+  corrupt([](schema::Model* fm, flatbuffers::Vector<uint8_t>*) {
+    auto* seg = fm->mutable_segments()->GetMutableObject(0);
+    seg->mutate_size(seg->size() - 4);
+  }, "values are");
+}
+
+TEST_CASE("sparse storage writes zero masks where block-sparse storage does not apply", "[sparse][compress]") {
+  // Three constants: f32 1x1-conv-like weights with 70% single zeros (no zero
+  // block column: a zero mask), f32 ones with 10% zeros (stay dense: the mask
+  // would save less than a quarter), and an int8 tensor with 60% zeros read
+  // by an ADD (not a sparse-kernel layer: a zero mask too).
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> val(0.1f, 1.f);
+  std::vector<float> w70(32 * 48), w10(32 * 48);
+  for (float& x : w70) x = rng() % 10 < 7 ? 0.f : val(rng);
+  for (float& x : w10) x = rng() % 10 < 1 ? 0.f : val(rng);
+  std::vector<int8_t> c60(200);
+  for (int8_t& x : c60) x = rng() % 10 < 6 ? 0 : static_cast<int8_t>(1 + rng() % 100);
+  ModelBuilder b;
+  const int x = b.AddInput("x", DType::kF32, {1, 48});
+  const int wa = b.AddConstant("w70", DType::kF32, {32, 48}, w70.data(), w70.size() * sizeof(float));
+  const int wb = b.AddConstant("w10", DType::kF32, {32, 48}, w10.data(), w10.size() * sizeof(float));
+  const int ya = b.AddTensor("ya", DType::kF32, {1, 32});
+  const int yb = b.AddTensor("yb", DType::kF32, {1, 32});
+  for (auto [w, y] : {std::pair<int, int>{wa, ya}, std::pair<int, int>{wb, yb}})
+    b.AddOp(schema::OpType_FULLY_CONNECTED, {x, w, -1}, {y}, schema::OpOptions_FullyConnectedOptions,
+            schema::CreateFullyConnectedOptions(b.fbb()).Union());
+  const QuantSpec q = QuantSpec::PerTensor(0.1f, 0);
+  const int xi = b.AddInput("xi", DType::kI8, {200}, q);
+  const int ci = b.AddConstant("c60", DType::kI8, {200}, c60.data(), c60.size(), q);
+  const int yi = b.AddTensor("yi", DType::kI8, {200}, q);
+  b.AddOp(schema::OpType_ADD, {xi, ci}, {yi}, schema::OpOptions_BinaryOptions,
+          schema::CreateBinaryOptions(b.fbb()).Union());
+  for (int y : {ya, yb, yi}) b.MarkOutput(y);
+  const std::vector<uint8_t> file = b.Finish();
+
+  for (bool store : {true, false}) {
+    INFO("store_sparse " << store);
+    SparsifyOptions o;
+    o.store_sparse = store;
+    std::vector<uint8_t> out;
+    SparsifyReport rep;
+    REQUIRE(SparsifyModel(file, o, &out, &rep).ok());
+    CHECK(rep.sparse == 0);
+    CHECK(rep.masked == (store ? 2 : 0));
+    std::shared_ptr<const Model> m;
+    REQUIRE(Model::LoadBuffer(out.data(), out.size(), true, &m).ok());
+    CHECK(m->fb()->version() == (store ? 4u : 1u));
+    for (const TensorInfo& ti : m->tensors()) {
+      if (ti.name == "w70" || ti.name == "w10") {
+        INFO(ti.name);
+        CHECK(ti.zero_mask == (store && ti.name == "w70"));
+        const std::vector<float>& want = ti.name == "w70" ? w70 : w10;
+        REQUIRE(ti.const_bytes == want.size() * sizeof(float));
+        const float* d = static_cast<const float*>(ti.const_data);
+        CHECK(std::vector<float>(d, d + want.size()) == want);
+      } else if (ti.name == "c60") {
+        CHECK(ti.zero_mask == store);
+        CHECK(ti.scale == std::vector<float>{0.1f});
+        const int8_t* d = static_cast<const int8_t*>(ti.const_data);
+        CHECK(std::vector<int8_t>(d, d + c60.size()) == c60);
+      }
+    }
+    if (store) {
+      // w70: 192 mask bytes + 30% of 1536 floats; c60: 25 + 40% of 200 bytes.
+      CHECK(rep.masked_dense_bytes == w70.size() * sizeof(float) + c60.size());
+      CHECK(rep.masked_stored_bytes < rep.masked_dense_bytes / 2);
+      CHECK(out.size() + (rep.masked_dense_bytes - rep.masked_stored_bytes) * 9 / 10 < file.size());
+      // A second pass over a masked file keeps the masks.
+      std::vector<uint8_t> again;
+      SparsifyReport rep2;
+      REQUIRE(SparsifyModel(out, o, &again, &rep2).ok());
+      CHECK(rep2.masked == 2);
+      CHECK(again.size() == out.size());
+    }
   }
 }
 

@@ -98,7 +98,8 @@ bool StoreSparseConverted(const SparseRequest& req, std::vector<uint8_t>* ert) {
     std::printf("(stored sparse where >= %.0f%% of the block columns are zero and the layer runs the sparse kernel)\n",
                 100.0 * kSparseBreakEvenZeroBlocks);
   }
-  if (r.sparse > 0) *ert = std::move(out);
+  if (!req.quiet && r.masked > 0 && r.layers.empty()) std::printf("%s", r.Summary().c_str());
+  if (r.sparse > 0 || r.masked > 0) *ert = std::move(out);
   return true;
 }
 

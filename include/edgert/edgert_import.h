@@ -91,7 +91,9 @@ typedef struct {
    * columns with the smallest L2 norm is set to zero (no fine-tuning). 0: none. */
   double prune_fraction;
   /* 1 (default): float32 weights with enough zero blocks are stored block-sparse
-   * and run by the sparse kernels; 0: always dense. */
+   * and run by the sparse kernels, and other constants with enough zero
+   * elements are stored with a zero mask (densified at load, smaller file);
+   * 0: always dense. */
   int32_t sparse;
   /* int8: 1 corrects each conv / fully connected output channel's bias by its
    * mean error over (up to 16 of) the calibration samples, layer by layer.

@@ -138,7 +138,7 @@ Status Quantize(const ert_convert_options& o, ert_converted* result) {
   return Status::Ok();
 }
 
-// Pruning (prune_fraction > 0) or block-sparse storage of the weights where it wins.
+// Pruning (prune_fraction > 0) or block-sparse / zero-mask storage of the constants where it wins.
 Status Sparsify(double prune_fraction, bool store_sparse, ert_converted* result) {
   edgert::SparsifyOptions so;
   so.prune_fraction = prune_fraction;
@@ -147,7 +147,7 @@ Status Sparsify(double prune_fraction, bool store_sparse, ert_converted* result)
   edgert::SparsifyReport r;
   EDGERT_RETURN_IF_ERROR(edgert::SparsifyModel(result->ert, so, &out, &r));
   result->ert = std::move(out);
-  if (prune_fraction > 0 || r.sparse > 0) result->summary += r.Summary();
+  if (prune_fraction > 0 || r.sparse > 0 || r.masked > 0) result->summary += r.Summary();
   return Status::Ok();
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/importers/compress/sparsify.h"
 #include "runtime/importers/tflite/tflite_importer.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
@@ -104,4 +105,48 @@ TEST_CASE("real MediaPipe .tflite models match native LiteRT on the photograph",
       }
     }
   }
+}
+
+// face_detection_full_range_sparse's 1x1 weights are 70% zero, one by one (no
+// zero block of 16 output channels): the converter's sparse storage writes
+// them with zero masks, and the model computes exactly what the dense one does.
+TEST_CASE("a real pruned model is stored with zero masks and runs as the dense one", "[importers][real_models]") {
+  const std::string goldens = std::string(EDGERT_SOURCE_DIR) + "/tests/data/goldens/";
+  const std::string stem = "face_detection_full_range_sparse";
+  const std::vector<uint8_t> tflite = ReadFile(ModelCache() + "/" + stem + ".tflite");
+  INFO("run scripts/fetch-models.sh to download " << stem);
+  REQUIRE(!tflite.empty());
+  std::vector<uint8_t> dense;
+  ImportReport report;
+  REQUIRE(ImportTflite(tflite.data(), tflite.size(), TfliteImportOptions(), &dense, &report).ok());
+  std::vector<uint8_t> masked;
+  SparsifyReport sr;
+  REQUIRE(SparsifyModel(dense, SparsifyOptions(), &masked, &sr).ok());
+  INFO(sr.Summary());
+  CHECK(sr.sparse == 0);     // no block-sparse layer
+  CHECK(sr.masked >= 40);    // its 1x1 convolutions
+  CHECK(masked.size() * 100 < dense.size() * 45);  // 2.09 MB -> 0.86 MB
+
+  NpyArray pixels;
+  REQUIRE(ReadNpy(goldens + stem + "/input_input_1.u8.npy", &pixels).ok());
+  std::vector<std::vector<float>> outputs[2];
+  for (int k = 0; k < 2; ++k) {
+    const std::vector<uint8_t>& file = k == 0 ? dense : masked;
+    std::shared_ptr<const Model> model;
+    REQUIRE(Model::LoadBuffer(file.data(), file.size(), false, &model).ok());
+    OpResolver resolver;
+    AddDefaultKernels(&resolver);
+    Interpreter interp(model, &resolver);
+    REQUIRE(interp.Prepare().ok());
+    Tensor* in = interp.input(0);
+    REQUIRE(pixels.data.size() == static_cast<size_t>(in->NumElements()));
+    for (size_t i = 0; i < pixels.data.size(); ++i)
+      in->data_as<float>()[i] = static_cast<float>(pixels.data[i]) / 127.5f - 1.0f;
+    REQUIRE(interp.Invoke().ok());
+    for (int o = 0; o < interp.num_outputs(); ++o) {
+      const Tensor* out = interp.output(o);
+      outputs[k].emplace_back(out->data_as<float>(), out->data_as<float>() + out->NumElements());
+    }
+  }
+  CHECK(outputs[0] == outputs[1]);
 }

@@ -157,6 +157,18 @@ Status SparsifyModel(const std::vector<uint8_t>& in, const SparsifyOptions& opti
     }
     report->layers.push_back(layer);
   }
+  // Any other constant (of any dtype) with enough zero elements: a zero mask.
+  for (graph::GTensor& t : g.tensors) {
+    t.zero_mask = false;
+    if (!options.store_sparse || !t.is_constant || t.sparse_block > 0 || t.data.empty()) continue;
+    const size_t element = DTypeSize(t.dtype);
+    const size_t elements = t.data.size() / element;
+    if (!ZeroMaskSaves(t.data.data(), elements, element)) continue;
+    t.zero_mask = true;
+    ++report->masked;
+    report->masked_dense_bytes += t.data.size();
+    report->masked_stored_bytes += ZeroMaskStoredBytes(t.data.data(), elements, element);
+  }
   EDGERT_RETURN_IF_ERROR(g.Serialize(out));
   report->bytes_after = out->size();
   return Status::Ok();
@@ -186,6 +198,14 @@ std::string SparsifyReport::Summary() const {
                 static_cast<unsigned long long>(bytes_after),
                 bytes_after > 0 ? static_cast<double>(bytes_before) / static_cast<double>(bytes_after) : 0.0);
   s += line;
+  if (masked > 0) {
+    std::snprintf(line, sizeof(line),
+                  "zero masks: %d constants stored without their zero elements (format version 4), %llu -> %llu "
+                  "bytes\n",
+                  masked, static_cast<unsigned long long>(masked_dense_bytes),
+                  static_cast<unsigned long long>(masked_stored_bytes));
+    s += line;
+  }
   return s;
 }
 

@@ -23,6 +23,11 @@
 //    not they are stored sparse, so they are stored sparse only to shrink the
 //    file, where that saves at least kSparseInt8MinSaving of their bytes (the
 //    column indices cost a quarter of an int8 block column's 16 bytes).
+//  - Zero masks (auto): every other constant, of any op and dtype, is stored
+//    with a zero mask (schema ZeroMask: one bit per element, only the nonzero
+//    elements) where that saves kZeroMaskMinSaving of its bytes: unstructured
+//    sparsity, which no block of 16 rows shows (face_detection_full_range_
+//    sparse's 70% zeros). It only shrinks the file: the loader densifies it.
 #pragma once
 
 #include <cstdint>
@@ -62,6 +67,10 @@ struct SparsifyLayer {
 struct SparsifyReport {
   std::vector<SparsifyLayer> layers;  // every eligible layer
   int pruned = 0, sparse = 0;
+  // Constants stored with a zero mask (any op, any dtype; not block-sparse):
+  // count, and their dense and stored (mask + values) bytes.
+  int masked = 0;
+  uint64_t masked_dense_bytes = 0, masked_stored_bytes = 0;
   uint64_t bytes_before = 0, bytes_after = 0;  // file sizes
   std::string Summary() const;  // multi-line text
 };

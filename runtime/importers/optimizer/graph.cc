@@ -93,6 +93,7 @@ Status Graph::FromModel(const Model& model, Graph* out) {
     t.quant.axis = ti.quant_axis;
     t.is_constant = ti.is_constant();
     t.sparse_block = ti.sparse.block_size;
+    t.zero_mask = ti.zero_mask;
     if (ti.const_data != nullptr) {
       const auto* p = static_cast<const uint8_t*>(ti.const_data);
       t.data.assign(p, p + ti.const_bytes);
@@ -215,8 +216,11 @@ Status Graph::Serialize(std::vector<uint8_t>* out, std::vector<int>* index_map) 
     for (int32_t d : t.shape) elements *= d;
     const bool sparse = t.is_constant && t.sparse_block > 0 && IsSparseStorableDType(t.dtype) && !t.shape.empty() &&
                         t.data.size() == static_cast<size_t>(elements) * DTypeSize(t.dtype);
+    const size_t element_bytes = DTypeSize(t.dtype);
     if (sparse)
       map[i] = b.AddSparseConstant(t.name, t.dtype, t.shape, t.data.data(), t.sparse_block, quant);
+    else if (t.is_constant && t.zero_mask && ZeroMaskSaves(t.data.data(), t.data.size() / element_bytes, element_bytes))
+      map[i] = b.AddZeroMaskConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), quant);
     else
       map[i] = t.is_constant ? b.AddConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), quant)
                              : b.AddTensor(t.name, t.dtype, t.shape, quant);

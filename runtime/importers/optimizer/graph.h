@@ -28,6 +28,9 @@ struct GTensor {
   bool is_constant = false;
   std::vector<uint8_t> data;   // constants only (dense)
   int sparse_block = 0;        // > 0: an f32 or int8 constant written block-sparse with this block size
+  // A constant written with a zero mask (schema ZeroMask) when that still
+  // saves kZeroMaskMinSaving of its bytes (and it is not block-sparse).
+  bool zero_mask = false;
 };
 
 struct GOp {
