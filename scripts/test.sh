@@ -23,6 +23,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # A short libFuzzer run of the loader, seeded with valid models.
 mkdir -p build-asan/fuzz-corpus
 ./build/bin/edgert-demo-model build-asan/fuzz-corpus/tiny.ert --tiny >/dev/null
+./build/bin/edgert-demo-model build-asan/fuzz-corpus/tiny-sparse.ert --tiny-sparse >/dev/null
 ./build-asan/bin/edgert_load_fuzzer build-asan/fuzz-corpus -runs=200000 -rss_limit_mb=4096 2>&1 | tail -n 3
 # The aarch64 kernels: cross-built, run under qemu-aarch64 on CPUs of each ARM ISA level.
 bash scripts/test-arm.sh

@@ -20,6 +20,7 @@
 #include "runtime/sparse_weights.h"
 #include "tests/kernels/conv_test_util.h"
 #include "tests/op_test.h"
+#include "tools/demo_model.h"
 
 namespace edgert {
 namespace {
@@ -644,6 +645,28 @@ TEST_CASE("the loader densifies zero-mask constants and rejects hostile masks", 
     auto* seg = fm->mutable_segments()->GetMutableObject(0);
     seg->mutate_size(seg->size() - 4);
   }, "values are");
+}
+
+TEST_CASE("the sparse tiny demo model (a fuzzing seed) holds both stored forms and runs", "[sparse]") {
+  const std::vector<uint8_t> file = BuildTinyDemoNet(true);
+  std::shared_ptr<const Model> m;
+  REQUIRE(Model::LoadBuffer(file.data(), file.size(), true, &m).ok());
+  CHECK(m->fb()->version() == 4);
+  int masked = 0, block_sparse = 0;
+  for (const TensorInfo& ti : m->tensors()) {
+    masked += ti.zero_mask ? 1 : 0;
+    block_sparse += ti.sparse.block_size > 0 ? 1 : 0;
+  }
+  CHECK(masked == 1);
+  CHECK(block_sparse == 1);
+  OpResolver r;
+  AddDefaultKernels(&r);
+  Interpreter it(m, &r);
+  REQUIRE(it.Prepare().ok());
+  REQUIRE(it.Invoke().ok());
+  float sum = 0.f;
+  for (int i = 0; i < 4; ++i) sum += it.output(0)->data_as<float>()[i];
+  CHECK(sum == Approx(1.f));  // softmax probabilities
 }
 
 TEST_CASE("sparse storage writes zero masks where block-sparse storage does not apply", "[sparse][compress]") {

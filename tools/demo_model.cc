@@ -23,8 +23,17 @@ class NetBuilder {
 
   int Conv(int x, int in_c, int out_c, int k, int stride, int h, schema::Activation act, int* out_h) {
     const std::string n = "conv" + std::to_string(id_++);
-    const int w = b_->AddConstant(n + "/w", DType::kF32, {out_c, k, k, in_c},
-                                  Random(static_cast<size_t>(out_c) * k * k * in_c, std::sqrt(2.f / (k * k * in_c))));
+    std::vector<float> wv = Random(static_cast<size_t>(out_c) * k * k * in_c, std::sqrt(2.f / (k * k * in_c)));
+    int w = -1;
+    if (sparse_storage_ && k == 1 && out_c == 16) {  // block-sparse: every other input channel zero
+      for (size_t i = 0; i < wv.size(); ++i) wv[i] = i % in_c % 2 == 1 ? 0.f : wv[i];
+      w = b_->AddSparseConstant(n + "/w", DType::kF32, {out_c, k, k, in_c}, wv.data(), 16);
+    } else if (sparse_storage_ && k == 1) {  // zero mask: 70% of the weights zero
+      for (size_t i = 0; i < wv.size(); ++i) wv[i] = i * 7 % 10 < 7 ? 0.f : wv[i];
+      w = b_->AddZeroMaskConstant(n + "/w", DType::kF32, {out_c, k, k, in_c}, wv.data(), wv.size() * sizeof(float));
+    } else {
+      w = b_->AddConstant(n + "/w", DType::kF32, {out_c, k, k, in_c}, wv.data(), wv.size() * sizeof(float));
+    }
     const int bias = b_->AddConstant(n + "/b", DType::kF32, {out_c}, Random(out_c, 0.01f));
     *out_h = (h + stride - 1) / stride;
     const int y = b_->AddTensor(n, DType::kF32, {1, *out_h, *out_h, out_c});
@@ -63,6 +72,7 @@ class NetBuilder {
   ModelBuilder* b_;
   std::mt19937 rng_;
   int id_ = 0;
+  bool sparse_storage_ = false;  // 1x1 weights stored with a zero mask or block-sparse
 };
 
 // Final 1x1 conv, global average pool, flatten, fully connected and softmax.
@@ -119,9 +129,10 @@ std::vector<uint8_t> BuildDemoMobileNet(int input_size, int classes) {
   return b.Finish();
 }
 
-std::vector<uint8_t> BuildTinyDemoNet() {
+std::vector<uint8_t> BuildTinyDemoNet(bool sparse_storage) {
   ModelBuilder b;
   NetBuilder nb(&b);
+  nb.sparse_storage_ = sparse_storage;
   b.SetDescription("tiny demo network");
   int h = 8;
   int x = b.AddInput("image", DType::kF32, {1, h, h, 3});

@@ -7,20 +7,21 @@
 
 int main(int argc, char** argv) {
   if (argc < 2 || argv[1][0] == '-') {
-    std::fprintf(stderr, "usage: edgert-demo-model OUT.ert [--size N | --tiny]\n");
+    std::fprintf(stderr, "usage: edgert-demo-model OUT.ert [--size N | --tiny | --tiny-sparse]\n");
     return 2;
   }
   int size = 128;
-  bool tiny = false;
+  bool tiny = false, sparse = false;
   for (int i = 2; i < argc; ++i) {
     if (std::string(argv[i]) == "--size" && i + 1 < argc) size = std::atoi(argv[++i]);
     else if (std::string(argv[i]) == "--tiny") tiny = true;
+    else if (std::string(argv[i]) == "--tiny-sparse") tiny = sparse = true;
   }
   if (size < 32 || size > 1024) {
     std::fprintf(stderr, "edgert-demo-model: --size must be in [32, 1024]\n");
     return 2;
   }
-  const auto bytes = tiny ? edgert::BuildTinyDemoNet() : edgert::BuildDemoMobileNet(size);
+  const auto bytes = tiny ? edgert::BuildTinyDemoNet(sparse) : edgert::BuildDemoMobileNet(size);
   if (tiny) size = 8;
   FILE* f = std::fopen(argv[1], "wb");
   if (f == nullptr || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size() || std::fclose(f) != 0) {
