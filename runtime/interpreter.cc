@@ -150,6 +150,12 @@ void KernelContext::OfferRows(const RowSource& source) {
   ns.rows_offered = true;
 }
 
+bool KernelContext::RowsWanted() const {
+  for (const auto& ns : interp_->nodes_)
+    if (ns.row_source == node_) return true;
+  return false;
+}
+
 bool KernelContext::TakeRowSource(RowSource* source) {
   auto& ns = interp_->nodes_[node_];
   if (ns.row_source < 0 || ns.row_source_taken) return false;
@@ -716,37 +722,44 @@ void Interpreter::OfferActivations() {
   }
 }
 
-// The depthwise convolutions offered to the 1x1 convolutions after them
-// (KernelContext::TakeRowSource): a CONV_2D whose input 0 is read by it alone,
-// is not a model output, and is the single output of a DEPTHWISE_CONV_2D with
-// an activation input that was offered no residual ADD or concatenation, or
-// the output of the activation offered to such a node (OfferActivations runs
-// first; the depthwise kernel must then take it). Whether the CONV_2D is 1x1
-// with stride 1 and whether the depthwise kernel can compute rows on demand
-// are decided by the kernels in prepare.
+// Producers offered to the convolutions after them (KernelContext::
+// TakeRowSource): a depthwise convolution to the CONV_2D after it, and a
+// CONV_2D to the DEPTHWISE_CONV_2D after it. The consumer's input 0 must be
+// read by it alone, not be a model output, and be the single output of the
+// producer, which has an activation input and was offered no residual ADD or
+// concatenation, or the output of the activation offered to such a producer
+// (OfferActivations runs first; the producer's kernel must then take it).
+// Whether the CONV_2D is 1x1 with stride 1 and whether the producer's kernel
+// can compute rows on demand are decided by the kernels in prepare.
 void Interpreter::OfferRowSources() {
   const auto& nodes = model_->nodes();
   const auto& infos = model_->tensors();
   std::vector<int> producer, readers;
   ProducersAndReaders(*model_, &producer, &readers);
   for (size_t c = 0; c < nodes.size(); ++c) {
-    const NodeInfo& conv = nodes[c];
-    if (conv.type != schema::OpType_CONV_2D || conv.inputs.empty() || conv.inputs[0] < 0) continue;
-    const int32_t t = conv.inputs[0];
+    const NodeInfo& consumer = nodes[c];
+    schema::OpType wanted;
+    if (consumer.type == schema::OpType_CONV_2D)
+      wanted = schema::OpType_DEPTHWISE_CONV_2D;
+    else if (consumer.type == schema::OpType_DEPTHWISE_CONV_2D)
+      wanted = schema::OpType_CONV_2D;
+    else
+      continue;
+    if (consumer.inputs.empty() || consumer.inputs[0] < 0) continue;
+    const int32_t t = consumer.inputs[0];
     if (readers[static_cast<size_t>(t)] != 1) continue;
     int d = producer[static_cast<size_t>(t)];
     if (d < 0) continue;
     const NodeInfo& p = nodes[static_cast<size_t>(d)];
-    if (p.type != schema::OpType_DEPTHWISE_CONV_2D) {  // an activation offered to the depthwise before it?
+    if (p.type != wanted) {  // an activation offered to the producer before it?
       const int before = p.inputs.size() == 1 && p.inputs[0] >= 0 ? producer[static_cast<size_t>(p.inputs[0])] : -1;
       if (before < 0 || nodes_[static_cast<size_t>(before)].activation_node != d) continue;
       d = before;
     }
-    const NodeInfo& dw = nodes[static_cast<size_t>(d)];
+    const NodeInfo& src = nodes[static_cast<size_t>(d)];
     const NodeState& ds = nodes_[static_cast<size_t>(d)];
-    if (dw.type != schema::OpType_DEPTHWISE_CONV_2D || dw.outputs.size() != 1 || dw.inputs.empty() ||
-        dw.inputs[0] < 0 || infos[static_cast<size_t>(dw.inputs[0])].is_constant() || ds.residual_add >= 0 ||
-        ds.concat_node >= 0)
+    if (src.type != wanted || src.outputs.size() != 1 || src.inputs.empty() || src.inputs[0] < 0 ||
+        infos[static_cast<size_t>(src.inputs[0])].is_constant() || ds.residual_add >= 0 || ds.concat_node >= 0)
       continue;
     nodes_[c].row_source = d;
   }

@@ -74,10 +74,12 @@ struct InterpreterOptions {
   // DEPTHWISE_CONV_2D's result (or that of the activation fused into it) read
   // by it alone computes that depthwise convolution itself, a few rows at a
   // time into a per-thread buffer, each followed by its GEMM on them
-  // (KernelContext::TakeRowSource; the optimized kernel does so from 512 KB
-  // of depthwise result): that result never goes to memory and gets no
-  // arena space. Same values as separate ops. false: every node runs as
-  // written.
+  // (KernelContext::TakeRowSource; the optimized kernel does so from a
+  // quarter of the L2 of depthwise result): that result never goes to memory
+  // and gets no arena space. The other way round likewise: a float32
+  // DEPTHWISE_CONV_2D computes the 1x1 CONV_2D producing its input, read by
+  // it alone, a few input rows at a time (then it offers no rows itself).
+  // Same values as separate ops. false: every node runs as written.
   bool fuse_depthwise_pointwise = true;
 };
 
@@ -178,8 +180,9 @@ class Interpreter {
     size_t out_pixel_stride = 0, out_channel_offset = 0;
     bool concat_elided = false;
     // Rows on demand (KernelContext::OfferRows / TakeRowSource): on a
-    // producer, what it offered; on a CONV_2D, the producer node offered to
-    // it (-1: none) and whether its kernel took it (the producer's fused_into
+    // producer, what it offered; on a CONV_2D or DEPTHWISE_CONV_2D, the
+    // producer node offered to it (-1: none) and whether its kernel took it
+    // (the producer's fused_into
     // then names this node, and its input and scratch live until this
     // node's step).
     KernelContext::RowSource rows_offer;

@@ -161,6 +161,9 @@ class KernelContext {
   };
   void OfferRows(const RowSource& source);
   bool TakeRowSource(RowSource* source);
+  // Prepare: whether a consumer of output 0 would be offered this node's rows
+  // (before it decides to offer them; the consumer's kernel may still decline).
+  bool RowsWanted() const;
   // At eval: the pixel stride (in elements) of output 0 when it is written as
   // such a slice, or 0 when it is a dense tensor of its own.
   size_t output_pixel_stride() const;

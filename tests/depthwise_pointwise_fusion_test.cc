@@ -45,7 +45,7 @@ std::vector<uint8_t> Build(const Graph& g) {
   const int dw_b = b.AddConstant<float>("dw_b", DType::kF32, {g.c}, FusionValues(g.c, 2));
   const int t = b.AddTensor("t", DType::kF32, {g.n, oh, ow, g.c});
   b.AddOp(schema::OpType_DEPTHWISE_CONV_2D, {x, dw_w, dw_b}, {t}, schema::OpOptions_DepthwiseConv2DOptions,
-          schema::CreateDepthwiseConv2DOptions(b.fbb(), schema::Padding_SAME, g.stride, g.stride, 1,
+          schema::CreateDepthwiseConv2DOptions(b.fbb(), schema::Padding_SAME, g.stride, g.stride, 1, 1,
                                                schema::Activation_RELU6)
               .Union());
   int pw_in = t;

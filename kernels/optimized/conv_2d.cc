@@ -50,6 +50,9 @@
 // TakeActivation, f32 nodes, when that node runs this library's optimized
 // kernel) is applied the same way, with the microkernel that kernel runs
 // (FusableActivation), so the values are those of the separate op.
+// The direct GEMM path without a residual ADD or rows of its own offers its
+// rows on demand (KernelContext::OfferRows) to a DEPTHWISE_CONV_2D reading its
+// result alone, which may then compute them itself, a few rows at a time.
 // A DEPTHWISE_CONV_2D before a direct (1x1) node, read by it alone
 // (KernelContext::TakeRowSource, f32 GEMM path): its rows are computed here,
 // a tile of rows at a time into the worker's buffer (at most
@@ -181,6 +184,30 @@ Status TakeDepthwiseRows(KernelContext* ctx, ConvState* s) {
   return ctx->RequestScratch(s->source_slice_bytes * static_cast<size_t>(ctx->num_threads()), &s->source_scratch);
 }
 
+// Output rows on demand (KernelContext::RowSource), offered by the direct GEMM
+// path when it took no residual ADD and no rows itself: a DEPTHWISE_CONV_2D
+// reading this node's output (or its fused activation's) alone may compute
+// rows [r0, r0 + n) (batch x height) a few at a time into its own buffer
+// (kernels/optimized/depthwise_conv_2d.cc). Same GEMM tiles and epilogue as
+// Eval, so the same values.
+uint64_t RowsBegin(const void* /*state*/, KernelContext* /*ctx*/) { return 0; }
+
+void Rows(const void* state, KernelContext* ctx, uint64_t /*pass*/, int /*worker*/, size_t r0, size_t n, float* dst) {
+  const ConvState& s = *static_cast<const ConvState*>(state);
+  const size_t k = static_cast<size_t>(s.k), oc = static_cast<size_t>(s.out_c);
+  const size_t row_pixels = static_cast<size_t>(s.window.out_w), m = static_cast<size_t>(s.window.out_pixels());
+  const float* a = ctx->input(0)->data_as<float>() + r0 * row_pixels * k;
+  const size_t np = n * row_pixels;
+  const size_t rows_per_add = s.epilogue.any() ? 4 * s.gemm.mr : np;
+  for (size_t p = 0; p < np; p += rows_per_add) {
+    const size_t rows = std::min(rows_per_add, np - p);
+    RunGemmTile(s.gemm, m, p, rows, 0, oc, k, a, k, s.packed, dst, oc, &s.minmax);
+    if (s.epilogue.any()) s.epilogue.Apply(dst, oc, p, rows, 0, oc);
+  }
+}
+
+void RowsEnd(const void* /*state*/, KernelContext* /*ctx*/) {}
+
 // The epilogue over the whole output, in parallel (the paths without a tile epilogue).
 void EpilogueToAll(KernelContext* ctx, const ConvState& s, float* out, size_t pixels, size_t oc) {
   ctx->ParallelFor(pixels, ParallelTile(pixels, oc, ctx->num_threads(), 1),
@@ -305,6 +332,15 @@ Status Prepare(KernelContext* ctx) {
   // The direct and indirect GEMM paths write any row stride: an elided
   // CONCATENATION's channel slice (never offered with a residual ADD).
   ctx->OfferOutputSlice();
+  if (s->direct && s->source.rows == nullptr && s->epilogue.residual == nullptr) {
+    KernelContext::RowSource rows;
+    rows.state = s;
+    rows.ctx = ctx;
+    rows.begin = RowsBegin;
+    rows.rows = Rows;
+    rows.end = RowsEnd;
+    ctx->OfferRows(rows);
+  }
   return Status::Ok();
 }
 
