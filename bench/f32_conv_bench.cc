@@ -94,6 +94,8 @@ BENCHMARK(BM_f32_conv)
     ->Args({1, 0, 256, 3, 16, 3, 1, 2})  // selfie_segmentation stem
     ->Args({1, 0, 192, 3, 32, 3, 1, 2})  // face_detection_full_range stem
     ->Args({1, 0, 224, 3, 32, 3, 1, 2})  // mobilenet_v2 stem
+    ->Args({1, 0, 7, 512, 512, 3, 1, 1})   // resnet18's last stage (indirect GEMM, 9.4 MB of weights)
+    ->Args({1, 0, 7, 512, 512, 3, 2, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
