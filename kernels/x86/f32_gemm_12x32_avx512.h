@@ -11,6 +11,7 @@
 #include <cstddef>
 
 #include "kernels/dispatch.h"
+#include "kernels/x86/f32_prefetch.h"
 #include "kernels/x86/f32_store_avx512.h"
 
 namespace edgert {
@@ -114,8 +115,11 @@ inline void WalkX32(size_t nc, size_t kc, size_t taps, const TapRows& tap_rows, 
     const float* wb = w + panel + 16;
     for (size_t t = 0; t < taps; ++t) {
       auto at = tap_rows(t);
-      for (size_t k = 0; k < kc; ++k, wa += 16, wb += 16, at.Step())
+      for (size_t k = 0; k < kc; ++k, wa += 16, wb += 16, at.Step()) {
+        PrefetchB(wa);
+        PrefetchB(wb);
         FmaRowsX32<MR>(at, k, _mm512_loadu_ps(wa), _mm512_loadu_ps(wb), x, y);
+      }
     }
     StoreRows<MR>(c, n0, x, 16, params);
     StoreRows<MR>(c, n0 + 16, y, nc - n0 - 16 < 16 ? nc - n0 - 16 : 16, params);
@@ -126,7 +130,10 @@ inline void WalkX32(size_t nc, size_t kc, size_t taps, const TapRows& tap_rows, 
     const float* wa = w + 16;
     for (size_t t = 0; t < taps; ++t) {
       auto at = tap_rows(t);
-      for (size_t k = 0; k < kc; ++k, wa += 16, at.Step()) FmaRowsX16<MR>(at, k, _mm512_loadu_ps(wa), x);
+      for (size_t k = 0; k < kc; ++k, wa += 16, at.Step()) {
+        PrefetchB(wa);
+        FmaRowsX16<MR>(at, k, _mm512_loadu_ps(wa), x);
+      }
     }
     StoreRows<MR>(c, n0, x, nc - n0, params);
   }

@@ -7,6 +7,7 @@
 // Compiled with -mavx2 -mfma.
 #include <immintrin.h>
 
+#include "kernels/x86/f32_prefetch.h"
 #include "kernels/x86/f32_store_avx.h"
 #include "kernels/x86/ukernels.h"
 
@@ -27,6 +28,7 @@ void f32_gemm_minmax_ukernel_1x16__fma3(size_t mr, size_t nc, size_t kc, const f
     w += 16;
     size_t k = 0;
     for (; k + 4 <= kc; k += 4, w += 64) {
+      for (int row = 0; row < 4; ++row) x86_f32::PrefetchB(w + 16 * row);
       const __m256 va0 = _mm256_broadcast_ss(a + k);
       const __m256 va1 = _mm256_broadcast_ss(a + k + 1);
       const __m256 va2 = _mm256_broadcast_ss(a + k + 2);

@@ -2,6 +2,7 @@
 // Contract: F32GemmUkernelFn (kernels/dispatch.h). Compiled with -mavx2 -mfma.
 #include <immintrin.h>
 
+#include "kernels/x86/f32_prefetch.h"
 #include "kernels/x86/f32_store_avx.h"
 #include "kernels/x86/ukernels.h"
 
@@ -28,6 +29,7 @@ void f32_gemm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, size_t kc, const f
     __m256 acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h, acc3l = acc0l, acc3h = acc0h;
     w += 16;
     for (size_t k = 0; k < kc; ++k) {
+      x86_f32::PrefetchB(w);
       const __m256 bl = _mm256_loadu_ps(w), bh = _mm256_loadu_ps(w + 8);
       w += 16;
       const __m256 va0 = _mm256_broadcast_ss(a0 + k);

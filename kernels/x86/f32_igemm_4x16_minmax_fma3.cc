@@ -5,6 +5,7 @@
 // the bias over K = taps * kc in order. Compiled with -mavx2 -mfma.
 #include <immintrin.h>
 
+#include "kernels/x86/f32_prefetch.h"
 #include "kernels/x86/f32_store_avx.h"
 #include "kernels/x86/ukernels.h"
 
@@ -35,6 +36,7 @@ void f32_igemm_minmax_ukernel_4x16__fma3(size_t mr, size_t nc, size_t kc, size_t
       const float* a2 = ap[r2];
       const float* a3 = ap[r3];
       for (size_t k = 0; k < kc; ++k) {
+        x86_f32::PrefetchB(w);
         const __m256 bl = _mm256_loadu_ps(w), bh = _mm256_loadu_ps(w + 8);
         w += 16;
         const __m256 va0 = _mm256_broadcast_ss(a0 + k);
