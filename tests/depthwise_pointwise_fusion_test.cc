@@ -79,13 +79,7 @@ Run Invoke(const std::vector<uint8_t>& file, bool fuse, int threads) {
 
 bool Fused(const Run& r) { return r.plan.find("computed inside") != std::string::npos; }
 
-// Depthwise results of any size offered (the default leaves the small ones
-// separate), for this scope.
-struct AnySize {
-  AnySize() : previous(opt::SetDepthwiseRowsMinBytesForTesting(0)) {}
-  ~AnySize() { opt::SetDepthwiseRowsMinBytesForTesting(previous); }
-  size_t previous;
-};
+using AnySize = edgert::testing::AnyRowSourceSize;
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/optimized/optimized_kernels.h"
 #include "runtime/interpreter.h"
 #include "runtime/op_resolver.h"
 
@@ -70,6 +71,17 @@ inline FusionRun InvokeFusion(const std::vector<uint8_t>& file, bool Interpreter
   options.num_threads = threads;
   return InvokeWith(file, options);
 }
+
+// Row sources of any size offered to the optimized convolutions (their
+// default leaves results below opt::DepthwiseRowsMinBytes() separate), for
+// this scope.
+struct AnyRowSourceSize {
+  AnyRowSourceSize() : previous(opt::SetDepthwiseRowsMinBytesForTesting(0)) {}
+  ~AnyRowSourceSize() { opt::SetDepthwiseRowsMinBytesForTesting(previous); }
+  AnyRowSourceSize(const AnyRowSourceSize&) = delete;
+  AnyRowSourceSize& operator=(const AnyRowSourceSize&) = delete;
+  size_t previous;
+};
 
 }  // namespace testing
 }  // namespace edgert

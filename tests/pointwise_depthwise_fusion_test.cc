@@ -89,13 +89,7 @@ Run Invoke(const std::vector<uint8_t>& file, bool fuse, int threads) {
 // Whether the depthwise convolution computes the 1x1 convolution's rows.
 bool Fused(const Run& r) { return r.plan.find("(rows of CONV_2D") != std::string::npos; }
 
-// 1x1 results of any size offered (the default leaves the small ones
-// separate: from twice DepthwiseRowsMinBytes()), for this scope.
-struct AnySize {
-  AnySize() : previous(opt::SetDepthwiseRowsMinBytesForTesting(0)) {}
-  ~AnySize() { opt::SetDepthwiseRowsMinBytesForTesting(previous); }
-  size_t previous;
-};
+using AnySize = edgert::testing::AnyRowSourceSize;
 
 bool Optimized() { return GetKernelIsa().f32_dwconv.fn != nullptr && GetKernelIsa().f32_gemm.fn != nullptr; }
 

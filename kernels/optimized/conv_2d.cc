@@ -333,13 +333,7 @@ Status Prepare(KernelContext* ctx) {
   // CONCATENATION's channel slice (never offered with a residual ADD).
   ctx->OfferOutputSlice();
   if (s->direct && s->source.rows == nullptr && s->epilogue.residual == nullptr) {
-    KernelContext::RowSource rows;
-    rows.state = s;
-    rows.ctx = ctx;
-    rows.begin = RowsBegin;
-    rows.rows = Rows;
-    rows.end = RowsEnd;
-    ctx->OfferRows(rows);
+    ctx->OfferRows({s, ctx, RowsBegin, Rows, RowsEnd});
   }
   return Status::Ok();
 }

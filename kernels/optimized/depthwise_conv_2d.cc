@@ -277,13 +277,7 @@ Status Prepare(KernelContext* ctx) {
   TakeF32Epilogue(ctx, &s->epilogue);
   EDGERT_RETURN_IF_ERROR(TakeSourceRows(ctx, s));
   if (s->epilogue.residual == nullptr && s->source.rows == nullptr) {
-    KernelContext::RowSource rows;
-    rows.state = s;
-    rows.ctx = ctx;
-    rows.begin = RowsBegin;
-    rows.rows = Rows;
-    rows.end = RowsEnd;
-    ctx->OfferRows(rows);
+    ctx->OfferRows({s, ctx, RowsBegin, Rows, RowsEnd});
   }
   return Status::Ok();
 }
