@@ -18,7 +18,10 @@
 // `blocks` blocks run by ctx->ParallelFor (chosen at prepare: V and M of a
 // block within about 512 KB, at most 64 tiles, the block count a multiple of
 // the threads, block sizes as equal as BlockStart's multiples of 4 allow);
-// per block, in the worker's slice of the scratch:
+// with few tiles and large transformed weights, the output channels are split
+// into one part per thread as well (F32Winograd::parts), so that each thread
+// reads only its part's weights;
+// per block (and part), in the worker's slice of the scratch:
 //  1. the input transform (ISA table's f32_winograd, or the portable one) of
 //     each tile into V: (t + 2)^2 matrices [block x I];
 //  2. a GEMM per position, M_e = V_e U_e (the ISA table's f32_gemm
@@ -58,6 +61,9 @@ struct F32Winograd {
   size_t tiles_h = 0, tiles_w = 0, tiles = 0;  // output tiles per column, per row, in all
   size_t blocks = 0;                           // blocks of tiles
   size_t block = 0;                            // tiles of the largest block
+  // Output channels in `parts` parts of part_channels (a multiple of NR; the
+  // last may be shorter): the parallel items are blocks x parts.
+  size_t parts = 1, part_channels = 0;
   size_t gemm_floats = 0;                      // floats of one packed U_e
   const float* packed = nullptr;               // positions() packed U_e, then the bias (out_c floats)
   const float* zeros = nullptr;                // in_c zeros: the padding's pixel

@@ -184,6 +184,11 @@ const std::vector<AutoCase> kAutoCases = {
     {C(2, 8, 9, 32, 17), 2},
     {C(1, 27, 27, 32, 40, schema::Padding_SAME, schema::Activation_RELU), 4},
     {C(1, 26, 23, 17, 16, schema::Padding_VALID), 4},
+    // 1 MB or more of transformed weights on few tiles: on 2 and 3 threads the
+    // output channels are split across the threads (F32Winograd::parts), the
+    // last part shorter with 200 channels.
+    {C(1, 13, 13, 64, 256, schema::Padding_SAME, schema::Activation_RELU), 2},
+    {C(1, 13, 13, 96, 200), 2},
 };
 
 // The thread counts compared with one thread: 2 and 3, none when the
