@@ -101,8 +101,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for
 // the indirect GEMM), f32 depthwise kernel (same packing), Winograd
-// transforms, int8 ADD / SUB / MUL kernels and f32 -> int8 / uint8
-// quantization.
+// transforms, int8 ADD / SUB / MUL kernels, f32 -> int8 / uint8
+// quantization and int8 / uint8 bilinear resizing.
 constexpr KernelIsa MakeAvx512Isa() {
   KernelIsa isa = kAvx2Isa;
   isa.level = IsaLevel::kAvx512;
@@ -120,6 +120,8 @@ constexpr KernelIsa MakeAvx512Isa() {
   isa.qs8_vadd_f32 = qs8_vadd_minmax_f32_ukernel_x16__avx512f;
   isa.qs8_vbinary = {qs8_vaddc_minmax_ukernel_x16__avx512f, qs8_vmul_minmax_ukernel_x16__avx512f,
                      qs8_vmulc_minmax_ukernel_x16__avx512f};
+  isa.x8.qs8_ibilinear = qs8_ibilinear_ukernel_c16__avx512f;
+  isa.x8.qu8_ibilinear = qu8_ibilinear_ukernel_c16__avx512f;
   isa.x8.f32_qs8_vcvt = f32_qs8_vcvt_ukernel_x16__avx512f;
   isa.x8.f32_qu8_vcvt = f32_qu8_vcvt_ukernel_x16__avx512f;
   return isa;

@@ -225,6 +225,12 @@ void qs8_ibilinear_ukernel_c16__avx2(size_t pixels, size_t channels, const int8_
 void qu8_ibilinear_ukernel_c16__avx2(size_t pixels, size_t channels, const uint8_t* top, const uint8_t* bottom,
                                      const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
                                      uint8_t* output);
+void qs8_ibilinear_ukernel_c16__avx512f(size_t pixels, size_t channels, const int8_t* top, const int8_t* bottom,
+                                        const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                        int8_t* output);
+void qu8_ibilinear_ukernel_c16__avx512f(size_t pixels, size_t channels, const uint8_t* top, const uint8_t* bottom,
+                                        const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                        uint8_t* output);
 void f32_qs8_vcvt_ukernel_x16__avx2(size_t n, const float* x, int8_t* y, const F32QuantizeParams* params);
 void f32_qu8_vcvt_ukernel_x16__avx2(size_t n, const float* x, uint8_t* y, const F32QuantizeParams* params);
 void f32_qs8_vcvt_ukernel_x16__avx512f(size_t n, const float* x, int8_t* y, const F32QuantizeParams* params);

@@ -154,7 +154,8 @@ void ResizeCase(std::mt19937& rng) {
                              t.Output(DTypeOf<T>::value, q);
                              t.SetOptions(schema::OpOptions_ResizeOptions,
                                           schema::CreateResizeOptions(t.fbb(), align, half).Union());
-                           });
+                           },
+                           /*every_level=*/true);  // AVX2 and AVX-512 have their own microkernels
     }
   }
 }
