@@ -78,14 +78,18 @@ ZeroMaskData EncodeZeroMask(const void* dense, size_t elements, size_t element_b
 uint64_t ZeroMaskStoredBytes(const void* dense, size_t elements, size_t element_bytes);
 
 // Writers store a constant with a zero mask when that saves at least this
-// fraction of its bytes: the dense copy made at load costs load time and
-// memory, worth it for pruned weights (from 28% zeros in f32, 37.5% in int8),
-// not for the few zeros of ordinary ones.
+// fraction of its bytes, and at least kZeroMaskMinSavedBytes (segments are
+// 64-byte aligned, and the mask's table costs a few dozen bytes): the dense
+// copy made at load costs load time and memory, worth it for pruned weights
+// (from 28% zeros in f32, 37.5% in int8), not for the few zeros of ordinary
+// ones or a small all-zero bias.
 constexpr double kZeroMaskMinSaving = 0.25;
+constexpr size_t kZeroMaskMinSavedBytes = 64;
 inline bool ZeroMaskSaves(const void* dense, size_t elements, size_t element_bytes) {
-  const double dense_bytes = static_cast<double>(elements) * static_cast<double>(element_bytes);
-  return elements > 0 && static_cast<double>(ZeroMaskStoredBytes(dense, elements, element_bytes)) <=
-                             (1.0 - kZeroMaskMinSaving) * dense_bytes;
+  const uint64_t dense_bytes = static_cast<uint64_t>(elements) * element_bytes;
+  const uint64_t stored = ZeroMaskStoredBytes(dense, elements, element_bytes);
+  return elements > 0 && stored + kZeroMaskMinSavedBytes <= dense_bytes &&
+         static_cast<double>(stored) <= (1.0 - kZeroMaskMinSaving) * static_cast<double>(dense_bytes);
 }
 
 }  // namespace edgert

@@ -25,7 +25,7 @@
 //    column indices cost a quarter of an int8 block column's 16 bytes).
 //  - Zero masks (auto): every other constant, of any op and dtype, is stored
 //    with a zero mask (schema ZeroMask: one bit per element, only the nonzero
-//    elements) where that saves kZeroMaskMinSaving of its bytes: unstructured
+//    elements) where that saves kZeroMaskMinSaving of its bytes (and 64 bytes): unstructured
 //    sparsity, which no block of 16 rows shows (face_detection_full_range_
 //    sparse's 70% zeros). It only shrinks the file: the loader densifies it.
 #pragma once
