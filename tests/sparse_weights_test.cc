@@ -696,7 +696,18 @@ TEST_CASE("sparse storage writes zero masks where block-sparse storage does not 
   const int yi = b.AddTensor("yi", DType::kI8, {200}, q);
   b.AddOp(schema::OpType_ADD, {xi, ci}, {yi}, schema::OpOptions_BinaryOptions,
           schema::CreateBinaryOptions(b.fbb()).Union());
-  for (int y : {ya, yb, yi}) b.MarkOutput(y);
+  // All-zero f32 constants of 16 and 32 values: the mask saves 62 and 124
+  // bytes, and only from 64 (kZeroMaskMinSavedBytes) is one written.
+  int yz[2];
+  for (int i = 0; i < 2; ++i) {
+    const int n = 16 << i;
+    const int xz = b.AddInput("xz" + std::to_string(n), DType::kF32, {n});
+    const int cz = b.AddConstant("z" + std::to_string(n), DType::kF32, {n}, std::vector<float>(static_cast<size_t>(n)));
+    yz[i] = b.AddTensor("yz" + std::to_string(n), DType::kF32, {n});
+    b.AddOp(schema::OpType_ADD, {xz, cz}, {yz[i]}, schema::OpOptions_BinaryOptions,
+            schema::CreateBinaryOptions(b.fbb()).Union());
+  }
+  for (int y : {ya, yb, yi, yz[0], yz[1]}) b.MarkOutput(y);
   const std::vector<uint8_t> file = b.Finish();
 
   for (bool store : {true, false}) {
@@ -707,7 +718,7 @@ TEST_CASE("sparse storage writes zero masks where block-sparse storage does not 
     SparsifyReport rep;
     REQUIRE(SparsifyModel(file, o, &out, &rep).ok());
     CHECK(rep.sparse == 0);
-    CHECK(rep.masked == (store ? 2 : 0));
+    CHECK(rep.masked == (store ? 3 : 0));
     std::shared_ptr<const Model> m;
     REQUIRE(Model::LoadBuffer(out.data(), out.size(), true, &m).ok());
     CHECK(m->fb()->version() == (store ? 4u : 1u));
@@ -719,6 +730,11 @@ TEST_CASE("sparse storage writes zero masks where block-sparse storage does not 
         REQUIRE(ti.const_bytes == want.size() * sizeof(float));
         const float* d = static_cast<const float*>(ti.const_data);
         CHECK(std::vector<float>(d, d + want.size()) == want);
+      } else if (ti.name == "z16" || ti.name == "z32") {
+        INFO(ti.name);
+        CHECK(ti.zero_mask == (store && ti.name == "z32"));
+        REQUIRE(ti.const_data != nullptr);
+        CHECK(static_cast<const float*>(ti.const_data)[0] == 0.f);
       } else if (ti.name == "c60") {
         CHECK(ti.zero_mask == store);
         CHECK(ti.scale == std::vector<float>{0.1f});
@@ -727,15 +743,15 @@ TEST_CASE("sparse storage writes zero masks where block-sparse storage does not 
       }
     }
     if (store) {
-      // w70: 192 mask bytes + 30% of 1536 floats; c60: 25 + 40% of 200 bytes.
-      CHECK(rep.masked_dense_bytes == w70.size() * sizeof(float) + c60.size());
+      // w70: 192 mask bytes + 30% of 1536 floats; c60: 25 + 40% of 200 bytes; z32: 4 bytes.
+      CHECK(rep.masked_dense_bytes == w70.size() * sizeof(float) + c60.size() + 32 * sizeof(float));
       CHECK(rep.masked_stored_bytes < rep.masked_dense_bytes / 2);
       CHECK(out.size() + (rep.masked_dense_bytes - rep.masked_stored_bytes) * 9 / 10 < file.size());
       // A second pass over a masked file keeps the masks.
       std::vector<uint8_t> again;
       SparsifyReport rep2;
       REQUIRE(SparsifyModel(out, o, &again, &rep2).ok());
-      CHECK(rep2.masked == 2);
+      CHECK(rep2.masked == 3);
       CHECK(again.size() == out.size());
     }
   }
