@@ -177,8 +177,8 @@ void EvalFromSource(KernelContext* ctx, const DepthwiseState& s) {
     const float** edge_ptrs = ptrs + s.source_step * s.rows.row_pointers;
     // A step of source_step rows whose input rows are all inside the input (an
     // interior step) reads the buffer the same way as any other: its row
-    // pointers are built once per tile (building them per row took a fifth of
-    // a 16-channel layer's time).
+    // pointers are built once per tile (building them per row added about 3 us
+    // to selfie_segmentation_landscape's 36x64x16 depthwise, 11.6 us unfused).
     bool interior_built = false;
     int64_t held_batch = -1, held_lo = 0, held_hi = 0;  // input rows [held_lo, held_hi) of held_batch in the buffer
     for (size_t r = r0; r < r0 + nr;) {
