@@ -23,7 +23,7 @@
 // alone may compute them a few at a time (kernels/optimized/conv_2d.cc), and
 // this node then does not run.
 // The other way round, a 1x1 CONV_2D producing the input, read by this node
-// alone, and at least DepthwiseRowsMinBytes(), is computed here when it offers
+// alone, and at least 2 * DepthwiseRowsMinBytes(), is computed here when it offers
 // its rows (KernelContext::TakeRowSource): each parallel tile of output rows
 // runs in steps of a few rows; a step computes the input rows it needs into
 // the worker's buffer (keeping those the step before computed), then the
@@ -119,8 +119,10 @@ void RowsEnd(const void* state, KernelContext* ctx) {
 }
 
 // Takes the 1x1 convolution producing the input when the interpreter offers
-// it and the input is at least DepthwiseRowsMinBytes() (a smaller one stays in
-// cache between the two nodes anyway), and sizes the steps and buffers. When
+// it and the input is at least 2 * DepthwiseRowsMinBytes() (half the L2: a
+// smaller one stays in L2 between the two nodes anyway, and fusing
+// selfie_segmentation_landscape's 590-660 KB pairs made them slower), and
+// sizes the steps and buffers. When
 // a 1x1 convolution after this node may compute its rows instead, that is
 // preferred unless the input is larger than the output (a stride of 2): with
 // equal sizes both save the same traffic, and computing the depthwise rows

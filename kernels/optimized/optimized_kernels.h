@@ -13,7 +13,8 @@ namespace opt {
 
 const OpKernel* Register_CONV_2D();
 // The least bytes of a depthwise result that a 1x1 CONV_2D computes itself
-// (a quarter of the core's L2, else 512 KB; conv_2d.cc). The setter replaces
+// (a quarter of the core's L2, else 512 KB; conv_2d.cc); twice that for a 1x1
+// result that a DEPTHWISE_CONV_2D computes itself. The setter replaces
 // it for nodes prepared from now on and returns the previous value (SIZE_MAX:
 // back to the default). For tests.
 size_t DepthwiseRowsMinBytes();
