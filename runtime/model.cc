@@ -288,6 +288,18 @@ Status Model::ValidateTensor(int index, const schema::Tensor* t) {
     const schema::Segment* s = segs->Get(static_cast<flatbuffers::uoffset_t>(t->segment()));
     if (t->sparsity() != nullptr && t->zero_mask() != nullptr)
       return Invalid("%s has both block-sparse and zero-mask storage", label.c_str());
+    // A stored form densified into memory the model owns: the tensor's data.
+    auto densified = [&](void** dense) {
+      *dense = std::aligned_alloc(kSegmentAlignment, (bytes / kSegmentAlignment + 1) * kSegmentAlignment);
+      if (*dense == nullptr)
+        return Status::Error(StatusCode::kOutOfMemory, "%s: cannot allocate %llu bytes to densify it", label.c_str(),
+                             (unsigned long long)bytes);
+      densified_.push_back(*dense);
+      info.segment = t->segment();
+      info.const_data = *dense;
+      info.const_bytes = static_cast<size_t>(bytes);
+      return Status::Ok();
+    };
     if (const schema::ZeroMask* zm = t->zero_mask()) {
       if (fb_->version() < 4)
         return Invalid("%s is stored with a zero mask, which needs format version 4 (the file says %u)", label.c_str(),
@@ -296,16 +308,10 @@ Status Model::ValidateTensor(int index, const schema::Tensor* t) {
       const size_t elements = static_cast<size_t>(bytes) / element_bytes;
       EDGERT_RETURN_IF_ERROR(ValidateZeroMask(label, elements, element_bytes, zm->mask() ? zm->mask()->data() : nullptr,
                                               zm->mask() ? zm->mask()->size() : 0, s->size()));
-      void* dense = std::aligned_alloc(kSegmentAlignment, (bytes / kSegmentAlignment + 1) * kSegmentAlignment);
-      if (dense == nullptr)
-        return Status::Error(StatusCode::kOutOfMemory, "%s: cannot allocate %llu bytes to densify it", label.c_str(),
-                             (unsigned long long)bytes);
-      densified_.push_back(dense);
+      void* dense = nullptr;
+      EDGERT_RETURN_IF_ERROR(densified(&dense));
       DensifyZeroMask(zm->mask() ? zm->mask()->data() : nullptr, elements, element_bytes,
                       base_ + fb_->data_offset() + s->offset(), dense);
-      info.segment = t->segment();
-      info.const_data = dense;
-      info.const_bytes = static_cast<size_t>(bytes);
       info.zero_mask = true;
     } else if (const schema::BlockSparsity* sp = t->sparsity()) {
       if (!IsSparseStorableDType(info.dtype))
@@ -320,15 +326,9 @@ Status Model::ValidateTensor(int index, const schema::Tensor* t) {
           label, info.shape, info.dtype, sp->block_size(), sp->block_ptr() ? sp->block_ptr()->data() : nullptr,
           sp->block_ptr() ? sp->block_ptr()->size() : 0, sp->column_indices() ? sp->column_indices()->data() : nullptr,
           sp->column_indices() ? sp->column_indices()->size() : 0, values, s->size(), &info.sparse));
-      void* dense = std::aligned_alloc(kSegmentAlignment, (bytes / kSegmentAlignment + 1) * kSegmentAlignment);
-      if (dense == nullptr)
-        return Status::Error(StatusCode::kOutOfMemory, "%s: cannot allocate %llu bytes to densify it", label.c_str(),
-                             (unsigned long long)bytes);
-      densified_.push_back(dense);
+      void* dense = nullptr;
+      EDGERT_RETURN_IF_ERROR(densified(&dense));
       DensifyBlockSparse(info.sparse, dense);
-      info.segment = t->segment();
-      info.const_data = dense;
-      info.const_bytes = static_cast<size_t>(bytes);
     } else if (s->size() != bytes) {
       return Invalid("%s: constant data is %llu bytes, but shape x %s needs %llu", label.c_str(),
                      (unsigned long long)s->size(), DTypeName(info.dtype), (unsigned long long)bytes);

@@ -85,10 +85,10 @@ uint64_t ZeroMaskStoredBytes(const void* dense, size_t elements, size_t element_
 // ones or a small all-zero bias.
 constexpr double kZeroMaskMinSaving = 0.25;
 constexpr size_t kZeroMaskMinSavedBytes = 64;
-inline bool ZeroMaskSaves(const void* dense, size_t elements, size_t element_bytes) {
-  const uint64_t dense_bytes = static_cast<uint64_t>(elements) * element_bytes;
-  const uint64_t stored = ZeroMaskStoredBytes(dense, elements, element_bytes);
-  return elements > 0 && stored + kZeroMaskMinSavedBytes <= dense_bytes &&
+// Whether a stored form of `stored` bytes (ZeroMaskStoredBytes) saves enough
+// of a constant's dense_bytes.
+inline bool ZeroMaskSaves(uint64_t stored, uint64_t dense_bytes) {
+  return stored + kZeroMaskMinSavedBytes <= dense_bytes &&
          static_cast<double>(stored) <= (1.0 - kZeroMaskMinSaving) * static_cast<double>(dense_bytes);
 }
 

@@ -34,10 +34,15 @@ struct DepthwiseRows {
   int scratch = -1;           // row_pointers per worker, when not cached
 };
 
+// Pointers of one output row of window g: out_w * taps.
+inline size_t DepthwiseRowPointerCount(const Window2D& g) {
+  return static_cast<size_t>(g.out_w) * static_cast<size_t>(g.filter_h) * static_cast<size_t>(g.filter_w);
+}
+
 // Chooses the cache or the per-worker scratch for window g.
 template <typename T>
 Status PrepareDepthwiseRows(KernelContext* ctx, const Window2D& g, DepthwiseRows<T>* d) {
-  d->row_pointers = static_cast<size_t>(g.out_w) * static_cast<size_t>(g.filter_h) * static_cast<size_t>(g.filter_w);
+  d->row_pointers = DepthwiseRowPointerCount(g);
   const size_t rows = static_cast<size_t>(g.batches) * static_cast<size_t>(g.out_h);
   const size_t bytes = (1 + rows * d->row_pointers) * sizeof(const T*);
   if (g.in_c <= kMaxCachedRowChannels && rows * d->row_pointers <= kMaxCachedRowBytes / sizeof(const T*)) {

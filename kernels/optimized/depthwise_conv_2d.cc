@@ -154,7 +154,7 @@ Status TakeSourceRows(KernelContext* ctx, DepthwiseState* s) {
   // Per worker: the buffer, the row pointers of a whole interior step, and
   // those of one row of another step.
   s->source_slice_bytes = AlignUp64(s->source_buffer_rows * row_bytes) +
-                          AlignUp64((step + 1) * s->rows.row_pointers * sizeof(float*));
+                          AlignUp64((step + 1) * DepthwiseRowPointerCount(g) * sizeof(float*));
   return ctx->RequestScratch(s->source_slice_bytes * threads, &s->source_scratch);
 }
 
@@ -176,7 +176,8 @@ void EvalFromSource(KernelContext* ctx, const DepthwiseState& s) {
     float* buffer = reinterpret_cast<float*>(slice);
     const float** ptrs =
         reinterpret_cast<const float**>(slice + AlignUp64(s.source_buffer_rows * row_floats * sizeof(float)));
-    const float** edge_ptrs = ptrs + s.source_step * s.rows.row_pointers;
+    const size_t row_pointers = DepthwiseRowPointerCount(g);
+    const float** edge_ptrs = ptrs + s.source_step * row_pointers;
     // A step of source_step rows whose input rows are all inside the input (an
     // interior step) reads the buffer the same way as any other: its row
     // pointers are built once per tile (building them per row added about 3 us
@@ -211,11 +212,11 @@ void EvalFromSource(KernelContext* ctx, const DepthwiseState& s) {
       if (interior && !interior_built) {
         for (size_t j = 0; j < n; ++j)
           FillDepthwiseRowPointers(local, static_cast<const float*>(buffer), 0, static_cast<int>(j), s.zeros,
-                                   ptrs + j * s.rows.row_pointers);
+                                   ptrs + j * row_pointers);
         interior_built = true;
       }
       for (size_t j = 0; j < n; ++j) {
-        const float** row = ptrs + j * s.rows.row_pointers;
+        const float** row = ptrs + j * row_pointers;
         if (!interior) {
           row = edge_ptrs;
           FillDepthwiseRowPointers(local, static_cast<const float*>(buffer), 0, static_cast<int>(j), s.zeros, row);
@@ -249,9 +250,6 @@ Status Prepare(KernelContext* ctx) {
   EDGERT_RETURN_IF_ERROR(PrepareWindow2D(ctx, is, opt->padding(), opt->pads(), ws[1], ws[2], opt->stride_h(),
                                          opt->stride_w(), opt->dilation_h(), opt->dilation_w(), &s->window));
   const int c = is[3];
-  EDGERT_RETURN_IF_ERROR(PrepareDepthwiseRows(ctx, s->window, &s->rows));
-  const size_t rows = static_cast<size_t>(s->window.batches) * static_cast<size_t>(s->window.out_h);
-  s->tile_rows = ParallelTile(rows, s->rows.row_pointers * static_cast<size_t>(c), ctx->num_threads(), 1);
   s->zeros = static_cast<const float*>(ctx->AllocatePersistent(static_cast<size_t>(c) * sizeof(float)));
   const int ct = isa.f32_dwconv.channel_tile;
   const int groups = (c + ct - 1) / ct;
@@ -278,9 +276,12 @@ Status Prepare(KernelContext* ctx) {
   s->dwconv = isa.f32_dwconv.fn;
   TakeF32Epilogue(ctx, &s->epilogue);
   EDGERT_RETURN_IF_ERROR(TakeSourceRows(ctx, s));
-  if (s->epilogue.residual == nullptr && s->source.rows == nullptr) {
-    ctx->OfferRows({s, ctx, RowsBegin, Rows, RowsEnd});
-  }
+  if (s->source.rows != nullptr) return Status::Ok();  // its own buffers and pointers (TakeSourceRows)
+  // The input in memory: row pointers cached or built per row, parallel tiles of rows.
+  EDGERT_RETURN_IF_ERROR(PrepareDepthwiseRows(ctx, s->window, &s->rows));
+  const size_t rows = static_cast<size_t>(s->window.batches) * static_cast<size_t>(s->window.out_h);
+  s->tile_rows = ParallelTile(rows, s->rows.row_pointers * static_cast<size_t>(c), ctx->num_threads(), 1);
+  if (s->epilogue.residual == nullptr) ctx->OfferRows({s, ctx, RowsBegin, Rows, RowsEnd});
   return Status::Ok();
 }
 

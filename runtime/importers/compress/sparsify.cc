@@ -162,12 +162,12 @@ Status SparsifyModel(const std::vector<uint8_t>& in, const SparsifyOptions& opti
     t.zero_mask = false;
     if (!options.store_sparse || !t.is_constant || t.sparse_block > 0 || t.data.empty()) continue;
     const size_t element = DTypeSize(t.dtype);
-    const size_t elements = t.data.size() / element;
-    if (!ZeroMaskSaves(t.data.data(), elements, element)) continue;
+    const uint64_t stored = ZeroMaskStoredBytes(t.data.data(), t.data.size() / element, element);
+    if (!ZeroMaskSaves(stored, t.data.size())) continue;
     t.zero_mask = true;
     ++report->masked;
     report->masked_dense_bytes += t.data.size();
-    report->masked_stored_bytes += ZeroMaskStoredBytes(t.data.data(), elements, element);
+    report->masked_stored_bytes += stored;
   }
   EDGERT_RETURN_IF_ERROR(g.Serialize(out));
   report->bytes_after = out->size();

@@ -219,7 +219,9 @@ Status Graph::Serialize(std::vector<uint8_t>* out, std::vector<int>* index_map) 
     const size_t element_bytes = DTypeSize(t.dtype);
     if (sparse)
       map[i] = b.AddSparseConstant(t.name, t.dtype, t.shape, t.data.data(), t.sparse_block, quant);
-    else if (t.is_constant && t.zero_mask && ZeroMaskSaves(t.data.data(), t.data.size() / element_bytes, element_bytes))
+    else if (t.is_constant && t.zero_mask &&
+             ZeroMaskSaves(ZeroMaskStoredBytes(t.data.data(), t.data.size() / element_bytes, element_bytes),
+                           t.data.size()))
       map[i] = b.AddZeroMaskConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), quant);
     else
       map[i] = t.is_constant ? b.AddConstant(t.name, t.dtype, t.shape, t.data.data(), t.data.size(), quant)
