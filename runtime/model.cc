@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -22,6 +23,13 @@ namespace edgert {
 namespace {
 
 constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 40;  // 1 TiB: anything above is corrupt
+// Sparse-stored constants are densified at load. A block-sparse form can claim
+// any shape for a few bytes (blocks of zero columns store nothing), so their
+// dense bytes together may be at most this many times the file's size, or
+// kMinDensifiedBytesLimit when that is more: face_detection_full_range_sparse
+// densifies 2 MB from a 0.86 MB file; a hostile 4 KB file had asked for 4 GB.
+constexpr uint64_t kMaxDensifiedBytesPerFileByte = 64;
+constexpr uint64_t kMinDensifiedBytesLimit = uint64_t{64} << 20;
 
 Status Invalid(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 Status Invalid(const char* fmt, ...) {
@@ -290,6 +298,13 @@ Status Model::ValidateTensor(int index, const schema::Tensor* t) {
       return Invalid("%s has both block-sparse and zero-mask storage", label.c_str());
     // A stored form densified into memory the model owns: the tensor's data.
     auto densified = [&](void** dense) {
+      const uint64_t limit = std::max<uint64_t>(kMinDensifiedBytesLimit, kMaxDensifiedBytesPerFileByte * size_);
+      if (bytes > limit || densified_bytes_ + bytes > limit)
+        return Invalid("%s: densifying its %llu bytes would take the model's densified constants past %llu bytes "
+                       "(%llu times the file's size, at least 64 MB): corrupt shape?",
+                       label.c_str(), (unsigned long long)bytes, (unsigned long long)limit,
+                       (unsigned long long)kMaxDensifiedBytesPerFileByte);
+      densified_bytes_ += bytes;
       *dense = std::aligned_alloc(kSegmentAlignment, (bytes / kSegmentAlignment + 1) * kSegmentAlignment);
       if (*dense == nullptr)
         return Status::Error(StatusCode::kOutOfMemory, "%s: cannot allocate %llu bytes to densify it", label.c_str(),

@@ -107,6 +107,7 @@ class Model {
   void* mapped_ = nullptr;     // munmap on destruction
   void* owned_ = nullptr;      // free on destruction
   std::vector<void*> densified_;  // dense copies of sparse-stored constants; free on destruction
+  uint64_t densified_bytes_ = 0;  // their total (bounded: kMaxDensifiedBytesPerFileByte, kMinDensifiedBytesLimit)
   const schema::Model* fb_ = nullptr;
   std::vector<TensorInfo> tensors_;
   std::vector<NodeInfo> nodes_;

@@ -277,6 +277,13 @@ TEST_CASE("the loader densifies sparse constants and rejects hostile sparse stor
     auto* seg = fm->mutable_segments()->GetMutableObject(0);
     seg->mutate_size(seg->size() - 64);
   }, "values are");
+  // A few stored bytes claiming a huge shape (every extra column an unstored
+  // zero block column): refused before anything is allocated, not densified
+  // into gigabytes (a fuzzer-found input asked for 4 GB from 4 KB).
+  corrupt([](schema::Model* fm, schema::BlockSparsity*) {
+    auto* t = fm->mutable_subgraphs()->GetMutableObject(0)->mutable_tensors()->GetMutableObject(1);
+    t->mutable_shape()->Mutate(1, 1 << 28);
+  }, "densified constants past");
 }
 
 struct SpCase {
