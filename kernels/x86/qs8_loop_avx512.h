@@ -46,6 +46,21 @@ inline void Run1(size_t n, const int8_t* a, int8_t* y, const F& f) {
   if (n > 0) StoreInt8(y, f(LoadBytes16(a, n)), n);
 }
 
+// Run2 and Run1 for steps whose int32 results are saturated to int8 on the
+// store (the short output stage, kernels/x86/qs8_requant_avx512.h).
+template <typename F>
+inline void Run2Saturated(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const F& f) {
+  for (; n >= 16; n -= 16, a += 16, b += 16, y += 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtsepi32_epi8(f(LoadBytes16(a), LoadBytes16(b))));
+  if (n > 0) StoreInt8Saturated(y, f(LoadBytes16(a, n), LoadBytes16(b, n)), n);
+}
+template <typename F>
+inline void Run1Saturated(size_t n, const int8_t* a, int8_t* y, const F& f) {
+  for (; n >= 16; n -= 16, a += 16, y += 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), _mm512_cvtsepi32_epi8(f(LoadBytes16(a))));
+  if (n > 0) StoreInt8Saturated(y, f(LoadBytes16(a, n)), n);
+}
+
 }  // namespace
 }  // namespace qs8_avx512
 }  // namespace edgert
