@@ -119,6 +119,8 @@ BENCHMARK(BM_qs8_conv)
     ->Args({1, 1, 48, 16, 16, 3, 2, 1})
     ->Args({1, 1, 12, 96, 96, 3, 1, 1})  // mobilenet_v2_035_96 block 4 depthwise
     ->Args({1, 1, 12, 96, 96, 3, 2, 1})
+    ->Args({1, 1, 128, 16, 16, 3, 1, 1})   // selfie_segmentation's last depthwise
+    ->Args({1, 1, 16, 128, 128, 5, 1, 1})  // selfie_segmentation's 5x5 depthwise
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -532,6 +532,21 @@ struct KernelIsa {
     int mr, nr;
     int max_k;
   } qs8_gemm_c4_short_k;
+  // A depthwise microkernel with the tap-quad packing (QS8DwconvUkernelFn):
+  // per group of channel_tile channels, the kQS8ChannelWords words of each
+  // (acc0 with -a_offset * the sum of the channel's weights added), then
+  // ceil(taps / 4) blocks of channel_tile * 4 int8 weights, byte 4j + k of
+  // block q the weight of tap 4q + k of channel j (minus the weight zero
+  // point; 0 past the last tap), channels in order, groups as in
+  // QS8DwconvUkernelFn. Usable only when every such weight fits int8;
+  // prepare then prefers it to qs8_dwconv for nodes of at least
+  // min_channels channels. nullptr: none at this level.
+  struct {
+    QS8DwconvUkernelFn fn;
+    int channel_tile;
+    int32_t a_offset;
+    int min_channels;
+  } qs8_dwconv_quads;
 };
 
 // The best level this build and CPU support (detected once).

@@ -8,11 +8,14 @@
 // channels' output-stage words then round_up(KH*KW, 2) / 2 blocks of CT int16
 // tap pairs (for a single_taps microkernel, KH*KW blocks of CT words of one
 // tap each, the weight in the low or high half by channel parity), in the
-// microkernel's channel order. Eval is the f32 path's
+// microkernel's channel order; or, for the level's tap-quad microkernel where
+// the weights fit int8 (KernelIsa::qs8_dwconv_quads), ceil(KH*KW / 4) blocks
+// of CT words of four int8 taps each, channels in order. Eval is the f32 path's
 // (kernels/optimized/depthwise_conv_2d.cc): per output row an indirection
 // buffer of input-pixel pointers (kernels/common/depthwise_rows.h), padding
 // taps pointing at a persistent row of the input zero point; rows are split by
 // ctx->ParallelFor and do not depend on the tiling.
+#include <climits>
 #include <cstring>
 
 #include "kernels/common/conv_util.h"
@@ -50,19 +53,40 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
 
   const int8_t* w = weights->data_as<int8_t>();
   const int32_t* b = bias != nullptr ? bias->data_as<int32_t>() : nullptr;
+  // The tap-quad microkernel where the level has one and every weight minus
+  // its zero point fits int8 (always so with TFLite's zero weight zero
+  // points) and its accumulators, which start from acc0 - a_offset * sum and
+  // add (x + a_offset) * w, stay within int32.
+  const auto& quad_kernel = isa.qs8_dwconv_quads;
+  bool quads = quad_kernel.fn != nullptr && c >= quad_kernel.min_channels;
+  for (int ch = 0; ch < c && quads; ++ch) {
+    int64_t abs_sum = 0;
+    for (int64_t t = 0; t < taps && quads; ++t) {
+      const int32_t v = w[t * c + ch] - q.weight_zp[ch];
+      quads = v >= -128 && v <= 127;
+      abs_sum += v < 0 ? -v : v;
+    }
+    const int64_t bias_abs = b != nullptr ? (b[ch] < 0 ? -int64_t{b[ch]} : b[ch]) : 0;
+    const int64_t start_abs = bias_abs + abs_sum * (q.input_zp + quad_kernel.a_offset < 0
+                                                        ? -int64_t{q.input_zp + quad_kernel.a_offset}
+                                                        : int64_t{q.input_zp + quad_kernel.a_offset});
+    quads = quads && start_abs + abs_sum * 255 <= INT32_MAX;
+  }
   // Pack: group gi holds channels [start, start + ct) (start = gi * ct, the
   // last group of a channel count above ct ending at c), channel start + j at
   // position order[j].
-  const int ct = isa.qs8_dwconv.channel_tile;
-  const uint8_t* order = isa.qs8_dwconv.channel_order;
+  const int ct = quads ? quad_kernel.channel_tile : isa.qs8_dwconv.channel_tile;
+  const uint8_t* order = quads ? nullptr : isa.qs8_dwconv.channel_order;
   const int groups = (c + ct - 1) / ct;
   const bool single = isa.qs8_dwconv.single_taps;
-  const size_t tap_words = static_cast<size_t>(single ? taps : (taps + 1) / 2);  // per channel
+  // int32 words of weights per channel: quads of int8, pairs of int16, or one tap each
+  const size_t tap_words = static_cast<size_t>(quads ? (taps + 3) / 4 : single ? taps : (taps + 1) / 2);
   const size_t group_words = static_cast<size_t>(ct) * (kQS8ChannelWords + tap_words);
   int64_t order_code = 0;  // the channel order, 4 bits per position
   for (int j = 0; j < ct && j < 16; ++j) order_code |= static_cast<int64_t>(order != nullptr ? order[j] : j) << (4 * j);
   const uint64_t layout =
-      PackedLayoutKey("qs8-dwconv-overlapping-last-group", {ct, taps, order_code, single ? 1 : 2});
+      quads ? PackedLayoutKey("qs8-dwconv-tap-quads", {ct, taps, quad_kernel.a_offset})
+            : PackedLayoutKey("qs8-dwconv-overlapping-last-group", {ct, taps, order_code, single ? 1 : 2});
   const size_t packed_bytes = groups * group_words * sizeof(int32_t);
   // A cached packing was made from these weights after the overflow check
   // below passed, so they need not be read again.
@@ -80,21 +104,28 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
   for (int gi = 0; gi < groups && !filled; ++gi) {
     int32_t* header = packed + gi * group_words;  // zeroed: padding channels stay 0
     int16_t* pairs = reinterpret_cast<int16_t*>(header + static_cast<size_t>(ct) * kQS8ChannelWords);
+    int8_t* bytes = reinterpret_cast<int8_t*>(pairs);
     const int start = static_cast<int>(QS8DwconvGroupStart(static_cast<size_t>(gi), static_cast<size_t>(c),
                                                            static_cast<size_t>(ct)));
     for (int j = 0; j < ct && start + j < c; ++j) {
       const int ch = start + j;
       const size_t pos = order != nullptr ? order[j] : static_cast<size_t>(j);
+      int64_t sum = 0;
       MakeQS8ChannelWords(q, ch, w + ch, static_cast<size_t>(taps), static_cast<size_t>(c), b != nullptr ? b[ch] : 0,
-                          &cw);
-      header[pos] = cw.acc0;
+                          &cw, &sum);
+      header[pos] = quads ? static_cast<int32_t>(cw.acc0 - quad_kernel.a_offset * sum) : cw.acc0;
       header[ct + pos] = cw.multiplier;
       header[2 * ct + pos] = cw.left;
       header[3 * ct + pos] = cw.right;
-      for (int64_t t = 0; t < taps; ++t) {  // single taps: (w, 0) for even j, (0, w) for odd j
+      for (int64_t t = 0; t < taps; ++t) {
+        const int32_t v = w[t * c + ch] - q.weight_zp[ch];
+        if (quads) {  // block t / 4, channel j's word, byte t % 4
+          bytes[(static_cast<size_t>(t / 4) * ct + pos) * 4 + static_cast<size_t>(t % 4)] = static_cast<int8_t>(v);
+          continue;
+        }
+        // single taps: (w, 0) for even j, (0, w) for odd j
         const size_t word = single ? static_cast<size_t>(t) : static_cast<size_t>(t / 2);
-        pairs[(word * ct + pos) * 2 + static_cast<size_t>(single ? j % 2 : t % 2)] =
-            static_cast<int16_t>(w[t * c + ch] - q.weight_zp[ch]);
+        pairs[(word * ct + pos) * 2 + static_cast<size_t>(single ? j % 2 : t % 2)] = static_cast<int16_t>(v);
       }
     }
   }
@@ -112,7 +143,7 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
   for (int ch = 0; ch < c && short_rounding; ++ch)
     short_rounding = QS8ChannelRoundsInInt32(q, ch, b != nullptr ? b[ch] : 0, taps);
   s->params.full_range_short_rounding = short_rounding ? 1 : 0;
-  s->dwconv = isa.qs8_dwconv.fn;
+  s->dwconv = quads ? quad_kernel.fn : isa.qs8_dwconv.fn;
   return Status::Ok();
 }
 

@@ -118,6 +118,11 @@ extern const uint8_t kQS8DwconvC16ParityOrder[16];
 void qs8_dwconv_minmax_ukernel_c16__avx512vnni(size_t pixels, size_t channels, size_t taps,
                                                const int8_t* const* input, const void* w, int8_t* output,
                                                const QS8ConvParams* params);
+// kernels/x86/qs8_dwconv_c16t4_minmax_avx512vbmi.cc: contract QS8DwconvUkernelFn
+// with KernelIsa::qs8_dwconv_quads' packing (16 channels, a_offset 128).
+void qs8_dwconv_minmax_ukernel_c16t4__avx512vbmi(size_t pixels, size_t channels, size_t taps,
+                                                 const int8_t* const* input, const void* w, int8_t* output,
+                                                 const QS8ConvParams* params);
 
 // Elementwise kernels, 16 floats per step and a masked tail (any n >= 0).
 // Contract: F32VUnaryUkernelFn; the transcendental ones state their measured

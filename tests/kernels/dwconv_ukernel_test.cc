@@ -39,7 +39,7 @@ namespace {
 
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
-const size_t kTaps[] = {1, 2, 3, 4, 5, 9, 25};
+const size_t kTaps[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 25};
 const size_t kPixels[] = {1, 2, 3, 4, 6, 7, 9, 13, 14};
 
 std::vector<size_t> ChannelCounts() {
@@ -160,15 +160,25 @@ TEST_CASE("f32 depthwise-convolution microkernels of every level match a naive s
 
 // ---------------------------------------------------------------- int8
 
+// The weight layouts of QS8DwconvUkernelFn: int16 tap pairs, one tap per
+// word by channel parity (single_taps), or int8 tap quads
+// (KernelIsa::qs8_dwconv_quads).
+enum class DwLayout { kPairs, kSingle, kQuads };
+
 // Packs per QS8DwconvUkernelFn: per group of ct channels (channel j of the
 // group at position order[j]; the last group of more than ct channels covers
 // the last ct, overlapping the one before) the ct * kQS8ChannelWords words,
-// then the int16 tap pairs, or with `single` one tap per word (the pair (w, 0)
-// for channel j of the group when j is even, (0, w) when j is odd).
+// then the int16 tap pairs, or one tap per word (the pair (w, 0) for channel
+// j of the group when j is even, (0, w) when j is odd), or blocks of four
+// int8 taps per word (byte k of channel j's word in block q: tap 4q + k) with
+// acc0 less a_offset times the channel's weight sum.
 std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::vector<QS8Channel>& ch, size_t taps,
-                                   size_t channels, size_t ct, const uint8_t* order, bool single) {
+                                   size_t channels, size_t ct, const uint8_t* order, DwLayout layout,
+                                   int32_t a_offset) {
   const size_t groups = (channels + ct - 1) / ct;
-  const size_t group_words = ct * kQS8ChannelWords + (single ? taps : (taps + 1) / 2) * ct;
+  const size_t tap_words = layout == DwLayout::kSingle ? taps : layout == DwLayout::kPairs ? (taps + 1) / 2
+                                                                                           : (taps + 3) / 4;
+  const size_t group_words = ct * kQS8ChannelWords + tap_words * ct;
   std::vector<int32_t> w(groups * group_words, 0);
   for (size_t g = 0; g < groups; ++g) {
     int32_t* header = w.data() + g * group_words;
@@ -177,13 +187,20 @@ std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::ve
     const size_t start = channels > ct ? std::min(g * ct, channels - ct) : 0;
     for (size_t j = 0; j < ct && start + j < channels; ++j) {
       const size_t k = start + j, pos = order != nullptr ? order[j] : j;
-      header[pos] = ch[k].acc0;
+      int64_t sum = 0;
+      for (size_t t = 0; t < taps; ++t) sum += wt[t * channels + k];
+      header[pos] = layout == DwLayout::kQuads ? static_cast<int32_t>(ch[k].acc0 - a_offset * sum) : ch[k].acc0;
       header[ct + pos] = ch[k].multiplier;
       header[2 * ct + pos] = std::max(ch[k].shift, 0);
       header[3 * ct + pos] = std::max(-ch[k].shift, 0);
       for (size_t t = 0; t < taps; ++t) {
+        if (layout == DwLayout::kQuads) {
+          pairs[((t / 4) * ct + pos) * 4 + t % 4] = static_cast<uint8_t>(static_cast<int8_t>(wt[t * channels + k]));
+          continue;
+        }
         const int16_t v = static_cast<int16_t>(wt[t * channels + k]);
-        const size_t slot = single ? (t * ct + pos) * 2 + j % 2 : ((t / 2) * ct + pos) * 2 + t % 2;
+        const size_t slot =
+            layout == DwLayout::kSingle ? (t * ct + pos) * 2 + j % 2 : ((t / 2) * ct + pos) * 2 + t % 2;
         std::memcpy(pairs + slot * sizeof(int16_t), &v, sizeof(v));
       }
     }
@@ -191,7 +208,8 @@ std::vector<int32_t> PackQS8Dwconv(const std::vector<int32_t>& wt, const std::ve
   return w;
 }
 
-void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, bool single, uint32_t seed) {
+void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, DwLayout layout, int32_t a_offset,
+                    uint32_t seed) {
   const int8_t kGuard = 0x5A;
   std::mt19937 rng(seed);
   const QS8ConvParams any_stages[] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, -20, 60}};
@@ -203,7 +221,10 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, bool
     for (size_t taps : kTaps) {
       for (size_t channels : ChannelCounts()) {
         const std::vector<int8_t> x = RandomInts<int8_t>(pixels * taps * channels, -128, 127, seed++);
-        const std::vector<int32_t> wt = RandomInts<int32_t>(taps * channels, -255, 255, seed++);
+        // Quads hold int8 weights; the other layouts int16 (weights minus a
+        // zero point).
+        const int32_t w_lo = layout == DwLayout::kQuads ? -128 : -255, w_hi = layout == DwLayout::kQuads ? 127 : 255;
+        const std::vector<int32_t> wt = RandomInts<int32_t>(taps * channels, w_lo, w_hi, seed++);
         std::vector<QS8Channel> ch(channels);
         // A third of the cases shift only right (no channel shifts left: a
         // kernel may skip the saturating left shift for such a group), a
@@ -218,7 +239,7 @@ void CheckQS8Dwconv(QS8DwconvUkernelFn fn, size_t ct, const uint8_t* order, bool
             REQUIRE(QS8RoundsInInt32(std::abs(int64_t{c.acc0}) + spread, 0, -c.shift, kShortRoundingZp));
         }
         const QS8ConvParams* stages = short_rounding ? short_stages : any_stages;
-        const std::vector<int32_t> w = PackQS8Dwconv(wt, ch, taps, channels, ct, order, single);
+        const std::vector<int32_t> w = PackQS8Dwconv(wt, ch, taps, channels, ct, order, layout, a_offset);
         const std::vector<bool> pad = PaddingTaps(pixels, taps, rng);
         const int8_t pad_value = static_cast<int8_t>(rng() % 256);  // the input zero point
         GuardedBuffers buffers(pixels * taps + 1, channels);
@@ -275,8 +296,23 @@ TEST_CASE("int8 depthwise-convolution microkernels of every level are bit-exact 
     INFO("ISA " << isa.name);
     REQUIRE(isa.qs8_dwconv.fn != nullptr);  // every level with microkernels has one
     CheckQS8Dwconv(isa.qs8_dwconv.fn, static_cast<size_t>(isa.qs8_dwconv.channel_tile), isa.qs8_dwconv.channel_order,
-                   isa.qs8_dwconv.single_taps, 600);
+                   isa.qs8_dwconv.single_taps ? DwLayout::kSingle : DwLayout::kPairs, 0, 600);
   }
+}
+
+TEST_CASE("int8 tap-quad depthwise-convolution microkernels are bit-exact with TFLite requantization",
+          "[ukernels][dwconv]") {
+  int checked = 0;
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(l);
+    const KernelIsa& isa = GetKernelIsa();
+    if (isa.qs8_dwconv_quads.fn == nullptr) continue;
+    INFO("ISA " << isa.name);
+    CheckQS8Dwconv(isa.qs8_dwconv_quads.fn, static_cast<size_t>(isa.qs8_dwconv_quads.channel_tile), nullptr,
+                   DwLayout::kQuads, isa.qs8_dwconv_quads.a_offset, 700);
+    ++checked;
+  }
+  if (checked == 0) WARN("no level of this CPU has a tap-quad depthwise microkernel: nothing to check");
 }
 
 }  // namespace
