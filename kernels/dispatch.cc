@@ -44,7 +44,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      nullptr,
                                      {nullptr, 0, 0, 0.0},
                                      {nullptr, 0, 0, 0},
-                                     {nullptr, 0, 0, 0}};
+                                     {nullptr, 0, 0, 0},
+                                     nullptr};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -99,7 +100,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 nullptr,
                                 {nullptr, 0, 0, 0.0},
                                 {nullptr, 0, 0, 0},
-                                {nullptr, 0, 0, 0}};
+                                {nullptr, 0, 0, 0},
+                                nullptr};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for
 // the indirect GEMM), f32 depthwise kernel (same packing), Winograd
@@ -149,6 +151,7 @@ constexpr KernelIsa MakeAvx512AmxIsa() {
   isa.level = IsaLevel::kAvx512Amx;
   isa.name = "avx512amx";
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_32x32c4__amx, 32, 16, 128, 4, 64};
+  isa.qs8_gemm_release = qs8_gemm_release__amx;
   // bench/qs8_spmm_bench.cc (dense rows): K of 8 to 16 padded to 64 ran 1.2-1.6x
   // slower on the tiles than on the VNNI GEMM; from about 27 on the tiles win.
   isa.qs8_gemm_c4_short_k = {qs8_gemm_minmax_ukernel_8x32c4__avx512vnni, 8, 16, 20};
@@ -209,7 +212,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 nullptr,
                                 {nullptr, 0, 0, 0.0},
                                 {nullptr, 0, 0, 0},
-                                {nullptr, 0, 0, 0}};
+                                {nullptr, 0, 0, 0},
+                                nullptr};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

@@ -547,6 +547,14 @@ struct KernelIsa {
     int32_t a_offset;
     int min_channels;
   } qs8_dwconv_quads;
+  // Called by a thread after its last call of a qs8 GEMM microkernel in a
+  // node's task (a tile range of a parallel loop): the AMX GEMM keeps the
+  // thread's tiles configured between calls (LDTILECFG costs about as much as
+  // a tile pass) and this releases them, so that the thread does not carry
+  // AMX state (larger signal frames and context switches) outside the
+  // runtime. nullptr: nothing to release. Calling it with nothing to release
+  // is harmless.
+  void (*qs8_gemm_release)();
 };
 
 // The best level this build and CPU support (detected once).

@@ -258,6 +258,7 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
                          }
                          s.gemm(rows, nc, a_stride, a, a_stride, w, out + p * ldc + c0, ldc, &s.params);
                        }
+                       ReleaseGemm(s.weights.release);
                      });
 }
 

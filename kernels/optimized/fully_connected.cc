@@ -97,6 +97,7 @@ Status EvalQS8(KernelContext* ctx, const FullyConnectedState& s) {
                        for (size_t r = r0; r < r0 + nrows; r += mr)
                          s.qs8.gemm(std::min(mr, r0 + nrows - r), nc, s.in_size, in + r * s.in_size, s.in_size, w,
                                     out + r * s.out_size + c0, s.out_size, &s.qs8_params);
+                       ReleaseGemm(s.qs8.release);
                      });
   return Status::Ok();
 }

@@ -93,6 +93,7 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
     const Choice ch = choose(c4);
     out->short_rounding = short_rounding;
     out->gemm = ch.fn;
+    out->release = isa.qs8_gemm_release;
     out->mr = ch.mr;
     out->nr = ch.nr;
     out->c4 = c4;

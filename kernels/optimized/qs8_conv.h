@@ -52,6 +52,9 @@ bool QS8WithConstantWeights(KernelContext* ctx);
 // (no microkernel, or an int32 accumulator might overflow: the reference runs).
 struct QS8PackedGemm {
   QS8GemmUkernelFn gemm = nullptr;
+  // KernelIsa::qs8_gemm_release of the level that chose gemm (nullptr: none):
+  // called after a tile's last gemm call (ReleaseGemm).
+  void (*release)() = nullptr;
   int mr = 0, nr = 0;
   size_t panel_bytes = 0;  // panel p (channels [p * nr, p * nr + nr)) at packed + p * panel_bytes
   const uint8_t* packed = nullptr;
@@ -68,6 +71,10 @@ struct QS8PackedGemm {
     return packed + (panel_offsets != nullptr ? panel_offsets[p] : p * panel_bytes);
   }
 };
+// Called by each parallel tile after its last GEMM call.
+inline void ReleaseGemm(void (*release)()) {
+  if (release != nullptr) release();
+}
 Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w, int out_c, int64_t k,
                    const int32_t* bias, QS8PackedGemm* out);
 // The same for n GEMM columns whose k weights lie anywhere: column j's at
@@ -140,6 +147,7 @@ void EvalQS8DepthwiseConv2D(KernelContext* ctx, const QS8DepthwiseConv2D& s);
 // gemm == nullptr: not covered. pad_top / pad_left: the padding before.
 struct QS8TransposeConv {
   QS8GemmUkernelFn gemm = nullptr;
+  void (*release)() = nullptr;  // QS8PackedGemm::release
   int mr = 0;
   int batches = 0, in_h = 0, in_w = 0, in_c = 0, out_c = 0, filter_h = 0, filter_w = 0;
   size_t tile_rows = 0;  // output rows per parallel tile

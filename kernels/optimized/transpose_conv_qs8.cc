@@ -71,6 +71,7 @@ Status PrepareQS8TransposeConv(KernelContext* ctx, int pad_top, int pad_left, QS
                               static_cast<size_t>(s->in_w) * static_cast<size_t>(n) * static_cast<size_t>(ic),
                               ctx->num_threads(), 1);
   s->gemm = pg.gemm;
+  s->release = pg.release;
   return Status::Ok();
 }
 
@@ -89,6 +90,7 @@ void EvalQS8TransposeConv(KernelContext* ctx, const QS8TransposeConv& s) {
       for (size_t x = 0; x < in_w; x += mr)
         s.gemm(std::min(mr, in_w - x), n, ic, a + x * ic, ic, w, c + x * n, n, &s.params);
     }
+    ReleaseGemm(s.release);
   });
 }
 

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/x86/qs8_requant_avx512.h"
 #include "kernels/x86/ukernels.h"
@@ -49,7 +50,13 @@ void GemmAmx(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, 
     cfg.rows[t] = 16;
     cfg.colsb[t] = 64;
   }
-  _tile_loadconfig(&cfg);
+  // LDTILECFG costs about 130 cycles, as much as a 32 x 32 x 64 tile pass:
+  // skipped when the thread's tiles already have this configuration (the
+  // previous call's; STTILECFG, about 20 cycles, reads it back, all zeros
+  // when the tiles were released).
+  TileConfig current;
+  _tile_storeconfig(&current);
+  if (std::memcmp(&current, &cfg, sizeof(cfg)) != 0) _tile_loadconfig(&cfg);
 
   const size_t k64 = (kc + 63) & ~size_t{63};
   const size_t chunk = std::min(k64, kMaxBufferedK);
@@ -140,10 +147,13 @@ void GemmAmx(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, 
       }
     }
   }
-  _tile_release();
+  // The tiles stay configured for the thread's next call; the caller
+  // releases them after its last one (qs8_gemm_release__amx).
 }
 
 }  // namespace
+
+void qs8_gemm_release__amx() { _tile_release(); }
 
 void qs8_gemm_minmax_ukernel_32x32c4__amx(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                           const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params) {

@@ -424,6 +424,16 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
   }
 }
 
+// The level's c4 GEMM with the thread's tiles released before each call
+// (KernelIsa::qs8_gemm_release): a GEMM that keeps them configured between
+// calls must configure them again.
+void QS8GemmC4AfterRelease(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride, const void* w,
+                           int8_t* c, size_t c_stride, const QS8ConvParams* params) {
+  const KernelIsa& isa = GetKernelIsa();
+  isa.qs8_gemm_release();
+  isa.qs8_gemm_c4.fn(mr, nc, kc, a, a_stride, w, c, c_stride, params);
+}
+
 TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requantization", "[ukernels][gemm]") {
   for (IsaLevel l : SupportedMicrokernelLevels()) {
     ScopedIsaLevel scope(l);
@@ -451,6 +461,12 @@ TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requa
       CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
                    static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 500, true, group, false,
                    k_round);
+      if (isa.qs8_gemm_release != nullptr) {
+        INFO("c4 packing, tiles released before each call");
+        CheckQS8Gemm(QS8GemmC4AfterRelease, static_cast<size_t>(isa.qs8_gemm_c4.mr),
+                     static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 550, true, group,
+                     false, k_round);
+      }
     }
     if (isa.qs8_gemm_c4_nr8.fn != nullptr) {
       REQUIRE(isa.qs8_gemm_c4_nr8.nr == 8);
