@@ -45,7 +45,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0, 0.0},
                                      {nullptr, 0, 0, 0},
                                      {nullptr, 0, 0, 0},
-                                     nullptr};
+                                     nullptr,
+                                     {nullptr, 0}};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -101,7 +102,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {nullptr, 0, 0, 0.0},
                                 {nullptr, 0, 0, 0},
                                 {nullptr, 0, 0, 0},
-                                nullptr};
+                                nullptr,
+                                {nullptr, 0}};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for
 // the indirect GEMM), f32 depthwise kernel (same packing), Winograd
@@ -140,6 +142,7 @@ constexpr KernelIsa MakeAvx512VnniIsa() {
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x32c4__avx512vnni, 8, 16, 128, 4, 4};
   isa.qs8_gemm_c4_nr8 = {qs8_gemm_minmax_ukernel_16x8c4__avx512vnni, 16, 8};
   isa.qs8_spmm = {qs8_spmm_minmax_ukernel_8x16c4__avx512vnni, 8, 128, 0.0};
+  isa.qs8_dot4 = {qs8_dot4_minmax_ukernel_16x4c4__avx512vnni, 128};
   return isa;
 }
 constexpr KernelIsa kAvx512VnniIsa = MakeAvx512VnniIsa();
@@ -213,7 +216,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, 0, 0, 0.0},
                                 {nullptr, 0, 0, 0},
                                 {nullptr, 0, 0, 0},
-                                nullptr};
+                                nullptr,
+                                {nullptr, 0}};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

@@ -370,6 +370,18 @@ using F32VAddRowsUkernelFn = void (*)(size_t rows, size_t n, const float* b, siz
 using F32Dot4UkernelFn = void (*)(size_t rows, size_t n, size_t kc, const float* a, size_t a_stride, const float* w,
                                   float* c, size_t c_stride, const F32MinMaxParams* params);
 
+// Up to 4 int8 dot products per row, for products with few columns (the
+// int8 counterpart of F32Dot4UkernelFn):
+//   c[m * c_stride + j] = requantize(acc0[j] + sum over k < kc of (a[m * a_stride + k] + a_offset) * w_j[k])
+// for m < rows, j < n (1..4), with column j's output stage as in
+// QS8ConvParams. w: 16 int32 words (4 acc0, 4 multipliers, 4 left shifts,
+// 4 right shifts; words of columns past n unused), then 4 rows of kc16 int8
+// weights (kc16 = kc rounded up to 16; zero past kc), row j column j's
+// weights minus the weight zero point; acc0 holds the bias, -input_zp * sum(w)
+// and -a_offset * sum(w). The caller guarantees the int32 sums fit.
+using QS8Dot4UkernelFn = void (*)(size_t rows, size_t n, size_t kc, const int8_t* a, size_t a_stride, const void* w,
+                                  int8_t* c, size_t c_stride, const QS8ConvParams* params);
+
 struct X8PoolUkernels {
   QS8MaxPoolUkernelFn qs8_maxpool;
   QU8MaxPoolUkernelFn qu8_maxpool;
@@ -555,6 +567,11 @@ struct KernelIsa {
   // runtime. nullptr: nothing to release. Calling it with nothing to release
   // is harmless.
   void (*qs8_gemm_release)();
+  // QS8Dot4UkernelFn and its A offset; fn nullptr: none at this level.
+  struct {
+    QS8Dot4UkernelFn fn;
+    int32_t a_offset;
+  } qs8_dot4;
 };
 
 // The best level this build and CPU support (detected once).

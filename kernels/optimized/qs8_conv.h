@@ -147,6 +147,9 @@ void EvalQS8DepthwiseConv2D(KernelContext* ctx, const QS8DepthwiseConv2D& s);
 // gemm == nullptr: not covered. pad_top / pad_left: the padding before.
 struct QS8TransposeConv {
   QS8GemmUkernelFn gemm = nullptr;
+  // Where KW * O <= 4: the level's QS8Dot4UkernelFn instead (packed: its
+  // layout per filter row); gemm then stays nullptr.
+  QS8Dot4UkernelFn dot4 = nullptr;
   void (*release)() = nullptr;  // QS8PackedGemm::release
   int mr = 0;
   int batches = 0, in_h = 0, in_w = 0, in_c = 0, out_c = 0, filter_h = 0, filter_w = 0;

@@ -88,7 +88,7 @@ struct TransposeConvState {
   size_t tile_rows_dot = 0;
   size_t direct_panel_floats = 0;
   size_t tile_units = 0;
-  QS8TransposeConv qs8;  // int8 nodes: qs8.gemm != nullptr
+  QS8TransposeConv qs8;  // int8 nodes: qs8.gemm or qs8.dot4 != nullptr
 };
 
 int PadBefore(schema::Padding padding, int in, int k, int stride, int explicit_before, int out) {
@@ -324,7 +324,7 @@ Status Prepare(KernelContext* ctx) {
 
 Status Eval(KernelContext* ctx) {
   const TransposeConvState& s = *ctx->state<TransposeConvState>();
-  if (s.qs8.gemm != nullptr) {
+  if (s.qs8.gemm != nullptr || s.qs8.dot4 != nullptr) {
     EvalQS8TransposeConv(ctx, s.qs8);
     return Status::Ok();
   }

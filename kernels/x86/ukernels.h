@@ -96,6 +96,10 @@ void qs8_gemm_minmax_ukernel_16x8c4__avx512vnni(size_t mr, size_t nc, size_t kc,
 // k_round 64 (KernelIsa::qs8_gemm_c4 at the avx512amx level).
 void qs8_gemm_minmax_ukernel_32x32c4__amx(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                           const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
+// kernels/x86/qs8_dot4_16x4c4_minmax_avx512vnni.cc: QS8Dot4UkernelFn, A offset 128.
+void qs8_dot4_minmax_ukernel_16x4c4__avx512vnni(size_t rows, size_t n, size_t kc, const int8_t* a, size_t a_stride,
+                                               const void* w, int8_t* c, size_t c_stride,
+                                               const QS8ConvParams* params);
 // Releases the calling thread's AMX tiles, which the GEMM above leaves
 // configured between calls (KernelIsa::qs8_gemm_release).
 void qs8_gemm_release__amx();

@@ -4,12 +4,14 @@
 // batches, SAME / VALID / EXPLICIT padding (all without padding here), extreme
 // zero points, per-channel and per-tensor weights (with a weight zero point),
 // requantization multipliers below and above one, every fused activation,
-// with and without bias, on 1, 2 and 3 threads and every ISA level; and nodes
+// with and without bias, rows of up to 48 pixels (the few-column path's
+// steps of 16), on 1, 2 and 3 threads and every ISA level; and nodes
 // it does not cover (overlapping taps, padding), which fall back to the
 // reference kernel. The reference kernel is tested against naive arithmetic in
 // transpose_conv_test.cc.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -100,6 +102,25 @@ TEST_CASE("Optimized int8 TRANSPOSE_CONV equals the reference kernel bit for bit
         ++i;
       }
     }
+  }
+  // Wide rows for the few-column path (KW * O <= 4: whole steps of 16 pixels
+  // and a tail, K chunks of 16 and a partial one): selfie_segmentation's last
+  // layer is 2x2, 16 -> 1 at 128 x 128.
+  for (const auto& w : std::vector<std::array<int, 5>>{
+           {2, 2, 16, 1, 37}, {2, 2, 32, 2, 16}, {1, 1, 16, 1, 48}, {2, 2, 24, 1, 20}, {1, 4, 40, 1, 33}}) {
+    Qs8TcCase c;
+    c.kh = c.sh = w[0];
+    c.kw = c.sw = w[1];
+    c.ic = w[2];
+    c.oc = w[3];
+    c.w = w[4];
+    c.h = 3;
+    c.act = kActs[i % 4];
+    c.in_zp = kZps[i % 4];
+    c.out_zp = kZps[(i / 4) % 4];
+    c.out_gain = i % 2 == 0 ? 0.02f : 1.f;
+    cases.push_back(c);
+    ++i;
   }
   // Not covered (overlapping taps, gaps, padding): the reference kernel runs.
   Qs8TcCase overlap;
