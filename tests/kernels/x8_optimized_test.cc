@@ -9,6 +9,7 @@
 // infinities, huge values, signed zeros) for QUANTIZE.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -139,8 +140,15 @@ TEST_CASE("optimized int8 / uint8 MAX_POOL_2D and AVERAGE_POOL_2D match the refe
 template <typename T>
 void ResizeCase(std::mt19937& rng) {
   std::uniform_int_distribution<int> in_size(1, 7), out_size(1, 15);
-  for (int channels : {1, 2, 5, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40}) {
-    const int n = channels % 2 + 1, h = in_size(rng), w = in_size(rng), oh = out_size(rng), ow = out_size(rng);
+  // Then two wide rows: 20 x 100 values (the AVX-512 kernels weight the input
+  // rows once per output row up to 2048 values) and 30 x 96 (past that: they
+  // weight per use).
+  const int kWide[][2] = {{20, 100}, {30, 96}};
+  for (int k = 0; k < 15; ++k) {
+    const int channels = k < 13 ? std::array<int, 13>{1, 2, 5, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40}[k]
+                                : kWide[k - 13][1];
+    const int n = channels % 2 + 1, h = in_size(rng), w = k < 13 ? in_size(rng) : kWide[k - 13][0],
+              oh = out_size(rng), ow = k < 13 ? out_size(rng) : 2 * w + 1;
     const std::vector<T> x = RandomInts<T>(Count({n, h, w, channels}), rng);
     const QuantSpec q = QuantSpec::PerTensor(0.1f, 3);
     for (int mode = 0; mode < 3; ++mode) {
