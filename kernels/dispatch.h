@@ -382,6 +382,14 @@ using F32Dot4UkernelFn = void (*)(size_t rows, size_t n, size_t kc, const float*
 using QS8Dot4UkernelFn = void (*)(size_t rows, size_t n, size_t kc, const int8_t* a, size_t a_stride, const void* w,
                                   int8_t* c, size_t c_stride, const QS8ConvParams* params);
 
+// Per-channel sums of 1..256 pixels of int8 / uint8 values (exact in int32):
+//   sums[k] = sum over i < pixels of input[i * pixel_stride + k], k < channels
+// (a block of a whole-image average pool, kernels/optimized/pool_2d.h).
+using QS8GSumUkernelFn = void (*)(size_t pixels, size_t channels, const int8_t* input, size_t pixel_stride,
+                                  int32_t* sums);
+using QU8GSumUkernelFn = void (*)(size_t pixels, size_t channels, const uint8_t* input, size_t pixel_stride,
+                                  int32_t* sums);
+
 struct X8PoolUkernels {
   QS8MaxPoolUkernelFn qs8_maxpool;
   QU8MaxPoolUkernelFn qu8_maxpool;
@@ -572,6 +580,11 @@ struct KernelIsa {
     QS8Dot4UkernelFn fn;
     int32_t a_offset;
   } qs8_dot4;
+  // QS8GSumUkernelFn / QU8GSumUkernelFn; nullptr: none at this level.
+  struct {
+    QS8GSumUkernelFn qs8;
+    QU8GSumUkernelFn qu8;
+  } x8_gsum;
 };
 
 // The best level this build and CPU support (detected once).

@@ -6,7 +6,9 @@
 // summation order, a true division; i8/u8: exact integer sums and the
 // reference's round-half-away-from-zero quotient), except an f32 window over a
 // whole image of more than 64 pixels, which sums blocks of pixels in parallel
-// and adds the block sums in order (kGlobalPoolBlockPixels, pool_2d.h).
+// and adds the block sums in order (kGlobalPoolBlockPixels, pool_2d.h). Such
+// int8 / uint8 windows take the same blocks with exact int32 sums (the
+// level's QS8GSumUkernelFn), so they stay bit-identical.
 #include "kernels/optimized/optimized_kernels.h"
 #include "kernels/optimized/pool_2d.h"
 #include "kernels/reference/reference_kernels.h"

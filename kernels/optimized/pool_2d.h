@@ -40,6 +40,12 @@ struct Pool2DState {
   size_t global_blocks = 0;
   float* global_sums = nullptr;
   size_t tile_blocks = 1;
+  // The same for int8 / uint8 (global_blocks != 0 with qs8_avgpool or
+  // qu8_avgpool set, where the level has the block-sum microkernel): the
+  // blocks' exact int32 sums.
+  int32_t* global_int_sums = nullptr;
+  QS8GSumUkernelFn qs8_gsum = nullptr;
+  QU8GSumUkernelFn qu8_gsum = nullptr;
 };
 
 // An f32 AVERAGE_POOL_2D whose one window is the whole image (the squeeze of
@@ -50,8 +56,14 @@ struct Pool2DState {
 // microkernel sums each block (divisor 1, no clamp) on whichever thread, and
 // the block sums are added in block order, then divided and clamped. The
 // grouping depends on the shape only, so every thread count gives the same
-// result; it differs from the serial reference sum by float reassociation.
+// result; it differs from the serial reference sum by float reassociation
+// (int8 / uint8: no difference, the sums are exact).
 constexpr size_t kGlobalPoolBlockPixels = 64;
+// int8 / uint8 windows over a whole image take the same blocks with exact
+// int32 sums, so the result is the reference's whatever the grouping; up to
+// this many pixels (|sum| <= 255 * pixels < 2^31).
+constexpr size_t kGlobalPoolMaxIntPixels = size_t{1} << 23;
+static_assert(kGlobalPoolBlockPixels <= 256, "QS8GSumUkernelFn sums at most 256 pixels");
 
 inline Status PreparePool2DOptimized(KernelContext* ctx, const OpKernel* ref, bool max) {
   Pool2DState* s = nullptr;
@@ -81,13 +93,22 @@ inline Status PreparePool2DOptimized(KernelContext* ctx, const OpKernel* ref, bo
   s->minmax = {p->float_min, p->float_max};
   const Window2D& g = p->window;
   const size_t image = static_cast<size_t>(g.in_h) * static_cast<size_t>(g.in_w);
-  if (s->avgpool != nullptr && g.out_h == 1 && g.out_w == 1 && g.pad_top == 0 && g.pad_left == 0 &&
-      g.filter_h == g.in_h && g.filter_w == g.in_w && image > kGlobalPoolBlockPixels) {
+  const bool x8_avg = (s->qs8_avgpool != nullptr && isa.x8_gsum.qs8 != nullptr) ||
+                      (s->qu8_avgpool != nullptr && isa.x8_gsum.qu8 != nullptr);
+  if ((s->avgpool != nullptr || (x8_avg && image <= kGlobalPoolMaxIntPixels)) && g.out_h == 1 && g.out_w == 1 &&
+      g.pad_top == 0 && g.pad_left == 0 && g.filter_h == g.in_h && g.filter_w == g.in_w &&
+      image > kGlobalPoolBlockPixels) {
     s->global_blocks = (image + kGlobalPoolBlockPixels - 1) / kGlobalPoolBlockPixels;
     const size_t items = static_cast<size_t>(g.batches) * s->global_blocks;
-    s->global_sums = static_cast<float*>(ctx->AllocatePersistent(items * static_cast<size_t>(g.in_c) * sizeof(float)));
-    if (s->global_sums == nullptr)
-      return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu block sums", items);
+    void* sums = ctx->AllocatePersistent(items * static_cast<size_t>(g.in_c) * sizeof(float));  // or int32
+    if (sums == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for %zu block sums", items);
+    if (x8_avg) {
+      s->global_int_sums = static_cast<int32_t*>(sums);
+      s->qs8_gsum = isa.x8_gsum.qs8;
+      s->qu8_gsum = isa.x8_gsum.qu8;
+    } else {
+      s->global_sums = static_cast<float*>(sums);
+    }
     s->tile_blocks = ParallelTile(items, kGlobalPoolBlockPixels * static_cast<size_t>(g.in_c), ctx->num_threads(), 1);
     return Status::Ok();
   }
@@ -156,6 +177,37 @@ inline void EvalGlobalAvgPoolF32(KernelContext* ctx, const Pool2DState& s) {
   }
 }
 
+// The int8 / uint8 global average pool: exact int32 sums of the
+// kGlobalPoolBlockPixels blocks in parallel (the level's block-sum
+// microkernel), added in order, then the reference's quotient (rounded half
+// away from zero) and clamp.
+template <typename T, typename Sum>
+void EvalGlobalAvgPoolX8(KernelContext* ctx, const Pool2DState& s, const Sum& sum_block) {
+  const Window2D& g = s.params->window;
+  const T* in = ctx->input(0)->data_as<T>();
+  T* out = ctx->output(0)->data_as<T>();
+  int32_t* sums = s.global_int_sums;  // [batch][block][channel]
+  const size_t c = static_cast<size_t>(g.in_c);
+  const size_t image = static_cast<size_t>(g.in_h) * static_cast<size_t>(g.in_w);
+  const size_t blocks = s.global_blocks;
+  ctx->ParallelFor(static_cast<size_t>(g.batches) * blocks, s.tile_blocks, [&](int, size_t start, size_t count) {
+    for (size_t item = start; item < start + count; ++item) {
+      const size_t b = item / blocks, p0 = item % blocks * kGlobalPoolBlockPixels;
+      sum_block(std::min(kGlobalPoolBlockPixels, image - p0), c, in + (b * image + p0) * c, c, sums + item * c);
+    }
+  });
+  const int64_t divisor = static_cast<int64_t>(image);
+  for (size_t b = 0; b < static_cast<size_t>(g.batches); ++b) {
+    const int32_t* block = sums + b * blocks * c;
+    for (size_t ch = 0; ch < c; ++ch) {
+      int64_t acc = 0;
+      for (size_t k = 0; k < blocks; ++k) acc += block[k * c + ch];
+      acc = acc > 0 ? (acc + divisor / 2) / divisor : (acc - divisor / 2) / divisor;
+      out[b * c + ch] = static_cast<T>(std::min<int64_t>(std::max<int64_t>(acc, s.x8_minmax.min), s.x8_minmax.max));
+    }
+  }
+}
+
 inline Status EvalPool2DOptimized(KernelContext* ctx) {
   const Pool2DState& s = *ctx->state<Pool2DState>();
   if (s.params == nullptr) return s.fallback.Eval(ctx);
@@ -171,6 +223,11 @@ inline Status EvalPool2DOptimized(KernelContext* ctx) {
     ForEachPoolWindow<uint8_t>(ctx, s, [&](size_t rows, size_t cols, const uint8_t* src, uint8_t* dst) {
       s.qu8_maxpool(rows, cols, c, src, row_stride, dst, &s.x8_minmax);
     });
+  } else if (s.global_int_sums != nullptr) {
+    if (s.qs8_avgpool != nullptr)
+      EvalGlobalAvgPoolX8<int8_t>(ctx, s, s.qs8_gsum);
+    else
+      EvalGlobalAvgPoolX8<uint8_t>(ctx, s, s.qu8_gsum);
   } else if (s.qs8_avgpool != nullptr || s.qu8_avgpool != nullptr) {
     // The reference's quantized average: padded taps count as the zero point
     // under count_include_pad, with the full window as the divisor.

@@ -128,6 +128,47 @@ void PoolCase(std::mt19937& rng) {
   }
 }
 
+// AVERAGE_POOL_2D windows over the whole image of more than 64 pixels (the
+// optimized kernel sums 64-pixel blocks in parallel): odd pixel counts (a
+// short last block), two images, every activation, include_pad both ways.
+template <typename T>
+void GlobalAveragePoolCase(std::mt19937& rng) {
+  std::uniform_int_distribution<int> zp_d(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+  const schema::Activation acts[] = {schema::Activation_NONE, schema::Activation_RELU, schema::Activation_RELU6,
+                                     schema::Activation_RELU_N1_TO_1};
+  const int kShapes[][3] = {{2, 9, 8}, {1, 20, 13}, {2, 65, 1}, {1, 128, 128}, {2, 11, 37}};
+  int i = 0;
+  for (const auto& shape : kShapes) {
+    for (int channels : {1, 16, 24, 33}) {
+      const int n = shape[0], h = shape[1], w = shape[2];
+      const schema::Activation act = acts[i % 4];
+      const bool include_pad = i % 2 == 1;
+      ++i;
+      const QuantSpec q = QuantSpec::PerTensor(0.05f, zp_d(rng));
+      const std::vector<T> x = RandomInts<T>(Count({n, h, w, channels}), rng);
+      INFO(DTypeName(DTypeOf<T>::value) << " " << n << "x" << h << "x" << w << "x" << channels << " "
+                                        << schema::EnumNameActivation(act) << " include_pad " << include_pad);
+      CompareWithReference(schema::OpType_AVERAGE_POOL_2D, ref::Register_AVERAGE_POOL_2D(),
+                           opt::Register_AVERAGE_POOL_2D(), [&](OpTest& t) {
+                             t.Input<T>({n, h, w, channels}, x, q);
+                             t.Output(DTypeOf<T>::value, q);
+                             t.SetOptions(schema::OpOptions_Pool2DOptions,
+                                          schema::CreatePool2DOptions(t.fbb(), schema::Padding_VALID, 1, 1, h, w,
+                                                                      act, 0, include_pad)
+                                              .Union());
+                           },
+                           /*every_level=*/true);
+    }
+  }
+}
+
+TEST_CASE("optimized int8 / uint8 global AVERAGE_POOL_2D matches the reference byte for byte",
+          "[kernels][average_pool_2d][optimized]") {
+  std::mt19937 rng(24);
+  GlobalAveragePoolCase<int8_t>(rng);
+  GlobalAveragePoolCase<uint8_t>(rng);
+}
+
 TEST_CASE("optimized int8 / uint8 MAX_POOL_2D and AVERAGE_POOL_2D match the reference byte for byte",
           "[kernels][max_pool_2d][average_pool_2d][optimized]") {
   std::mt19937 rng(21);
