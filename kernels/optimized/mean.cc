@@ -8,9 +8,12 @@
 //    pixels x 255 fits int32, else the reference runs), then the reference's
 //    integer requantization (RequantizeSum with its folded multiplier), so
 //    results are bit-identical.
+//    Images of more than 64 pixels, where the level has the block-sum
+//    microkernel (QS8GSumUkernelFn), are summed in 64-pixel blocks in
+//    parallel instead (exact, so the same results).
 // Every other node runs the reference kernel. Images and channel ranges are
-// split across threads (a channel's sum never is), so all thread counts give
-// identical results. Splitting the channels lets one image's mean use every
+// split across threads (an f32 channel's sum never is), so all thread counts
+// give identical results. Splitting the channels lets one image's mean use every
 // thread: squeezenet's 13x13x1000 f32 mean at 2 threads went from 0.056 ms
 // (slower than the 0.034 of 1 thread) to 0.025.
 #include <algorithm>
@@ -32,7 +35,19 @@ struct MeanState {
   bool quantized = false;                   // int8 / uint8 path
   int batches = 0, pixels = 0, channels = 0;
   size_t channel_tile = 1;  // channels per parallel tile (ChannelTile)
+  // int8 / uint8 images of more than kBlockPixels pixels where the level has
+  // the block-sum microkernel: blocks summed in parallel (exact int32) into
+  // scratch block_sums (batches x blocks x channels), tile_blocks per tile;
+  // blocks 0: the per-channel-range path.
+  size_t blocks = 0, tile_blocks = 1;
+  int block_sums = -1;
+  QS8GSumUkernelFn qs8_gsum = nullptr;
+  QU8GSumUkernelFn qu8_gsum = nullptr;
 };
+
+// Pixels per block of the int8 / uint8 block path (at most 256:
+// QS8GSumUkernelFn).
+constexpr size_t kBlockPixels = 64;
 
 // Per-channel int32 sums of `channels` channels of one image's pixels
 // (pixel_stride values apart), then the reference's requantization.
@@ -76,11 +91,54 @@ Status Prepare(KernelContext* ctx) {
   s->channel_tile = ChannelTile(static_cast<size_t>(s->batches), static_cast<size_t>(s->pixels),
                                 static_cast<size_t>(s->channels), ctx->num_threads());
   if (!quantized) s->gavgpool = isa.f32_pool.gavgpool;
+  const size_t pixels = static_cast<size_t>(s->pixels);
+  const bool gsum = t == DType::kI8 ? isa.x8_gsum.qs8 != nullptr : isa.x8_gsum.qu8 != nullptr;
+  if (quantized && gsum && pixels > kBlockPixels) {
+    s->blocks = (pixels + kBlockPixels - 1) / kBlockPixels;
+    const size_t items = static_cast<size_t>(s->batches) * s->blocks;
+    EDGERT_RETURN_IF_ERROR(
+        ctx->RequestScratch(items * static_cast<size_t>(s->channels) * sizeof(int32_t), &s->block_sums));
+    s->tile_blocks = ParallelTile(items, kBlockPixels * static_cast<size_t>(s->channels), ctx->num_threads(), 1);
+    s->qs8_gsum = isa.x8_gsum.qs8;
+    s->qu8_gsum = isa.x8_gsum.qu8;
+  }
   return Status::Ok();
+}
+
+// The block path: each block's exact int32 sums in parallel, added in block
+// order per image and channel, then the reference's requantization.
+template <typename T, typename Sum>
+void BlockMean(KernelContext* ctx, const MeanState& s, const Sum& sum_block) {
+  const auto* ref_state = static_cast<const SumReduceState*>(s.fallback.state);
+  const T* in = ctx->input(0)->data_as<T>();
+  T* out = ctx->output(0)->data_as<T>();
+  int32_t* sums = static_cast<int32_t*>(ctx->scratch(s.block_sums));
+  const size_t c = static_cast<size_t>(s.channels), pixels = static_cast<size_t>(s.pixels);
+  ctx->ParallelFor(static_cast<size_t>(s.batches) * s.blocks, s.tile_blocks, [&](int, size_t start, size_t count) {
+    for (size_t item = start; item < start + count; ++item) {
+      const size_t b = item / s.blocks, p0 = item % s.blocks * kBlockPixels;
+      sum_block(std::min(kBlockPixels, pixels - p0), c, in + (b * pixels + p0) * c, c, sums + item * c);
+    }
+  });
+  for (size_t b = 0; b < static_cast<size_t>(s.batches); ++b) {
+    const int32_t* block = sums + b * s.blocks * c;
+    for (size_t ch = 0; ch < c; ++ch) {
+      int32_t acc = 0;  // exact: pixels * 255 < 2^31 (Prepare)
+      for (size_t k = 0; k < s.blocks; ++k) acc += block[k * c + ch];
+      out[b * c + ch] = static_cast<T>(RequantizeSum(acc, static_cast<int64_t>(pixels), ref_state->q));
+    }
+  }
 }
 
 Status Eval(KernelContext* ctx) {
   const MeanState& s = *ctx->state<MeanState>();
+  if (s.blocks != 0) {
+    if (ctx->input(0)->dtype == DType::kI8)
+      BlockMean<int8_t>(ctx, s, s.qs8_gsum);
+    else
+      BlockMean<uint8_t>(ctx, s, s.qu8_gsum);
+    return Status::Ok();
+  }
   if (s.quantized) {
     // The reference state's accumulator scratch (8 bytes per output) holds
     // each image's int32 sums.
