@@ -95,6 +95,17 @@ std::vector<uint8_t> BuildModel(float salt) {
           {yq}, schema::OpOptions_DepthwiseConv2DOptions,
           schema::CreateDepthwiseConv2DOptions(b.fbb(), schema::Padding_SAME, 1, 1).Union());
   b.MarkOutput(yq);
+  // A 2x2 stride-2 int8 TRANSPOSE_CONV to one channel (the few-column dot
+  // path where the level has it: one packed block per filter row).
+  std::vector<int8_t> wtq(2 * 2 * 20);
+  for (size_t i = 0; i < wtq.size(); ++i) wtq[i] = static_cast<int8_t>(static_cast<int>(i * 41 % 255) - 127);
+  const int tq = b.AddTensor("tq", DType::kI8, {1, 12, 12, 1}, QuantSpec::PerTensor(0.3f, -7));
+  b.AddOp(schema::OpType_TRANSPOSE_CONV,
+          {yq, b.AddConstant("wtq", DType::kI8, {1, 2, 2, 20}, wtq, QuantSpec::PerTensor(0.004f, 0)),
+           b.AddConstant("btq", DType::kI32, {1}, std::vector<int32_t>{333}, QuantSpec::PerTensor(0.1f * 0.004f, 0))},
+          {tq}, schema::OpOptions_TransposeConvOptions,
+          schema::CreateTransposeConvOptions(b.fbb(), schema::Padding_VALID, 2, 2).Union());
+  b.MarkOutput(tq);
   return b.Finish();
 }
 
@@ -106,7 +117,7 @@ std::shared_ptr<const Model> Load(const std::vector<uint8_t>& file) {
 
 struct RunResult {
   std::vector<float> y;
-  std::vector<int8_t> yq;
+  std::vector<int8_t> yq, tq;
   MemoryReport memory;
 };
 
@@ -127,6 +138,8 @@ RunResult Run(const std::shared_ptr<const Model>& model, const std::string& cach
   r.y.assign(y, y + 64 * 10);
   const int8_t* yq = interp.output(1)->data_as<int8_t>();
   r.yq.assign(yq, yq + 6 * 6 * 20);
+  const int8_t* tq = interp.output(2)->data_as<int8_t>();
+  r.tq.assign(tq, tq + 12 * 12);
   r.memory = interp.memory();
   return r;
 }
@@ -193,9 +206,11 @@ TEST_CASE("A prepare from the weight cache computes what packing computes, at ev
     CHECK(plain.yq == first.yq);
     CHECK(plain.y == second.y);
     CHECK(plain.yq == second.yq);
+    CHECK(plain.tq == first.tq);
+    CHECK(plain.tq == second.tq);
     if (level != IsaLevel::kReference) {
       // Every packed block (the two f32 convolutions, the depthwise, the FC and
-      // the two int8 layers) comes from the cache.
+      // the three int8 layers) comes from the cache.
       CHECK(StartsWith(second.memory.weight_cache_note, "used: "));
       CHECK(second.memory.weight_cache_bytes > 0);
       CHECK(second.memory.persistent_bytes + second.memory.weight_cache_bytes >= first.memory.persistent_bytes);

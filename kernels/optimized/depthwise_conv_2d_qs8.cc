@@ -56,10 +56,30 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
   // The tap-quad microkernel where the level has one and every weight minus
   // its zero point fits int8 (always so with TFLite's zero weight zero
   // points) and its accumulators, which start from acc0 - a_offset * sum and
-  // add (x + a_offset) * w, stay within int32.
+  // add (x + a_offset) * w, stay within int32. A cached quad packing passed
+  // these checks when it was made: the weights are not read again.
   const auto& quad_kernel = isa.qs8_dwconv_quads;
   bool quads = quad_kernel.fn != nullptr && c >= quad_kernel.min_channels;
-  for (int ch = 0; ch < c && quads; ++ch) {
+  auto packing = [&](bool q4, int* ct, size_t* group_words, uint64_t* layout) {
+    *ct = q4 ? quad_kernel.channel_tile : isa.qs8_dwconv.channel_tile;
+    const uint8_t* order = q4 ? nullptr : isa.qs8_dwconv.channel_order;
+    const bool single = isa.qs8_dwconv.single_taps;
+    // int32 words of weights per channel: quads of int8, pairs of int16, or one tap each
+    const size_t tap_words = static_cast<size_t>(q4 ? (taps + 3) / 4 : single ? taps : (taps + 1) / 2);
+    *group_words = static_cast<size_t>(*ct) * (kQS8ChannelWords + tap_words);
+    int64_t order_code = 0;  // the channel order, 4 bits per position
+    for (int j = 0; j < *ct && j < 16; ++j)
+      order_code |= static_cast<int64_t>(order != nullptr ? order[j] : j) << (4 * j);
+    *layout = q4 ? PackedLayoutKey("qs8-dwconv-tap-quads", {*ct, taps, quad_kernel.a_offset})
+                 : PackedLayoutKey("qs8-dwconv-overlapping-last-group", {*ct, taps, order_code, single ? 1 : 2});
+    return static_cast<size_t>((c + *ct - 1) / *ct) * *group_words * sizeof(int32_t);
+  };
+  int ct = 0;
+  size_t group_words = 0;
+  uint64_t layout = 0;
+  size_t packed_bytes = quads ? packing(true, &ct, &group_words, &layout) : 0;
+  const void* cached = quads ? ctx->FindPacked(packed_bytes, layout) : nullptr;
+  for (int ch = 0; ch < c && quads && cached == nullptr; ++ch) {
     int64_t abs_sum = 0;
     for (int64_t t = 0; t < taps && quads; ++t) {
       const int32_t v = w[t * c + ch] - q.weight_zp[ch];
@@ -72,25 +92,18 @@ Status PrepareQS8DepthwiseConv2D(KernelContext* ctx, QS8DepthwiseConv2D* s) {
                                                         : int64_t{q.input_zp + quad_kernel.a_offset});
     quads = quads && start_abs + abs_sum * 255 <= INT32_MAX;
   }
+  if (!quads) {
+    packed_bytes = packing(false, &ct, &group_words, &layout);
+    cached = ctx->FindPacked(packed_bytes, layout);
+  }
   // Pack: group gi holds channels [start, start + ct) (start = gi * ct, the
   // last group of a channel count above ct ending at c), channel start + j at
   // position order[j].
-  const int ct = quads ? quad_kernel.channel_tile : isa.qs8_dwconv.channel_tile;
   const uint8_t* order = quads ? nullptr : isa.qs8_dwconv.channel_order;
-  const int groups = (c + ct - 1) / ct;
   const bool single = isa.qs8_dwconv.single_taps;
-  // int32 words of weights per channel: quads of int8, pairs of int16, or one tap each
-  const size_t tap_words = static_cast<size_t>(quads ? (taps + 3) / 4 : single ? taps : (taps + 1) / 2);
-  const size_t group_words = static_cast<size_t>(ct) * (kQS8ChannelWords + tap_words);
-  int64_t order_code = 0;  // the channel order, 4 bits per position
-  for (int j = 0; j < ct && j < 16; ++j) order_code |= static_cast<int64_t>(order != nullptr ? order[j] : j) << (4 * j);
-  const uint64_t layout =
-      quads ? PackedLayoutKey("qs8-dwconv-tap-quads", {ct, taps, quad_kernel.a_offset})
-            : PackedLayoutKey("qs8-dwconv-overlapping-last-group", {ct, taps, order_code, single ? 1 : 2});
-  const size_t packed_bytes = groups * group_words * sizeof(int32_t);
+  const int groups = (c + ct - 1) / ct;
   // A cached packing was made from these weights after the overflow check
   // below passed, so they need not be read again.
-  const void* cached = ctx->FindPacked(packed_bytes, layout);
   bool filled = cached != nullptr;
   QS8ChannelWords cw;
   for (int ch = 0; ch < c && !filled; ++ch)  // an int32 accumulator might overflow: the reference runs this node

@@ -25,8 +25,9 @@ namespace {
 
 // The few-column form: per filter row ky, the 16 output-stage words of its
 // n = KW * O columns (column kx * O + o: channel o's) and their int8 weights
-// in QS8Dot4UkernelFn's layout. False (nothing set) where a weight minus its
-// zero point leaves int8 or a sum might leave int32: the GEMM form runs.
+// in QS8Dot4UkernelFn's layout. Sets nothing (s->dot4 stays nullptr) where a
+// weight minus its zero point leaves int8 or a sum might leave int32: the
+// GEMM form runs.
 Status PrepareDot4(KernelContext* ctx, const ConvQuantParams& q, QS8TransposeConv* s) {
   const auto& dot = GetKernelIsa().qs8_dot4;
   const Tensor* input = ctx->input(0);
@@ -39,9 +40,14 @@ Status PrepareDot4(KernelContext* ctx, const ConvQuantParams& q, QS8TransposeCon
   const size_t set_bytes = 16 * sizeof(int32_t) + 4 * kc16;
   const int8_t* w = weights->data_as<int8_t>();
   const int32_t* b = bias != nullptr ? bias->data_as<int32_t>() : nullptr;
+  // A cached packing passed the checks below when it was made: the weights
+  // are not read again (the first filter row's block is taken here, the
+  // others by AllocatePacked below, in order).
+  const uint64_t layout = PackedLayoutKey("qs8-dot4", {fw, oc, ic, dot.a_offset});
+  const void* first_cached = ctx->FindPacked(set_bytes, layout);
   bool short_rounding = q.act_min == -128 && q.act_max == 127;
   for (int o = 0; o < oc; ++o) {
-    for (int t = 0; t < fh * fw; ++t) {  // weights[o][ky][kx][:], t = ky * KW + kx
+    for (int t = 0; t < fh * fw && first_cached == nullptr; ++t) {  // weights[o][ky][kx][:], t = ky * KW + kx
       int64_t abs_sum = 0;
       const int8_t* col = w + (static_cast<size_t>(o) * fh * fw + t) * ic;
       for (int k = 0; k < ic; ++k) {
@@ -58,10 +64,10 @@ Status PrepareDot4(KernelContext* ctx, const ConvQuantParams& q, QS8TransposeCon
   }
   auto** sets = static_cast<const uint8_t**>(ctx->AllocatePersistent(static_cast<size_t>(fh) * sizeof(uint8_t*)));
   if (sets == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for packed weight tables");
-  const uint64_t layout = PackedLayoutKey("qs8-dot4", {fw, oc, ic, dot.a_offset});
   for (int ky = 0; ky < fh; ++ky) {
-    bool filled = false;
-    auto* packed = static_cast<uint8_t*>(ctx->AllocatePacked(set_bytes, layout, &filled));
+    bool filled = ky == 0 && first_cached != nullptr;
+    auto* packed = filled ? static_cast<uint8_t*>(const_cast<void*>(first_cached))
+                          : static_cast<uint8_t*>(ctx->AllocatePacked(set_bytes, layout, &filled));
     if (packed == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for packed weights");
     sets[ky] = packed;
     if (filled) continue;
@@ -121,7 +127,10 @@ Status PrepareQS8TransposeConv(KernelContext* ctx, int pad_top, int pad_left, QS
   EDGERT_RETURN_IF_ERROR(PrepareConvQuant(ctx, input, weights, bias, output, 0, oc, opt->activation(), &q));
 
   const int n = fw * oc;
-  if (n <= 4 && GetKernelIsa().qs8_dot4.fn != nullptr) return PrepareDot4(ctx, q, s);
+  if (n <= 4 && GetKernelIsa().qs8_dot4.fn != nullptr) {
+    EDGERT_RETURN_IF_ERROR(PrepareDot4(ctx, q, s));
+    if (s->dot4 != nullptr) return Status::Ok();
+  }
   auto** sets = static_cast<const uint8_t**>(ctx->AllocatePersistent(static_cast<size_t>(fh) * sizeof(uint8_t*)));
   if (sets == nullptr) return ctx->Error(StatusCode::kOutOfMemory, "out of memory for packed weight tables");
   const int8_t* w = weights->data_as<int8_t>();
