@@ -23,6 +23,23 @@ namespace opt {
 
 namespace {
 
+// The node's shapes (input is, weights ws [O, KH, KW, I]), the packed sets
+// (per filter row) and the output rows per parallel tile.
+void SetGeometry(KernelContext* ctx, const Shape& is, const Shape& ws, const uint8_t* const* sets,
+                 QS8TransposeConv* s) {
+  s->batches = is[0];
+  s->in_h = is[1];
+  s->in_w = is[2];
+  s->in_c = ws[3];
+  s->out_c = ws[0];
+  s->filter_h = ws[1];
+  s->filter_w = ws[2];
+  s->packed = sets;
+  const size_t n = static_cast<size_t>(s->filter_w) * static_cast<size_t>(s->out_c);
+  s->tile_rows = ParallelTile(static_cast<size_t>(s->batches) * s->in_h * s->filter_h,
+                              static_cast<size_t>(s->in_w) * n * static_cast<size_t>(s->in_c), ctx->num_threads(), 1);
+}
+
 // The few-column form: per filter row ky, the 16 output-stage words of its
 // n = KW * O columns (column kx * O + o: channel o's) and their int8 weights
 // in QS8Dot4UkernelFn's layout. Sets nothing (s->dot4 stays nullptr) where a
@@ -35,7 +52,6 @@ Status PrepareDot4(KernelContext* ctx, const ConvQuantParams& q, QS8TransposeCon
   const Tensor* bias = ctx->input(2);
   const Shape& ws = weights->shape;
   const int fh = ws[1], fw = ws[2], oc = ws[0], ic = ws[3];
-  const int n = fw * oc;
   const size_t kc16 = (static_cast<size_t>(ic) + 15) & ~size_t{15};
   const size_t set_bytes = 16 * sizeof(int32_t) + 4 * kc16;
   const int8_t* w = weights->data_as<int8_t>();
@@ -87,19 +103,8 @@ Status PrepareDot4(KernelContext* ctx, const ConvQuantParams& q, QS8TransposeCon
         for (int k = 0; k < ic; ++k) bytes[static_cast<size_t>(j) * kc16 + k] = static_cast<int8_t>(col[k] - q.weight_zp[o]);
       }
   }
-  const Shape& is = input->shape;
-  s->batches = is[0];
-  s->in_h = is[1];
-  s->in_w = is[2];
-  s->in_c = ic;
-  s->out_c = oc;
-  s->filter_h = fh;
-  s->filter_w = fw;
-  s->packed = sets;
+  SetGeometry(ctx, input->shape, weights->shape, sets, s);
   s->params = {q.output_zp, q.act_min, q.act_max, short_rounding ? 1 : 0};
-  s->tile_rows = ParallelTile(static_cast<size_t>(s->batches) * s->in_h * fh,
-                              static_cast<size_t>(s->in_w) * static_cast<size_t>(n) * static_cast<size_t>(ic),
-                              ctx->num_threads(), 1);
   s->dot4 = dot.fn;
   ctx->MarkInputPacked(1);
   ctx->MarkInputPacked(2);
@@ -150,18 +155,8 @@ Status PrepareQS8TransposeConv(KernelContext* ctx, int pad_top, int pad_left, QS
     sets[ky] = pg.packed;
   }
   s->mr = pg.mr;
-  s->batches = is[0];
-  s->in_h = is[1];
-  s->in_w = is[2];
-  s->in_c = ic;
-  s->out_c = oc;
-  s->filter_h = fh;
-  s->filter_w = fw;
-  s->packed = sets;
+  SetGeometry(ctx, is, ws, sets, s);
   s->params = {q.output_zp, q.act_min, q.act_max};
-  s->tile_rows = ParallelTile(static_cast<size_t>(s->batches) * s->in_h * fh,
-                              static_cast<size_t>(s->in_w) * static_cast<size_t>(n) * static_cast<size_t>(ic),
-                              ctx->num_threads(), 1);
   s->gemm = pg.gemm;
   s->release = pg.release;
   return Status::Ok();
