@@ -100,7 +100,8 @@ Status PrepareDot4(KernelContext* ctx, const ConvQuantParams& q, QS8TransposeCon
         words[4 + j] = cw.multiplier;
         words[8 + j] = cw.left;
         words[12 + j] = cw.right;
-        for (int k = 0; k < ic; ++k) bytes[static_cast<size_t>(j) * kc16 + k] = static_cast<int8_t>(col[k] - q.weight_zp[o]);
+        for (int k = 0; k < ic; ++k)
+          bytes[static_cast<size_t>(j) * kc16 + k] = static_cast<int8_t>(col[k] - q.weight_zp[o]);
       }
   }
   SetGeometry(ctx, input->shape, weights->shape, sets, s);

@@ -8,9 +8,9 @@
 // last tap). Compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vbmi
 // -mavx512vnni.
 //
-// One step gathers the 16 input bytes of four taps into one vector (the
-// first load, three merging 128-bit broadcasts), interleaves them with one
-// VPERMB so that 32-bit lane j holds the four taps' bytes of channel j,
+// One step gathers the 16 input bytes of four taps into two 256-bit vectors,
+// interleaves them with one VPERMT2B so that 32-bit lane j holds the four
+// taps' bytes of channel j,
 // flips each byte's top bit (x + 128: the unsigned operand of VPDPBUSD) and
 // adds the four products of each channel with one VPDPBUSD: 64
 // multiply-adds, against 16 per step of the single-tap kernel
@@ -35,53 +35,40 @@ namespace {
 
 using qs8_avx512::OutputStage16;
 
-// VPERMB indices: byte 4j + k of the result is byte 16k + j of the source
-// (tap k's channel j).
+// VPERMT2B indices over two vectors holding taps 0-1 and 2-3 in their low 32
+// bytes: byte 4j + k of the result is tap k's channel j, byte 16 (k % 2) + j
+// of source k / 2, index 64 (k / 2) + 16 (k % 2) + j.
 alignas(64) const uint8_t kInterleave4[64] = {
-    0,  16, 32, 48, 1,  17, 33, 49, 2,  18, 34, 50, 3,  19, 35, 51, 4,  20, 36, 52, 5,  21,
-    37, 53, 6,  22, 38, 54, 7,  23, 39, 55, 8,  24, 40, 56, 9,  25, 41, 57, 10, 26, 42, 58,
-    11, 27, 43, 59, 12, 28, 44, 60, 13, 29, 45, 61, 14, 30, 46, 62, 15, 31, 47, 63};
-
-// The same for VPERMT2B from two vectors holding taps 0-1 and 2-3 in their
-// low 32 bytes: tap k's channel j is byte 16 (k % 2) + j of source k / 2,
-// index 64 (k / 2) + 16 (k % 2) + j.
-alignas(64) const uint8_t kInterleave4Pairs[64] = {
     0,  16, 64, 80, 1,  17, 65, 81, 2,  18, 66, 82, 3,  19, 67, 83, 4,  20, 68, 84, 5,  21,
     69, 85, 6,  22, 70, 86, 7,  23, 71, 87, 8,  24, 72, 88, 9,  25, 73, 89, 10, 26, 74, 90,
     11, 27, 75, 91, 12, 28, 76, 92, 13, 29, 77, 93, 14, 30, 78, 94, 15, 31, 79, 95};
 
 struct Quad {
-  __m512i interleave, interleave2, flip;
+  __m512i interleave, flip;
 };
 
-// The four taps' 16 bytes at channel c, as VPDPBUSD's unsigned operand.
+// The four taps' 16 bytes at channel c (kMasked: the channels of `mask`, the
+// others 0), as VPDPBUSD's unsigned operand: taps 0 and 1 in one 256-bit
+// vector, 2 and 3 in another (the 128-bit inserts can run on a port the
+// 512-bit operations leave free), then one two-source VPERMT2B.
 template <bool kMasked>
-__attribute__((always_inline)) inline __m512i Gather4(const int8_t* p0, const int8_t* p1, const int8_t* p2, const int8_t* p3, size_t c,
-                       __mmask16 mask, const Quad& k) {
-  __m512i v;
-  if (kMasked) {
-    v = _mm512_castsi128_si512(_mm_maskz_loadu_epi8(mask, p0 + c));
-    v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(mask, p1 + c), 1);
-    v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(mask, p2 + c), 2);
-    v = _mm512_inserti32x4(v, _mm_maskz_loadu_epi8(mask, p3 + c), 3);
-  } else {
-    auto row = [&](const int8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + c)); };
-    // Taps 0 and 1 in one 256-bit vector, 2 and 3 in another (the 128-bit
-    // inserts can run on a port the 512-bit operations leave free), then one
-    // two-source VPERMT2B.
-    const __m256i lo = _mm256_inserti128_si256(_mm256_castsi128_si256(row(p0)), row(p1), 1);
-    const __m256i hi = _mm256_inserti128_si256(_mm256_castsi128_si256(row(p2)), row(p3), 1);
-    return _mm512_xor_si512(
-        _mm512_permutex2var_epi8(_mm512_castsi256_si512(lo), k.interleave2, _mm512_castsi256_si512(hi)), k.flip);
-  }
-  return _mm512_xor_si512(_mm512_permutexvar_epi8(k.interleave, v), k.flip);
+__attribute__((always_inline)) inline __m512i Gather4(const int8_t* p0, const int8_t* p1, const int8_t* p2,
+                                                      const int8_t* p3, size_t c, __mmask16 mask, const Quad& k) {
+  auto row = [&](const int8_t* p) {
+    return kMasked ? _mm_maskz_loadu_epi8(mask, p + c) : _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + c));
+  };
+  const __m256i lo = _mm256_inserti128_si256(_mm256_castsi128_si256(row(p0)), row(p1), 1);
+  const __m256i hi = _mm256_inserti128_si256(_mm256_castsi128_si256(row(p2)), row(p3), 1);
+  return _mm512_xor_si512(
+      _mm512_permutex2var_epi8(_mm512_castsi256_si512(lo), k.interleave, _mm512_castsi256_si512(hi)), k.flip);
 }
 
 // One tap's 16 bytes at channel c in the low bytes of the 32-bit lanes, top
 // bits flipped (the other bytes meet zero weights).
 template <bool kMasked>
 __attribute__((always_inline)) inline __m512i Single(const int8_t* p, size_t c, __mmask16 mask, const Quad& k) {
-  const __m128i b = kMasked ? _mm_maskz_loadu_epi8(mask, p + c) : _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + c));
+  const __m128i b =
+      kMasked ? _mm_maskz_loadu_epi8(mask, p + c) : _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + c));
   return _mm512_xor_si512(_mm512_cvtepu8_epi32(b), k.flip);
 }
 
@@ -91,8 +78,9 @@ inline const int8_t* Tap(const int8_t* const* in, size_t t, size_t taps) { retur
 // The 16 channels at c of two output pixels (tap pointers in0, in1), stored
 // to out0 and out1 (pixel 1 first: out1 may equal out0).
 template <bool kMasked, typename Stage>
-__attribute__((always_inline)) inline void Pixels2(size_t taps, const int8_t* const* in0, const int8_t* const* in1, size_t c, __mmask16 mask,
-                    const int32_t* group, const Stage& stage, const Quad& k, int8_t* out0, int8_t* out1) {
+__attribute__((always_inline)) inline void Pixels2(size_t taps, const int8_t* const* in0, const int8_t* const* in1,
+                                                   size_t c, __mmask16 mask, const int32_t* group, const Stage& stage,
+                                                   const Quad& k, int8_t* out0, int8_t* out1) {
   const __m512i acc0 = _mm512_loadu_si512(group);
   __m512i a0 = acc0, a1 = acc0, b0 = _mm512_setzero_si512(), b1 = b0;
   const __m512i* wp = reinterpret_cast<const __m512i*>(group + 16 * kQS8ChannelWords);
@@ -152,8 +140,7 @@ void Group(size_t pixels, size_t channels, size_t taps, const int8_t* const* inp
 template <typename Stage>
 void Dwconv(size_t pixels, size_t channels, size_t taps, const int8_t* const* input, const int32_t* first,
             const OutputStage16& o, int8_t* output) {
-  const Quad k = {_mm512_load_si512(kInterleave4), _mm512_load_si512(kInterleave4Pairs),
-                 _mm512_set1_epi8(static_cast<char>(0x80))};
+  const Quad k = {_mm512_load_si512(kInterleave4), _mm512_set1_epi8(static_cast<char>(0x80))};
   if (channels < 16) {
     Group<true, Stage>(pixels, channels, taps, input, 0, static_cast<__mmask16>((1u << channels) - 1), first, o, k,
                        output);

@@ -65,7 +65,7 @@ void qs8_vmul_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8_
                                           const QS8MulParams* p) {
   if (ShortRounding(p)) {
     const ShortConstants c = MakeShortConstants(p);
-    qs8_avx512::Run2Saturated(n, a, b, y, [&](__m128i ba, __m128i bb) {
+    qs8_avx512::Run2(n, a, b, y, [&](__m128i ba, __m128i bb) {
       return MulShort(qs8_avx512::Widen16(ba), _mm512_add_epi32(qs8_avx512::Widen16(bb), c.offset2), c);
     });
     return;
@@ -81,7 +81,7 @@ void qs8_vmulc_minmax_ukernel_x16__avx512f(size_t n, const int8_t* a, const int8
   if (ShortRounding(p)) {
     const ShortConstants c = MakeShortConstants(p);
     const __m512i b_offset = _mm512_set1_epi32(b[0] + p->offset2);
-    qs8_avx512::Run1Saturated(n, a, y, [&](__m128i ba) { return MulShort(qs8_avx512::Widen16(ba), b_offset, c); });
+    qs8_avx512::Run1(n, a, y, [&](__m128i ba) { return MulShort(qs8_avx512::Widen16(ba), b_offset, c); });
     return;
   }
   const MulConstants c = MakeConstants(p);
