@@ -121,6 +121,8 @@ BENCHMARK(BM_qs8_conv)
     ->Args({1, 1, 12, 96, 96, 3, 2, 1})
     ->Args({1, 1, 128, 16, 16, 3, 1, 1})   // selfie_segmentation's last depthwise
     ->Args({1, 1, 16, 128, 128, 5, 1, 1})  // selfie_segmentation's 5x5 depthwise
+    ->Args({1, 0, 256, 3, 16, 3, 1, 2})    // selfie_segmentation stem (output 128x128)
+    ->Args({1, 0, 256, 3, 16, 3, 2, 2})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

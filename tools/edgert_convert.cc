@@ -111,6 +111,7 @@ void PrintHelp(FILE* f) {
                "                        (layers writing a model output keep theirs). With --fidelity-target:\n"
                "                        the corrected all-int8 model is tried first, and the mixed model the\n"
                "                        search gives is corrected when that does not lower its worst output\n"
+               "                        cosine\n"
                "  --report              print the fidelity of the quantized model (any mode) against the float one:\n"
                "                        per output cosine, SNR, max error, top-1 agreement, mask IoU; per\n"
                "                        layer SNR; file size before and after\n"

@@ -31,6 +31,11 @@ constexpr int64_t kMaxPatch = 1 << 20;  // bytes per im2col row
 constexpr size_t kGatherSlack = 16;
 constexpr int kMaxGatherChunks = 4;
 
+// Bytes of one worker's im2col slice: whole cache lines, so that two threads
+// gathering into neighbouring slices never write the same line (a 3-channel
+// stem's 8 x 28-byte tiles shared lines and ran slower on 2 threads than on 1).
+size_t WorkerBytes(size_t mr, size_t a_stride) { return (mr * a_stride + kGatherSlack + 63) / 64 * 64; }
+
 // memcpy for the short runs of a patch (a few channels): fixed-size moves, no call.
 inline void CopyBytes(int8_t* dst, const int8_t* src, size_t n) {
   if (n > 16) {
@@ -203,7 +208,7 @@ Status PrepareQS8Conv2D(KernelContext* ctx, QS8Conv2D* s) {
   s->gather_chunks = run <= 16 * kMaxGatherChunks && opt->dilation_w() == 1 ? static_cast<int>((run + 15) / 16) : 0;
   if (!s->direct)
     EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
-        (static_cast<size_t>(mr) * static_cast<size_t>(s->a_stride) + kGatherSlack) * static_cast<size_t>(threads),
+        WorkerBytes(static_cast<size_t>(mr), static_cast<size_t>(s->a_stride)) * static_cast<size_t>(threads),
         &s->scratch));
   ChooseGemmTiles(static_cast<size_t>(g.out_pixels()), static_cast<size_t>(out_c), static_cast<size_t>(pg.k_work),
                   static_cast<size_t>(mr), static_cast<size_t>(nr), threads, &s->tile_pixels, &s->tile_channels);
@@ -232,7 +237,7 @@ void EvalQS8Conv2D(KernelContext* ctx, const QS8Conv2D& s) {
   const size_t ldc = ctx->output_pixel_stride() != 0 ? ctx->output_pixel_stride() : oc;
   int8_t* scratch = s.direct ? nullptr : static_cast<int8_t*>(ctx->scratch(s.scratch));
   const size_t a_stride = static_cast<size_t>(s.a_stride);
-  const size_t worker_bytes = mr * a_stride + kGatherSlack;
+  const size_t worker_bytes = WorkerBytes(mr, a_stride);
   const int8_t* in_end = in + ctx->input(0)->bytes;
   // Tile [p0, p0 + np) x [c0, c0 + nc): c0 is a multiple of nr, p0 of mr.
   ctx->ParallelFor2D(static_cast<size_t>(pixels), oc, s.tile_pixels, s.tile_channels,

@@ -54,6 +54,10 @@ namespace {
 
 constexpr int64_t kMaxColumns = int64_t{1} << 25;  // floats of the column buffer (128 MiB)
 
+// Floats of one worker's dot sums (in_w pixels x 4 columns), whole cache lines
+// so that neighbouring workers never write the same line.
+size_t DotSumFloats(size_t in_w) { return (in_w * 4 + 15) / 16 * 16; }
+
 struct TransposeConvState {
   ReferenceFallback fallback;
   F32GemmUkernelFn gemm = nullptr;  // nullptr: the reference kernel runs this node
@@ -157,7 +161,8 @@ Status PrepareDot4(KernelContext* ctx, TransposeConvState* s) {
   ctx->MarkInputPacked(1);
   if (s->bias != nullptr) ctx->MarkInputPacked(2);
   EDGERT_RETURN_IF_ERROR(ctx->RequestScratch(
-      static_cast<size_t>(s->in_w) * 4 * sizeof(float) * static_cast<size_t>(ctx->num_threads()), &s->dot_scratch));
+      DotSumFloats(static_cast<size_t>(s->in_w)) * sizeof(float) * static_cast<size_t>(ctx->num_threads()),
+      &s->dot_scratch));
   const size_t rows = static_cast<size_t>(s->batches) * s->in_h;
   s->tile_rows_dot = ParallelTile(rows, static_cast<size_t>(s->in_w) * 4 * ic, ctx->num_threads(), 1);
   s->dot4 = GetKernelIsa().f32_dot4;
@@ -173,7 +178,7 @@ void EvalDot4(KernelContext* ctx, const TransposeConvState& s) {
   const size_t kh = static_cast<size_t>(s.filter_h), row_cols = static_cast<size_t>(s.filter_w) * s.out_c;
   const size_t cols = kh * row_cols;
   ctx->ParallelFor(static_cast<size_t>(s.batches) * s.in_h, s.tile_rows_dot, [&](int worker, size_t r0, size_t nr) {
-    float* sums = static_cast<float*>(ctx->scratch(s.dot_scratch)) + static_cast<size_t>(worker) * in_w * 4;
+    float* sums = static_cast<float*>(ctx->scratch(s.dot_scratch)) + static_cast<size_t>(worker) * DotSumFloats(in_w);
     for (size_t r = r0; r < r0 + nr; ++r) {  // r = image * in_h + y
       s.dot4(in_w, cols, ic, in + r * in_w * ic, ic, s.packed_dot4, sums, 4, &s.minmax);
       for (size_t ky = 0; ky < kh; ++ky) {
