@@ -96,6 +96,9 @@ BENCHMARK(BM_f32_conv)
     ->Args({1, 0, 224, 3, 32, 3, 1, 2})  // mobilenet_v2 stem
     ->Args({1, 0, 7, 512, 512, 3, 1, 1})   // resnet18's last stage (indirect GEMM, 9.4 MB of weights)
     ->Args({1, 0, 7, 512, 512, 3, 2, 1})
+    ->Args({1, 0, 96, 8, 32, 1, 1, 1})   // face_detection_full_range 96x96 expansion
+    ->Args({1, 0, 96, 8, 32, 1, 2, 1})
+    ->Args({1, 0, 256, 3, 16, 3, 2, 2})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -109,6 +109,9 @@ BENCHMARK(BM_qs8_conv)
     ->Args({1, 0, 55, 16, 64, 3, 1, 1})     // squeezenet1_1 fire2 expand 3x3
     ->Args({1, 0, 55, 16, 64, 1, 1, 1})     // squeezenet1_1 fire2 expand 1x1
     ->Args({1, 0, 224, 3, 64, 3, 1, 2})  // squeezenet1_1 stem (3x3 stride 2, 3 channels)
+    ->Args({1, 0, 224, 3, 64, 3, 2, 2})
+    ->Args({1, 0, 224, 3, 32, 3, 1, 2})  // mobilenet_v2 stem
+    ->Args({1, 0, 224, 3, 32, 3, 2, 2})
     ->Args({1, 0, 128, 3, 8, 3, 1, 2})   // mobilenet_v1_025_128 stem
     ->Args({1, 1, 48, 16, 16, 3, 1, 1})  // mobilenet_v2_035_96 first depthwise
     ->Args({1, 1, 64, 8, 8, 3, 1, 1})    // mobilenet_v1_025_128 first depthwise

@@ -295,32 +295,41 @@ TEST_CASE("MEAN int8 and uint8 follow TFLite's integer requantization", "[kernel
 }
 
 // An image with many channels: the optimized MEAN splits them across threads
-// (tiles of 64; 300 channels on 3 threads run as 128, 128 and 44).
-TEST_CASE("MEAN int8 of a wide image is the same on every thread count", "[kernels][mean]") {
-  EDGERT_KERNEL_VARIANTS(g_optimized);
-  const Dims shape = {2, 12, 12, 300};
-  std::mt19937 rng(111);
-  const std::vector<int8_t> x = RandomBits<int8_t>(Count(shape), rng);
-  const float s_in = 0.05f, s_out = 0.03f;
-  const int32_t zp_in = 4, zp_out = -6;
+// (tiles of 64; 300 channels on 3 threads run as 128, 128 and 44); where the
+// level has the block-sum microkernel, each range is summed in blocks of up
+// to 256 pixels (460 pixels: 256 + 204).
+template <typename T>
+void CheckWideMean(const Dims& shape, uint32_t seed, float s_in, int32_t zp_in, float s_out, int32_t zp_out) {
+  std::mt19937 rng(seed);
+  const std::vector<T> x = RandomBits<T>(Count(shape), rng);
+  const size_t pixels = static_cast<size_t>(shape[1]) * shape[2], channels = static_cast<size_t>(shape[3]);
+  const DType dtype = std::is_same<T, int8_t>::value ? DType::kI8 : DType::kU8;
+  const int32_t qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
   for (int threads = 1; threads <= 3; ++threads) {
-    INFO("threads " << threads);
-    std::vector<int8_t> y;
+    INFO("threads " << threads << ", " << pixels << " pixels");
+    std::vector<T> y;
     Dims out;
-    REQUIRE(RunReduce<int8_t>(R::kMean, x, shape, DType::kI8, {1, 2}, true, &y, &out,
-                              QuantSpec::PerTensor(s_in, zp_in), QuantSpec::PerTensor(s_out, zp_out), false, true,
-                              DType::kBF16, threads)
+    REQUIRE(RunReduce<T>(R::kMean, x, shape, dtype, {1, 2}, true, &y, &out, QuantSpec::PerTensor(s_in, zp_in),
+                         QuantSpec::PerTensor(s_out, zp_out), false, true, DType::kBF16, threads)
                 .ok());
-    REQUIRE(y.size() == 2 * 300u);
+    REQUIRE(y.size() == static_cast<size_t>(shape[0]) * channels);
     for (size_t o = 0; o < y.size(); ++o) {
-      const size_t b = o / 300, c = o % 300;
+      const size_t b = o / channels, c = o % channels;
       int64_t sum = 0;
-      for (size_t p = 0; p < 144; ++p) sum += x[(b * 144 + p) * 300 + c];
+      for (size_t p = 0; p < pixels; ++p) sum += x[(b * pixels + p) * channels + c];
       INFO("output " << o);
       CHECK(static_cast<int32_t>(y[o]) ==
-            TfliteQuantizedMeanOrSum(sum, 144, s_in, zp_in, s_out, zp_out, true, -128, 127));
+            TfliteQuantizedMeanOrSum(sum, static_cast<int64_t>(pixels), s_in, zp_in, s_out, zp_out, true, qmin,
+                                     qmax));
     }
   }
+}
+
+TEST_CASE("MEAN int8 of a wide image is the same on every thread count", "[kernels][mean]") {
+  EDGERT_KERNEL_VARIANTS(g_optimized);
+  CheckWideMean<int8_t>({2, 12, 12, 300}, 111, 0.05f, 4, 0.03f, -6);
+  CheckWideMean<int8_t>({1, 20, 23, 300}, 112, 0.05f, -7, 0.01f, 3);
+  CheckWideMean<uint8_t>({1, 20, 23, 300}, 113, 0.02f, 128, 0.01f, 120);
 }
 
 TEST_CASE("SUM int8 and uint8 follow TFLite's integer requantization", "[kernels][sum]") {
