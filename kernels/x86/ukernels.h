@@ -200,6 +200,13 @@ void f32_ibilinear_ukernel_c16__avx2(size_t pixels, size_t channels, const float
 void qs8_vadd_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                        const QS8AddParams* params);
 
+// kernels/x86/qs8_vadd_f32_x16_minmax_avx2.cc (QS8VAddF32UkernelFn) and
+// kernels/x86/qs8_vadd_f64_x16_minmax_avx2.cc (QS8VAddF64UkernelFn)
+void qs8_vadd_minmax_f32_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                           const QS8AddF32Params* params);
+void qs8_vadd_minmax_f64_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                           const QS8AddF64Params* params);
+
 // Int8 ADD / SUB of a vector and a scalar, int8 MUL (QS8VAddUkernelFn,
 // QS8VMulUkernelFn; the c kernels read b[0] only).
 void qs8_vaddc_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y,

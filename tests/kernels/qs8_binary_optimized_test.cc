@@ -22,6 +22,7 @@
 #include "kernels/reference/reference_kernels.h"
 #include "tests/kernels/kernel_test_util.h"
 #include "tests/kernels/kernel_variants.h"
+#include "tests/kernels/ukernel_test_util.h"
 #include "tests/op_test.h"
 
 namespace edgert {
@@ -236,22 +237,30 @@ void CheckFloatAdd(Fn kernel, Make make, int min_accepted) {
 
 TEST_CASE("The double-precision int8 ADD kernel is chosen only where it equals the fixed-point arithmetic",
           "[kernels][add][qs8]") {
-  const KernelIsa& isa = GetKernelIsa();
-  if (isa.qs8_vadd_f64 == nullptr) {
-    WARN("no double-precision int8 ADD kernel at level " << isa.name << ": nothing to check");
-    return;
+  int levels = 0;
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(l);
+    const KernelIsa& isa = GetKernelIsa();
+    if (isa.qs8_vadd_f64 == nullptr) continue;
+    INFO("level " << isa.name);
+    CheckFloatAdd<QS8AddF64Params>(isa.qs8_vadd_f64, opt::MakeExactQS8AddF64, 30);
+    ++levels;
   }
-  CheckFloatAdd<QS8AddF64Params>(isa.qs8_vadd_f64, opt::MakeExactQS8AddF64, 30);
+  if (levels == 0) WARN("no double-precision int8 ADD kernel at any level of this CPU: nothing to check");
 }
 
 TEST_CASE("The single-precision int8 ADD kernel is chosen only where it equals the fixed-point arithmetic",
           "[kernels][add][qs8]") {
-  const KernelIsa& isa = GetKernelIsa();
-  if (isa.qs8_vadd_f32 == nullptr) {
-    WARN("no single-precision int8 ADD kernel at level " << isa.name << ": nothing to check");
-    return;
+  int levels = 0;
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(l);
+    const KernelIsa& isa = GetKernelIsa();
+    if (isa.qs8_vadd_f32 == nullptr) continue;
+    INFO("level " << isa.name);
+    CheckFloatAdd<QS8AddF32Params>(isa.qs8_vadd_f32, opt::MakeExactQS8AddF32, 30);
+    ++levels;
   }
-  CheckFloatAdd<QS8AddF32Params>(isa.qs8_vadd_f32, opt::MakeExactQS8AddF32, 30);
+  if (levels == 0) WARN("no single-precision int8 ADD kernel at any level of this CPU: nothing to check");
 }
 
 // A floating kernel (double or single precision) with one pair's result off
@@ -268,13 +277,9 @@ void OffByOneAtOnePair(size_t n, const int8_t* a, const int8_t* b, int8_t* y, co
     if (a[i] == 5 && b[i] == -7) y[i] = static_cast<int8_t>(y[i] == 127 ? 126 : y[i] + 1);
 }
 
-TEST_CASE("The exactness check of the floating-point int8 ADD turns down a kernel that differs on one pair",
-          "[kernels][add][qs8]") {
-  const KernelIsa& isa = GetKernelIsa();
-  if (isa.qs8_vadd_f64 == nullptr || isa.qs8_vadd_f32 == nullptr) {
-    WARN("no floating-point int8 ADD kernels at level " << isa.name << ": nothing to check");
-    return;
-  }
+// The exactness checks accept the level's kernels and turn down the same kernels
+// with one pair's result off by one.
+void CheckExactnessCheck(const KernelIsa& isa) {
   const QS8AddParams p = AddParamsOf(0.0473, 0.0219, 0.0913, false, -3, 7, 2);
   QS8AddF64Params f;
   REQUIRE(opt::MakeExactQS8AddF64(p, isa.qs8_vadd, isa.qs8_vadd_f64, &f));
@@ -283,6 +288,21 @@ TEST_CASE("The exactness check of the floating-point int8 ADD turns down a kerne
   REQUIRE(opt::MakeExactQS8AddF32(p, isa.qs8_vadd, isa.qs8_vadd_f32, &g));
   CHECK_FALSE(opt::MakeExactQS8AddF32(p, isa.qs8_vadd, OffByOneAtOnePair<QS8AddF32Params>, &g));
 }
+
+TEST_CASE("The exactness check of the floating-point int8 ADD turns down a kernel that differs on one pair",
+          "[kernels][add][qs8]") {
+  int levels = 0;
+  for (IsaLevel l : SupportedMicrokernelLevels()) {
+    ScopedIsaLevel scope(l);
+    const KernelIsa& isa = GetKernelIsa();
+    if (isa.qs8_vadd_f64 == nullptr || isa.qs8_vadd_f32 == nullptr) continue;
+    INFO("level " << isa.name);
+    CheckExactnessCheck(isa);
+    ++levels;
+  }
+  if (levels == 0) WARN("no floating-point int8 ADD kernels at any level of this CPU: nothing to check");
+}
+
 
 struct QS8OpInfo {
   const char* name;
