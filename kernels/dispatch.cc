@@ -104,7 +104,7 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {nullptr, 0, 0, 0},
                                 {nullptr, 0, 0, 0},
                                 nullptr,
-                                {nullptr, 0},
+                                {qs8_dot4_minmax_ukernel_8x4c2__avx2, 0},
                                 {qs8_gsum_ukernel_c16__avx2, qu8_gsum_ukernel_c16__avx2}};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for

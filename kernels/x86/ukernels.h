@@ -100,6 +100,9 @@ void qs8_gemm_minmax_ukernel_32x32c4__amx(size_t mr, size_t nc, size_t kc, const
 void qs8_dot4_minmax_ukernel_16x4c4__avx512vnni(size_t rows, size_t n, size_t kc, const int8_t* a, size_t a_stride,
                                                const void* w, int8_t* c, size_t c_stride,
                                                const QS8ConvParams* params);
+// kernels/x86/qs8_dot4_8x4c2_minmax_avx2.cc: QS8Dot4UkernelFn, A offset 0.
+void qs8_dot4_minmax_ukernel_8x4c2__avx2(size_t rows, size_t n, size_t kc, const int8_t* a, size_t a_stride,
+                                         const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
 // kernels/x86/q{s,u}8_gsum_c16_avx2.cc: QS8GSumUkernelFn / QU8GSumUkernelFn.
 void qs8_gsum_ukernel_c16__avx2(size_t pixels, size_t channels, const int8_t* input, size_t pixel_stride,
                                 int32_t* sums);
