@@ -47,7 +47,8 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0, 0},
                                      nullptr,
                                      {nullptr, 0},
-                                     {nullptr, nullptr}};
+                                     {nullptr, nullptr},
+                                     nullptr};
 
 #if defined(EDGERT_X86_UKERNELS)
 constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
@@ -105,7 +106,8 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {nullptr, 0, 0, 0},
                                 nullptr,
                                 {qs8_dot4_minmax_ukernel_8x4c2__avx2, 0},
-                                {qs8_gsum_ukernel_c16__avx2, qu8_gsum_ukernel_c16__avx2}};
+                                {qs8_gsum_ukernel_c16__avx2, qu8_gsum_ukernel_c16__avx2},
+                                x8_zip3_ukernel_x16__avx2};
 
 // The avx2 table with the AVX-512 F f32 GEMMs (same packing; 12 rows, 7 for
 // the indirect GEMM), f32 depthwise kernel (same packing), Winograd
@@ -220,7 +222,8 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, 0, 0, 0},
                                 nullptr,
                                 {nullptr, 0},
-                                {nullptr, nullptr}};
+                                {nullptr, nullptr},
+                                x8_zip3_ukernel_x16__neon};
 
 // The neon table with the SDOT int8 GEMM (signed bytes: no A offset).
 constexpr KernelIsa MakeNeonDotIsa() {

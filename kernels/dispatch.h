@@ -355,6 +355,9 @@ using X8LutUkernelFn = void (*)(size_t n, const uint8_t* x, uint8_t* y, const ui
 // image from planar to pixel-major, as an ONNX model's NCHW input transposed
 // to NHWC).
 using X32Zip3UkernelFn = void (*)(size_t n, const uint32_t* in, size_t plane_stride, uint32_t* out);
+// The same for 8-bit values (an int8 / uint8 image quantized before its
+// transpose, as ONNX Runtime's QDQ models have it).
+using X8Zip3UkernelFn = void (*)(size_t n, const uint8_t* in, size_t plane_stride, uint8_t* out);
 // f32 ADD of rows: y[r * y_stride + i] = clamp(y[r * y_stride + i] + b[r * b_stride + i])
 // for r < rows, i < n, or with b == nullptr, clamp(y[...] + c): the
 // F32VBinaryUkernels add / addc arithmetic (y + b, y + c), row by row in one
@@ -585,6 +588,7 @@ struct KernelIsa {
     QS8GSumUkernelFn qs8;
     QU8GSumUkernelFn qu8;
   } x8_gsum;
+  X8Zip3UkernelFn x8_zip3;  // nullptr: none at this level (a strided copy runs)
 };
 
 // The best level this build and CPU support (detected once).

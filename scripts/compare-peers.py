@@ -59,6 +59,18 @@ MODELS = {
 PEER_FIXED = {"silero_vad_op18_ifless": {"sr": 16000}}
 
 
+def photograph():
+    """astronaut.png of the model cache, fetched as scripts/make-goldens.py does where missing."""
+    path = os.path.join(model_cache(), "astronaut.png")
+    if not os.path.exists(path):
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("make_goldens", os.path.join(ROOT, "scripts", "make-goldens.py"))
+        make_goldens = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(make_goldens)
+        path = make_goldens.get_image(model_cache())
+    return path
+
+
 def model_cache():
     return os.environ.get("EDGERT_MODEL_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "edgert", "models"))
 
@@ -165,7 +177,7 @@ def main():
             os.makedirs(photo_dir, exist_ok=True)
             link = os.path.join(photo_dir, "astronaut.png")
             if not os.path.exists(link):
-                os.symlink(os.path.join(model_cache(), "astronaut.png"), link)
+                os.symlink(photograph(), link)
             opts = [photo_dir if o == "@photo" else o for o in opts]
         ert = os.path.join(WORK, name + ".ert")
         subprocess.run([os.path.join(ROOT, "build", "bin", "edgert-convert"), path, "-o", ert, "--quiet"] + opts,

@@ -174,6 +174,8 @@ void x8_lut_ukernel_x16__neon(size_t n, const uint8_t* x, uint8_t* y, const uint
 
 // X32Zip3UkernelFn (kernels/dispatch.h).
 void x32_zip3_ukernel_x4__neon(size_t n, const uint32_t* in, size_t plane_stride, uint32_t* out);
+// kernels/arm/x8_zip3_x16_neon.cc: X8Zip3UkernelFn.
+void x8_zip3_ukernel_x16__neon(size_t n, const uint8_t* in, size_t plane_stride, uint8_t* out);
 // F32VAddRowsUkernelFn (kernels/dispatch.h).
 void f32_vadd_rows_minmax_ukernel_x16__neon(size_t rows, size_t n, const float* b, size_t b_stride, float c, float* y,
                                             size_t y_stride, const F32MinMaxParams* params);

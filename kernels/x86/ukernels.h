@@ -275,6 +275,8 @@ void x8_lut_ukernel_x32__avx2(size_t n, const uint8_t* x, uint8_t* y, const uint
 
 // X32Zip3UkernelFn (kernels/dispatch.h).
 void x32_zip3_ukernel_x8__avx2(size_t n, const uint32_t* in, size_t plane_stride, uint32_t* out);
+// kernels/x86/x8_zip3_x16_avx2.cc: X8Zip3UkernelFn.
+void x8_zip3_ukernel_x16__avx2(size_t n, const uint8_t* in, size_t plane_stride, uint8_t* out);
 // F32Dot4UkernelFn (kernels/dispatch.h).
 void f32_dot4_minmax_ukernel_x16__avx512f(size_t rows, size_t n, size_t kc, const float* a, size_t a_stride,
                                           const float* w, float* c, size_t c_stride, const F32MinMaxParams* params);

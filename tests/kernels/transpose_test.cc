@@ -174,10 +174,12 @@ TEST_CASE("optimized TRANSPOSE splits large copies across threads, with the same
 
 TEST_CASE("optimized TRANSPOSE of planar 3-channel images at every ISA level", "[kernels][transpose]") {
   // [N, 3, H, W] -> [N, H, W, 3] of 32-bit values runs the level's x32_zip3
-  // microkernel: pixel counts below, at and past its vector width, with
-  // tails of every length, one and two images, 1 and 3 threads.
+  // microkernel, of 8-bit values its x8_zip3: pixel counts below, at and past
+  // their vector widths, with tails of every length, one and two images, 1
+  // and 3 threads.
   std::mt19937 rng(15);
-  const Dims shapes[] = {{1, 3, 1, 1}, {1, 3, 1, 7}, {1, 3, 2, 4}, {2, 3, 9, 37}, {1, 3, 61, 67}, {2, 3, 50, 41}};
+  const Dims shapes[] = {{1, 3, 1, 1},   {1, 3, 1, 7},   {1, 3, 2, 4},  {2, 3, 9, 37},
+                        {1, 3, 61, 67}, {2, 3, 50, 41}, {1, 3, 4, 4},  {1, 3, 1, 31}};
   for (IsaLevel level : SupportedMicrokernelLevels()) {
     variant_test::ScopedIsa scoped(level);
     for (const Dims& shape : shapes) {
@@ -198,6 +200,12 @@ TEST_CASE("optimized TRANSPOSE of planar 3-channel images at every ISA level", "
                                       opt::Register_TRANSPOSE(), threads)
                     .ok());
         CHECK(yi == NaiveTranspose(xi, shape, {0, 2, 3, 1}));
+        std::vector<uint8_t> xb(x.size()), yb;
+        for (size_t i = 0; i < xb.size(); ++i) xb[i] = static_cast<uint8_t>(rng());
+        REQUIRE(RunTranspose<uint8_t>(xb, shape, {0, 2, 3, 1}, DType::kU8, &yb, &out, QuantSpec::PerTensor(0.02f, 128),
+                                      opt::Register_TRANSPOSE(), threads)
+                    .ok());
+        CHECK(yb == NaiveTranspose(xb, shape, {0, 2, 3, 1}));
       }
     }
   }
