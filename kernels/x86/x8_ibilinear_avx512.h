@@ -38,9 +38,6 @@ inline void X8Store16(T* p, __m512i v) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), b);
 }
 
-// Floats per weighted input row of X8IBilinearWeightedRows (8 KiB).
-constexpr size_t kX8WeightedRowFloats = 2048;
-
 // The same results with the row products taken once per input value instead
 // of once per use: tl * (1-dy) and tr * (1-dy) are top-row values times
 // (1 - dy), bl * dy and br * dy bottom-row values times dy, the same float
