@@ -235,32 +235,30 @@ void CheckFloatAdd(Fn kernel, Make make, int min_accepted) {
   CHECK(accepted >= min_accepted);
 }
 
-TEST_CASE("The double-precision int8 ADD kernel is chosen only where it equals the fixed-point arithmetic",
-          "[kernels][add][qs8]") {
+// CheckFloatAdd at every level this CPU has whose table holds the kernel
+// (member `kernel` of KernelIsa); a warning where none does.
+template <typename P, typename Fn, typename Make>
+void CheckFloatAddAtEveryLevel(Fn KernelIsa::*kernel, Make make, const char* what) {
   int levels = 0;
   for (IsaLevel l : SupportedMicrokernelLevels()) {
     ScopedIsaLevel scope(l);
     const KernelIsa& isa = GetKernelIsa();
-    if (isa.qs8_vadd_f64 == nullptr) continue;
+    if (isa.*kernel == nullptr) continue;
     INFO("level " << isa.name);
-    CheckFloatAdd<QS8AddF64Params>(isa.qs8_vadd_f64, opt::MakeExactQS8AddF64, 30);
+    CheckFloatAdd<P>(isa.*kernel, make, 30);
     ++levels;
   }
-  if (levels == 0) WARN("no double-precision int8 ADD kernel at any level of this CPU: nothing to check");
+  if (levels == 0) WARN("no " << what << " int8 ADD kernel at any level of this CPU: nothing to check");
+}
+
+TEST_CASE("The double-precision int8 ADD kernel is chosen only where it equals the fixed-point arithmetic",
+          "[kernels][add][qs8]") {
+  CheckFloatAddAtEveryLevel<QS8AddF64Params>(&KernelIsa::qs8_vadd_f64, opt::MakeExactQS8AddF64, "double-precision");
 }
 
 TEST_CASE("The single-precision int8 ADD kernel is chosen only where it equals the fixed-point arithmetic",
           "[kernels][add][qs8]") {
-  int levels = 0;
-  for (IsaLevel l : SupportedMicrokernelLevels()) {
-    ScopedIsaLevel scope(l);
-    const KernelIsa& isa = GetKernelIsa();
-    if (isa.qs8_vadd_f32 == nullptr) continue;
-    INFO("level " << isa.name);
-    CheckFloatAdd<QS8AddF32Params>(isa.qs8_vadd_f32, opt::MakeExactQS8AddF32, 30);
-    ++levels;
-  }
-  if (levels == 0) WARN("no single-precision int8 ADD kernel at any level of this CPU: nothing to check");
+  CheckFloatAddAtEveryLevel<QS8AddF32Params>(&KernelIsa::qs8_vadd_f32, opt::MakeExactQS8AddF32, "single-precision");
 }
 
 // A floating kernel (double or single precision) with one pair's result off
