@@ -75,32 +75,26 @@ Status Prepare(KernelContext* ctx) {
   return Status::Ok();
 }
 
+// Each image's planes interleaved by `zip` (x32_zip3 or x8_zip3 on values
+// of T), its pixels split across threads.
+template <typename T, typename Zip>
+Status Zip3Images(KernelContext* ctx, const TransposeState& s, Zip zip) {
+  const T* in = static_cast<const T*>(ctx->input(0)->data);
+  T* out = static_cast<T*>(ctx->output(0)->data);
+  for (size_t b = 0; b < s.images; ++b) {
+    const T* image = in + b * 3 * s.plane;
+    T* dst = out + b * 3 * s.plane;
+    ctx->ParallelFor(s.plane, s.zip_tile, [&](int /*worker*/, size_t start, size_t n) {
+      zip(n, image + start, s.plane, dst + 3 * start);
+    });
+  }
+  return Status::Ok();
+}
+
 Status Eval(KernelContext* ctx) {
   const TransposeState& s = *ctx->state<TransposeState>();
-  if (s.zip3_x8 != nullptr) {
-    const uint8_t* in = static_cast<const uint8_t*>(ctx->input(0)->data);
-    uint8_t* out = static_cast<uint8_t*>(ctx->output(0)->data);
-    for (size_t b = 0; b < s.images; ++b) {
-      const uint8_t* image = in + b * 3 * s.plane;
-      uint8_t* dst = out + b * 3 * s.plane;
-      ctx->ParallelFor(s.plane, s.zip_tile, [&](int /*worker*/, size_t start, size_t n) {
-        s.zip3_x8(n, image + start, s.plane, dst + 3 * start);
-      });
-    }
-    return Status::Ok();
-  }
-  if (s.zip3 != nullptr) {
-    const uint32_t* in = static_cast<const uint32_t*>(ctx->input(0)->data);
-    uint32_t* out = static_cast<uint32_t*>(ctx->output(0)->data);
-    for (size_t b = 0; b < s.images; ++b) {
-      const uint32_t* image = in + b * 3 * s.plane;
-      uint32_t* dst = out + b * 3 * s.plane;
-      ctx->ParallelFor(s.plane, s.zip_tile, [&](int /*worker*/, size_t start, size_t n) {
-        s.zip3(n, image + start, s.plane, dst + 3 * start);
-      });
-    }
-    return Status::Ok();
-  }
+  if (s.zip3_x8 != nullptr) return Zip3Images<uint8_t>(ctx, s, s.zip3_x8);
+  if (s.zip3 != nullptr) return Zip3Images<uint32_t>(ctx, s, s.zip3);
   if (s.dim < 0) return s.fallback.Eval(ctx);
   const StridedView& whole = *static_cast<const StridedView*>(s.fallback.state);
   const Tensor* in = ctx->input(0);

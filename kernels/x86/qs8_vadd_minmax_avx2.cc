@@ -2,12 +2,12 @@
 // with TFLite's fixed-point semantics (QS8AddParams in kernels/dispatch.h),
 // 16 values per step. Each requantization is qs8_requant_avx2.h's, bit-exact
 // with MultiplyByQuantizedMultiplier; a tail of fewer than 16 values goes
-// through the same vector code on copies padded with zeros.
+// through the same vector code on zero-padded lanes (qs8_loop_avx2.h).
 #include <immintrin.h>
 
 #include <climits>
-#include <cstring>
 
+#include "kernels/x86/qs8_loop_avx2.h"
 #include "kernels/x86/qs8_requant_avx2.h"
 #include "kernels/x86/ukernels.h"
 
@@ -38,9 +38,7 @@ inline __m256i Add8(__m256i x1, __m256i x2, const AddConstants& c) {
   return qs8_avx2::Requantize(_mm256_add_epi32(s1, s2), c.qout, c.out);
 }
 
-inline __m128i Add16(const int8_t* a, const int8_t* b, const AddConstants& c) {
-  const __m128i va = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
-  const __m128i vb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+inline __m128i Add16(__m128i va, __m128i vb, const AddConstants& c) {
   const __m256i lo = Add8(_mm256_cvtepi8_epi32(va), _mm256_cvtepi8_epi32(vb), c);
   const __m256i hi = Add8(_mm256_cvtepi8_epi32(_mm_srli_si128(va, 8)), _mm256_cvtepi8_epi32(_mm_srli_si128(vb, 8)), c);
   return qs8_avx2::PackToInt8(lo, hi);
@@ -60,14 +58,7 @@ void qs8_vadd_minmax_ukernel_x16__avx2(size_t n, const int8_t* a, const int8_t* 
   // No clamp and no zero point for the two input terms.
   c.none = {_mm256_set1_epi32(INT32_MIN), _mm256_set1_epi32(INT32_MAX), _mm256_setzero_si256(), false};
   c.out = qs8_avx2::LoadOutputStage(p->out_zero_point, p->min, p->max);
-  for (; n >= 16; n -= 16, a += 16, b += 16, y += 16)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y), Add16(a, b, c));
-  if (n > 0) {
-    int8_t ta[16] = {}, tb[16] = {};
-    std::memcpy(ta, a, n);
-    std::memcpy(tb, b, n);
-    qs8_avx2::StoreBytes(y, Add16(ta, tb, c), n);
-  }
+  qs8_avx2::Run2(n, a, b, y, [&](__m128i va, __m128i vb) { return Add16(va, vb, c); });
 }
 
 }  // namespace edgert
