@@ -25,9 +25,10 @@ BUILD="${EDGERT_ARM_BUILD:-build-arm}"
 # counts): under qemu-user a multithreaded loop takes minutes (the pool's
 # waiting threads spin in emulation), and threading is not ISA-specific.
 # The bit-exact comparisons of the optimized f32 pools, MEAN and
-# RESIZE_BILINEAR with the reference ([f32][optimized] cases) run, on 1 thread
+# RESIZE_BILINEAR with the reference ([f32][optimized] cases) and of the int8 /
+# uint8 pools, resizes, QUANTIZE and DEQUANTIZE ([x8] cases) run, on 1 thread
 # only (EDGERT_TEST_MAX_THREADS=1, tests/kernels/kernel_variants.h).
-TESTS="${EDGERT_ARM_TESTS:-[kernels]~[qs8]~[optimized]~*threads*,[ukernels],[dispatch],[cpu],[f32][optimized]}"
+TESTS="${EDGERT_ARM_TESTS:-[kernels]~[qs8]~[optimized]~*threads*,[ukernels],[dispatch],[cpu],[f32][optimized],[x8]}"
 
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
   -DEDGERT_WERROR=ON -DEDGERT_BUILD_BENCH=OFF >/dev/null

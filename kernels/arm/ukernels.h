@@ -180,4 +180,34 @@ void x8_zip3_ukernel_x16__neon(size_t n, const uint8_t* in, size_t plane_stride,
 void f32_vadd_rows_minmax_ukernel_x16__neon(size_t rows, size_t n, const float* b, size_t b_stride, float c, float* y,
                                             size_t y_stride, const F32MinMaxParams* params);
 
+// Quantized (int8 "qs8", uint8 "qu8") pooling, resizing, conversions and
+// block sums, bit-identical to the reference kernels. Contracts:
+// QS8MaxPoolUkernelFn, QS8AvgPoolUkernelFn, QS8IBilinearUkernelFn,
+// F32QS8VCvtUkernelFn, QS8F32VCvtUkernelFn, QS8GSumUkernelFn and their uint8
+// twins (kernels/dispatch.h).
+void qs8_maxpool_minmax_ukernel_c16__neon(size_t rows, size_t cols, size_t channels, const int8_t* input,
+                                          size_t row_stride, int8_t* output, const X8MinMaxParams* params);
+void qu8_maxpool_minmax_ukernel_c16__neon(size_t rows, size_t cols, size_t channels, const uint8_t* input,
+                                          size_t row_stride, uint8_t* output, const X8MinMaxParams* params);
+void qs8_avgpool_minmax_ukernel_c16__neon(size_t rows, size_t cols, size_t channels, const int8_t* input,
+                                          size_t row_stride, int32_t bias, int32_t divisor, int8_t* output,
+                                          const X8MinMaxParams* params);
+void qu8_avgpool_minmax_ukernel_c16__neon(size_t rows, size_t cols, size_t channels, const uint8_t* input,
+                                          size_t row_stride, int32_t bias, int32_t divisor, uint8_t* output,
+                                          const X8MinMaxParams* params);
+void qs8_ibilinear_ukernel_c16__neon(size_t pixels, size_t channels, const int8_t* top, const int8_t* bottom,
+                                     const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                     int8_t* output);
+void qu8_ibilinear_ukernel_c16__neon(size_t pixels, size_t channels, const uint8_t* top, const uint8_t* bottom,
+                                     const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
+                                     uint8_t* output);
+void f32_qs8_vcvt_ukernel_x16__neon(size_t n, const float* x, int8_t* y, const F32QuantizeParams* params);
+void f32_qu8_vcvt_ukernel_x16__neon(size_t n, const float* x, uint8_t* y, const F32QuantizeParams* params);
+void qs8_f32_vcvt_ukernel_x8__neon(size_t n, const int8_t* x, float* y, const X8DequantizeParams* params);
+void qu8_f32_vcvt_ukernel_x8__neon(size_t n, const uint8_t* x, float* y, const X8DequantizeParams* params);
+void qs8_gsum_ukernel_c16__neon(size_t pixels, size_t channels, const int8_t* input, size_t pixel_stride,
+                                int32_t* sums);
+void qu8_gsum_ukernel_c16__neon(size_t pixels, size_t channels, const uint8_t* input, size_t pixel_stride,
+                                int32_t* sums);
+
 }  // namespace edgert

@@ -305,7 +305,7 @@ void CheckWideMean(const Dims& shape, uint32_t seed, float s_in, int32_t zp_in, 
   const size_t pixels = static_cast<size_t>(shape[1]) * shape[2], channels = static_cast<size_t>(shape[3]);
   const DType dtype = std::is_same<T, int8_t>::value ? DType::kI8 : DType::kU8;
   const int32_t qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
-  for (int threads = 1; threads <= 3; ++threads) {
+  for (int threads : variant_test::TestThreadCounts()) {
     INFO("threads " << threads << ", " << pixels << " pixels");
     std::vector<T> y;
     Dims out;

@@ -2,7 +2,8 @@
 // QUANTIZE and DEQUANTIZE kernels against the reference kernels: the output
 // bytes must be identical at every ISA level (the reference level exercises
 // the fallback, the best level the microkernels; f32 QUANTIZE runs at every
-// level with microkernels, whose quantization kernels differ) and for 1, 2 and 3 threads,
+// level with microkernels, whose quantization kernels differ) and for 1, 2 and 3 threads
+// (1 under emulation; the [x8] cases run in scripts/test-arm.sh),
 // over odd channel and element counts (the microkernels' 32 / 16 / 8 steps and
 // their tails), every padding and resize mode, fused activations, mixed
 // quantization parameters, and special float inputs (exact halves, NaN,
@@ -77,7 +78,10 @@ void CompareWithReference(schema::OpType type, const OpKernel* ref_kernel, const
   }
   for (IsaLevel level : levels) {
     variant_test::ScopedIsa isa(level);
-    for (int threads : {1, 2, 3}) {
+    // 1, 2 and 3 threads, or 1 under emulation (tests/kernels/kernel_variants.h).
+    const std::vector<int> thread_counts =
+        variant_test::TestThreadCounts().size() == 1 ? std::vector<int>{1} : std::vector<int>{1, 2, 3};
+    for (int threads : thread_counts) {
       const Status opt_status = RunBytes(type, opt_kernel, threads, build, &got, &got_shape);
       INFO("ISA " << GetKernelIsa().name << ", threads " << threads << "; reference: " << ref_status.message()
                   << "; optimized: " << opt_status.message());
@@ -163,14 +167,14 @@ void GlobalAveragePoolCase(std::mt19937& rng) {
 }
 
 TEST_CASE("optimized int8 / uint8 global AVERAGE_POOL_2D matches the reference byte for byte",
-          "[kernels][average_pool_2d][optimized]") {
+          "[kernels][average_pool_2d][optimized][x8]") {
   std::mt19937 rng(24);
   GlobalAveragePoolCase<int8_t>(rng);
   GlobalAveragePoolCase<uint8_t>(rng);
 }
 
 TEST_CASE("optimized int8 / uint8 MAX_POOL_2D and AVERAGE_POOL_2D match the reference byte for byte",
-          "[kernels][max_pool_2d][average_pool_2d][optimized]") {
+          "[kernels][max_pool_2d][average_pool_2d][optimized][x8]") {
   std::mt19937 rng(21);
   for (int rep = 0; rep < 3; ++rep) {
     PoolCase<int8_t>(rng);
@@ -210,7 +214,7 @@ void ResizeCase(std::mt19937& rng) {
 }
 
 TEST_CASE("optimized int8 / uint8 RESIZE_BILINEAR matches the reference byte for byte",
-          "[kernels][resize_bilinear][optimized]") {
+          "[kernels][resize_bilinear][optimized][x8]") {
   std::mt19937 rng(22);
   for (int rep = 0; rep < 2; ++rep) {
     ResizeCase<int8_t>(rng);
@@ -299,7 +303,7 @@ std::vector<float> QuantizeInputs(size_t n, float scale, std::mt19937& rng) {
 }
 
 TEST_CASE("optimized QUANTIZE and DEQUANTIZE match the reference byte for byte",
-          "[kernels][quantize][dequantize][optimized]") {
+          "[kernels][quantize][dequantize][optimized][x8]") {
   std::mt19937 rng(24);
   std::uniform_real_distribution<float> scale_d(0.003f, 0.5f);
   std::uniform_int_distribution<int> zp_d(-128, 127);
@@ -349,7 +353,7 @@ TEST_CASE("optimized QUANTIZE and DEQUANTIZE match the reference byte for byte",
 // and exact ones, give the reference's bytes at ordinary and awkward scales
 // (one whose reciprocal is not a normal float is divided throughout).
 TEST_CASE("optimized QUANTIZE matches the division near every rounding boundary",
-          "[kernels][quantize][optimized]") {
+          "[kernels][quantize][optimized][x8]") {
   for (float scale : {0.0078125f, 1.f / 3.f, 0.0123f, 0.39215686f, 7.3f, 1e-39f, 3e38f}) {
     std::vector<float> x;
     for (int k = -300; k <= 300; ++k) {

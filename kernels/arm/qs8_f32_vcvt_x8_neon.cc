@@ -1,0 +1,11 @@
+// int8 -> f32 dequantization, 8 values per step (kernels/arm/x8_vcvt_neon.h).
+#include "kernels/arm/ukernels.h"
+#include "kernels/arm/x8_vcvt_neon.h"
+
+namespace edgert {
+
+void qs8_f32_vcvt_ukernel_x8__neon(size_t n, const int8_t* x, float* y, const X8DequantizeParams* params) {
+  neon::X8ToF32(n, x, y, params);
+}
+
+}  // namespace edgert
