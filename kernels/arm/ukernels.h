@@ -163,6 +163,10 @@ void qs8_vadd_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t* 
                                        const QS8AddParams* params);
 void qs8_vaddc_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                         const QS8AddParams* params);
+// The same-shape int8 ADD / SUB in single precision, used where prepare found
+// it exact for all 65536 input pairs. Contract: QS8VAddF32UkernelFn.
+void qs8_vadd_minmax_f32_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                           const QS8AddF32Params* params);
 void qs8_vmul_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
                                        const QS8MulParams* params);
 void qs8_vmulc_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
