@@ -1,8 +1,10 @@
 // f32 SOFTMAX of one contiguous row: y = exp(beta * x - m) / sum, m the row's
 // largest beta * x. Three passes of 8 floats (masked tail): the maximum, the
-// exponentials (kernels/x86/fma3_math.h, <= 1.5 ulp) stored and summed in
-// double lanes, then the scaling by 1 / sum. Against the reference kernel
-// (float exp, double sum) every result is within 2e-6 relative
+// exponentials (kernels/x86/fma3_math.h, <= 1.5 ulp; +0 where beta * x - m <
+// -87, whose exponential is below 1.7e-38: no subnormal, see ExpNoSubnormal)
+// stored and summed in double lanes, then the scaling by 1 / sum. Against the
+// reference kernel (float exp, double sum) every result is within 2e-6
+// relative or 1.7e-38 absolute
 // (tests/kernels/softmax_layer_norm_optimized_test.cc). A row holding NaN
 // gives NaN; beta * x = +inf gives NaN like the reference.
 // Contract: F32SoftmaxUkernelFn (kernels/dispatch.h). Compiled with -mavx2 -mfma.
@@ -53,13 +55,13 @@ void f32_softmax_ukernel_x8__fma3(size_t n, const float* x, float beta, float* y
   // Pass 2: e = exp(beta * x - m), summed in double.
   __m256d sum_lo = _mm256_setzero_pd(), sum_hi = _mm256_setzero_pd();
   for (i = 0; i + 8 <= n; i += 8) {
-    const __m256 e = x86::Exp(_mm256_fmsub_ps(vbeta, _mm256_loadu_ps(x + i), vm));
+    const __m256 e = x86::ExpNoSubnormal(_mm256_fmsub_ps(vbeta, _mm256_loadu_ps(x + i), vm));
     _mm256_storeu_ps(y + i, e);
     sum_lo = _mm256_add_pd(sum_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
     sum_hi = _mm256_add_pd(sum_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
   }
   if (tail != 0) {
-    __m256 e = x86::Exp(_mm256_fmsub_ps(vbeta, _mm256_maskload_ps(x + i, mask), vm));
+    __m256 e = x86::ExpNoSubnormal(_mm256_fmsub_ps(vbeta, _mm256_maskload_ps(x + i, mask), vm));
     e = _mm256_and_ps(e, _mm256_castsi256_ps(mask));  // lanes past n add nothing
     _mm256_maskstore_ps(y + i, mask, e);
     sum_lo = _mm256_add_pd(sum_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
