@@ -62,6 +62,16 @@ inline float32x4_t Exp(float32x4_t x) {
   return vbslq_f32(vceqq_f32(x, x), y, x);  // NaN stays NaN
 }
 
+// exp(x) with +0 below -87 instead of a result under 1.7e-38, every other
+// result normal, as x86::ExpNoSubnormal (kernels/x86/fma3_math.h: SOFTMAX's
+// exponentials), so that every ISA level gives the same values there. NaN
+// for NaN (FMAX propagates it; the compare is false for it).
+inline float32x4_t ExpNoSubnormal(float32x4_t x) {
+  const float32x4_t cutoff = vdupq_n_f32(-87.f);
+  const float32x4_t y = Exp(vmaxq_f32(cutoff, x));
+  return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(y), vcltq_f32(x, cutoff)));
+}
+
 // expm1(t) for t <= 0; t below -20 gives -1 (exactly expm1's float value there).
 // NaN is not preserved (the callers restore it).
 inline float32x4_t Expm1NonPositive(float32x4_t t) {

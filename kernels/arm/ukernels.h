@@ -176,6 +176,11 @@ void qs8_vmulc_minmax_ukernel_x16__neon(size_t n, const int8_t* a, const int8_t*
 // per step. Contract: X8LutUkernelFn.
 void x8_lut_ukernel_x16__neon(size_t n, const uint8_t* x, uint8_t* y, const uint8_t* table);
 
+// SOFTMAX and LAYER_NORM of one contiguous row (F32SoftmaxUkernelFn,
+// F32LayerNormUkernelFn; each file states its error bound).
+void f32_softmax_ukernel_x4__neonfma(size_t n, const float* x, float beta, float* y);
+void f32_layernorm_ukernel_x4__neon(size_t n, const float* x, const float* gamma, const float* beta, float epsilon,
+                                    float* y);
 // X32Zip3UkernelFn (kernels/dispatch.h).
 void x32_zip3_ukernel_x4__neon(size_t n, const uint32_t* in, size_t plane_stride, uint32_t* out);
 // kernels/arm/x8_zip3_x16_neon.cc: X8Zip3UkernelFn.
