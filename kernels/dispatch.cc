@@ -236,6 +236,9 @@ constexpr KernelIsa MakeNeonDotIsa() {
   isa.name = "neon-dotprod";
   isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0, 4, 4};
   isa.qs8_spmm = {qs8_spmm_minmax_ukernel_4x16c4__neondot, 4, 0, 0.0};
+  // The SDOT tap-quad depthwise from 9 channels (as the x86 one: fewer would
+  // compute a mostly empty 16-channel group).
+  isa.qs8_dwconv_quads = {qs8_dwconv_minmax_ukernel_c16t4__neondot, 16, 0, 9};
   return isa;
 }
 constexpr KernelIsa kNeonDotIsa = MakeNeonDotIsa();

@@ -72,6 +72,12 @@ void qs8_spmm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, co
                                              const void* w, int8_t* c, size_t c_stride,
                                              const QS8ConvParams* params);
 
+// QS8 depthwise convolution, 16 channels per packed group, four taps per SDOT
+// (the tap-quad packing, a_offset 0). Contract: QS8DwconvUkernelFn with
+// KernelIsa::qs8_dwconv_quads' packing.
+void qs8_dwconv_minmax_ukernel_c16t4__neondot(size_t pixels, size_t channels, size_t taps,
+                                              const int8_t* const* input, const void* w, int8_t* output,
+                                              const QS8ConvParams* params);
 // QS8 GEMM, MR = 4 rows, NR = 16 columns, K in groups of 8 (c8), SMMLA (int8
 // matrix multiply, FEAT_I8MM; signed bytes, exact int32). Contract:
 // QS8GemmUkernelFn with the c8 packing and a_offset 0.
