@@ -24,7 +24,7 @@ constexpr KernelIsa kReferenceIsa = {IsaLevel::kReference,
                                      {nullptr, 0, 0},
                                      {nullptr, 0},
                                      {nullptr, 0, 0},
-                                     {nullptr, 0, 0, 0, 0, 0},
+                                     {nullptr, 0, 0, 0, 0, 0, 0, false},
                                      {nullptr, 0, nullptr, false},
                                      {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
                                      {kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary, kNoBinary},
@@ -59,7 +59,7 @@ constexpr KernelIsa kAvx2Isa = {IsaLevel::kAvx2,
                                 {f32_spmm_minmax_ukernel_4x16__fma3, 4, 16},
                                 {f32_dwconv_minmax_ukernel_c16__fma3, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__avx2, 4, 16},
-                                {nullptr, 0, 0, 0, 0, 0},
+                                {nullptr, 0, 0, 0, 0, 0, 0, false},
                                 {qs8_dwconv_minmax_ukernel_c16__avx2, 16, kQS8DwconvC16Avx2Order, false},
                                 {f32_vclamp_ukernel_x16__avx2, f32_vlrelu_ukernel_x16__avx2,
                                  f32_vhswish_ukernel_x16__avx2, f32_vsigmoid_ukernel_x16__fma3,
@@ -143,7 +143,7 @@ constexpr KernelIsa MakeAvx512VnniIsa() {
   KernelIsa isa = kAvx512Isa;
   isa.level = IsaLevel::kAvx512Vnni;
   isa.name = "avx512vnni";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x32c4__avx512vnni, 8, 16, 128, 4, 4};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_8x32c4__avx512vnni, 8, 16, 128, 4, 4, 0, false};
   isa.qs8_gemm_c4_nr8 = {qs8_gemm_minmax_ukernel_16x8c4__avx512vnni, 16, 8};
   isa.qs8_spmm = {qs8_spmm_minmax_ukernel_8x16c4__avx512vnni, 8, 128, 0.0};
   isa.qs8_dot4 = {qs8_dot4_minmax_ukernel_16x4c4__avx512vnni, 128};
@@ -157,7 +157,7 @@ constexpr KernelIsa MakeAvx512AmxIsa() {
   KernelIsa isa = kAvx512VnniIsa;
   isa.level = IsaLevel::kAvx512Amx;
   isa.name = "avx512amx";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_32x32c4__amx, 32, 16, 128, 4, 64};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_32x32c4__amx, 32, 16, 128, 4, 64, 0, false};
   isa.qs8_gemm_release = qs8_gemm_release__amx;
   // bench/qs8_spmm_bench.cc (dense rows): K of 8 to 16 padded to 64 ran 1.2-1.6x
   // slower on the tiles than on the VNNI GEMM; from about 27 on the tiles win.
@@ -171,6 +171,7 @@ constexpr KernelIsa kAvx512AmxIsa = MakeAvx512AmxIsa();
 #endif
 
 #if defined(EDGERT_ARM_UKERNELS)
+constexpr int kNeonC16MinK = 32;
 constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 "neon",
                                 {f32_gemm_minmax_ukernel_4x16__neonfma, 4, 16},
@@ -179,7 +180,9 @@ constexpr KernelIsa kNeonIsa = {IsaLevel::kNeon,
                                 {nullptr, 0, 0},
                                 {f32_dwconv_minmax_ukernel_c16__neonfma, 16},
                                 {qs8_gemm_minmax_ukernel_4x16c2__neon, 4, 16},
-                                {nullptr, 0, 0, 0, 0, 0},
+                                // c16 for K >= kNeonC16MinK (shorter K: its padding
+                                // and per-quad reductions cost more than c2's widening)
+                                {qs8_gemm_minmax_ukernel_4x16c16__neon, 4, 16, 0, 16, 16, kNeonC16MinK, true},
                                 {qs8_dwconv_minmax_ukernel_c16__neon, 16, nullptr, false},
                                 {f32_vclamp_ukernel_x16__neon, f32_vlrelu_ukernel_x16__neon,
                                  f32_vhswish_ukernel_x16__neon, f32_vsigmoid_ukernel_x16__neonfma,
@@ -234,7 +237,7 @@ constexpr KernelIsa MakeNeonDotIsa() {
   KernelIsa isa = kNeonIsa;
   isa.level = IsaLevel::kNeonDot;
   isa.name = "neon-dotprod";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0, 4, 4};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c4__neondot, 4, 16, 0, 4, 4, 0, false};
   isa.qs8_spmm = {qs8_spmm_minmax_ukernel_4x16c4__neondot, 4, 0, 0.0};
   // The SDOT tap-quad depthwise from 9 channels (as the x86 one: fewer would
   // compute a mostly empty 16-channel group).
@@ -248,7 +251,7 @@ constexpr KernelIsa MakeNeonI8mmIsa() {
   KernelIsa isa = kNeonDotIsa;
   isa.level = IsaLevel::kNeonI8mm;
   isa.name = "neon-i8mm";
-  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c8__neoni8mm, 4, 16, 0, 8, 8};
+  isa.qs8_gemm_c4 = {qs8_gemm_minmax_ukernel_4x16c8__neoni8mm, 4, 16, 0, 8, 8, 0, false};
   return isa;
 }
 constexpr KernelIsa kNeonI8mmIsa = MakeNeonI8mmIsa();

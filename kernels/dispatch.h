@@ -459,13 +459,20 @@ struct KernelIsa {
     int mr, nr;
   } qs8_gemm;
   // Preferred over qs8_gemm where the weights fit its packing: the c4 packing
-  // (K in quads), or its c8 form (K in groups of 8) where k_group is 8.
+  // (K in quads), or its c8 / c16 form (K in groups of 8 / 16) where k_group
+  // is 8 / 16 (each column's k_group bytes of a group together, columns in
+  // order). min_k: used only for K >= min_k (0: any K; below it qs8_gemm runs).
+  // no_min_weight: the kernel needs weights in [-127, 127] (it adds two int8
+  // products in int16 lanes, which -128 * -128 twice would overflow); nodes
+  // with a weight of -128 (after the zero point) run qs8_gemm.
   struct {
     QS8GemmUkernelFn fn;  // nullptr: none at this level
     int mr, nr;
     int32_t a_offset;  // 128 or 0, see QS8GemmUkernelFn
-    int k_group;       // 4 (c4) or 8 (c8)
+    int k_group;       // 4 (c4), 8 (c8) or 16 (c16)
     int k_round;       // K is rounded up to this in the packing: k_group, or 64 (AMX)
+    int min_k;
+    bool no_min_weight;
   } qs8_gemm_c4;
   struct {
     QS8DwconvUkernelFn fn;  // nullptr: none at this level

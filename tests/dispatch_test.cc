@@ -79,7 +79,10 @@ TEST_CASE("dispatch: each level's table has its name and its microkernels", "[di
         isa.level == IsaLevel::kAvx512Amx)
       REQUIRE(isa.qs8_gemm_c4.fn != nullptr);
     if (isa.qs8_gemm_c4.fn != nullptr) {
-      REQUIRE(isa.qs8_gemm_c4.k_group == (isa.level == IsaLevel::kNeonI8mm ? 8 : 4));
+      REQUIRE(isa.qs8_gemm_c4.k_group ==
+              (isa.level == IsaLevel::kNeonI8mm ? 8 : isa.level == IsaLevel::kNeon ? 16 : 4));
+      // Only the int16-pair kernel (c16, neon) excludes weights of -128.
+      REQUIRE(isa.qs8_gemm_c4.no_min_weight == (isa.level == IsaLevel::kNeon));
       // K rounds to the group, or to 64 for the AMX tiles.
       REQUIRE(isa.qs8_gemm_c4.k_round == (isa.level == IsaLevel::kAvx512Amx ? 64 : isa.qs8_gemm_c4.k_group));
       // Tiles keep a quad GEMM for short K.

@@ -61,6 +61,11 @@ void f32_dwconv_minmax_ukernel_c16__neonfma(size_t pixels, size_t channels, size
 void qs8_gemm_minmax_ukernel_4x16c2__neon(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
                                           const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
 
+// QS8 GEMM, MR = 4 rows, NR = 16 columns, K in groups of 16 (c16): SMULL /
+// SMLAL2 / SADALP, 16 multiply-adds per 3 instructions, for weights in
+// [-127, 127]. Contract: QS8GemmUkernelFn with the c16 packing and a_offset 0.
+void qs8_gemm_minmax_ukernel_4x16c16__neon(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,
+                                           const void* w, int8_t* c, size_t c_stride, const QS8ConvParams* params);
 // QS8 GEMM, MR = 4 rows, NR = 16 columns, K in quads (c4), SDOT (signed bytes,
 // exact int32). Contract: QS8GemmUkernelFn with the c4 packing and a_offset 0.
 void qs8_gemm_minmax_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t kc, const int8_t* a, size_t a_stride,

@@ -46,9 +46,12 @@ Status PackQS8Gemm(KernelContext* ctx, const ConvQuantParams& q, const int8_t* w
 
 namespace {
 
-// K bytes per group of the c4 family's packing at this level: 4 (c4) or 8 (c8)
-// (4 where the level has no such microkernel: the value is then unused).
-int64_t QS8KGroup() { return GetKernelIsa().qs8_gemm_c4.k_group == 8 ? 8 : 4; }
+// K bytes per group of the c4 family's packing at this level: 4 (c4), 8 (c8)
+// or 16 (c16) (4 where the level has no such microkernel: the value is then unused).
+int64_t QS8KGroup() {
+  const int g = GetKernelIsa().qs8_gemm_c4.k_group;
+  return g == 8 || g == 16 ? g : 4;
+}
 
 // Bytes of one packed panel of nr columns of k weights, K rounded up to
 // k_round in the c4 family's packing.
@@ -59,7 +62,8 @@ size_t QS8PanelBytes(bool c4, int nr, int64_t k, int64_t k_round) {
 }
 
 uint64_t QS8PackedLayout(bool c4, int nr, int64_t k, int64_t k_round) {
-  return PackedLayoutKey(c4 ? (QS8KGroup() == 8 ? "qs8-gemm-c8" : "qs8-gemm-c4") : "qs8-gemm-c2",
+  const int64_t g = QS8KGroup();
+  return PackedLayoutKey(c4 ? (g == 16 ? "qs8-gemm-c16" : g == 8 ? "qs8-gemm-c8" : "qs8-gemm-c4") : "qs8-gemm-c2",
                          {nr, k, c4 ? GetKernelIsa().qs8_gemm_c4.a_offset : 0, c4 ? k_round : 0});
 }
 
@@ -104,8 +108,10 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
   };
   // A cached packing was made from these very weights after the checks below
   // passed, so they need not be read again.
+  // The c4 family where the level has it and K is long enough for it.
+  const bool c4_usable = isa.qs8_gemm_c4.fn != nullptr && k >= isa.qs8_gemm_c4.min_k;
   for (bool c4 : {true, false}) {
-    if (c4 && isa.qs8_gemm_c4.fn == nullptr) continue;
+    if (c4 && !c4_usable) continue;
     const Choice ch = choose(c4);
     const size_t bytes = static_cast<size_t>((n + ch.nr - 1) / ch.nr) * QS8PanelBytes(c4, ch.nr, k, ch.k_round);
     if (const void* cached = ctx->FindPacked(bytes, QS8PackedLayout(c4, ch.nr, k, ch.k_round)))
@@ -120,18 +126,20 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
       return Status::Ok();
   }
 
-  bool c4 = isa.qs8_gemm_c4.fn != nullptr;
+  bool c4 = c4_usable;
+  // The c4 family's weights: int8 (without -128 for no_min_weight kernels).
+  const int32_t w_min = isa.qs8_gemm_c4.no_min_weight ? -127 : -128;
   for (int j = 0; c4 && j < n; ++j) {
     const int32_t wzp = q.weight_zp[channels[j]];
-    if (wzp == 0) continue;  // int8 values minus 0 fit
+    if (wzp == 0 && w_min == -128) continue;  // int8 values minus 0 fit
     for (int64_t i = 0; c4 && i < k; ++i) {
       const int32_t v = cols[j][i] - wzp;
-      c4 = v >= -128 && v <= 127;
+      c4 = v >= w_min && v <= 127;
     }
   }
   const int nr = choose(c4).nr;
   const int64_t k_round = choose(c4).k_round;
-  const int64_t group = QS8KGroup();  // c4: K bytes per packed group (4, or 8 for c8)
+  const int64_t group = QS8KGroup();  // c4: K bytes per packed group (4, or 8 / 16 for c8 / c16)
 
   // Pack: panel p holds columns [p*nr, p*nr + nr).
   const size_t header_words = static_cast<size_t>(nr) * kQS8ChannelWords;

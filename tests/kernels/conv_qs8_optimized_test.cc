@@ -264,6 +264,46 @@ TEST_CASE("DEPTHWISE_CONV_2D int8 optimized matches the reference exactly, singl
   CheckCases(true, 7003, 80, {1});
 }
 
+// The same for CONV_2D: under emulation the aarch64 int8 GEMMs (the c2 and
+// c16 ones of neon, SDOT's c4, SMMLA's c8) run through the op, with K below
+// and above the c16 kernel's minimum.
+TEST_CASE("CONV_2D int8 optimized matches the reference exactly, single-threaded", "[kernels][conv_2d]") {
+  CheckCases(false, 7004, 60, {1});
+}
+
+// Weights of -128 (per-tensor, zero point 0) against inputs of -128: two such
+// products in one int16 lane overflow it, so a kernel that adds int8 products
+// in pairs (KernelIsa::qs8_gemm_c4.no_min_weight: neon's c16) must not take
+// the node; every level must still give the reference's bytes. Columns 0-7
+// are all -128, the others random; K = 64 (above the c16 minimum).
+TEST_CASE("CONV_2D int8 with weights of -128 matches the reference exactly", "[kernels][conv_2d]") {
+  std::mt19937 rng(7005);
+  Qs8Case c;
+  c.h = 3;
+  c.w = 5;
+  c.cin = 64;
+  c.cout = 20;
+  c.padding = schema::Padding_VALID;
+  c.per_channel = false;
+  c.bias = false;
+  c.w_scale = {0.01f};
+  c.in_scale = 0.02f;
+  c.out_scale = 2.f;  // multiplier 1e-4: 64 * 16384 -> about 105
+  c.x.assign(static_cast<size_t>(c.h) * c.w * c.cin, int8_t{-128});
+  c.wt = RandomInts<int8_t>(rng, static_cast<size_t>(c.cout) * c.cin, -128, 127);
+  std::fill(c.wt.begin(), c.wt.begin() + 8 * c.cin, int8_t{-128});
+  c.b.assign(static_cast<size_t>(c.cout), 0);
+  const std::vector<int8_t> want = Run(ref::Register_CONV_2D(), c, 1);
+  REQUIRE(want[0] > 100);  // the exact sum, not a wrapped one
+  const IsaLevel saved = SetKernelIsaLevelForTesting(DetectedIsaLevel());
+  for (int level = 0; level <= static_cast<int>(DetectedIsaLevel()); ++level) {
+    SetKernelIsaLevelForTesting(static_cast<IsaLevel>(level));
+    INFO("ISA " << GetKernelIsa().name);
+    CHECK(FirstDifference(Run(opt::Register_CONV_2D(), c, 1), want) == -1);
+  }
+  SetKernelIsaLevelForTesting(saved);
+}
+
 // The int8 paths really run (they pack the weights: int16, or int8 for the
 // VNNI GEMM, plus per-channel words),
 // and a bias that could overflow an int32 accumulator keeps the reference

@@ -34,7 +34,7 @@ namespace {
 
 using namespace testing;  // NOLINT: tests/kernels/kernel_test_util.h
 
-const size_t kKs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 31, 33, 40};
+const size_t kKs[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 31, 33, 40, 46};
 
 // Column counts: every count through one panel and a half, then a few more.
 std::vector<size_t> ColumnCounts(size_t nr) {
@@ -349,7 +349,8 @@ std::vector<uint8_t> PackQS8Sparse(const std::vector<int32_t>& b, const std::vec
 // sparse: the sparse c4 packing (nr 16) of B with about 60% of its 16 x 4
 // blocks zero, a whole block of 16 columns zero in every third K size.
 void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_t a_offset, uint32_t seed,
-                  bool short_rounding = false, size_t group = 4, bool sparse = false, size_t k_round = 0) {
+                  bool short_rounding = false, size_t group = 4, bool sparse = false, size_t k_round = 0,
+                  int32_t c4_w_min = -128) {
   if (k_round == 0) k_round = group;
   const int8_t kGuard = 0x5A;
   std::mt19937 rng(seed);
@@ -369,7 +370,7 @@ void CheckQS8Gemm(QS8GemmUkernelFn fn, size_t max_mr, size_t nr, bool c4, int32_
       const std::vector<int8_t> av = RandomInts<int8_t>(max_mr * kc, -128, 127, seed++);
       std::vector<int8_t> a(max_mr * a_stride, 0);
       for (size_t i = 0; i < max_mr; ++i) std::copy_n(av.begin() + i * kc, kc, a.begin() + i * a_stride);
-      const int64_t wlo = c4 ? -128 : -255, whi = c4 ? 127 : 255;
+      const int64_t wlo = c4 ? c4_w_min : -255, whi = c4 ? 127 : 255;
       std::vector<int32_t> b = RandomInts<int32_t>(kc * nc, wlo, whi, seed++);
       if (sparse) {
         std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -450,17 +451,20 @@ TEST_CASE("int8 GEMM microkernels of every level are bit-exact with TFLite requa
     }
     if (isa.qs8_gemm_c4.fn != nullptr) {
       const size_t group = static_cast<size_t>(isa.qs8_gemm_c4.k_group);
-      REQUIRE((group == 4 || group == 8));
-      INFO("c4 packing, K groups of " << group << ", A offset " << isa.qs8_gemm_c4.a_offset);
+      REQUIRE((group == 4 || group == 8 || group == 16));
+      // Weights over the kernel's whole range: -128 too unless it excludes it.
+      const int32_t w_min = isa.qs8_gemm_c4.no_min_weight ? -127 : -128;
+      INFO("c4 packing, K groups of " << group << ", A offset " << isa.qs8_gemm_c4.a_offset << ", weights from "
+                                      << w_min);
       const size_t k_round = static_cast<size_t>(isa.qs8_gemm_c4.k_round);
       INFO("K rounded to " << k_round);
       CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
                    static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 400, false, group, false,
-                   k_round);
+                   k_round, w_min);
       INFO("c4 packing, short-rounding output stage");
       CheckQS8Gemm(isa.qs8_gemm_c4.fn, static_cast<size_t>(isa.qs8_gemm_c4.mr),
                    static_cast<size_t>(isa.qs8_gemm_c4.nr), true, isa.qs8_gemm_c4.a_offset, 500, true, group, false,
-                   k_round);
+                   k_round, w_min);
       if (isa.qs8_gemm_release != nullptr) {
         INFO("c4 packing, tiles released before each call");
         CheckQS8Gemm(QS8GemmC4AfterRelease, static_cast<size_t>(isa.qs8_gemm_c4.mr),
