@@ -16,6 +16,7 @@
 
 #include <cstdint>
 
+#include "kernels/arm/qs8_dwconv_neon.h"
 #include "kernels/arm/qs8_requant_neon.h"
 #include "kernels/arm/ukernels.h"
 
@@ -132,19 +133,12 @@ void qs8_dwconv_minmax_ukernel_c16__neon(size_t pixels, size_t channels, size_t 
     }
     return;
   }
-  if (channels < 16) {
-    for (size_t p = 0; p < pixels; ++p, input += taps, output += channels)
-      Group16<true>(taps, input, 0, channels, first, out, output);
-    return;
-  }
-  for (size_t p = 0; p < pixels; ++p, input += taps, output += channels) {
-    const int32_t* group = first;
-    size_t c = 0;
-    for (; c + 16 <= channels; c += 16, group += group_words) Group16<false>(taps, input, c, 16, group, out, output + c);
-    // The last group covers channels [channels - 16, channels), overlapping
-    // the one before; the overlapped outputs are stored again, unchanged.
-    if (c < channels) Group16<false>(taps, input, channels - 16, 16, group, out, output + channels - 16);
-  }
+  qs8_neon::DwconvGroups16(
+      pixels, channels, taps, input, first, group_words, output,
+      [&](const int8_t* const* in, size_t c, const int32_t* group, int8_t* o) {
+        Group16<false>(taps, in, c, 16, group, out, o);
+      },
+      [&](const int8_t* const* in, int8_t* o) { Group16<true>(taps, in, 0, channels, first, out, o); });
 }
 
 }  // namespace edgert
