@@ -106,10 +106,10 @@ Status PackQS8GemmColumns(KernelContext* ctx, const ConvQuantParams& q, int n, i
     out->k_work = k;
     return Status::Ok();
   };
-  // A cached packing was made from these very weights after the checks below
-  // passed, so they need not be read again.
   // The c4 family where the level has it and K is long enough for it.
   const bool c4_usable = isa.qs8_gemm_c4.fn != nullptr && k >= isa.qs8_gemm_c4.min_k;
+  // A cached packing was made from these very weights after the checks below
+  // passed, so they need not be read again.
   for (bool c4 : {true, false}) {
     if (c4 && !c4_usable) continue;
     const Choice ch = choose(c4);
