@@ -54,7 +54,7 @@ inline __m256 Exp(__m256 x) {
 // subnormal result under 1.7e-38 (an absolute error below that), and every
 // other result normal: x86 cores take a microcode assist of about a hundred
 // cycles for each subnormal result or operand, which made the SOFTMAX of
-// masked attention scores (exp of -1e4 or less) five times slower. The
+// masked attention scores (exp of -1e4 or less) six times slower. The
 // argument is clamped at -87 before Exp (from x >= -87, n >= -126 and the
 // scaled result stays at or above FLT_MIN). NaN for NaN.
 constexpr float kExpFlushBelow = -87.f;
