@@ -19,13 +19,11 @@
 #include <limits>
 
 #include "kernels/arm/x8_neon.h"
+#include "kernels/common/x8_ibilinear_rows.h"
 #include "kernels/dispatch.h"
 
 namespace edgert {
 namespace neon {
-
-// Floats per weighted input row (8 KiB each).
-constexpr size_t kX8WeightedRowFloats = 2048;
 
 // floor(v + 0.5) clamped to T's range, as int32 lanes.
 template <typename T>
@@ -34,14 +32,6 @@ inline int32x4_t X8RoundClamp(float32x4_t v) {
   const float32x4_t c = vminq_f32(vmaxq_f32(r, vdupq_n_f32(static_cast<float>(std::numeric_limits<T>::min()))),
                                   vdupq_n_f32(static_cast<float>(std::numeric_limits<T>::max())));
   return vcvtq_s32_f32(c);
-}
-
-template <typename T>
-inline T X8RoundClampScalar(float v) {
-  float r = std::floor(v + 0.5f);
-  r = r < static_cast<float>(std::numeric_limits<T>::min()) ? static_cast<float>(std::numeric_limits<T>::min()) : r;
-  r = r > static_cast<float>(std::numeric_limits<T>::max()) ? static_cast<float>(std::numeric_limits<T>::max()) : r;
-  return static_cast<T>(r);
 }
 
 // 4 stored values as floats.
@@ -75,13 +65,9 @@ template <typename T>
 inline bool X8IBilinearWeightedRows(size_t pixels, size_t channels, const T* top, const T* bottom,
                                     const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy, T* output) {
   if (pixels == 0 || channels == 0) return true;
-  int32_t lo = x_lo[0], hi = x_hi[0];
-  for (size_t p = 1; p < pixels; ++p) {
-    lo = x_lo[p] < lo ? x_lo[p] : lo;
-    hi = x_hi[p] > hi ? x_hi[p] : hi;
-  }
-  const size_t n = (static_cast<size_t>(hi - lo) + 1) * channels;
-  if (n > kX8WeightedRowFloats) return false;
+  int32_t lo = 0;
+  size_t n = 0;
+  if (!X8WeightedRowSpan(pixels, channels, x_lo, x_hi, &lo, &n)) return false;
   alignas(16) float wt[kX8WeightedRowFloats], wb[kX8WeightedRowFloats];
   const float dy1 = 1.f - dy;
   const float32x4_t vdy = vdupq_n_f32(dy), vdy1 = vdupq_n_f32(dy1);
@@ -124,7 +110,7 @@ inline bool X8IBilinearWeightedRows(size_t pixels, size_t channels, const T* top
       v = v + wb[l + c] * dx1;
       v = v + wt[h + c] * dxp;
       v = v + wb[h + c] * dxp;
-      output[c] = X8RoundClampScalar<T>(v);
+      output[c] = X8RoundToStored<T>(v);
     }
     output += channels;
   }
@@ -171,7 +157,7 @@ inline void X8IBilinearC16(size_t pixels, size_t channels, const T* top, const T
       v = v + (static_cast<float>(bl[c]) * dy) * dx1;
       v = v + (static_cast<float>(tr[c]) * dy1) * dxp;
       v = v + (static_cast<float>(br[c]) * dy) * dxp;
-      output[c] = X8RoundClampScalar<T>(v);
+      output[c] = X8RoundToStored<T>(v);
     }
     output += channels;
   }

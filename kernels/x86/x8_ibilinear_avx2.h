@@ -16,6 +16,7 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/common/x8_ibilinear_rows.h"
 #include "kernels/dispatch.h"
 
 namespace edgert {
@@ -36,9 +37,6 @@ inline void X8Store8(T* p, __m256i v) {
   _mm_storel_epi64(reinterpret_cast<__m128i*>(p), b);
 }
 
-// Floats per weighted input row of the weighted-rows forms (8 KiB; this one
-// and X8IBilinearWeightedRows of x8_ibilinear_avx512.h).
-constexpr size_t kX8WeightedRowFloats = 2048;
 
 // The same results with the row products taken once per input value instead
 // of once per use (as X8IBilinearWeightedRows of x8_ibilinear_avx512.h, 8
@@ -52,13 +50,9 @@ inline bool X8IBilinearWeightedRows8(size_t pixels, size_t channels, const T* to
                                      const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
                                      T* output) {
   if (pixels == 0 || channels == 0) return true;
-  int32_t lo = x_lo[0], hi = x_hi[0];
-  for (size_t p = 1; p < pixels; ++p) {
-    lo = x_lo[p] < lo ? x_lo[p] : lo;
-    hi = x_hi[p] > hi ? x_hi[p] : hi;
-  }
-  const size_t n = (static_cast<size_t>(hi - lo) + 1) * channels;
-  if (n > kX8WeightedRowFloats) return false;
+  int32_t lo = 0;
+  size_t n = 0;
+  if (!X8WeightedRowSpan(pixels, channels, x_lo, x_hi, &lo, &n)) return false;
   alignas(32) float wt[kX8WeightedRowFloats], wb[kX8WeightedRowFloats];
   const float dy1 = 1.f - dy;
   const __m256 vdy = _mm256_set1_ps(dy), vdy1 = _mm256_set1_ps(dy1);
@@ -94,10 +88,7 @@ inline bool X8IBilinearWeightedRows8(size_t pixels, size_t channels, const T* to
       v = v + wb[l + c] * dx1;
       v = v + wt[h + c] * dxp;
       v = v + wb[h + c] * dxp;
-      float r = std::floor(v + 0.5f);
-      r = r < static_cast<float>(std::numeric_limits<T>::min()) ? static_cast<float>(std::numeric_limits<T>::min()) : r;
-      r = r > static_cast<float>(std::numeric_limits<T>::max()) ? static_cast<float>(std::numeric_limits<T>::max()) : r;
-      output[c] = static_cast<T>(r);
+      output[c] = X8RoundToStored<T>(v);
     }
     output += channels;
   }

@@ -52,13 +52,9 @@ inline bool X8IBilinearWeightedRows(size_t pixels, size_t channels, const T* top
                                     const int32_t* x_lo, const int32_t* x_hi, const float* dx, float dy,
                                     T* output) {
   if (pixels == 0 || channels == 0) return true;
-  int32_t lo = x_lo[0], hi = x_hi[0];
-  for (size_t p = 1; p < pixels; ++p) {
-    lo = std::min(lo, x_lo[p]);
-    hi = std::max(hi, x_hi[p]);
-  }
-  const size_t n = (static_cast<size_t>(hi - lo) + 1) * channels;
-  if (n > kX8WeightedRowFloats) return false;
+  int32_t lo = 0;
+  size_t n = 0;
+  if (!X8WeightedRowSpan(pixels, channels, x_lo, x_hi, &lo, &n)) return false;
   alignas(64) float wt[kX8WeightedRowFloats], wb[kX8WeightedRowFloats];
   const float dy1 = 1.f - dy;
   const __m512 vdy = _mm512_set1_ps(dy), vdy1 = _mm512_set1_ps(dy1);
@@ -105,9 +101,7 @@ inline bool X8IBilinearWeightedRows(size_t pixels, size_t channels, const T* top
       v = v + wb[l + c] * dx1;
       v = v + wt[h + c] * dxp;
       v = v + wb[h + c] * dxp;
-      const float r = std::floor(v + 0.5f);
-      output[c] = static_cast<T>(std::min(std::max(r, static_cast<float>(std::numeric_limits<T>::min())),
-                                          static_cast<float>(std::numeric_limits<T>::max())));
+      output[c] = X8RoundToStored<T>(v);
     }
     output += channels;
   }
